@@ -1,0 +1,597 @@
+//! The eframe application: the [`Workspace`] state, navigation, the
+//! [`Command`]s that views send and the one place that applies them, and
+//! the background jobs that load data. One file per view under `views/`,
+//! shared widgets under `widgets/`, colours and sizes in `theme`.
+//!
+//! Views never read files or compute heavy results on the UI thread: they
+//! ask for work by sending a command, and the app starts a job.
+
+mod fonts;
+pub mod theme;
+pub mod views;
+pub mod widgets;
+mod workspace;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::tz::TimeZone;
+
+use crate::data::{self, Dataset, Domain, LoadError, LoadOptions};
+use crate::jobs::{Job, Wake};
+
+pub use views::ViewId;
+pub use workspace::{Command, DatasetEntry, TimeWindow, ViewCtx, Workspace};
+
+/// How the dashboard is started.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// CSV files to load; when empty the demo city is loaded.
+    pub files: Vec<PathBuf>,
+    /// Save a PNG of the window once data is loaded, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// The view to open first.
+    pub view: Option<ViewId>,
+    /// The zone for timestamps written without an offset.
+    pub time_zone: Option<TimeZone>,
+    /// Ignore the saved workspace (tests and screenshots).
+    pub fresh: bool,
+}
+
+/// Opens the dashboard window and runs until it is closed.
+pub fn run(opts: AppOptions) -> anyhow::Result<()> {
+    let size = if opts.screenshot.is_some() {
+        [1600.0, 1000.0]
+    } else {
+        [1440.0, 900.0]
+    };
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("cityops")
+            .with_inner_size(size)
+            .with_min_inner_size([800.0, 500.0])
+            .with_drag_and_drop(true),
+        persist_window: opts.screenshot.is_none(),
+        ..Default::default()
+    };
+    let screenshot = opts.screenshot.clone();
+    eframe::run_native(
+        "cityops",
+        native,
+        Box::new(move |cc| Ok(Box::new(CityApp::new(cc, opts)))),
+    )
+    .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
+    if let Some(path) = screenshot
+        && !path.exists()
+    {
+        anyhow::bail!(
+            "no screenshot was written to {}: the window closed before the data was shown",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// A file (or the demo city) being loaded in the background.
+struct LoadTask {
+    label: String,
+    job: Job<Result<Vec<Dataset>, LoadError>>,
+}
+
+/// An error shown to the user until dismissed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UiError {
+    pub title: String,
+    pub message: String,
+}
+
+/// What the screenshot mode is waiting for.
+enum ScreenshotState {
+    Off,
+    /// Waiting for loads to finish; then `frames` quiet frames.
+    Settling {
+        frames: u32,
+        since: Instant,
+    },
+    Requested,
+    Saved,
+}
+
+pub struct CityApp {
+    pub ws: Workspace,
+    loads: Vec<LoadTask>,
+    dialog: Option<Job<Option<Vec<PathBuf>>>>,
+    dialog_started: Option<Instant>,
+    pub errors: Vec<UiError>,
+    pub notices: Vec<String>,
+    views: views::Views,
+    wake: Wake,
+    screenshot_path: Option<PathBuf>,
+    screenshot: ScreenshotState,
+    screenshot_result: Arc<std::sync::Mutex<Option<Result<(), String>>>>,
+    path_entry: String,
+    show_path_entry: bool,
+    load_options: LoadOptions,
+    cjk_font: fonts::CjkFontStatus,
+    cjk_notice_shown: bool,
+}
+
+impl CityApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, opts: AppOptions) -> Self {
+        theme::apply(&cc.egui_ctx);
+        let cjk_font = fonts::load_cjk_font_in_background(&cc.egui_ctx);
+        let mut ws = if opts.fresh || opts.screenshot.is_some() {
+            Workspace::default()
+        } else {
+            cc.storage
+                .and_then(|s| eframe::get_value::<Workspace>(s, eframe::APP_KEY))
+                .unwrap_or_default()
+        };
+        if let Some(v) = opts.view {
+            ws.view = v;
+        }
+        let ctx = cc.egui_ctx.clone();
+        let wake: Wake = Arc::new(move || ctx.request_repaint());
+        let mut app = Self {
+            ws,
+            loads: Vec::new(),
+            dialog: None,
+            dialog_started: None,
+            errors: Vec::new(),
+            notices: Vec::new(),
+            views: views::Views::default(),
+            wake,
+            screenshot: if opts.screenshot.is_some() {
+                ScreenshotState::Settling {
+                    frames: 0,
+                    since: Instant::now(),
+                }
+            } else {
+                ScreenshotState::Off
+            },
+            screenshot_path: opts.screenshot,
+            screenshot_result: Arc::new(std::sync::Mutex::new(None)),
+            path_entry: String::new(),
+            show_path_entry: false,
+            cjk_font,
+            cjk_notice_shown: false,
+            load_options: LoadOptions {
+                time_zone: opts.time_zone,
+                delimiter: None,
+            },
+        };
+        if opts.files.is_empty() {
+            app.apply(Command::LoadDemo);
+        } else {
+            app.apply(Command::OpenPaths(opts.files));
+        }
+        app
+    }
+
+    /// True while any file or the demo city is still loading.
+    pub fn is_loading(&self) -> bool {
+        !self.loads.is_empty()
+    }
+
+    /// Applies one command. Every change to the workspace goes through here.
+    pub fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::ShowView(v) => self.ws.view = v,
+            Command::LoadDemo => {
+                let tz = self.load_options.time_zone.clone();
+                self.start_load("Demo city".to_owned(), move |_p| {
+                    let mut sets = data::demo_datasets();
+                    if let Some(tz) = tz {
+                        // The demo's timestamps are exact instants; showing
+                        // them in another zone changes only the display.
+                        for ds in &mut sets {
+                            ds.time_zone = tz.clone();
+                        }
+                    }
+                    Ok(sets)
+                });
+            }
+            Command::OpenDialog => self.open_dialog(),
+            Command::OpenPaths(paths) => {
+                for path in paths {
+                    let label = path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    let opts = self.load_options.clone();
+                    self.start_load(label, move |p| {
+                        data::load_dataset(&path, &opts, p).map(|d| vec![d])
+                    });
+                }
+            }
+            Command::CloseDataset(id) => self.ws.remove_dataset(id),
+            Command::SelectDataset { domain, id } => {
+                self.ws.active.insert(domain, id);
+            }
+            Command::ShowInDataView(id) => self.ws.data_view_dataset = Some(id),
+            Command::SetRole { id, column, role } => self.ws.update_dataset(id, |ds| {
+                if let Some(r) = ds.schema.roles.get_mut(column) {
+                    *r = role;
+                }
+            }),
+            Command::SetDomain { id, domain } => {
+                self.ws.update_dataset(id, |ds| ds.domain = domain);
+                self.ws.active.insert(domain, id);
+            }
+            Command::SetTimeZone { id, zone } => match TimeZone::get(&zone) {
+                Ok(tz) => self.ws.update_dataset(id, |ds| ds.set_time_zone(tz)),
+                Err(e) => self.errors.push(UiError {
+                    title: format!("Unknown time zone '{zone}'"),
+                    message: format!(
+                        "{e}. Use an IANA name such as America/Chicago, Europe/Berlin or UTC."
+                    ),
+                }),
+            },
+            Command::SetWindow(w) => self.ws.window = w,
+            Command::CancelLoad(i) => {
+                if let Some(t) = self.loads.get(i) {
+                    t.job.cancel();
+                }
+            }
+            Command::DismissError(i) => {
+                if i < self.errors.len() {
+                    self.errors.remove(i);
+                }
+            }
+        }
+    }
+
+    fn start_load(
+        &mut self,
+        label: String,
+        work: impl FnOnce(&crate::jobs::JobProgress) -> Result<Vec<Dataset>, LoadError> + Send + 'static,
+    ) {
+        match Job::spawn(label.clone(), Arc::clone(&self.wake), work) {
+            Ok(job) => self.loads.push(LoadTask { label, job }),
+            Err(e) => self.errors.push(UiError {
+                title: format!("Could not start loading {label}"),
+                message: format!("{e}. The system is out of threads or memory; close other programs and try again."),
+            }),
+        }
+    }
+
+    fn open_dialog(&mut self) {
+        if self.dialog.is_some() {
+            return;
+        }
+        let job = Job::spawn("file dialog", Arc::clone(&self.wake), |_| {
+            rfd::FileDialog::new()
+                .set_title("Open CSV files")
+                .add_filter("CSV and text tables", &["csv", "tsv", "txt"])
+                .add_filter("All files", &["*"])
+                .pick_files()
+        });
+        match job {
+            Ok(j) => {
+                self.dialog = Some(j);
+                self.dialog_started = Some(Instant::now());
+            }
+            Err(e) => self.errors.push(UiError {
+                title: "Could not open the file dialog".to_owned(),
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Moves finished jobs' results into the workspace.
+    fn poll_jobs(&mut self) {
+        let mut i = 0;
+        while i < self.loads.len() {
+            let task = &mut self.loads[i];
+            if let Some(result) = task.job.try_result() {
+                let task = self.loads.remove(i);
+                match result {
+                    Ok(sets) => {
+                        for ds in sets {
+                            self.ws.add_dataset(ds);
+                        }
+                    }
+                    Err(LoadError::Cancelled) => {
+                        self.notices
+                            .push(format!("Loading {} was cancelled.", task.label));
+                    }
+                    Err(e) => self.errors.push(UiError {
+                        title: format!("Could not load {}", task.label),
+                        message: e.to_string(),
+                    }),
+                }
+                continue;
+            }
+            if task.job.is_lost() {
+                let task = self.loads.remove(i);
+                self.errors.push(UiError {
+                    title: format!("Could not load {}", task.label),
+                    message: "The loader stopped unexpectedly. This is a bug in cityops; please report it with the file.".to_owned(),
+                });
+                continue;
+            }
+            i += 1;
+        }
+        if let Some(job) = &mut self.dialog
+            && let Some(picked) = job.try_result()
+        {
+            let quick = self
+                .dialog_started
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(300));
+            self.dialog = None;
+            match picked {
+                Some(paths) if !paths.is_empty() => self.apply(Command::OpenPaths(paths)),
+                _ if quick || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() => {
+                    // The portal answered at once: there is no dialog service.
+                    self.show_path_entry = true;
+                    self.notices.push(
+                        "No file dialog is available on this system (the desktop portal is not running). \
+                         Drag a CSV file onto the window, type its path below, or start cityops with the file: cityops FILE.csv"
+                            .to_owned(),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_owned())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.apply(Command::OpenPaths(dropped));
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        ui.horizontal_wrapped(|ui| {
+            ui.heading("cityops");
+            ui.separator();
+            if ui
+                .button("Open CSV…")
+                .on_hover_text("Open one or more CSV files (or drop them onto the window)")
+                .clicked()
+            {
+                cmds.push(Command::OpenDialog);
+            }
+            ui.separator();
+            widgets::time_window_ui(ui, &self.ws.window, cmds);
+            ui.separator();
+            for entry in &self.ws.datasets {
+                let ds = &entry.dataset;
+                ui.group(|ui| {
+                    ui.label(format!("{} · {}", ds.name, ds.domain.label()))
+                        .on_hover_text(format!(
+                            "{} rows × {} columns, time zone {}",
+                            ds.table.n_rows(),
+                            ds.table.n_columns(),
+                            ds.time_zone_name()
+                        ));
+                    if ui
+                        .small_button("×")
+                        .on_hover_text(format!("Close {}", ds.name))
+                        .clicked()
+                    {
+                        cmds.push(Command::CloseDataset(entry.id));
+                    }
+                });
+            }
+        });
+        for (i, task) in self.loads.iter().enumerate() {
+            let (fraction, message) = task.job.progress();
+            ui.horizontal(|ui| {
+                ui.label(format!("Loading {}", task.label));
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(240.0)
+                        .text(if message.is_empty() {
+                            "Starting".to_owned()
+                        } else {
+                            message
+                        })
+                        .animate(true),
+                );
+                if ui.button("Cancel").clicked() {
+                    cmds.push(Command::CancelLoad(i));
+                }
+            });
+        }
+        if self.dialog.is_some() {
+            ui.label("Waiting for the file dialog…");
+        }
+        for (i, e) in self.errors.iter().enumerate() {
+            egui::Frame::new()
+                .fill(theme::ERROR_BG)
+                .inner_margin(6.0)
+                .corner_radius(4.0)
+                .show(ui, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.strong(&e.title);
+                        ui.label(&e.message);
+                        if ui.button("Dismiss").clicked() {
+                            cmds.push(Command::DismissError(i));
+                        }
+                    });
+                });
+        }
+        let mut dismiss_notices = false;
+        for n in &self.notices {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(theme::WARN, n);
+                if ui.small_button("OK").clicked() {
+                    dismiss_notices = true;
+                }
+            });
+        }
+        if dismiss_notices {
+            self.notices.clear();
+        }
+        if self.show_path_entry {
+            ui.horizontal(|ui| {
+                ui.label("Path to a CSV file:");
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut self.path_entry)
+                        .desired_width(420.0)
+                        .hint_text("/home/me/data/traffic.csv"),
+                );
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Open").clicked() || enter) && !self.path_entry.trim().is_empty() {
+                    cmds.push(Command::OpenPaths(vec![PathBuf::from(
+                        self.path_entry.trim(),
+                    )]));
+                    self.path_entry.clear();
+                    self.show_path_entry = false;
+                }
+                if ui.button("Close").clicked() {
+                    self.show_path_entry = false;
+                }
+            });
+        }
+    }
+
+    fn nav_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        ui.add_space(8.0);
+        for v in ViewId::ALL {
+            if !self.ws.view_available(v) {
+                continue;
+            }
+            let selected = self.ws.view == v;
+            if ui
+                .add_sized(
+                    [theme::NAV_WIDTH - 16.0, 32.0],
+                    egui::Button::selectable(selected, v.label()),
+                )
+                .clicked()
+            {
+                cmds.push(Command::ShowView(v));
+            }
+        }
+        ui.add_space(16.0);
+        ui.separator();
+        if !self.ws.has_demo() && ui.button("Load demo city").clicked() {
+            cmds.push(Command::LoadDemo);
+        }
+    }
+
+    fn drive_screenshot(&mut self, ctx: &egui::Context) {
+        let Some(path) = self.screenshot_path.clone() else {
+            return;
+        };
+        let loading = self.is_loading() || self.cjk_font.get() == fonts::CjkFont::Searching;
+        match &mut self.screenshot {
+            ScreenshotState::Off | ScreenshotState::Saved => {}
+            ScreenshotState::Settling { frames, since } => {
+                let ready = !loading || since.elapsed() > Duration::from_secs(120);
+                if ready {
+                    *frames += 1;
+                }
+                // A few frames let plots lay out and fonts load.
+                if *frames >= 4 {
+                    self.screenshot = ScreenshotState::Requested;
+                    let result = Arc::clone(&self.screenshot_result);
+                    let ctx2 = ctx.clone();
+                    ctx.request_screenshot(move |image| {
+                        let r = widgets::save_png(&path, &image).map_err(|e| e.to_string());
+                        if let Ok(mut slot) = result.lock() {
+                            *slot = Some(r);
+                        }
+                        ctx2.request_repaint();
+                    });
+                }
+                ctx.request_repaint();
+            }
+            ScreenshotState::Requested => {
+                let done = self
+                    .screenshot_result
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.take());
+                match done {
+                    Some(Ok(())) => {
+                        eprintln!("cityops: screenshot saved to {}", path.display());
+                        self.screenshot = ScreenshotState::Saved;
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
+                    Some(Err(e)) => {
+                        eprintln!(
+                            "cityops: could not save the screenshot to {}: {e}",
+                            path.display()
+                        );
+                        self.screenshot = ScreenshotState::Saved;
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
+                    None => ctx.request_repaint_after(Duration::from_millis(50)),
+                }
+            }
+        }
+    }
+
+    /// Draws one frame of the whole dashboard into `ui` (also used by tests).
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.poll_jobs();
+        self.handle_dropped_files(&ctx);
+        if !self.cjk_notice_shown && self.cjk_font.get() == fonts::CjkFont::NotFound {
+            self.cjk_notice_shown = true;
+            self.notices.push(
+                "No Chinese font was found on this system, so Chinese text shows as boxes. \
+                 Install one (Debian/Ubuntu: apt-get install fonts-noto-cjk or fonts-wqy-microhei) and restart cityops."
+                    .to_owned(),
+            );
+        }
+        let mut cmds: Vec<Command> = Vec::new();
+
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.add_space(4.0);
+            self.top_bar_ui(ui, &mut cmds);
+            ui.add_space(4.0);
+        });
+        egui::Panel::left("nav")
+            .exact_size(theme::NAV_WIDTH)
+            .show(ui, |ui| self.nav_ui(ui, &mut cmds));
+        egui::CentralPanel::default().show(ui, |ui| {
+            let view_ctx = ViewCtx::new(&self.ws);
+            self.views.ui(&view_ctx, ui);
+            cmds.extend(view_ctx.take_commands());
+        });
+        if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
+            widgets::drop_overlay(&ctx);
+        }
+        for c in cmds {
+            self.apply(c);
+        }
+        self.drive_screenshot(&ctx);
+        if self.is_loading() || self.dialog.is_some() {
+            // Progress bars animate; jobs also wake us on progress.
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+}
+
+impl eframe::App for CityApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.screenshot_path.is_none() {
+            eframe::set_value(storage, eframe::APP_KEY, &self.ws);
+        }
+    }
+}
+
+/// The domains that have a view of their own.
+pub fn view_domain(v: ViewId) -> Option<Domain> {
+    match v {
+        ViewId::Traffic => Some(Domain::Traffic),
+        ViewId::Safety => Some(Domain::Safety),
+        ViewId::Environment => Some(Domain::Environment),
+        ViewId::Overview | ViewId::Data => None,
+    }
+}

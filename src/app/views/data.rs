@@ -1,0 +1,333 @@
+//! Data: any open dataset as a virtualised table (millions of rows scroll
+//! smoothly: only visible rows are laid out), its columns with type, role
+//! (editable), missing values and statistics, its load warnings, and its
+//! time zone and domain (editable).
+
+use egui::RichText;
+use egui_extras::{Column as TableColumn, TableBuilder};
+
+use crate::app::theme;
+use crate::app::widgets;
+use crate::app::workspace::{Command, ViewCtx};
+use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Domain, Role};
+
+/// Summary statistics of one column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnStats {
+    pub missing: usize,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    pub distinct: Option<usize>,
+}
+
+pub fn column_stats(col: &Column) -> ColumnStats {
+    let mut stats = ColumnStats {
+        missing: col.missing_count(),
+        min: None,
+        max: None,
+        mean: None,
+        distinct: None,
+    };
+    match &col.values {
+        ColumnValues::Categorical { dictionary, .. } => stats.distinct = Some(dictionary.len()),
+        ColumnValues::Text(_) => {}
+        _ => {
+            let (mut lo, mut hi, mut sum, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0usize);
+            for r in 0..col.len() {
+                if let Some(v) = col.f64_at(r) {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                    sum += v;
+                    n += 1;
+                }
+            }
+            if n > 0 {
+                stats.min = Some(lo);
+                stats.max = Some(hi);
+                stats.mean = Some(sum / n as f64);
+            }
+        }
+    }
+    stats
+}
+
+#[derive(Default)]
+pub struct DataView {
+    key: Option<(u64, u64)>,
+    stats: Vec<ColumnStats>,
+    zone_edit: String,
+}
+
+fn cell_text(ds: &Dataset, col: &Column, row: usize) -> String {
+    if !col.is_valid(row) {
+        return String::new();
+    }
+    match &col.values {
+        ColumnValues::Integer(v) => v.get(row).map(ToString::to_string).unwrap_or_default(),
+        ColumnValues::Float(v) => v.get(row).map(|x| format!("{x}")).unwrap_or_default(),
+        ColumnValues::Bool(v) => v.get(row).map(ToString::to_string).unwrap_or_default(),
+        ColumnValues::Timestamp(v) => v
+            .get(row)
+            .map(|&t| {
+                widgets::format_instant(t as f64 / 1e6, &ds.time_zone, "%Y-%m-%d %H:%M:%S %Z")
+            })
+            .unwrap_or_default(),
+        ColumnValues::Categorical { .. } | ColumnValues::Text(_) => {
+            col.str_at(row).unwrap_or_default().to_owned()
+        }
+    }
+}
+
+fn fmt_num(v: Option<f64>, kind: ColumnKind, ds: &Dataset) -> String {
+    match (v, kind) {
+        (None, _) => "–".to_owned(),
+        (Some(v), ColumnKind::Timestamp) => {
+            widgets::format_instant(v, &ds.time_zone, "%Y-%m-%d %H:%M")
+        }
+        (Some(v), _) if v.abs() >= 1e6 || (v != 0.0 && v.abs() < 1e-3) => format!("{v:.3e}"),
+        (Some(v), _) => format!("{v:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned(),
+    }
+}
+
+impl DataView {
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let ws = ctx.ws;
+        let Some(entry) = ws
+            .data_view_dataset
+            .and_then(|id| ws.entry(id))
+            .or_else(|| ws.datasets.last())
+        else {
+            ui.heading("Data");
+            widgets::missing_ui(
+                ui,
+                "No data is open. Use Open CSV… or drop a file onto the window.",
+            );
+            return;
+        };
+        let ds = &entry.dataset;
+        if self.key != Some((entry.id, entry.revision)) {
+            self.stats = ds.table.columns.iter().map(column_stats).collect();
+            self.key = Some((entry.id, entry.revision));
+            self.zone_edit = ds.time_zone_name();
+        }
+        ui.horizontal(|ui| {
+            ui.heading("Data");
+            egui::ComboBox::from_id_salt("data_dataset")
+                .selected_text(&ds.name)
+                .show_ui(ui, |ui| {
+                    for e in &ws.datasets {
+                        if ui
+                            .selectable_label(e.id == entry.id, &e.dataset.name)
+                            .clicked()
+                        {
+                            ctx.send(Command::ShowInDataView(e.id));
+                        }
+                    }
+                });
+        });
+        egui::Grid::new("data_info").num_columns(2).show(ui, |ui| {
+            ui.label("Source");
+            ui.label(match &ds.source {
+                crate::data::Source::Demo(n) => format!("demo city ({n})"),
+                crate::data::Source::File(p) => p.display().to_string(),
+            });
+            ui.end_row();
+            ui.label("Size");
+            ui.label(format!(
+                "{} rows × {} columns, {:.1} MB in memory",
+                ds.table.n_rows(),
+                ds.table.n_columns(),
+                ds.table.heap_bytes() as f64 / 1e6
+            ));
+            ui.end_row();
+            if let Some(f) = &ds.format {
+                ui.label("Format");
+                ui.label(format!(
+                    "delimiter '{}', {}, {:.1} MB file",
+                    (f.delimiter as char).escape_default(),
+                    f.encoding,
+                    f.file_bytes as f64 / 1e6
+                ));
+                ui.end_row();
+            }
+            ui.label("Kind of data");
+            egui::ComboBox::from_id_salt("data_domain")
+                .selected_text(ds.domain.label())
+                .show_ui(ui, |ui| {
+                    for d in Domain::ALL {
+                        if ui.selectable_label(ds.domain == d, d.label()).clicked()
+                            && ds.domain != d
+                        {
+                            ctx.send(Command::SetDomain {
+                                id: entry.id,
+                                domain: d,
+                            });
+                        }
+                    }
+                });
+            ui.end_row();
+            ui.label("Time zone");
+            ui.horizontal(|ui| {
+                let edit =
+                    ui.add(egui::TextEdit::singleline(&mut self.zone_edit).desired_width(180.0));
+                let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (ui.button("Apply").clicked() || enter) && self.zone_edit != ds.time_zone_name()
+                {
+                    ctx.send(Command::SetTimeZone {
+                        id: entry.id,
+                        zone: self.zone_edit.trim().to_owned(),
+                    });
+                }
+                ui.label(
+                    RichText::new("timestamps without an offset are read in this zone")
+                        .color(theme::MUTED),
+                );
+            });
+            ui.end_row();
+        });
+
+        let warn_title = format!("Load warnings ({})", ds.warnings.len());
+        egui::CollapsingHeader::new(warn_title)
+            .id_salt("data_warnings")
+            .default_open(!ds.warnings.is_empty())
+            .show(ui, |ui| {
+                if ds.warnings.is_empty() {
+                    ui.label("The file loaded without warnings.");
+                }
+                egui::ScrollArea::vertical()
+                    .id_salt("warn_scroll")
+                    .max_height(120.0)
+                    .show(ui, |ui| {
+                        for w in &ds.warnings {
+                            ui.colored_label(theme::WARN, w.to_string());
+                        }
+                    });
+            });
+
+        egui::CollapsingHeader::new("Columns")
+            .id_salt("data_columns")
+            .default_open(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("cols_scroll")
+                    .max_height(240.0)
+                    .show(ui, |ui| {
+                        egui::Grid::new("columns_grid")
+                            .striped(true)
+                            .num_columns(7)
+                            .show(ui, |ui| {
+                                for h in [
+                                    "Column",
+                                    "Type",
+                                    "Role",
+                                    "Missing",
+                                    "Min",
+                                    "Max",
+                                    "Mean / distinct",
+                                ] {
+                                    ui.label(RichText::new(h).strong());
+                                }
+                                ui.end_row();
+                                for (i, col) in ds.table.columns.iter().enumerate() {
+                                    let Some(st) = self.stats.get(i) else {
+                                        continue;
+                                    };
+                                    let role =
+                                        ds.schema.roles.get(i).copied().unwrap_or(Role::Other);
+                                    ui.label(&col.name);
+                                    ui.label(col.kind().name());
+                                    egui::ComboBox::from_id_salt(("role", i))
+                                        .selected_text(role.label())
+                                        .show_ui(ui, |ui| {
+                                            for r in Role::choices_for(col.kind()) {
+                                                if ui
+                                                    .selectable_label(r == role, r.label())
+                                                    .clicked()
+                                                    && r != role
+                                                {
+                                                    ctx.send(Command::SetRole {
+                                                        id: entry.id,
+                                                        column: i,
+                                                        role: r,
+                                                    });
+                                                }
+                                            }
+                                        })
+                                        .response
+                                        .on_hover_text(format!("Role of column {}", col.name));
+                                    ui.label(format!(
+                                        "{} ({:.1} %)",
+                                        st.missing,
+                                        100.0 * st.missing as f64 / ds.table.n_rows().max(1) as f64
+                                    ));
+                                    ui.label(fmt_num(st.min, col.kind(), ds));
+                                    ui.label(fmt_num(st.max, col.kind(), ds));
+                                    ui.label(match (st.mean, st.distinct) {
+                                        (_, Some(d)) => format!("{d} distinct"),
+                                        (Some(_), _) if col.kind() == ColumnKind::Timestamp => {
+                                            "–".to_owned()
+                                        }
+                                        (m, _) => fmt_num(m, col.kind(), ds),
+                                    });
+                                    ui.end_row();
+                                }
+                            });
+                    });
+            });
+
+        ui.separator();
+        ui.strong(format!("Rows ({})", ds.table.n_rows()));
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+        egui::ScrollArea::horizontal()
+            .id_salt("rows_hscroll")
+            .show(ui, |ui| {
+                TableBuilder::new(ui)
+                    .id_salt(("rows", entry.id))
+                    .striped(true)
+                    .resizable(true)
+                    .min_scrolled_height(200.0)
+                    .column(TableColumn::exact(70.0))
+                    .columns(
+                        TableColumn::initial(130.0).at_least(50.0).clip(true),
+                        ds.table.n_columns(),
+                    )
+                    .header(row_height + 4.0, |mut header| {
+                        header.col(|ui| {
+                            ui.strong("#");
+                        });
+                        for c in &ds.table.columns {
+                            header.col(|ui| {
+                                ui.strong(&c.name).on_hover_text(format!(
+                                    "{} ({})",
+                                    c.name,
+                                    c.kind().name()
+                                ));
+                            });
+                        }
+                    })
+                    .body(|body| {
+                        body.rows(row_height, ds.table.n_rows(), |mut row| {
+                            let i = row.index();
+                            row.col(|ui| {
+                                ui.label(RichText::new((i + 1).to_string()).color(theme::MUTED));
+                            });
+                            for c in &ds.table.columns {
+                                row.col(|ui| {
+                                    if c.is_valid(i) {
+                                        ui.label(cell_text(ds, c, i));
+                                    } else {
+                                        ui.label(
+                                            RichText::new("missing").italics().color(theme::MUTED),
+                                        );
+                                    }
+                                });
+                            }
+                        });
+                    });
+            });
+    }
+}

@@ -1,0 +1,293 @@
+//! Environment: the US EPA AQI over time on its colour bands, pollutant
+//! series per station, and traffic volume against NO2 hour by hour.
+
+use std::collections::BTreeMap;
+
+use egui_plot::{Legend, Line, Plot, Points, Span};
+
+use crate::app::theme;
+use crate::app::widgets::{self, TimeAxis};
+use crate::app::workspace::ViewCtx;
+use crate::data::aqi::{self, AqiCategory};
+use crate::data::decimate;
+use crate::data::timeseries::{self, MICROS_PER_HOUR, Series, TimeRange};
+use crate::data::{Column, Dataset, Domain, Measure, Role};
+
+const PLOT_BUCKETS: usize = 1200;
+
+const POLLUTANTS: [(Measure, &str); 4] = [
+    (Measure::Pm25, "µg/m³"),
+    (Measure::Pm10, "µg/m³"),
+    (Measure::No2, "ppb"),
+    (Measure::O3, "ppb"),
+];
+
+#[derive(Clone, PartialEq)]
+struct Key {
+    id: u64,
+    revision: u64,
+    traffic: Option<(u64, u64)>,
+    range: TimeRange,
+    pollutant: Measure,
+}
+
+#[derive(Default)]
+struct Computed {
+    aqi: BTreeMap<String, Series>,
+    aqi_computed: bool,
+    pollutant: BTreeMap<String, Series>,
+    /// (mean traffic volume, mean NO2) per hour.
+    scatter: Vec<[f64; 2]>,
+    correlation: Option<f64>,
+}
+
+pub struct EnvironmentView {
+    key: Option<Key>,
+    computed: Computed,
+    pollutant: Measure,
+}
+
+impl Default for EnvironmentView {
+    fn default() -> Self {
+        Self {
+            key: None,
+            computed: Computed::default(),
+            pollutant: Measure::Pm25,
+        }
+    }
+}
+
+/// The AQI column, or one computed from the pollutant columns.
+fn aqi_column(ds: &Dataset) -> Option<(Column, bool)> {
+    if let Some(c) = ds.measure(Measure::Aqi) {
+        return Some((c.clone(), false));
+    }
+    let cols: Vec<Option<&Column>> = [Measure::Pm25, Measure::Pm10, Measure::O3, Measure::No2]
+        .iter()
+        .map(|&m| ds.measure(m))
+        .collect();
+    if cols.iter().all(Option::is_none) {
+        return None;
+    }
+    let get = |i: usize, r: usize| cols.get(i).copied().flatten().and_then(|c| c.f64_at(r));
+    let values: Vec<f64> = (0..ds.table.n_rows())
+        .map(|r| {
+            aqi::aqi(get(0, r), get(1, r), get(2, r), get(3, r))
+                .map_or(f64::NAN, |(v, _)| f64::from(v))
+        })
+        .collect();
+    Some((Column::from_f64("aqi", values), true))
+}
+
+fn pearson(points: &[[f64; 2]]) -> Option<f64> {
+    let n = points.len() as f64;
+    if n < 3.0 {
+        return None;
+    }
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), p| (a + p[0] / n, b + p[1] / n));
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for p in points {
+        sxy += (p[0] - mx) * (p[1] - my);
+        sxx += (p[0] - mx).powi(2);
+        syy += (p[1] - my).powi(2);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
+}
+
+fn compute(
+    ds: &Dataset,
+    traffic: Option<&Dataset>,
+    range: TimeRange,
+    pollutant: Measure,
+) -> Computed {
+    let mut out = Computed::default();
+    let Some(time) = ds.time_column() else {
+        return out;
+    };
+    let place = ds.column_for(Role::PlaceId);
+    let decimated = |m: BTreeMap<String, Series>| {
+        m.into_iter()
+            .map(|(k, s)| (k, decimate::min_max(&s, PLOT_BUCKETS)))
+            .collect::<BTreeMap<_, _>>()
+    };
+    if let Some((aqi_col, computed)) = aqi_column(ds) {
+        out.aqi = decimated(timeseries::series_by_place(time, place, &aqi_col, range));
+        out.aqi_computed = computed;
+    }
+    if let Some(c) = ds.measure(pollutant) {
+        out.pollutant = decimated(timeseries::series_by_place(time, place, c, range));
+    }
+    if let (Some(tr), Some(no2)) = (traffic, ds.measure(Measure::No2))
+        && let (Some(ttime), Some(vol)) = (tr.time_column(), tr.measure(Measure::Volume))
+    {
+        let traffic_hourly = timeseries::bucket_mean(ttime, vol, MICROS_PER_HOUR, range);
+        let no2_hourly: BTreeMap<i64, f64> =
+            timeseries::bucket_mean(time, no2, MICROS_PER_HOUR, range)
+                .into_iter()
+                .map(|p| (p[0] as i64, p[1]))
+                .collect();
+        out.scatter = traffic_hourly
+            .iter()
+            .filter_map(|p| no2_hourly.get(&(p[0] as i64)).map(|&n| [p[1], n]))
+            .collect();
+        out.correlation = pearson(&out.scatter);
+    }
+    out
+}
+
+fn aqi_bands(p: &mut egui_plot::PlotUi<'_>) {
+    let cats = [
+        AqiCategory::Good,
+        AqiCategory::Moderate,
+        AqiCategory::UnhealthyForSensitiveGroups,
+        AqiCategory::Unhealthy,
+        AqiCategory::VeryUnhealthy,
+        AqiCategory::Hazardous,
+    ];
+    for cat in cats {
+        let (lo, hi) = cat.band();
+        let [r, g, b] = cat.rgb();
+        p.span(
+            Span::new(cat.label(), f64::from(lo)..=f64::from(hi) + 1.0)
+                .axis(egui_plot::Axis::Y)
+                .fill(egui::Color32::from_rgba_unmultiplied(r, g, b, 40)),
+        );
+    }
+}
+
+impl EnvironmentView {
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let Some(entry) = ctx.ws.active_for(Domain::Environment) else {
+            widgets::missing_ui(
+                ui,
+                "No environment data is open. Open an air-quality CSV, or load the demo city.",
+            );
+            return;
+        };
+        let ds = &entry.dataset;
+        ui.heading(format!("Environment — {}", ds.name));
+        widgets::dataset_picker_ui(ctx, ui, Domain::Environment, entry.id);
+        if ds.time_column().is_none() {
+            widgets::missing_ui(
+                ui,
+                "This dataset has no time column. Set a column's role to 'time' in the Data view.",
+            );
+            return;
+        }
+        let traffic = ctx.ws.active_for(Domain::Traffic);
+        let range = ctx.ws.range_for(ds);
+        let key = Key {
+            id: entry.id,
+            revision: entry.revision,
+            traffic: traffic.map(|t| (t.id, t.revision)),
+            range,
+            pollutant: self.pollutant,
+        };
+        if self.key.as_ref() != Some(&key) {
+            self.computed = compute(
+                ds,
+                traffic.map(|t| t.dataset.as_ref()),
+                range,
+                self.pollutant,
+            );
+            self.key = Some(key);
+        }
+        let c = &self.computed;
+        let axis = TimeAxis::new(ds.time_zone.clone());
+        let link = egui::Id::unique(("env_time", entry.id));
+        let station_color = |name: &str, names: &BTreeMap<String, Series>| {
+            theme::series_color(names.keys().position(|n| n == name).unwrap_or(0))
+        };
+
+        ui.strong(if c.aqi_computed {
+            "Air Quality Index (US EPA), computed from the pollutant columns, on its category bands"
+        } else {
+            "Air Quality Index (US EPA) on its category bands"
+        });
+        if c.aqi.is_empty() {
+            widgets::missing_ui(ui, "No AQI or pollutant columns in this dataset.");
+        } else {
+            let plot = Plot::new("env_aqi")
+                .height(theme::PLOT_HEIGHT)
+                .legend(Legend::default())
+                .link_axis(link, [true, false])
+                .link_cursor(link, [true, false])
+                .include_y(0.0)
+                .include_y(100.0)
+                .y_axis_label("AQI");
+            axis.apply(plot, "AQI").show(ui, |p| {
+                aqi_bands(p);
+                for name in c.aqi.keys() {
+                    let color = station_color(name, &c.aqi);
+                    if let Some(pts) = c.aqi.get(name) {
+                        p.line(
+                            Line::new(name.clone(), pts.clone())
+                                .color(color)
+                                .width(theme::LINE_WIDTH),
+                        );
+                    }
+                }
+            });
+        }
+
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            ui.strong("Pollutant:");
+            for (m, _) in POLLUTANTS {
+                if ds.measure(m).is_some() {
+                    ui.selectable_value(&mut self.pollutant, m, m.label());
+                }
+            }
+        });
+        let unit = POLLUTANTS
+            .iter()
+            .find(|(m, _)| *m == self.pollutant)
+            .map_or("", |(_, u)| u);
+        if c.pollutant.is_empty() {
+            widgets::missing_ui(ui, "This dataset has no column for that pollutant.");
+        } else {
+            let plot = Plot::new("env_pollutant")
+                .height(theme::PLOT_HEIGHT)
+                .legend(Legend::default())
+                .link_axis(link, [true, false])
+                .link_cursor(link, [true, false])
+                .y_axis_label(unit);
+            axis.apply(plot, unit).show(ui, |p| {
+                for (name, pts) in &c.pollutant {
+                    let color = station_color(name, &c.pollutant);
+                    p.line(
+                        Line::new(name.clone(), pts.clone())
+                            .color(color)
+                            .width(theme::LINE_WIDTH),
+                    );
+                }
+            });
+        }
+
+        ui.add_space(8.0);
+        match c.correlation {
+            Some(r) => ui.strong(format!("Traffic vs NO2, hour by hour (Pearson r = {r:.2})")),
+            None => ui.strong("Traffic vs NO2, hour by hour"),
+        };
+        if c.scatter.is_empty() {
+            widgets::missing_ui(
+                ui,
+                "Needs a traffic dataset with a volume column and an NO2 column here, over the same hours.",
+            );
+            return;
+        }
+        Plot::new("env_traffic_no2")
+            .height(theme::PLOT_HEIGHT)
+            .x_axis_label("mean traffic volume (veh/h)")
+            .y_axis_label("mean NO2 (ppb)")
+            .show(ui, |p| {
+                p.points(
+                    Points::new("hours", c.scatter.clone())
+                        .radius(2.0)
+                        .color(theme::series_color(4)),
+                );
+            });
+    }
+}

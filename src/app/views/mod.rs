@@ -1,0 +1,93 @@
+//! The dashboard's views, one file each. A view is a struct with cached,
+//! precomputed plot data and `fn ui(&mut self, ctx: &ViewCtx, ui)`; it reads
+//! the workspace and sends commands, and recomputes only when its inputs
+//! (dataset revision, time range, selection) change.
+
+mod data;
+mod environment;
+mod overview;
+mod safety;
+mod traffic;
+
+use serde::{Deserialize, Serialize};
+
+use super::workspace::ViewCtx;
+
+/// The views, by the name used in `--view NAME`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ViewId {
+    #[default]
+    Overview,
+    Traffic,
+    Safety,
+    Environment,
+    Data,
+}
+
+impl ViewId {
+    pub const ALL: [Self; 5] = [
+        Self::Overview,
+        Self::Traffic,
+        Self::Safety,
+        Self::Environment,
+        Self::Data,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Overview => "Overview",
+            Self::Traffic => "Traffic",
+            Self::Safety => "Safety",
+            Self::Environment => "Environment",
+            Self::Data => "Data",
+        }
+    }
+
+    /// The lower-case name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Overview => "overview",
+            Self::Traffic => "traffic",
+            Self::Safety => "safety",
+            Self::Environment => "environment",
+            Self::Data => "data",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.name() == name.to_lowercase())
+    }
+}
+
+/// Every view's state.
+#[derive(Default)]
+pub struct Views {
+    overview: overview::OverviewView,
+    traffic: traffic::TrafficView,
+    safety: safety::SafetyView,
+    environment: environment::EnvironmentView,
+    data: data::DataView,
+}
+
+impl Views {
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let view = ctx.ws.view;
+        if view == ViewId::Data {
+            // The data table scrolls itself.
+            self.data.ui(ctx, ui);
+            return;
+        }
+        egui::ScrollArea::vertical()
+            .id_salt(view.name())
+            .auto_shrink([false, false])
+            .show(ui, |ui| match view {
+                ViewId::Overview => self.overview.ui(ctx, ui),
+                ViewId::Traffic => self.traffic.ui(ctx, ui),
+                ViewId::Safety => self.safety.ui(ctx, ui),
+                ViewId::Environment => self.environment.ui(ctx, ui),
+                ViewId::Data => {}
+            });
+    }
+}

@@ -1,0 +1,309 @@
+//! Overview: KPI cards with sparklines (mean speed against typical,
+//! incidents today against the daily average, worst AQI now, reports
+//! today) and a summary of the open datasets.
+
+use egui::{Color32, RichText};
+
+use crate::app::theme;
+use crate::app::widgets;
+use crate::app::workspace::{Command, ViewCtx, Workspace};
+use crate::data::aqi::AqiCategory;
+use crate::data::timeseries::{self, LocalClock, MICROS_PER_DAY, MICROS_PER_HOUR, TimeRange};
+use crate::data::{Dataset, Domain, Measure, Role};
+
+/// One KPI card.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Kpi {
+    pub title: &'static str,
+    pub value: String,
+    pub detail: String,
+    pub tone: Tone,
+    pub spark: Vec<[f64; 2]>,
+    pub spark_color: Color32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tone {
+    Good,
+    Warn,
+    Bad,
+    Custom(Color32),
+}
+
+impl Tone {
+    fn color(self) -> Color32 {
+        match self {
+            Self::Good => theme::GOOD,
+            Self::Warn => theme::WARN,
+            Self::Bad => theme::BAD,
+            Self::Custom(c) => c,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct OverviewView {
+    key: Vec<(u64, u64)>,
+    kpis: Vec<Kpi>,
+}
+
+fn latest(ds: &Dataset) -> Option<i64> {
+    ds.time_extent().map(|(_, hi)| hi)
+}
+
+/// Mean speed over the last 24 hours against the mean for the same weekday
+/// and hour over all the data.
+fn speed_kpi(ds: &Dataset) -> Option<Kpi> {
+    let time = ds.time_column()?;
+    let speed = ds.measure(Measure::Speed)?;
+    let end = latest(ds)?;
+    let profile = timeseries::weekday_hour_means(time, speed, &ds.time_zone, TimeRange::default());
+    let mut clock = LocalClock::new(&ds.time_zone);
+    let (mut now_sum, mut typ_sum, mut n) = (0.0, 0.0, 0.0);
+    for r in 0..time.len() {
+        let (Some(t), Some(v)) = (time.timestamp_at(r), speed.f64_at(r)) else {
+            continue;
+        };
+        if t > end - 24 * MICROS_PER_HOUR
+            && let Some(typical) = profile[clock.weekday(t)][clock.hour(t)]
+        {
+            now_sum += v;
+            typ_sum += typical;
+            n += 1.0;
+        }
+    }
+    if n == 0.0 {
+        return None;
+    }
+    let (now, typical) = (now_sum / n, typ_sum / n);
+    let pct = (now / typical - 1.0) * 100.0;
+    let spark = timeseries::bucket_mean(
+        time,
+        speed,
+        MICROS_PER_HOUR,
+        TimeRange {
+            start: Some(end - 7 * MICROS_PER_DAY),
+            end: Some(end),
+        },
+    );
+    Some(Kpi {
+        title: "Mean speed, last 24 h",
+        value: format!("{now:.1} km/h"),
+        detail: format!(
+            "{:.1} % {} typical ({typical:.1} km/h)",
+            pct.abs(),
+            if pct < 0.0 { "below" } else { "above" }
+        ),
+        tone: if pct < -10.0 {
+            Tone::Bad
+        } else if pct < -3.0 {
+            Tone::Warn
+        } else {
+            Tone::Good
+        },
+        spark,
+        spark_color: theme::series_color(0),
+    })
+}
+
+/// Events on the latest local day against the mean per day.
+fn per_day_kpi(ds: &Dataset, title: &'static str, noun: &str) -> Option<Kpi> {
+    let time = ds.time_column()?;
+    let end = latest(ds)?;
+    let mut clock = LocalClock::new(&ds.time_zone);
+    let today = clock.day_start(end);
+    let mut counts: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
+    for r in 0..time.len() {
+        if let Some(t) = time.timestamp_at(r) {
+            *counts.entry(clock.day_start(t)).or_insert(0.0) += 1.0;
+        }
+    }
+    let first = *counts.keys().next()?;
+    let days = ((today - first) / MICROS_PER_DAY + 1).max(1) as f64;
+    let total: f64 = counts.values().sum();
+    let today_n = counts.get(&today).copied().unwrap_or(0.0);
+    // The average over whole days before today.
+    let past_days = (days - 1.0).max(1.0);
+    let avg = (total - today_n) / past_days;
+    let spark: Vec<[f64; 2]> = counts
+        .range(today - 30 * MICROS_PER_DAY..=today)
+        .map(|(&d, &n)| [d as f64 / 1e6, n])
+        .collect();
+    let ratio = if avg > 0.0 { today_n / avg } else { 1.0 };
+    Some(Kpi {
+        title,
+        value: format!("{today_n:.0} {noun}"),
+        detail: format!(
+            "{} · daily average {avg:.1}",
+            widgets::format_instant(today as f64 / 1e6, &ds.time_zone, "%a %b %d")
+        ),
+        tone: if ratio > 1.5 {
+            Tone::Bad
+        } else if ratio > 1.15 {
+            Tone::Warn
+        } else {
+            Tone::Good
+        },
+        spark,
+        spark_color: theme::series_color(5),
+    })
+}
+
+/// The highest AQI at the latest hour, with its station.
+fn aqi_kpi(ds: &Dataset) -> Option<Kpi> {
+    let time = ds.time_column()?;
+    let aqi = ds.measure(Measure::Aqi)?;
+    let end = latest(ds)?;
+    let place = ds.column_for(Role::PlaceId);
+    let mut worst: Option<(f64, Option<String>)> = None;
+    for r in 0..time.len() {
+        if time
+            .timestamp_at(r)
+            .is_some_and(|t| t > end - MICROS_PER_HOUR)
+            && let Some(v) = aqi.f64_at(r)
+            && worst.as_ref().is_none_or(|(w, _)| v > *w)
+        {
+            worst = Some((v, place.and_then(|p| p.str_at(r)).map(str::to_owned)));
+        }
+    }
+    let (value, station) = worst?;
+    let cat = AqiCategory::from_aqi(value.clamp(0.0, 500.0) as u16);
+    let spark = max_per_hour(time, aqi, end - 3 * MICROS_PER_DAY, end);
+    Some(Kpi {
+        title: "Worst AQI now",
+        value: format!("{value:.0}"),
+        detail: format!(
+            "{}{}",
+            cat.label(),
+            station.map(|s| format!(" at {s}")).unwrap_or_default()
+        ),
+        tone: Tone::Custom(theme::aqi_color(value)),
+        spark,
+        spark_color: theme::aqi_color(value),
+    })
+}
+
+fn max_per_hour(
+    time: &crate::data::Column,
+    v: &crate::data::Column,
+    start: i64,
+    end: i64,
+) -> Vec<[f64; 2]> {
+    let mut m: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
+    for r in 0..time.len() {
+        if let (Some(t), Some(y)) = (time.timestamp_at(r), v.f64_at(r))
+            && t >= start
+            && t <= end
+        {
+            let e = m.entry(t.div_euclid(MICROS_PER_HOUR)).or_insert(f64::MIN);
+            *e = e.max(y);
+        }
+    }
+    m.into_iter()
+        .map(|(h, y)| [(h * MICROS_PER_HOUR) as f64 / 1e6, y])
+        .collect()
+}
+
+/// All KPIs the open data allows, in a fixed order.
+pub fn compute_kpis(ws: &Workspace) -> Vec<Kpi> {
+    let mut out = Vec::new();
+    let ds = |d: Domain| ws.active_for(d).map(|e| e.dataset.as_ref());
+    if let Some(k) = ds(Domain::Traffic).and_then(speed_kpi) {
+        out.push(k);
+    }
+    if let Some(k) = ds(Domain::Safety).and_then(|d| per_day_kpi(d, "Incidents today", "incidents"))
+    {
+        out.push(k);
+    }
+    if let Some(k) = ds(Domain::Environment).and_then(aqi_kpi) {
+        out.push(k);
+    }
+    if let Some(k) =
+        ds(Domain::Reports).and_then(|d| per_day_kpi(d, "Citizen reports today", "reports"))
+    {
+        out.push(k);
+    }
+    out
+}
+
+fn kpi_card_ui(ui: &mut egui::Ui, k: &Kpi) {
+    egui::Frame::group(ui.style())
+        .inner_margin(12.0)
+        .corner_radius(6.0)
+        .show(ui, |ui| {
+            ui.set_width(theme::KPI_WIDTH);
+            ui.label(RichText::new(k.title).color(theme::MUTED));
+            ui.label(
+                RichText::new(&k.value)
+                    .font(theme::kpi_value_font())
+                    .color(k.tone.color()),
+            );
+            ui.label(&k.detail);
+            widgets::sparkline_ui(ui, &format!("spark_{}", k.title), &k.spark, k.spark_color);
+        });
+}
+
+impl OverviewView {
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let key: Vec<(u64, u64)> = ctx.ws.datasets.iter().map(|e| (e.id, e.revision)).collect();
+        if key != self.key {
+            self.kpis = compute_kpis(ctx.ws);
+            self.key = key;
+        }
+        ui.heading("City overview");
+        if ctx.ws.datasets.is_empty() {
+            ui.add_space(12.0);
+            ui.label("No data is open yet.");
+            ui.horizontal(|ui| {
+                if ui.button("Open CSV…").clicked() {
+                    ctx.send(Command::OpenDialog);
+                }
+                if ui.button("Load demo city").clicked() {
+                    ctx.send(Command::LoadDemo);
+                }
+            });
+            return;
+        }
+        ui.add_space(6.0);
+        if self.kpis.is_empty() {
+            widgets::missing_ui(
+                ui,
+                "None of the open datasets has the columns the key figures need (speed, incidents, AQI, reports).",
+            );
+        }
+        ui.horizontal_wrapped(|ui| {
+            for k in &self.kpis {
+                kpi_card_ui(ui, k);
+            }
+        });
+        ui.add_space(16.0);
+        ui.strong("Open datasets");
+        egui::Grid::new("datasets_grid")
+            .striped(true)
+            .num_columns(6)
+            .show(ui, |ui| {
+                for h in ["Name", "Kind", "Rows", "Columns", "Time span", "Warnings"] {
+                    ui.label(RichText::new(h).strong());
+                }
+                ui.end_row();
+                for e in &ctx.ws.datasets {
+                    let ds = &e.dataset;
+                    ui.label(&ds.name);
+                    ui.label(ds.domain.label());
+                    ui.label(ds.table.n_rows().to_string());
+                    ui.label(ds.table.n_columns().to_string());
+                    ui.label(match ds.time_extent() {
+                        Some((a, b)) => format!(
+                            "{} – {} ({})",
+                            widgets::format_instant(a as f64 / 1e6, &ds.time_zone, "%Y-%m-%d"),
+                            widgets::format_instant(b as f64 / 1e6, &ds.time_zone, "%Y-%m-%d"),
+                            ds.time_zone_name()
+                        ),
+                        None => "–".to_owned(),
+                    });
+                    ui.label(ds.warnings.len().to_string());
+                    ui.end_row();
+                }
+            });
+    }
+}

@@ -1,0 +1,259 @@
+//! Public safety: incidents by type, by hour of day, per day over time, and
+//! on the map, with a filter by type.
+
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
+
+use crate::app::theme;
+use crate::app::widgets::{self, TimeAxis};
+use crate::app::workspace::ViewCtx;
+use crate::data::timeseries::{
+    LocalClock, MICROS_PER_DAY, Series, TimeRange, category_counts, hour_histogram,
+};
+use crate::data::{Dataset, Domain, Measure, Role};
+
+#[derive(Clone, PartialEq)]
+struct Key {
+    id: u64,
+    revision: u64,
+    range: TimeRange,
+    filter: Option<String>,
+}
+
+#[derive(Default)]
+struct Computed {
+    by_type: Vec<(String, u32)>,
+    by_hour: [u32; 24],
+    per_day: Series,
+    /// Per type: (lon, lat) points.
+    map: Vec<(String, Vec<[f64; 2]>)>,
+    total: usize,
+    mean_severity: Option<f64>,
+}
+
+#[derive(Default)]
+pub struct SafetyView {
+    key: Option<Key>,
+    computed: Computed,
+    filter: Option<String>,
+}
+
+fn compute(ds: &Dataset, range: TimeRange, filter: Option<&str>) -> Computed {
+    let mut out = Computed::default();
+    let Some(time) = ds.time_column() else {
+        return out;
+    };
+    let cat = ds.category_column();
+    let n = ds.table.n_rows();
+    // Rows in the range and of the chosen type.
+    let rows: Vec<bool> = (0..n)
+        .map(|r| {
+            time.timestamp_at(r).is_some_and(|t| range.contains(t))
+                && filter.is_none_or(|f| cat.and_then(|c| c.str_at(r)) == Some(f))
+        })
+        .collect();
+    out.total = rows.iter().filter(|&&b| b).count();
+    if let Some(c) = cat {
+        out.by_type = category_counts(c, Some(time), range);
+    }
+    out.by_hour = hour_histogram(time, &ds.time_zone, range, Some(&rows));
+    // Incidents per local day, days without incidents included.
+    let mut clock = LocalClock::new(&ds.time_zone);
+    let mut days: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
+    for (r, keep) in rows.iter().enumerate() {
+        if *keep && let Some(t) = time.timestamp_at(r) {
+            *days.entry(clock.day_start(t)).or_insert(0.0) += 1.0;
+        }
+    }
+    if let (Some(&first), Some(&last)) = (days.keys().next(), days.keys().next_back()) {
+        let mut d = first;
+        while d <= last {
+            out.per_day
+                .push([d as f64 / 1e6, days.get(&d).copied().unwrap_or(0.0)]);
+            // Step a day and re-align to local midnight (DST days are 23/25 h).
+            d = clock.day_start(d + MICROS_PER_DAY + 2 * 3_600_000_000);
+        }
+    }
+    if let Some(sev) = ds.measure(Measure::Severity) {
+        let vals: Vec<f64> = (0..n)
+            .filter(|&r| rows[r])
+            .filter_map(|r| sev.f64_at(r))
+            .collect();
+        out.mean_severity =
+            (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64);
+    }
+    if let (Some(lat), Some(lon)) = (
+        ds.column_for(Role::Latitude),
+        ds.column_for(Role::Longitude),
+    ) {
+        let mut groups: std::collections::BTreeMap<String, Vec<[f64; 2]>> =
+            std::collections::BTreeMap::new();
+        for r in (0..n).filter(|&r| rows[r]) {
+            if let (Some(la), Some(lo)) = (lat.f64_at(r), lon.f64_at(r)) {
+                let k = cat
+                    .and_then(|c| c.str_at(r))
+                    .unwrap_or("incident")
+                    .to_owned();
+                groups.entry(k).or_default().push([lo, la]);
+            }
+        }
+        out.map = groups.into_iter().collect();
+        out.map.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+    }
+    out
+}
+
+impl SafetyView {
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let Some(entry) = ctx.ws.active_for(Domain::Safety) else {
+            widgets::missing_ui(
+                ui,
+                "No public-safety data is open. Open a CSV of incidents, or load the demo city.",
+            );
+            return;
+        };
+        let ds = &entry.dataset;
+        ui.heading(format!("Public safety — {}", ds.name));
+        widgets::dataset_picker_ui(ctx, ui, Domain::Safety, entry.id);
+        if ds.time_column().is_none() {
+            widgets::missing_ui(
+                ui,
+                "This dataset has no time column. Set a column's role to 'time' in the Data view.",
+            );
+            return;
+        }
+        let range = ctx.ws.range_for(ds);
+        let key = Key {
+            id: entry.id,
+            revision: entry.revision,
+            range,
+            filter: self.filter.clone(),
+        };
+        if self.key.as_ref() != Some(&key) {
+            self.computed = compute(ds, range, self.filter.as_deref());
+            self.key = Some(key);
+        }
+        let c = &self.computed;
+        ui.horizontal(|ui| {
+            ui.label("Incident type:");
+            egui::ComboBox::from_id_salt("incident_type")
+                .selected_text(self.filter.as_deref().unwrap_or("All types"))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.filter, None, "All types");
+                    for (name, _) in &c.by_type {
+                        ui.selectable_value(&mut self.filter, Some(name.clone()), name);
+                    }
+                });
+            ui.separator();
+            ui.label(format!("{} incidents in the range", c.total));
+            if let Some(s) = c.mean_severity {
+                ui.separator();
+                ui.label(format!("mean severity {s:.2}"));
+            }
+        });
+        ui.add_space(6.0);
+        let half = (ui.available_width() - 16.0) / 2.0;
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("Incidents by type");
+                let names: Vec<String> = c.by_type.iter().map(|(n, _)| n.clone()).collect();
+                let bars: Vec<Bar> = c
+                    .by_type
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, count))| {
+                        let color = if self.filter.as_deref().is_none_or(|f| f == name) {
+                            theme::series_color(0)
+                        } else {
+                            theme::MUTED
+                        };
+                        Bar::new(i as f64, f64::from(*count)).name(name).fill(color)
+                    })
+                    .collect();
+                Plot::new("safety_by_type")
+                    .height(theme::PLOT_HEIGHT)
+                    .width(half)
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .allow_scroll(false)
+                    .show_grid([true, false])
+                    .y_axis_formatter(move |mark, _| {
+                        let i = mark.value.round();
+                        if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                            names.get(i as usize).cloned().unwrap_or_default()
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .y_axis_min_width(90.0)
+                    .show(ui, |p| {
+                        p.bar_chart(BarChart::new("incidents", bars).horizontal())
+                    });
+            });
+            ui.vertical(|ui| {
+                ui.set_width(half);
+                ui.strong("Incidents by hour of day (local time)");
+                let bars: Vec<Bar> = c
+                    .by_hour
+                    .iter()
+                    .enumerate()
+                    .map(|(h, &n)| {
+                        Bar::new(h as f64, f64::from(n))
+                            .name(format!("{h:02}:00"))
+                            .width(0.9)
+                    })
+                    .collect();
+                Plot::new("safety_by_hour")
+                    .height(theme::PLOT_HEIGHT)
+                    .width(half)
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .allow_scroll(false)
+                    .x_axis_label("hour")
+                    .show(ui, |p| {
+                        p.bar_chart(BarChart::new("incidents", bars).color(theme::series_color(1)))
+                    });
+            });
+        });
+        ui.add_space(8.0);
+        ui.strong("Incidents per day");
+        let axis = TimeAxis::new(ds.time_zone.clone());
+        axis.apply(
+            Plot::new("safety_per_day").height(theme::SMALL_PLOT_HEIGHT),
+            "incidents",
+        )
+        .show(ui, |p| {
+            p.line(
+                Line::new("incidents per day", c.per_day.clone())
+                    .color(theme::series_color(5))
+                    .width(2.0)
+                    .fill(0.0)
+                    .fill_alpha(0.2),
+            );
+        });
+        ui.add_space(8.0);
+        ui.strong("Where: incidents on the map, by type");
+        if c.map.is_empty() {
+            widgets::missing_ui(
+                ui,
+                "The dataset has no latitude/longitude columns, so incidents cannot be placed on a map.",
+            );
+            return;
+        }
+        Plot::new("safety_map")
+            .height(380.0)
+            .data_aspect(1.35)
+            .legend(Legend::default())
+            .x_axis_label("longitude")
+            .y_axis_label("latitude")
+            .show(ui, |p| {
+                for (i, (name, pts)) in c.map.iter().enumerate() {
+                    p.points(
+                        Points::new(name.clone(), pts.clone())
+                            .radius(3.0)
+                            .color(theme::series_color(i)),
+                    );
+                }
+            });
+    }
+}

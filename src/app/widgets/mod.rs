@@ -1,0 +1,137 @@
+//! Widgets shared by several views: the time-window picker, time axes,
+//! sparklines, the weekday × hour heatmap, dataset pickers, PNG export.
+
+mod heatmap;
+mod time_axis;
+
+use std::path::Path;
+
+use egui::{Color32, ColorImage};
+
+pub use heatmap::weekday_hour_heatmap_ui;
+pub use time_axis::{TimeAxis, format_instant};
+
+use super::theme;
+use super::workspace::{Command, TimeWindow, ViewCtx};
+use crate::data::Domain;
+
+/// The time-window combo box in the top bar.
+pub fn time_window_ui(ui: &mut egui::Ui, current: &TimeWindow, cmds: &mut Vec<Command>) {
+    ui.label("Time range:");
+    egui::ComboBox::from_id_salt("time_window")
+        .selected_text(current.label())
+        .show_ui(ui, |ui| {
+            for w in TimeWindow::PRESETS {
+                if ui.selectable_label(*current == w, w.label()).clicked() {
+                    cmds.push(Command::SetWindow(w));
+                }
+            }
+        });
+}
+
+/// Lets the user switch between datasets of one domain (shown only when
+/// there is more than one). Returns nothing: the choice is a command.
+pub fn dataset_picker_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, domain: Domain, current: u64) {
+    let entries: Vec<_> = ctx.ws.of_domain(domain).collect();
+    if entries.len() < 2 {
+        return;
+    }
+    let name = entries
+        .iter()
+        .find(|e| e.id == current)
+        .map_or("", |e| e.dataset.name.as_str());
+    ui.horizontal(|ui| {
+        ui.label("Dataset:");
+        egui::ComboBox::from_id_salt(("dataset_picker", domain))
+            .selected_text(name)
+            .show_ui(ui, |ui| {
+                for e in entries {
+                    if ui
+                        .selectable_label(e.id == current, &e.dataset.name)
+                        .clicked()
+                    {
+                        ctx.send(Command::SelectDataset { domain, id: e.id });
+                    }
+                }
+            });
+    });
+}
+
+/// Says what a view needs and how to get it, in place of a plot.
+pub fn missing_ui(ui: &mut egui::Ui, what: &str) {
+    ui.add_space(12.0);
+    ui.colored_label(theme::MUTED, what);
+    ui.add_space(12.0);
+}
+
+/// A tiny line chart without axes.
+pub fn sparkline_ui(ui: &mut egui::Ui, id: &str, points: &[[f64; 2]], color: Color32) {
+    egui_plot::Plot::new(id)
+        .height(theme::SPARKLINE_HEIGHT)
+        .width(theme::KPI_WIDTH - 24.0)
+        .show_axes(false)
+        .show_grid(false)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .show_x(false)
+        .show_y(false)
+        .show_background(false)
+        .show(ui, |p| {
+            p.line(
+                egui_plot::Line::new(id.to_owned(), points.to_vec())
+                    .color(color)
+                    .width(1.5)
+                    .fill(0.0)
+                    .fill_alpha(0.15),
+            );
+        });
+}
+
+/// A shaded overlay while files are dragged over the window.
+pub fn drop_overlay(ctx: &egui::Context) {
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Foreground,
+        egui::Id::unique("drop_overlay"),
+    ));
+    let rect = ctx.content_rect();
+    painter.rect_filled(rect, 0.0, Color32::from_black_alpha(180));
+    painter.text(
+        rect.center(),
+        egui::Align2::CENTER_CENTER,
+        "Drop CSV files to open them",
+        egui::FontId::proportional(28.0),
+        Color32::WHITE,
+    );
+}
+
+/// Writes an RGBA image as PNG (atomically: temp file, then rename).
+pub fn save_png(path: &Path, image: &ColorImage) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .map_or_else(|| "screenshot".into(), |n| n.to_string_lossy())
+    ));
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let w = std::io::BufWriter::new(file);
+    let [width, height] = image.size;
+    let mut enc = png::Encoder::new(w, width as u32, height as u32);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().context("cannot write the PNG header")?;
+    let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    writer
+        .write_image_data(&bytes)
+        .context("cannot write the PNG data")?;
+    writer.finish().context("cannot finish the PNG")?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot move the PNG to {}", path.display()))?;
+    Ok(())
+}

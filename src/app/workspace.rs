@@ -1,0 +1,219 @@
+//! The dashboard's state ([`Workspace`]), the [`Command`]s views send to
+//! change it, and the read-only [`ViewCtx`] a view draws from.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::views::ViewId;
+use crate::data::timeseries::{MICROS_PER_DAY, MICROS_PER_HOUR, TimeRange};
+use crate::data::{Dataset, Domain, Role, Source, TimestampMicros};
+
+/// A loaded dataset with a stable id and a revision that changes whenever
+/// the dataset does (views key their caches on both).
+#[derive(Clone, Debug)]
+pub struct DatasetEntry {
+    pub id: u64,
+    pub revision: u64,
+    pub dataset: Arc<Dataset>,
+}
+
+/// The time window shown in every view, relative to the latest data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum TimeWindow {
+    #[default]
+    All,
+    LastDay,
+    LastWeek,
+    LastMonth,
+    /// From/to in microseconds UTC.
+    Custom {
+        start: TimestampMicros,
+        end: TimestampMicros,
+    },
+}
+
+impl TimeWindow {
+    pub const PRESETS: [Self; 4] = [Self::All, Self::LastDay, Self::LastWeek, Self::LastMonth];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All data",
+            Self::LastDay => "Last 24 hours",
+            Self::LastWeek => "Last 7 days",
+            Self::LastMonth => "Last 30 days",
+            Self::Custom { .. } => "Custom range",
+        }
+    }
+
+    /// The concrete range for data whose latest timestamp is `latest`.
+    pub fn resolve(self, latest: Option<TimestampMicros>) -> TimeRange {
+        let back = |micros: i64| TimeRange {
+            start: latest.map(|l| l - micros),
+            end: latest,
+        };
+        match self {
+            Self::All => TimeRange::default(),
+            Self::LastDay => back(24 * MICROS_PER_HOUR),
+            Self::LastWeek => back(7 * MICROS_PER_DAY),
+            Self::LastMonth => back(30 * MICROS_PER_DAY),
+            Self::Custom { start, end } => TimeRange {
+                start: Some(start),
+                end: Some(end),
+            },
+        }
+    }
+}
+
+/// Everything the dashboard shows. The serialisable part persists across
+/// restarts (eframe storage); loaded data is runtime-only.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Workspace {
+    pub view: ViewId,
+    pub window: TimeWindow,
+    #[serde(skip)]
+    pub datasets: Vec<DatasetEntry>,
+    /// The dataset each domain view shows.
+    #[serde(skip)]
+    pub active: HashMap<Domain, u64>,
+    /// The dataset the Data view shows.
+    #[serde(skip)]
+    pub data_view_dataset: Option<u64>,
+    #[serde(skip)]
+    next_id: u64,
+}
+
+impl Workspace {
+    pub fn add_dataset(&mut self, ds: Dataset) -> u64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        // Loading the same file again replaces it.
+        if let Source::File(p) = &ds.source {
+            let p: PathBuf = p.clone();
+            self.datasets
+                .retain(|e| !matches!(&e.dataset.source, Source::File(q) if *q == p));
+        }
+        self.active.insert(ds.domain, id);
+        self.datasets.push(DatasetEntry {
+            id,
+            revision: 0,
+            dataset: Arc::new(ds),
+        });
+        id
+    }
+
+    pub fn remove_dataset(&mut self, id: u64) {
+        self.datasets.retain(|e| e.id != id);
+        self.active.retain(|_, v| *v != id);
+        // Fall back to another dataset of the same domain, newest first.
+        for d in Domain::ALL {
+            if !self.active.contains_key(&d)
+                && let Some(e) = self.datasets.iter().rev().find(|e| e.dataset.domain == d)
+            {
+                self.active.insert(d, e.id);
+            }
+        }
+        if self.data_view_dataset == Some(id) {
+            self.data_view_dataset = None;
+        }
+        if !self.view_available(self.view) {
+            self.view = ViewId::Overview;
+        }
+    }
+
+    /// Changes a dataset (copy on write) and bumps its revision.
+    pub fn update_dataset(&mut self, id: u64, f: impl FnOnce(&mut Dataset)) {
+        if let Some(e) = self.datasets.iter_mut().find(|e| e.id == id) {
+            f(Arc::make_mut(&mut e.dataset));
+            e.revision += 1;
+        }
+    }
+
+    pub fn entry(&self, id: u64) -> Option<&DatasetEntry> {
+        self.datasets.iter().find(|e| e.id == id)
+    }
+
+    /// The dataset a domain's view shows.
+    pub fn active_for(&self, domain: Domain) -> Option<&DatasetEntry> {
+        self.active
+            .get(&domain)
+            .and_then(|&id| self.entry(id))
+            .filter(|e| e.dataset.domain == domain)
+            .or_else(|| {
+                self.datasets
+                    .iter()
+                    .rev()
+                    .find(|e| e.dataset.domain == domain)
+            })
+    }
+
+    pub fn of_domain(&self, domain: Domain) -> impl Iterator<Item = &DatasetEntry> {
+        self.datasets
+            .iter()
+            .filter(move |e| e.dataset.domain == domain)
+    }
+
+    pub fn has_demo(&self) -> bool {
+        self.datasets
+            .iter()
+            .any(|e| matches!(e.dataset.source, Source::Demo(_)))
+    }
+
+    /// A view is listed only when it has data to show.
+    pub fn view_available(&self, v: ViewId) -> bool {
+        match super::view_domain(v) {
+            None => true,
+            Some(d) => self.active_for(d).is_some(),
+        }
+    }
+
+    /// The window as a concrete range for a dataset.
+    pub fn range_for(&self, ds: &Dataset) -> TimeRange {
+        self.window.resolve(ds.time_extent().map(|(_, hi)| hi))
+    }
+}
+
+/// A request from a view; the app applies them after the frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    ShowView(ViewId),
+    OpenDialog,
+    OpenPaths(Vec<PathBuf>),
+    LoadDemo,
+    CloseDataset(u64),
+    SelectDataset { domain: Domain, id: u64 },
+    ShowInDataView(u64),
+    SetRole { id: u64, column: usize, role: Role },
+    SetDomain { id: u64, domain: Domain },
+    SetTimeZone { id: u64, zone: String },
+    SetWindow(TimeWindow),
+    CancelLoad(usize),
+    DismissError(usize),
+}
+
+/// What a view may read, and where it sends its commands.
+pub struct ViewCtx<'a> {
+    pub ws: &'a Workspace,
+    commands: RefCell<Vec<Command>>,
+}
+
+impl<'a> ViewCtx<'a> {
+    pub fn new(ws: &'a Workspace) -> Self {
+        Self {
+            ws,
+            commands: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn send(&self, cmd: Command) {
+        self.commands.borrow_mut().push(cmd);
+    }
+
+    pub fn take_commands(&self) -> Vec<Command> {
+        std::mem::take(&mut *self.commands.borrow_mut())
+    }
+}

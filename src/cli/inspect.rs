@@ -1,0 +1,159 @@
+//! `cityops inspect FILE [--json]`: loads a CSV file with the same loader as
+//! the dashboard and reports its shape, column types and roles, the domain
+//! it was recognised as, and every load warning.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::Failure;
+use super::progress::TerminalProgress;
+use crate::data::{self, Dataset, LoadOptions};
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// The CSV file to inspect.
+    pub file: PathBuf,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Time zone for timestamps without an offset (IANA name); default: this machine's.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Use this delimiter instead of sniffing it (one character; `\t` for tab).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ColumnReport<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    role: String,
+    missing: usize,
+}
+
+#[derive(Serialize)]
+struct WarningReport<'a> {
+    line: Option<u64>,
+    column: Option<usize>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    path: String,
+    rows: usize,
+    columns: Vec<ColumnReport<'a>>,
+    domain: &'static str,
+    delimiter: String,
+    encoding: &'static str,
+    time_zone: String,
+    warnings: Vec<WarningReport<'a>>,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, Failure> {
+    match s {
+        "\\t" | "tab" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(Failure::bad_input(format!(
+            "--delimiter takes one ASCII character (or \\t for tab), not '{s}'"
+        ))),
+    }
+}
+
+fn report(ds: &Dataset) -> Report<'_> {
+    Report {
+        path: ds
+            .file_name()
+            .map_or_else(|| ds.name.clone(), |p| p.display().to_string()),
+        rows: ds.table.n_rows(),
+        columns: ds
+            .table
+            .columns
+            .iter()
+            .zip(&ds.schema.roles)
+            .map(|(c, r)| ColumnReport {
+                name: &c.name,
+                kind: c.kind().name(),
+                role: r.key(),
+                missing: c.missing_count(),
+            })
+            .collect(),
+        domain: ds.domain.key(),
+        delimiter: ds
+            .format
+            .as_ref()
+            .map_or_else(String::new, |f| (f.delimiter as char).to_string()),
+        encoding: ds.format.as_ref().map_or("", |f| f.encoding),
+        time_zone: ds.time_zone_name(),
+        warnings: ds
+            .warnings
+            .iter()
+            .map(|w| WarningReport {
+                line: w.line,
+                column: w.column,
+                message: &w.message,
+            })
+            .collect(),
+    }
+}
+
+pub fn run(args: InspectArgs) -> Result<(), Failure> {
+    let opts = LoadOptions {
+        time_zone: super::parse_time_zone(args.tz.as_deref())?,
+        delimiter: args.delimiter.as_deref().map(parse_delimiter).transpose()?,
+    };
+    let progress = TerminalProgress::new(format!("Loading {}", args.file.display()));
+    let loaded = data::load_dataset(&args.file, &opts, &progress);
+    progress.finish();
+    let ds = loaded.map_err(|e| match e {
+        data::LoadError::Io { .. } if !args.file.exists() => Failure::bad_input(e.to_string()),
+        data::LoadError::Io { .. } => Failure::other(e.to_string()),
+        _ => Failure::bad_input(e.to_string()),
+    })?;
+    let rep = report(&ds);
+    if args.json {
+        let text = serde_json::to_string_pretty(&rep).map_err(|e| Failure::other(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    println!("{}", rep.path);
+    println!(
+        "  {} rows × {} columns · {} · delimiter '{}' · {} · time zone {}",
+        rep.rows,
+        rep.columns.len(),
+        ds.domain.label(),
+        rep.delimiter.escape_default(),
+        rep.encoding,
+        rep.time_zone
+    );
+    let width = rep
+        .columns
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(6);
+    println!(
+        "  {:<width$}  {:<11}  {:<20}  missing",
+        "column", "type", "role"
+    );
+    for c in &rep.columns {
+        println!(
+            "  {:<width$}  {:<11}  {:<20}  {}",
+            c.name, c.kind, c.role, c.missing
+        );
+    }
+    if rep.warnings.is_empty() {
+        println!("  no warnings");
+    } else {
+        println!("  {} warnings:", rep.warnings.len());
+        for w in &ds.warnings {
+            println!("    {w}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! The command line: `cityops [FILE...]` opens the dashboard, and
+//! subcommands run the same core without a window. One file per
+//! subcommand. Conventions for every command: results on stdout, progress
+//! and diagnostics on stderr, `--json` for machine-readable results, exit 0
+//! on success, 2 on bad input or usage, 1 on other failures.
+
+mod demo;
+mod inspect;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jiff::tz::TimeZone;
+
+use crate::app::{self, AppOptions, ViewId};
+
+/// Exit code for bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for other failures.
+pub const EXIT_FAILURE: u8 = 1;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cityops",
+    version,
+    about = "A desktop dashboard for city operations: traffic, safety, environment, citizen reports and service use.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+
+    /// CSV files to open in the dashboard (the demo city opens when none are given).
+    pub files: Vec<PathBuf>,
+
+    /// Open the window, wait until the data is shown, save a PNG of it to this path and exit.
+    #[arg(long, value_name = "OUT.png")]
+    pub screenshot: Option<PathBuf>,
+
+    /// The view to show first: overview, traffic, safety, environment, data.
+    #[arg(long, value_name = "NAME")]
+    pub view: Option<String>,
+
+    /// Time zone for timestamps without an offset (IANA name, e.g. America/Chicago); default: this machine's.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Load a CSV file and report its columns, types, roles and warnings.
+    Inspect(inspect::InspectArgs),
+    /// The embedded demo city.
+    Demo {
+        #[command(subcommand)]
+        action: demo::DemoCmd,
+    },
+}
+
+/// A failure with the exit code it deserves.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_BAD_INPUT,
+            message: message.into(),
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_FAILURE,
+            message: message.into(),
+        }
+    }
+}
+
+pub fn parse_time_zone(name: Option<&str>) -> Result<Option<TimeZone>, Failure> {
+    name.map(|n| {
+        TimeZone::get(n).map_err(|e| {
+            Failure::bad_input(format!(
+                "unknown time zone '{n}': {e}. Use an IANA name such as America/Chicago or UTC."
+            ))
+        })
+    })
+    .transpose()
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EXIT_BAD_INPUT),
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("cityops: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Some(Cmd::Inspect(args)) => inspect::run(args),
+        Some(Cmd::Demo { action }) => demo::run(action),
+        None => {
+            let view = cli
+                .view
+                .as_deref()
+                .map(|v| {
+                    ViewId::from_name(v).ok_or_else(|| {
+                        let names: Vec<&str> = ViewId::ALL.iter().map(|v| v.name()).collect();
+                        Failure::bad_input(format!(
+                            "unknown view '{v}'; choose one of: {}",
+                            names.join(", ")
+                        ))
+                    })
+                })
+                .transpose()?;
+            for f in &cli.files {
+                if !f.exists() {
+                    return Err(Failure::bad_input(format!(
+                        "{}: no such file. Check the path.",
+                        f.display()
+                    )));
+                }
+            }
+            let opts = AppOptions {
+                files: cli.files,
+                screenshot: cli.screenshot,
+                view,
+                time_zone: parse_time_zone(cli.tz.as_deref())?,
+                fresh: false,
+            };
+            app::run(opts).map_err(|e| Failure::other(format!("{e:#}")))
+        }
+    }
+}

@@ -1,0 +1,871 @@
+//! CSV ingest: bytes → decoded text → records → typed [`Table`].
+//!
+//! Real open-data exports are messy. This loader sniffs the delimiter, strips
+//! a BOM, decodes UTF-8, UTF-16 and Windows-1252, renames empty and duplicate
+//! headers, skips ragged rows with a warning naming the line (failing only
+//! past a threshold), keeps a truncated last line, and rejects binary input
+//! with the place it was found. It never panics on any input.
+//!
+//! Memory: the raw cells of each column are held back to back once, then
+//! each column is converted to its typed form on its own thread and the raw
+//! text is dropped.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+
+use jiff::tz::TimeZone;
+
+use super::infer::{self, InferContext, RawColumn};
+use super::progress::Progress;
+use super::table::{Column, Table};
+use super::{LoadError, LoadWarning};
+
+/// What the user may choose before loading.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The zone for timestamps written without an offset; `None` means the
+    /// machine's zone.
+    pub time_zone: Option<TimeZone>,
+    /// Force a delimiter instead of sniffing.
+    pub delimiter: Option<u8>,
+}
+
+/// The table plus what was learnt about the file's format.
+#[derive(Debug)]
+pub struct LoadedCsv {
+    pub table: Table,
+    pub delimiter: u8,
+    pub encoding: &'static str,
+    pub warnings: Vec<LoadWarning>,
+    /// The zone the dataset should be shown in (from the data's offsets when
+    /// every timestamp had one, otherwise the zone naive times were read in).
+    pub time_zone: TimeZone,
+    pub file_bytes: u64,
+}
+
+/// Ragged rows are skipped until they are more than this share of the rows
+/// (and more than `MAX_RAGGED_ABSOLUTE`); then the file is rejected.
+const MAX_RAGGED_FRACTION: f64 = 0.05;
+const MAX_RAGGED_ABSOLUTE: usize = 10;
+const MAX_ROW_WARNINGS: usize = 20;
+
+/// Reads and loads a CSV file.
+pub fn load_csv_file(
+    path: &Path,
+    opts: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<LoadedCsv, LoadError> {
+    let shown = path.display().to_string();
+    let io_err = |e: std::io::Error| LoadError::Io {
+        path: shown.clone(),
+        message: e.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(io_err)?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(total as usize);
+    let mut chunk = vec![0u8; 4 << 20];
+    loop {
+        if progress.is_cancelled() {
+            return Err(LoadError::Cancelled);
+        }
+        let n = file.read(&mut chunk).map_err(io_err)?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        if total > 0 {
+            progress.report(0.2 * bytes.len() as f32 / total as f32, "Reading file");
+        }
+    }
+    drop(chunk);
+    load_csv_bytes(&bytes, &shown, opts, progress)
+}
+
+/// Known binary formats that people mistake for CSV.
+fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 9] = [
+        (b"PK\x03\x04", "a ZIP archive (or an .xlsx workbook)"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF", "a PDF document"),
+        (b"\x1F\x8B", "a gzip archive"),
+        (b"\xD0\xCF\x11\xE0", "an old Excel (.xls) workbook"),
+        (b"SQLite format 3", "an SQLite database"),
+        (b"PAR1", "a Parquet file"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(m, _)| bytes.starts_with(m))
+        .map(|&(_, what)| what)
+}
+
+fn line_col_at(text: &[u8], offset: usize) -> (u64, u64) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
+        .chars()
+        .count() as u64
+        + 1;
+    (line, col)
+}
+
+/// Decodes the bytes to text: UTF-8 (BOM stripped), UTF-16 with a BOM, or
+/// Windows-1252 when the bytes are not UTF-8.
+fn decode<'a>(bytes: &'a [u8], source: &str) -> Result<(Cow<'a, str>, &'static str), LoadError> {
+    if let Some(what) = sniff_binary(bytes) {
+        return Err(LoadError::Binary {
+            path: source.to_owned(),
+            line: 1,
+            column: 1,
+            what: what.to_owned(),
+        });
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let enc = if bytes.starts_with(&[0xFF, 0xFE]) {
+            encoding_rs::UTF_16LE
+        } else {
+            encoding_rs::UTF_16BE
+        };
+        let (text, _, had_errors) = enc.decode(bytes);
+        if had_errors {
+            return Err(LoadError::Binary {
+                path: source.to_owned(),
+                line: 1,
+                column: 1,
+                what: "UTF-16 text with invalid characters".to_owned(),
+            });
+        }
+        return Ok((Cow::Owned(text.into_owned()), enc.name()));
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // A NUL byte never appears in text files.
+    if let Some(pos) = memchr_nul(body) {
+        let (line, column) = line_col_at(body, pos);
+        return Err(LoadError::Binary {
+            path: source.to_owned(),
+            line,
+            column,
+            what: "binary data (a NUL byte)".to_owned(),
+        });
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok((Cow::Borrowed(text), "UTF-8")),
+        Err(_) => {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
+            // Text with many control characters is not a table.
+            let controls = text
+                .chars()
+                .take(65_536)
+                .filter(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                .count();
+            if controls > 8 {
+                let pos = body
+                    .iter()
+                    .position(|&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t'))
+                    .unwrap_or(0);
+                let (line, column) = line_col_at(body, pos);
+                return Err(LoadError::Binary {
+                    path: source.to_owned(),
+                    line,
+                    column,
+                    what: "binary data (control characters)".to_owned(),
+                });
+            }
+            Ok((Cow::Owned(text.into_owned()), "windows-1252"))
+        }
+    }
+}
+
+fn memchr_nul(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&x| x == 0)
+}
+
+/// Picks the delimiter whose count per line is most consistent over the
+/// first lines (quotes respected).
+pub fn sniff_delimiter(text: &str) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let mut counts: Vec<[usize; 4]> = Vec::new();
+    let mut cur = [0usize; 4];
+    let mut in_quotes = false;
+    for &b in text.as_bytes().iter().take(65_536) {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                counts.push(cur);
+                cur = [0; 4];
+                if counts.len() >= 30 {
+                    break;
+                }
+            }
+            _ if !in_quotes => {
+                if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                    cur[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if cur.iter().any(|&c| c > 0) {
+        counts.push(cur);
+    }
+    let mut best = (b',', 0.0f64);
+    for (i, &cand) in CANDIDATES.iter().enumerate() {
+        let Some(first) = counts.first().map(|c| c[i]) else {
+            continue;
+        };
+        if first == 0 {
+            continue;
+        }
+        let agree = counts.iter().filter(|c| c[i] == first).count() as f64 / counts.len() as f64;
+        let score = agree * (1.0 + (first as f64).ln());
+        if score > best.1 + 1e-9 {
+            best = (cand, score);
+        }
+    }
+    best.0
+}
+
+/// Cleans header names: trims, names empty ones `column_N` and suffixes
+/// duplicates `_2`, `_3`, … with a warning for each change.
+fn clean_headers(raw: Vec<String>, warnings: &mut Vec<LoadWarning>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, name) in raw.into_iter().enumerate() {
+        let trimmed = name.trim();
+        let mut name = if trimmed.is_empty() {
+            let n = format!("column_{}", i + 1);
+            warnings.push(LoadWarning {
+                line: Some(1),
+                column: Some(i + 1),
+                message: format!("column {} has no name; it is called '{n}'", i + 1),
+            });
+            n
+        } else {
+            trimmed.to_owned()
+        };
+        if out.contains(&name) {
+            let base = name.clone();
+            let mut k = 2;
+            while out.contains(&format!("{base}_{k}")) {
+                k += 1;
+            }
+            name = format!("{base}_{k}");
+            warnings.push(LoadWarning {
+                line: Some(1),
+                column: Some(i + 1),
+                message: format!(
+                    "the column name '{base}' appears twice; this one is called '{name}'"
+                ),
+            });
+        }
+        out.push(name);
+    }
+    out
+}
+
+/// Loads CSV from bytes already in memory; `source` names it in messages.
+pub fn load_csv_bytes(
+    bytes: &[u8],
+    source: &str,
+    opts: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<LoadedCsv, LoadError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(LoadError::Empty {
+            path: source.to_owned(),
+        });
+    }
+    let (text, encoding) = decode(bytes, source)?;
+    let mut warnings = Vec::new();
+    if encoding == "windows-1252" {
+        warnings.push(LoadWarning {
+            line: None,
+            column: None,
+            message: "the file is not UTF-8; it was read as Windows-1252 (Latin-1). If accents look wrong, save it as UTF-8".to_owned(),
+        });
+    }
+    let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
+    let time_zone = opts.time_zone.clone().unwrap_or_else(TimeZone::system);
+
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let read = |reader: &mut csv::Reader<&[u8]>, record: &mut csv::StringRecord| {
+        reader.read_record(record).map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            LoadError::Malformed {
+                path: source.to_owned(),
+                line,
+                column: 1,
+                message: e.to_string(),
+            }
+        })
+    };
+    if !read(&mut reader, &mut record)? {
+        return Err(LoadError::Empty {
+            path: source.to_owned(),
+        });
+    }
+    let headers = clean_headers(record.iter().map(str::to_owned).collect(), &mut warnings);
+    let n_cols = headers.len();
+    let mut raw: Vec<RawColumn> = (0..n_cols).map(|_| RawColumn::default()).collect();
+    let mut row_lines: Vec<u64> = Vec::new();
+    let mut ragged = 0usize;
+    let mut first_ragged: Option<(u64, usize)> = None;
+    let total_bytes = text.len().max(1) as f32;
+    let mut rows_seen = 0usize;
+    let mut pending_short: Option<(u64, Vec<String>)> = None;
+
+    loop {
+        if !read(&mut reader, &mut record)? {
+            break;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        rows_seen += 1;
+        if rows_seen % 65_536 == 0 {
+            if progress.is_cancelled() {
+                return Err(LoadError::Cancelled);
+            }
+            let at = record.position().map_or(0, |p| p.byte()) as f32;
+            progress.report(0.2 + 0.6 * at / total_bytes, "Parsing rows");
+        }
+        // A short row seen earlier was not the last one: it is ragged.
+        if let Some((l, fields)) = pending_short.take() {
+            ragged += 1;
+            first_ragged.get_or_insert((l, fields.len()));
+            if warnings.len() < MAX_ROW_WARNINGS {
+                warnings.push(ragged_warning(l, fields.len(), n_cols));
+            }
+        }
+        let len = record.len();
+        // Extra fields that are all empty (a trailing delimiter) are harmless.
+        let extra_empty = len > n_cols && record.iter().skip(n_cols).all(|f| f.trim().is_empty());
+        if len == n_cols || extra_empty {
+            for (col, cell) in raw.iter_mut().zip(record.iter()) {
+                col.push(cell);
+            }
+            row_lines.push(line);
+        } else if len < n_cols {
+            pending_short = Some((line, record.iter().map(str::to_owned).collect()));
+        } else {
+            ragged += 1;
+            first_ragged.get_or_insert((line, len));
+            if warnings.len() < MAX_ROW_WARNINGS {
+                warnings.push(ragged_warning(line, len, n_cols));
+            }
+        }
+    }
+    // A short last row is a truncated file: keep what it has.
+    if let Some((line, fields)) = pending_short {
+        warnings.push(LoadWarning {
+            line: Some(line),
+            column: Some(fields.len() + 1),
+            message: format!(
+                "the last line has {} of {n_cols} fields (was the file cut off?); the missing fields are left empty",
+                fields.len()
+            ),
+        });
+        for (i, col) in raw.iter_mut().enumerate() {
+            col.push(fields.get(i).map_or("", String::as_str));
+        }
+        row_lines.push(line);
+    }
+    let n_rows = row_lines.len();
+    if ragged > 0 {
+        let limit = ((n_rows + ragged) as f64 * MAX_RAGGED_FRACTION) as usize;
+        if ragged > MAX_RAGGED_ABSOLUTE && ragged > limit {
+            let (line, got) = first_ragged.unwrap_or((0, 0));
+            return Err(LoadError::TooManyBadRows {
+                path: source.to_owned(),
+                bad: ragged,
+                total: n_rows + ragged,
+                line,
+                got,
+                expected: n_cols,
+                delimiter: delimiter as char,
+            });
+        }
+        if ragged > MAX_ROW_WARNINGS {
+            warnings.push(LoadWarning {
+                line: None,
+                column: None,
+                message: format!("{ragged} rows in all were skipped because their number of fields did not match the header"),
+            });
+        }
+    }
+    if n_rows == 0 {
+        return Err(LoadError::HeaderOnly {
+            path: source.to_owned(),
+            columns: n_cols,
+        });
+    }
+    drop(reader);
+    progress.report(0.8, "Inferring column types");
+    if progress.is_cancelled() {
+        return Err(LoadError::Cancelled);
+    }
+
+    let ctx = InferContext {
+        decimal_comma: delimiter == b';',
+        time_zone: &time_zone,
+        row_lines: &row_lines,
+    };
+    let results = infer_all(&headers, raw, &ctx);
+    let mut columns: Vec<Column> = Vec::with_capacity(n_cols);
+    let mut offsets = Vec::new();
+    for r in results {
+        warnings.extend(r.warnings);
+        offsets.extend(r.offsets.pairs);
+        columns.push(r.column);
+    }
+    let table = Table::new(columns).map_err(|e| LoadError::Malformed {
+        path: source.to_owned(),
+        line: 0,
+        column: 0,
+        message: e.to_string(),
+    })?;
+    let all_offset = table
+        .columns
+        .iter()
+        .filter(|c| c.kind() == super::ColumnKind::Timestamp)
+        .all(|c| c.timestamp_info.has_offset);
+    let zone = if all_offset && !offsets.is_empty() {
+        zone_from_offsets(&offsets, time_zone)
+    } else {
+        time_zone
+    };
+    progress.report(1.0, "Loaded");
+    Ok(LoadedCsv {
+        table,
+        delimiter,
+        encoding,
+        warnings,
+        time_zone: zone,
+        file_bytes: bytes.len() as u64,
+    })
+}
+
+fn ragged_warning(line: u64, got: usize, expected: usize) -> LoadWarning {
+    LoadWarning {
+        line: Some(line),
+        column: None,
+        message: format!(
+            "line {line} has {got} fields but the header has {expected}; the row was skipped"
+        ),
+    }
+}
+
+/// When the data carries its own offsets, show it in a zone that agrees with
+/// them: the preferred zone if it gives the same offset at every sampled
+/// instant; a fixed offset when there is only one; else a well-known IANA
+/// zone whose rules produce exactly the observed offsets (daylight-saving
+/// changes included); else the fixed offset seen first.
+fn zone_from_offsets(pairs: &[(i64, i32)], preferred: TimeZone) -> TimeZone {
+    let agrees = |tz: &TimeZone| {
+        pairs.iter().all(|&(utc, off)| {
+            jiff::Timestamp::from_microsecond(utc).is_ok_and(|ts| tz.to_offset(ts).seconds() == off)
+        })
+    };
+    if agrees(&preferred) {
+        return preferred;
+    }
+    let first = pairs.first().map_or(0, |&(_, o)| o);
+    let fixed = || {
+        jiff::tz::Offset::from_seconds(first)
+            .map(TimeZone::fixed)
+            .unwrap_or(TimeZone::UTC)
+    };
+    if pairs.iter().all(|&(_, o)| o == first) {
+        return fixed();
+    }
+    // Several offsets: daylight-saving time. Try the zones of large cities
+    // first, then every zone in the database.
+    const WELL_KNOWN: [&str; 24] = [
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Los_Angeles",
+        "America/Phoenix",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+        "America/Toronto",
+        "America/Mexico_City",
+        "America/Sao_Paulo",
+        "Europe/London",
+        "Europe/Paris",
+        "Europe/Berlin",
+        "Europe/Madrid",
+        "Europe/Rome",
+        "Europe/Athens",
+        "Europe/Helsinki",
+        "Europe/Moscow",
+        "Asia/Shanghai",
+        "Asia/Tokyo",
+        "Asia/Kolkata",
+        "Australia/Sydney",
+        "Australia/Adelaide",
+        "Pacific/Auckland",
+    ];
+    for name in WELL_KNOWN {
+        if let Ok(tz) = TimeZone::get(name)
+            && agrees(&tz)
+        {
+            return tz;
+        }
+    }
+    for name in jiff::tz::db().available() {
+        if let Ok(tz) = TimeZone::get(name.as_str())
+            && agrees(&tz)
+        {
+            return tz;
+        }
+    }
+    fixed()
+}
+
+/// Converts columns in parallel on the machine's cores.
+fn infer_all(
+    headers: &[String],
+    raw: Vec<RawColumn>,
+    ctx: &InferContext<'_>,
+) -> Vec<infer::Inferred> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(raw.len().max(1));
+    // Deal the columns out largest first so both cores get equal work.
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(raw.get(i).map_or(0, |r| r.data.len())));
+    let mut batches: Vec<Vec<usize>> = vec![Vec::new(); threads];
+    let mut loads = vec![0usize; threads];
+    for i in order {
+        let t = (0..threads).min_by_key(|&t| loads[t]).unwrap_or(0);
+        loads[t] += raw.get(i).map_or(0, |r| r.data.len() + r.len() * 8);
+        batches[t].push(i);
+    }
+    let infer_one = |i: usize| {
+        let name = headers.get(i).map_or("", String::as_str);
+        let empty = RawColumn::default();
+        infer::infer_column(name, i, raw.get(i).unwrap_or(&empty), ctx)
+    };
+    let mut results: Vec<Option<infer::Inferred>> = (0..raw.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = batches
+            .iter()
+            .enumerate()
+            .map(|(t, batch)| {
+                let spawned = std::thread::Builder::new()
+                    .name(format!("csv-infer-{t}"))
+                    .spawn_scoped(s, || {
+                        batch.iter().map(|&i| (i, infer_one(i))).collect::<Vec<_>>()
+                    });
+                (batch, spawned)
+            })
+            .collect();
+        for (batch, handle) in handles {
+            // If a thread could not start (or died), do its work here.
+            let done = match handle {
+                Ok(h) => h.join().ok(),
+                Err(_) => None,
+            };
+            let done = done.unwrap_or_else(|| batch.iter().map(|&i| (i, infer_one(i))).collect());
+            for (i, out) in done {
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = Some(out);
+                }
+            }
+        }
+    });
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| infer_one(i)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{ColumnKind, ColumnValues};
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name)
+    }
+
+    fn utc() -> LoadOptions {
+        LoadOptions {
+            time_zone: Some(TimeZone::UTC),
+            delimiter: None,
+        }
+    }
+
+    fn load(name: &str) -> Result<LoadedCsv, LoadError> {
+        load_csv_file(&fixture(name), &utc(), &())
+    }
+
+    fn kinds(t: &Table) -> Vec<ColumnKind> {
+        t.columns.iter().map(|c| c.kind()).collect()
+    }
+
+    #[test]
+    fn european_export_with_bom_semicolons_and_decimal_commas() {
+        let l = load("air_quality_eu.csv").unwrap();
+        assert_eq!(l.delimiter, b';');
+        assert_eq!(l.encoding, "UTF-8");
+        let t = &l.table;
+        assert_eq!(
+            t.columns[0].name, "Datum",
+            "BOM stripped from the first name"
+        );
+        assert_eq!(
+            kinds(t),
+            vec![
+                ColumnKind::Timestamp,
+                ColumnKind::Categorical,
+                ColumnKind::Float,
+                ColumnKind::Float,
+                ColumnKind::Float
+            ]
+        );
+        assert_eq!(t.columns[2].f64_at(0), Some(21.5));
+        assert_eq!(t.columns[3].f64_at(1), Some(44.75));
+        assert_eq!(t.columns[2].missing_count(), 1, "NA is missing");
+        assert_eq!(t.columns[3].missing_count(), 1, "- is missing");
+        // 13.03.2024 is day first; in UTC.
+        let ts = t.columns[0].timestamp_at(3).unwrap();
+        assert_eq!(ts, 1_710_327_600_000_000);
+    }
+
+    #[test]
+    fn windows_1252_is_decoded_with_a_warning() {
+        let l = load("latin1_tab.csv").unwrap();
+        assert_eq!(l.delimiter, b'\t');
+        assert_eq!(l.encoding, "windows-1252");
+        assert_eq!(l.table.columns[1].str_at(0), Some("Béthune"));
+        assert_eq!(l.table.columns[1].str_at(1), Some("München"));
+        assert!(
+            l.warnings
+                .iter()
+                .any(|w| w.message.contains("Windows-1252"))
+        );
+    }
+
+    #[test]
+    fn quoted_fields_keep_newlines_quotes_and_chinese() {
+        let l = load("reports_quoted.csv").unwrap();
+        let t = &l.table;
+        assert_eq!(t.n_rows(), 3);
+        let text = t.column("description").unwrap();
+        assert_eq!(
+            text.str_at(0),
+            Some("Streetlight out, corner of 5th\nand Main")
+        );
+        assert_eq!(text.str_at(1), Some("He said \"fix it\" twice"));
+        assert_eq!(text.str_at(2), Some("小区门口垃圾没人清理"));
+        assert!(t.column("created_at").unwrap().timestamp_info.has_offset);
+    }
+
+    #[test]
+    fn ragged_row_is_skipped_with_warning_naming_line() {
+        let l = load("ragged.csv").unwrap();
+        assert_eq!(l.table.n_rows(), 27);
+        let lines: Vec<Option<u64>> = l.warnings.iter().map(|w| w.line).collect();
+        assert!(lines.contains(&Some(3)), "{:?}", l.warnings);
+        assert!(lines.contains(&Some(5)), "{:?}", l.warnings);
+        assert!(l.warnings.iter().all(|w| w.message.contains("skipped")));
+    }
+
+    #[test]
+    fn too_many_ragged_rows_fail_with_the_first_bad_line() {
+        let err = load("mostly_ragged.csv").unwrap_err();
+        match &err {
+            LoadError::TooManyBadRows {
+                line,
+                got,
+                expected,
+                ..
+            } => {
+                assert_eq!((*line, *got, *expected), (2, 2, 3));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let msg = err.to_string();
+        assert!(msg.contains("mostly_ragged.csv:2:1"), "{msg}");
+        assert!(msg.contains("delimiter"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_and_empty_headers_are_renamed_with_warnings() {
+        let l = load("bad_headers.csv").unwrap();
+        let names: Vec<&str> = l.table.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["speed", "column_2", "speed_2", "Speed"]);
+        assert_eq!(l.warnings.len(), 2);
+        assert!(l.warnings.iter().all(|w| w.line == Some(1)));
+    }
+
+    #[test]
+    fn truncated_last_line_is_kept_with_a_warning() {
+        let l = load("truncated.csv").unwrap();
+        assert_eq!(l.table.n_rows(), 3);
+        let w = l.warnings.iter().find(|w| w.line == Some(4)).unwrap();
+        assert!(w.message.contains("cut off"), "{}", w.message);
+        assert_eq!(l.table.column("no2").unwrap().missing_count(), 1);
+        assert_eq!(l.table.column("pm25").unwrap().f64_at(2), Some(1.0));
+    }
+
+    #[test]
+    fn empty_and_header_only_files_are_clear_errors() {
+        assert!(matches!(load("empty.csv"), Err(LoadError::Empty { .. })));
+        let err = load("header_only.csv").unwrap_err();
+        assert!(matches!(err, LoadError::HeaderOnly { columns: 3, .. }));
+        assert!(err.to_string().contains("no data rows"));
+    }
+
+    #[test]
+    fn us_dates_missing_markers_and_leading_zero_ids() {
+        let l = load("incidents_us.csv").unwrap();
+        let t = &l.table;
+        assert_eq!(t.column("incident_id").unwrap().kind(), ColumnKind::Text);
+        assert_eq!(t.column("zip").unwrap().kind(), ColumnKind::Categorical);
+        assert_eq!(t.column("zip").unwrap().str_at(0), Some("02134"));
+        let sev = t.column("severity").unwrap();
+        assert_eq!(sev.kind(), ColumnKind::Integer);
+        assert_eq!(sev.missing_count(), 2);
+        let when = t.column("occurred").unwrap();
+        assert_eq!(when.kind(), ColumnKind::Timestamp);
+        assert_eq!(when.missing_count(), 1);
+        // 03/01/2024 08:05:00 PM UTC
+        assert_eq!(when.timestamp_at(0), Some(1_709_323_500_000_000));
+        // 12:30 AM is just after midnight.
+        assert_eq!(when.timestamp_at(1), Some(1_709_339_400_000_000));
+    }
+
+    #[test]
+    fn epoch_seconds_become_timestamps() {
+        let l = load("epoch.csv").unwrap();
+        let c = l.table.column("timestamp").unwrap();
+        assert_eq!(c.kind(), ColumnKind::Timestamp);
+        assert_eq!(c.timestamp_at(0), Some(1_709_280_000_000_000));
+        assert_eq!(l.table.column("flow").unwrap().kind(), ColumnKind::Integer);
+    }
+
+    #[test]
+    fn binary_input_is_rejected_with_place_and_advice() {
+        let err = load("image.csv").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("image.csv:1:1"), "{msg}");
+        assert!(msg.contains("PNG image"), "{msg}");
+        let err = load("nul_inside.csv").unwrap_err();
+        assert_eq!(err.location(), Some((3, 3)));
+    }
+
+    #[test]
+    fn naive_times_are_read_in_the_chosen_zone_and_dst_is_kept() {
+        let csv = "time,v\n2026-11-01 00:30,1\n2026-11-01 01:30,2\n2026-11-01 02:30,3\n";
+        let opts = LoadOptions {
+            time_zone: Some(TimeZone::get("America/Chicago").unwrap()),
+            delimiter: None,
+        };
+        let l = load_csv_bytes(csv.as_bytes(), "dst.csv", &opts, &()).unwrap();
+        let c = &l.table.columns[0];
+        assert!(!c.timestamp_info.has_offset);
+        // 00:30 CDT = 05:30Z; 01:30 is ambiguous → earlier (CDT) = 06:30Z;
+        // 02:30 CST = 08:30Z. The gap of two hours is kept, not smoothed.
+        let hours: Vec<i64> = (0..3)
+            .map(|r| c.timestamp_at(r).unwrap() / 3_600_000_000)
+            .collect();
+        assert_eq!(hours[1] - hours[0], 1);
+        assert_eq!(hours[2] - hours[1], 2);
+    }
+
+    #[test]
+    fn offsets_in_data_choose_the_time_zone() {
+        let csv = "t,v\n2024-01-01T00:00:00+05:30,1\n2024-01-01T01:00:00+05:30,2\n";
+        let l = load_csv_bytes(csv.as_bytes(), "x.csv", &utc(), &()).unwrap();
+        assert_eq!(
+            l.time_zone.to_offset(jiff::Timestamp::UNIX_EPOCH).seconds(),
+            5 * 3600 + 1800
+        );
+    }
+
+    #[test]
+    fn a_stray_bad_cell_in_a_long_numeric_column_becomes_missing_with_warning() {
+        let mut csv = String::from("id,speed\n");
+        for i in 0..2000 {
+            csv.push_str(&format!("{i},{}.5\n", i % 90));
+        }
+        csv.push_str("2000,sensor fault\n");
+        let l = load_csv_bytes(csv.as_bytes(), "s.csv", &utc(), &()).unwrap();
+        let speed = l.table.column("speed").unwrap();
+        assert_eq!(speed.kind(), ColumnKind::Float);
+        assert_eq!(speed.missing_count(), 1);
+        let w = &l.warnings[0];
+        assert_eq!((w.line, w.column), (Some(2002), Some(2)));
+        assert!(w.message.contains("sensor fault"));
+    }
+
+    #[test]
+    fn repeated_strings_are_dictionary_encoded_and_unique_ones_are_text() {
+        let mut csv = String::from("sensor,note\n");
+        for i in 0..1000 {
+            csv.push_str(&format!("S{},note number {i}\n", i % 7));
+        }
+        let l = load_csv_bytes(csv.as_bytes(), "d.csv", &utc(), &()).unwrap();
+        match &l.table.columns[0].values {
+            ColumnValues::Categorical { dictionary, .. } => assert_eq!(dictionary.len(), 7),
+            other => panic!("{:?}", other.kind()),
+        }
+        assert_eq!(l.table.columns[1].kind(), ColumnKind::Text);
+    }
+
+    #[test]
+    fn cancelled_load_stops_with_cancelled() {
+        struct Cancelled;
+        impl Progress for Cancelled {
+            fn report(&self, _: f32, _: &str) {}
+            fn is_cancelled(&self) -> bool {
+                true
+            }
+        }
+        let err = load_csv_file(&fixture("epoch.csv"), &utc(), &Cancelled).unwrap_err();
+        assert!(matches!(err, LoadError::Cancelled));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // A cheap deterministic fuzz: random bytes, random CSV-ish text.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"ab,;\t|\"\n\r 0123456789.-:TZ+/\xc3\xa9\xff";
+        for _ in 0..2000 {
+            let len = (next() % 200) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let _ = load_csv_bytes(&bytes, "fuzz.csv", &utc(), &());
+        }
+    }
+
+    #[test]
+    fn delimiter_sniffing_prefers_consistent_counts() {
+        assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter("a;b;c\n1,5;2;3\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(sniff_delimiter("a|b|c\n1|2|3\n"), b'|');
+        assert_eq!(sniff_delimiter("\"x,y\";b\n\"1,2\";3\n"), b';');
+    }
+}

@@ -1,0 +1,326 @@
+//! The data layer: the columnar table, CSV ingest, column roles and domains,
+//! time bucketing and plot decimation, and the demo city.
+//!
+//! Nothing here knows about egui, candle or tokio; it must stay that way so
+//! the CLI, the server and the tests can use it without a window.
+
+pub mod aqi;
+pub mod csv_load;
+pub mod csv_write;
+pub mod decimate;
+pub mod demo;
+pub mod infer;
+pub mod parse;
+pub mod progress;
+pub mod rng;
+pub mod schema;
+pub mod table;
+pub mod timeseries;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+pub use csv_load::{LoadOptions, LoadedCsv};
+pub use progress::Progress;
+pub use schema::{Domain, Measure, Role, Schema};
+pub use table::{
+    Column, ColumnKind, ColumnValues, StringColumn, Table, TimestampInfo, TimestampMicros, Validity,
+};
+
+/// Something in the input that was read with a compromise; kept with the
+/// dataset and shown in the Data view. `line` and `column` are 1-based.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LoadWarning {
+    pub line: Option<u64>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "line {l}, column {c}: {}", self.message),
+            (Some(l), None) => write!(f, "line {l}: {}", self.message),
+            (None, Some(c)) => write!(f, "column {c}: {}", self.message),
+            (None, None) => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Why a file could not be loaded: what, where, and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(
+        "{path}: cannot read the file: {message}. Check that the path is right and the file is readable."
+    )]
+    Io { path: String, message: String },
+    #[error("{path}: the file is empty. Choose a CSV file with a header row and data rows.")]
+    Empty { path: String },
+    #[error(
+        "{path}: the file has a header with {columns} columns but no data rows. Export the data again with its rows."
+    )]
+    HeaderOnly { path: String, columns: usize },
+    #[error(
+        "{path}:{line}:{column}: this looks like {what}, not CSV text. Open the original in its program and export it as CSV (UTF-8)."
+    )]
+    Binary {
+        path: String,
+        line: u64,
+        column: u64,
+        what: String,
+    },
+    #[error(
+        "{path}:{line}:{column}: malformed CSV: {message}. Check the quoting around this place."
+    )]
+    Malformed {
+        path: String,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+    #[error("{path}:{line}:1: {bad} of {total} rows do not have the header's {expected} fields (this line has {got}) when split at '{}'. Check the delimiter and quoting, or fix the file.", delimiter.escape_default())]
+    TooManyBadRows {
+        path: String,
+        bad: usize,
+        total: usize,
+        line: u64,
+        got: usize,
+        expected: usize,
+        delimiter: char,
+    },
+    #[error("loading was cancelled")]
+    Cancelled,
+}
+
+impl LoadError {
+    /// `(line, column)` of the problem, when there is one.
+    pub fn location(&self) -> Option<(u64, u64)> {
+        match self {
+            Self::Binary { line, column, .. } | Self::Malformed { line, column, .. } => {
+                Some((*line, *column))
+            }
+            Self::TooManyBadRows { line, .. } => Some((*line, 1)),
+            _ => None,
+        }
+    }
+}
+
+/// Where a dataset came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum Source {
+    Demo(String),
+    File(PathBuf),
+}
+
+/// What the loader learnt about a CSV file's format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvFormat {
+    pub delimiter: u8,
+    pub encoding: &'static str,
+    pub file_bytes: u64,
+}
+
+/// A loaded table with its meaning: roles, domain, time zone and warnings.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub name: String,
+    pub source: Source,
+    pub table: Arc<Table>,
+    pub schema: Schema,
+    pub domain: Domain,
+    pub warnings: Vec<LoadWarning>,
+    pub time_zone: TimeZone,
+    pub format: Option<CsvFormat>,
+}
+
+impl Dataset {
+    /// Wraps a table, recognising roles and domain.
+    pub fn from_table(
+        name: impl Into<String>,
+        source: Source,
+        table: Table,
+        time_zone: TimeZone,
+    ) -> Self {
+        let (schema, domain) = schema::recognise(&table);
+        Self {
+            name: name.into(),
+            source,
+            table: Arc::new(table),
+            schema,
+            domain,
+            warnings: Vec::new(),
+            time_zone,
+            format: None,
+        }
+    }
+
+    /// The time zone's name for display ("America/Chicago", "UTC-05:00").
+    pub fn time_zone_name(&self) -> String {
+        zone_name(&self.time_zone)
+    }
+
+    /// The first column with this role.
+    pub fn column_for(&self, role: Role) -> Option<&Column> {
+        self.schema
+            .find(role)
+            .and_then(|i| self.table.columns.get(i))
+    }
+
+    /// The first column measuring `m`.
+    pub fn measure(&self, m: Measure) -> Option<&Column> {
+        self.column_for(Role::Measure(m))
+    }
+
+    /// The category column that best names a kind of thing ("type",
+    /// "category", "offense", …), else the first category column.
+    pub fn category_column(&self) -> Option<&Column> {
+        let cats = self.schema.columns_with(|r| r == Role::Category);
+        let named = cats.iter().copied().find(|&i| {
+            self.table.columns.get(i).is_some_and(|c| {
+                let n = c.name.to_lowercase();
+                [
+                    "type",
+                    "category",
+                    "offense",
+                    "offence",
+                    "crime",
+                    "kind",
+                    "department",
+                    "class",
+                ]
+                .iter()
+                .any(|k| n.contains(k))
+            })
+        });
+        named
+            .or(cats.first().copied())
+            .and_then(|i| self.table.columns.get(i))
+    }
+
+    /// The time column, if the dataset has one.
+    pub fn time_column(&self) -> Option<&Column> {
+        self.schema
+            .find(Role::Time)
+            .and_then(|i| self.table.columns.get(i))
+    }
+
+    /// Earliest and latest timestamp, in microseconds UTC.
+    pub fn time_extent(&self) -> Option<(TimestampMicros, TimestampMicros)> {
+        let col = self.time_column()?;
+        let ColumnValues::Timestamp(v) = &col.values else {
+            return None;
+        };
+        let mut lo = i64::MAX;
+        let mut hi = i64::MIN;
+        for (i, &t) in v.iter().enumerate() {
+            if col.is_valid(i) {
+                lo = lo.min(t);
+                hi = hi.max(t);
+            }
+        }
+        (lo <= hi).then_some((lo, hi))
+    }
+
+    /// Re-reads naive timestamps in another zone. Values that carried an
+    /// offset are exact instants and stay as they are.
+    pub fn set_time_zone(&mut self, tz: TimeZone) {
+        let old = self.time_zone.clone();
+        let mut table = (*self.table).clone();
+        for col in &mut table.columns {
+            if col.timestamp_info.has_offset {
+                continue;
+            }
+            if let ColumnValues::Timestamp(values) = &mut col.values {
+                for v in values.iter_mut() {
+                    if let Some(moved) = reinterpret(*v, &old, &tz) {
+                        *v = moved;
+                    }
+                }
+            }
+        }
+        self.table = Arc::new(table);
+        self.time_zone = tz;
+    }
+
+    pub fn file_name(&self) -> Option<&Path> {
+        match &self.source {
+            Source::File(p) => Some(p),
+            Source::Demo(_) => None,
+        }
+    }
+}
+
+pub fn zone_name(tz: &TimeZone) -> String {
+    if let Some(name) = tz.iana_name() {
+        return name.to_owned();
+    }
+    let off = tz.to_offset(jiff::Timestamp::now()).seconds();
+    if off == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if off < 0 { '-' } else { '+' };
+    let a = off.unsigned_abs();
+    format!("UTC{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
+}
+
+/// The same wall-clock time, read in `to` instead of `from`.
+fn reinterpret(utc_micros: i64, from: &TimeZone, to: &TimeZone) -> Option<i64> {
+    let ts = jiff::Timestamp::from_microsecond(utc_micros).ok()?;
+    let civil = ts.to_zoned(from.clone()).datetime();
+    let moved = to.to_ambiguous_timestamp(civil).compatible().ok()?;
+    Some(moved.as_microsecond())
+}
+
+/// Loads a CSV file as a dataset, named after the file.
+pub fn load_dataset(
+    path: &Path,
+    opts: &LoadOptions,
+    progress: &dyn Progress,
+) -> Result<Dataset, LoadError> {
+    let loaded = csv_load::load_csv_file(path, opts, progress)?;
+    let name = path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let mut ds = Dataset::from_table(
+        name,
+        Source::File(path.to_owned()),
+        loaded.table,
+        loaded.time_zone,
+    );
+    ds.warnings = loaded.warnings;
+    ds.format = Some(CsvFormat {
+        delimiter: loaded.delimiter,
+        encoding: loaded.encoding,
+        file_bytes: loaded.file_bytes,
+    });
+    Ok(ds)
+}
+
+/// The demo city's tables as datasets.
+pub fn demo_datasets() -> Vec<Dataset> {
+    let demo::DemoCity {
+        traffic,
+        incidents,
+        air_quality,
+        reports,
+        service_use,
+    } = demo::generate();
+    let tz = TimeZone::get(demo::DEMO_TIME_ZONE).unwrap_or(TimeZone::UTC);
+    [
+        ("traffic", traffic),
+        ("incidents", incidents),
+        ("air_quality", air_quality),
+        ("reports", reports),
+        ("service_use", service_use),
+    ]
+    .into_iter()
+    .map(|(name, table)| {
+        Dataset::from_table(name, Source::Demo(name.to_owned()), table, tz.clone())
+    })
+    .collect()
+}

@@ -1,0 +1,5 @@
+//! The `cityops` binary: everything happens in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    cityops::cli::main()
+}

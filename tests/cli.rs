@@ -1,0 +1,140 @@
+//! The `cityops` binary as operators script it: `inspect --json`, exit
+//! codes, errors on stderr, and `demo export` round-tripping through the
+//! loader.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn cityops() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cityops"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+#[test]
+fn inspect_json_reports_columns_types_roles_and_warnings() {
+    let out = cityops()
+        .args(["inspect", "--json", "--tz", "UTC"])
+        .arg(fixture("ragged.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"], 27);
+    assert_eq!(v["delimiter"], ",");
+    assert_eq!(v["encoding"], "UTF-8");
+    assert_eq!(v["domain"], "traffic");
+    let cols = v["columns"].as_array().unwrap();
+    assert_eq!(cols.len(), 3);
+    assert_eq!(cols[0]["name"], "time");
+    assert_eq!(cols[0]["type"], "timestamp");
+    assert_eq!(cols[0]["role"], "time");
+    assert_eq!(cols[1]["role"], "place");
+    assert_eq!(cols[2]["type"], "integer");
+    assert_eq!(cols[2]["role"], "metric:volume");
+    assert_eq!(cols[2]["missing"], 0);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2);
+    assert_eq!(warnings[0]["line"], 3);
+    assert!(warnings[0]["column"].is_null());
+    assert!(warnings[0]["message"].as_str().unwrap().contains("skipped"));
+    assert!(v["path"].as_str().unwrap().ends_with("ragged.csv"));
+}
+
+#[test]
+fn inspect_human_output_lists_columns() {
+    let out = cityops()
+        .arg("inspect")
+        .arg(fixture("epoch.csv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("3 rows × 4 columns"), "{text}");
+    assert!(text.contains("timestamp"), "{text}");
+}
+
+#[test]
+fn unloadable_file_exits_2_with_location_and_advice_on_stderr() {
+    let out = cityops()
+        .args(["inspect", "--json"])
+        .arg(fixture("nul_inside.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nul_inside.csv:3:3"), "{err}");
+    assert!(err.contains("export it as CSV"), "{err}");
+}
+
+#[test]
+fn missing_file_and_bad_usage_exit_2() {
+    let out = cityops()
+        .args(["inspect", "/no/such/file.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/file.csv"));
+    let out = cityops()
+        .args(["inspect", "--bogus-flag", "x.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = cityops()
+        .args(["--view", "nowhere", "--screenshot", "x.png"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown view"));
+}
+
+#[test]
+fn demo_export_writes_csvs_that_load_back_with_their_domains() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cityops()
+        .args(["demo", "export"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(listed.lines().count(), 5, "{listed}");
+    for (file, domain) in [
+        ("traffic.csv", "traffic"),
+        ("incidents.csv", "safety"),
+        ("air_quality.csv", "environment"),
+        ("reports.csv", "citizen_reports"),
+        ("service_use.csv", "service_interactions"),
+    ] {
+        let out = cityops()
+            .args(["inspect", "--json"])
+            .arg(dir.path().join(file))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["domain"], domain, "{file}");
+        assert_eq!(v["columns"][0]["type"], "timestamp", "{file}");
+        assert_eq!(
+            v["time_zone"], "America/Chicago",
+            "{file}: the zone comes from the data's offsets"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! `cityops --screenshot` in a real window under Xvfb: the PNG exists, has
+//! the window's size and shows a drawn dashboard (many distinct colours,
+//! not a blank frame). Needs `xvfb-run` (Debian package xvfb), which
+//! `.ci/run` installs.
+
+use std::path::Path;
+use std::process::Command;
+
+fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::fs::File::open(path).unwrap();
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+fn distinct_colours(rgba: &[u8]) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    for px in rgba.chunks_exact(4).step_by(7) {
+        seen.insert([px[0], px[1], px[2]]);
+    }
+    seen.len()
+}
+
+#[test]
+fn screenshot_of_each_view_shows_a_drawn_dashboard() {
+    assert!(
+        Command::new("xvfb-run").arg("--help").output().is_ok(),
+        "xvfb-run is needed for this test: apt-get install xvfb xauth"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for view in ["traffic", "environment"] {
+        let out_png = dir.path().join(format!("{view}.png"));
+        let out = Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1920x1200x24"])
+            .arg(env!("CARGO_BIN_EXE_cityops"))
+            .arg("--screenshot")
+            .arg(&out_png)
+            .args(["--view", view])
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{view}: exit {:?}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (w, h, rgba) = decode_png(&out_png);
+        assert!(w >= 1200 && h >= 800, "{view}: {w}x{h}");
+        let colours = distinct_colours(&rgba);
+        assert!(
+            colours > 200,
+            "{view}: only {colours} colours: the frame looks blank"
+        );
+    }
+}
