@@ -43,7 +43,7 @@ fn wait_loaded(h: &mut Harness<'static, CityApp>) {
 }
 
 fn click(h: &mut Harness<'static, CityApp>, label: &str) {
-    h.get_by_label(label).click();
+    h.get_by_role_and_label(egui::Role::Button, label).click();
     h.run_steps(3);
 }
 
@@ -150,8 +150,9 @@ fn bad_file_shows_an_error_and_the_app_keeps_running() {
     h.get_by_label_contains("looks like a PNG image");
     click(&mut h, "Dismiss");
     assert!(h.query_by_label("Could not load image.csv").is_none());
-    // With no data the overview offers the demo city.
-    click(&mut h, "Load demo city");
+    // With no data the overview (and the navigation) offer the demo city.
+    h.get_all_by_label("Load demo city").next().unwrap().click();
+    h.run_steps(2);
     wait_loaded(&mut h);
     h.get_by_label("Mean speed, last 24 h");
 }
@@ -160,7 +161,10 @@ fn bad_file_shows_an_error_and_the_app_keeps_running() {
 fn closing_a_dataset_hides_its_view() {
     let mut h = harness(vec![fixture("incidents_us.csv")]);
     wait_loaded(&mut h);
-    h.get_by_label("Safety");
+    h.get_by_role_and_label(egui::Role::Button, "Safety");
     click(&mut h, "Close incidents_us");
-    assert!(h.query_by_label("Safety").is_none());
+    assert!(
+        h.query_by_role_and_label(egui::Role::Button, "Safety")
+            .is_none()
+    );
 }

@@ -373,11 +373,14 @@ impl CityApp {
                             ds.table.n_columns(),
                             ds.time_zone_name()
                         ));
-                    if ui
+                    let close = ui
                         .small_button("×")
-                        .on_hover_text(format!("Close {}", ds.name))
-                        .clicked()
-                    {
+                        .on_hover_text(format!("Close {}", ds.name));
+                    let label = format!("Close {}", ds.name);
+                    close.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
+                    });
+                    if close.clicked() {
                         cmds.push(Command::CloseDataset(entry.id));
                     }
                 });

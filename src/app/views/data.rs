@@ -285,16 +285,21 @@ impl DataView {
         egui::ScrollArea::horizontal()
             .id_salt("rows_hscroll")
             .show(ui, |ui| {
-                TableBuilder::new(ui)
+                let mut builder = TableBuilder::new(ui)
                     .id_salt(("rows", entry.id))
                     .striped(true)
                     .resizable(true)
                     .min_scrolled_height(200.0)
-                    .column(TableColumn::exact(70.0))
-                    .columns(
-                        TableColumn::initial(130.0).at_least(50.0).clip(true),
-                        ds.table.n_columns(),
-                    )
+                    .column(TableColumn::exact(70.0));
+                for c in &ds.table.columns {
+                    let width = match c.kind() {
+                        ColumnKind::Timestamp => 210.0,
+                        ColumnKind::Text => 320.0,
+                        _ => 130.0,
+                    };
+                    builder = builder.column(TableColumn::initial(width).at_least(50.0).clip(true));
+                }
+                builder
                     .header(row_height + 4.0, |mut header| {
                         header.col(|ui| {
                             ui.strong("#");

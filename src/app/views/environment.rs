@@ -138,23 +138,31 @@ fn compute(
 }
 
 fn aqi_bands(p: &mut egui_plot::PlotUi<'_>) {
-    let cats = [
-        AqiCategory::Good,
-        AqiCategory::Moderate,
-        AqiCategory::UnhealthyForSensitiveGroups,
-        AqiCategory::Unhealthy,
-        AqiCategory::VeryUnhealthy,
-        AqiCategory::Hazardous,
-    ];
-    for cat in cats {
+    for cat in AqiCategory::ALL {
         let (lo, hi) = cat.band();
         let [r, g, b] = cat.rgb();
+        // Unnamed, so the legend lists only stations; the key is below.
         p.span(
-            Span::new(cat.label(), f64::from(lo)..=f64::from(hi) + 1.0)
+            Span::new("", f64::from(lo)..=f64::from(hi) + 1.0)
                 .axis(egui_plot::Axis::Y)
                 .fill(egui::Color32::from_rgba_unmultiplied(r, g, b, 40)),
         );
     }
+}
+
+/// The EPA categories with their colours and AQI ranges.
+fn aqi_key_ui(ui: &mut egui::Ui) {
+    ui.horizontal_wrapped(|ui| {
+        for cat in AqiCategory::ALL {
+            let (lo, hi) = cat.band();
+            let [r, g, b] = cat.rgb();
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            ui.painter()
+                .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
+            ui.label(format!("{} {lo}–{hi}", cat.label()));
+            ui.add_space(8.0);
+        }
+    });
 }
 
 impl EnvironmentView {
@@ -230,6 +238,7 @@ impl EnvironmentView {
                     }
                 }
             });
+            aqi_key_ui(ui);
         }
 
         ui.add_space(8.0);

@@ -231,15 +231,17 @@ fn kpi_card_ui(ui: &mut egui::Ui, k: &Kpi) {
         .inner_margin(12.0)
         .corner_radius(6.0)
         .show(ui, |ui| {
-            ui.set_width(theme::KPI_WIDTH);
-            ui.label(RichText::new(k.title).color(theme::MUTED));
-            ui.label(
-                RichText::new(&k.value)
-                    .font(theme::kpi_value_font())
-                    .color(k.tone.color()),
-            );
-            ui.label(&k.detail);
-            widgets::sparkline_ui(ui, &format!("spark_{}", k.title), &k.spark, k.spark_color);
+            ui.vertical(|ui| {
+                ui.set_width(theme::KPI_WIDTH);
+                ui.label(RichText::new(k.title).color(theme::MUTED));
+                ui.label(
+                    RichText::new(&k.value)
+                        .font(theme::kpi_value_font())
+                        .color(k.tone.color()),
+                );
+                ui.label(&k.detail);
+                widgets::sparkline_ui(ui, &format!("spark_{}", k.title), &k.spark, k.spark_color);
+            });
         });
 }
 
