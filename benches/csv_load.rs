@@ -4,6 +4,8 @@
 //! in the system temp folder; the memory figure (table bytes against the
 //! file's bytes) is printed before the timings.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -52,7 +54,7 @@ fn traffic_csv() -> &'static PathBuf {
                 200 + r % 1800,
                 20.0 + f64::from(r % 900) / 10.0,
                 f64::from(r % 10_000) / 100.0,
-                if r % 97 == 0 { "yes" } else { "no" }
+                if r.is_multiple_of(97) { "yes" } else { "no" }
             )
             .unwrap();
         }

@@ -2,6 +2,8 @@
 //! codes, errors on stderr, and `demo export` round-tripping through the
 //! loader.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

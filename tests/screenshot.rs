@@ -3,6 +3,8 @@
 //! not a blank frame). Needs `xvfb-run` (Debian package xvfb), which
 //! `.ci/run` installs.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
 use std::path::Path;
 use std::process::Command;
 

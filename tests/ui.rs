@@ -3,6 +3,8 @@
 //! same command the file dialog sends (and by drag-and-drop), and a bad
 //! file shows a readable error instead of crashing.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;

@@ -330,7 +330,7 @@ pub fn load_csv_bytes(
         }
         let line = record.position().map_or(0, |p| p.line());
         rows_seen += 1;
-        if rows_seen % 65_536 == 0 {
+        if rows_seen.is_multiple_of(65_536) {
             if progress.is_cancelled() {
                 return Err(LoadError::Cancelled);
             }
