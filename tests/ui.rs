@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use cityops::app::{AppOptions, CityApp, Command};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,22 +31,23 @@ fn harness(files: Vec<PathBuf>) -> Harness<'static, CityApp> {
         .build_eframe(move |cc| CityApp::new(cc, opts))
 }
 
-/// Steps frames until background loading is over.
+/// Steps frames until loading and the views' background work are over.
 fn wait_loaded(h: &mut Harness<'static, CityApp>) {
+    h.run_steps(2);
     for _ in 0..3000 {
         h.step();
-        if !h.state().is_loading() {
+        if !h.state().is_busy() {
             break;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert!(!h.state().is_loading(), "loading did not finish");
+    assert!(!h.state().is_busy(), "background work did not finish");
     h.run_steps(3);
 }
 
 fn click(h: &mut Harness<'static, CityApp>, label: &str) {
     h.get_by_role_and_label(egui::Role::Button, label).click();
-    h.run_steps(3);
+    wait_loaded(h);
 }
 
 #[test]
@@ -169,4 +170,129 @@ fn closing_a_dataset_hides_its_view() {
         h.query_by_role_and_label(egui::Role::Button, "Safety")
             .is_none()
     );
+}
+
+/// The number in "N incidents in the range" on the Safety view.
+fn incidents_shown(h: &Harness<'static, CityApp>) -> usize {
+    let node = h.get_by_label_contains("incidents in the range");
+    let n = node.accesskit_node();
+    let label = n.label().or_else(|| n.value()).unwrap_or_default();
+    label.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn custom_time_range_narrows_what_views_count() {
+    let mut h = harness(Vec::new());
+    wait_loaded(&mut h);
+    click(&mut h, "Safety");
+    let all = incidents_shown(&h);
+    let ds = h
+        .state()
+        .ws
+        .datasets
+        .iter()
+        .find(|e| e.dataset.name == "incidents")
+        .unwrap()
+        .dataset
+        .clone();
+    assert_eq!(all, ds.table.n_rows());
+
+    h.get_by_role_and_label(egui::Role::ComboBox, "Time range")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Custom range…").click();
+    h.run_steps(2);
+    h.get_by_label("Range start").click();
+    h.get_by_label("Range start").type_text("2026-09-01");
+    h.run_steps(1);
+    h.get_by_label("Range end").click();
+    h.get_by_label("Range end").type_text("2026-09-07");
+    h.run_steps(1);
+    click(&mut h, "Apply range");
+
+    // The same week counted straight from the table, in the demo's zone
+    // (the harness reads naive input in the dataset's zone: America/Chicago).
+    let tz = ds.time_zone.clone();
+    let start = jiff::civil::date(2026, 9, 1)
+        .to_zoned(tz.clone())
+        .unwrap()
+        .timestamp()
+        .as_microsecond();
+    let end = jiff::civil::date(2026, 9, 8)
+        .to_zoned(tz)
+        .unwrap()
+        .timestamp()
+        .as_microsecond();
+    let time = ds.time_column().unwrap();
+    let expected = (0..ds.table.n_rows())
+        .filter_map(|r| time.timestamp_at(r))
+        .filter(|&t| t >= start && t < end)
+        .count();
+    assert!(expected > 0 && expected < all);
+    assert_eq!(incidents_shown(&h), expected);
+
+    // A bad date says what is wrong and changes nothing.
+    h.get_by_role_and_label(egui::Role::ComboBox, "Time range")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Custom range…").click();
+    h.run_steps(2);
+    h.get_by_label("Range start").click();
+    h.get_by_label("Range start").type_text("next tuesday");
+    h.run_steps(1);
+    click(&mut h, "Apply range");
+    h.get_by_label_contains("is not a date");
+    assert_eq!(incidents_shown(&h), expected);
+}
+
+#[test]
+fn role_and_kind_overrides_change_what_the_views_use() {
+    let mut h = harness(vec![fixture("epoch.csv")]);
+    wait_loaded(&mut h);
+    click(&mut h, "Data");
+    // epoch.csv is traffic (flow + occupancy); call it safety data instead.
+    h.get_by_role_and_label(egui::Role::ComboBox, "Kind of data")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("Public safety").click();
+    wait_loaded(&mut h);
+    assert!(
+        h.query_by_role_and_label(egui::Role::Button, "Traffic")
+            .is_none()
+    );
+    h.get_by_role_and_label(egui::Role::Button, "Safety");
+
+    // Make the flow column the speed measure.
+    h.get_by_role_and_label(egui::Role::ComboBox, "Role of column flow")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("metric: speed").click();
+    wait_loaded(&mut h);
+    let ds = &h.state().ws.datasets[0].dataset;
+    let flow = ds.table.column_index("flow").unwrap();
+    assert_eq!(
+        ds.schema.roles[flow],
+        cityops::data::Role::Measure(cityops::data::Measure::Speed)
+    );
+}
+
+#[test]
+fn changing_the_time_zone_reads_naive_times_again() {
+    let mut h = harness(vec![fixture("ragged.csv")]);
+    wait_loaded(&mut h);
+    click(&mut h, "Data");
+    let before = h.state().ws.datasets[0].dataset.time_extent().unwrap().0;
+    h.get_by_role_and_label(egui::Role::TextInput, "Time zone")
+        .click();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::Role::TextInput, "Time zone")
+        .type_text("Asia/Tokyo");
+    h.run_steps(1);
+    click(&mut h, "Apply time zone");
+    let ds = &h.state().ws.datasets[0].dataset;
+    assert_eq!(ds.time_zone_name(), "Asia/Tokyo");
+    // 2024-01-01 00:00 in Tokyo is nine hours before the same time in UTC.
+    assert_eq!(before - ds.time_extent().unwrap().0, 9 * 3_600_000_000);
 }

@@ -115,6 +115,7 @@ pub struct CityApp {
     load_options: LoadOptions,
     cjk_font: fonts::CjkFontStatus,
     cjk_notice_shown: bool,
+    window_editor: widgets::TimeWindowEditor,
 }
 
 impl CityApp {
@@ -156,6 +157,7 @@ impl CityApp {
             show_path_entry: false,
             cjk_font,
             cjk_notice_shown: false,
+            window_editor: widgets::TimeWindowEditor::default(),
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
@@ -172,6 +174,12 @@ impl CityApp {
     /// True while any file or the demo city is still loading.
     pub fn is_loading(&self) -> bool {
         !self.loads.is_empty()
+    }
+
+    /// True while data loads or a view computes in the background (tests
+    /// and the screenshot wait for this).
+    pub fn is_busy(&self) -> bool {
+        self.is_loading() || self.views.is_busy()
     }
 
     /// Applies one command. Every change to the workspace goes through here.
@@ -361,7 +369,12 @@ impl CityApp {
                 cmds.push(Command::OpenDialog);
             }
             ui.separator();
-            widgets::time_window_ui(ui, &self.ws.window, cmds);
+            let tz = self
+                .ws
+                .datasets
+                .first()
+                .map_or_else(TimeZone::system, |e| e.dataset.time_zone.clone());
+            self.window_editor.ui(ui, &self.ws.window, &tz, cmds);
             ui.separator();
             for entry in &self.ws.datasets {
                 let ds = &entry.dataset;
@@ -443,6 +456,11 @@ impl CityApp {
                         .desired_width(420.0)
                         .hint_text("/home/me/data/traffic.csv"),
                 );
+                widgets::name_for_screen_readers(
+                    &edit,
+                    egui::Role::TextInput,
+                    "Path to a CSV file",
+                );
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if (ui.button("Open").clicked() || enter) && !self.path_entry.trim().is_empty() {
                     cmds.push(Command::OpenPaths(vec![PathBuf::from(
@@ -486,7 +504,7 @@ impl CityApp {
         let Some(path) = self.screenshot_path.clone() else {
             return;
         };
-        let loading = self.is_loading() || self.cjk_font.get() == fonts::CjkFont::Searching;
+        let loading = self.is_busy() || self.cjk_font.get() == fonts::CjkFont::Searching;
         match &mut self.screenshot {
             ScreenshotState::Off | ScreenshotState::Saved => {}
             ScreenshotState::Settling { frames, since } => {

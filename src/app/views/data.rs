@@ -3,6 +3,8 @@
 //! (editable), missing values and statistics, its load warnings, and its
 //! time zone and domain (editable).
 
+use std::sync::Arc;
+
 use egui::RichText;
 use egui_extras::{Column as TableColumn, TableBuilder};
 
@@ -54,8 +56,8 @@ pub fn column_stats(col: &Column) -> ColumnStats {
 
 #[derive(Default)]
 pub struct DataView {
-    key: Option<(u64, u64)>,
-    stats: Vec<ColumnStats>,
+    stats: widgets::Background<(u64, u64), Vec<ColumnStats>>,
+    zone_for: Option<(u64, u64)>,
     zone_edit: String,
 }
 
@@ -94,6 +96,10 @@ fn fmt_num(v: Option<f64>, kind: ColumnKind, ds: &Dataset) -> String {
 }
 
 impl DataView {
+    pub fn is_busy(&self) -> bool {
+        self.stats.is_busy()
+    }
+
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         let ws = ctx.ws;
         let Some(entry) = ws
@@ -109,14 +115,20 @@ impl DataView {
             return;
         };
         let ds = &entry.dataset;
-        if self.key != Some((entry.id, entry.revision)) {
-            self.stats = ds.table.columns.iter().map(column_stats).collect();
-            self.key = Some((entry.id, entry.revision));
+        let key = (entry.id, entry.revision);
+        self.stats.ensure(ui.ctx(), &key, || {
+            let ds = Arc::clone(&entry.dataset);
+            move |_| ds.table.columns.iter().map(column_stats).collect()
+        });
+        // Statistics of an older revision still fit while the new ones come.
+        let stats = self.stats.value().unwrap_or_default();
+        if self.zone_for != Some(key) {
+            self.zone_for = Some(key);
             self.zone_edit = ds.time_zone_name();
         }
         ui.horizontal(|ui| {
             ui.heading("Data");
-            egui::ComboBox::from_id_salt("data_dataset")
+            let combo = egui::ComboBox::from_id_salt("data_dataset")
                 .selected_text(&ds.name)
                 .show_ui(ui, |ui| {
                     for e in &ws.datasets {
@@ -128,6 +140,11 @@ impl DataView {
                         }
                     }
                 });
+            crate::app::widgets::name_for_screen_readers(
+                &combo.response,
+                egui::Role::ComboBox,
+                "Dataset shown",
+            );
         });
         egui::Grid::new("data_info").num_columns(2).show(ui, |ui| {
             ui.label("Source");
@@ -155,7 +172,7 @@ impl DataView {
                 ui.end_row();
             }
             ui.label("Kind of data");
-            egui::ComboBox::from_id_salt("data_domain")
+            let combo = egui::ComboBox::from_id_salt("data_domain")
                 .selected_text(ds.domain.label())
                 .show_ui(ui, |ui| {
                     for d in Domain::ALL {
@@ -169,13 +186,20 @@ impl DataView {
                         }
                     }
                 });
+            crate::app::widgets::name_for_screen_readers(
+                &combo.response,
+                egui::Role::ComboBox,
+                "Kind of data",
+            );
             ui.end_row();
             ui.label("Time zone");
             ui.horizontal(|ui| {
                 let edit =
                     ui.add(egui::TextEdit::singleline(&mut self.zone_edit).desired_width(180.0));
+                widgets::name_for_screen_readers(&edit, egui::Role::TextInput, "Time zone");
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if (ui.button("Apply").clicked() || enter) && self.zone_edit != ds.time_zone_name()
+                if (ui.button("Apply time zone").clicked() || enter)
+                    && self.zone_edit != ds.time_zone_name()
                 {
                     ctx.send(Command::SetTimeZone {
                         id: entry.id,
@@ -233,14 +257,14 @@ impl DataView {
                                 }
                                 ui.end_row();
                                 for (i, col) in ds.table.columns.iter().enumerate() {
-                                    let Some(st) = self.stats.get(i) else {
+                                    let Some(st) = stats.get(i) else {
                                         continue;
                                     };
                                     let role =
                                         ds.schema.roles.get(i).copied().unwrap_or(Role::Other);
                                     ui.label(&col.name);
                                     ui.label(col.kind().name());
-                                    egui::ComboBox::from_id_salt(("role", i))
+                                    let combo = egui::ComboBox::from_id_salt(("role", i))
                                         .selected_text(role.label())
                                         .show_ui(ui, |ui| {
                                             for r in Role::choices_for(col.kind()) {
@@ -256,9 +280,12 @@ impl DataView {
                                                     });
                                                 }
                                             }
-                                        })
-                                        .response
-                                        .on_hover_text(format!("Role of column {}", col.name));
+                                        });
+                                    crate::app::widgets::name_for_screen_readers(
+                                        &combo.response,
+                                        egui::Role::ComboBox,
+                                        &format!("Role of column {}", col.name),
+                                    );
                                     ui.label(format!(
                                         "{} ({:.1} %)",
                                         st.missing,

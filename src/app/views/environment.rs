@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use egui_plot::{Legend, Line, Plot, Points, Span};
 
 use crate::app::theme;
@@ -42,16 +44,14 @@ struct Computed {
 }
 
 pub struct EnvironmentView {
-    key: Option<Key>,
-    computed: Computed,
+    bg: widgets::Background<Key, Computed>,
     pollutant: Measure,
 }
 
 impl Default for EnvironmentView {
     fn default() -> Self {
         Self {
-            key: None,
-            computed: Computed::default(),
+            bg: widgets::Background::default(),
             pollutant: Measure::Pm25,
         }
     }
@@ -166,6 +166,10 @@ fn aqi_key_ui(ui: &mut egui::Ui) {
 }
 
 impl EnvironmentView {
+    pub fn is_busy(&self) -> bool {
+        self.bg.is_busy()
+    }
+
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         let Some(entry) = ctx.ws.active_for(Domain::Environment) else {
             widgets::missing_ui(
@@ -193,16 +197,18 @@ impl EnvironmentView {
             range,
             pollutant: self.pollutant,
         };
-        if self.key.as_ref() != Some(&key) {
-            self.computed = compute(
-                ds,
-                traffic.map(|t| t.dataset.as_ref()),
-                range,
-                self.pollutant,
-            );
-            self.key = Some(key);
-        }
-        let c = &self.computed;
+        self.bg.ensure(ui.ctx(), &key, || {
+            let ds = Arc::clone(&entry.dataset);
+            let traffic = traffic.map(|t| Arc::clone(&t.dataset));
+            let pollutant = self.pollutant;
+            move |_| compute(&ds, traffic.as_deref(), range, pollutant)
+        });
+        let Some(computed) = self.bg.value() else {
+            ui.spinner();
+            return;
+        };
+        widgets::updating_ui(ui, self.bg.is_busy());
+        let c = &*computed;
         let axis = TimeAxis::new(ds.time_zone.clone());
         let link = egui::Id::unique(("env_time", entry.id));
         let station_color = |name: &str, names: &BTreeMap<String, Series>| {

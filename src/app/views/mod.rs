@@ -72,6 +72,15 @@ pub struct Views {
 }
 
 impl Views {
+    /// True while any view is computing a result in the background.
+    pub fn is_busy(&self) -> bool {
+        self.overview.is_busy()
+            || self.traffic.is_busy()
+            || self.safety.is_busy()
+            || self.environment.is_busy()
+            || self.data.is_busy()
+    }
+
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         let view = ctx.ws.view;
         if view == ViewId::Data {

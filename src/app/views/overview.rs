@@ -2,6 +2,8 @@
 //! incidents today against the daily average, worst AQI now, reports
 //! today) and a summary of the open datasets.
 
+use std::sync::Arc;
+
 use egui::{Color32, RichText};
 
 use crate::app::theme;
@@ -43,8 +45,7 @@ impl Tone {
 
 #[derive(Default)]
 pub struct OverviewView {
-    key: Vec<(u64, u64)>,
-    kpis: Vec<Kpi>,
+    bg: widgets::Background<Vec<(u64, u64)>, Vec<Kpi>>,
 }
 
 fn latest(ds: &Dataset) -> Option<i64> {
@@ -204,10 +205,37 @@ fn max_per_hour(
         .collect()
 }
 
+/// The datasets the KPIs read: the active one of each domain.
+#[derive(Clone, Default)]
+pub struct KpiInputs {
+    pub traffic: Option<Arc<Dataset>>,
+    pub safety: Option<Arc<Dataset>>,
+    pub environment: Option<Arc<Dataset>>,
+    pub reports: Option<Arc<Dataset>>,
+}
+
+impl KpiInputs {
+    pub fn from_workspace(ws: &Workspace) -> Self {
+        let get = |d: Domain| ws.active_for(d).map(|e| Arc::clone(&e.dataset));
+        Self {
+            traffic: get(Domain::Traffic),
+            safety: get(Domain::Safety),
+            environment: get(Domain::Environment),
+            reports: get(Domain::Reports),
+        }
+    }
+}
+
 /// All KPIs the open data allows, in a fixed order.
-pub fn compute_kpis(ws: &Workspace) -> Vec<Kpi> {
+pub fn compute_kpis(inputs: &KpiInputs) -> Vec<Kpi> {
     let mut out = Vec::new();
-    let ds = |d: Domain| ws.active_for(d).map(|e| e.dataset.as_ref());
+    let ds = |d: Domain| match d {
+        Domain::Traffic => inputs.traffic.as_deref(),
+        Domain::Safety => inputs.safety.as_deref(),
+        Domain::Environment => inputs.environment.as_deref(),
+        Domain::Reports => inputs.reports.as_deref(),
+        Domain::Services | Domain::General => None,
+    };
     if let Some(k) = ds(Domain::Traffic).and_then(speed_kpi) {
         out.push(k);
     }
@@ -246,13 +274,19 @@ fn kpi_card_ui(ui: &mut egui::Ui, k: &Kpi) {
 }
 
 impl OverviewView {
+    pub fn is_busy(&self) -> bool {
+        self.bg.is_busy()
+    }
+
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         let key: Vec<(u64, u64)> = ctx.ws.datasets.iter().map(|e| (e.id, e.revision)).collect();
-        if key != self.key {
-            self.kpis = compute_kpis(ctx.ws);
-            self.key = key;
-        }
+        self.bg.ensure(ui.ctx(), &key, || {
+            let inputs = KpiInputs::from_workspace(ctx.ws);
+            move |_| compute_kpis(&inputs)
+        });
+        let kpis = self.bg.value().unwrap_or_default();
         ui.heading("City overview");
+        widgets::updating_ui(ui, self.bg.is_busy());
         if ctx.ws.datasets.is_empty() {
             ui.add_space(12.0);
             ui.label("No data is open yet.");
@@ -267,14 +301,14 @@ impl OverviewView {
             return;
         }
         ui.add_space(6.0);
-        if self.kpis.is_empty() {
+        if kpis.is_empty() && !self.bg.is_busy() {
             widgets::missing_ui(
                 ui,
                 "None of the open datasets has the columns the key figures need (speed, incidents, AQI, reports).",
             );
         }
         ui.horizontal_wrapped(|ui| {
-            for k in &self.kpis {
+            for k in kpis.iter() {
                 kpi_card_ui(ui, k);
             }
         });

@@ -1,6 +1,8 @@
 //! Public safety: incidents by type, by hour of day, per day over time, and
 //! on the map, with a filter by type.
 
+use std::sync::Arc;
+
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
 
 use crate::app::theme;
@@ -32,8 +34,7 @@ struct Computed {
 
 #[derive(Default)]
 pub struct SafetyView {
-    key: Option<Key>,
-    computed: Computed,
+    bg: widgets::Background<Key, Computed>,
     filter: Option<String>,
 }
 
@@ -103,6 +104,10 @@ fn compute(ds: &Dataset, range: TimeRange, filter: Option<&str>) -> Computed {
 }
 
 impl SafetyView {
+    pub fn is_busy(&self) -> bool {
+        self.bg.is_busy()
+    }
+
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         let Some(entry) = ctx.ws.active_for(Domain::Safety) else {
             widgets::missing_ui(
@@ -128,14 +133,20 @@ impl SafetyView {
             range,
             filter: self.filter.clone(),
         };
-        if self.key.as_ref() != Some(&key) {
-            self.computed = compute(ds, range, self.filter.as_deref());
-            self.key = Some(key);
-        }
-        let c = &self.computed;
+        self.bg.ensure(ui.ctx(), &key, || {
+            let ds = Arc::clone(&entry.dataset);
+            let filter = self.filter.clone();
+            move |_| compute(&ds, range, filter.as_deref())
+        });
+        let Some(computed) = self.bg.value() else {
+            ui.spinner();
+            return;
+        };
+        widgets::updating_ui(ui, self.bg.is_busy());
+        let c = &*computed;
         ui.horizontal(|ui| {
             ui.label("Incident type:");
-            egui::ComboBox::from_id_salt("incident_type")
+            let combo = egui::ComboBox::from_id_salt("incident_type")
                 .selected_text(self.filter.as_deref().unwrap_or("All types"))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.filter, None, "All types");
@@ -143,6 +154,11 @@ impl SafetyView {
                         ui.selectable_value(&mut self.filter, Some(name.clone()), name);
                     }
                 });
+            crate::app::widgets::name_for_screen_readers(
+                &combo.response,
+                egui::Role::ComboBox,
+                "Incident type",
+            );
             ui.separator();
             ui.label(format!("{} incidents in the range", c.total));
             if let Some(s) = c.mean_severity {

@@ -2,6 +2,7 @@
 //! weekday × hour profile, and a map of sensors coloured by congestion.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use egui_plot::{Legend, Line, Plot, Points};
 
@@ -45,8 +46,7 @@ struct Computed {
 
 #[derive(Default)]
 pub struct TrafficView {
-    key: Option<Key>,
-    computed: Computed,
+    bg: widgets::Background<Key, Computed>,
     selected: BTreeSet<String>,
     selection_for: Option<u64>,
     profile_speed: bool,
@@ -184,6 +184,10 @@ fn compute(
 }
 
 impl TrafficView {
+    pub fn is_busy(&self) -> bool {
+        self.bg.is_busy()
+    }
+
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         let Some(entry) = ctx.ws.active_for(Domain::Traffic) else {
             widgets::missing_ui(
@@ -215,10 +219,17 @@ impl TrafficView {
             selected: self.selected.clone(),
             profile_speed: self.profile_speed,
         };
-        if self.key.as_ref() != Some(&key) {
-            self.computed = compute(ds, range, &self.selected, self.profile_speed);
-            self.key = Some(key);
-        }
+        self.bg.ensure(ui.ctx(), &key, || {
+            let ds = Arc::clone(&entry.dataset);
+            let selected = self.selected.clone();
+            let profile_speed = self.profile_speed;
+            move |_| compute(&ds, range, &selected, profile_speed)
+        });
+        let Some(computed) = self.bg.value() else {
+            ui.spinner();
+            return;
+        };
+        widgets::updating_ui(ui, self.bg.is_busy());
         let axis = TimeAxis::new(ds.time_zone.clone());
         let link = egui::Id::unique(("traffic_time", entry.id));
 
@@ -228,7 +239,7 @@ impl TrafficView {
                 ui.strong("Sensors");
                 ui.horizontal(|ui| {
                     if ui.small_button("All").clicked() {
-                        self.selected = self.computed.places.iter().cloned().collect();
+                        self.selected = computed.places.iter().cloned().collect();
                     }
                     if ui.small_button("None").clicked() {
                         self.selected.clear();
@@ -238,7 +249,7 @@ impl TrafficView {
                     .id_salt("sensor_list")
                     .max_height(2.0 * theme::PLOT_HEIGHT)
                     .show(ui, |ui| {
-                        for (i, p) in self.computed.places.iter().enumerate() {
+                        for (i, p) in computed.places.iter().enumerate() {
                             let mut on = self.selected.contains(p);
                             let color = theme::series_color(i);
                             ui.horizontal(|ui| {
@@ -260,20 +271,15 @@ impl TrafficView {
             });
             ui.vertical(|ui| {
                 let color_of = |name: &str| {
-                    let i = self
-                        .computed
-                        .places
-                        .iter()
-                        .position(|p| p == name)
-                        .unwrap_or(0);
+                    let i = computed.places.iter().position(|p| p == name).unwrap_or(0);
                     theme::series_color(i)
                 };
-                if self.selected.is_empty() && !self.computed.places.is_empty() {
+                if self.selected.is_empty() && !computed.places.is_empty() {
                     widgets::missing_ui(ui, "Select one or more sensors on the left to plot them.");
                 }
                 for (title, unit, series, id) in [
-                    ("Volume", "veh/h", &self.computed.volume, "traffic_volume"),
-                    ("Speed", "km/h", &self.computed.speed, "traffic_speed"),
+                    ("Volume", "veh/h", &computed.volume, "traffic_volume"),
+                    ("Speed", "km/h", &computed.speed, "traffic_speed"),
                 ] {
                     if series.is_empty() && self.selected.is_empty() {
                         continue;
@@ -304,7 +310,7 @@ impl TrafficView {
             ui.selectable_value(&mut self.profile_speed, false, "Volume");
             ui.selectable_value(&mut self.profile_speed, true, "Speed");
         });
-        match &self.computed.profile {
+        match &computed.profile {
             Some(p) => widgets::weekday_hour_heatmap_ui(
                 ui,
                 p,
@@ -315,14 +321,14 @@ impl TrafficView {
 
         ui.add_space(12.0);
         ui.strong("Sensor map: colour shows congestion over the time range (green free flow, red congested)");
-        if self.computed.dots.is_empty() {
+        if computed.dots.is_empty() {
             widgets::missing_ui(
                 ui,
                 "The dataset has no latitude/longitude columns, so sensors cannot be placed on a map.",
             );
             return;
         }
-        let dots = &self.computed.dots;
+        let dots = &computed.dots;
         Plot::new("traffic_map")
             .height(360.0)
             .data_aspect(1.35)

@@ -1,6 +1,7 @@
 //! Widgets shared by several views: the time-window picker, time axes,
 //! sparklines, the weekday × hour heatmap, dataset pickers, PNG export.
 
+mod background;
 mod heatmap;
 mod time_axis;
 
@@ -8,6 +9,7 @@ use std::path::Path;
 
 use egui::{Color32, ColorImage};
 
+pub use background::{Background, updating_ui};
 pub use heatmap::weekday_hour_heatmap_ui;
 pub use time_axis::{TimeAxis, format_instant};
 
@@ -15,18 +17,113 @@ use super::theme;
 use super::workspace::{Command, TimeWindow, ViewCtx};
 use crate::data::Domain;
 
-/// The time-window combo box in the top bar.
-pub fn time_window_ui(ui: &mut egui::Ui, current: &TimeWindow, cmds: &mut Vec<Command>) {
-    ui.label("Time range:");
-    egui::ComboBox::from_id_salt("time_window")
-        .selected_text(current.label())
-        .show_ui(ui, |ui| {
-            for w in TimeWindow::PRESETS {
-                if ui.selectable_label(*current == w, w.label()).clicked() {
-                    cmds.push(Command::SetWindow(w));
+/// The time-window picker in the top bar: presets relative to the latest
+/// data, or a custom from/to range typed as dates in the data's zone.
+#[derive(Default)]
+pub struct TimeWindowEditor {
+    editing: bool,
+    from: String,
+    to: String,
+    error: Option<String>,
+}
+
+/// Reads `YYYY-MM-DD` or `YYYY-MM-DD HH:MM` in `tz`; a date alone means the
+/// start of that day, or its end when `end_of_day`.
+pub fn parse_local(text: &str, tz: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i64, String> {
+    use crate::data::parse::{DayOrder, parse_datetime};
+    let d = parse_datetime(text, DayOrder::MonthFirst).ok_or_else(|| {
+        format!("'{text}' is not a date; write it as 2026-09-01 or 2026-09-01 08:00")
+    })?;
+    let has_time = text.trim().len() > 10;
+    let dt = jiff::civil::DateTime::new(
+        d.year as i16,
+        d.month as i8,
+        d.day as i8,
+        d.hour as i8,
+        d.minute as i8,
+        d.second as i8,
+        0,
+    )
+    .map_err(|e| e.to_string())?;
+    let ts = tz
+        .to_ambiguous_timestamp(dt)
+        .compatible()
+        .map_err(|e| e.to_string())?
+        .as_microsecond();
+    Ok(if end_of_day && !has_time {
+        ts + crate::data::timeseries::MICROS_PER_DAY - 1
+    } else {
+        ts
+    })
+}
+
+impl TimeWindowEditor {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        current: &TimeWindow,
+        tz: &jiff::tz::TimeZone,
+        cmds: &mut Vec<Command>,
+    ) {
+        ui.label("Time range:");
+        let combo = egui::ComboBox::from_id_salt("time_window")
+            .selected_text(current.label())
+            .show_ui(ui, |ui| {
+                for w in TimeWindow::PRESETS {
+                    if ui.selectable_label(*current == w, w.label()).clicked() {
+                        self.editing = false;
+                        cmds.push(Command::SetWindow(w));
+                    }
                 }
+                if ui
+                    .selectable_label(
+                        self.editing || matches!(current, TimeWindow::Custom { .. }),
+                        "Custom range…",
+                    )
+                    .clicked()
+                {
+                    self.editing = true;
+                    if let TimeWindow::Custom { start, end } = current {
+                        self.from = format_instant(*start as f64 / 1e6, tz, "%Y-%m-%d %H:%M");
+                        self.to = format_instant(*end as f64 / 1e6, tz, "%Y-%m-%d %H:%M");
+                    }
+                }
+            });
+        name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Time range");
+        if !self.editing {
+            return;
+        }
+        ui.label("from");
+        let from = ui.add(
+            egui::TextEdit::singleline(&mut self.from)
+                .desired_width(120.0)
+                .hint_text("2026-09-01"),
+        );
+        name_for_screen_readers(&from, egui::Role::TextInput, "Range start");
+        ui.label("to");
+        let to = ui.add(
+            egui::TextEdit::singleline(&mut self.to)
+                .desired_width(120.0)
+                .hint_text("2026-09-15"),
+        );
+        name_for_screen_readers(&to, egui::Role::TextInput, "Range end");
+        if ui.button("Apply range").clicked() {
+            let parsed = parse_local(&self.from, tz, false)
+                .and_then(|s| parse_local(&self.to, tz, true).map(|e| (s, e)));
+            match parsed {
+                Ok((start, end)) if start <= end => {
+                    self.error = None;
+                    self.editing = false;
+                    cmds.push(Command::SetWindow(TimeWindow::Custom { start, end }));
+                }
+                Ok(_) => self.error = Some("the start is after the end".to_owned()),
+                Err(e) => self.error = Some(e),
             }
-        });
+        }
+        if let Some(e) = &self.error {
+            ui.colored_label(theme::BAD, e);
+        }
+    }
 }
 
 /// Lets the user switch between datasets of one domain (shown only when
@@ -42,7 +139,7 @@ pub fn dataset_picker_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, domain: Domain, c
         .map_or("", |e| e.dataset.name.as_str());
     ui.horizontal(|ui| {
         ui.label("Dataset:");
-        egui::ComboBox::from_id_salt(("dataset_picker", domain))
+        let combo = egui::ComboBox::from_id_salt(("dataset_picker", domain))
             .selected_text(name)
             .show_ui(ui, |ui| {
                 for e in entries {
@@ -54,6 +151,11 @@ pub fn dataset_picker_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, domain: Domain, c
                     }
                 }
             });
+        crate::app::widgets::name_for_screen_readers(
+            &combo.response,
+            egui::Role::ComboBox,
+            &format!("Dataset for {}", domain.label()),
+        );
     });
 }
 
@@ -134,4 +236,10 @@ pub fn save_png(path: &Path, image: &ColorImage) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path)
         .with_context(|| format!("cannot move the PNG to {}", path.display()))?;
     Ok(())
+}
+
+/// Gives a widget whose visible text is its value (a combo box) a name for
+/// screen readers and UI tests.
+pub fn name_for_screen_readers(response: &egui::Response, role: egui::Role, name: &str) {
+    response.widget_info(|| egui::WidgetInfo::labeled(role, response.enabled(), name));
 }

@@ -1,0 +1,92 @@
+//! Results a view computes from its inputs, computed off the UI thread.
+//!
+//! A view asks for the value for a key (dataset revision, time range,
+//! selection). When the key changes, the work starts as a background job and
+//! the view keeps showing the previous value with an "Updating…" note until
+//! the new one arrives; a job for a key that is no longer wanted is
+//! cancelled (its result is dropped).
+
+use std::sync::Arc;
+
+use crate::jobs::{Job, JobProgress};
+
+pub struct Background<K, V> {
+    /// The key of `value`.
+    done: Option<K>,
+    value: Option<Arc<V>>,
+    running: Option<(K, Job<V>)>,
+}
+
+impl<K, V> Default for Background<K, V> {
+    fn default() -> Self {
+        Self {
+            done: None,
+            value: None,
+            running: None,
+        }
+    }
+}
+
+impl<K: PartialEq + Clone, V: Send + 'static> Background<K, V> {
+    /// Makes sure the value for `key` is (being) computed. `make_work` is
+    /// called only when a new job is needed and returns the work to run.
+    pub fn ensure<W>(&mut self, ctx: &egui::Context, key: &K, make_work: impl FnOnce() -> W)
+    where
+        W: FnOnce(&JobProgress) -> V + Send + 'static,
+    {
+        self.poll();
+        if self.done.as_ref() == Some(key) {
+            return;
+        }
+        if self.running.as_ref().is_some_and(|(k, _)| k == key) {
+            return;
+        }
+        if let Some((_, old)) = self.running.take() {
+            old.cancel();
+        }
+        let c = ctx.clone();
+        let wake = Arc::new(move || c.request_repaint());
+        match Job::spawn("view", wake, make_work()) {
+            Ok(job) => self.running = Some((key.clone(), job)),
+            Err(_) => {
+                // No thread to be had: leave the old value; the next frame
+                // tries again.
+                ctx.request_repaint_after(std::time::Duration::from_millis(200));
+            }
+        }
+    }
+
+    fn poll(&mut self) {
+        let Some((_, job)) = &mut self.running else {
+            return;
+        };
+        if let Some(v) = job.try_result() {
+            if let Some((k, _)) = self.running.take() {
+                self.done = Some(k);
+                self.value = Some(Arc::new(v));
+            }
+        } else if job.is_lost() {
+            self.running = None;
+        }
+    }
+
+    /// The latest finished value (maybe for an older key).
+    pub fn value(&self) -> Option<Arc<V>> {
+        self.value.clone()
+    }
+
+    /// True while a newer value is being computed.
+    pub fn is_busy(&self) -> bool {
+        self.running.is_some()
+    }
+}
+
+/// A small "Updating…" note with a spinner while `busy`.
+pub fn updating_ui(ui: &mut egui::Ui, busy: bool) {
+    if busy {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Updating…");
+        });
+    }
+}
