@@ -600,6 +600,22 @@ impl eframe::App for CityApp {
         self.frame_ui(ui);
     }
 
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        // A screenshot shows the dashboard, not wherever the pointer of the
+        // (virtual) display happens to rest: no hover, no tooltips.
+        if self.screenshot_path.is_some() {
+            raw_input.events.retain(|e| {
+                !matches!(
+                    e,
+                    egui::Event::PointerMoved(_)
+                        | egui::Event::MouseMoved(_)
+                        | egui::Event::PointerButton { .. }
+                        | egui::Event::MouseWheel { .. }
+                )
+            });
+        }
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot_path.is_none() {
             eframe::set_value(storage, eframe::APP_KEY, &self.ws);
