@@ -140,3 +140,60 @@ fn demo_export_writes_csvs_that_load_back_with_their_domains() {
         );
     }
 }
+
+/// The role of a named column in an `inspect --json` report.
+fn role_of<'a>(report: &'a serde_json::Value, column: &str) -> &'a str {
+    report["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == column)
+        .and_then(|c| c["role"].as_str())
+        .unwrap_or_else(|| panic!("no column {column}"))
+}
+
+#[test]
+fn open_data_portal_layouts_get_sensible_domains_and_roles() {
+    // Fixtures follow the column layouts of real exports (Chicago traffic
+    // tracker segments, San Francisco police incidents, New York 311).
+    let inspect = |name: &str| -> serde_json::Value {
+        let out = cityops()
+            .args(["inspect", "--json", "--tz", "UTC"])
+            .arg(fixture(name))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let chicago = inspect("chicago_congestion_segments.csv");
+    assert_eq!(chicago["domain"], "traffic");
+    assert_eq!(role_of(&chicago, "SEGMENTID"), "place");
+    assert_eq!(role_of(&chicago, "CURRENT_SPEED"), "metric:speed");
+    assert_eq!(role_of(&chicago, "START_LATITUDE"), "latitude");
+    assert_eq!(role_of(&chicago, "LAST_UPDATED"), "time");
+
+    let sf = inspect("sf_police_incidents.csv");
+    assert_eq!(sf["domain"], "safety");
+    assert_eq!(role_of(&sf, "Incident Datetime"), "time");
+    assert_eq!(role_of(&sf, "Incident Category"), "category");
+    assert_eq!(role_of(&sf, "Police District"), "place");
+    assert_eq!(sf["columns"][0]["type"], "timestamp");
+
+    let nyc = inspect("nyc_311_requests.csv");
+    assert_eq!(nyc["domain"], "citizen_reports");
+    assert_eq!(role_of(&nyc, "Created Date"), "time");
+    assert_eq!(role_of(&nyc, "Borough"), "place");
+    assert_eq!(role_of(&nyc, "Latitude"), "latitude");
+    // "NaN" coordinates are missing values, not numbers.
+    let lat = nyc["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Latitude")
+        .unwrap();
+    assert_eq!(lat["missing"], 1);
+}

@@ -734,7 +734,10 @@ mod tests {
     fn us_dates_missing_markers_and_leading_zero_ids() {
         let l = load("incidents_us.csv").unwrap();
         let t = &l.table;
-        assert_eq!(t.column("incident_id").unwrap().kind(), ColumnKind::Text);
+        // Leading zeros: identifiers stay strings ("0001"), never numbers.
+        let id = t.column("incident_id").unwrap();
+        assert!(!id.kind().is_numeric());
+        assert_eq!(id.str_at(0), Some("0001"));
         assert_eq!(t.column("zip").unwrap().kind(), ColumnKind::Categorical);
         assert_eq!(t.column("zip").unwrap().str_at(0), Some("02134"));
         let sev = t.column("severity").unwrap();

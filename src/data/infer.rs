@@ -183,6 +183,10 @@ pub fn infer_column(name: &str, index: usize, raw: &RawColumn, ctx: &InferContex
     }
     // Strings: short ones that repeat become categorical.
     let avg_len = scan.total_len as f64 / present as f64;
+    // In a small file uniqueness says little: short values are labels.
+    if present < 50 {
+        return b.text_small(avg_len <= 32.0);
+    }
     b.text(avg_len <= 48.0)
 }
 
@@ -315,6 +319,30 @@ impl Builder<'_> {
         };
         out.offsets = offsets;
         out
+    }
+
+    /// Strings of a small file: categorical whenever allowed.
+    fn text_small(self, categorical: bool) -> Inferred {
+        if categorical {
+            let n = self.raw.len();
+            let mut validity = Validity::with_capacity(n);
+            let values: Vec<&str> = self
+                .raw
+                .iter()
+                .map(|cell| {
+                    let missing = parse::is_missing(cell);
+                    validity.push(!missing);
+                    if missing { "" } else { cell.trim() }
+                })
+                .collect();
+            let ColumnValues::Categorical { codes, dictionary } =
+                Column::categorical("", &values).values
+            else {
+                return self.text(false);
+            };
+            return self.finish(ColumnValues::Categorical { codes, dictionary }, validity);
+        }
+        self.text(false)
     }
 
     fn text(self, allow_categorical: bool) -> Inferred {

@@ -179,22 +179,22 @@ impl Dataset {
     /// "category", "offense", …), else the first category column.
     pub fn category_column(&self) -> Option<&Column> {
         let cats = self.schema.columns_with(|r| r == Role::Category);
-        let named = cats.iter().copied().find(|&i| {
-            self.table.columns.get(i).is_some_and(|c| {
-                let n = c.name.to_lowercase();
-                [
-                    "type",
-                    "category",
-                    "offense",
-                    "offence",
-                    "crime",
-                    "kind",
-                    "department",
-                    "class",
-                ]
-                .iter()
-                .any(|k| n.contains(k))
-            })
+        let name_of = |i: usize| self.table.columns.get(i).map(|c| c.name.to_lowercase());
+        // The most telling word wins, whatever the column order.
+        let preferred = [
+            "offense",
+            "offence",
+            "crime",
+            "category",
+            "type",
+            "kind",
+            "department",
+            "class",
+        ];
+        let named = preferred.iter().find_map(|k| {
+            cats.iter()
+                .copied()
+                .find(|&i| name_of(i).is_some_and(|n| n.contains(k)))
         });
         named
             .or(cats.first().copied())

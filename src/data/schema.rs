@@ -369,8 +369,22 @@ pub fn recognise_role(col: &Column) -> Role {
         "camera",
         "counter",
         "area",
+        "zip",
+        "zipcode",
+        "postcode",
+        "postal",
+        "city",
     ];
-    if has(&ws, &place_words) && !matches!(kind, ColumnKind::Float | ColumnKind::Text) {
+    // "SEGMENTID", "stationCode": a place word glued to an id suffix.
+    let glued_place_id = place_words.iter().any(|p| {
+        squashed.starts_with(p)
+            && ["id", "code", "no", "number", "name"].iter().any(|suffix| {
+                squashed.len() == p.len() + suffix.len() && squashed.ends_with(suffix)
+            })
+    });
+    if (has(&ws, &place_words) || glued_place_id)
+        && !matches!(kind, ColumnKind::Float | ColumnKind::Text)
+    {
         return Role::PlaceId;
     }
     if is_numeric {
@@ -448,9 +462,10 @@ pub fn recognise_domain(table: &Table, schema: &Schema) -> Domain {
                 Measure::Rain,
             ]),
         ),
-        (
-            Domain::Safety,
-            2 * usize::from(name_has(&[
+        (Domain::Safety, {
+            // Each different word adds weight: "incident" alone is weak
+            // (a 311 file has "Incident Zip"), "incident" + "police" not.
+            let hits = [
                 "incident",
                 "crime",
                 "offense",
@@ -458,20 +473,27 @@ pub fn recognise_domain(table: &Table, schema: &Schema) -> Domain {
                 "collision",
                 "accident",
                 "arrest",
+                "police",
                 "call_type",
-            ])) + measures(&[Measure::Severity]),
-        ),
+                "victim",
+            ]
+            .iter()
+            .filter(|k| name_has(&[k]))
+            .count();
+            (if hits == 0 { 0 } else { 2 + hits }) + measures(&[Measure::Severity])
+        }),
         (
             Domain::Reports,
-            if schema.find(Role::Text).is_some()
-                && name_has(&[
-                    "department",
-                    "category",
-                    "agency",
-                    "complaint",
-                    "request",
-                    "report",
-                ])
+            if name_has(&[
+                "complaint",
+                "311",
+                "descriptor",
+                "service_request",
+                "agency",
+            ]) {
+                4
+            } else if schema.find(Role::Text).is_some()
+                && name_has(&["department", "category", "request", "report"])
             {
                 3
             } else {
