@@ -8,3 +8,5 @@ pub mod app;
 pub mod cli;
 pub mod data;
 pub mod jobs;
+pub mod ml;
+pub mod models;

@@ -4,9 +4,13 @@
 //! and diagnostics on stderr, `--json` for machine-readable results, exit 0
 //! on success, 2 on bad input or usage, 1 on other failures.
 
+mod dataset_arg;
 mod demo;
+mod evaluate;
 mod inspect;
+mod predict;
 mod progress;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +56,12 @@ pub struct Cli {
 pub enum Cmd {
     /// Load a CSV file and report its columns, types, roles and warnings.
     Inspect(inspect::InspectArgs),
+    /// Train a neural network on a table and save it as a model bundle.
+    Train(Box<train::TrainArgs>),
+    /// Add a model's predictions to a table (CSV out).
+    Predict(predict::PredictArgs),
+    /// A model's metrics on a table with the target, next to the baseline.
+    Evaluate(evaluate::EvaluateArgs),
     /// The embedded demo city.
     Demo {
         #[command(subcommand)]
@@ -120,6 +130,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Cmd::Inspect(args)) => inspect::run(args),
         Some(Cmd::Demo { action }) => demo::run(action),
+        Some(Cmd::Train(args)) => train::run(*args),
+        Some(Cmd::Predict(args)) => predict::run(args),
+        Some(Cmd::Evaluate(args)) => evaluate::run(args),
         None => {
             let view = cli
                 .view

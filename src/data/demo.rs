@@ -26,7 +26,9 @@
 //!   by 10 %, and occupancy follows from volume over speed, so it rises in
 //!   rain. 8–12 accidents cut capacity and speed at a sensor for 1–3 hours
 //!   and slow its neighbours within 3.5 km. Three sensor outages leave a few
-//!   hours of missing volume, speed and occupancy.
+//!   hours of missing volume, speed and occupancy. Each row also carries the
+//!   hour's `rain_mm` and `collision`: whether a collision was recorded at
+//!   that sensor in that hour (the label of the incident-risk model).
 //! - `incidents`: counts are Poisson per hour and type. Collisions and
 //!   breakdowns scale with city-wide traffic and sit on the roads (more in
 //!   rain), noise and assaults peak at night and on weekend nights, roadworks
@@ -190,17 +192,45 @@ pub fn generate_with_seed(seed: u64) -> DemoCity {
 
     let weather = simulate_weather(&slots, &mut weather_rng);
     let traffic = simulate_traffic(&slots, &weather, &mut traffic_rng);
-    let incidents = incidents_table(&slots, &weather, &traffic, &mut incident_rng);
+    let (incidents, collisions) = incidents_table(&slots, &weather, &traffic, &mut incident_rng);
     let air_quality = air_quality_table(&slots, &weather, &traffic, &mut air_rng);
     let reports = reports_table(&slots, &weather, &mut report_rng);
     let service_use = service_use_table(&slots, &mut service_rng);
     DemoCity {
-        traffic: traffic.table,
+        traffic: with_rain_and_collisions(traffic.table, &weather, &collisions),
         incidents,
         air_quality,
         reports,
         service_use,
     }
+}
+
+/// Adds the hour's rain and whether a collision was recorded at the sensor
+/// in that hour to the traffic table (rows are slot-major, sensor-minor):
+/// the inputs and the label of an incident-risk model.
+fn with_rain_and_collisions(
+    table: Table,
+    weather: &[HourWeather],
+    collisions: &[(usize, usize)],
+) -> Table {
+    let rows = table.n_rows();
+    let rain: Vec<f64> = (0..rows)
+        .map(|r| {
+            weather
+                .get(r / SENSOR_COUNT)
+                .map_or(0.0, |w| round_to(w.rain_mm, 1))
+        })
+        .collect();
+    let mut hit = vec![false; rows];
+    for &(slot, sensor) in collisions {
+        if let Some(h) = hit.get_mut(slot * SENSOR_COUNT + sensor) {
+            *h = true;
+        }
+    }
+    let mut columns = table.columns;
+    columns.push(Column::from_f64("rain_mm", rain));
+    columns.push(Column::from_bool("collision", hit));
+    assemble(columns)
 }
 
 /// Builds a table from columns this module made with equal lengths.
@@ -1332,6 +1362,9 @@ const MAJOR_COLLISION_TEMPLATES: &[&str] = &[
 
 struct IncidentRow {
     micros: i64,
+    /// The sensor and hour of a collision on a road, for the traffic
+    /// table's `collision` column.
+    road_cell: Option<(usize, usize)>,
     kind: IncidentType,
     severity: i64,
     district: usize,
@@ -1340,12 +1373,13 @@ struct IncidentRow {
     description: String,
 }
 
+/// The incidents table, and the (slot, sensor) cells that had a collision.
 fn incidents_table(
     slots: &[Slot],
     weather: &[HourWeather],
     traffic: &TrafficSim,
     rng: &mut Rng,
-) -> Table {
+) -> (Table, Vec<(usize, usize)>) {
     let mean_total = (0..slots.len())
         .map(|s| traffic.total_volume(s))
         .sum::<f64>()
@@ -1360,12 +1394,16 @@ fn incidents_table(
                 let micros = slot.utc_micros + rng.range_i64(0, 3599) * MICROS_PER_SECOND;
                 let on_road = matches!(kind, IncidentType::Collision | IncidentType::Breakdown)
                     || (kind == IncidentType::Roadworks && rng.bernoulli(0.5));
+                let mut road_cell = None;
                 let (district_index, lat, lon, road) = if on_road {
                     let sensor = rng
                         .weighted_index(traffic.volumes_at(slot_index))
                         .or_else(|| rng.below(SENSOR_COUNT))
                         .unwrap_or(0);
                     let site = SENSORS[sensor % SENSOR_COUNT];
+                    if kind == IncidentType::Collision {
+                        road_cell = Some((slot_index, sensor % SENSOR_COUNT));
+                    }
                     let lat = site.lat + rng.normal(0.0, 0.0015);
                     let lon = site.lon + rng.normal(0.0, 0.0015);
                     (nearest_district(lat, lon), lat, lon, Some(site.road))
@@ -1383,6 +1421,7 @@ fn incidents_table(
                 let description = incident_description(templates, district_index, road, rng);
                 rows.push(IncidentRow {
                     micros,
+                    road_cell,
                     kind,
                     severity,
                     district: district_index,
@@ -1413,6 +1452,7 @@ fn incidents_table(
         );
         rows.push(IncidentRow {
             micros: slot.utc_micros + accident.minute * 60 * MICROS_PER_SECOND,
+            road_cell: Some((accident.slot, accident.sensor % SENSOR_COUNT)),
             kind: IncidentType::Collision,
             severity,
             district: district_index,
@@ -1423,8 +1463,9 @@ fn incidents_table(
     }
 
     rows.sort_by_key(|r| r.micros);
+    let collisions: Vec<(usize, usize)> = rows.iter().filter_map(|r| r.road_cell).collect();
     let ids: Vec<String> = (1..=rows.len()).map(|n| format!("INC-{n:06}")).collect();
-    assemble(vec![
+    let table = assemble(vec![
         Column::from_timestamps("timestamp", rows.iter().map(|r| r.micros).collect()),
         Column::text("incident_id", &ids),
         Column::categorical(
@@ -1454,7 +1495,8 @@ fn incidents_table(
                 .map(|r| r.description.as_str())
                 .collect::<Vec<_>>(),
         ),
-    ])
+    ]);
+    (table, collisions)
 }
 
 fn incident_description(

@@ -1,0 +1,35 @@
+//! `--data FILE` for every command that reads a table: a CSV path, or
+//! `demo:NAME` for one of the demo city's tables (traffic, incidents,
+//! air_quality, reports, service_use).
+
+use std::path::Path;
+
+use super::Failure;
+use super::progress::TerminalProgress;
+use crate::data::{self, Dataset, LoadOptions};
+
+pub fn load(spec: &str, opts: &LoadOptions) -> Result<Dataset, Failure> {
+    if let Some(name) = spec.strip_prefix("demo:") {
+        let mut sets = data::demo_datasets();
+        let names: Vec<String> = sets.iter().map(|d| d.name.clone()).collect();
+        let Some(i) = sets.iter().position(|d| d.name == name) else {
+            return Err(Failure::bad_input(format!(
+                "there is no demo table '{name}'; choose one of: {}",
+                names.join(", ")
+            )));
+        };
+        let mut ds = sets.swap_remove(i);
+        if let Some(tz) = &opts.time_zone {
+            ds.time_zone = tz.clone();
+        }
+        return Ok(ds);
+    }
+    let path = Path::new(spec);
+    let progress = TerminalProgress::new(format!("Loading {spec}"));
+    let loaded = data::load_dataset(path, opts, &progress);
+    progress.finish();
+    loaded.map_err(|e| match e {
+        data::LoadError::Io { .. } if path.exists() => Failure::other(e.to_string()),
+        _ => Failure::bad_input(e.to_string()),
+    })
+}

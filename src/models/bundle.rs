@@ -1,0 +1,424 @@
+//! The model bundle: `NAME.json` (the card) + `NAME.safetensors` (the
+//! weights) side by side. The card records the format version, the task,
+//! every input with its preprocessing, the target and its labels, the
+//! network's shape, the validation metrics next to the baseline's, a
+//! fingerprint of the training data, when and by which cityops it was made,
+//! and the weights file's sha256.
+//!
+//! Saving writes both files to temporary names in the same folder, syncs
+//! them and renames them into place, so a crash never leaves half a model.
+//! Loading checks the version, the checksum and every tensor's name and
+//! shape against the card before anything runs.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::data::{ColumnValues, Table};
+use crate::ml::evaluate::Evaluation;
+use crate::ml::metrics::Metrics;
+use crate::ml::mlp::MlpConfig;
+use crate::ml::{ModelInputs, TabularModel, TargetSpec, Task, TrainConfig};
+
+pub const FORMAT_VERSION: u32 = 1;
+/// Cards larger than this are not model cards.
+const MAX_CARD_BYTES: u64 = 16 << 20;
+
+/// What a model was trained on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataFingerprint {
+    pub name: String,
+    pub sha256: String,
+    pub rows: usize,
+    pub columns: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WeightsRef {
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// The JSON card of a tabular model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    pub format_version: u32,
+    pub kind: String,
+    pub name: String,
+    pub task: Task,
+    pub target: TargetSpec,
+    pub inputs: ModelInputs,
+    pub network: MlpConfig,
+    pub metrics: Metrics,
+    pub baseline: Metrics,
+    pub headline_metric: String,
+    pub beats_baseline: Option<bool>,
+    pub rows_train: usize,
+    pub rows_valid: usize,
+    pub training_data: DataFingerprint,
+    pub training: TrainConfig,
+    pub best_epoch: usize,
+    pub created_at: String,
+    pub cityops_version: String,
+    pub weights: WeightsRef,
+}
+
+/// A loaded model with its card.
+pub struct Bundle {
+    pub card: ModelCard,
+    pub model: TabularModel,
+    pub card_path: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{path}: {message}. Check the path and that the file is readable.")]
+    Io { path: String, message: String },
+    #[error(
+        "{path}:{line}:{column}: the model card is not valid: {message}. The file may be damaged or edited by hand; save or download the model again."
+    )]
+    Card {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{path}: model format version {found} is not supported (this cityops reads version {FORMAT_VERSION}). Update cityops or re-train the model."
+    )]
+    Version { path: String, found: u32 },
+    #[error(
+        "{path}: the weights do not match the sha256 in the card (expected {expected}, found {found}). The file is damaged or belongs to another model; save or download it again."
+    )]
+    Checksum {
+        path: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "{path}: {message}. The weights do not fit the card; save or download the model again."
+    )]
+    Weights { path: String, message: String },
+    #[error("{path}: the model cannot be saved: {message}")]
+    Save { path: String, message: String },
+}
+
+/// `models/NAME`, `models/NAME.json` or `models/NAME.safetensors` →
+/// (`models/NAME.json`, `models/NAME.safetensors`, `NAME`).
+pub fn bundle_paths(path: &Path) -> (PathBuf, PathBuf, String) {
+    let stem_path = match path.extension().and_then(|e| e.to_str()) {
+        Some("json" | "safetensors") => path.with_extension(""),
+        _ => path.to_owned(),
+    };
+    let name = stem_path
+        .file_name()
+        .map_or_else(|| "model".to_owned(), |n| n.to_string_lossy().into_owned());
+    let dir = stem_path.parent().map(Path::to_owned).unwrap_or_default();
+    (
+        dir.join(format!("{name}.json")),
+        dir.join(format!("{name}.safetensors")),
+        name,
+    )
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A stable fingerprint of a table's names, types and values.
+pub fn fingerprint(name: &str, table: &Table) -> DataFingerprint {
+    let mut h = Sha256::new();
+    for c in &table.columns {
+        h.update(c.name.as_bytes());
+        h.update([0u8]);
+        h.update(c.kind().name().as_bytes());
+        for r in 0..c.len() {
+            if !c.is_valid(r) {
+                h.update([0xFFu8]);
+                continue;
+            }
+            match &c.values {
+                ColumnValues::Integer(v) => h.update(v.get(r).copied().unwrap_or(0).to_le_bytes()),
+                ColumnValues::Float(v) => h.update(v.get(r).copied().unwrap_or(0.0).to_le_bytes()),
+                ColumnValues::Bool(v) => h.update([u8::from(v.get(r).copied().unwrap_or(false))]),
+                ColumnValues::Timestamp(v) => {
+                    h.update(v.get(r).copied().unwrap_or(0).to_le_bytes())
+                }
+                ColumnValues::Categorical { .. } | ColumnValues::Text(_) => {
+                    h.update(c.str_at(r).unwrap_or_default().as_bytes());
+                    h.update([0u8]);
+                }
+            }
+        }
+    }
+    DataFingerprint {
+        name: name.to_owned(),
+        sha256: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+        rows: table.n_rows(),
+        columns: table.n_columns(),
+    }
+}
+
+/// Everything but the weights reference, from a training run.
+#[allow(clippy::too_many_arguments)]
+pub fn make_card(
+    name: &str,
+    model: &TabularModel,
+    eval: &Evaluation,
+    data: DataFingerprint,
+    training: TrainConfig,
+    best_epoch: usize,
+) -> ModelCard {
+    ModelCard {
+        format_version: FORMAT_VERSION,
+        kind: "tabular".to_owned(),
+        name: name.to_owned(),
+        task: model.task,
+        target: model.target.clone(),
+        inputs: model.inputs.clone(),
+        network: model.network.clone(),
+        metrics: eval.metrics.clone(),
+        baseline: eval.baseline.clone(),
+        headline_metric: eval.headline.to_owned(),
+        beats_baseline: eval.beats_baseline,
+        rows_train: eval.rows_train,
+        rows_valid: eval.rows_valid,
+        training_data: data,
+        training,
+        best_epoch,
+        created_at: jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map_or_else(|_| String::new(), |t| t.to_string()),
+        cityops_version: env!("CARGO_PKG_VERSION").to_owned(),
+        weights: WeightsRef {
+            file: String::new(),
+            sha256: String::new(),
+            bytes: 0,
+        },
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Saves `model` as `path` (`models/NAME`): weights and card, atomically.
+/// Returns the card as written.
+pub fn save_bundle(
+    path: &Path,
+    mut card: ModelCard,
+    model: &TabularModel,
+) -> Result<(ModelCard, PathBuf), BundleError> {
+    let (card_path, weights_path, name) = bundle_paths(path);
+    let err = |p: &Path, e: &dyn std::fmt::Display| BundleError::Save {
+        path: p.display().to_string(),
+        message: e.to_string(),
+    };
+    if let Some(dir) = card_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| err(dir, &e))?;
+    }
+    let tmp_weights = weights_path.with_extension("safetensors.tmp");
+    let tmp_card = card_path.with_extension("json.tmp");
+    let cleanup = || {
+        let _ = std::fs::remove_file(&tmp_weights);
+        let _ = std::fs::remove_file(&tmp_card);
+    };
+    // Weights first, to a temporary name.
+    let tensors: HashMap<String, Tensor> = model.weights.clone();
+    if let Err(e) = candle_core::safetensors::save(&tensors, &tmp_weights) {
+        cleanup();
+        return Err(err(&tmp_weights, &e));
+    }
+    let bytes = match std::fs::read(&tmp_weights) {
+        Ok(b) => b,
+        Err(e) => {
+            cleanup();
+            return Err(err(&tmp_weights, &e));
+        }
+    };
+    if let Err(e) = std::fs::File::open(&tmp_weights).and_then(|f| f.sync_all()) {
+        cleanup();
+        return Err(err(&tmp_weights, &e));
+    }
+    card.name = name.clone();
+    card.weights = WeightsRef {
+        file: format!("{name}.safetensors"),
+        sha256: sha256_hex(&bytes),
+        bytes: bytes.len() as u64,
+    };
+    let json = match serde_json::to_vec_pretty(&card) {
+        Ok(j) => j,
+        Err(e) => {
+            cleanup();
+            return Err(err(&card_path, &e));
+        }
+    };
+    if let Err(e) = write_synced(&tmp_card, &json) {
+        cleanup();
+        return Err(err(&tmp_card, &e));
+    }
+    if let Err(e) = std::fs::rename(&tmp_weights, &weights_path) {
+        cleanup();
+        return Err(err(&weights_path, &e));
+    }
+    if let Err(e) = std::fs::rename(&tmp_card, &card_path) {
+        cleanup();
+        return Err(err(&card_path, &e));
+    }
+    // Make the renames durable.
+    if let Some(dir) = card_path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok((card, card_path))
+}
+
+/// Reads a card without its weights (for listing models).
+pub fn read_card(card_path: &Path) -> Result<ModelCard, BundleError> {
+    let shown = card_path.display().to_string();
+    let meta = std::fs::metadata(card_path).map_err(|e| BundleError::Io {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    if meta.len() > MAX_CARD_BYTES {
+        return Err(BundleError::Card {
+            path: shown,
+            line: 1,
+            column: 1,
+            message: format!("{} bytes is far too large for a model card", meta.len()),
+        });
+    }
+    let text = std::fs::read(card_path).map_err(|e| BundleError::Io {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    // The version first, so a newer format gets the right message.
+    #[derive(Deserialize)]
+    struct Version {
+        format_version: Option<u32>,
+    }
+    let json_err = |e: serde_json::Error| BundleError::Card {
+        path: shown.clone(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    };
+    let v: Version = serde_json::from_slice(&text).map_err(json_err)?;
+    match v.format_version {
+        Some(FORMAT_VERSION) => {}
+        Some(found) => return Err(BundleError::Version { path: shown, found }),
+        None => {
+            return Err(BundleError::Card {
+                path: shown,
+                line: 1,
+                column: 1,
+                message: "it has no format_version".to_owned(),
+            });
+        }
+    }
+    serde_json::from_slice(&text).map_err(json_err)
+}
+
+/// Loads a bundle and checks it fully.
+pub fn load_bundle(path: &Path) -> Result<Bundle, BundleError> {
+    let (card_path, default_weights, _) = bundle_paths(path);
+    let card = read_card(&card_path)?;
+    let weights_path = card_path.parent().map_or_else(
+        || PathBuf::from(&card.weights.file),
+        |d| d.join(&card.weights.file),
+    );
+    // The weights file must sit beside the card: no paths in its name.
+    if Path::new(&card.weights.file).components().count() != 1 {
+        return Err(BundleError::Card {
+            path: card_path.display().to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "the weights file name '{}' is not a plain file name",
+                card.weights.file
+            ),
+        });
+    }
+    let _ = default_weights;
+    let wshown = weights_path.display().to_string();
+    let bytes = std::fs::read(&weights_path).map_err(|e| BundleError::Io {
+        path: wshown.clone(),
+        message: e.to_string(),
+    })?;
+    let found = sha256_hex(&bytes);
+    if found != card.weights.sha256 {
+        return Err(BundleError::Checksum {
+            path: wshown,
+            expected: card.weights.sha256.clone(),
+            found,
+        });
+    }
+    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu).map_err(|e| {
+        BundleError::Weights {
+            path: wshown.clone(),
+            message: format!("not a readable safetensors file ({e})"),
+        }
+    })?;
+    let werr = |message: String| BundleError::Weights {
+        path: wshown.clone(),
+        message,
+    };
+    // The card's own consistency: input width and outputs.
+    let expected_inputs = match &card.inputs {
+        ModelInputs::Tabular(p) => p.width(),
+        ModelInputs::Forecast(f) => f.input_width(),
+    };
+    if card.network.inputs != expected_inputs {
+        return Err(werr(format!(
+            "the network takes {} inputs but the card's inputs make {expected_inputs}",
+            card.network.inputs
+        )));
+    }
+    let expected_outputs = match (&card.inputs, &card.target) {
+        (ModelInputs::Forecast(f), _) => f.horizon_hours,
+        (_, TargetSpec::Classes { labels, .. }) if labels.len() == 2 => 1,
+        (_, TargetSpec::Classes { labels, .. }) => labels.len(),
+        (_, TargetSpec::Numeric { .. }) => 1,
+    };
+    if card.network.outputs != expected_outputs {
+        return Err(werr(format!(
+            "the network has {} outputs but the target needs {expected_outputs}",
+            card.network.outputs
+        )));
+    }
+    for (name, shape) in card.network.tensor_shapes() {
+        let Some(t) = tensors.get(&name) else {
+            return Err(werr(format!("tensor '{name}' is missing")));
+        };
+        if t.dims() != shape.as_slice() {
+            return Err(werr(format!(
+                "tensor '{name}' has shape {:?}, the card needs {shape:?}",
+                t.dims()
+            )));
+        }
+        if t.dtype() != candle_core::DType::F32 {
+            return Err(werr(format!("tensor '{name}' is {:?}, not F32", t.dtype())));
+        }
+    }
+    let model = TabularModel {
+        task: card.task,
+        target: card.target.clone(),
+        inputs: card.inputs.clone(),
+        network: card.network.clone(),
+        weights: tensors,
+    };
+    Ok(Bundle {
+        card,
+        model,
+        card_path,
+    })
+}
