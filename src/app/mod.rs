@@ -37,6 +37,8 @@ pub struct AppOptions {
     pub time_zone: Option<TimeZone>,
     /// Ignore the saved workspace (tests and screenshots).
     pub fresh: bool,
+    /// The models folder (default: `models`).
+    pub models_dir: Option<PathBuf>,
 }
 
 /// Opens the dashboard window and runs until it is closed.
@@ -79,6 +81,10 @@ struct LoadTask {
     job: Job<Result<Vec<Dataset>, LoadError>>,
 }
 
+/// Where an export was written and how many rows, `None` when the user
+/// closed the dialog.
+type ExportOutcome = Result<Option<(PathBuf, usize)>, String>;
+
 /// An error shown to the user until dismissed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UiError {
@@ -116,6 +122,7 @@ pub struct CityApp {
     cjk_font: fonts::CjkFontStatus,
     cjk_notice_shown: bool,
     window_editor: widgets::TimeWindowEditor,
+    export: Option<Job<ExportOutcome>>,
 }
 
 impl CityApp {
@@ -131,6 +138,9 @@ impl CityApp {
         };
         if let Some(v) = opts.view {
             ws.view = v;
+        }
+        if let Some(d) = opts.models_dir {
+            ws.models_dir = d;
         }
         let ctx = cc.egui_ctx.clone();
         let wake: Wake = Arc::new(move || ctx.request_repaint());
@@ -158,6 +168,7 @@ impl CityApp {
             cjk_font,
             cjk_notice_shown: false,
             window_editor: widgets::TimeWindowEditor::default(),
+            export: None,
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
@@ -218,6 +229,11 @@ impl CityApp {
                 self.ws.active.insert(domain, id);
             }
             Command::ShowInDataView(id) => self.ws.data_view_dataset = Some(id),
+            Command::AddDataset(ds) => {
+                let id = self.ws.add_dataset(*ds);
+                self.ws.data_view_dataset = Some(id);
+            }
+            Command::ExportCsv(id) => self.start_export(id),
             Command::SetRole { id, column, role } => self.ws.update_dataset(id, |ds| {
                 if let Some(r) = ds.schema.roles.get_mut(column) {
                     *r = role;
@@ -260,6 +276,50 @@ impl CityApp {
             Err(e) => self.errors.push(UiError {
                 title: format!("Could not start loading {label}"),
                 message: format!("{e}. The system is out of threads or memory; close other programs and try again."),
+            }),
+        }
+    }
+
+    /// Asks where to save a dataset as CSV (a file dialog in the
+    /// background), then writes it in another job.
+    fn start_export(&mut self, id: u64) {
+        let Some(entry) = self.ws.entry(id) else {
+            return;
+        };
+        if self.export.is_some() {
+            return;
+        }
+        let ds = Arc::clone(&entry.dataset);
+        let date = jiff::Zoned::now().strftime("%Y-%m-%d").to_string();
+        let default_name = format!(
+            "{}_{date}.csv",
+            ds.name
+                .chars()
+                .map(|c| if c.is_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                })
+                .collect::<String>()
+        );
+        let job = Job::spawn("export", Arc::clone(&self.wake), move |_| {
+            let Some(path) = rfd::FileDialog::new()
+                .set_title("Export as CSV")
+                .set_file_name(&default_name)
+                .add_filter("CSV", &["csv"])
+                .save_file()
+            else {
+                return Ok(None);
+            };
+            crate::data::csv_write::write_csv_file(&ds.table, &ds.time_zone, &path)
+                .map(|()| Some((path, ds.table.n_rows())))
+                .map_err(|e| e.to_string())
+        });
+        match job {
+            Ok(j) => self.export = Some(j),
+            Err(e) => self.errors.push(UiError {
+                title: "Could not start the export".to_owned(),
+                message: e.to_string(),
             }),
         }
     }
@@ -320,6 +380,23 @@ impl CityApp {
                 continue;
             }
             i += 1;
+        }
+        if let Some(job) = &mut self.export
+            && let Some(result) = job.try_result()
+        {
+            self.export = None;
+            match result {
+                Ok(Some((path, rows))) => self
+                    .notices
+                    .push(format!("Exported {rows} rows to {}.", path.display())),
+                Ok(None) => {}
+                Err(e) => self.errors.push(UiError {
+                    title: "Export failed".to_owned(),
+                    message: format!(
+                        "{e}. Nothing was overwritten; choose another folder or free some space."
+                    ),
+                }),
+            }
         }
         if let Some(job) = &mut self.dialog
             && let Some(picked) = job.try_result()
@@ -629,6 +706,6 @@ pub fn view_domain(v: ViewId) -> Option<Domain> {
         ViewId::Traffic => Some(Domain::Traffic),
         ViewId::Safety => Some(Domain::Safety),
         ViewId::Environment => Some(Domain::Environment),
-        ViewId::Overview | ViewId::Data => None,
+        ViewId::Overview | ViewId::Predict | ViewId::Data => None,
     }
 }

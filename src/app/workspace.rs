@@ -70,11 +70,13 @@ impl TimeWindow {
 
 /// Everything the dashboard shows. The serialisable part persists across
 /// restarts (eframe storage); loaded data is runtime-only.
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Serialize, Deserialize)]
 #[serde(default)]
 pub struct Workspace {
     pub view: ViewId,
     pub window: TimeWindow,
+    /// Where models are listed and saved.
+    pub models_dir: PathBuf,
     #[serde(skip)]
     pub datasets: Vec<DatasetEntry>,
     /// The dataset each domain view shows.
@@ -85,6 +87,20 @@ pub struct Workspace {
     pub data_view_dataset: Option<u64>,
     #[serde(skip)]
     next_id: u64,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self {
+            view: ViewId::default(),
+            window: TimeWindow::default(),
+            models_dir: PathBuf::from("models"),
+            datasets: Vec::new(),
+            active: HashMap::new(),
+            data_view_dataset: None,
+            next_id: 0,
+        }
+    }
 }
 
 impl Workspace {
@@ -178,18 +194,35 @@ impl Workspace {
 }
 
 /// A request from a view; the app applies them after the frame.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Command {
     ShowView(ViewId),
     OpenDialog,
     OpenPaths(Vec<PathBuf>),
     LoadDemo,
     CloseDataset(u64),
-    SelectDataset { domain: Domain, id: u64 },
+    SelectDataset {
+        domain: Domain,
+        id: u64,
+    },
     ShowInDataView(u64),
-    SetRole { id: u64, column: usize, role: Role },
-    SetDomain { id: u64, domain: Domain },
-    SetTimeZone { id: u64, zone: String },
+    /// A dataset made in the app (e.g. predictions).
+    AddDataset(Box<Dataset>),
+    /// Save a dataset as CSV (asks where).
+    ExportCsv(u64),
+    SetRole {
+        id: u64,
+        column: usize,
+        role: Role,
+    },
+    SetDomain {
+        id: u64,
+        domain: Domain,
+    },
+    SetTimeZone {
+        id: u64,
+        zone: String,
+    },
     SetWindow(TimeWindow),
     CancelLoad(usize),
     DismissError(usize),

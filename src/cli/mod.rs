@@ -50,6 +50,10 @@ pub struct Cli {
     /// Time zone for timestamps without an offset (IANA name, e.g. America/Chicago); default: this machine's.
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+
+    /// The models folder the dashboard lists and saves to (default: models).
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,6 +165,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 view,
                 time_zone: parse_time_zone(cli.tz.as_deref())?,
                 fresh: false,
+                models_dir: cli.models,
             };
             app::run(opts).map_err(|e| Failure::other(format!("{e:#}")))
         }

@@ -4,5 +4,6 @@
 //! downloads and remote clients.
 
 pub mod bundle;
+pub mod registry;
 
 pub use bundle::{Bundle, BundleError, ModelCard, load_bundle, save_bundle};

@@ -145,6 +145,13 @@ impl DataView {
                 egui::Role::ComboBox,
                 "Dataset shown",
             );
+            if ui
+                .button("Export CSV…")
+                .on_hover_text("Save this dataset as a CSV file")
+                .clicked()
+            {
+                ctx.send(Command::ExportCsv(entry.id));
+            }
         });
         egui::Grid::new("data_info").num_columns(2).show(ui, |ui| {
             ui.label("Source");

@@ -6,6 +6,7 @@
 mod data;
 mod environment;
 mod overview;
+mod predict;
 mod safety;
 mod traffic;
 
@@ -21,15 +22,17 @@ pub enum ViewId {
     Traffic,
     Safety,
     Environment,
+    Predict,
     Data,
 }
 
 impl ViewId {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Overview,
         Self::Traffic,
         Self::Safety,
         Self::Environment,
+        Self::Predict,
         Self::Data,
     ];
 
@@ -39,6 +42,7 @@ impl ViewId {
             Self::Traffic => "Traffic",
             Self::Safety => "Safety",
             Self::Environment => "Environment",
+            Self::Predict => "Predict",
             Self::Data => "Data",
         }
     }
@@ -50,6 +54,7 @@ impl ViewId {
             Self::Traffic => "traffic",
             Self::Safety => "safety",
             Self::Environment => "environment",
+            Self::Predict => "predict",
             Self::Data => "data",
         }
     }
@@ -68,6 +73,7 @@ pub struct Views {
     traffic: traffic::TrafficView,
     safety: safety::SafetyView,
     environment: environment::EnvironmentView,
+    predict: predict::PredictView,
     data: data::DataView,
 }
 
@@ -78,6 +84,7 @@ impl Views {
             || self.traffic.is_busy()
             || self.safety.is_busy()
             || self.environment.is_busy()
+            || self.predict.is_busy()
             || self.data.is_busy()
     }
 
@@ -96,6 +103,7 @@ impl Views {
                 ViewId::Traffic => self.traffic.ui(ctx, ui),
                 ViewId::Safety => self.safety.ui(ctx, ui),
                 ViewId::Environment => self.environment.ui(ctx, ui),
+                ViewId::Predict => self.predict.ui(ctx, ui),
                 ViewId::Data => {}
             });
     }

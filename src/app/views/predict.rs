@@ -1,0 +1,1202 @@
+//! Predict: train a network on any open table (target, task, features,
+//! settings), watch the loss fall, read the evaluation next to its baseline,
+//! save the model; pick a shipped, saved or loaded model and apply it to a
+//! table (predictions become a new dataset, plotted against the actual
+//! values, exportable as CSV); forecasts drawn after the history with the
+//! seasonal baseline; and a what-if row that re-predicts as you edit it.
+//!
+//! Training, saving, scanning the models folder and applying a model run as
+//! background jobs.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use egui::RichText;
+use egui_plot::{Legend, Line, Plot, Points};
+
+use crate::app::theme;
+use crate::app::widgets::{self, TimeAxis};
+use crate::app::workspace::{Command, ViewCtx};
+use crate::data::timeseries::MICROS_PER_HOUR;
+use crate::data::{Dataset, Source};
+use crate::jobs::{Job, Wake};
+use crate::ml::evaluate::Evaluation;
+use crate::ml::features::{Encoding, FeaturePipeline, suggest_features};
+use crate::ml::model::{self, LatestForecast, Predictions, TrainRequest, Trained};
+use crate::ml::{EpochReport, ModelInputs, Task, TaskChoice, TrainConfig};
+use crate::models::bundle::{self, ModelCard};
+use crate::models::registry;
+
+/// A model the view can apply.
+#[derive(Clone)]
+struct ModelChoice {
+    label: String,
+    card: ModelCard,
+    model: Arc<model::TabularModel>,
+}
+
+/// A model in the list: its name and the model, or why it cannot be used.
+type ListedModel = (String, Result<ModelChoice, String>);
+
+struct TrainingRun {
+    job: Job<Result<(Trained, ModelCard), String>>,
+    history: Arc<Mutex<Vec<EpochReport>>>,
+    dataset: Arc<Dataset>,
+}
+
+struct TrainedResult {
+    trained: Arc<Trained>,
+    /// The card it would be saved with (made once, off the UI thread).
+    card: ModelCard,
+    history: Vec<EpochReport>,
+    dataset: Arc<Dataset>,
+}
+
+/// The result of applying a model to a table.
+struct Applied {
+    model_label: String,
+    dataset_name: String,
+    /// (actual, predicted) for tables that have the target.
+    pairs: Vec<[f64; 2]>,
+    evaluation: Option<Evaluation>,
+    forecasts: Vec<LatestForecast>,
+    /// Hourly history per place for the forecast plot: (hour, value).
+    history: HashMap<String, Vec<[f64; 2]>>,
+    tz: jiff::tz::TimeZone,
+}
+
+pub struct PredictView {
+    // Training form.
+    dataset_id: Option<u64>,
+    target: String,
+    task: TaskChoice,
+    horizon: usize,
+    features: BTreeSet<String>,
+    features_for: Option<(u64, String)>,
+    hidden: String,
+    epochs: usize,
+    batch_size: usize,
+    learning_rate: f64,
+    patience: usize,
+    seed: u64,
+    class_weights: bool,
+    form_error: Option<String>,
+    training: Option<TrainingRun>,
+    result: Option<TrainedResult>,
+    train_error: Option<String>,
+    // Saving.
+    save_name: String,
+    saving: Option<Job<Result<PathBuf, String>>>,
+    save_message: Option<Result<String, String>>,
+    // Models.
+    scan: Option<Job<Vec<ListedModel>>>,
+    models: Vec<ListedModel>,
+    scanned: bool,
+    selected_model: Option<String>,
+    apply_dataset: Option<u64>,
+    applying: Option<Job<Result<(Applied, Dataset), String>>>,
+    applied: Option<Applied>,
+    apply_error: Option<String>,
+    forecast_place: Option<String>,
+    load_dialog: Option<Job<Option<PathBuf>>>,
+    // What-if.
+    whatif_numbers: HashMap<String, f64>,
+    whatif_texts: HashMap<String, String>,
+    whatif_for: Option<String>,
+}
+
+impl Default for PredictView {
+    fn default() -> Self {
+        let d = TrainConfig::default();
+        Self {
+            dataset_id: None,
+            target: String::new(),
+            task: TaskChoice::Auto,
+            horizon: crate::ml::forecast::DEFAULT_HORIZON_HOURS,
+            features: BTreeSet::new(),
+            features_for: None,
+            hidden: "64, 64".to_owned(),
+            epochs: d.epochs,
+            batch_size: d.batch_size,
+            learning_rate: d.learning_rate,
+            patience: d.patience,
+            seed: d.seed,
+            class_weights: d.class_weights,
+            form_error: None,
+            training: None,
+            result: None,
+            train_error: None,
+            save_name: String::new(),
+            saving: None,
+            save_message: None,
+            scan: None,
+            models: Vec::new(),
+            scanned: false,
+            selected_model: None,
+            apply_dataset: None,
+            applying: None,
+            applied: None,
+            apply_error: None,
+            forecast_place: None,
+            load_dialog: None,
+            whatif_numbers: HashMap::new(),
+            whatif_texts: HashMap::new(),
+            whatif_for: None,
+        }
+    }
+}
+
+fn wake(ui: &egui::Ui) -> Wake {
+    let ctx = ui.ctx().clone();
+    Arc::new(move || ctx.request_repaint())
+}
+
+fn task_label(t: TaskChoice) -> &'static str {
+    match t {
+        TaskChoice::Auto => "Automatic",
+        TaskChoice::Fixed(Task::Classify) => "Classify",
+        TaskChoice::Fixed(Task::Regress) => "Regress",
+        TaskChoice::Fixed(Task::Forecast) => "Forecast",
+    }
+}
+
+fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
+    let v: Result<Vec<usize>, _> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::parse::<usize>)
+        .collect();
+    match v {
+        Ok(v) if !v.is_empty() && !v.contains(&0) => Ok(v),
+        _ => Err(format!(
+            "hidden layers '{s}': write sizes separated by commas, e.g. 64, 64"
+        )),
+    }
+}
+
+/// The metrics table: model, baseline, and the verdict.
+pub fn evaluation_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
+    ui.label(format!(
+        "{} '{}' — {} training rows, {} evaluated",
+        e.task, e.target, e.rows_train, e.rows_valid
+    ));
+    egui::Grid::new(id)
+        .striped(true)
+        .num_columns(3)
+        .show(ui, |ui| {
+            ui.strong("Metric");
+            ui.strong("Model");
+            ui.strong("Baseline");
+            ui.end_row();
+            for (k, v) in &e.metrics.0 {
+                let label = if k == e.headline {
+                    format!("{k} (decides)")
+                } else {
+                    k.clone()
+                };
+                ui.label(label);
+                ui.label(format!("{v:.4}"));
+                ui.label(
+                    e.baseline
+                        .get(k)
+                        .map_or("–".to_owned(), |b| format!("{b:.4}")),
+                );
+                ui.end_row();
+            }
+        });
+    let baseline_name = match e.task {
+        "classify" => "the majority class",
+        "regress" => "predicting the training mean",
+        _ => "the seasonal-naive forecast (same hour last week)",
+    };
+    match e.beats_baseline {
+        Some(true) => ui.colored_label(
+            theme::GOOD,
+            format!("The model beats {baseline_name} on {}.", e.headline),
+        ),
+        Some(false) => ui.colored_label(
+            theme::BAD,
+            format!(
+                "The model does not beat {baseline_name} on {}: do not rely on it.",
+                e.headline
+            ),
+        ),
+        None => ui.colored_label(
+            theme::WARN,
+            "The model could not be compared with its baseline.",
+        ),
+    };
+}
+
+fn evaluation_plots_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
+    let d = &e.details;
+    ui.horizontal_top(|ui| {
+        if !d.roc.is_empty() {
+            ui.vertical(|ui| {
+                ui.strong("ROC curve");
+                Plot::new((id, "roc"))
+                    .width(320.0)
+                    .height(260.0)
+                    .data_aspect(1.0)
+                    .x_axis_label("false positive rate")
+                    .y_axis_label("true positive rate")
+                    .show(ui, |p| {
+                        p.line(
+                            Line::new("model", d.roc.clone())
+                                .color(theme::series_color(0))
+                                .width(2.0),
+                        );
+                        p.line(
+                            Line::new("chance", vec![[0.0, 0.0], [1.0, 1.0]]).color(theme::MUTED),
+                        );
+                    });
+            });
+        }
+        if let Some(cm) = &d.confusion {
+            ui.vertical(|ui| {
+                ui.strong("Confusion matrix (rows: actual, columns: predicted)");
+                egui::Grid::new((id, "cm")).striped(true).show(ui, |ui| {
+                    ui.label("");
+                    for l in &d.labels {
+                        ui.strong(l);
+                    }
+                    ui.end_row();
+                    for (i, row) in cm.iter().enumerate() {
+                        ui.strong(d.labels.get(i).map_or("", String::as_str));
+                        for v in row {
+                            ui.label(v.to_string());
+                        }
+                        ui.end_row();
+                    }
+                });
+            });
+        }
+        if !d.predicted_vs_actual.is_empty() {
+            ui.vertical(|ui| {
+                ui.strong("Predicted against actual");
+                let (lo, hi) = d
+                    .predicted_vs_actual
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+                        (a.min(p[0]), b.max(p[0]))
+                    });
+                Plot::new((id, "pva"))
+                    .width(340.0)
+                    .height(260.0)
+                    .x_axis_label("actual")
+                    .y_axis_label("predicted")
+                    .show(ui, |p| {
+                        p.points(
+                            Points::new("rows", d.predicted_vs_actual.clone())
+                                .radius(1.5)
+                                .color(theme::series_color(4)),
+                        );
+                        if lo.is_finite() && hi.is_finite() {
+                            p.line(
+                                Line::new("perfect", vec![[lo, lo], [hi, hi]]).color(theme::MUTED),
+                            );
+                        }
+                    });
+            });
+        }
+    });
+}
+
+impl PredictView {
+    pub fn is_busy(&self) -> bool {
+        self.training.is_some()
+            || self.saving.is_some()
+            || self.scan.is_some()
+            || self.applying.is_some()
+    }
+
+    fn start_scan(&mut self, ui: &egui::Ui, dir: PathBuf) {
+        if self.scan.is_some() {
+            return;
+        }
+        self.scanned = true;
+        let job = Job::spawn("scan models", wake(ui), move |_| {
+            registry::scan(&dir)
+                .into_iter()
+                .map(|e| {
+                    let name = e.name();
+                    let loaded = match e.card {
+                        Err(err) => Err(err.to_string()),
+                        Ok(_) => bundle::load_bundle(&e.card_path)
+                            .map(|b| ModelChoice {
+                                label: format!("{name} (models folder)"),
+                                card: b.card,
+                                model: Arc::new(b.model),
+                            })
+                            .map_err(|err| err.to_string()),
+                    };
+                    (name, loaded)
+                })
+                .collect()
+        });
+        self.scan = job.ok();
+    }
+
+    fn poll(&mut self) {
+        if let Some(run) = &mut self.training
+            && let Some(result) = run.job.try_result()
+        {
+            let history = run.history.lock().map(|h| h.clone()).unwrap_or_default();
+            let dataset = Arc::clone(&run.dataset);
+            self.training = None;
+            match result {
+                Ok((t, card)) => {
+                    self.save_name = format!("{}_{}", dataset.name, t.model.target_column())
+                        .chars()
+                        .map(|c| {
+                            if c.is_alphanumeric() || c == '_' {
+                                c
+                            } else {
+                                '_'
+                            }
+                        })
+                        .collect();
+                    self.result = Some(TrainedResult {
+                        trained: Arc::new(t),
+                        card,
+                        history,
+                        dataset,
+                    });
+                    self.train_error = None;
+                }
+                Err(e) => self.train_error = Some(e),
+            }
+        }
+        if let Some(job) = &mut self.saving
+            && let Some(r) = job.try_result()
+        {
+            self.saving = None;
+            self.save_message = Some(r.map(|p| format!("Saved {}", p.display())));
+            self.scanned = false; // list the new model
+        }
+        if let Some(job) = &mut self.scan
+            && let Some(list) = job.try_result()
+        {
+            self.scan = None;
+            // Keep models loaded from elsewhere; replace the folder's.
+            self.models.retain(|(_, m)| {
+                m.as_ref()
+                    .is_ok_and(|c| !c.label.ends_with("(models folder)"))
+            });
+            self.models.extend(list);
+        }
+        if let Some(job) = &mut self.load_dialog
+            && let Some(picked) = job.try_result()
+        {
+            self.load_dialog = None;
+            if let Some(path) = picked {
+                let name = path
+                    .file_stem()
+                    .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+                let entry = bundle::load_bundle(&path)
+                    .map(|b| ModelChoice {
+                        label: format!("{name} ({})", path.display()),
+                        card: b.card,
+                        model: Arc::new(b.model),
+                    })
+                    .map_err(|e| e.to_string());
+                if entry.is_ok() {
+                    self.selected_model = Some(name.clone());
+                }
+                self.models.push((name, entry));
+            }
+        }
+    }
+
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        self.poll();
+        if !self.scanned {
+            self.start_scan(ui, ctx.ws.models_dir.clone());
+        }
+        ui.heading("Predictions");
+        if ctx.ws.datasets.is_empty() {
+            widgets::missing_ui(
+                ui,
+                "Open a table first: predictions are trained on and applied to open datasets.",
+            );
+            return;
+        }
+        egui::CollapsingHeader::new(RichText::new("Train a model").strong())
+            .id_salt("train_section")
+            .default_open(true)
+            .show(ui, |ui| self.train_ui(ctx, ui));
+        ui.separator();
+        egui::CollapsingHeader::new(RichText::new("Use a model").strong())
+            .id_salt("use_section")
+            .default_open(true)
+            .show(ui, |ui| self.use_ui(ctx, ui));
+    }
+
+    fn train_ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let ws = ctx.ws;
+        let entry = self
+            .dataset_id
+            .and_then(|id| ws.entry(id))
+            .or_else(|| ws.datasets.first());
+        let Some(entry) = entry else { return };
+        let ds = Arc::clone(&entry.dataset);
+        if self.target.is_empty() || ds.table.column(&self.target).is_none() {
+            // A sensible first target: the first measured quantity.
+            self.target = ds
+                .schema
+                .roles
+                .iter()
+                .position(|r| matches!(r, crate::data::Role::Measure(_)))
+                .and_then(|i| ds.table.columns.get(i))
+                .or_else(|| ds.table.columns.last())
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+        }
+        let (suggested, excluded) = suggest_features(&ds, &self.target);
+        if self.features_for.as_ref() != Some(&(entry.id, self.target.clone())) {
+            self.features = suggested.iter().cloned().collect();
+            self.features_for = Some((entry.id, self.target.clone()));
+        }
+        egui::Grid::new("train_form")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                ui.label("Dataset");
+                let combo = egui::ComboBox::from_id_salt("train_dataset")
+                    .selected_text(&ds.name)
+                    .show_ui(ui, |ui| {
+                        for e in &ws.datasets {
+                            if ui
+                                .selectable_label(e.id == entry.id, &e.dataset.name)
+                                .clicked()
+                            {
+                                self.dataset_id = Some(e.id);
+                            }
+                        }
+                    });
+                widgets::name_for_screen_readers(
+                    &combo.response,
+                    egui::Role::ComboBox,
+                    "Training dataset",
+                );
+                ui.end_row();
+                ui.label("Target");
+                let combo = egui::ComboBox::from_id_salt("train_target")
+                    .selected_text(&self.target)
+                    .show_ui(ui, |ui| {
+                        for c in &ds.table.columns {
+                            ui.selectable_value(
+                                &mut self.target,
+                                c.name.clone(),
+                                format!("{} ({})", c.name, c.kind().name()),
+                            );
+                        }
+                    });
+                widgets::name_for_screen_readers(
+                    &combo.response,
+                    egui::Role::ComboBox,
+                    "Target column",
+                );
+                ui.end_row();
+                ui.label("Task");
+                ui.horizontal(|ui| {
+                    for t in [
+                        TaskChoice::Auto,
+                        TaskChoice::Fixed(Task::Classify),
+                        TaskChoice::Fixed(Task::Regress),
+                        TaskChoice::Fixed(Task::Forecast),
+                    ] {
+                        ui.selectable_value(&mut self.task, t, task_label(t));
+                    }
+                    if self.task == TaskChoice::Fixed(Task::Forecast) {
+                        ui.label("horizon (hours)");
+                        ui.add(egui::DragValue::new(&mut self.horizon).range(1..=168));
+                    }
+                });
+                ui.end_row();
+                ui.label("Network");
+                ui.horizontal(|ui| {
+                    ui.label("hidden layers");
+                    let r =
+                        ui.add(egui::TextEdit::singleline(&mut self.hidden).desired_width(80.0));
+                    widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Hidden layers");
+                    ui.label("epochs");
+                    ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1000));
+                    ui.label("batch");
+                    ui.add(egui::DragValue::new(&mut self.batch_size).range(1..=4096));
+                    ui.label("learning rate");
+                    ui.add(
+                        egui::DragValue::new(&mut self.learning_rate)
+                            .range(1e-5..=1.0)
+                            .speed(1e-4),
+                    );
+                    ui.label("patience");
+                    ui.add(egui::DragValue::new(&mut self.patience).range(0..=100));
+                    ui.label("seed");
+                    ui.add(egui::DragValue::new(&mut self.seed));
+                    ui.checkbox(&mut self.class_weights, "weigh rare classes");
+                });
+                ui.end_row();
+            });
+        if self.task != TaskChoice::Fixed(Task::Forecast) {
+            egui::CollapsingHeader::new(format!(
+                "Features ({} of {})",
+                self.features.len(),
+                suggested.len() + excluded.len()
+            ))
+            .id_salt("features")
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    for c in ds.table.columns.iter().filter(|c| c.name != self.target) {
+                        let mut on = self.features.contains(&c.name);
+                        let reason = excluded
+                            .iter()
+                            .find(|x| x.column == c.name)
+                            .map(|x| x.reason.as_str());
+                        let r = ui.checkbox(&mut on, &c.name);
+                        let r = match reason {
+                            Some(why) => r.on_hover_text(format!("Left out by default: {why}")),
+                            None => r,
+                        };
+                        if r.changed() {
+                            if on {
+                                self.features.insert(c.name.clone());
+                            } else {
+                                self.features.remove(&c.name);
+                            }
+                        }
+                    }
+                });
+                for x in &excluded {
+                    ui.colored_label(
+                        theme::MUTED,
+                        format!("'{}' left out: {}", x.column, x.reason),
+                    );
+                }
+            });
+        } else {
+            ui.colored_label(
+                theme::MUTED,
+                "A forecast uses the target's own last 24 hours, the same hours a week before, the time of day and weekday, and the place.",
+            );
+        }
+
+        ui.horizontal(|ui| {
+            let busy = self.training.is_some();
+            if ui.add_enabled(!busy, egui::Button::new("Train")).clicked() {
+                match parse_hidden(&self.hidden) {
+                    Err(e) => self.form_error = Some(e),
+                    Ok(hidden) => {
+                        self.form_error = None;
+                        let req = TrainRequest {
+                            target: self.target.clone(),
+                            task: self.task,
+                            features: Some(self.features.iter().cloned().collect()),
+                            config: TrainConfig {
+                                hidden,
+                                epochs: self.epochs,
+                                batch_size: self.batch_size,
+                                learning_rate: self.learning_rate,
+                                patience: self.patience,
+                                seed: self.seed,
+                                class_weights: self.class_weights,
+                                ..Default::default()
+                            },
+                            horizon_hours: self.horizon,
+                        };
+                        let history = Arc::new(Mutex::new(Vec::new()));
+                        let h = Arc::clone(&history);
+                        let w = wake(ui);
+                        let w2 = Arc::clone(&w);
+                        let data = Arc::clone(&ds);
+                        let job = Job::spawn("train", w, move |p| {
+                            let t = model::train_model(&data, &req, p, &mut |r| {
+                                if let Ok(mut v) = h.lock() {
+                                    v.push(r.clone());
+                                }
+                                w2();
+                            })
+                            .map_err(|e| e.to_string())?;
+                            let card = bundle::make_card(
+                                "",
+                                &t.model,
+                                &t.evaluation,
+                                bundle::fingerprint(&data.name, &data.table),
+                                req.config.clone(),
+                                t.best_epoch,
+                            );
+                            Ok((t, card))
+                        });
+                        match job {
+                            Ok(job) => {
+                                self.training = Some(TrainingRun {
+                                    job,
+                                    history,
+                                    dataset: Arc::clone(&ds),
+                                });
+                                self.train_error = None;
+                                self.save_message = None;
+                            }
+                            Err(e) => {
+                                self.train_error = Some(format!("could not start training: {e}"))
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(run) = &self.training {
+                let (f, msg) = run.job.progress();
+                ui.add(
+                    egui::ProgressBar::new(f)
+                        .desired_width(320.0)
+                        .text(msg)
+                        .animate(true),
+                );
+                if ui.button("Cancel training").clicked() {
+                    run.job.cancel();
+                }
+            }
+        });
+        if let Some(e) = &self.form_error {
+            ui.colored_label(theme::BAD, e);
+        }
+        if let Some(e) = &self.train_error {
+            ui.colored_label(theme::BAD, format!("Training failed: {e}"));
+        }
+        // The loss curve: live while training, kept afterwards.
+        let live: Option<Vec<EpochReport>> = self
+            .training
+            .as_ref()
+            .map(|r| r.history.lock().map(|h| h.clone()).unwrap_or_default());
+        let history = live.or_else(|| self.result.as_ref().map(|r| r.history.clone()));
+        if let Some(h) = history.filter(|h| !h.is_empty()) {
+            ui.strong("Loss per epoch");
+            Plot::new("loss_curve")
+                .height(180.0)
+                .legend(Legend::default())
+                .x_axis_label("epoch")
+                .y_axis_label("loss")
+                .show(ui, |p| {
+                    let tr: Vec<[f64; 2]> =
+                        h.iter().map(|r| [r.epoch as f64, r.train_loss]).collect();
+                    let va: Vec<[f64; 2]> =
+                        h.iter().map(|r| [r.epoch as f64, r.valid_loss]).collect();
+                    p.line(
+                        Line::new("training", tr)
+                            .color(theme::series_color(0))
+                            .width(2.0),
+                    );
+                    p.line(
+                        Line::new("validation", va)
+                            .color(theme::series_color(1))
+                            .width(2.0),
+                    );
+                });
+        }
+        let Some(result) = &self.result else { return };
+        let t = Arc::clone(&result.trained);
+        ui.add_space(6.0);
+        ui.strong(format!(
+            "Evaluation on the held-out rows of {} (best epoch {} of {}, {:?})",
+            result.dataset.name,
+            t.best_epoch,
+            result.history.len(),
+            t.stop
+        ));
+        evaluation_ui(ui, &t.evaluation, "train_eval");
+        evaluation_plots_ui(ui, &t.evaluation, "train_eval_plots");
+        ui.horizontal(|ui| {
+            ui.label(format!("Save as {}/", ctx.ws.models_dir.display()));
+            let r = ui.add(egui::TextEdit::singleline(&mut self.save_name).desired_width(220.0));
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Model name");
+            let valid = !self.save_name.is_empty()
+                && self
+                    .save_name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+            if ui
+                .add_enabled(
+                    valid && self.saving.is_none(),
+                    egui::Button::new("Save model"),
+                )
+                .clicked()
+            {
+                let name = self.save_name.clone();
+                let trained = Arc::clone(&t);
+                let card = result.card.clone();
+                let dir = ctx.ws.models_dir.clone();
+                self.saving = Job::spawn("save model", wake(ui), move |_| {
+                    bundle::save_bundle(&dir.join(&name), card, &trained.model)
+                        .map(|(_, p)| p)
+                        .map_err(|e| e.to_string())
+                })
+                .ok();
+            }
+            if !valid {
+                ui.colored_label(theme::MUTED, "letters, digits, _ and - only");
+            }
+            match &self.save_message {
+                Some(Ok(m)) => {
+                    ui.colored_label(theme::GOOD, m);
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(theme::BAD, e);
+                }
+                None => {}
+            }
+        });
+    }
+
+    fn choices(&self) -> Vec<ModelChoice> {
+        let mut out: Vec<ModelChoice> = Vec::new();
+        if let Some(r) = &self.result {
+            out.push(ModelChoice {
+                label: "the model just trained".to_owned(),
+                card: r.card.clone(),
+                model: Arc::new(r.trained.model.clone()),
+            });
+        }
+        out.extend(
+            self.models
+                .iter()
+                .filter_map(|(_, m)| m.as_ref().ok().cloned()),
+        );
+        out
+    }
+
+    fn use_ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let choices = self.choices();
+        ui.horizontal(|ui| {
+            if ui
+                .button("Load model…")
+                .on_hover_text("Open a model card (.json) from anywhere")
+                .clicked()
+                && self.load_dialog.is_none()
+            {
+                self.load_dialog = Job::spawn("model dialog", wake(ui), |_| {
+                    rfd::FileDialog::new()
+                        .set_title("Open a cityops model card")
+                        .add_filter("Model cards", &["json"])
+                        .pick_file()
+                })
+                .ok();
+            }
+            if ui.button("Rescan models folder").clicked() {
+                self.scanned = false;
+            }
+            if self.scan.is_some() {
+                ui.spinner();
+            }
+        });
+        for (name, m) in &self.models {
+            if let Err(e) = m {
+                ui.colored_label(theme::WARN, format!("{name}: {e}"));
+            }
+        }
+        if choices.is_empty() {
+            widgets::missing_ui(
+                ui,
+                "No model yet: train one above, or put bundles in the models folder.",
+            );
+            return;
+        }
+        let current = self
+            .selected_model
+            .as_ref()
+            .and_then(|s| choices.iter().find(|c| c.label == *s || c.card.name == *s))
+            .unwrap_or(&choices[0])
+            .clone();
+        ui.horizontal(|ui| {
+            ui.label("Model");
+            let combo = egui::ComboBox::from_id_salt("model_choice")
+                .selected_text(&current.label)
+                .show_ui(ui, |ui| {
+                    for c in &choices {
+                        if ui
+                            .selectable_label(c.label == current.label, &c.label)
+                            .clicked()
+                        {
+                            self.selected_model = Some(c.label.clone());
+                        }
+                    }
+                });
+            widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Model");
+        });
+        let card = &current.card;
+        ui.label(format!(
+            "{} model for '{}' · {} inputs · network {:?} · trained on {} ({} rows)",
+            card.task.name(),
+            card.target.column(),
+            current.model.required_columns().len(),
+            card.network.hidden,
+            card.training_data.name,
+            card.training_data.rows
+        ));
+        ui.label(format!(
+            "validation {}: model {} · baseline {}",
+            card.headline_metric,
+            card.metrics
+                .get(&card.headline_metric)
+                .map_or("–".to_owned(), |v| format!("{v:.4}")),
+            card.baseline
+                .get(&card.headline_metric)
+                .map_or("–".to_owned(), |v| format!("{v:.4}")),
+        ));
+
+        // Apply to a dataset.
+        let ws = ctx.ws;
+        let target_ds = self
+            .apply_dataset
+            .and_then(|id| ws.entry(id))
+            .or_else(|| {
+                ws.datasets.iter().find(|e| {
+                    current
+                        .model
+                        .required_columns()
+                        .iter()
+                        .all(|c| e.dataset.table.column(c).is_some())
+                })
+            })
+            .or_else(|| ws.datasets.first());
+        if let Some(entry) = target_ds {
+            ui.horizontal(|ui| {
+                ui.label("Apply to");
+                let combo = egui::ComboBox::from_id_salt("apply_dataset")
+                    .selected_text(&entry.dataset.name)
+                    .show_ui(ui, |ui| {
+                        for e in &ws.datasets {
+                            if ui
+                                .selectable_label(e.id == entry.id, &e.dataset.name)
+                                .clicked()
+                            {
+                                self.apply_dataset = Some(e.id);
+                            }
+                        }
+                    });
+                widgets::name_for_screen_readers(
+                    &combo.response,
+                    egui::Role::ComboBox,
+                    "Apply to dataset",
+                );
+                if ui
+                    .add_enabled(self.applying.is_none(), egui::Button::new("Apply model"))
+                    .clicked()
+                {
+                    let model = Arc::clone(&current.model);
+                    let ds = Arc::clone(&entry.dataset);
+                    let label = current.label.clone();
+                    let rows_train = card.rows_train;
+                    self.applying = Job::spawn("apply model", wake(ui), move |_| {
+                        apply(&model, &ds, &label, rows_train)
+                    })
+                    .ok();
+                    self.apply_error = None;
+                }
+                if self.applying.is_some() {
+                    ui.spinner();
+                    ui.label("Predicting…");
+                }
+            });
+        }
+        if let Some(job) = &mut self.applying
+            && let Some(r) = job.try_result()
+        {
+            self.applying = None;
+            match r {
+                Ok((applied, ds)) => {
+                    self.forecast_place = applied.forecasts.first().map(|f| f.place.clone());
+                    self.applied = Some(applied);
+                    ctx.send(Command::AddDataset(Box::new(ds)));
+                }
+                Err(e) => self.apply_error = Some(e),
+            }
+        }
+        if let Some(e) = &self.apply_error {
+            ui.colored_label(theme::BAD, e);
+        }
+        if let Some(a) = &self.applied {
+            applied_ui(ctx, ui, a, &mut self.forecast_place);
+        }
+        if let ModelInputs::Tabular(p) = &current.model.inputs {
+            ui.add_space(8.0);
+            egui::CollapsingHeader::new("What if? Edit one row and see the prediction")
+                .id_salt("whatif")
+                .default_open(false)
+                .show(ui, |ui| self.whatif_ui(ui, &current, p));
+        }
+    }
+}
+
+fn applied_ui(
+    ctx: &ViewCtx<'_>,
+    ui: &mut egui::Ui,
+    a: &Applied,
+    forecast_place: &mut Option<String>,
+) {
+    {
+        ui.label(format!(
+            "Applied {} to {}: the predictions are in the new dataset '{} predictions' (Data view; Export CSV… there).",
+            a.model_label, a.dataset_name, a.dataset_name
+        ));
+        if let Some(id) = ctx
+            .ws
+            .datasets
+            .iter()
+            .rev()
+            .find(|e| e.dataset.name == format!("{} predictions", a.dataset_name))
+            .map(|e| e.id)
+        {
+            ui.horizontal(|ui| {
+                if ui.button("Show in Data view").clicked() {
+                    ctx.send(Command::ShowInDataView(id));
+                    ctx.send(Command::ShowView(super::ViewId::Data));
+                }
+                if ui.button("Export predictions as CSV…").clicked() {
+                    ctx.send(Command::ExportCsv(id));
+                }
+            });
+        }
+        if let Some(e) = &a.evaluation {
+            ui.strong("On this table (it has the target)");
+            evaluation_ui(ui, e, "applied_eval");
+            if a.forecasts.is_empty() {
+                evaluation_plots_ui(ui, e, "applied_plots");
+            }
+        }
+        if !a.pairs.is_empty() && a.forecasts.is_empty() && a.evaluation.is_none() {
+            ui.label(format!("{} predictions", a.pairs.len()));
+        }
+        if a.forecasts.is_empty() {
+            return;
+        }
+        ui.strong("Forecast after the history, with the seasonal-naive baseline");
+        let places: Vec<String> = a.forecasts.iter().map(|f| f.place.clone()).collect();
+        let mut current = forecast_place.clone().unwrap_or_default();
+        let combo = egui::ComboBox::from_id_salt("forecast_place")
+            .selected_text(&current)
+            .show_ui(ui, |ui| {
+                for p in &places {
+                    ui.selectable_value(&mut current, p.clone(), p);
+                }
+            });
+        widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Forecast place");
+        *forecast_place = Some(current.clone());
+        let Some(f) = a.forecasts.iter().find(|f| f.place == current) else {
+            return;
+        };
+        let hist = a.history.get(&f.place).cloned().unwrap_or_default();
+        let to_secs = |h: i64| (h * MICROS_PER_HOUR) as f64 / 1e6;
+        let fc: Vec<[f64; 2]> = f
+            .forecast
+            .iter()
+            .enumerate()
+            .map(|(k, v)| [to_secs(f.origin_hour + k as i64 + 1), *v])
+            .collect();
+        let base: Vec<[f64; 2]> = f
+            .baseline
+            .iter()
+            .enumerate()
+            .map(|(k, v)| [to_secs(f.origin_hour + k as i64 + 1), *v])
+            .collect();
+        let axis = TimeAxis::new(a.tz.clone());
+        axis.apply(
+            Plot::new("forecast_plot")
+                .height(theme::PLOT_HEIGHT)
+                .legend(Legend::default()),
+            "",
+        )
+        .show(ui, |p| {
+            p.line(
+                Line::new("history", hist)
+                    .color(theme::series_color(0))
+                    .width(theme::LINE_WIDTH),
+            );
+            p.line(
+                Line::new("forecast", fc)
+                    .color(theme::series_color(5))
+                    .width(2.5),
+            );
+            p.line(
+                Line::new("seasonal naive", base)
+                    .color(theme::MUTED)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+            );
+        });
+    }
+}
+
+impl PredictView {
+    fn whatif_ui(&mut self, ui: &mut egui::Ui, choice: &ModelChoice, p: &FeaturePipeline) {
+        if self.whatif_for.as_deref() != Some(choice.label.as_str()) {
+            self.whatif_numbers.clear();
+            self.whatif_texts.clear();
+            for spec in &p.inputs {
+                match &spec.encoding {
+                    Encoding::Standardize { mean, .. } => {
+                        self.whatif_numbers.insert(spec.column.clone(), *mean);
+                    }
+                    Encoding::Bool => {
+                        self.whatif_numbers.insert(spec.column.clone(), 0.0);
+                    }
+                    Encoding::OneHot { categories } => {
+                        self.whatif_texts.insert(
+                            spec.column.clone(),
+                            categories.first().cloned().unwrap_or_default(),
+                        );
+                    }
+                    Encoding::Calendar => {}
+                }
+            }
+            self.whatif_for = Some(choice.label.clone());
+        }
+        egui::Grid::new("whatif_grid")
+            .num_columns(2)
+            .show(ui, |ui| {
+                for spec in &p.inputs {
+                    ui.label(&spec.column);
+                    match &spec.encoding {
+                        Encoding::Standardize { mean, std } => {
+                            let v = self
+                                .whatif_numbers
+                                .entry(spec.column.clone())
+                                .or_insert(*mean);
+                            let lo = mean - 3.0 * std;
+                            let hi = mean + 3.0 * std;
+                            let r = ui.add(egui::Slider::new(v, lo..=hi));
+                            widgets::name_for_screen_readers(
+                                &r,
+                                egui::Role::Slider,
+                                &format!("What-if {}", spec.column),
+                            );
+                        }
+                        Encoding::Bool => {
+                            let v = self
+                                .whatif_numbers
+                                .entry(spec.column.clone())
+                                .or_insert(0.0);
+                            let mut on = *v != 0.0;
+                            if ui.checkbox(&mut on, "").changed() {
+                                *v = f64::from(u8::from(on));
+                            }
+                        }
+                        Encoding::OneHot { categories } => {
+                            let v = self.whatif_texts.entry(spec.column.clone()).or_default();
+                            egui::ComboBox::from_id_salt(("whatif", &spec.column))
+                                .selected_text(v.as_str())
+                                .show_ui(ui, |ui| {
+                                    for c in categories {
+                                        ui.selectable_value(v, c.clone(), c);
+                                    }
+                                });
+                        }
+                        Encoding::Calendar => {
+                            ui.label("now");
+                        }
+                    }
+                    ui.end_row();
+                }
+            });
+        // One row through the network: microseconds, fine on the UI thread.
+        let now = jiff::Timestamp::now().as_microsecond();
+        let table = model::one_row_table(p, &self.whatif_numbers, &self.whatif_texts, Some(now));
+        match choice.model.predict(&table) {
+            Ok(Predictions::Classes { labels, probs }) => {
+                let mut pairs: Vec<(String, f64)> = labels.into_iter().zip(probs).collect();
+                pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
+                ui.horizontal_wrapped(|ui| {
+                    ui.strong("Prediction:");
+                    for (l, pr) in pairs.iter().take(5) {
+                        ui.label(format!("{l} {:.1} %", pr * 100.0));
+                    }
+                });
+            }
+            Ok(Predictions::Values(v)) => {
+                ui.strong(format!(
+                    "Prediction: {} = {:.2}",
+                    choice.model.target_column(),
+                    v.first().copied().unwrap_or(f64::NAN)
+                ));
+            }
+            Ok(Predictions::Forecasts { .. }) => {}
+            Err(e) => {
+                ui.colored_label(theme::BAD, e.to_string());
+            }
+        }
+    }
+}
+
+/// Runs a model over a dataset: the predictions as a new dataset, and
+/// what the view plots.
+fn apply(
+    model: &model::TabularModel,
+    ds: &Dataset,
+    label: &str,
+    rows_train: usize,
+) -> Result<(Applied, Dataset), String> {
+    let preds = model.predict(&ds.table).map_err(|e| e.to_string())?;
+    let target = model.target_column().to_owned();
+    let has_target = ds.table.column(&target).is_some();
+    let evaluation = if has_target {
+        model.evaluate_on(&ds.table, rows_train).ok()
+    } else {
+        None
+    };
+    let pairs = match (&preds, ds.table.column(&target)) {
+        (Predictions::Values(v), Some(t)) => (0..v.len())
+            .filter_map(|r| Some([t.f64_at(r)?, *v.get(r)?]))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let (forecasts, history) = if model.task == Task::Forecast {
+        let f = model
+            .latest_forecasts(&ds.table)
+            .map_err(|e| e.to_string())?;
+        let mut history = HashMap::new();
+        if let ModelInputs::Forecast(spec) = &model.inputs
+            && let Ok(series) = crate::ml::forecast::hourly_series(&ds.table, spec, &target)
+        {
+            for lf in &f {
+                if let Some(values) = series.get(&lf.place) {
+                    let mut pts: Vec<[f64; 2]> = values
+                        .iter()
+                        .filter(|(h, _)| **h > lf.origin_hour - 7 * 24)
+                        .map(|(h, v)| [(h * MICROS_PER_HOUR) as f64 / 1e6, *v])
+                        .collect();
+                    pts.sort_by(|a, b| a[0].total_cmp(&b[0]));
+                    history.insert(lf.place.clone(), pts);
+                }
+            }
+        }
+        (f, history)
+    } else {
+        (Vec::new(), HashMap::new())
+    };
+    let table = model::with_columns(&ds.table, preds.columns(&target));
+    let mut out = Dataset::from_table(
+        format!("{} predictions", ds.name),
+        Source::Demo(format!("{} + {label}", ds.name)),
+        table,
+        ds.time_zone.clone(),
+    );
+    // Keep the source's meaning: same roles for its columns, same domain.
+    for (i, r) in ds.schema.roles.iter().enumerate() {
+        if let Some(slot) = out.schema.roles.get_mut(i) {
+            *slot = *r;
+        }
+    }
+    out.domain = crate::data::Domain::General;
+    Ok((
+        Applied {
+            model_label: label.to_owned(),
+            dataset_name: ds.name.clone(),
+            pairs,
+            evaluation,
+            forecasts,
+            history,
+            tz: ds.time_zone.clone(),
+        },
+        out,
+    ))
+}
