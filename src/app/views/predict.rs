@@ -826,7 +826,7 @@ impl PredictView {
         });
         let card = &current.card;
         ui.label(format!(
-            "{} model for '{}' · {} inputs · network {:?} · trained on {} ({} rows)",
+            "{} model for '{}' · reads {} columns · network {:?} · trained on {} ({} rows)",
             card.task.name(),
             card.target.column(),
             current.model.required_columns().len(),
