@@ -210,13 +210,15 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// Saves `model` as `path` (`models/NAME`): weights and card, atomically.
-/// Returns the card as written.
-pub fn save_bundle(
+/// Writes a bundle: the tensors to `NAME.safetensors` and the card that
+/// `make_card` builds (given the weights' reference) to `NAME.json`, both
+/// through temporary files that are synced and renamed into place. Any
+/// model kind uses this; returns the card path.
+pub fn write_bundle<C: Serialize>(
     path: &Path,
-    mut card: ModelCard,
-    model: &TabularModel,
-) -> Result<(ModelCard, PathBuf), BundleError> {
+    tensors: &HashMap<String, Tensor>,
+    make_card: impl FnOnce(&str, WeightsRef) -> C,
+) -> Result<(C, PathBuf), BundleError> {
     let (card_path, weights_path, name) = bundle_paths(path);
     let err = |p: &Path, e: &dyn std::fmt::Display| BundleError::Save {
         path: p.display().to_string(),
@@ -231,48 +233,27 @@ pub fn save_bundle(
         let _ = std::fs::remove_file(&tmp_weights);
         let _ = std::fs::remove_file(&tmp_card);
     };
-    // Weights first, to a temporary name.
-    let tensors: HashMap<String, Tensor> = model.weights.clone();
-    if let Err(e) = candle_core::safetensors::save(&tensors, &tmp_weights) {
+    let fail = |p: &Path, e: &dyn std::fmt::Display| {
         cleanup();
-        return Err(err(&tmp_weights, &e));
-    }
-    let bytes = match std::fs::read(&tmp_weights) {
-        Ok(b) => b,
-        Err(e) => {
-            cleanup();
-            return Err(err(&tmp_weights, &e));
-        }
+        err(p, e)
     };
-    if let Err(e) = std::fs::File::open(&tmp_weights).and_then(|f| f.sync_all()) {
-        cleanup();
-        return Err(err(&tmp_weights, &e));
-    }
-    card.name = name.clone();
-    card.weights = WeightsRef {
-        file: format!("{name}.safetensors"),
-        sha256: sha256_hex(&bytes),
-        bytes: bytes.len() as u64,
-    };
-    let json = match serde_json::to_vec_pretty(&card) {
-        Ok(j) => j,
-        Err(e) => {
-            cleanup();
-            return Err(err(&card_path, &e));
-        }
-    };
-    if let Err(e) = write_synced(&tmp_card, &json) {
-        cleanup();
-        return Err(err(&tmp_card, &e));
-    }
-    if let Err(e) = std::fs::rename(&tmp_weights, &weights_path) {
-        cleanup();
-        return Err(err(&weights_path, &e));
-    }
-    if let Err(e) = std::fs::rename(&tmp_card, &card_path) {
-        cleanup();
-        return Err(err(&card_path, &e));
-    }
+    candle_core::safetensors::save(tensors, &tmp_weights).map_err(|e| fail(&tmp_weights, &e))?;
+    let bytes = std::fs::read(&tmp_weights).map_err(|e| fail(&tmp_weights, &e))?;
+    std::fs::File::open(&tmp_weights)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| fail(&tmp_weights, &e))?;
+    let card = make_card(
+        &name,
+        WeightsRef {
+            file: format!("{name}.safetensors"),
+            sha256: sha256_hex(&bytes),
+            bytes: bytes.len() as u64,
+        },
+    );
+    let json = serde_json::to_vec_pretty(&card).map_err(|e| fail(&card_path, &e))?;
+    write_synced(&tmp_card, &json).map_err(|e| fail(&tmp_card, &e))?;
+    std::fs::rename(&tmp_weights, &weights_path).map_err(|e| fail(&weights_path, &e))?;
+    std::fs::rename(&tmp_card, &card_path).map_err(|e| fail(&card_path, &e))?;
     // Make the renames durable.
     if let Some(dir) = card_path.parent().filter(|d| !d.as_os_str().is_empty())
         && let Ok(d) = std::fs::File::open(dir)
@@ -282,8 +263,25 @@ pub fn save_bundle(
     Ok((card, card_path))
 }
 
-/// Reads a card without its weights (for listing models).
-pub fn read_card(card_path: &Path) -> Result<ModelCard, BundleError> {
+/// Saves `model` as `path` (`models/NAME`): weights and card, atomically.
+/// Returns the card as written.
+pub fn save_bundle(path: &Path, card: ModelCard, model: &TabularModel) -> Result<(ModelCard, PathBuf), BundleError> {
+    write_bundle(path, &model.weights, move |name, weights| ModelCard {
+        name: name.to_owned(),
+        weights,
+        ..card
+    })
+}
+
+/// The `kind` and `format_version` every card starts with.
+#[derive(Deserialize)]
+struct CardHead {
+    format_version: Option<u32>,
+    kind: Option<String>,
+}
+
+/// Reads and parses any card, checking size, JSON and format version.
+pub fn read_json_card<T: serde::de::DeserializeOwned>(card_path: &Path) -> Result<T, BundleError> {
     let shown = card_path.display().to_string();
     let meta = std::fs::metadata(card_path).map_err(|e| BundleError::Io {
         path: shown.clone(),
@@ -301,19 +299,15 @@ pub fn read_card(card_path: &Path) -> Result<ModelCard, BundleError> {
         path: shown.clone(),
         message: e.to_string(),
     })?;
-    // The version first, so a newer format gets the right message.
-    #[derive(Deserialize)]
-    struct Version {
-        format_version: Option<u32>,
-    }
     let json_err = |e: serde_json::Error| BundleError::Card {
         path: shown.clone(),
         line: e.line(),
         column: e.column(),
         message: e.to_string(),
     };
-    let v: Version = serde_json::from_slice(&text).map_err(json_err)?;
-    match v.format_version {
+    // The version first, so a newer format gets the right message.
+    let head: CardHead = serde_json::from_slice(&text).map_err(json_err)?;
+    match head.format_version {
         Some(FORMAT_VERSION) => {}
         Some(found) => return Err(BundleError::Version { path: shown, found }),
         None => {
@@ -328,46 +322,56 @@ pub fn read_card(card_path: &Path) -> Result<ModelCard, BundleError> {
     serde_json::from_slice(&text).map_err(json_err)
 }
 
-/// Loads a bundle and checks it fully.
-pub fn load_bundle(path: &Path) -> Result<Bundle, BundleError> {
-    let (card_path, default_weights, _) = bundle_paths(path);
-    let card = read_card(&card_path)?;
-    let weights_path = card_path.parent().map_or_else(
-        || PathBuf::from(&card.weights.file),
-        |d| d.join(&card.weights.file),
-    );
+/// The `kind` of a card ("tabular", "recommender", …) without parsing all of it.
+pub fn card_kind(card_path: &Path) -> Result<String, BundleError> {
+    let head: CardHead = read_json_card(card_path)?;
+    Ok(head.kind.unwrap_or_else(|| "tabular".to_owned()))
+}
+
+/// Reads a tabular model's card without its weights (for listing models).
+pub fn read_card(card_path: &Path) -> Result<ModelCard, BundleError> {
+    read_json_card(card_path)
+}
+
+/// Reads the weights a card names, beside the card, checking the sha256.
+pub fn read_weights(card_path: &Path, weights: &WeightsRef) -> Result<HashMap<String, Tensor>, BundleError> {
     // The weights file must sit beside the card: no paths in its name.
-    if Path::new(&card.weights.file).components().count() != 1 {
+    if Path::new(&weights.file).components().count() != 1 {
         return Err(BundleError::Card {
             path: card_path.display().to_string(),
             line: 1,
             column: 1,
-            message: format!(
-                "the weights file name '{}' is not a plain file name",
-                card.weights.file
-            ),
+            message: format!("the weights file name '{}' is not a plain file name", weights.file),
         });
     }
-    let _ = default_weights;
+    let weights_path = card_path
+        .parent()
+        .map_or_else(|| PathBuf::from(&weights.file), |d| d.join(&weights.file));
     let wshown = weights_path.display().to_string();
     let bytes = std::fs::read(&weights_path).map_err(|e| BundleError::Io {
         path: wshown.clone(),
         message: e.to_string(),
     })?;
     let found = sha256_hex(&bytes);
-    if found != card.weights.sha256 {
+    if found != weights.sha256 {
         return Err(BundleError::Checksum {
             path: wshown,
-            expected: card.weights.sha256.clone(),
+            expected: weights.sha256.clone(),
             found,
         });
     }
-    let tensors = candle_core::safetensors::load_buffer(&bytes, &Device::Cpu).map_err(|e| {
-        BundleError::Weights {
-            path: wshown.clone(),
-            message: format!("not a readable safetensors file ({e})"),
-        }
-    })?;
+    candle_core::safetensors::load_buffer(&bytes, &Device::Cpu).map_err(|e| BundleError::Weights {
+        path: wshown,
+        message: format!("not a readable safetensors file ({e})"),
+    })
+}
+
+/// Loads a bundle and checks it fully.
+pub fn load_bundle(path: &Path) -> Result<Bundle, BundleError> {
+    let (card_path, _, _) = bundle_paths(path);
+    let card = read_card(&card_path)?;
+    let tensors = read_weights(&card_path, &card.weights)?;
+    let wshown = card_path.with_file_name(&card.weights.file).display().to_string();
     let werr = |message: String| BundleError::Weights {
         path: wshown.clone(),
         message,
