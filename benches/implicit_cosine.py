@@ -1,6 +1,6 @@
 """The reference for `cargo bench --bench recommend`: the `implicit`
 library's CosineRecommender (item-item cosine, K=50 neighbours) on the same
-synthetic city — 6,000 residents x 4,000 services x 1,000,000 interactions,
+synthetic city — 6,000 residents x 4,000 services x 1,000,000 distinct interactions,
 Zipf-like popularity (weight of service i proportional to 1/(i+10)^0.9) —
 timing fit() and recommend() for every resident (N=10, seen items filtered).
 
@@ -19,11 +19,13 @@ def synthetic():
     rng = np.random.default_rng(7)
     w = 1.0 / np.power(np.arange(ITEMS) + 10.0, 0.9)
     p = w / w.sum()
-    users = rng.integers(0, USERS, INTERACTIONS)
-    items = rng.choice(ITEMS, INTERACTIONS, p=p)
-    m = sp.csr_matrix((np.ones(INTERACTIONS, dtype=np.float32), (users, items)), shape=(USERS, ITEMS))
-    m.sum_duplicates()
-    return m
+    # Draw pairs until 1,000,000 distinct (resident, service) pairs exist.
+    users = rng.integers(0, USERS, 3 * INTERACTIONS)
+    items = rng.choice(ITEMS, 3 * INTERACTIONS, p=p)
+    _, first = np.unique(users.astype(np.int64) * ITEMS + items, return_index=True)
+    keep = np.sort(first)[:INTERACTIONS]
+    users, items = users[keep], items[keep]
+    return sp.csr_matrix((np.ones(len(keep), dtype=np.float32), (users, items)), shape=(USERS, ITEMS))
 
 
 def main():

@@ -10,3 +10,4 @@ pub mod data;
 pub mod jobs;
 pub mod ml;
 pub mod models;
+pub mod recommend;

@@ -706,6 +706,7 @@ pub fn view_domain(v: ViewId) -> Option<Domain> {
         ViewId::Traffic => Some(Domain::Traffic),
         ViewId::Safety => Some(Domain::Safety),
         ViewId::Environment => Some(Domain::Environment),
+        ViewId::Recommend => Some(Domain::Services),
         ViewId::Overview | ViewId::Predict | ViewId::Data => None,
     }
 }

@@ -10,6 +10,7 @@ mod evaluate;
 mod inspect;
 mod predict;
 mod progress;
+mod recommend;
 mod train;
 
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ pub enum Cmd {
     Predict(predict::PredictArgs),
     /// A model's metrics on a table with the target, next to the baseline.
     Evaluate(evaluate::EvaluateArgs),
+    /// Recommend city services to residents (collaborative filtering).
+    Recommend(Box<recommend::RecommendArgs>),
     /// The embedded demo city.
     Demo {
         #[command(subcommand)]
@@ -135,6 +138,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Inspect(args)) => inspect::run(args),
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
+        Some(Cmd::Recommend(args)) => recommend::run(*args),
         Some(Cmd::Predict(args)) => predict::run(args),
         Some(Cmd::Evaluate(args)) => evaluate::run(args),
         None => {

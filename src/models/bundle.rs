@@ -265,7 +265,11 @@ pub fn write_bundle<C: Serialize>(
 
 /// Saves `model` as `path` (`models/NAME`): weights and card, atomically.
 /// Returns the card as written.
-pub fn save_bundle(path: &Path, card: ModelCard, model: &TabularModel) -> Result<(ModelCard, PathBuf), BundleError> {
+pub fn save_bundle(
+    path: &Path,
+    card: ModelCard,
+    model: &TabularModel,
+) -> Result<(ModelCard, PathBuf), BundleError> {
     write_bundle(path, &model.weights, move |name, weights| ModelCard {
         name: name.to_owned(),
         weights,
@@ -334,14 +338,20 @@ pub fn read_card(card_path: &Path) -> Result<ModelCard, BundleError> {
 }
 
 /// Reads the weights a card names, beside the card, checking the sha256.
-pub fn read_weights(card_path: &Path, weights: &WeightsRef) -> Result<HashMap<String, Tensor>, BundleError> {
+pub fn read_weights(
+    card_path: &Path,
+    weights: &WeightsRef,
+) -> Result<HashMap<String, Tensor>, BundleError> {
     // The weights file must sit beside the card: no paths in its name.
     if Path::new(&weights.file).components().count() != 1 {
         return Err(BundleError::Card {
             path: card_path.display().to_string(),
             line: 1,
             column: 1,
-            message: format!("the weights file name '{}' is not a plain file name", weights.file),
+            message: format!(
+                "the weights file name '{}' is not a plain file name",
+                weights.file
+            ),
         });
     }
     let weights_path = card_path
@@ -371,7 +381,10 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, BundleError> {
     let (card_path, _, _) = bundle_paths(path);
     let card = read_card(&card_path)?;
     let tensors = read_weights(&card_path, &card.weights)?;
-    let wshown = card_path.with_file_name(&card.weights.file).display().to_string();
+    let wshown = card_path
+        .with_file_name(&card.weights.file)
+        .display()
+        .to_string();
     let werr = |message: String| BundleError::Weights {
         path: wshown.clone(),
         message,

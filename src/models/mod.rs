@@ -4,6 +4,7 @@
 //! downloads and remote clients.
 
 pub mod bundle;
+pub mod recommender;
 pub mod registry;
 
 pub use bundle::{Bundle, BundleError, ModelCard, load_bundle, save_bundle};

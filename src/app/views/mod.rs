@@ -7,6 +7,7 @@ mod data;
 mod environment;
 mod overview;
 mod predict;
+mod recommend;
 mod safety;
 mod traffic;
 
@@ -23,16 +24,18 @@ pub enum ViewId {
     Safety,
     Environment,
     Predict,
+    Recommend,
     Data,
 }
 
 impl ViewId {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Overview,
         Self::Traffic,
         Self::Safety,
         Self::Environment,
         Self::Predict,
+        Self::Recommend,
         Self::Data,
     ];
 
@@ -43,6 +46,7 @@ impl ViewId {
             Self::Safety => "Safety",
             Self::Environment => "Environment",
             Self::Predict => "Predict",
+            Self::Recommend => "Recommend",
             Self::Data => "Data",
         }
     }
@@ -55,6 +59,7 @@ impl ViewId {
             Self::Safety => "safety",
             Self::Environment => "environment",
             Self::Predict => "predict",
+            Self::Recommend => "recommend",
             Self::Data => "data",
         }
     }
@@ -74,6 +79,7 @@ pub struct Views {
     safety: safety::SafetyView,
     environment: environment::EnvironmentView,
     predict: predict::PredictView,
+    recommend: recommend::RecommendView,
     data: data::DataView,
 }
 
@@ -85,6 +91,7 @@ impl Views {
             || self.safety.is_busy()
             || self.environment.is_busy()
             || self.predict.is_busy()
+            || self.recommend.is_busy()
             || self.data.is_busy()
     }
 
@@ -104,6 +111,7 @@ impl Views {
                 ViewId::Safety => self.safety.ui(ctx, ui),
                 ViewId::Environment => self.environment.ui(ctx, ui),
                 ViewId::Predict => self.predict.ui(ctx, ui),
+                ViewId::Recommend => self.recommend.ui(ctx, ui),
                 ViewId::Data => {}
             });
     }

@@ -320,6 +320,8 @@ impl PredictView {
         let job = Job::spawn("scan models", wake(ui), move |_| {
             registry::scan(&dir)
                 .into_iter()
+                // Recommenders and other kinds are listed in their own views.
+                .filter(|e| bundle::card_kind(&e.card_path).map_or(true, |k| k == "tabular"))
                 .map(|e| {
                     let name = e.name();
                     let loaded = match e.card {

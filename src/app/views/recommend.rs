@@ -1,0 +1,452 @@
+//! Recommend: city services for a resident (search box), with a score bar
+//! and "because you used …"; services similar to a chosen one; the
+//! evaluation of item-CF, user-CF and popularity side by side with a
+//! precision@k plot; the most used services; and saving the recommender.
+//!
+//! Building the recommenders and the evaluation is a background job.
+
+use std::sync::Arc;
+
+use egui::RichText;
+use egui_plot::{Bar, BarChart, Legend, Line, Plot};
+
+use crate::app::theme;
+use crate::app::widgets;
+use crate::app::workspace::ViewCtx;
+use crate::data::{Dataset, Domain};
+use crate::jobs::Job;
+use crate::models::{bundle, recommender};
+use crate::recommend::{
+    self, CfParams, ColumnChoice, EvalReport, Interactions, Method, Recommender,
+};
+
+/// Everything built from one dataset.
+struct Built {
+    columns: ColumnChoice,
+    item_cf: Recommender,
+    user_cf: Recommender,
+    popular: Recommender,
+    evaluation: Result<EvalReport, String>,
+}
+
+const TOP: usize = 10;
+
+fn build(ds: &Dataset, p: &crate::jobs::JobProgress) -> Result<Built, String> {
+    let columns = ColumnChoice::detect(ds).map_err(|e| e.to_string())?;
+    let inter = Arc::new(Interactions::from_dataset(ds, &columns).map_err(|e| e.to_string())?);
+    let params = CfParams {
+        mean_centre: false,
+        ..CfParams::default()
+    };
+    let item_cf = Recommender::build(Arc::clone(&inter), Method::ItemCf, params.clone(), p)
+        .map_err(|e| e.to_string())?;
+    let user_cf = Recommender::build(Arc::clone(&inter), Method::UserCf, params.clone(), p)
+        .map_err(|e| e.to_string())?;
+    let popular = Recommender::build(Arc::clone(&inter), Method::Popularity, params.clone(), p)
+        .map_err(|e| e.to_string())?;
+    let evaluation = recommend::evaluate(&inter, TOP, &params, 42, p).map_err(|e| e.to_string());
+    Ok(Built {
+        columns,
+        item_cf,
+        user_cf,
+        popular,
+        evaluation,
+    })
+}
+
+pub struct RecommendView {
+    bg: widgets::Background<(u64, u64), Result<Built, String>>,
+    search: String,
+    user: Option<String>,
+    method: Method,
+    similar_to: Option<String>,
+    save_name: String,
+    saving: Option<Job<Result<String, String>>>,
+    save_message: Option<Result<String, String>>,
+}
+
+impl Default for RecommendView {
+    fn default() -> Self {
+        Self {
+            bg: widgets::Background::default(),
+            search: String::new(),
+            user: None,
+            method: Method::ItemCf,
+            similar_to: None,
+            save_name: "services".to_owned(),
+            saving: None,
+            save_message: None,
+        }
+    }
+}
+
+impl RecommendView {
+    pub fn is_busy(&self) -> bool {
+        self.bg.is_busy() || self.saving.is_some()
+    }
+
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let Some(entry) = ctx.ws.active_for(Domain::Services) else {
+            widgets::missing_ui(
+                ui,
+                "No service-use data is open: open a table of residents and the services they used, or load the demo city.",
+            );
+            return;
+        };
+        ui.heading(format!("Recommendations — {}", entry.dataset.name));
+        widgets::dataset_picker_ui(ctx, ui, Domain::Services, entry.id);
+        let key = (entry.id, entry.revision);
+        self.bg.ensure(ui.ctx(), &key, || {
+            let ds = Arc::clone(&entry.dataset);
+            move |p| build(&ds, p)
+        });
+        widgets::updating_ui(ui, self.bg.is_busy());
+        let Some(built) = self.bg.value() else {
+            ui.spinner();
+            return;
+        };
+        let built = match built.as_ref() {
+            Ok(b) => b,
+            Err(e) => {
+                ui.colored_label(theme::BAD, e);
+                return;
+            }
+        };
+        if let Some(job) = &mut self.saving
+            && let Some(r) = job.try_result()
+        {
+            self.saving = None;
+            self.save_message = Some(r);
+        }
+        let inter = &built.item_cf.interactions;
+        ui.label(format!(
+            "{} residents, {} services, {} interactions ({}) · columns: {} × {}",
+            inter.n_users(),
+            inter.n_items(),
+            inter.n_interactions(),
+            if inter.explicit { "ratings" } else { "usage" },
+            built.columns.user,
+            built.columns.item
+        ));
+        ui.add_space(6.0);
+        ui.horizontal_top(|ui| {
+            // Resident search and list.
+            ui.vertical(|ui| {
+                ui.set_width(220.0);
+                ui.strong("Resident");
+                let r = ui.add(
+                    egui::TextEdit::singleline(&mut self.search)
+                        .hint_text("search by id")
+                        .desired_width(200.0),
+                );
+                widgets::name_for_screen_readers(&r, egui::Role::SearchInput, "Search residents");
+                let needle = self.search.trim().to_lowercase();
+                egui::ScrollArea::vertical()
+                    .id_salt("residents")
+                    .max_height(360.0)
+                    .show(ui, |ui| {
+                        for u in inter
+                            .users
+                            .iter()
+                            .filter(|u| u.to_lowercase().contains(&needle))
+                            .take(200)
+                        {
+                            if ui
+                                .selectable_label(self.user.as_deref() == Some(u.as_str()), u)
+                                .clicked()
+                            {
+                                self.user = Some(u.clone());
+                            }
+                        }
+                    });
+            });
+            ui.vertical(|ui| {
+                ui.horizontal(|ui| {
+                    ui.strong("Method:");
+                    ui.selectable_value(
+                        &mut self.method,
+                        Method::ItemCf,
+                        "Similar services (item CF)",
+                    );
+                    ui.selectable_value(
+                        &mut self.method,
+                        Method::UserCf,
+                        "Similar residents (user CF)",
+                    );
+                    ui.selectable_value(&mut self.method, Method::Popularity, "Most used");
+                });
+                let rec = match self.method {
+                    Method::ItemCf => &built.item_cf,
+                    Method::UserCf => &built.user_cf,
+                    Method::Popularity => &built.popular,
+                };
+                let Some(user) = self.user.clone().or_else(|| inter.users.first().cloned()) else {
+                    return;
+                };
+                let Some(u) = inter.user_index(&user) else {
+                    return;
+                };
+                let (items, _) = inter.user_items.row(u);
+                let used: Vec<&str> = items
+                    .iter()
+                    .filter_map(|&i| inter.items.get(i as usize).map(String::as_str))
+                    .collect();
+                ui.label(
+                    RichText::new(format!("{user} has used: {}", used.join(", ")))
+                        .color(theme::MUTED),
+                );
+                ui.strong(format!("Top {TOP} services for {user}"));
+                let recs = rec.recommend(u, TOP);
+                let top = recs.first().map_or(1.0, |r| r.score.max(1e-9));
+                egui::Grid::new("recs")
+                    .num_columns(3)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for (i, r) in recs.iter().enumerate() {
+                            ui.label(format!("{}. {}", i + 1, r.item));
+                            ui.add(
+                                egui::ProgressBar::new((r.score / top).clamp(0.0, 1.0))
+                                    .desired_width(140.0)
+                                    .text(format!("{:.3}", r.score)),
+                            );
+                            let because: Vec<String> = r
+                                .because
+                                .iter()
+                                .map(|(b, w)| format!("{b} ({w:.2})"))
+                                .collect();
+                            let prefix = match self.method {
+                                Method::ItemCf => "because you used ",
+                                Method::UserCf => "used by similar residents ",
+                                Method::Popularity => "",
+                            };
+                            if because.is_empty() {
+                                ui.label(
+                                    RichText::new("popular with many residents")
+                                        .color(theme::MUTED),
+                                );
+                            } else {
+                                ui.label(format!("{prefix}{}", because.join(", ")));
+                            }
+                            ui.end_row();
+                        }
+                    });
+            });
+        });
+
+        ui.add_space(10.0);
+        ui.horizontal(|ui| {
+            ui.strong("Services similar to");
+            let current = self
+                .similar_to
+                .clone()
+                .or_else(|| inter.items.first().cloned())
+                .unwrap_or_default();
+            let mut chosen = current.clone();
+            let combo = egui::ComboBox::from_id_salt("similar_to")
+                .selected_text(&current)
+                .show_ui(ui, |ui| {
+                    for it in &inter.items {
+                        ui.selectable_value(&mut chosen, it.clone(), it);
+                    }
+                });
+            widgets::name_for_screen_readers(
+                &combo.response,
+                egui::Role::ComboBox,
+                "Similar to service",
+            );
+            self.similar_to = Some(chosen);
+        });
+        if let Some(i) = self.similar_to.as_deref().and_then(|s| inter.item_index(s)) {
+            let sims = built.item_cf.similar_items(i, 8);
+            ui.horizontal_wrapped(|ui| {
+                for (name, s) in sims {
+                    ui.label(format!("{name} ({s:.2})"));
+                    ui.separator();
+                }
+            });
+        }
+
+        ui.add_space(10.0);
+        ui.horizontal_top(|ui| {
+            ui.vertical(|ui| {
+                ui.set_width(520.0);
+                match &built.evaluation {
+                    Ok(r) => evaluation_ui(ui, r),
+                    Err(e) => {
+                        ui.colored_label(theme::WARN, format!("No evaluation: {e}"));
+                    }
+                }
+            });
+            ui.vertical(|ui| {
+                ui.strong("Most used services");
+                let mut pop: Vec<(usize, f32)> = built
+                    .popular
+                    .popularity
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .collect();
+                pop.sort_by(|a, b| b.1.total_cmp(&a.1));
+                let names: Vec<String> = pop
+                    .iter()
+                    .take(12)
+                    .map(|(i, _)| inter.items.get(*i).cloned().unwrap_or_default())
+                    .collect();
+                let bars: Vec<Bar> = pop
+                    .iter()
+                    .take(12)
+                    .enumerate()
+                    .map(|(rank, (_, n))| {
+                        Bar::new((11 - rank.min(11)) as f64, f64::from(*n))
+                            .name(names.get(rank).cloned().unwrap_or_default())
+                    })
+                    .collect();
+                Plot::new("popularity")
+                    .height(300.0)
+                    .width(ui.available_width().min(560.0))
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .allow_scroll(false)
+                    .y_axis_min_width(170.0)
+                    .y_axis_formatter(move |m, _| {
+                        let i = m.value.round();
+                        if (m.value - i).abs() < 1e-6 && (0.0..12.0).contains(&i) {
+                            names.get(11 - i as usize).cloned().unwrap_or_default()
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .x_axis_label("residents")
+                    .show(ui, |p| {
+                        p.bar_chart(
+                            BarChart::new("residents", bars)
+                                .horizontal()
+                                .color(theme::series_color(2)),
+                        )
+                    });
+            });
+        });
+
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "Save the item-CF recommender as {}/",
+                ctx.ws.models_dir.display()
+            ));
+            let r = ui.add(egui::TextEdit::singleline(&mut self.save_name).desired_width(160.0));
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Recommender name");
+            let valid = !self.save_name.is_empty()
+                && self
+                    .save_name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+            if ui
+                .add_enabled(
+                    valid && self.saving.is_none(),
+                    egui::Button::new("Save recommender"),
+                )
+                .clicked()
+            {
+                let path = ctx.ws.models_dir.join(&self.save_name);
+                let ds = Arc::clone(&entry.dataset);
+                let rec = Recommender {
+                    method: built.item_cf.method,
+                    params: built.item_cf.params.clone(),
+                    interactions: Arc::clone(&built.item_cf.interactions),
+                    item_nn: built.item_cf.item_nn.clone(),
+                    popularity: built.item_cf.popularity.clone(),
+                };
+                let columns = built.columns.clone();
+                let eval = built.evaluation.as_ref().ok().cloned();
+                let c = ui.ctx().clone();
+                self.saving = Job::spawn(
+                    "save recommender",
+                    Arc::new(move || c.request_repaint()),
+                    move |_| {
+                        recommender::save_recommender(
+                            &path,
+                            &rec,
+                            &columns,
+                            bundle::fingerprint(&ds.name, &ds.table),
+                            eval.as_ref(),
+                        )
+                        .map(|(_, p)| format!("Saved {}", p.display()))
+                        .map_err(|e| e.to_string())
+                    },
+                )
+                .ok();
+            }
+            match &self.save_message {
+                Some(Ok(m)) => {
+                    ui.colored_label(theme::GOOD, m);
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(theme::BAD, e);
+                }
+                None => {}
+            }
+        });
+    }
+}
+
+fn evaluation_ui(ui: &mut egui::Ui, r: &EvalReport) {
+    ui.strong(format!(
+        "Evaluation: top {} on a {} holdout, {} residents",
+        r.k, r.split, r.users_evaluated
+    ));
+    egui::Grid::new("rec_eval")
+        .striped(true)
+        .num_columns(5)
+        .show(ui, |ui| {
+            for h in ["Method", "Precision@k", "Recall@k", "NDCG@k", "Coverage"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (m, s) in &r.methods {
+                ui.label(m);
+                ui.label(format!("{:.3}", s.precision));
+                ui.label(format!("{:.3}", s.recall));
+                ui.label(format!("{:.3}", s.ndcg));
+                ui.label(format!("{:.3}", s.coverage));
+                ui.end_row();
+            }
+        });
+    let cf = r.methods.get("item_cf").map_or(0.0, |s| s.ndcg);
+    let pop = r.methods.get("popularity").map_or(0.0, |s| s.ndcg);
+    if cf > pop {
+        ui.colored_label(
+            theme::GOOD,
+            format!(
+                "Item CF beats popularity on NDCG@{} ({cf:.3} vs {pop:.3}).",
+                r.k
+            ),
+        );
+    } else {
+        ui.colored_label(
+            theme::WARN,
+            format!(
+                "Item CF does not beat popularity on NDCG@{} ({cf:.3} vs {pop:.3}).",
+                r.k
+            ),
+        );
+    }
+    ui.strong("Precision at k");
+    Plot::new("precision_at_k")
+        .height(200.0)
+        .legend(Legend::default())
+        .x_axis_label("k")
+        .show(ui, |p| {
+            for (i, (m, curve)) in r.precision_curve.iter().enumerate() {
+                let pts: Vec<[f64; 2]> = curve
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| [(k + 1) as f64, *v])
+                    .collect();
+                p.line(
+                    Line::new(m.clone(), pts)
+                        .color(theme::series_color(i))
+                        .width(2.0),
+                );
+            }
+        });
+}
