@@ -3,8 +3,9 @@
 //!
 //! The GUI polls jobs each frame and is woken by the `wake` callback it gave
 //! (egui's `request_repaint`), so an idle app does not repaint; the CLI
-//! prints the same progress on the terminal. Depends only on `data` (for the
-//! [`Progress`] trait) and std.
+//! prints the same progress on the terminal. Network I/O runs on one shared
+//! tokio runtime ([`runtime`]); compute runs on plain threads. Depends on
+//! `data` (for the [`Progress`] trait), std and tokio.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -12,6 +13,21 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::data::Progress;
+
+/// The process-wide tokio runtime for network I/O (downloads, remote
+/// inference, the model server), started on first use with one worker per
+/// core.
+pub fn runtime() -> std::io::Result<&'static tokio::runtime::Runtime> {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    if let Some(rt) = RT.get() {
+        return Ok(rt);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("cityops-io")
+        .build()?;
+    Ok(RT.get_or_init(|| rt))
+}
 
 /// A function the job calls when there is something new to show.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;

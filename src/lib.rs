@@ -11,3 +11,4 @@ pub mod jobs;
 pub mod ml;
 pub mod models;
 pub mod recommend;
+pub mod serve;

@@ -707,6 +707,6 @@ pub fn view_domain(v: ViewId) -> Option<Domain> {
         ViewId::Safety => Some(Domain::Safety),
         ViewId::Environment => Some(Domain::Environment),
         ViewId::Recommend => Some(Domain::Services),
-        ViewId::Overview | ViewId::Predict | ViewId::Data => None,
+        ViewId::Overview | ViewId::Predict | ViewId::Models | ViewId::Data => None,
     }
 }

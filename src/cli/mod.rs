@@ -7,10 +7,13 @@
 mod dataset_arg;
 mod demo;
 mod evaluate;
+mod fetch;
 mod inspect;
+mod models;
 mod predict;
 mod progress;
 mod recommend;
+mod serve;
 mod train;
 
 use std::path::PathBuf;
@@ -69,6 +72,12 @@ pub enum Cmd {
     Evaluate(evaluate::EvaluateArgs),
     /// Recommend city services to residents (collaborative filtering).
     Recommend(Box<recommend::RecommendArgs>),
+    /// Serve the models folder over the Open Inference Protocol V2.
+    Serve(serve::ServeArgs),
+    /// Download a model (card + weights, or one file) into the models folder.
+    Fetch(fetch::FetchArgs),
+    /// List local models, or a remote server's models with --remote.
+    Models(models::ModelsArgs),
     /// The embedded demo city.
     Demo {
         #[command(subcommand)]
@@ -138,6 +147,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Inspect(args)) => inspect::run(args),
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
+        Some(Cmd::Serve(args)) => serve::run(args),
+        Some(Cmd::Fetch(args)) => fetch::run(args),
+        Some(Cmd::Models(args)) => models::run(args),
         Some(Cmd::Recommend(args)) => recommend::run(*args),
         Some(Cmd::Predict(args)) => predict::run(args),
         Some(Cmd::Evaluate(args)) => evaluate::run(args),

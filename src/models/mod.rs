@@ -1,10 +1,13 @@
 //! Models on disk: the bundle format (a JSON card plus safetensors
 //! weights, saved atomically), loading with every check a user needs, and
-//! training-data fingerprints. Later: the registry over a models folder,
-//! downloads and remote clients.
+//! training-data fingerprints; the registry over a models folder; downloads
+//! (`fetch`); clients for remote serving engines (`remote`: Open Inference
+//! Protocol V2 and OpenAI-compatible embeddings).
 
 pub mod bundle;
+pub mod fetch;
 pub mod recommender;
 pub mod registry;
+pub mod remote;
 
 pub use bundle::{Bundle, BundleError, ModelCard, load_bundle, save_bundle};

@@ -5,6 +5,7 @@
 
 mod data;
 mod environment;
+mod models;
 mod overview;
 mod predict;
 mod recommend;
@@ -25,17 +26,19 @@ pub enum ViewId {
     Environment,
     Predict,
     Recommend,
+    Models,
     Data,
 }
 
 impl ViewId {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Overview,
         Self::Traffic,
         Self::Safety,
         Self::Environment,
         Self::Predict,
         Self::Recommend,
+        Self::Models,
         Self::Data,
     ];
 
@@ -47,6 +50,7 @@ impl ViewId {
             Self::Environment => "Environment",
             Self::Predict => "Predict",
             Self::Recommend => "Recommend",
+            Self::Models => "Models",
             Self::Data => "Data",
         }
     }
@@ -60,6 +64,7 @@ impl ViewId {
             Self::Environment => "environment",
             Self::Predict => "predict",
             Self::Recommend => "recommend",
+            Self::Models => "models",
             Self::Data => "data",
         }
     }
@@ -80,6 +85,7 @@ pub struct Views {
     environment: environment::EnvironmentView,
     predict: predict::PredictView,
     recommend: recommend::RecommendView,
+    models: models::ModelsView,
     data: data::DataView,
 }
 
@@ -92,6 +98,7 @@ impl Views {
             || self.environment.is_busy()
             || self.predict.is_busy()
             || self.recommend.is_busy()
+            || self.models.is_busy()
             || self.data.is_busy()
     }
 
@@ -112,6 +119,7 @@ impl Views {
                 ViewId::Environment => self.environment.ui(ctx, ui),
                 ViewId::Predict => self.predict.ui(ctx, ui),
                 ViewId::Recommend => self.recommend.ui(ctx, ui),
+                ViewId::Models => self.models.ui(ctx, ui),
                 ViewId::Data => {}
             });
     }

@@ -1,0 +1,392 @@
+//! Models: the local models folder (every card, with its metrics next to
+//! the baseline's, where it came from, import and remove), downloads from a
+//! URL with progress and cancel, and remote V2 servers (health and their
+//! models' inputs and outputs). Scanning, copying, downloading and talking
+//! to servers run as background jobs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use egui::RichText;
+
+use crate::app::theme;
+use crate::app::widgets;
+use crate::app::workspace::ViewCtx;
+use crate::jobs::{Job, Wake};
+use crate::models::fetch::{self, FetchOptions};
+use crate::models::remote::{ModelMetadata, V2Client};
+use crate::models::{bundle, registry};
+
+/// One local model as listed.
+struct Listed {
+    name: String,
+    card_path: PathBuf,
+    kind: String,
+    summary: Result<String, String>,
+    bytes: u64,
+}
+
+struct RemoteState {
+    live: bool,
+    ready: bool,
+    models: Vec<ModelMetadata>,
+}
+
+#[derive(Default)]
+pub struct ModelsView {
+    scan: Option<Job<Vec<Listed>>>,
+    listed: Vec<Listed>,
+    scanned_dir: Option<PathBuf>,
+    confirm_remove: Option<String>,
+    message: Option<Result<String, String>>,
+    import: Option<Job<Result<String, String>>>,
+    url: String,
+    sha256: String,
+    download: Option<Job<Result<String, String>>>,
+    remote_url: String,
+    remote_token: String,
+    remote: Option<Job<Result<RemoteState, String>>>,
+    remote_state: Option<Result<RemoteState, String>>,
+}
+
+fn wake(ui: &egui::Ui) -> Wake {
+    let ctx = ui.ctx().clone();
+    Arc::new(move || ctx.request_repaint())
+}
+
+fn list(dir: &Path) -> Vec<Listed> {
+    registry::scan(dir)
+        .into_iter()
+        .map(|e| {
+            let kind = bundle::card_kind(&e.card_path).unwrap_or_else(|_| "unknown".to_owned());
+            let weights_bytes =
+                std::fs::metadata(e.card_path.with_extension("safetensors")).map_or(0, |m| m.len());
+            let summary = match (&kind[..], &e.card) {
+                ("tabular", Ok(c)) => Ok(format!(
+                    "{} '{}' · {}: {} vs baseline {} · trained on {} ({} rows, sha256 {}…) · {}",
+                    c.task.name(),
+                    c.target.column(),
+                    c.headline_metric,
+                    c.metrics
+                        .get(&c.headline_metric)
+                        .map_or("–".to_owned(), |v| format!("{v:.4}")),
+                    c.baseline
+                        .get(&c.headline_metric)
+                        .map_or("–".to_owned(), |v| format!("{v:.4}")),
+                    c.training_data.name,
+                    c.training_data.rows,
+                    c.training_data.sha256.get(..12).unwrap_or_default(),
+                    c.created_at
+                )),
+                ("recommender", _) => {
+                    match crate::models::recommender::load_recommender(&e.card_path) {
+                        Ok((c, _)) => Ok(format!(
+                            "{} over {} residents × {} services ({} interactions) · {}",
+                            c.method.key(),
+                            c.users.len(),
+                            c.items.len(),
+                            c.n_interactions,
+                            c.created_at
+                        )),
+                        Err(err) => Err(err.to_string()),
+                    }
+                }
+                (_, Err(err)) => Err(err.to_string()),
+                (k, Ok(_)) => Ok(format!("a '{k}' model")),
+            };
+            Listed {
+                name: e.name(),
+                kind,
+                summary,
+                bytes: weights_bytes,
+                card_path: e.card_path,
+            }
+        })
+        .collect()
+}
+
+/// Copies a card and the weights it names into the models folder.
+fn import(card: &Path, dir: &Path) -> Result<String, String> {
+    let (card_path, _, name) = bundle::bundle_paths(card);
+    let kind = bundle::card_kind(&card_path).map_err(|e| e.to_string())?;
+    // Load fully first: only a model that loads is imported.
+    match kind.as_str() {
+        "recommender" => crate::models::recommender::load_recommender(&card_path)
+            .map(|_| ())
+            .map_err(|e| e.to_string())?,
+        _ => bundle::load_bundle(&card_path)
+            .map(|_| ())
+            .map_err(|e| e.to_string())?,
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for ext in ["safetensors", "json"] {
+        let from = card_path.with_extension(ext);
+        let to = dir.join(format!("{name}.{ext}"));
+        if from == to {
+            continue;
+        }
+        let tmp = dir.join(format!(".{name}.{ext}.part"));
+        std::fs::copy(&from, &tmp).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("{}: {e}", from.display())
+        })?;
+        std::fs::rename(&tmp, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    Ok(format!("Imported {name}"))
+}
+
+impl ModelsView {
+    pub fn is_busy(&self) -> bool {
+        self.scan.is_some()
+            || self.import.is_some()
+            || self.download.is_some()
+            || self.remote.is_some()
+    }
+
+    fn poll(&mut self) {
+        if let Some(j) = &mut self.scan
+            && let Some(l) = j.try_result()
+        {
+            self.scan = None;
+            self.listed = l;
+        }
+        for job in [&mut self.import, &mut self.download] {
+            if let Some(j) = job
+                && let Some(r) = j.try_result()
+            {
+                *job = None;
+                self.message = Some(r);
+                self.scanned_dir = None;
+            }
+        }
+        if let Some(j) = &mut self.remote
+            && let Some(r) = j.try_result()
+        {
+            self.remote = None;
+            self.remote_state = Some(r);
+        }
+    }
+
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        self.poll();
+        let dir = ctx.ws.models_dir.clone();
+        if self.scanned_dir.as_ref() != Some(&dir) && self.scan.is_none() {
+            self.scanned_dir = Some(dir.clone());
+            let d = dir.clone();
+            self.scan = Job::spawn("scan models", wake(ui), move |_| list(&d)).ok();
+        }
+        ui.heading("Models");
+        ui.label(format!("Models folder: {}", dir.display()));
+        ui.horizontal(|ui| {
+            if ui.button("Import model…").on_hover_text("Copy a model card and its weights into the models folder").clicked()
+                && self.import.is_none()
+            {
+                let d = dir.clone();
+                self.import = Job::spawn("import", wake(ui), move |_| {
+                    let Some(card) = rfd::FileDialog::new()
+                        .set_title("Import a cityops model card")
+                        .add_filter("Model cards", &["json"])
+                        .pick_file()
+                    else {
+                        return Err("No file was chosen (or no file dialog is available: use cityops fetch or copy the files into the models folder).".to_owned());
+                    };
+                    import(&card, &d)
+                })
+                .ok();
+            }
+            if ui.button("Rescan").clicked() {
+                self.scanned_dir = None;
+            }
+            if self.scan.is_some() || self.import.is_some() {
+                ui.spinner();
+            }
+        });
+        match &self.message {
+            Some(Ok(m)) => {
+                ui.colored_label(theme::GOOD, m);
+            }
+            Some(Err(e)) => {
+                ui.colored_label(theme::BAD, e);
+            }
+            None => {}
+        }
+        if self.listed.is_empty() && self.scan.is_none() {
+            widgets::missing_ui(
+                ui,
+                "No models in this folder yet: train one in the Predict view, or download or import one.",
+            );
+        }
+        let mut remove: Option<PathBuf> = None;
+        egui::Grid::new("local_models")
+            .striped(true)
+            .num_columns(4)
+            .show(ui, |ui| {
+                for m in &self.listed {
+                    ui.strong(&m.name);
+                    ui.label(&m.kind);
+                    match &m.summary {
+                        Ok(s) => ui.label(format!("{s} · {:.0} kB", m.bytes as f64 / 1e3)),
+                        Err(e) => ui.colored_label(theme::BAD, e),
+                    };
+                    if self.confirm_remove.as_deref() == Some(m.name.as_str()) {
+                        ui.horizontal(|ui| {
+                            if ui.button(format!("Really remove {}", m.name)).clicked() {
+                                remove = Some(m.card_path.clone());
+                            }
+                            if ui.button("Keep").clicked() {
+                                self.confirm_remove = None;
+                            }
+                        });
+                    } else if ui.button(format!("Remove {}", m.name)).clicked() {
+                        self.confirm_remove = Some(m.name.clone());
+                    }
+                    ui.end_row();
+                }
+            });
+        if let Some(card) = remove {
+            // Two small files: removing them is quick.
+            let weights = card.with_extension("safetensors");
+            let r1 = std::fs::remove_file(&card);
+            let _ = std::fs::remove_file(&weights);
+            self.message = Some(
+                r1.map(|()| format!("Removed {}", card.display()))
+                    .map_err(|e| format!("{}: {e}", card.display())),
+            );
+            self.confirm_remove = None;
+            self.scanned_dir = None;
+        }
+
+        ui.separator();
+        ui.strong("Download a model");
+        ui.horizontal(|ui| {
+            let r = ui.add(egui::TextEdit::singleline(&mut self.url).desired_width(420.0).hint_text("https://…/NAME.json"));
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Model URL");
+            let r = ui.add(egui::TextEdit::singleline(&mut self.sha256).desired_width(200.0).hint_text("sha256 (optional)"));
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Expected sha256");
+            if ui.add_enabled(self.download.is_none() && !self.url.trim().is_empty(), egui::Button::new("Download")).clicked() {
+                let url = self.url.trim().to_owned();
+                let sha = self.sha256.trim().to_lowercase();
+                let d = dir.clone();
+                self.download = Job::spawn("download", wake(ui), move |p| {
+                    let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
+                    let opts = FetchOptions {
+                        sha256: (!sha.is_empty()).then_some(sha),
+                        ..FetchOptions::default()
+                    };
+                    let out = rt.block_on(fetch::fetch(&url, &d, &opts, p)).map_err(|e| e.to_string())?;
+                    let names: Vec<String> = out
+                        .files
+                        .iter()
+                        .zip(&out.sha256)
+                        .map(|(f, h)| format!("{} (sha256 {h})", f.display()))
+                        .collect();
+                    Ok(if out.verified {
+                        format!("Downloaded and verified {}", names.join(", "))
+                    } else {
+                        format!("Downloaded {} — no checksum was available: compare it with the publisher's", names.join(", "))
+                    })
+                })
+                .ok();
+                self.message = None;
+            }
+        });
+        if let Some(j) = &self.download {
+            let (f, msg) = j.progress();
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::ProgressBar::new(f)
+                        .desired_width(320.0)
+                        .text(msg)
+                        .animate(true),
+                );
+                if ui.button("Cancel download").clicked() {
+                    j.cancel();
+                }
+            });
+        }
+
+        ui.separator();
+        ui.strong("Remote inference servers (Open Inference Protocol V2: KServe, Triton, MLServer, cityops serve)");
+        ui.horizontal(|ui| {
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.remote_url)
+                    .desired_width(320.0)
+                    .hint_text("http://127.0.0.1:8080"),
+            );
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Server URL");
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.remote_token)
+                    .desired_width(160.0)
+                    .password(true)
+                    .hint_text("token (optional)"),
+            );
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Server token");
+            if ui
+                .add_enabled(
+                    self.remote.is_none() && !self.remote_url.trim().is_empty(),
+                    egui::Button::new("Connect"),
+                )
+                .clicked()
+            {
+                let url = self.remote_url.trim().to_owned();
+                let token = Some(self.remote_token.trim().to_owned()).filter(|t| !t.is_empty());
+                self.remote = Job::spawn("connect", wake(ui), move |_| {
+                    let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
+                    rt.block_on(async {
+                        let c = V2Client::new(&url, token)?;
+                        let live = c.live().await?;
+                        let ready = c.ready().await.unwrap_or(false);
+                        let mut models = Vec::new();
+                        for n in c.list_models().await? {
+                            models.push(c.metadata(&n).await?);
+                        }
+                        Ok::<_, crate::models::remote::RemoteError>(RemoteState {
+                            live,
+                            ready,
+                            models,
+                        })
+                    })
+                    .map_err(|e| e.to_string())
+                })
+                .ok();
+            }
+            if self.remote.is_some() {
+                ui.spinner();
+            }
+        });
+        match &self.remote_state {
+            None => {}
+            Some(Err(e)) => {
+                ui.colored_label(theme::BAD, format!("● not reachable: {e}"));
+            }
+            Some(Ok(s)) => {
+                let (color, text) = match (s.live, s.ready) {
+                    (true, true) => (theme::GOOD, "● live and ready"),
+                    (true, false) => (theme::WARN, "● live, not ready"),
+                    _ => (theme::BAD, "● not live"),
+                };
+                ui.colored_label(color, text);
+                for m in &s.models {
+                    egui::CollapsingHeader::new(
+                        RichText::new(format!("{} ({})", m.name, m.platform)).strong(),
+                    )
+                    .id_salt(("remote_model", &m.name))
+                    .show(ui, |ui| {
+                        for t in &m.inputs {
+                            ui.label(format!(
+                                "input  {} · {} · {:?}",
+                                t.name, t.datatype, t.shape
+                            ));
+                        }
+                        for t in &m.outputs {
+                            ui.label(format!(
+                                "output {} · {} · {:?}",
+                                t.name, t.datatype, t.shape
+                            ));
+                        }
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1196 @@
+//! Downloads into the models folder: a model card (`NAME.json`) together
+//! with the weights file it names, or one file on its own (safetensors,
+//! word2vec `.bin`/`.txt`/`.vec`).
+//!
+//! Bytes stream into `.NAME.part` in the target folder and are hashed on the
+//! way; a file is synced and renamed into place only when it is complete and
+//! verified. On any failure, cancel or dropped future the part files are
+//! deleted, so the folder holds nothing new. https by default; plain http
+//! only to this computer unless allowed. Uses reqwest, tokio, sha2 and the
+//! address rules of `models::remote`; must not import egui or candle.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+use super::bundle::WeightsRef;
+use super::remote::{NetFailure, is_insecure_http, net_failure, read_capped, server_message};
+use crate::data::Progress;
+
+/// Cards larger than this are not model cards.
+const MAX_CARD_BYTES: u64 = 16 << 20;
+/// How often a wait looks at the cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
+const REPORT_EVERY_BYTES: u64 = 256 * 1024;
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// The file's expected sha256 (64 hex digits, `sha256:` prefix allowed).
+    /// For a card URL it checks the card; the card checks its weights.
+    pub sha256: Option<String>,
+    /// Larger downloads are refused (before and during the transfer).
+    pub max_bytes: u64,
+    pub connect_timeout: Duration,
+    /// The longest wait for the next bytes.
+    pub read_timeout: Duration,
+    /// Plain http to other computers.
+    pub allow_http: bool,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        Self {
+            sha256: None,
+            max_bytes: 2 << 30,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            allow_http: false,
+        }
+    }
+}
+
+/// What was written, in order (card first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchOutcome {
+    pub files: Vec<PathBuf>,
+    /// The sha256 of each file in `files`, lower-case hex.
+    pub sha256: Vec<String>,
+    /// False when no checksum was available to check against: show the
+    /// hash so the user can compare it with the publisher's.
+    pub verified: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error(
+        "'{url}' cannot be downloaded: {message}. Give the full https address of a model card (.json), a .safetensors file or word vectors (.bin, .txt, .vec)."
+    )]
+    BadUrl { url: String, message: String },
+    #[error(
+        "{url}: plain http is only used for this computer (localhost, 127.0.0.1, ::1), because anyone on the way could change the file. Use the https address, or allow insecure http if the network is trusted."
+    )]
+    InsecureHttp { url: String },
+    #[error(
+        "{url}: the given sha256 '{given}' is not 64 hexadecimal digits. Copy the checksum again from where the model is published."
+    )]
+    BadChecksum { url: String, given: String },
+    #[error(
+        "{url}: the server name could not be resolved ({message}). Check the host name and the network connection."
+    )]
+    Dns { url: String, message: String },
+    #[error(
+        "{url}: the server refused the connection ({message}). Check that the server is running and the port is right."
+    )]
+    Refused { url: String, message: String },
+    #[error("{url}: could not connect ({message}). Check the network connection and the address.")]
+    Connect { url: String, message: String },
+    #[error(
+        "{url}: the secure connection failed ({message}). Check the address and that this computer trusts the server's certificate."
+    )]
+    Tls { url: String, message: String },
+    #[error("{url}: the server answered {status} {reason}: {message}. {hint}")]
+    Status {
+        url: String,
+        status: u16,
+        reason: &'static str,
+        message: String,
+        hint: &'static str,
+    },
+    #[error(
+        "{url}: nothing arrived for {limit:?} while {phase}. The server or the network is too slow; try again later."
+    )]
+    Timeout {
+        url: String,
+        phase: &'static str,
+        limit: Duration,
+    },
+    #[error(
+        "{url}: the file does not match its sha256 (expected {expected}, found {found}). It was damaged on the way or changed on the server; nothing was saved. Try again, and ask the publisher if it persists."
+    )]
+    Checksum {
+        url: String,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "{url}: the file is larger than the download limit of {limit_bytes} bytes{}. Raise the limit if you trust this file.",
+        size_note(.size_bytes)
+    )]
+    TooLarge {
+        url: String,
+        limit_bytes: u64,
+        size_bytes: Option<u64>,
+    },
+    #[error(
+        "{url}: the download stopped after {received} bytes{}. The connection was cut; try again.",
+        of_expected(.expected)
+    )]
+    Truncated {
+        url: String,
+        received: u64,
+        expected: Option<u64>,
+    },
+    #[error("{url}: the download was cancelled; nothing was saved.")]
+    Cancelled { url: String },
+    #[error(
+        "{url}: this is not a usable model card: {message}. Check that the address points to a cityops model card."
+    )]
+    BadCard { url: String, message: String },
+    #[error(
+        "{url}: {path}: {message}. Check that the models folder is writable and the disk has room."
+    )]
+    Io {
+        url: String,
+        path: String,
+        message: String,
+    },
+    #[error("{url}: the download failed ({message}). Check the network connection and try again.")]
+    Transport { url: String, message: String },
+}
+
+fn size_note(size: &Option<u64>) -> String {
+    size.map_or_else(String::new, |n| format!(" (it is {n} bytes)"))
+}
+
+fn of_expected(expected: &Option<u64>) -> String {
+    expected.map_or_else(String::new, |n| format!(" of {n}"))
+}
+
+/// Downloads `url` into `dir`: a `.json` URL is a model card, fetched with
+/// the weights it names (from the same folder on the server) and checked
+/// against the card's sha256; any other URL is one file, checked against
+/// `opts.sha256` when given.
+pub async fn fetch(
+    url: &str,
+    dir: &Path,
+    opts: &FetchOptions,
+    progress: &dyn Progress,
+) -> Result<FetchOutcome, FetchError> {
+    let url = parse_url(url, opts.allow_http)?;
+    let shown = url.to_string();
+    let expected = match &opts.sha256 {
+        Some(given) => Some(parse_sha256(given).ok_or_else(|| FetchError::BadChecksum {
+            url: shown.clone(),
+            given: given.clone(),
+        })?),
+        None => None,
+    };
+    let name = url_file_name(&url).map_err(|message| FetchError::BadUrl {
+        url: shown.clone(),
+        message: message.to_owned(),
+    })?;
+    let client = build_client(&url, opts)?;
+    let mut fetcher = Fetcher {
+        client,
+        opts,
+        progress,
+        cleanup: Cleanup::default(),
+    };
+    if progress.is_cancelled() {
+        return Err(FetchError::Cancelled { url: shown });
+    }
+    let io = |path: &Path, e: std::io::Error| FetchError::Io {
+        url: shown.clone(),
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    if !tokio::fs::try_exists(dir).await.map_err(|e| io(dir, e))? {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| io(dir, e))?;
+        fetcher.cleanup.dir = Some(dir.to_owned());
+    }
+    let outcome = if name.to_ascii_lowercase().ends_with(".json") {
+        fetcher.card(&url, dir, &name, expected).await?
+    } else {
+        fetcher.single(&url, dir, &name, expected).await?
+    };
+    if let Ok(d) = std::fs::File::open(dir) {
+        // Make the renames durable.
+        let _ = d.sync_all();
+    }
+    fetcher.cleanup.disarm();
+    Ok(outcome)
+}
+
+fn parse_url(raw: &str, allow_http: bool) -> Result<Url, FetchError> {
+    let shown = raw.trim();
+    let bad = |message: String| FetchError::BadUrl {
+        url: shown.to_owned(),
+        message,
+    };
+    let url = Url::parse(shown).map_err(|e| bad(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!("'{}:' is not a web address", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it names no host".to_owned()));
+    }
+    if is_insecure_http(&url, allow_http) {
+        return Err(FetchError::InsecureHttp {
+            url: url.to_string(),
+        });
+    }
+    Ok(url)
+}
+
+/// `sha256:ABC…` or `abc…` → 64 lower-case hex digits.
+fn parse_sha256(given: &str) -> Option<String> {
+    let t = given.trim();
+    let t = match t.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("sha256:") => t.get(7..)?,
+        _ => t,
+    };
+    (t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())).then(|| t.to_ascii_lowercase())
+}
+
+/// Why `name` is not a plain file name to write into the models folder.
+fn file_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("is empty")
+    } else if name.contains(['/', '\\']) {
+        Some("contains a path separator")
+    } else if name.contains("..") {
+        Some("contains '..'")
+    } else if name.starts_with('.') {
+        Some("starts with a dot")
+    } else if name.chars().any(|c| c.is_control() || c == ':') {
+        Some("contains characters a file name cannot have")
+    } else {
+        None
+    }
+}
+
+/// The decoded last path segment, if it is a plain file name.
+fn url_file_name(url: &Url) -> Result<String, &'static str> {
+    let last = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default();
+    let name = percent_decode(last).ok_or("its file name is not valid percent-encoded UTF-8")?;
+    if name.is_empty() {
+        return Err("it does not end in a file name");
+    }
+    if file_name_problem(&name).is_some() {
+        return Err("its file name is not a plain file name");
+    }
+    Ok(name)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = tail.get(2..)?;
+        } else {
+            out.push(b);
+            rest = tail;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A redirect to plain http on another computer.
+#[derive(Debug)]
+struct InsecureRedirect(String);
+
+impl std::fmt::Display for InsecureRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect to insecure {}", self.0)
+    }
+}
+
+impl std::error::Error for InsecureRedirect {}
+
+fn build_client(url: &Url, opts: &FetchOptions) -> Result<reqwest::Client, FetchError> {
+    let allow_http = opts.allow_http;
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 10 {
+            attempt.error("more than 10 redirects")
+        } else if is_insecure_http(attempt.url(), allow_http) {
+            let to = attempt.url().to_string();
+            attempt.error(InsecureRedirect(to))
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .connect_timeout(opts.connect_timeout)
+        .redirect(policy)
+        .user_agent(concat!("cityops/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| FetchError::Transport {
+            url: url.to_string(),
+            message: format!("the HTTP client could not be set up: {e}"),
+        })
+}
+
+fn status_hint(status: reqwest::StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 | 403 => "The server wants a login or the link has expired; get a fresh link.",
+        404 | 410 => "Check the address; the file may have moved.",
+        408 | 429 | 503 => "The server is busy; wait a moment and try again.",
+        500..=599 => "The server failed; try again later.",
+        _ => "Check the address.",
+    }
+}
+
+/// Files to delete unless the fetch completes (also when its future is dropped).
+#[derive(Default)]
+struct Cleanup {
+    files: Vec<PathBuf>,
+    /// The folder, when this fetch created it.
+    dir: Option<PathBuf>,
+}
+
+impl Cleanup {
+    fn disarm(&mut self) {
+        self.files.clear();
+        self.dir = None;
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+        if let Some(dir) = &self.dir {
+            // Only removes it when empty.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// A finished download in its part file.
+struct Downloaded {
+    sha256: String,
+}
+
+struct Fetcher<'a> {
+    client: reqwest::Client,
+    opts: &'a FetchOptions,
+    progress: &'a dyn Progress,
+    cleanup: Cleanup,
+}
+
+impl Fetcher<'_> {
+    /// A card and its weights.
+    async fn card(
+        &mut self,
+        url: &Url,
+        dir: &Path,
+        card_name: &str,
+        expected_card: Option<String>,
+    ) -> Result<FetchOutcome, FetchError> {
+        let shown = url.to_string();
+        let bad_card = |message: String| FetchError::BadCard {
+            url: shown.clone(),
+            message,
+        };
+        let card_part = dir.join(format!(".{card_name}.part"));
+        let card_limit = self.opts.max_bytes.min(MAX_CARD_BYTES);
+        let card = match self
+            .download(url, &card_part, card_name, card_limit, None, (0.0, 0.01))
+            .await
+        {
+            Err(FetchError::TooLarge { .. }) if card_limit == MAX_CARD_BYTES => {
+                return Err(bad_card(format!(
+                    "it is larger than {MAX_CARD_BYTES} bytes, far too large for a model card"
+                )));
+            }
+            other => other?,
+        };
+        if let Some(expected) = expected_card
+            && expected != card.sha256
+        {
+            return Err(FetchError::Checksum {
+                url: shown,
+                expected,
+                found: card.sha256,
+            });
+        }
+        let text = tokio::fs::read(&card_part)
+            .await
+            .map_err(|e| self.io(url, &card_part, &e))?;
+        #[derive(Deserialize)]
+        struct CardWeights {
+            weights: WeightsRef,
+        }
+        let weights = serde_json::from_slice::<CardWeights>(&text)
+            .map_err(|e| bad_card(format!("{e}")))?
+            .weights;
+        if let Some(problem) = file_name_problem(&weights.file) {
+            return Err(bad_card(format!(
+                "its weights file name '{}' {problem}; a card must name a file beside it",
+                weights.file
+            )));
+        }
+        if weights.file.eq_ignore_ascii_case(card_name) {
+            return Err(bad_card("it names itself as its weights file".to_owned()));
+        }
+        let Some(expected_weights) = parse_sha256(&weights.sha256) else {
+            return Err(bad_card(format!(
+                "its weights sha256 '{}' is not 64 hexadecimal digits",
+                weights.sha256
+            )));
+        };
+        let weights_url = sibling_url(url, &weights.file).map_err(|()| {
+            bad_card("the weights address cannot be formed from the card's".to_owned())
+        })?;
+        if weights.bytes > self.opts.max_bytes {
+            return Err(FetchError::TooLarge {
+                url: weights_url.to_string(),
+                limit_bytes: self.opts.max_bytes,
+                size_bytes: Some(weights.bytes),
+            });
+        }
+        let weights_part = dir.join(format!(".{}.part", weights.file));
+        let got = self
+            .download(
+                &weights_url,
+                &weights_part,
+                &weights.file,
+                self.opts.max_bytes,
+                Some(weights.bytes),
+                (0.01, 1.0),
+            )
+            .await?;
+        if got.sha256 != expected_weights {
+            return Err(FetchError::Checksum {
+                url: weights_url.to_string(),
+                expected: expected_weights,
+                found: got.sha256,
+            });
+        }
+        // Weights first, so the registry never sees a card without them.
+        let weights_path = dir.join(&weights.file);
+        let card_path = dir.join(card_name);
+        self.place(&weights_url, &weights_part, &weights_path)
+            .await?;
+        self.place(url, &card_part, &card_path).await?;
+        Ok(FetchOutcome {
+            files: vec![card_path, weights_path],
+            sha256: vec![card.sha256, got.sha256],
+            verified: true,
+        })
+    }
+
+    /// One file, checked against `expected` when given.
+    async fn single(
+        &mut self,
+        url: &Url,
+        dir: &Path,
+        name: &str,
+        expected: Option<String>,
+    ) -> Result<FetchOutcome, FetchError> {
+        let part = dir.join(format!(".{name}.part"));
+        let got = self
+            .download(url, &part, name, self.opts.max_bytes, None, (0.0, 1.0))
+            .await?;
+        if let Some(expected) = &expected
+            && *expected != got.sha256
+        {
+            return Err(FetchError::Checksum {
+                url: url.to_string(),
+                expected: expected.clone(),
+                found: got.sha256,
+            });
+        }
+        let path = dir.join(name);
+        self.place(url, &part, &path).await?;
+        Ok(FetchOutcome {
+            files: vec![path],
+            sha256: vec![got.sha256],
+            verified: expected.is_some(),
+        })
+    }
+
+    /// Streams `url` into `part` (tracked for cleanup), hashing it, with
+    /// the size limit, read timeout and cancel checked per chunk. Progress
+    /// runs from `span.0` to `span.1`.
+    async fn download(
+        &mut self,
+        url: &Url,
+        part: &Path,
+        name: &str,
+        limit: u64,
+        size_hint: Option<u64>,
+        span: (f32, f32),
+    ) -> Result<Downloaded, FetchError> {
+        let shown = url.to_string();
+        self.progress
+            .report(span.0, &format!("Connecting to download {name}"));
+        let sent = self
+            .wait(
+                url,
+                self.client.get(url.clone()).send(),
+                self.opts.connect_timeout + self.opts.read_timeout,
+                "waiting for the server to answer",
+            )
+            .await?;
+        let mut resp = sent.map_err(|e| self.transport_error(url, &e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let body = read_capped(&mut resp, MAX_ERROR_BODY_BYTES, self.opts.read_timeout).await;
+            return Err(FetchError::Status {
+                url: shown,
+                status: status.as_u16(),
+                reason: status.canonical_reason().unwrap_or(""),
+                message: server_message(&body),
+                hint: status_hint(status),
+            });
+        }
+        let content_length = resp.content_length();
+        if let Some(n) = content_length
+            && n > limit
+        {
+            return Err(FetchError::TooLarge {
+                url: shown,
+                limit_bytes: limit,
+                size_bytes: Some(n),
+            });
+        }
+        let total = content_length.or(size_hint);
+        self.cleanup.files.push(part.to_owned());
+        let mut file = tokio::fs::File::create(part)
+            .await
+            .map_err(|e| self.io(url, part, &e))?;
+        let mut hasher = Sha256::new();
+        let mut received: u64 = 0;
+        let mut reported: u64 = 0;
+        loop {
+            let next = self
+                .wait(
+                    url,
+                    resp.chunk(),
+                    self.opts.read_timeout,
+                    "waiting for the next bytes",
+                )
+                .await?;
+            let chunk = match next {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(match net_failure(&e).0 {
+                        NetFailure::Timeout => FetchError::Timeout {
+                            url: shown,
+                            phase: "waiting for the next bytes",
+                            limit: self.opts.read_timeout,
+                        },
+                        _ => FetchError::Truncated {
+                            url: shown,
+                            received,
+                            expected: content_length,
+                        },
+                    });
+                }
+            };
+            received += chunk.len() as u64;
+            if received > limit {
+                return Err(FetchError::TooLarge {
+                    url: shown,
+                    limit_bytes: limit,
+                    size_bytes: content_length,
+                });
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk)
+                .await
+                .map_err(|e| self.io(url, part, &e))?;
+            if received - reported >= REPORT_EVERY_BYTES {
+                reported = received;
+                self.report(name, received, total, span);
+            }
+        }
+        if let Some(n) = content_length
+            && received < n
+        {
+            return Err(FetchError::Truncated {
+                url: shown,
+                received,
+                expected: Some(n),
+            });
+        }
+        file.flush().await.map_err(|e| self.io(url, part, &e))?;
+        file.sync_all().await.map_err(|e| self.io(url, part, &e))?;
+        drop(file);
+        self.report(name, received, total, span);
+        Ok(Downloaded {
+            sha256: hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        })
+    }
+
+    fn report(&self, name: &str, received: u64, total: Option<u64>, span: (f32, f32)) {
+        let mb = |b: u64| b as f64 / 1e6;
+        let (fraction, message) = match total.filter(|&t| t > 0) {
+            Some(t) => (
+                (received as f64 / t as f64).min(1.0) as f32,
+                format!("Downloading {name}: {:.1} of {:.1} MB", mb(received), mb(t)),
+            ),
+            None => (0.0, format!("Downloading {name}: {:.1} MB", mb(received))),
+        };
+        self.progress
+            .report(span.0 + (span.1 - span.0) * fraction, &message);
+    }
+
+    /// Awaits `fut` for at most `limit`, looking at the cancel flag meanwhile.
+    async fn wait<F: Future>(
+        &self,
+        url: &Url,
+        fut: F,
+        limit: Duration,
+        phase: &'static str,
+    ) -> Result<F::Output, FetchError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            if self.progress.is_cancelled() {
+                return Err(FetchError::Cancelled {
+                    url: url.to_string(),
+                });
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(FetchError::Timeout {
+                    url: url.to_string(),
+                    phase,
+                    limit,
+                });
+            }
+            let step = (deadline - now).min(CANCEL_POLL);
+            if let Ok(out) = tokio::time::timeout(step, fut.as_mut()).await {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Renames a verified part file into place (and keeps it tracked, so a
+    /// later failure still leaves nothing new).
+    async fn place(&mut self, url: &Url, part: &Path, path: &Path) -> Result<(), FetchError> {
+        tokio::fs::rename(part, path)
+            .await
+            .map_err(|e| self.io(url, path, &e))?;
+        self.cleanup.files.retain(|f| f != part);
+        self.cleanup.files.push(path.to_owned());
+        Ok(())
+    }
+
+    fn io(&self, url: &Url, path: &Path, e: &std::io::Error) -> FetchError {
+        FetchError::Io {
+            url: url.to_string(),
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    fn transport_error(&self, url: &Url, e: &reqwest::Error) -> FetchError {
+        use std::error::Error as _;
+        let mut source = e.source();
+        while let Some(cause) = source {
+            if let Some(InsecureRedirect(to)) = cause.downcast_ref::<InsecureRedirect>() {
+                return FetchError::InsecureHttp { url: to.clone() };
+            }
+            source = cause.source();
+        }
+        let shown = url.to_string();
+        let (kind, message) = net_failure(e);
+        match kind {
+            NetFailure::Dns => FetchError::Dns {
+                url: shown,
+                message,
+            },
+            NetFailure::Refused => FetchError::Refused {
+                url: shown,
+                message,
+            },
+            NetFailure::Connect => FetchError::Connect {
+                url: shown,
+                message,
+            },
+            NetFailure::Tls => FetchError::Tls {
+                url: shown,
+                message,
+            },
+            NetFailure::Timeout => FetchError::Timeout {
+                url: shown,
+                phase: "connecting",
+                limit: self.opts.connect_timeout,
+            },
+            NetFailure::Other => FetchError::Transport {
+                url: shown,
+                message,
+            },
+        }
+    }
+}
+
+/// `https://host/dir/card.json` + `w.safetensors` → `https://host/dir/w.safetensors`.
+fn sibling_url(card: &Url, file: &str) -> Result<Url, ()> {
+    let mut url = card.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut()?.pop().push(file);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::body::{Body, Bytes};
+    use axum::http::header;
+    use axum::routing::{get, post};
+
+    use super::*;
+    use crate::models::bundle::sha256_hex;
+
+    async fn serve(router: Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    fn weights_bytes() -> Bytes {
+        Bytes::from(
+            (0..300_000u32)
+                .map(|i| (i * 31 % 251) as u8)
+                .collect::<Vec<u8>>(),
+        )
+    }
+
+    fn card_bytes(file: &str, sha256: &str, bytes: u64) -> Bytes {
+        let card = serde_json::json!({
+            "format_version": 1, "kind": "tabular", "name": "speed",
+            "weights": {"file": file, "sha256": sha256, "bytes": bytes}
+        });
+        Bytes::from(serde_json::to_vec_pretty(&card).unwrap())
+    }
+
+    /// A server with `/m/speed.json` (a card naming `card_file` with
+    /// `card_sha`) and `/m/speed.safetensors`.
+    async fn model_server(card_file: &str, card_sha: &str) -> String {
+        let weights = weights_bytes();
+        let card = card_bytes(card_file, card_sha, weights.len() as u64);
+        let router = Router::new()
+            .route("/m/speed.json", get(move || async move { card }))
+            .route("/m/speed.safetensors", get(move || async move { weights }));
+        serve(router).await
+    }
+
+    /// Every name in `dir`, hidden ones included.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn quick() -> FetchOptions {
+        FetchOptions {
+            connect_timeout: Duration::from_secs(2),
+            read_timeout: Duration::from_secs(5),
+            ..FetchOptions::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn card_and_weights_are_fetched_and_verified() {
+        let sha = sha256_hex(&weights_bytes());
+        let base = model_server("speed.safetensors", &sha).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("models");
+        let out = fetch(&format!("{base}/m/speed.json"), &dir, &quick(), &())
+            .await
+            .unwrap();
+        assert!(out.verified);
+        assert_eq!(
+            out.files,
+            vec![dir.join("speed.json"), dir.join("speed.safetensors")]
+        );
+        assert_eq!(out.sha256[1], sha);
+        assert_eq!(listing(&dir), ["speed.json", "speed.safetensors"]);
+        assert_eq!(
+            std::fs::read(dir.join("speed.safetensors")).unwrap(),
+            weights_bytes()
+        );
+        assert_eq!(
+            sha256_hex(&std::fs::read(dir.join("speed.json")).unwrap()),
+            out.sha256[0]
+        );
+    }
+
+    #[tokio::test]
+    async fn weights_not_matching_the_card_are_refused_and_removed() {
+        let wrong = sha256_hex(b"other weights");
+        let base = model_server("speed.safetensors", &wrong).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let err = fetch(&format!("{base}/m/speed.json"), tmp.path(), &quick(), &())
+            .await
+            .unwrap_err();
+        let FetchError::Checksum {
+            url,
+            expected,
+            found,
+        } = &err
+        else {
+            panic!("{err}")
+        };
+        assert!(url.ends_with("/m/speed.safetensors"), "{url}");
+        assert_eq!(*expected, wrong);
+        assert_eq!(*found, sha256_hex(&weights_bytes()));
+        assert!(listing(tmp.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn card_naming_weights_outside_its_folder_is_refused() {
+        let sha = sha256_hex(&weights_bytes());
+        let tmp = tempfile::tempdir().unwrap();
+        for file in ["../speed.safetensors", "sub/speed.safetensors", ".."] {
+            let base = model_server(file, &sha).await;
+            let err = fetch(&format!("{base}/m/speed.json"), tmp.path(), &quick(), &())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, FetchError::BadCard { .. }), "{file}: {err}");
+            assert!(listing(tmp.path()).is_empty(), "{file}");
+        }
+    }
+
+    #[tokio::test]
+    async fn single_file_is_checked_against_the_given_sha256() {
+        let weights = weights_bytes();
+        let router = Router::new().route("/vectors.vec", get(move || async move { weights }));
+        let base = serve(router).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let url = format!("{base}/vectors.vec");
+
+        let wrong = FetchOptions {
+            sha256: Some("0".repeat(64)),
+            ..quick()
+        };
+        let err = fetch(&url, tmp.path(), &wrong, &()).await.unwrap_err();
+        assert!(matches!(err, FetchError::Checksum { .. }), "{err}");
+        assert!(listing(tmp.path()).is_empty());
+
+        let right = FetchOptions {
+            sha256: Some(format!(
+                "sha256:{}",
+                sha256_hex(&weights_bytes()).to_uppercase()
+            )),
+            ..quick()
+        };
+        let out = fetch(&url, tmp.path(), &right, &()).await.unwrap();
+        assert!(out.verified);
+        assert_eq!(listing(tmp.path()), ["vectors.vec"]);
+    }
+
+    #[tokio::test]
+    async fn plain_http_to_loopback_is_allowed_and_unchecked_file_shows_its_hash() {
+        let router = Router::new().route(
+            "/w2v.bin",
+            get(|| async { Bytes::from_static(b"word vectors") }),
+        );
+        let base = serve(router).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = quick();
+        assert!(!opts.allow_http);
+        let out = fetch(&format!("{base}/w2v.bin"), tmp.path(), &opts, &())
+            .await
+            .unwrap();
+        assert!(!out.verified);
+        assert_eq!(out.sha256, vec![sha256_hex(b"word vectors")]);
+        assert_eq!(listing(tmp.path()), ["w2v.bin"]);
+    }
+
+    #[tokio::test]
+    async fn plain_http_to_another_host_is_refused_without_connecting() {
+        let tmp = tempfile::tempdir().unwrap();
+        let err = fetch(
+            "http://example.invalid/models/speed.safetensors",
+            tmp.path(),
+            &quick(),
+            &(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, FetchError::InsecureHttp { .. }), "{err}");
+        assert!(err.to_string().contains("example.invalid"), "{err}");
+        assert!(listing(tmp.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn truncated_body_is_reported_and_removed() {
+        let router = Router::new().route(
+            "/speed.safetensors",
+            get(|| async {
+                // Claims 2 MiB, sends 1 MiB, then the server gives up and
+                // closes the connection. (A chunk larger than hyper's write
+                // buffer makes it flush the headers and bytes before that.)
+                let partial = Body::from_stream(Body::from(vec![7u8; 1 << 20]).into_data_stream());
+                (
+                    [(header::CONTENT_LENGTH, (2u64 << 20).to_string())],
+                    partial,
+                )
+            }),
+        );
+        let base = serve(router).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let err = fetch(
+            &format!("{base}/speed.safetensors"),
+            tmp.path(),
+            &quick(),
+            &(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FetchError::Truncated {
+                    expected: Some(2_097_152),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(listing(tmp.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn server_stalling_mid_body_hits_the_read_timeout() {
+        // `/upload` parks its streaming request body; `/stall` answers with
+        // that body. The test uploads 1000 of 5000 bytes and stops, so the
+        // download gets headers and 1000 bytes, then nothing.
+        let parked: Arc<Mutex<Option<Body>>> = Arc::default();
+        let (park, take) = (Arc::clone(&parked), Arc::clone(&parked));
+        let router = Router::new()
+            .route(
+                "/upload",
+                post(move |body: Body| async move {
+                    *park.lock().unwrap() = Some(body);
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }),
+            )
+            .route(
+                "/stall.safetensors",
+                get(move || async move {
+                    loop {
+                        if let Some(body) = take.lock().unwrap().take() {
+                            return ([(header::CONTENT_LENGTH, "5000")], body);
+                        }
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }),
+            );
+        let base = serve(router).await;
+        let mut upload = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        upload
+            .write_all(b"POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 5000\r\n\r\n")
+            .await
+            .unwrap();
+        upload.write_all(&[5u8; 1000]).await.unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = FetchOptions {
+            read_timeout: Duration::from_millis(300),
+            ..quick()
+        };
+        let err = fetch(&format!("{base}/stall.safetensors"), tmp.path(), &opts, &())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FetchError::Timeout {
+                    phase: "waiting for the next bytes",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(listing(tmp.path()).is_empty());
+        drop(upload);
+    }
+
+    #[tokio::test]
+    async fn server_that_never_answers_hits_the_timeout() {
+        let router = Router::new().route(
+            "/speed.safetensors",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "too late"
+            }),
+        );
+        let base = serve(router).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = FetchOptions {
+            connect_timeout: Duration::from_millis(200),
+            read_timeout: Duration::from_millis(300),
+            ..FetchOptions::default()
+        };
+        let started = std::time::Instant::now();
+        let err = fetch(&format!("{base}/speed.safetensors"), tmp.path(), &opts, &())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(listing(tmp.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn too_large_is_refused_before_and_during_the_download() {
+        let router = Router::new()
+            .route(
+                "/known.safetensors",
+                get(|| async { Bytes::from(vec![1u8; 10_000]) }),
+            )
+            .route(
+                "/chunked.safetensors",
+                get(|| async {
+                    // No Content-Length: only counting can tell.
+                    Body::from_stream(Body::from(vec![1u8; 10_000]).into_data_stream())
+                }),
+            );
+        let base = serve(router).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = FetchOptions {
+            max_bytes: 1000,
+            ..quick()
+        };
+        let err = fetch(&format!("{base}/known.safetensors"), tmp.path(), &opts, &())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FetchError::TooLarge {
+                    size_bytes: Some(10_000),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(listing(tmp.path()).is_empty());
+        let err = fetch(
+            &format!("{base}/chunked.safetensors"),
+            tmp.path(),
+            &opts,
+            &(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FetchError::TooLarge {
+                    size_bytes: None,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(listing(tmp.path()).is_empty());
+    }
+
+    /// Cancels once the first bytes have been reported.
+    struct CancelAfterFirstBytes(AtomicUsize);
+
+    impl Progress for CancelAfterFirstBytes {
+        fn report(&self, fraction: f32, _message: &str) {
+            if fraction > 0.0 {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+
+        fn is_cancelled(&self) -> bool {
+            self.0.load(Ordering::SeqCst) > 0
+        }
+    }
+
+    #[tokio::test]
+    async fn cancel_stops_the_download_and_removes_the_part_file() {
+        let router = Router::new().route(
+            "/big.safetensors",
+            get(|| async { Bytes::from(vec![3u8; 4 << 20]) }),
+        );
+        let base = serve(router).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let err = fetch(
+            &format!("{base}/big.safetensors"),
+            tmp.path(),
+            &quick(),
+            &CancelAfterFirstBytes(AtomicUsize::new(0)),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, FetchError::Cancelled { .. }), "{err}");
+        assert!(listing(tmp.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn server_error_status_is_reported_with_its_message() {
+        let router = Router::new().route(
+            "/gone.safetensors",
+            get(|| async { (axum::http::StatusCode::NOT_FOUND, "no such file here") }),
+        );
+        let base = serve(router).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let err = fetch(
+            &format!("{base}/gone.safetensors"),
+            tmp.path(),
+            &quick(),
+            &(),
+        )
+        .await
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, FetchError::Status { status: 404, .. }),
+            "{text}"
+        );
+        assert!(text.contains("no such file here"), "{text}");
+        assert!(listing(tmp.path()).is_empty());
+    }
+
+    #[test]
+    fn checksums_and_file_names_are_validated() {
+        let hex = "AB".repeat(32);
+        assert_eq!(
+            parse_sha256(&format!("sha256:{hex}")),
+            Some("ab".repeat(32))
+        );
+        assert_eq!(parse_sha256("abc"), None);
+        assert!(file_name_problem("speed.safetensors").is_none());
+        for bad in ["", "..", "../x", "a/b", "a\\b", ".hidden", "c:x"] {
+            assert!(file_name_problem(bad).is_some(), "{bad}");
+        }
+        let url = Url::parse("https://h.example/a/b/card.json?x=1").unwrap();
+        assert_eq!(
+            sibling_url(&url, "w 1.safetensors").unwrap().as_str(),
+            "https://h.example/a/b/w%201.safetensors"
+        );
+        assert_eq!(
+            url_file_name(&Url::parse("https://h.example/a/my%20model.json").unwrap()),
+            Ok("my model.json".to_owned())
+        );
+    }
+}

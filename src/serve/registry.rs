@@ -1,0 +1,195 @@
+//! The models the server answers for: every bundle in the models folder,
+//! loaded once at start and shared read-only (through `Arc`) by all
+//! requests. Tabular bundles load with [`load_bundle`], recommenders with
+//! [`load_recommender`], chosen by the card's `kind`; a bundle that fails to
+//! load is skipped with a warning on stderr, so one damaged file does not
+//! keep the others offline.
+//!
+//! Also describes each model for the metadata endpoint and dispatches
+//! inference to [`super::tabular`] or [`super::recommender`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::ml::TabularModel;
+use crate::models::ModelCard;
+use crate::models::bundle::{card_kind, load_bundle};
+use crate::models::recommender::{RecommenderCard, load_recommender};
+use crate::recommend::Recommender;
+
+use super::error::ApiError;
+use super::tensor::{InputTensor, OutputTensor, TensorSpec};
+use super::{recommender, tabular};
+
+/// One loaded model.
+pub enum ServedModel {
+    Tabular {
+        card: Box<ModelCard>,
+        model: TabularModel,
+    },
+    Recommender {
+        card: Box<RecommenderCard>,
+        recommender: Recommender,
+    },
+}
+
+/// The V2 model metadata response.
+#[derive(Debug, serde::Serialize)]
+pub struct ModelMetadata {
+    pub name: String,
+    pub versions: Vec<&'static str>,
+    pub platform: &'static str,
+    pub inputs: Vec<TensorSpec>,
+    pub outputs: Vec<TensorSpec>,
+    pub parameters: Value,
+}
+
+/// The only version of every model (cityops keeps one per name).
+pub const MODEL_VERSION: &str = "1";
+pub const PLATFORM: &str = "cityops";
+
+impl ServedModel {
+    pub fn inputs(&self) -> Vec<TensorSpec> {
+        match self {
+            Self::Tabular { model, .. } => tabular::input_specs(model),
+            Self::Recommender { .. } => recommender::input_specs(),
+        }
+    }
+
+    pub fn outputs(&self) -> Vec<TensorSpec> {
+        match self {
+            Self::Tabular { model, .. } => tabular::output_specs(model),
+            Self::Recommender { .. } => recommender::output_specs(),
+        }
+    }
+
+    pub fn metadata(&self, name: &str) -> ModelMetadata {
+        ModelMetadata {
+            name: name.to_owned(),
+            versions: vec![MODEL_VERSION],
+            platform: PLATFORM,
+            inputs: self.inputs(),
+            outputs: self.outputs(),
+            parameters: match self {
+                Self::Tabular { card, model } => tabular::parameters(card, model),
+                Self::Recommender { card, .. } => recommender::parameters(card),
+            },
+        }
+    }
+
+    /// Runs the model on decoded input tensors.
+    pub fn infer(
+        &self,
+        name: &str,
+        inputs: Vec<InputTensor>,
+        parameters: Option<&Map<String, Value>>,
+    ) -> Result<Vec<OutputTensor>, ApiError> {
+        match self {
+            Self::Tabular { model, .. } => tabular::infer(name, model, inputs),
+            Self::Recommender { recommender, .. } => {
+                recommender::infer(name, recommender, inputs, parameters)
+            }
+        }
+    }
+}
+
+/// The loaded models by name (the card file's stem), in name order.
+#[derive(Default)]
+pub struct Registry {
+    models: BTreeMap<String, Arc<ServedModel>>,
+    dir: PathBuf,
+}
+
+impl Registry {
+    /// The model names, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.models.keys().cloned().collect()
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<ServedModel>> {
+        self.models.get(name).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    /// The folder the models were loaded from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Adds (or replaces) a model under `name`.
+    pub fn insert(&mut self, name: impl Into<String>, model: ServedModel) {
+        self.models.insert(name.into(), Arc::new(model));
+    }
+}
+
+/// Loads every model in `dir` (each `NAME.json` card with its weights). A
+/// bundle that fails to load, or whose kind cannot be served, is skipped
+/// with a warning line on stderr; an unreadable folder gives an empty
+/// registry, also with a warning.
+pub fn load_registry(dir: &Path) -> Registry {
+    let mut registry = Registry {
+        models: BTreeMap::new(),
+        dir: dir.to_owned(),
+    };
+    let read = match std::fs::read_dir(dir) {
+        Ok(read) => read,
+        Err(e) => {
+            eprintln!(
+                "warning: cannot read the models folder {}: {e}; no models are served",
+                dir.display()
+            );
+            return registry;
+        }
+    };
+    let mut cards: Vec<PathBuf> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+        .collect();
+    cards.sort();
+    for card_path in cards {
+        let Some(name) = card_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+        else {
+            continue;
+        };
+        let loaded = card_kind(&card_path).and_then(|kind| match kind.as_str() {
+            "tabular" => load_bundle(&card_path).map(|b| {
+                Some(ServedModel::Tabular {
+                    card: Box::new(b.card),
+                    model: b.model,
+                })
+            }),
+            "recommender" => load_recommender(&card_path).map(|(card, rec)| {
+                Some(ServedModel::Recommender {
+                    card: Box::new(card),
+                    recommender: rec,
+                })
+            }),
+            other => {
+                eprintln!(
+                    "warning: skipping {}: models of kind '{other}' cannot be served yet",
+                    card_path.display()
+                );
+                Ok(None)
+            }
+        });
+        match loaded {
+            Ok(Some(model)) => registry.insert(name, model),
+            Ok(None) => {}
+            Err(e) => eprintln!("warning: skipping model '{name}': {e}"),
+        }
+    }
+    registry
+}

@@ -1,0 +1,277 @@
+//! `cityops serve` as a process on a loopback port, used by the cityops
+//! client commands: list the models with their tensors, run a shipped model
+//! remotely over V2 with the same results as locally, refuse a wrong token,
+//! and stop cleanly on Ctrl-C (SIGINT).
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn cityops() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cityops"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(models: &Path, token: Option<&str>) -> Server {
+    let port = free_port();
+    let mut cmd = cityops();
+    cmd.arg("serve")
+        .arg("--models")
+        .arg(models)
+        .args(["--addr", &format!("127.0.0.1:{port}")]);
+    if let Some(t) = token {
+        cmd.args(["--token", t]);
+    }
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    // Ready when the port accepts connections.
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { child, url }
+}
+
+fn shipped() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+#[test]
+fn models_are_listed_with_their_tensors() {
+    let server = start(&shipped(), None);
+    let out = cityops()
+        .args(["models", "--json", "--remote", &server.url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let risk = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "incident_risk")
+        .unwrap();
+    let inputs: Vec<(&str, &str)> = risk["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap(), t["datatype"].as_str().unwrap()))
+        .collect();
+    assert!(
+        inputs.contains(&("volume_veh_per_hour", "INT64")),
+        "{inputs:?}"
+    );
+    assert!(inputs.contains(&("speed_kmh", "FP64")), "{inputs:?}");
+    assert!(inputs.contains(&("sensor_id", "BYTES")), "{inputs:?}");
+    let outputs: Vec<&str> = risk["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(outputs, vec!["label", "probability"]);
+}
+
+#[test]
+fn remote_prediction_equals_local_prediction() {
+    let server = start(&shipped(), None);
+    let dir = tempfile::tempdir().unwrap();
+    let (remote_csv, local_csv) = (dir.path().join("remote.csv"), dir.path().join("local.csv"));
+    let out = cityops()
+        .args([
+            "predict",
+            "--remote",
+            &server.url,
+            "--model",
+            "incident_risk",
+            "--data",
+            "demo:incidents",
+        ])
+        .output()
+        .unwrap();
+    // The incidents table lacks the model's inputs: the error names them.
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("volume_veh_per_hour"));
+
+    // INT64 has no missing value: the sensor outages' rows are left out
+    // (the client says so by column and row when they are not).
+    let out = cityops()
+        .args([
+            "predict",
+            "--remote",
+            &server.url,
+            "--model",
+            "incident_risk",
+            "--data",
+            "demo:traffic",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row"));
+    assert!(
+        cityops()
+            .args(["demo", "export"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let text = std::fs::read_to_string(dir.path().join("traffic.csv")).unwrap();
+    let complete: Vec<&str> = text.lines().filter(|l| !l.contains(",,")).collect();
+    let traffic = dir.path().join("traffic_complete.csv");
+    std::fs::write(&traffic, complete.join("\n")).unwrap();
+    let rows = complete.len() - 1;
+
+    let out = cityops()
+        .args([
+            "predict",
+            "--remote",
+            &server.url,
+            "--model",
+            "incident_risk",
+            "--data",
+        ])
+        .arg(&traffic)
+        .arg("--out")
+        .arg(&remote_csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cityops()
+        .args(["predict", "--model"])
+        .arg(shipped().join("incident_risk"))
+        .arg("--data")
+        .arg(&traffic)
+        .arg("--out")
+        .arg(&local_csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |p: &Path, col: &str| -> Vec<f64> {
+        let mut r = csv::Reader::from_path(p).unwrap();
+        let idx = r
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == col)
+            .unwrap_or_else(|| panic!("no {col}"));
+        r.records()
+            .map(|rec| rec.unwrap()[idx].parse().unwrap())
+            .collect()
+    };
+    let remote = read(&remote_csv, "probability_1");
+    let local = read(&local_csv, "collision_probability_true");
+    assert_eq!(remote.len(), rows);
+    assert!(rows > 51_000);
+    assert_eq!(remote.len(), local.len());
+    let worst = remote
+        .iter()
+        .zip(&local)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-9, "remote and local differ by {worst}");
+}
+
+#[test]
+fn a_token_protects_the_models_and_ctrl_c_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(&shipped(), Some("s3cret"));
+    let out = cityops()
+        .args(["models", "--remote", &server.url])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cityops()
+        .args([
+            "models",
+            "--json",
+            "--token",
+            "s3cret",
+            "--remote",
+            &server.url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // SIGINT: graceful shutdown, exit 0.
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let _ = dir;
+    // A non-loopback address without a token is refused at start.
+    let out = cityops()
+        .args(["serve", "--addr", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("token"));
+}
