@@ -224,10 +224,6 @@ impl ModelsView {
                 for m in &self.listed {
                     ui.strong(&m.name);
                     ui.label(&m.kind);
-                    match &m.summary {
-                        Ok(s) => ui.label(format!("{s} · {:.0} kB", m.bytes as f64 / 1e3)),
-                        Err(e) => ui.colored_label(theme::BAD, e),
-                    };
                     if self.confirm_remove.as_deref() == Some(m.name.as_str()) {
                         ui.horizontal(|ui| {
                             if ui.button(format!("Really remove {}", m.name)).clicked() {
@@ -240,6 +236,10 @@ impl ModelsView {
                     } else if ui.button(format!("Remove {}", m.name)).clicked() {
                         self.confirm_remove = Some(m.name.clone());
                     }
+                    match &m.summary {
+                        Ok(s) => ui.label(format!("{s} · {:.0} kB", m.bytes as f64 / 1e3)),
+                        Err(e) => ui.colored_label(theme::BAD, e),
+                    };
                     ui.end_row();
                 }
             });

@@ -1,0 +1,124 @@
+//! The model server under load on loopback: `incident_risk` (a tabular
+//! classifier with 10 input tensors) at batch 1 and batch 256, with 16
+//! concurrent clients; requests per second and latency percentiles.
+//!
+//! Run: `cargo bench --bench serve`. The server and the clients share this
+//! machine's two cores, so the figures are a floor.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cityops::data::{Column, ColumnValues, demo_datasets};
+
+const CLIENTS: usize = 16;
+
+/// The V2 request body for `rows` rows of the demo traffic table.
+fn body(rows: usize) -> String {
+    let ds = demo_datasets()
+        .into_iter()
+        .find(|d| d.name == "traffic")
+        .unwrap();
+    let card: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("models/incident_risk.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut inputs = Vec::new();
+    // Rows without missing values (INT64 has no missing value).
+    let complete: Vec<usize> = (0..ds.table.n_rows())
+        .filter(|&r| ds.table.columns.iter().all(|c| c.is_valid(r)))
+        .take(rows)
+        .collect();
+    for spec in card["inputs"]["inputs"].as_array().unwrap() {
+        let name = spec["column"].as_str().unwrap();
+        let col: &Column = ds.table.column(name).unwrap();
+        let (datatype, data): (&str, serde_json::Value) = match &col.values {
+            ColumnValues::Integer(v) => ("INT64", complete.iter().map(|&r| v[r]).collect()),
+            ColumnValues::Float(v) => ("FP64", complete.iter().map(|&r| v[r]).collect()),
+            ColumnValues::Bool(v) => ("BOOL", complete.iter().map(|&r| v[r]).collect()),
+            ColumnValues::Timestamp(v) => (
+                "INT64",
+                complete.iter().map(|&r| v[r] / 1_000_000).collect(),
+            ),
+            _ => (
+                "BYTES",
+                complete
+                    .iter()
+                    .map(|&r| col.str_at(r).unwrap_or_default().to_owned())
+                    .collect(),
+            ),
+        };
+        inputs.push(serde_json::json!({"name": name, "shape": [complete.len()], "datatype": datatype, "data": data}));
+    }
+    serde_json::json!({ "inputs": inputs }).to_string()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let rt = cityops::jobs::runtime().unwrap();
+    let registry = Arc::new(cityops::serve::load_registry(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("models"),
+    ));
+    let router = cityops::serve::router(registry, &cityops::serve::ServeConfig::default());
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!(
+        "http://{}/v2/models/incident_risk/infer",
+        listener.local_addr().unwrap()
+    );
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    for (batch, requests) in [(1usize, 4000usize), (256, 400)] {
+        let payload = Arc::new(body(batch));
+        let client = reqwest::Client::new();
+        let t0 = Instant::now();
+        let latencies = rt.block_on(async {
+            let mut tasks = Vec::new();
+            for c in 0..CLIENTS {
+                let (client, url, payload) = (client.clone(), url.clone(), Arc::clone(&payload));
+                tasks.push(tokio::spawn(async move {
+                    let mut lat = Vec::new();
+                    for _ in (c..requests).step_by(CLIENTS) {
+                        let t = Instant::now();
+                        let r = client
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .body(payload.as_bytes().to_vec())
+                            .send()
+                            .await
+                            .unwrap();
+                        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+                        let _ = r.bytes().await.unwrap();
+                        lat.push(t.elapsed());
+                    }
+                    lat
+                }));
+            }
+            let mut all = Vec::new();
+            for t in tasks {
+                all.extend(t.await.unwrap());
+            }
+            all
+        });
+        let wall = t0.elapsed();
+        let mut sorted = latencies.clone();
+        sorted.sort();
+        println!(
+            "batch {batch:>3}: {requests} requests, {CLIENTS} clients: {:.0} requests/s ({:.0} rows/s), p50 {:.2} ms, p99 {:.2} ms",
+            requests as f64 / wall.as_secs_f64(),
+            (requests * batch) as f64 / wall.as_secs_f64(),
+            percentile(&sorted, 0.5).as_secs_f64() * 1e3,
+            percentile(&sorted, 0.99).as_secs_f64() * 1e3,
+        );
+    }
+}

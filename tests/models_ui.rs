@@ -1,0 +1,98 @@
+//! The Models view by its accessible labels: the folder's models with their
+//! cards, removing one (after a confirmation), and a remote V2 server
+//! (cityops' own, on a loopback port) with its health and models.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cityops::app::{AppOptions, CityApp};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn copy_shipped(dir: &Path) -> PathBuf {
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    for name in ["incident_risk", "aqi_forecast"] {
+        for ext in ["json", "safetensors"] {
+            std::fs::copy(
+                shipped.join(format!("{name}.{ext}")),
+                models.join(format!("{name}.{ext}")),
+            )
+            .unwrap();
+        }
+    }
+    models
+}
+
+fn wait(h: &mut Harness<'static, CityApp>) {
+    h.run_steps(2);
+    for _ in 0..3000 {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(3);
+}
+
+#[test]
+fn models_view_lists_removes_and_connects_to_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = copy_shipped(dir.path());
+    // A real cityops server on a loopback port, in this process.
+    let rt = cityops::jobs::runtime().unwrap();
+    let registry = Arc::new(cityops::serve::load_registry(&models));
+    let router = cityops::serve::router(registry, &cityops::serve::ServeConfig::default());
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+
+    let opts = AppOptions {
+        fresh: true,
+        models_dir: Some(models.clone()),
+        ..Default::default()
+    };
+    let mut h: Harness<'static, CityApp> = Harness::builder()
+        .with_size(egui::vec2(1700.0, 1000.0))
+        .build_eframe(move |cc| CityApp::new(cc, opts));
+    wait(&mut h);
+    h.get_by_role_and_label(egui::Role::Button, "Models")
+        .click();
+    wait(&mut h);
+    h.get_by_label("incident_risk");
+    h.get_by_label("aqi_forecast");
+    h.get_by_label_contains("classify 'collision' · auc:");
+
+    // Remove asks first.
+    h.get_by_role_and_label(egui::Role::Button, "Remove aqi_forecast")
+        .click();
+    h.run_steps(2);
+    assert!(models.join("aqi_forecast.json").exists());
+    h.get_by_role_and_label(egui::Role::Button, "Really remove aqi_forecast")
+        .click();
+    wait(&mut h);
+    assert!(!models.join("aqi_forecast.json").exists());
+    assert!(!models.join("aqi_forecast.safetensors").exists());
+    assert!(h.query_by_label("aqi_forecast").is_none());
+
+    // The server: health and its models' tensors.
+    h.get_by_role_and_label(egui::Role::TextInput, "Server URL")
+        .click();
+    h.get_by_role_and_label(egui::Role::TextInput, "Server URL")
+        .type_text(&url);
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::Role::Button, "Connect")
+        .click();
+    wait(&mut h);
+    h.get_by_label("● live and ready");
+    h.get_by_label("incident_risk (cityops)");
+}
