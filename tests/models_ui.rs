@@ -96,3 +96,107 @@ fn models_view_lists_removes_and_connects_to_a_server() {
     h.get_by_label("● live and ready");
     h.get_by_label("incident_risk (cityops)");
 }
+
+#[test]
+fn a_remote_model_predicts_for_an_open_table_with_latency_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = copy_shipped(dir.path());
+    let rt = cityops::jobs::runtime().unwrap();
+    let registry = Arc::new(cityops::serve::load_registry(&models));
+    let router = cityops::serve::router(registry, &cityops::serve::ServeConfig::default());
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    // The demo traffic table without the sensor outages' rows.
+    cityops::data::demo::export(dir.path()).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("traffic.csv")).unwrap();
+    let complete: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains(",,"))
+        .take(2001)
+        .collect();
+    let csv = dir.path().join("sensors.csv");
+    std::fs::write(&csv, complete.join("\n")).unwrap();
+
+    let opts = AppOptions {
+        files: vec![csv],
+        fresh: true,
+        models_dir: Some(models),
+        ..Default::default()
+    };
+    let mut h: Harness<'static, CityApp> = Harness::builder()
+        .with_size(egui::vec2(1700.0, 1600.0))
+        .build_eframe(move |cc| CityApp::new(cc, opts));
+    wait(&mut h);
+    h.get_by_role_and_label(egui::Role::Button, "Models")
+        .click();
+    wait(&mut h);
+    h.get_by_role_and_label(egui::Role::TextInput, "Server URL")
+        .click();
+    h.get_by_role_and_label(egui::Role::TextInput, "Server URL")
+        .type_text(&url);
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::Role::Button, "Connect")
+        .click();
+    wait(&mut h);
+    h.get_by_label("incident_risk (cityops)").click();
+    wait(&mut h);
+    // Columns are matched to the inputs by name.
+    h.get_by_role_and_label(egui::Role::Button, "Run incident_risk remotely")
+        .click();
+    wait(&mut h);
+    h.get_by_label_contains("2000 rows predicted by incident_risk on http://127.0.0.1:");
+    let ds = h
+        .state()
+        .ws
+        .datasets
+        .iter()
+        .find(|e| e.dataset.name == "sensors via incident_risk")
+        .unwrap()
+        .dataset
+        .clone();
+    assert!(ds.table.column("label").is_some());
+    assert!(ds.table.column("probability_1").is_some());
+}
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_dropped_model_card_is_imported_into_the_models_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = copy_shipped(&dir.path().join("downloads"));
+    let models = dir.path().join("models");
+    let opts = AppOptions {
+        fresh: true,
+        models_dir: Some(models.clone()),
+        ..Default::default()
+    };
+    let mut h: Harness<'static, CityApp> = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| CityApp::new(cc, opts));
+    wait(&mut h);
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(elsewhere.join("incident_risk.json"))));
+    wait(&mut h);
+    assert!(models.join("incident_risk.json").exists());
+    assert!(models.join("incident_risk.safetensors").exists());
+    h.get_by_label_contains("Imported incident_risk");
+    // The imported copy loads.
+    cityops::models::bundle::load_bundle(&models.join("incident_risk")).unwrap();
+}

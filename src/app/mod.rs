@@ -123,6 +123,7 @@ pub struct CityApp {
     cjk_notice_shown: bool,
     window_editor: widgets::TimeWindowEditor,
     export: Option<Job<ExportOutcome>>,
+    imports: Vec<Job<Result<String, String>>>,
 }
 
 impl CityApp {
@@ -169,6 +170,7 @@ impl CityApp {
             cjk_notice_shown: false,
             window_editor: widgets::TimeWindowEditor::default(),
             export: None,
+            imports: Vec::new(),
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
@@ -190,7 +192,7 @@ impl CityApp {
     /// True while data loads or a view computes in the background (tests
     /// and the screenshot wait for this).
     pub fn is_busy(&self) -> bool {
-        self.is_loading() || self.views.is_busy()
+        self.is_loading() || self.views.is_busy() || !self.imports.is_empty()
     }
 
     /// Applies one command. Every change to the workspace goes through here.
@@ -381,6 +383,24 @@ impl CityApp {
             }
             i += 1;
         }
+        let mut i = 0;
+        while i < self.imports.len() {
+            match self.imports[i].try_result() {
+                Some(Ok(m)) => {
+                    self.imports.remove(i);
+                    self.notices
+                        .push(format!("{m} into {}.", self.ws.models_dir.display()));
+                }
+                Some(Err(e)) => {
+                    self.imports.remove(i);
+                    self.errors.push(UiError {
+                        title: "Could not import the model".to_owned(),
+                        message: e,
+                    });
+                }
+                None => i += 1,
+            }
+        }
         if let Some(job) = &mut self.export
             && let Some(result) = job.try_result()
         {
@@ -429,11 +449,28 @@ impl CityApp {
                 .map(|f| f.path().to_owned())
                 .collect()
         });
-        if !dropped.is_empty() {
-            self.apply(Command::OpenPaths(dropped));
+        // Model cards go into the models folder; everything else is a table.
+        let (cards, tables): (Vec<PathBuf>, Vec<PathBuf>) = dropped.into_iter().partition(|p| {
+            p.extension()
+                .is_some_and(|e| e == "json" || e == "safetensors")
+        });
+        if !tables.is_empty() {
+            self.apply(Command::OpenPaths(tables));
+        }
+        for card in cards {
+            let dir = self.ws.models_dir.clone();
+            let label = card.display().to_string();
+            match Job::spawn("import model", Arc::clone(&self.wake), move |_| {
+                crate::models::registry::import(&card, &dir)
+            }) {
+                Ok(job) => self.imports.push(job),
+                Err(e) => self.errors.push(UiError {
+                    title: format!("Could not import {label}"),
+                    message: e.to_string(),
+                }),
+            }
         }
     }
-
     fn top_bar_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
         ui.horizontal_wrapped(|ui| {
             ui.heading("cityops");

@@ -38,3 +38,33 @@ pub fn scan(dir: &Path) -> Vec<Entry> {
         })
         .collect()
 }
+
+/// Copies a card and the weights it names into the models folder.
+pub fn import(card: &Path, dir: &Path) -> Result<String, String> {
+    let (card_path, _, name) = super::bundle::bundle_paths(card);
+    let kind = super::bundle::card_kind(&card_path).map_err(|e| e.to_string())?;
+    // Load fully first: only a model that loads is imported.
+    match kind.as_str() {
+        "recommender" => super::recommender::load_recommender(&card_path)
+            .map(|_| ())
+            .map_err(|e| e.to_string())?,
+        _ => super::bundle::load_bundle(&card_path)
+            .map(|_| ())
+            .map_err(|e| e.to_string())?,
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for ext in ["safetensors", "json"] {
+        let from = card_path.with_extension(ext);
+        let to = dir.join(format!("{name}.{ext}"));
+        if from == to {
+            continue;
+        }
+        let tmp = dir.join(format!(".{name}.{ext}.part"));
+        std::fs::copy(&from, &tmp).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("{}: {e}", from.display())
+        })?;
+        std::fs::rename(&tmp, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    Ok(format!("Imported {name}"))
+}

@@ -47,6 +47,14 @@ pub struct ModelsView {
     remote_token: String,
     remote: Option<Job<Result<RemoteState, String>>>,
     remote_state: Option<Result<RemoteState, String>>,
+    /// The server the state belongs to: (base URL, token).
+    connected: Option<(String, Option<String>)>,
+    /// Remote prediction: dataset, column per (model, input), the job.
+    apply_dataset: Option<u64>,
+    mapping: std::collections::HashMap<(String, String), String>,
+    remote_apply: Option<Job<Result<(crate::data::Dataset, String), String>>>,
+    remote_message: Option<Result<String, String>>,
+    pending_dataset: Option<crate::data::Dataset>,
 }
 
 fn wake(ui: &egui::Ui) -> Wake {
@@ -105,42 +113,14 @@ fn list(dir: &Path) -> Vec<Listed> {
         .collect()
 }
 
-/// Copies a card and the weights it names into the models folder.
-fn import(card: &Path, dir: &Path) -> Result<String, String> {
-    let (card_path, _, name) = bundle::bundle_paths(card);
-    let kind = bundle::card_kind(&card_path).map_err(|e| e.to_string())?;
-    // Load fully first: only a model that loads is imported.
-    match kind.as_str() {
-        "recommender" => crate::models::recommender::load_recommender(&card_path)
-            .map(|_| ())
-            .map_err(|e| e.to_string())?,
-        _ => bundle::load_bundle(&card_path)
-            .map(|_| ())
-            .map_err(|e| e.to_string())?,
-    }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for ext in ["safetensors", "json"] {
-        let from = card_path.with_extension(ext);
-        let to = dir.join(format!("{name}.{ext}"));
-        if from == to {
-            continue;
-        }
-        let tmp = dir.join(format!(".{name}.{ext}.part"));
-        std::fs::copy(&from, &tmp).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("{}: {e}", from.display())
-        })?;
-        std::fs::rename(&tmp, &to).map_err(|e| format!("{}: {e}", to.display()))?;
-    }
-    Ok(format!("Imported {name}"))
-}
-
 impl ModelsView {
     pub fn is_busy(&self) -> bool {
         self.scan.is_some()
             || self.import.is_some()
             || self.download.is_some()
             || self.remote.is_some()
+            || self.remote_apply.is_some()
+            || self.pending_dataset.is_some()
     }
 
     fn poll(&mut self) {
@@ -165,10 +145,22 @@ impl ModelsView {
             self.remote = None;
             self.remote_state = Some(r);
         }
+        if let Some(j) = &mut self.remote_apply
+            && let Some(r) = j.try_result()
+        {
+            self.remote_apply = None;
+            self.remote_message = Some(r.map(|(ds, msg)| {
+                self.pending_dataset = Some(ds);
+                msg
+            }));
+        }
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         self.poll();
+        if let Some(ds) = self.pending_dataset.take() {
+            ctx.send(crate::app::workspace::Command::AddDataset(Box::new(ds)));
+        }
         let dir = ctx.ws.models_dir.clone();
         if self.scanned_dir.as_ref() != Some(&dir) && self.scan.is_none() {
             self.scanned_dir = Some(dir.clone());
@@ -190,7 +182,7 @@ impl ModelsView {
                     else {
                         return Err("No file was chosen (or no file dialog is available: use cityops fetch or copy the files into the models folder).".to_owned());
                     };
-                    import(&card, &d)
+                    registry::import(&card, &d)
                 })
                 .ok();
             }
@@ -330,6 +322,7 @@ impl ModelsView {
             {
                 let url = self.remote_url.trim().to_owned();
                 let token = Some(self.remote_token.trim().to_owned()).filter(|t| !t.is_empty());
+                self.connected = Some((url.clone(), token.clone()));
                 self.remote = Job::spawn("connect", wake(ui), move |_| {
                     let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
                     rt.block_on(async {
@@ -372,21 +365,192 @@ impl ModelsView {
                     )
                     .id_salt(("remote_model", &m.name))
                     .show(ui, |ui| {
-                        for t in &m.inputs {
-                            ui.label(format!(
-                                "input  {} · {} · {:?}",
-                                t.name, t.datatype, t.shape
-                            ));
-                        }
                         for t in &m.outputs {
                             ui.label(format!(
                                 "output {} · {} · {:?}",
                                 t.name, t.datatype, t.shape
                             ));
                         }
+                        remote_apply_ui(
+                            ctx,
+                            ui,
+                            m,
+                            &mut self.apply_dataset,
+                            &mut self.mapping,
+                            &mut self.remote_apply,
+                            self.connected.as_ref(),
+                        );
+                    });
+                }
+                match &self.remote_message {
+                    Some(Ok(m)) => {
+                        ui.colored_label(theme::GOOD, m);
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(theme::BAD, e);
+                    }
+                    None => {}
+                }
+                if let Some(j) = &self.remote_apply {
+                    let (f, msg) = j.progress();
+                    ui.horizontal(|ui| {
+                        ui.add(
+                            egui::ProgressBar::new(f)
+                                .desired_width(320.0)
+                                .text(msg)
+                                .animate(true),
+                        );
+                        if ui.button("Cancel remote prediction").clicked() {
+                            j.cancel();
+                        }
                     });
                 }
             }
         }
+    }
+}
+
+/// Maps a dataset's columns to a remote model's inputs and runs it there.
+fn remote_apply_ui(
+    ctx: &ViewCtx<'_>,
+    ui: &mut egui::Ui,
+    m: &ModelMetadata,
+    apply_dataset: &mut Option<u64>,
+    mapping: &mut std::collections::HashMap<(String, String), String>,
+    job: &mut Option<Job<Result<(crate::data::Dataset, String), String>>>,
+    connected: Option<&(String, Option<String>)>,
+) {
+    let ws = ctx.ws;
+    let Some(entry) = apply_dataset
+        .and_then(|id| ws.entry(id))
+        .or_else(|| ws.datasets.first())
+    else {
+        ui.label("Open a table to predict on.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.label("Predict for");
+        let combo = egui::ComboBox::from_id_salt(("remote_apply_ds", &m.name))
+            .selected_text(&entry.dataset.name)
+            .show_ui(ui, |ui| {
+                for e in &ws.datasets {
+                    if ui
+                        .selectable_label(e.id == entry.id, &e.dataset.name)
+                        .clicked()
+                    {
+                        *apply_dataset = Some(e.id);
+                    }
+                }
+            });
+        widgets::name_for_screen_readers(
+            &combo.response,
+            egui::Role::ComboBox,
+            &format!("Dataset for {}", m.name),
+        );
+    });
+    let columns: Vec<String> = entry
+        .dataset
+        .table
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    egui::Grid::new(("remote_map", &m.name))
+        .num_columns(2)
+        .show(ui, |ui| {
+            for t in &m.inputs {
+                ui.label(format!("input {} · {} · {:?}", t.name, t.datatype, t.shape));
+                let key = (m.name.clone(), t.name.clone());
+                let current = mapping
+                    .get(&key)
+                    .filter(|c| columns.contains(c))
+                    .cloned()
+                    .or_else(|| columns.iter().find(|c| **c == t.name).cloned())
+                    .unwrap_or_default();
+                let mut chosen = current.clone();
+                let combo = egui::ComboBox::from_id_salt(("remote_map_col", &m.name, &t.name))
+                    .selected_text(if chosen.is_empty() {
+                        "choose a column"
+                    } else {
+                        chosen.as_str()
+                    })
+                    .show_ui(ui, |ui| {
+                        for c in &columns {
+                            ui.selectable_value(&mut chosen, c.clone(), c);
+                        }
+                    });
+                widgets::name_for_screen_readers(
+                    &combo.response,
+                    egui::Role::ComboBox,
+                    &format!("Column for {}", t.name),
+                );
+                if chosen != current || !mapping.contains_key(&key) {
+                    mapping.insert(key, chosen);
+                }
+                ui.end_row();
+            }
+        });
+    let plan: Vec<(String, Vec<String>)> = m
+        .inputs
+        .iter()
+        .filter_map(|t| {
+            let c = mapping.get(&(m.name.clone(), t.name.clone()))?;
+            (!c.is_empty()).then(|| (t.name.clone(), vec![c.clone()]))
+        })
+        .collect();
+    let complete = plan.len() == m.inputs.len();
+    let Some((url, token)) = connected.cloned() else {
+        return;
+    };
+    if ui
+        .add_enabled(
+            complete && job.is_none(),
+            egui::Button::new(format!("Run {} remotely", m.name)),
+        )
+        .clicked()
+    {
+        let ds = Arc::clone(&entry.dataset);
+        let meta = m.clone();
+        let c = ui.ctx().clone();
+        *job = Job::spawn(
+            "remote predict",
+            Arc::new(move || c.request_repaint()),
+            move |p| {
+                let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
+                let client = V2Client::new(&url, token).map_err(|e| e.to_string())?;
+                let (cols, latency) = rt
+                    .block_on(crate::models::remote::infer_table(
+                        &client,
+                        &meta.name,
+                        &meta,
+                        &ds.table,
+                        &plan,
+                        &[],
+                        1024,
+                        p,
+                    ))
+                    .map_err(|e| e.to_string())?;
+                let table = crate::ml::model::with_columns(&ds.table, cols);
+                let mut out = crate::data::Dataset::from_table(
+                    format!("{} via {}", ds.name, meta.name),
+                    crate::data::Source::Demo(format!("{} on {url}", meta.name)),
+                    table,
+                    ds.time_zone.clone(),
+                );
+                out.domain = crate::data::Domain::General;
+                let msg = format!(
+                    "{} rows predicted by {} on {url} in {:.0} ms; the result is the dataset '{}'",
+                    ds.table.n_rows(),
+                    meta.name,
+                    latency.as_secs_f64() * 1e3,
+                    out.name
+                );
+                Ok((out, msg))
+            },
+        )
+        .ok();
+    }
+    if !complete {
+        ui.colored_label(theme::WARN, "Choose a column for every input.");
     }
 }
