@@ -12,3 +12,4 @@ pub mod ml;
 pub mod models;
 pub mod recommend;
 pub mod serve;
+pub mod text;

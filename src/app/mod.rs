@@ -744,6 +744,7 @@ pub fn view_domain(v: ViewId) -> Option<Domain> {
         ViewId::Safety => Some(Domain::Safety),
         ViewId::Environment => Some(Domain::Environment),
         ViewId::Recommend => Some(Domain::Services),
+        ViewId::Text => Some(Domain::Reports),
         ViewId::Overview | ViewId::Predict | ViewId::Models | ViewId::Data => None,
     }
 }

@@ -14,6 +14,7 @@ mod predict;
 mod progress;
 mod recommend;
 mod serve;
+mod text;
 mod train;
 
 use std::path::PathBuf;
@@ -78,6 +79,11 @@ pub enum Cmd {
     Fetch(fetch::FetchArgs),
     /// List local models, or a remote server's models with --remote.
     Models(models::ModelsArgs),
+    /// Word embeddings and citizen-report analysis.
+    Text {
+        #[command(subcommand)]
+        action: text::TextCmd,
+    },
     /// The embedded demo city.
     Demo {
         #[command(subcommand)]
@@ -119,8 +125,27 @@ pub fn parse_time_zone(name: Option<&str>) -> Result<Option<TimeZone>, Failure> 
     .transpose()
 }
 
+/// A closed pipe on stdout (`cityops … | head`) ends the command quietly,
+/// as it does for every Unix tool, instead of a panic report.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if msg.contains("failed printing to stdout") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -148,6 +173,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
         Some(Cmd::Serve(args)) => serve::run(args),
+        Some(Cmd::Text { action }) => text::run(action),
         Some(Cmd::Fetch(args)) => fetch::run(args),
         Some(Cmd::Models(args)) => models::run(args),
         Some(Cmd::Recommend(args)) => recommend::run(*args),

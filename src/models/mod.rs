@@ -9,5 +9,6 @@ pub mod fetch;
 pub mod recommender;
 pub mod registry;
 pub mod remote;
+pub mod word_vectors;
 
 pub use bundle::{Bundle, BundleError, ModelCard, load_bundle, save_bundle};

@@ -44,6 +44,7 @@
 //! tokio's blocking pool, and the models are shared through `Arc`.
 
 pub mod auth;
+pub mod embeddings;
 pub mod error;
 pub mod recommender;
 pub mod registry;
@@ -158,6 +159,7 @@ pub fn router(registry: Arc<Registry>, cfg: &ServeConfig) -> Router {
         .route("/v2/models/{name}", get(routes::model_metadata))
         .route("/v2/models/{name}/ready", get(routes::model_ready))
         .route("/v2/models/{name}/infer", post(routes::infer))
+        .route("/v1/embeddings", post(embeddings::openai_embeddings))
         .route(
             "/v2/models/{name}/versions/{version}",
             get(routes::model_version_metadata),

@@ -34,6 +34,12 @@ pub enum ServedModel {
         card: Box<RecommenderCard>,
         recommender: Recommender,
     },
+    /// Word vectors: a text's embedding is the mean of its words' vectors
+    /// (TF-free, L2-normalised), served over V2 and `/v1/embeddings`.
+    WordVectors {
+        card: Box<crate::models::word_vectors::WordVectorsCard>,
+        vectors: crate::text::WordVectors,
+    },
 }
 
 /// The V2 model metadata response.
@@ -56,6 +62,11 @@ impl ServedModel {
         match self {
             Self::Tabular { model, .. } => tabular::input_specs(model),
             Self::Recommender { .. } => recommender::input_specs(),
+            Self::WordVectors { .. } => vec![TensorSpec {
+                name: "text".to_owned(),
+                datatype: "BYTES",
+                shape: vec![-1],
+            }],
         }
     }
 
@@ -63,6 +74,11 @@ impl ServedModel {
         match self {
             Self::Tabular { model, .. } => tabular::output_specs(model),
             Self::Recommender { .. } => recommender::output_specs(),
+            Self::WordVectors { vectors, .. } => vec![TensorSpec {
+                name: "embedding".to_owned(),
+                datatype: "FP32",
+                shape: vec![-1, vectors.dim as i64],
+            }],
         }
     }
 
@@ -76,6 +92,12 @@ impl ServedModel {
             parameters: match self {
                 Self::Tabular { card, model } => tabular::parameters(card, model),
                 Self::Recommender { card, .. } => recommender::parameters(card),
+                Self::WordVectors { card, .. } => serde_json::json!({
+                    "kind": "word_vectors",
+                    "dim": card.dim,
+                    "vocabulary": card.words.len(),
+                    "embedding": "mean of the text's word vectors, L2-normalised; also at POST /v1/embeddings",
+                }),
             },
         }
     }
@@ -92,6 +114,7 @@ impl ServedModel {
             Self::Recommender { recommender, .. } => {
                 recommender::infer(name, recommender, inputs, parameters)
             }
+            Self::WordVectors { vectors, .. } => super::embeddings::infer(name, vectors, inputs),
         }
     }
 }
@@ -177,6 +200,14 @@ pub fn load_registry(dir: &Path) -> Registry {
                     recommender: rec,
                 })
             }),
+            "word_vectors" => {
+                crate::models::word_vectors::load_word_vectors(&card_path).map(|(card, v)| {
+                    Some(ServedModel::WordVectors {
+                        card: Box::new(card),
+                        vectors: v,
+                    })
+                })
+            }
             other => {
                 eprintln!(
                     "warning: skipping {}: models of kind '{other}' cannot be served yet",

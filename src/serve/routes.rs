@@ -27,6 +27,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The model by name, for handlers outside this file.
+    pub(crate) fn model_arc(&self, name: &str) -> Result<Arc<ServedModel>, ApiError> {
+        self.model(name)
+    }
+
     fn model(&self, name: &str) -> Result<Arc<ServedModel>, ApiError> {
         self.registry
             .get(name)

@@ -10,6 +10,7 @@ mod overview;
 mod predict;
 mod recommend;
 mod safety;
+mod text;
 mod traffic;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,7 @@ pub enum ViewId {
     Traffic,
     Safety,
     Environment,
+    Text,
     Predict,
     Recommend,
     Models,
@@ -31,11 +33,12 @@ pub enum ViewId {
 }
 
 impl ViewId {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Overview,
         Self::Traffic,
         Self::Safety,
         Self::Environment,
+        Self::Text,
         Self::Predict,
         Self::Recommend,
         Self::Models,
@@ -48,6 +51,7 @@ impl ViewId {
             Self::Traffic => "Traffic",
             Self::Safety => "Safety",
             Self::Environment => "Environment",
+            Self::Text => "Reports",
             Self::Predict => "Predict",
             Self::Recommend => "Recommend",
             Self::Models => "Models",
@@ -62,6 +66,7 @@ impl ViewId {
             Self::Traffic => "traffic",
             Self::Safety => "safety",
             Self::Environment => "environment",
+            Self::Text => "text",
             Self::Predict => "predict",
             Self::Recommend => "recommend",
             Self::Models => "models",
@@ -83,6 +88,7 @@ pub struct Views {
     traffic: traffic::TrafficView,
     safety: safety::SafetyView,
     environment: environment::EnvironmentView,
+    text: text::TextView,
     predict: predict::PredictView,
     recommend: recommend::RecommendView,
     models: models::ModelsView,
@@ -96,6 +102,7 @@ impl Views {
             || self.traffic.is_busy()
             || self.safety.is_busy()
             || self.environment.is_busy()
+            || self.text.is_busy()
             || self.predict.is_busy()
             || self.recommend.is_busy()
             || self.models.is_busy()
@@ -117,6 +124,7 @@ impl Views {
                 ViewId::Traffic => self.traffic.ui(ctx, ui),
                 ViewId::Safety => self.safety.ui(ctx, ui),
                 ViewId::Environment => self.environment.ui(ctx, ui),
+                ViewId::Text => self.text.ui(ctx, ui),
                 ViewId::Predict => self.predict.ui(ctx, ui),
                 ViewId::Recommend => self.recommend.ui(ctx, ui),
                 ViewId::Models => self.models.ui(ctx, ui),

@@ -1,0 +1,454 @@
+//! `cityops text …`: word embeddings and citizen-report analysis.
+//! `train` (word2vec on a text file — one document per line — or a CSV
+//! column), `similar`, `analogy`, `eval` (word pairs and analogies) and
+//! `classify` (route reports to departments). `--model` takes a bundle or
+//! a word2vec text (.txt/.vec) or binary (.bin) file; `--out` writes the
+//! bundle, or the word2vec format by its extension.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::progress::TerminalProgress;
+use super::train::{Report, print_evaluation};
+use super::{Failure, dataset_arg};
+use crate::data::{Column, LoadOptions, Role, csv_write};
+use crate::models::word_vectors;
+use crate::text::{self, Tokenizer, W2vParams, WordVectors};
+
+#[derive(Subcommand, Debug)]
+pub enum TextCmd {
+    /// Train word vectors (word2vec) on a corpus.
+    Train(TrainArgs),
+    /// The nearest words to WORD.
+    Similar {
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        word: String,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A − B + C: "king man woman" gives words like "queen".
+    Analogy {
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        a: String,
+        b: String,
+        c: String,
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Word-pair similarity (Spearman) and analogy accuracy.
+    Eval {
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        /// word, word, score per line (WordSim-353 / SimLex-999 style).
+        #[arg(long, value_name = "FILE")]
+        pairs: Option<PathBuf>,
+        /// ": section" lines and four words per line (questions-words.txt style).
+        #[arg(long, value_name = "FILE")]
+        analogies: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Route reports to departments with a classifier on document vectors.
+    Classify {
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        /// The reports table: CSV or demo:reports.
+        #[arg(long, value_name = "FILE")]
+        data: String,
+        /// The text column.
+        #[arg(long, value_name = "COL")]
+        column: String,
+        /// The department column to learn from (default: the table's category column).
+        #[arg(long, value_name = "COL")]
+        label: Option<String>,
+        /// Write the table with the routed department and its confidence.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// A text file (one document per line) or a CSV (with --column), or demo:reports.
+    #[arg(long, value_name = "FILE")]
+    pub corpus: String,
+    #[arg(long, value_name = "COL")]
+    pub column: Option<String>,
+    /// Skip-gram (the default).
+    #[arg(long, conflicts_with = "cbow")]
+    pub sg: bool,
+    /// Continuous bag of words.
+    #[arg(long)]
+    pub cbow: bool,
+    #[arg(long, default_value_t = 100)]
+    pub dim: usize,
+    #[arg(long, default_value_t = 5)]
+    pub window: usize,
+    #[arg(long, default_value_t = 5)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 5)]
+    pub min_count: usize,
+    #[arg(long, default_value_t = 5)]
+    pub negative: usize,
+    /// Worker threads (0 = every core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// models/NAME (bundle), or NAME.txt / NAME.vec (text) / NAME.bin (binary word2vec).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Similar<'a> {
+    word: &'a str,
+    similarity: f32,
+}
+
+fn load_model(path: &Path) -> Result<WordVectors, Failure> {
+    let progress = TerminalProgress::new(format!("Loading {}", path.display()));
+    let v = word_vectors::load_any(path, &progress);
+    progress.finish();
+    v.map_err(Failure::bad_input)
+}
+
+fn text_err(e: text::TextError) -> Failure {
+    match e {
+        text::TextError::Io { .. } | text::TextError::Cancelled => Failure::other(e.to_string()),
+        _ => Failure::bad_input(e.to_string()),
+    }
+}
+
+/// The documents of a corpus, tokenised.
+fn corpus(spec: &str, column: Option<&str>) -> Result<Vec<Vec<String>>, Failure> {
+    let tok = Tokenizer::shared();
+    let is_table = spec.starts_with("demo:")
+        || spec.ends_with(".csv")
+        || spec.ends_with(".tsv")
+        || column.is_some();
+    if !is_table {
+        let f =
+            std::fs::File::open(spec).map_err(|e| Failure::bad_input(format!("{spec}: {e}")))?;
+        let mut docs = Vec::new();
+        for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+            let line = line.map_err(|e| {
+                Failure::bad_input(format!("{spec}:{}: {e} (is it UTF-8 text?)", i + 1))
+            })?;
+            let t = tok.tokenize(&line);
+            if !t.is_empty() {
+                docs.push(t);
+            }
+        }
+        return Ok(docs);
+    }
+    let ds = dataset_arg::load(spec, &LoadOptions::default())?;
+    let col = match column {
+        Some(c) => ds
+            .table
+            .column(c)
+            .ok_or_else(|| Failure::bad_input(format!("{spec} has no column '{c}'")))?,
+        None => ds.column_for(Role::Text).ok_or_else(|| {
+            Failure::bad_input(format!(
+                "{spec}: say which column holds the text with --column"
+            ))
+        })?,
+    };
+    Ok((0..col.len())
+        .filter_map(|r| col.str_at(r))
+        .map(|s| tok.tokenize(s))
+        .filter(|t| !t.is_empty())
+        .collect())
+}
+
+pub fn run(cmd: TextCmd) -> Result<(), Failure> {
+    match cmd {
+        TextCmd::Train(a) => train(a),
+        TextCmd::Similar {
+            model,
+            word,
+            top,
+            json,
+        } => {
+            let v = load_model(&model)?;
+            let near = text::nearest(&v, &word, top).map_err(text_err)?;
+            if json {
+                let out: Vec<Similar<'_>> = near
+                    .iter()
+                    .map(|(w, s)| Similar {
+                        word: w,
+                        similarity: *s,
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out)
+                        .map_err(|e| Failure::other(e.to_string()))?
+                );
+            } else {
+                for (w, s) in near {
+                    println!("{s:>8.4}  {w}");
+                }
+            }
+            Ok(())
+        }
+        TextCmd::Analogy {
+            model,
+            a,
+            b,
+            c,
+            top,
+            json,
+        } => {
+            let v = load_model(&model)?;
+            let near = text::analogy(&v, &a, &b, &c, top).map_err(text_err)?;
+            if json {
+                let out: Vec<Similar<'_>> = near
+                    .iter()
+                    .map(|(w, s)| Similar {
+                        word: w,
+                        similarity: *s,
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out)
+                        .map_err(|e| Failure::other(e.to_string()))?
+                );
+            } else {
+                for (w, s) in near {
+                    println!("{s:>8.4}  {w}");
+                }
+            }
+            Ok(())
+        }
+        TextCmd::Eval {
+            model,
+            pairs,
+            analogies,
+            json,
+        } => {
+            if pairs.is_none() && analogies.is_none() {
+                return Err(Failure::bad_input(
+                    "give --pairs FILE and/or --analogies FILE",
+                ));
+            }
+            let v = load_model(&model)?;
+            let open = |p: &Path| {
+                std::fs::File::open(p)
+                    .map(std::io::BufReader::new)
+                    .map_err(|e| Failure::bad_input(format!("{}: {e}", p.display())))
+            };
+            let pe = match &pairs {
+                Some(p) => Some(text::eval_pairs(&v, open(p)?).map_err(text_err)?),
+                None => None,
+            };
+            let ae = match &analogies {
+                Some(p) => Some(text::eval_analogies(&v, open(p)?).map_err(text_err)?),
+                None => None,
+            };
+            if json {
+                let mut out = serde_json::Map::new();
+                if let Some(p) = &pe {
+                    out.insert(
+                        "pairs".into(),
+                        serde_json::json!({"spearman": p.spearman, "used": p.used, "oov": p.oov}),
+                    );
+                }
+                if let Some(a) = &ae {
+                    out.insert(
+                        "analogies".into(),
+                        serde_json::json!({"accuracy": a.accuracy, "used": a.used, "oov": a.oov}),
+                    );
+                }
+                println!("{}", serde_json::Value::Object(out));
+            } else {
+                if let Some(p) = pe {
+                    println!(
+                        "word pairs: Spearman {} over {} pairs ({} out of vocabulary)",
+                        p.spearman.map_or("–".to_owned(), |s| format!("{s:.4}")),
+                        p.used,
+                        p.oov
+                    );
+                }
+                if let Some(a) = ae {
+                    println!(
+                        "analogies: accuracy {} over {} questions ({} out of vocabulary)",
+                        a.accuracy.map_or("–".to_owned(), |s| format!("{s:.4}")),
+                        a.used,
+                        a.oov
+                    );
+                }
+            }
+            Ok(())
+        }
+        TextCmd::Classify {
+            model,
+            data,
+            column,
+            label,
+            out,
+            json,
+        } => {
+            let v = load_model(&model)?;
+            let ds = dataset_arg::load(&data, &LoadOptions::default())?;
+            let text_col = ds
+                .table
+                .column(&column)
+                .ok_or_else(|| Failure::bad_input(format!("{data} has no column '{column}'")))?;
+            let label_col = match &label {
+                Some(l) => ds
+                    .table
+                    .column(l)
+                    .ok_or_else(|| Failure::bad_input(format!("{data} has no column '{l}'")))?,
+                None => ds.category_column().ok_or_else(|| {
+                    Failure::bad_input(format!(
+                        "{data}: say which column holds the department with --label"
+                    ))
+                })?,
+            };
+            let (mut texts, mut labels) = (Vec::new(), Vec::new());
+            for r in 0..ds.table.n_rows() {
+                if let (Some(t), Some(l)) = (
+                    text_col.str_at(r),
+                    crate::ml::features::cell_key(label_col, r),
+                ) {
+                    texts.push(t.to_owned());
+                    labels.push(l);
+                }
+            }
+            let progress = TerminalProgress::new("Training the router");
+            let trained = text::route::train_router(
+                &v,
+                &texts,
+                &labels,
+                &crate::ml::TrainConfig::default(),
+                &progress,
+            );
+            progress.finish();
+            let (router, eval) = trained.map_err(|e| Failure::bad_input(e.to_string()))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&Report::new(&eval, None))
+                        .map_err(|e| Failure::other(e.to_string()))?
+                );
+            } else {
+                print_evaluation(&eval);
+            }
+            if let Some(path) = out {
+                let all: Vec<String> = (0..ds.table.n_rows())
+                    .map(|r| text_col.str_at(r).unwrap_or_default().to_owned())
+                    .collect();
+                let routed = router
+                    .route(&v, &all)
+                    .map_err(|e| Failure::other(e.to_string()))?;
+                let best: Vec<&str> = routed
+                    .iter()
+                    .map(|r| r.first().map_or("", |(l, _)| l.as_str()))
+                    .collect();
+                let conf: Vec<f64> = routed
+                    .iter()
+                    .map(|r| r.first().map_or(f64::NAN, |(_, p)| *p))
+                    .collect();
+                let table = crate::ml::model::with_columns(
+                    &ds.table,
+                    vec![
+                        Column::categorical(format!("{}_routed", label_col.name), &best),
+                        Column::from_f64(format!("{}_confidence", label_col.name), conf),
+                    ],
+                );
+                csv_write::write_csv_file(&table, &ds.time_zone, &path)
+                    .map_err(|e| Failure::other(e.to_string()))?;
+                eprintln!(
+                    "wrote {} routed reports to {}",
+                    table.n_rows(),
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn train(a: TrainArgs) -> Result<(), Failure> {
+    if a.dim == 0 || a.window == 0 || a.epochs == 0 {
+        return Err(Failure::bad_input(
+            "--dim, --window and --epochs must be at least 1",
+        ));
+    }
+    let docs = corpus(&a.corpus, a.column.as_deref())?;
+    let params = W2vParams {
+        skip_gram: !a.cbow,
+        dim: a.dim,
+        window: a.window,
+        negative: a.negative,
+        min_count: a.min_count,
+        epochs: a.epochs,
+        threads: a.threads,
+        seed: a.seed,
+        alpha: if a.cbow { 0.05 } else { 0.025 },
+        ..W2vParams::default()
+    };
+    let progress = TerminalProgress::new("Training");
+    let trained = text::train(&docs, &params, &progress);
+    progress.finish();
+    let (v, stats) = trained.map_err(text_err)?;
+    let ext = a
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let write_atomic = |bytes: Vec<u8>| -> Result<(), Failure> {
+        let tmp = a.out.with_extension(format!("{ext}.part"));
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, &a.out))
+            .map_err(|e| Failure::other(format!("{}: {e}", a.out.display())))
+    };
+    match ext.as_str() {
+        "txt" | "vec" => {
+            let mut buf = Vec::new();
+            text::write_text(&v, &mut buf).map_err(text_err)?;
+            write_atomic(buf)?;
+        }
+        "bin" => {
+            let mut buf = Vec::new();
+            text::write_binary(&v, &mut buf).map_err(text_err)?;
+            write_atomic(buf)?;
+        }
+        _ => {
+            word_vectors::save_word_vectors(&a.out, &v, Some(&params), Some(stats.words))
+                .map_err(|e| Failure::other(e.to_string()))?;
+        }
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"words": stats.words, "seconds": stats.seconds, "words_per_sec": stats.words_per_sec, "vocab": stats.vocab})
+        );
+    } else {
+        println!(
+            "{} words in {:.1} s ({:.0} words/s), vocabulary {}, written to {}",
+            stats.words,
+            stats.seconds,
+            stats.words_per_sec,
+            stats.vocab,
+            a.out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! The word-vector bundle: `NAME.json` (card: format version, kind
+//! `word_vectors`, the vocabulary in frequency order, dimension, training
+//! parameters and figures) and `NAME.safetensors` (`vectors` F32
+//! `[words, dim]`, `counts` I64 `[words]`), saved and loaded through the
+//! same atomic, checksummed path as every bundle. The plain word2vec text
+//! and binary formats are read and written by `text::format`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::bundle::{self, BundleError, FORMAT_VERSION, WeightsRef};
+use crate::text::{W2vParams, WordVectors};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WordVectorsCard {
+    pub format_version: u32,
+    pub kind: String,
+    pub name: String,
+    pub dim: usize,
+    pub words: Vec<String>,
+    pub params: Option<W2vParams>,
+    pub trained_words: Option<u64>,
+    pub created_at: String,
+    pub cityops_version: String,
+    pub weights: WeightsRef,
+}
+
+pub fn save_word_vectors(
+    path: &Path,
+    v: &WordVectors,
+    params: Option<&W2vParams>,
+    trained_words: Option<u64>,
+) -> Result<(WordVectorsCard, PathBuf), BundleError> {
+    let err = |e: candle_core::Error| BundleError::Save {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut t = HashMap::new();
+    t.insert(
+        "vectors".to_owned(),
+        Tensor::from_vec(v.vectors.clone(), (v.words.len(), v.dim), &Device::Cpu).map_err(err)?,
+    );
+    let counts: Vec<i64> = v.counts.iter().map(|&c| c as i64).collect();
+    t.insert(
+        "counts".to_owned(),
+        Tensor::from_vec(counts, v.words.len(), &Device::Cpu).map_err(err)?,
+    );
+    bundle::write_bundle(path, &t, |name, weights| WordVectorsCard {
+        format_version: FORMAT_VERSION,
+        kind: "word_vectors".to_owned(),
+        name: name.to_owned(),
+        dim: v.dim,
+        words: v.words.clone(),
+        params: params.cloned(),
+        trained_words,
+        created_at: jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map_or_else(|_| String::new(), |t| t.to_string()),
+        cityops_version: env!("CARGO_PKG_VERSION").to_owned(),
+        weights,
+    })
+}
+
+pub fn load_word_vectors(path: &Path) -> Result<(WordVectorsCard, WordVectors), BundleError> {
+    let (card_path, _, _) = bundle::bundle_paths(path);
+    let card: WordVectorsCard = bundle::read_json_card(&card_path)?;
+    if card.kind != "word_vectors" {
+        return Err(BundleError::Card {
+            path: card_path.display().to_string(),
+            line: 1,
+            column: 1,
+            message: format!("this is a '{}' model, not word vectors", card.kind),
+        });
+    }
+    let tensors = bundle::read_weights(&card_path, &card.weights)?;
+    let bad = |message: String| BundleError::Weights {
+        path: card_path
+            .with_file_name(&card.weights.file)
+            .display()
+            .to_string(),
+        message,
+    };
+    let vectors = tensors
+        .get("vectors")
+        .ok_or_else(|| bad("tensor 'vectors' is missing".to_owned()))?;
+    if vectors.dims() != [card.words.len(), card.dim] {
+        return Err(bad(format!(
+            "tensor 'vectors' has shape {:?}, the card needs [{}, {}]",
+            vectors.dims(),
+            card.words.len(),
+            card.dim
+        )));
+    }
+    let flat: Vec<f32> = vectors
+        .flatten_all()
+        .and_then(|t| t.to_vec1())
+        .map_err(|e| bad(format!("tensor 'vectors': {e}")))?;
+    let counts: Vec<u64> = match tensors.get("counts") {
+        Some(c) => c
+            .to_vec1::<i64>()
+            .map_err(|e| bad(format!("tensor 'counts': {e}")))?
+            .into_iter()
+            .map(|x| x.max(0) as u64)
+            .collect(),
+        None => vec![0; card.words.len()],
+    };
+    if counts.len() != card.words.len() {
+        return Err(bad(
+            "tensor 'counts' does not match the vocabulary".to_owned()
+        ));
+    }
+    let v = WordVectors {
+        words: card.words.clone(),
+        dim: card.dim,
+        vectors: flat,
+        counts,
+    };
+    Ok((card, v))
+}
+
+/// Word vectors from any of the forms users have: a bundle (`NAME`,
+/// `NAME.json`), or a word2vec text (`.txt`, `.vec`) or binary (`.bin`) file.
+pub fn load_any(path: &Path, progress: &dyn crate::data::Progress) -> Result<WordVectors, String> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("txt" | "vec" | "bin") => {
+            crate::text::read_word2vec_file(path, None, progress).map_err(|e| e.to_string())
+        }
+        _ => load_word_vectors(path)
+            .map(|(_, v)| v)
+            .map_err(|e| e.to_string()),
+    }
+}

@@ -1,0 +1,120 @@
+//! Embedding models served two ways: as a V2 model (input `text` BYTES
+//! `[n]`, output `embedding` FP32 `[n, dim]`) and at the OpenAI-compatible
+//! `POST /v1/embeddings` (`{"model", "input": "…" | ["…", …]}` →
+//! `{"object": "list", "data": [{"object": "embedding", "index", "embedding"}],
+//! "model", "usage"}`), so tools written for vLLM, Ollama or llama.cpp's
+//! server can use cityops' word vectors.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::registry::ServedModel;
+use super::routes::AppState;
+use super::tensor::{InputTensor, OutputData, OutputTensor, Values};
+use crate::text::{Tokenizer, WordVectors, doc_vector};
+
+/// Embeds texts: tokenised, mean of the known words' vectors, unit length.
+fn embed(v: &WordVectors, texts: &[String]) -> (Vec<f32>, usize) {
+    let tok = Tokenizer::shared();
+    let mut out = Vec::with_capacity(texts.len() * v.dim);
+    let mut tokens = 0;
+    for t in texts {
+        let words = tok.tokenize(t);
+        tokens += words.len();
+        out.extend(doc_vector(v, &words, None));
+    }
+    (out, tokens)
+}
+
+pub fn infer(
+    name: &str,
+    v: &WordVectors,
+    inputs: Vec<InputTensor>,
+) -> Result<Vec<OutputTensor>, ApiError> {
+    let Some(input) = inputs.into_iter().find(|t| t.name == "text") else {
+        return Err(ApiError::bad_request(format!(
+            "model '{name}' takes one input 'text' (BYTES, shape [n])"
+        )));
+    };
+    let Values::Bytes(texts) = input.values else {
+        return Err(ApiError::bad_request(format!(
+            "input 'text' of model '{name}' must be BYTES, not {}",
+            input.datatype
+        )));
+    };
+    let texts: Vec<String> = texts.into_iter().map(Option::unwrap_or_default).collect();
+    let (data, _) = embed(v, &texts);
+    Ok(vec![OutputTensor {
+        name: "embedding".to_owned(),
+        shape: vec![texts.len(), v.dim],
+        datatype: "FP32",
+        data: OutputData::Fp32(data),
+    }])
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EmbeddingInput {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+pub struct EmbeddingsRequest {
+    model: String,
+    input: EmbeddingInput,
+}
+
+/// `POST /v1/embeddings`.
+pub async fn openai_embeddings(
+    State(state): State<AppState>,
+    body: Result<Json<EmbeddingsRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(req) = body.map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body must be {{\"model\": NAME, \"input\": TEXT or [TEXT, ...]}}: {}",
+            e.body_text()
+        ))
+    })?;
+    let model: Arc<ServedModel> = state.model_arc(&req.model)?;
+    let texts = match req.input {
+        EmbeddingInput::One(t) => vec![t],
+        EmbeddingInput::Many(v) => v,
+    };
+    if texts.len() > state.max_batch_rows {
+        return Err(ApiError::bad_request(format!(
+            "{} inputs is more than this server's limit of {} per request",
+            texts.len(),
+            state.max_batch_rows
+        )));
+    }
+    let name = req.model.clone();
+    let result = tokio::task::spawn_blocking(move || match model.as_ref() {
+        ServedModel::WordVectors { vectors, .. } => {
+            let (flat, tokens) = embed(vectors, &texts);
+            let dim = vectors.dim.max(1);
+            let data: Vec<Value> = flat
+                .chunks(dim)
+                .enumerate()
+                .map(|(i, e)| json!({"object": "embedding", "index": i, "embedding": e}))
+                .collect();
+            Ok(json!({
+                "object": "list",
+                "data": data,
+                "model": name,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }))
+        }
+        _ => Err(ApiError::bad_request(format!(
+            "model '{name}' is not an embedding model; GET /v2/models lists the models"
+        ))),
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the embedding task failed: {e}")))??;
+    Ok(Json(result))
+}

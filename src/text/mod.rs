@@ -1,0 +1,137 @@
+//! Text: turning citizen reports and other free text into tokens, word
+//! vectors and document vectors.
+//!
+//! This module owns
+//! - [`tokenize`]: a Unicode-aware tokenizer (lower-cased Latin, Greek and
+//!   Cyrillic words, `<num>`/`<url>`/`<email>` placeholders, runs of Han
+//!   characters segmented into words with jieba) and small built-in English
+//!   and Chinese stop-word lists;
+//! - [`word2vec`]: word2vec training (skip-gram and CBOW with negative
+//!   sampling, frequent-word subsampling, Hogwild threads without `unsafe`)
+//!   and [`WordVectors`], the trained or loaded embedding table;
+//! - [`format`]: the standard word2vec text and binary files (as read and
+//!   written by the original C tool, gensim and fastText `.vec`), streamed
+//!   with bounded memory;
+//! - [`tools`]: nearest neighbours, analogies, similarity, the standard
+//!   word-pair (WordSim-353, SimLex-999) and analogy (questions-words.txt)
+//!   evaluations, document vectors, idf and keywords.
+//!
+//! It uses `data` (progress, the seeded RNG), `std`, serde and jieba-rs. It
+//! must not import egui, tokio or `models`: saving a model as a bundle is the
+//! bundle's job, drawing it is the app's, and long steps run inside a job
+//! that hands us a [`crate::data::Progress`].
+
+pub mod format;
+pub mod route;
+pub mod tokenize;
+pub mod tools;
+pub mod word2vec;
+
+pub use format::{
+    read_word2vec, read_word2vec_file, write_binary, write_text, write_word2vec_file,
+};
+pub use tokenize::{EMAIL_TOKEN, NUM_TOKEN, Tokenizer, URL_TOKEN, is_placeholder, is_stop_word};
+pub use tools::{
+    AnalogyEval, DocEncoder, PairEval, analogy, doc_vector, eval_analogies, eval_pairs, idf,
+    nearest, similarity, spearman, top_keywords,
+};
+pub use word2vec::{TrainStats, W2vParams, WordVectors, train};
+
+/// Why text work failed: what went wrong, where (path and line or byte
+/// offset, word, parameter) and what to do about it.
+///
+/// `Display` and `Error` are written by hand rather than derived with
+/// thiserror: thiserror treats any field named `source` as the error's cause
+/// (which must itself be an error), and [`TextError::Format`] names the file
+/// in a field called `source`.
+#[derive(Debug)]
+pub enum TextError {
+    /// Reading or writing failed; `message` says why and what to check.
+    Io { path: String, message: String },
+    /// A word-vector or evaluation file is malformed. `source` is the path
+    /// (or a name like "analogy questions"), `line_or_offset` the line number
+    /// for text ("7") or the byte offset for binary ("byte 1234").
+    Format {
+        source: String,
+        line_or_offset: String,
+        message: String,
+    },
+    /// The word is not in the vocabulary.
+    UnknownWord { word: String },
+    /// Nothing to work with; the text says what is empty and what to do.
+    Empty(String),
+    /// A size beyond what we accept (a header claiming 10^12 words, a
+    /// dimension above 10 000); the text says which and why.
+    TooLarge(String),
+    /// Training parameters that cannot work; the text names the parameter.
+    InvalidParams(String),
+    /// In-memory vectors whose parts disagree (rows × dimension ≠ values).
+    Shape(String),
+    /// The user cancelled the job.
+    Cancelled,
+}
+
+impl std::fmt::Display for TextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io { path, message } => write!(f, "{path}: {message}"),
+            Self::Format {
+                source,
+                line_or_offset,
+                message,
+            } => write!(f, "{source}:{line_or_offset}: {message}"),
+            Self::UnknownWord { word } => write!(
+                f,
+                "'{word}' is not in the vocabulary. Check its spelling and case (the tokenizer lower-cases words), or train with a lower min_count so that rare words are kept."
+            ),
+            Self::Empty(what) => write!(f, "nothing to work with: {what}"),
+            Self::TooLarge(what) => write!(f, "too large: {what}"),
+            Self::InvalidParams(what) => write!(f, "invalid word2vec parameters: {what}"),
+            Self::Shape(what) => write!(f, "malformed word vectors: {what}"),
+            Self::Cancelled => write!(f, "the text job was cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for TextError {}
+
+impl TextError {
+    /// An I/O error on `path`, with what to check.
+    pub(crate) fn io(path: &str, err: &std::io::Error, what_to_do: &str) -> Self {
+        Self::Io {
+            path: path.to_owned(),
+            message: format!("{err}. {what_to_do}"),
+        }
+    }
+
+    /// A format error at a text line.
+    pub(crate) fn at_line(source: &str, line: u64, message: impl Into<String>) -> Self {
+        Self::Format {
+            source: source.to_owned(),
+            line_or_offset: line.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A format error at a byte offset of a binary file.
+    pub(crate) fn at_byte(source: &str, offset: u64, message: impl Into<String>) -> Self {
+        Self::Format {
+            source: source.to_owned(),
+            line_or_offset: format!("byte {offset}"),
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_error_names_source_and_line() {
+        let err = TextError::at_line("vec.txt", 7, "expected 3 numbers");
+        assert_eq!(err.to_string(), "vec.txt:7: expected 3 numbers");
+        let err = TextError::at_byte("vec.bin", 1234, "truncated");
+        assert_eq!(err.to_string(), "vec.bin:byte 1234: truncated");
+    }
+}

@@ -1,0 +1,1256 @@
+//! word2vec training and the word-vector table it produces.
+//!
+//! [`train`] follows Mikolov et al.'s reference `word2vec.c` (and gensim):
+//! - a vocabulary of the words seen at least `min_count` times, sorted by
+//!   count (descending, ties by word), optionally cut to `max_vocab`;
+//! - frequent-word subsampling: a word with count `c` among `T` training
+//!   words is kept with probability `(sqrt(c / (s T)) + 1) · s T / c`;
+//! - negative samples drawn from a table filled in proportion to
+//!   `count^0.75`;
+//! - skip-gram (each context word predicts the centre word) or CBOW (the
+//!   mean of the context predicts the centre word), both with negative
+//!   sampling, a dynamic window (a random reach `1..=window` per word) and a
+//!   learning rate that falls linearly from `alpha` to `min_alpha` over all
+//!   words of all epochs;
+//! - a 1000-entry sigmoid table over [-6, 6], as in the reference.
+//!
+//! Documents are split into sentences of at most 1000 words (the reference
+//! tool's limit); the context window never crosses a document or sentence
+//! boundary. Threads share the two weight matrices Hogwild-style: each
+//! thread trains on its own contiguous share of the sentences (balanced by
+//! word count) with its own [`Rng`] (seed + thread index), and reads and
+//! writes the weights without locks. The weights live in `Vec<AtomicU32>`
+//! (f32 bits) with `Relaxed` loads and stores, so this needs no `unsafe`; two
+//! threads updating the same weight at once may lose one update, which
+//! word2vec tolerates (the reference implementation races the same way). With
+//! one thread the result depends only on the inputs and the seed.
+//!
+//! The calling thread watches the workers: every 100 ms it reports progress
+//! ("epoch 2/5, 1.2M words/s, loss 2.31", the loss being the mean
+//! negative-sampling loss per training example since the previous report)
+//! and turns a cancel request into a stop flag the workers check after every
+//! sentence.
+//!
+//! Uses `data` (progress, RNG), `std` and serde only.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use super::TextError;
+use crate::data::Progress;
+use crate::data::rng::Rng;
+
+/// Entries of the precomputed sigmoid table.
+const SIGMOID_TABLE_SIZE: usize = 1000;
+/// The sigmoid table covers `[-MAX_EXP, MAX_EXP]`; beyond it the gradient is
+/// taken as saturated.
+const MAX_EXP: f32 = 6.0;
+/// Longest sentence the trainer sees; longer documents are cut.
+const MAX_SENTENCE_WORDS: usize = 1000;
+/// Largest vector dimension accepted (also the file readers' limit).
+pub const MAX_DIM: usize = 10_000;
+/// The negative-sampling table holds this many entries per vocabulary word,
+/// within the bounds below.
+const NEGATIVE_TABLE_PER_WORD: usize = 100;
+const NEGATIVE_TABLE_MIN: usize = 1 << 16;
+const NEGATIVE_TABLE_MAX: usize = 10_000_000;
+/// How often the watching thread reports and checks for cancel.
+const REPORT_EVERY: Duration = Duration::from_millis(100);
+
+/// word2vec training parameters. The defaults are the reference tool's
+/// (skip-gram); [`W2vParams::cbow`] gives its CBOW defaults.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct W2vParams {
+    /// Skip-gram when true, CBOW (mean of context vectors) when false.
+    pub skip_gram: bool,
+    /// Vector dimension, 1..=10 000.
+    pub dim: usize,
+    /// Largest distance between the centre word and a context word; each
+    /// word draws its reach uniformly from `1..=window`.
+    pub window: usize,
+    /// Negative samples per positive example (at least 1).
+    pub negative: usize,
+    /// Words seen fewer times are left out of the vocabulary.
+    pub min_count: usize,
+    /// Subsampling threshold for frequent words; 0 turns it off.
+    pub sample: f64,
+    /// Starting learning rate (0.025 for skip-gram, 0.05 for CBOW).
+    pub alpha: f32,
+    /// Learning rate at the end of the last epoch.
+    pub min_alpha: f32,
+    /// Passes over the documents.
+    pub epochs: usize,
+    /// Worker threads; 0 means all cores.
+    pub threads: usize,
+    /// Seed of the initial vectors and of each thread's RNG (seed + thread).
+    pub seed: u64,
+    /// Keep at most this many of the most frequent words.
+    pub max_vocab: Option<usize>,
+}
+
+impl Default for W2vParams {
+    fn default() -> Self {
+        Self {
+            skip_gram: true,
+            dim: 100,
+            window: 5,
+            negative: 5,
+            min_count: 5,
+            sample: 1e-3,
+            alpha: 0.025,
+            min_alpha: 1e-4,
+            epochs: 5,
+            threads: 0,
+            seed: 1,
+            max_vocab: None,
+        }
+    }
+}
+
+impl W2vParams {
+    /// The reference CBOW defaults: as [`Default`] but CBOW with alpha 0.05.
+    pub fn cbow() -> Self {
+        Self {
+            skip_gram: false,
+            alpha: 0.05,
+            ..Self::default()
+        }
+    }
+
+    /// Checks that training with these parameters can work; the error names
+    /// the parameter and the accepted range.
+    pub fn validate(&self) -> Result<(), TextError> {
+        let bad = |what: String| Err(TextError::InvalidParams(what));
+        if self.dim == 0 || self.dim > MAX_DIM {
+            return bad(format!(
+                "dim is {}; choose a vector dimension between 1 and {MAX_DIM} (100 to 300 is usual)",
+                self.dim
+            ));
+        }
+        if self.window == 0 {
+            return bad("window is 0; choose a context window of at least 1 (5 is usual)".into());
+        }
+        if self.negative == 0 {
+            return bad(
+                "negative is 0; only negative sampling is implemented, so choose at least 1 negative sample (5 is usual)"
+                    .into(),
+            );
+        }
+        if self.epochs == 0 {
+            return bad("epochs is 0; choose at least 1 pass over the documents".into());
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return bad(format!(
+                "alpha is {}; choose a positive learning rate (0.025 for skip-gram, 0.05 for CBOW)",
+                self.alpha
+            ));
+        }
+        if !(self.min_alpha.is_finite() && self.min_alpha >= 0.0 && self.min_alpha <= self.alpha) {
+            return bad(format!(
+                "min_alpha is {}; choose a final learning rate between 0 and alpha ({})",
+                self.min_alpha, self.alpha
+            ));
+        }
+        if !(self.sample.is_finite() && self.sample >= 0.0) {
+            return bad(format!(
+                "sample is {}; choose a subsampling threshold of 0 (off) or a small positive number such as 1e-3",
+                self.sample
+            ));
+        }
+        if self.max_vocab == Some(0) {
+            return bad("max_vocab is 0; leave it unset or keep at least one word".into());
+        }
+        Ok(())
+    }
+
+    /// The number of threads `threads` stands for.
+    pub fn resolved_threads(&self) -> usize {
+        if self.threads > 0 {
+            self.threads
+        } else {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        }
+    }
+}
+
+/// A table of word vectors: trained here or read from a word2vec file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WordVectors {
+    /// The words, most frequent first when trained or read from a file.
+    pub words: Vec<String>,
+    /// Length of each vector.
+    pub dim: usize,
+    /// `words.len() × dim` values, row-major: word `i` is
+    /// `vectors[i * dim..(i + 1) * dim]`.
+    pub vectors: Vec<f32>,
+    /// Training counts, parallel to `words`; 0 when unknown (read from a
+    /// file).
+    pub counts: Vec<u64>,
+}
+
+impl WordVectors {
+    /// Vectors from their parts, checking that the sizes agree. `counts` may
+    /// be empty (unknown): it is then filled with zeros.
+    pub fn new(
+        words: Vec<String>,
+        dim: usize,
+        vectors: Vec<f32>,
+        mut counts: Vec<u64>,
+    ) -> Result<Self, TextError> {
+        if counts.is_empty() {
+            counts = vec![0; words.len()];
+        }
+        let v = Self {
+            words,
+            dim,
+            vectors,
+            counts,
+        };
+        v.check_shape()?;
+        Ok(v)
+    }
+
+    /// Checks that the dimension is positive and that `vectors` and `counts`
+    /// match `words`; the error says which part is off.
+    pub fn check_shape(&self) -> Result<(), TextError> {
+        if self.dim == 0 {
+            return Err(TextError::Shape(
+                "the dimension is 0; word vectors need at least one component".into(),
+            ));
+        }
+        let expected = self.words.len().checked_mul(self.dim);
+        if expected != Some(self.vectors.len()) {
+            return Err(TextError::Shape(format!(
+                "{} words of dimension {} need {} values, but there are {}",
+                self.words.len(),
+                self.dim,
+                self.words.len().saturating_mul(self.dim),
+                self.vectors.len()
+            )));
+        }
+        if self.counts.len() != self.words.len() {
+            return Err(TextError::Shape(format!(
+                "{} words but {} counts; give one count per word (0 when unknown)",
+                self.words.len(),
+                self.counts.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Row of `w`, or `None` for an unknown word. A linear scan over the
+    /// words (the fields are public, so there is no index to keep in step);
+    /// for many lookups build [`WordVectors::lookup`] once.
+    pub fn index(&self, w: &str) -> Option<usize> {
+        self.words.iter().position(|x| x == w)
+    }
+
+    /// A map from word to row, for many lookups. When a word occurs twice,
+    /// the first (most frequent) row wins.
+    pub fn lookup(&self) -> HashMap<&str, usize> {
+        let mut map = HashMap::with_capacity(self.words.len());
+        for (i, w) in self.words.iter().enumerate() {
+            map.entry(w.as_str()).or_insert(i);
+        }
+        map
+    }
+
+    /// The vector of `w`, or `None` for an unknown word.
+    pub fn vector(&self, w: &str) -> Option<&[f32]> {
+        self.row(self.index(w)?)
+    }
+
+    /// The vector in row `index`, or `None` when out of range.
+    pub fn row(&self, index: usize) -> Option<&[f32]> {
+        let start = index.checked_mul(self.dim)?;
+        self.vectors.get(start..start.checked_add(self.dim)?)
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// True when there are no words.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The vectors scaled to unit length (rows of zeros stay zero), same
+    /// layout as `vectors`.
+    pub fn normalized(&self) -> Vec<f32> {
+        let mut out = self.vectors.clone();
+        if self.dim == 0 {
+            return out;
+        }
+        for row in out.chunks_mut(self.dim) {
+            let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                row.iter_mut().for_each(|x| *x /= norm);
+            }
+        }
+        out
+    }
+}
+
+/// What a training run did.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainStats {
+    /// Training words processed (vocabulary words read, before subsampling),
+    /// all epochs and threads together.
+    pub words: u64,
+    /// Wall-clock seconds of the training passes (after the vocabulary).
+    pub seconds: f64,
+    /// `words / seconds`.
+    pub words_per_sec: f64,
+    /// Vocabulary size.
+    pub vocab: usize,
+    /// Mean negative-sampling loss per training example over the last epoch;
+    /// `None` when no example was trained (e.g. only one-word documents).
+    pub final_loss: Option<f64>,
+}
+
+/// Trains word vectors on `docs` (each already tokenised); see the module
+/// docs for the algorithm. Errors: invalid parameters, no word reaching
+/// `min_count` ([`TextError::Empty`]), a cancel request
+/// ([`TextError::Cancelled`]).
+pub fn train(
+    docs: &[Vec<String>],
+    params: &W2vParams,
+    progress: &dyn Progress,
+) -> Result<(WordVectors, TrainStats), TextError> {
+    params.validate()?;
+    progress.report(0.0, "building the vocabulary");
+    let (words, counts) = build_vocab(docs, params, progress)?;
+    let corpus = Corpus::new(docs, &words, progress)?;
+    if corpus.words.is_empty() {
+        return Err(TextError::Empty(
+            "the documents hold no vocabulary word; give more text or lower min_count".into(),
+        ));
+    }
+    if progress.is_cancelled() {
+        return Err(TextError::Cancelled);
+    }
+
+    let dim = params.dim;
+    let vocab = words.len();
+    let train_words = corpus.words.len() as u64;
+    let total_words = train_words.saturating_mul(params.epochs as u64);
+    let keep_prob = keep_probabilities(&counts, train_words, params.sample);
+    let negatives = negative_table(&counts);
+    let tables = SigmoidTables::new();
+
+    // Initial input vectors uniform in [-0.5, 0.5) / dim (as the reference),
+    // output vectors zero.
+    let mut init_rng = Rng::new(params.seed).fork();
+    let syn0: Vec<AtomicU32> = (0..vocab * dim)
+        .map(|_| AtomicU32::new(((init_rng.uniform() as f32 - 0.5) / dim as f32).to_bits()))
+        .collect();
+    let syn1: Vec<AtomicU32> = (0..vocab * dim).map(|_| AtomicU32::new(0)).collect();
+
+    let shared = Shared {
+        params,
+        syn0: &syn0,
+        syn1: &syn1,
+        corpus: &corpus,
+        keep_prob: &keep_prob,
+        negatives: &negatives,
+        tables: &tables,
+        total_words,
+        words_done: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        recent_loss: Mutex::new((0.0, 0)),
+    };
+    let threads = params
+        .resolved_threads()
+        .clamp(1, corpus.sentences.len().max(1));
+    let shares = corpus.shares(threads);
+
+    let started = Instant::now();
+    let outcome = run_workers(&shared, &shares, progress, started);
+    let seconds = started.elapsed().as_secs_f64();
+    let (loss_sum, loss_examples) = outcome?;
+    if shared.stop.load(Relaxed) {
+        return Err(TextError::Cancelled);
+    }
+
+    let words_done = shared.words_done.load(Relaxed);
+    let stats = TrainStats {
+        words: words_done,
+        seconds,
+        words_per_sec: if seconds > 0.0 {
+            words_done as f64 / seconds
+        } else {
+            0.0
+        },
+        vocab,
+        final_loss: (loss_examples > 0).then(|| loss_sum / loss_examples as f64),
+    };
+    progress.report(
+        1.0,
+        &status_message(
+            params.epochs,
+            params.epochs,
+            stats.words_per_sec,
+            stats.final_loss,
+        ),
+    );
+    let vectors = syn0
+        .iter()
+        .map(|w| f32::from_bits(w.load(Relaxed)))
+        .collect();
+    Ok((
+        WordVectors {
+            words,
+            dim,
+            vectors,
+            counts,
+        },
+        stats,
+    ))
+}
+
+/// The vocabulary: words seen at least `min_count` times, by count
+/// descending then word, cut to `max_vocab`; with their counts.
+fn build_vocab(
+    docs: &[Vec<String>],
+    params: &W2vParams,
+    progress: &dyn Progress,
+) -> Result<(Vec<String>, Vec<u64>), TextError> {
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if i.is_multiple_of(10_000) && progress.is_cancelled() {
+            return Err(TextError::Cancelled);
+        }
+        for w in doc {
+            *counts.entry(w.as_str()).or_insert(0) += 1;
+        }
+    }
+    if counts.is_empty() {
+        return Err(TextError::Empty(
+            "the documents hold no tokens; tokenise some text first".into(),
+        ));
+    }
+    let seen = counts.len();
+    let min_count = params.min_count.max(1) as u64;
+    let mut entries: Vec<(&str, u64)> = counts.into_iter().filter(|e| e.1 >= min_count).collect();
+    entries.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    if let Some(max) = params.max_vocab {
+        entries.truncate(max);
+    }
+    // Word indices are u32 in the corpus and the negative table.
+    entries.truncate(u32::MAX as usize);
+    if entries.is_empty() {
+        return Err(TextError::Empty(format!(
+            "none of the {seen} distinct words occurs at least min_count = {min_count} times; lower min_count or give more text"
+        )));
+    }
+    Ok(entries.into_iter().map(|(w, c)| (w.to_owned(), c)).unzip())
+}
+
+/// The documents as vocabulary indices (other words dropped, as the
+/// reference tool does), cut into sentences.
+struct Corpus {
+    words: Vec<u32>,
+    /// `[start, end)` ranges into `words`, in order.
+    sentences: Vec<(usize, usize)>,
+}
+
+impl Corpus {
+    fn new(
+        docs: &[Vec<String>],
+        vocab: &[String],
+        progress: &dyn Progress,
+    ) -> Result<Self, TextError> {
+        let index: HashMap<&str, u32> = vocab
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| Some((w.as_str(), u32::try_from(i).ok()?)))
+            .collect();
+        let mut words = Vec::new();
+        let mut sentences = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            if i.is_multiple_of(10_000) && progress.is_cancelled() {
+                return Err(TextError::Cancelled);
+            }
+            let mut start = words.len();
+            for w in doc {
+                if let Some(&id) = index.get(w.as_str()) {
+                    words.push(id);
+                    if words.len() - start == MAX_SENTENCE_WORDS {
+                        sentences.push((start, words.len()));
+                        start = words.len();
+                    }
+                }
+            }
+            if words.len() > start {
+                sentences.push((start, words.len()));
+            }
+        }
+        Ok(Self { words, sentences })
+    }
+
+    /// Splits the sentences into `threads` contiguous shares of about equal
+    /// word counts (a share may be empty).
+    fn shares(&self, threads: usize) -> Vec<&[(usize, usize)]> {
+        let total = self.words.len();
+        let mut shares = Vec::with_capacity(threads);
+        let mut from = 0;
+        for t in 1..=threads {
+            let boundary = (total as u128 * t as u128 / threads as u128) as usize;
+            let to = self.sentences.partition_point(|s| s.0 < boundary);
+            shares.push(self.sentences.get(from..to).unwrap_or(&[]));
+            from = to;
+        }
+        shares
+    }
+}
+
+/// Per-word probability of keeping an occurrence under subsampling (the
+/// reference formula); empty when subsampling is off.
+fn keep_probabilities(counts: &[u64], train_words: u64, sample: f64) -> Vec<f32> {
+    if sample <= 0.0 {
+        return Vec::new();
+    }
+    let threshold = sample * train_words as f64;
+    counts
+        .iter()
+        .map(|&c| {
+            let c = c.max(1) as f64;
+            (((c / threshold).sqrt() + 1.0) * threshold / c).min(1.0) as f32
+        })
+        .collect()
+}
+
+/// The negative-sampling table: word `i` fills a share of the entries
+/// proportional to `count_i^0.75` (filled as the reference tool does).
+fn negative_table(counts: &[u64]) -> Vec<u32> {
+    let size = counts
+        .len()
+        .saturating_mul(NEGATIVE_TABLE_PER_WORD)
+        .clamp(NEGATIVE_TABLE_MIN, NEGATIVE_TABLE_MAX);
+    let powers: Vec<f64> = counts.iter().map(|&c| (c as f64).powf(0.75)).collect();
+    let total: f64 = powers.iter().sum();
+    let last = counts.len().saturating_sub(1);
+    let mut table = Vec::with_capacity(size);
+    let mut word = 0usize;
+    let mut cumulative = powers.first().copied().unwrap_or(0.0) / total;
+    for entry in 0..size {
+        table.push(word as u32);
+        if entry as f64 / size as f64 > cumulative && word < last {
+            word += 1;
+            cumulative += powers.get(word).copied().unwrap_or(0.0) / total;
+        }
+    }
+    table
+}
+
+/// Precomputed `sigmoid(x)` and `ln sigmoid(x)` on `[-MAX_EXP, MAX_EXP)`.
+struct SigmoidTables {
+    sigmoid: Vec<f32>,
+    log_sigmoid: Vec<f32>,
+}
+
+impl SigmoidTables {
+    fn new() -> Self {
+        let xs = (0..SIGMOID_TABLE_SIZE)
+            .map(|i| (i as f32 / SIGMOID_TABLE_SIZE as f32 * 2.0 - 1.0) * MAX_EXP);
+        let sigmoid: Vec<f32> = xs.map(|x| 1.0 / (1.0 + (-x).exp())).collect();
+        let log_sigmoid = sigmoid.iter().map(|s| s.ln()).collect();
+        Self {
+            sigmoid,
+            log_sigmoid,
+        }
+    }
+
+    /// Table slot of `x`, `None` outside `[-MAX_EXP, MAX_EXP]`.
+    fn slot(x: f32) -> Option<usize> {
+        if !(-MAX_EXP..=MAX_EXP).contains(&x) {
+            return None;
+        }
+        let slot = ((x + MAX_EXP) * (SIGMOID_TABLE_SIZE as f32 / MAX_EXP / 2.0)) as usize;
+        Some(slot.min(SIGMOID_TABLE_SIZE - 1))
+    }
+
+    /// Gradient scale `(label - sigmoid(f)) * alpha` (saturated outside the
+    /// table, as the reference) and the example's loss `-ln sigmoid(±f)`.
+    fn gradient_and_loss(&self, f: f32, positive: bool, alpha: f32) -> (f32, f32) {
+        let label = if positive { 1.0 } else { 0.0 };
+        let g = match Self::slot(f) {
+            Some(slot) => (label - self.sigmoid.get(slot).copied().unwrap_or(0.5)) * alpha,
+            None if f > 0.0 => (label - 1.0) * alpha,
+            None => label * alpha,
+        };
+        let z = if positive { f } else { -f };
+        let loss = match Self::slot(z) {
+            Some(slot) => -self.log_sigmoid.get(slot).copied().unwrap_or(0.0),
+            // ln sigmoid(z) ≈ 0 for large z and ≈ z for very negative z.
+            None => (-z).max(0.0),
+        };
+        (g, loss)
+    }
+}
+
+/// What every worker shares.
+struct Shared<'a> {
+    params: &'a W2vParams,
+    syn0: &'a [AtomicU32],
+    syn1: &'a [AtomicU32],
+    corpus: &'a Corpus,
+    keep_prob: &'a [f32],
+    negatives: &'a [u32],
+    tables: &'a SigmoidTables,
+    /// Training words of all epochs: the denominator of the learning-rate
+    /// decay and of the progress fraction.
+    total_words: u64,
+    /// Training words processed so far, all threads.
+    words_done: AtomicU64,
+    /// Set when the user cancelled; workers return after their sentence.
+    stop: AtomicBool,
+    /// Loss sum and example count since the last progress report.
+    recent_loss: Mutex<(f64, u64)>,
+}
+
+impl Shared<'_> {
+    fn alpha(&self, words_done: u64) -> f32 {
+        let p = self.params;
+        let fraction = words_done as f64 / (self.total_words as f64 + 1.0);
+        let alpha = p.alpha as f64 - (p.alpha - p.min_alpha) as f64 * fraction;
+        (alpha as f32).max(p.min_alpha)
+    }
+}
+
+/// Runs one worker per share and watches them; returns the loss sum and
+/// example count of the last epoch over all workers.
+fn run_workers(
+    shared: &Shared<'_>,
+    shares: &[&[(usize, usize)]],
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<(f64, u64), TextError> {
+    let epochs = shared.params.epochs;
+    let train_words = shared.total_words / epochs.max(1) as u64;
+    std::thread::scope(|scope| {
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let mut handles = Vec::with_capacity(shares.len());
+        let mut spawn_error = None;
+        for (t, share) in shares.iter().enumerate() {
+            let done_tx = done_tx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("word2vec-{t}"))
+                .spawn_scoped(scope, move || {
+                    let result = Worker::new(shared, t).run(share);
+                    drop(done_tx);
+                    result
+                });
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(err) => {
+                    shared.stop.store(true, Relaxed);
+                    spawn_error = Some(err);
+                    break;
+                }
+            }
+        }
+        drop(done_tx);
+
+        let mut last_loss = None;
+        // Workers send nothing: the channel disconnects when all are done.
+        while let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(REPORT_EVERY) {
+            if progress.is_cancelled() {
+                shared.stop.store(true, Relaxed);
+            }
+            let done = shared.words_done.load(Relaxed);
+            if let Ok(mut recent) = shared.recent_loss.lock() {
+                if recent.1 > 0 {
+                    last_loss = Some(recent.0 / recent.1 as f64);
+                }
+                *recent = (0.0, 0);
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            let rate = if seconds > 0.0 {
+                done as f64 / seconds
+            } else {
+                0.0
+            };
+            let epoch = (done / train_words.max(1) + 1).min(epochs as u64) as usize;
+            progress.report(
+                (done as f64 / shared.total_words.max(1) as f64) as f32,
+                &status_message(epoch, epochs, rate, last_loss),
+            );
+        }
+
+        let mut loss = (0.0, 0);
+        for handle in handles {
+            match handle.join() {
+                Ok((sum, examples)) => {
+                    loss.0 += sum;
+                    loss.1 += examples;
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        match spawn_error {
+            Some(err) => Err(TextError::Io {
+                path: "word2vec worker threads".into(),
+                message: format!(
+                    "cannot start a training thread: {err}. Train with fewer threads (set threads to 1)."
+                ),
+            }),
+            None => Ok(loss),
+        }
+    })
+}
+
+/// "epoch 2/5, 1.2M words/s, loss 2.31".
+fn status_message(epoch: usize, epochs: usize, words_per_sec: f64, loss: Option<f64>) -> String {
+    let rate = if words_per_sec >= 1e6 {
+        format!("{:.1}M", words_per_sec / 1e6)
+    } else if words_per_sec >= 1e3 {
+        format!("{:.0}k", words_per_sec / 1e3)
+    } else {
+        format!("{words_per_sec:.0}")
+    };
+    match loss {
+        Some(loss) => format!("epoch {epoch}/{epochs}, {rate} words/s, loss {loss:.2}"),
+        None => format!("epoch {epoch}/{epochs}, {rate} words/s"),
+    }
+}
+
+/// One training thread: its RNG and reusable buffers.
+struct Worker<'s, 'a> {
+    shared: &'s Shared<'a>,
+    rng: Rng,
+    sentence: Vec<u32>,
+    /// The hidden layer: a context vector (skip-gram) or the context mean
+    /// (CBOW).
+    hidden: Vec<f32>,
+    /// The hidden layer's accumulated gradient.
+    hidden_grad: Vec<f32>,
+    /// Loss sum and examples since the last flush to `recent_loss`.
+    unflushed_loss: (f64, u64),
+}
+
+impl<'s, 'a> Worker<'s, 'a> {
+    fn new(shared: &'s Shared<'a>, thread_index: usize) -> Self {
+        let dim = shared.params.dim;
+        Self {
+            shared,
+            rng: Rng::new(shared.params.seed.wrapping_add(thread_index as u64)),
+            sentence: Vec::with_capacity(MAX_SENTENCE_WORDS),
+            hidden: vec![0.0; dim],
+            hidden_grad: vec![0.0; dim],
+            unflushed_loss: (0.0, 0),
+        }
+    }
+
+    /// Trains on `share` for all epochs; returns the loss sum and example
+    /// count of the last epoch.
+    fn run(mut self, share: &[(usize, usize)]) -> (f64, u64) {
+        let shared = self.shared;
+        let epochs = shared.params.epochs;
+        let mut last_epoch_loss = (0.0, 0);
+        for epoch in 0..epochs {
+            let mut epoch_loss = (0.0, 0);
+            for &(start, end) in share {
+                if shared.stop.load(Relaxed) {
+                    return last_epoch_loss;
+                }
+                let Some(raw) = shared.corpus.words.get(start..end) else {
+                    continue;
+                };
+                let len = raw.len() as u64;
+                let done = shared.words_done.fetch_add(len, Relaxed) + len;
+                let alpha = shared.alpha(done);
+                self.fill_sentence(raw);
+                let loss = if shared.params.skip_gram {
+                    self.skip_gram_sentence(alpha)
+                } else {
+                    self.cbow_sentence(alpha)
+                };
+                epoch_loss.0 += loss.0;
+                epoch_loss.1 += loss.1;
+                self.flush_loss(loss);
+            }
+            if epoch + 1 == epochs {
+                last_epoch_loss = epoch_loss;
+            }
+        }
+        self.flush_loss((0.0, 0));
+        last_epoch_loss
+    }
+
+    /// Adds a sentence's loss to the shared report window, taking the lock
+    /// only every few thousand examples.
+    fn flush_loss(&mut self, loss: (f64, u64)) {
+        self.unflushed_loss.0 += loss.0;
+        self.unflushed_loss.1 += loss.1;
+        let final_flush = loss.1 == 0;
+        if self.unflushed_loss.1 >= 4096 || (final_flush && self.unflushed_loss.1 > 0) {
+            if let Ok(mut recent) = self.shared.recent_loss.lock() {
+                recent.0 += self.unflushed_loss.0;
+                recent.1 += self.unflushed_loss.1;
+            }
+            self.unflushed_loss = (0.0, 0);
+        }
+    }
+
+    /// The sentence after subsampling.
+    fn fill_sentence(&mut self, raw: &[u32]) {
+        self.sentence.clear();
+        let keep_prob = self.shared.keep_prob;
+        for &w in raw {
+            let keep = match keep_prob.get(w as usize) {
+                Some(&p) if p < 1.0 => (self.rng.uniform() as f32) < p,
+                _ => true,
+            };
+            if keep {
+                self.sentence.push(w);
+            }
+        }
+    }
+
+    /// The reach of the window around the next centre word: `1..=window`.
+    fn reach(&mut self) -> usize {
+        let window = self.shared.params.window;
+        window - self.rng.below(window).unwrap_or(0)
+    }
+
+    /// Skip-gram over the current sentence: each context word's input vector
+    /// predicts the centre word. Returns the loss sum and example count.
+    fn skip_gram_sentence(&mut self, alpha: f32) -> (f64, u64) {
+        let dim = self.shared.params.dim;
+        let syn0 = self.shared.syn0;
+        let mut loss = (0.0, 0);
+        for pos in 0..self.sentence.len() {
+            let Some(&word) = self.sentence.get(pos) else {
+                continue;
+            };
+            let reach = self.reach();
+            let lo = pos.saturating_sub(reach);
+            let hi = (pos + reach + 1).min(self.sentence.len());
+            for c in lo..hi {
+                if c == pos {
+                    continue;
+                }
+                let Some(&context) = self.sentence.get(c) else {
+                    continue;
+                };
+                let input = row(syn0, context, dim);
+                for (h, w) in self.hidden.iter_mut().zip(input) {
+                    *h = f32::from_bits(w.load(Relaxed));
+                }
+                self.hidden_grad.fill(0.0);
+                loss.0 += f64::from(self.negative_sampling(word, alpha));
+                loss.1 += 1;
+                add_to(input, &self.hidden_grad);
+            }
+        }
+        loss
+    }
+
+    /// CBOW over the current sentence: the mean of the context words' input
+    /// vectors predicts the centre word. Returns the loss sum and example
+    /// count.
+    fn cbow_sentence(&mut self, alpha: f32) -> (f64, u64) {
+        let dim = self.shared.params.dim;
+        let syn0 = self.shared.syn0;
+        let mut loss = (0.0, 0);
+        for pos in 0..self.sentence.len() {
+            let Some(&word) = self.sentence.get(pos) else {
+                continue;
+            };
+            let reach = self.reach();
+            let lo = pos.saturating_sub(reach);
+            let hi = (pos + reach + 1).min(self.sentence.len());
+            self.hidden.fill(0.0);
+            let mut context_words = 0usize;
+            for c in lo..hi {
+                if c == pos {
+                    continue;
+                }
+                let Some(&context) = self.sentence.get(c) else {
+                    continue;
+                };
+                for (h, w) in self.hidden.iter_mut().zip(row(syn0, context, dim)) {
+                    *h += f32::from_bits(w.load(Relaxed));
+                }
+                context_words += 1;
+            }
+            if context_words == 0 {
+                continue;
+            }
+            let scale = 1.0 / context_words as f32;
+            self.hidden.iter_mut().for_each(|h| *h *= scale);
+            self.hidden_grad.fill(0.0);
+            loss.0 += f64::from(self.negative_sampling(word, alpha));
+            loss.1 += 1;
+            // As the reference: every context word gets the whole gradient.
+            for c in lo..hi {
+                if c == pos {
+                    continue;
+                }
+                if let Some(&context) = self.sentence.get(c) {
+                    add_to(row(syn0, context, dim), &self.hidden_grad);
+                }
+            }
+        }
+        loss
+    }
+
+    /// One positive and `negative` negative examples for the hidden layer:
+    /// updates the output vectors, accumulates the hidden layer's gradient
+    /// into `hidden_grad` and returns the loss.
+    fn negative_sampling(&mut self, word: u32, alpha: f32) -> f32 {
+        let shared = self.shared;
+        let dim = shared.params.dim;
+        let mut loss = 0.0;
+        for d in 0..=shared.params.negative {
+            let target = if d == 0 {
+                word
+            } else {
+                let draw = self.rng.below(shared.negatives.len());
+                match draw.and_then(|i| shared.negatives.get(i)) {
+                    Some(&t) if t != word => t,
+                    _ => continue,
+                }
+            };
+            let output = row(shared.syn1, target, dim);
+            let f: f32 = self
+                .hidden
+                .iter()
+                .zip(output)
+                .map(|(h, o)| h * f32::from_bits(o.load(Relaxed)))
+                .sum();
+            let (g, example_loss) = shared.tables.gradient_and_loss(f, d == 0, alpha);
+            loss += example_loss;
+            for ((grad, o), h) in self.hidden_grad.iter_mut().zip(output).zip(&self.hidden) {
+                let o_value = f32::from_bits(o.load(Relaxed));
+                *grad += g * o_value;
+                o.store((o_value + g * h).to_bits(), Relaxed);
+            }
+        }
+        loss
+    }
+}
+
+/// Row `index` of a `vocab × dim` matrix (empty when out of range, which
+/// cannot happen for our own indices).
+fn row(matrix: &[AtomicU32], index: u32, dim: usize) -> &[AtomicU32] {
+    let start = index as usize * dim;
+    matrix.get(start..start + dim).unwrap_or(&[])
+}
+
+/// `row += delta`, element-wise.
+fn add_to(row: &[AtomicU32], delta: &[f32]) {
+    for (w, d) in row.iter().zip(delta) {
+        w.store((f32::from_bits(w.load(Relaxed)) + d).to_bits(), Relaxed);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::text::tools::nearest;
+
+    const TRAFFIC: [&str; 8] = [
+        "car", "bus", "road", "traffic", "lane", "jam", "signal", "driver",
+    ];
+    const PARK: [&str; 8] = [
+        "tree", "grass", "bench", "park", "flower", "picnic", "dog", "pond",
+    ];
+    const STREET: [&str; 5] = ["cracked", "repair", "narrow", "uneven", "kerb"];
+
+    /// Three topics; "sidewalk" and "pavement" are synonyms used in exactly
+    /// the same contexts (street-repair documents, one of the two per
+    /// document), never together.
+    pub(crate) fn planted_corpus(docs: usize, seed: u64) -> Vec<Vec<String>> {
+        let mut rng = Rng::new(seed);
+        (0..docs)
+            .map(|i| {
+                let topic: &[&str] = match i % 3 {
+                    0 => &TRAFFIC,
+                    1 => &PARK,
+                    _ => &STREET,
+                };
+                let mut doc: Vec<String> = (0..8)
+                    .map(|_| (*rng.choose(topic).unwrap()).to_owned())
+                    .collect();
+                if i % 3 == 2 {
+                    let synonym = if rng.bernoulli(0.5) {
+                        "sidewalk"
+                    } else {
+                        "pavement"
+                    };
+                    let at = rng.below(doc.len() + 1).unwrap();
+                    doc.insert(at, synonym.to_owned());
+                }
+                doc
+            })
+            .collect()
+    }
+
+    fn params(skip_gram: bool) -> W2vParams {
+        W2vParams {
+            skip_gram,
+            dim: 16,
+            window: 3,
+            negative: 5,
+            min_count: 1,
+            sample: 0.0,
+            alpha: if skip_gram { 0.025 } else { 0.05 },
+            epochs: 10,
+            threads: 1,
+            seed: 7,
+            ..W2vParams::default()
+        }
+    }
+
+    fn first_neighbour(v: &WordVectors, word: &str) -> String {
+        nearest(v, word, 1).unwrap().remove(0).0
+    }
+
+    fn assert_planted_structure(v: &WordVectors) {
+        assert_eq!(first_neighbour(v, "sidewalk"), "pavement");
+        assert_eq!(first_neighbour(v, "pavement"), "sidewalk");
+        for (word, topic) in [("bus", &TRAFFIC), ("bench", &PARK)] {
+            for (neighbour, _) in nearest(v, word, 5).unwrap() {
+                assert!(topic.contains(&neighbour.as_str()), "{word}: {neighbour}");
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_are_the_reference_tools() {
+        let p = W2vParams::default();
+        assert!(p.skip_gram);
+        assert_eq!(
+            (p.dim, p.window, p.negative, p.min_count, p.epochs),
+            (100, 5, 5, 5, 5)
+        );
+        assert_eq!((p.alpha, p.min_alpha, p.sample), (0.025, 1e-4, 1e-3));
+        let c = W2vParams::cbow();
+        assert!(!c.skip_gram);
+        assert_eq!(c.alpha, 0.05);
+        // Partial JSON fills in the defaults.
+        let parsed: W2vParams = serde_json::from_str(r#"{"dim": 50}"#).unwrap();
+        assert_eq!(
+            parsed,
+            W2vParams {
+                dim: 50,
+                ..W2vParams::default()
+            }
+        );
+    }
+
+    #[test]
+    fn skip_gram_puts_planted_synonym_first_and_separates_topics() {
+        let docs = planted_corpus(600, 1);
+        let (v, stats) = train(&docs, &params(true), &()).unwrap();
+        assert_planted_structure(&v);
+        assert_eq!(stats.vocab, 23);
+        let tokens: u64 = docs.iter().map(|d| d.len() as u64).sum();
+        assert_eq!(stats.words, tokens * 10);
+        assert!(stats.final_loss.unwrap() < 3.0, "{stats:?}");
+        eprintln!(
+            "skip-gram: {} words in {:.2} s = {:.0} words/s, loss {:?}",
+            stats.words, stats.seconds, stats.words_per_sec, stats.final_loss
+        );
+    }
+
+    #[test]
+    fn cbow_puts_planted_synonym_first_and_separates_topics() {
+        let docs = planted_corpus(600, 2);
+        let (v, stats) = train(&docs, &params(false), &()).unwrap();
+        assert_planted_structure(&v);
+        eprintln!(
+            "cbow: {} words in {:.2} s = {:.0} words/s, loss {:?}",
+            stats.words, stats.seconds, stats.words_per_sec, stats.final_loss
+        );
+    }
+
+    #[test]
+    fn one_thread_with_fixed_seed_is_bit_for_bit_reproducible() {
+        let docs = planted_corpus(150, 3);
+        for skip_gram in [true, false] {
+            let p = W2vParams {
+                epochs: 3,
+                sample: 1e-2,
+                ..params(skip_gram)
+            };
+            let (a, sa) = train(&docs, &p, &()).unwrap();
+            let (b, sb) = train(&docs, &p, &()).unwrap();
+            let bits = |v: &WordVectors| v.vectors.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(a.words, b.words);
+            assert_eq!(bits(&a), bits(&b));
+            assert_eq!(
+                sa.final_loss.map(f64::to_bits),
+                sb.final_loss.map(f64::to_bits)
+            );
+            let (c, _) = train(&docs, &W2vParams { seed: 8, ..p }, &()).unwrap();
+            assert_ne!(bits(&a), bits(&c));
+        }
+    }
+
+    #[test]
+    fn several_threads_train_too() {
+        let docs = planted_corpus(300, 4);
+        let p = W2vParams {
+            threads: 3,
+            epochs: 4,
+            ..params(true)
+        };
+        let (v, stats) = train(&docs, &p, &()).unwrap();
+        assert!(v.vectors.iter().all(|x| x.is_finite()));
+        let tokens: u64 = docs.iter().map(|d| d.len() as u64).sum();
+        assert_eq!(stats.words, tokens * 4);
+    }
+
+    #[test]
+    fn vocabulary_is_sorted_by_count_then_word_and_cut() {
+        let docs: Vec<Vec<String>> = ["b a c a b d", "a x b"]
+            .iter()
+            .map(|d| d.split(' ').map(str::to_owned).collect())
+            .collect();
+        let p = W2vParams {
+            dim: 4,
+            min_count: 2,
+            ..params(true)
+        };
+        let (v, stats) = train(&docs, &p, &()).unwrap();
+        assert_eq!(v.words, ["a", "b"]);
+        assert_eq!(v.counts, [3, 3]);
+        assert_eq!(v.vectors.len(), 2 * 4);
+        assert_eq!(stats.vocab, 2);
+        let p = W2vParams {
+            min_count: 1,
+            max_vocab: Some(3),
+            ..p
+        };
+        let (v, _) = train(&docs, &p, &()).unwrap();
+        assert_eq!(v.words, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn empty_corpus_bad_params_and_cancel_are_errors() {
+        let docs = planted_corpus(30, 5);
+        let none: Vec<Vec<String>> = vec![vec![]];
+        assert!(matches!(
+            train(&none, &params(true), &()),
+            Err(TextError::Empty(_))
+        ));
+        let rare = W2vParams {
+            min_count: 1000,
+            ..params(true)
+        };
+        assert!(matches!(train(&docs, &rare, &()), Err(TextError::Empty(_))));
+        for bad in [
+            W2vParams {
+                dim: 0,
+                ..params(true)
+            },
+            W2vParams {
+                window: 0,
+                ..params(true)
+            },
+            W2vParams {
+                negative: 0,
+                ..params(true)
+            },
+            W2vParams {
+                alpha: f32::NAN,
+                ..params(true)
+            },
+            W2vParams {
+                max_vocab: Some(0),
+                ..params(true)
+            },
+        ] {
+            assert!(matches!(
+                train(&docs, &bad, &()),
+                Err(TextError::InvalidParams(_))
+            ));
+        }
+        struct Cancelled;
+        impl Progress for Cancelled {
+            fn report(&self, _: f32, _: &str) {}
+            fn is_cancelled(&self) -> bool {
+                true
+            }
+        }
+        assert!(matches!(
+            train(&docs, &params(true), &Cancelled),
+            Err(TextError::Cancelled)
+        ));
+    }
+
+    #[test]
+    fn progress_ends_at_one_with_epoch_rate_and_loss() {
+        struct Last(Mutex<Option<(f32, String)>>);
+        impl Progress for Last {
+            fn report(&self, fraction: f32, message: &str) {
+                *self.0.lock().unwrap() = Some((fraction, message.to_owned()));
+            }
+            fn is_cancelled(&self) -> bool {
+                false
+            }
+        }
+        let last = Last(Mutex::new(None));
+        let p = W2vParams {
+            epochs: 2,
+            ..params(true)
+        };
+        train(&planted_corpus(30, 6), &p, &last).unwrap();
+        let (fraction, message) = last.0.lock().unwrap().clone().unwrap();
+        assert_eq!(fraction, 1.0);
+        assert!(message.starts_with("epoch 2/2, "), "{message}");
+        assert!(message.contains(" words/s, loss "), "{message}");
+        assert_eq!(
+            status_message(2, 5, 1.23e6, Some(2.314)),
+            "epoch 2/5, 1.2M words/s, loss 2.31"
+        );
+    }
+
+    #[test]
+    fn negative_table_follows_count_to_the_three_quarters() {
+        let table = negative_table(&[16, 1]);
+        let first = table.iter().filter(|&&w| w == 0).count() as f64 / table.len() as f64;
+        // 16^0.75 = 8 against 1: 8/9 of the entries.
+        assert!((first - 8.0 / 9.0).abs() < 1e-3, "{first}");
+    }
+
+    #[test]
+    fn sigmoid_table_matches_the_function() {
+        let t = SigmoidTables::new();
+        let (g, loss) = t.gradient_and_loss(0.0, true, 1.0);
+        assert!((g - 0.5).abs() < 0.01 && (loss - 2f32.ln()).abs() < 0.01);
+        let (g, loss) = t.gradient_and_loss(10.0, false, 0.1);
+        assert!((g + 0.1).abs() < 1e-6 && (loss - 10.0).abs() < 1e-6);
+        // The table's upper edge is inside the table, not past its end.
+        let (g, _) = t.gradient_and_loss(MAX_EXP, true, 1.0);
+        assert!(g > 0.0 && g < 0.01, "{g}");
+    }
+
+    #[test]
+    fn word_vectors_shape_and_lookup() {
+        let v = WordVectors::new(
+            vec!["a".into(), "b".into()],
+            2,
+            vec![3.0, 4.0, 0.0, 0.0],
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(v.counts, [0, 0]);
+        assert_eq!(v.index("b"), Some(1));
+        assert_eq!(v.vector("a"), Some(&[3.0, 4.0][..]));
+        assert_eq!(v.vector("c"), None);
+        assert_eq!(v.normalized(), [0.6, 0.8, 0.0, 0.0]);
+        assert!(matches!(
+            WordVectors::new(vec!["a".into()], 2, vec![1.0], vec![]),
+            Err(TextError::Shape(_))
+        ));
+    }
+}
