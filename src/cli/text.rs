@@ -119,6 +119,26 @@ struct Similar<'a> {
     similarity: f32,
 }
 
+/// Words with their similarity: a table for people, `[{"word", "similarity"}]` for scripts.
+fn print_words(near: &[(String, f32)], json: bool) -> Result<(), Failure> {
+    if json {
+        let out: Vec<Similar<'_>> = near
+            .iter()
+            .map(|(w, s)| Similar {
+                word: w,
+                similarity: *s,
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&out).map_err(|e| Failure::other(e.to_string()))?;
+        println!("{text}");
+    } else {
+        for (w, s) in near {
+            println!("{s:>8.4}  {w}");
+        }
+    }
+    Ok(())
+}
+
 fn load_model(path: &Path) -> Result<WordVectors, Failure> {
     let progress = TerminalProgress::new(format!("Loading {}", path.display()));
     let v = word_vectors::load_any(path, &progress);
@@ -185,25 +205,7 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
         } => {
             let v = load_model(&model)?;
             let near = text::nearest(&v, &word, top).map_err(text_err)?;
-            if json {
-                let out: Vec<Similar<'_>> = near
-                    .iter()
-                    .map(|(w, s)| Similar {
-                        word: w,
-                        similarity: *s,
-                    })
-                    .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&out)
-                        .map_err(|e| Failure::other(e.to_string()))?
-                );
-            } else {
-                for (w, s) in near {
-                    println!("{s:>8.4}  {w}");
-                }
-            }
-            Ok(())
+            print_words(&near, json)
         }
         TextCmd::Analogy {
             model,
@@ -215,25 +217,7 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
         } => {
             let v = load_model(&model)?;
             let near = text::analogy(&v, &a, &b, &c, top).map_err(text_err)?;
-            if json {
-                let out: Vec<Similar<'_>> = near
-                    .iter()
-                    .map(|(w, s)| Similar {
-                        word: w,
-                        similarity: *s,
-                    })
-                    .collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&out)
-                        .map_err(|e| Failure::other(e.to_string()))?
-                );
-            } else {
-                for (w, s) in near {
-                    println!("{s:>8.4}  {w}");
-                }
-            }
-            Ok(())
+            print_words(&near, json)
         }
         TextCmd::Eval {
             model,

@@ -171,23 +171,17 @@ impl EnvironmentView {
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
-        let Some(entry) = ctx.ws.active_for(Domain::Environment) else {
-            widgets::missing_ui(
-                ui,
-                "No environment data is open. Open an air-quality CSV, or load the demo city.",
-            );
+        let Some(entry) = widgets::domain_view_header(
+            ctx,
+            ui,
+            Domain::Environment,
+            "Environment",
+            "No environment data is open. Open an air-quality CSV, or load the demo city.",
+            true,
+        ) else {
             return;
         };
         let ds = &entry.dataset;
-        ui.heading(format!("Environment — {}", ds.name));
-        widgets::dataset_picker_ui(ctx, ui, Domain::Environment, entry.id);
-        if ds.time_column().is_none() {
-            widgets::missing_ui(
-                ui,
-                "This dataset has no time column. Set a column's role to 'time' in the Data view.",
-            );
-            return;
-        }
         let traffic = ctx.ws.active_for(Domain::Traffic);
         let range = ctx.ws.range_for(ds);
         let key = Key {

@@ -109,23 +109,17 @@ impl SafetyView {
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
-        let Some(entry) = ctx.ws.active_for(Domain::Safety) else {
-            widgets::missing_ui(
-                ui,
-                "No public-safety data is open. Open a CSV of incidents, or load the demo city.",
-            );
+        let Some(entry) = widgets::domain_view_header(
+            ctx,
+            ui,
+            Domain::Safety,
+            "Public safety",
+            "No public-safety data is open. Open a CSV of incidents, or load the demo city.",
+            true,
+        ) else {
             return;
         };
         let ds = &entry.dataset;
-        ui.heading(format!("Public safety — {}", ds.name));
-        widgets::dataset_picker_ui(ctx, ui, Domain::Safety, entry.id);
-        if ds.time_column().is_none() {
-            widgets::missing_ui(
-                ui,
-                "This dataset has no time column. Set a column's role to 'time' in the Data view.",
-            );
-            return;
-        }
         let range = ctx.ws.range_for(ds);
         let key = Key {
             id: entry.id,

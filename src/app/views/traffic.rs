@@ -189,23 +189,17 @@ impl TrafficView {
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
-        let Some(entry) = ctx.ws.active_for(Domain::Traffic) else {
-            widgets::missing_ui(
-                ui,
-                "No traffic data is open. Open a CSV with volume or speed columns, or load the demo city.",
-            );
+        let Some(entry) = widgets::domain_view_header(
+            ctx,
+            ui,
+            Domain::Traffic,
+            "Traffic",
+            "No traffic data is open. Open a CSV with volume or speed columns, or load the demo city.",
+            true,
+        ) else {
             return;
         };
         let ds = &entry.dataset;
-        ui.heading(format!("Traffic — {}", ds.name));
-        widgets::dataset_picker_ui(ctx, ui, Domain::Traffic, entry.id);
-        if ds.time_column().is_none() {
-            widgets::missing_ui(
-                ui,
-                "This dataset has no time column. Set a column's role to 'time' in the Data view.",
-            );
-            return;
-        }
         let range = ctx.ws.range_for(ds);
         if self.selection_for != Some(entry.id) {
             // A new dataset: pick the first few sensors.

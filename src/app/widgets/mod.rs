@@ -159,6 +159,34 @@ pub fn dataset_picker_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, domain: Domain, c
     });
 }
 
+/// The top of a domain view: the active dataset of `domain` with a heading
+/// and a picker, or a note saying what to open. `None` when there is
+/// nothing to draw (the note has been shown); `needs_time` also asks for a
+/// time column.
+pub fn domain_view_header<'a>(
+    ctx: &ViewCtx<'a>,
+    ui: &mut egui::Ui,
+    domain: Domain,
+    title: &str,
+    when_missing: &str,
+    needs_time: bool,
+) -> Option<&'a crate::app::workspace::DatasetEntry> {
+    let Some(entry) = ctx.ws.active_for(domain) else {
+        missing_ui(ui, when_missing);
+        return None;
+    };
+    ui.heading(format!("{title} — {}", entry.dataset.name));
+    dataset_picker_ui(ctx, ui, domain, entry.id);
+    if needs_time && entry.dataset.time_column().is_none() {
+        missing_ui(
+            ui,
+            "This dataset has no time column. Set a column's role to 'time' in the Data view.",
+        );
+        return None;
+    }
+    Some(entry)
+}
+
 /// Says what a view needs and how to get it, in place of a plot.
 pub fn missing_ui(ui: &mut egui::Ui, what: &str) {
     ui.add_space(12.0);
