@@ -4,18 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn cityops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cityops"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
+use common::{cityops, fixture};
 
 #[test]
 fn inspect_json_reports_columns_types_roles_and_warnings() {

@@ -5,8 +5,11 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
+mod common;
+
+use common::cityops;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use cityops::data::rng::Rng;
 use cityops::data::{Column, Dataset, Source, Table};
@@ -231,10 +234,6 @@ fn applying_a_model_to_a_table_without_its_columns_says_which() {
         err.to_string().contains("'b'") || err.to_string().contains("'c'"),
         "{err}"
     );
-}
-
-fn cityops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cityops"))
 }
 
 /// A CSV shaped like a real 311 export: text categories, blanks, N/A, a

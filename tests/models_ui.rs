@@ -4,9 +4,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
+mod common;
+
+use common::wait;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use cityops::app::{AppOptions, CityApp};
 use egui_kittest::Harness;
@@ -26,18 +29,6 @@ fn copy_shipped(dir: &Path) -> PathBuf {
         }
     }
     models
-}
-
-fn wait(h: &mut Harness<'static, CityApp>) {
-    h.run_steps(2);
-    for _ in 0..3000 {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    h.run_steps(3);
 }
 
 #[test]

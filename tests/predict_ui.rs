@@ -4,8 +4,11 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
+mod common;
+
+use common::{click, wait};
+
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use cityops::app::{AppOptions, CityApp};
 use cityops::data::rng::Rng;
@@ -23,24 +26,6 @@ fn harness(files: Vec<PathBuf>, models_dir: PathBuf) -> Harness<'static, CityApp
     Harness::builder()
         .with_size(egui::vec2(1500.0, 1400.0))
         .build_eframe(move |cc| CityApp::new(cc, opts))
-}
-
-fn wait(h: &mut Harness<'static, CityApp>) {
-    h.run_steps(2);
-    for _ in 0..6000 {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(!h.state().is_busy(), "background work did not finish");
-    h.run_steps(3);
-}
-
-fn click(h: &mut Harness<'static, CityApp>, label: &str) {
-    h.get_by_role_and_label(egui::Role::Button, label).click();
-    wait(h);
 }
 
 /// price = 2·size + 30·(district == "north") + noise, with a categorical

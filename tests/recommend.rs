@@ -5,16 +5,13 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
-use std::process::Command;
-use std::time::Duration;
+mod common;
+
+use common::{cityops, wait};
 
 use cityops::app::{AppOptions, CityApp};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-
-fn cityops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cityops"))
-}
 
 #[test]
 fn recommend_for_a_resident_as_json_with_reasons() {
@@ -202,17 +199,6 @@ fn recommend_view_shows_services_reasons_and_the_evaluation() {
     let mut h: Harness<'static, CityApp> = Harness::builder()
         .with_size(egui::vec2(1500.0, 1400.0))
         .build_eframe(move |cc| CityApp::new(cc, opts));
-    let wait = |h: &mut Harness<'static, CityApp>| {
-        h.run_steps(2);
-        for _ in 0..6000 {
-            h.step();
-            if !h.state().is_busy() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        h.run_steps(3);
-    };
     wait(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Recommend")
         .click();

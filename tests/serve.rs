@@ -5,13 +5,13 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
+mod common;
+
+use common::cityops;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn cityops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cityops"))
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

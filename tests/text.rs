@@ -6,18 +6,16 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
+mod common;
+
+use common::{cityops, wait};
+
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
 
 use cityops::app::{AppOptions, CityApp};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-
-fn cityops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cityops"))
-}
 
 fn train(out: &Path) -> serde_json::Value {
     let o = cityops()
@@ -166,17 +164,6 @@ fn reports_view_trains_and_routes_a_typed_report() {
     let mut h: Harness<'static, CityApp> = Harness::builder()
         .with_size(egui::vec2(1500.0, 1600.0))
         .build_eframe(move |cc| CityApp::new(cc, opts));
-    let wait = |h: &mut Harness<'static, CityApp>| {
-        h.run_steps(2);
-        for _ in 0..9000 {
-            h.step();
-            if !h.state().is_busy() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        h.run_steps(3);
-    };
     wait(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Reports")
         .click();

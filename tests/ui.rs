@@ -5,19 +5,16 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
+mod common;
+
+use common::{click, fixture, wait};
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use cityops::app::{AppOptions, CityApp, Command};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
 
 fn harness(files: Vec<PathBuf>) -> Harness<'static, CityApp> {
     let opts = AppOptions {
@@ -31,29 +28,10 @@ fn harness(files: Vec<PathBuf>) -> Harness<'static, CityApp> {
         .build_eframe(move |cc| CityApp::new(cc, opts))
 }
 
-/// Steps frames until loading and the views' background work are over.
-fn wait_loaded(h: &mut Harness<'static, CityApp>) {
-    h.run_steps(2);
-    for _ in 0..3000 {
-        h.step();
-        if !h.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(!h.state().is_busy(), "background work did not finish");
-    h.run_steps(3);
-}
-
-fn click(h: &mut Harness<'static, CityApp>, label: &str) {
-    h.get_by_role_and_label(egui::Role::Button, label).click();
-    wait_loaded(h);
-}
-
 #[test]
 fn every_view_is_reachable_and_shows_its_plots() {
     let mut h = harness(Vec::new());
-    wait_loaded(&mut h);
+    wait(&mut h);
     // Overview: the KPI cards.
     h.get_by_label("City overview");
     h.get_by_label("Mean speed, last 24 h");
@@ -83,7 +61,7 @@ fn every_view_is_reachable_and_shows_its_plots() {
 #[test]
 fn selecting_no_sensors_asks_for_a_selection() {
     let mut h = harness(Vec::new());
-    wait_loaded(&mut h);
+    wait(&mut h);
     click(&mut h, "Traffic");
     click(&mut h, "None");
     h.get_by_label("Select one or more sensors on the left to plot them.");
@@ -97,11 +75,11 @@ fn selecting_no_sensors_asks_for_a_selection() {
 #[test]
 fn csv_opened_like_the_dialog_shows_in_data_view_with_warnings() {
     let mut h = harness(Vec::new());
-    wait_loaded(&mut h);
+    wait(&mut h);
     // The file dialog's result goes through exactly this command.
     h.state_mut()
         .apply(Command::OpenPaths(vec![fixture("ragged.csv")]));
-    wait_loaded(&mut h);
+    wait(&mut h);
     click(&mut h, "Data");
     h.get_by_label("Rows (27)");
     h.get_by_label("Load warnings (2)");
@@ -127,12 +105,12 @@ impl egui::DroppedFile for Dropped {
 #[test]
 fn dropped_file_is_loaded() {
     let mut h = harness(Vec::new());
-    wait_loaded(&mut h);
+    wait(&mut h);
     h.input_mut()
         .dropped_files
         .push(Arc::new(Dropped(fixture("air_quality_eu.csv"))));
     h.run_steps(2);
-    wait_loaded(&mut h);
+    wait(&mut h);
     assert!(
         h.state()
             .ws
@@ -148,7 +126,7 @@ fn dropped_file_is_loaded() {
 #[test]
 fn bad_file_shows_an_error_and_the_app_keeps_running() {
     let mut h = harness(vec![fixture("image.csv")]);
-    wait_loaded(&mut h);
+    wait(&mut h);
     h.get_by_label("Could not load image.csv");
     h.get_by_label_contains("looks like a PNG image");
     click(&mut h, "Dismiss");
@@ -156,14 +134,14 @@ fn bad_file_shows_an_error_and_the_app_keeps_running() {
     // With no data the overview (and the navigation) offer the demo city.
     h.get_all_by_label("Load demo city").next().unwrap().click();
     h.run_steps(2);
-    wait_loaded(&mut h);
+    wait(&mut h);
     h.get_by_label("Mean speed, last 24 h");
 }
 
 #[test]
 fn closing_a_dataset_hides_its_view() {
     let mut h = harness(vec![fixture("incidents_us.csv")]);
-    wait_loaded(&mut h);
+    wait(&mut h);
     h.get_by_role_and_label(egui::Role::Button, "Safety");
     click(&mut h, "Close incidents_us");
     assert!(
@@ -183,7 +161,7 @@ fn incidents_shown(h: &Harness<'static, CityApp>) -> usize {
 #[test]
 fn custom_time_range_narrows_what_views_count() {
     let mut h = harness(Vec::new());
-    wait_loaded(&mut h);
+    wait(&mut h);
     click(&mut h, "Safety");
     let all = incidents_shown(&h);
     let ds = h
@@ -248,14 +226,14 @@ fn custom_time_range_narrows_what_views_count() {
 #[test]
 fn role_and_kind_overrides_change_what_the_views_use() {
     let mut h = harness(vec![fixture("epoch.csv")]);
-    wait_loaded(&mut h);
+    wait(&mut h);
     click(&mut h, "Data");
     // epoch.csv is traffic (flow + occupancy); call it safety data instead.
     h.get_by_role_and_label(egui::Role::ComboBox, "Kind of data")
         .click();
     h.run_steps(2);
     h.get_by_label("Public safety").click();
-    wait_loaded(&mut h);
+    wait(&mut h);
     assert!(
         h.query_by_role_and_label(egui::Role::Button, "Traffic")
             .is_none()
@@ -267,7 +245,7 @@ fn role_and_kind_overrides_change_what_the_views_use() {
         .click();
     h.run_steps(2);
     h.get_by_label("metric: speed").click();
-    wait_loaded(&mut h);
+    wait(&mut h);
     let ds = &h.state().ws.datasets[0].dataset;
     let flow = ds.table.column_index("flow").unwrap();
     assert_eq!(
@@ -279,7 +257,7 @@ fn role_and_kind_overrides_change_what_the_views_use() {
 #[test]
 fn changing_the_time_zone_reads_naive_times_again() {
     let mut h = harness(vec![fixture("ragged.csv")]);
-    wait_loaded(&mut h);
+    wait(&mut h);
     click(&mut h, "Data");
     let before = h.state().ws.datasets[0].dataset.time_extent().unwrap().0;
     h.get_by_role_and_label(egui::Role::TextInput, "Time zone")

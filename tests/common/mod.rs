@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests: the binary, fixtures, a
+//! dashboard harness that waits for background work, and a cityops model
+//! server on a loopback port in this process.
+
+#![allow(dead_code, clippy::unwrap_used)] // each test crate uses some of these
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cityops::app::{AppOptions, CityApp};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+/// The `cityops` binary built for these tests.
+pub fn cityops() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cityops"))
+}
+
+/// A file under tests/data.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// The shipped models folder.
+pub fn shipped_models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+/// The dashboard in a test harness of the given size.
+pub fn app(opts: AppOptions, size: egui::Vec2) -> Harness<'static, CityApp> {
+    Harness::builder()
+        .with_size(size)
+        .build_eframe(move |cc| CityApp::new(cc, opts))
+}
+
+/// Steps frames until loading and every view's background work are over.
+pub fn wait(h: &mut Harness<'static, CityApp>) {
+    h.run_steps(2);
+    for _ in 0..9000 {
+        h.step();
+        if !h.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!h.state().is_busy(), "background work did not finish");
+    h.run_steps(3);
+}
+
+/// Clicks the button with this accessible label and waits.
+pub fn click(h: &mut Harness<'static, CityApp>, label: &str) {
+    h.get_by_role_and_label(egui::Role::Button, label).click();
+    wait(h);
+}
+
+/// Serves `models` with cityops' V2 server on 127.0.0.1 (a free port);
+/// returns the base URL. The server lives as long as the test process.
+pub fn serve_in_process(models: &Path) -> String {
+    let rt = cityops::jobs::runtime().unwrap();
+    let registry = Arc::new(cityops::serve::load_registry(models));
+    let router = cityops::serve::router(registry, &cityops::serve::ServeConfig::default());
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    url
+}
