@@ -36,16 +36,7 @@ fn models_view_lists_removes_and_connects_to_a_server() {
     let dir = tempfile::tempdir().unwrap();
     let models = copy_shipped(dir.path());
     // A real cityops server on a loopback port, in this process.
-    let rt = cityops::jobs::runtime().unwrap();
-    let registry = Arc::new(cityops::serve::load_registry(&models));
-    let router = cityops::serve::router(registry, &cityops::serve::ServeConfig::default());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let url = common::serve_in_process(&models);
 
     let opts = AppOptions {
         fresh: true,
@@ -92,16 +83,7 @@ fn models_view_lists_removes_and_connects_to_a_server() {
 fn a_remote_model_predicts_for_an_open_table_with_latency_shown() {
     let dir = tempfile::tempdir().unwrap();
     let models = copy_shipped(dir.path());
-    let rt = cityops::jobs::runtime().unwrap();
-    let registry = Arc::new(cityops::serve::load_registry(&models));
-    let router = cityops::serve::router(registry, &cityops::serve::ServeConfig::default());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let url = common::serve_in_process(&models);
     // The demo traffic table without the sensor outages' rows.
     cityops::data::demo::export(dir.path()).unwrap();
     let text = std::fs::read_to_string(dir.path().join("traffic.csv")).unwrap();

@@ -11,7 +11,6 @@ mod common;
 use common::{cityops, wait};
 
 use std::path::Path;
-use std::sync::Arc;
 
 use cityops::app::{AppOptions, CityApp};
 use egui_kittest::Harness;
@@ -130,16 +129,7 @@ fn word2vec_text_and_binary_files_answer_like_the_bundle() {
 fn served_word_vectors_embed_through_the_openai_compatible_client() {
     let dir = tempfile::tempdir().unwrap();
     train(&dir.path().join("reports"));
-    let rt = cityops::jobs::runtime().unwrap();
-    let registry = Arc::new(cityops::serve::load_registry(dir.path()));
-    let router = cityops::serve::router(registry, &cityops::serve::ServeConfig::default());
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let url = common::serve_in_process(dir.path());
     let client =
         cityops::models::remote::EmbeddingsClient::new(&url, "reports".to_owned(), None).unwrap();
     let texts = vec![
@@ -147,6 +137,7 @@ fn served_word_vectors_embed_through_the_openai_compatible_client() {
         "小区门口垃圾没人清理".to_owned(),
         "".to_owned(),
     ];
+    let rt = cityops::jobs::runtime().unwrap();
     let emb = rt.block_on(client.embed(&texts)).unwrap();
     assert_eq!(emb.len(), 3);
     assert!(emb.iter().all(|e| e.len() == 24));
