@@ -759,13 +759,7 @@ mod tests {
 
     use super::*;
     use crate::models::bundle::sha256_hex;
-
-    async fn serve(router: Router) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        format!("http://{addr}")
-    }
+    use crate::models::test_server::serve;
 
     fn weights_bytes() -> Bytes {
         Bytes::from(

@@ -9,6 +9,8 @@ pub mod fetch;
 pub mod recommender;
 pub mod registry;
 pub mod remote;
+#[cfg(test)]
+mod test_server;
 pub mod word_vectors;
 
 pub use bundle::{Bundle, BundleError, ModelCard, load_bundle, save_bundle};

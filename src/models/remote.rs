@@ -1760,14 +1760,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    /// Serves `router` on a fresh loopback port; returns `http://127.0.0.1:PORT`.
-    async fn serve(router: Router) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        format!("http://{addr}")
-    }
+    use crate::models::test_server::serve;
 
     struct CancelNow;
 
