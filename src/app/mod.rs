@@ -265,6 +265,10 @@ impl CityApp {
                     self.errors.remove(i);
                 }
             }
+            Command::RemoteConnected(server) => {
+                self.ws.remotes.retain(|r| r.url != server.url);
+                self.ws.remotes.push(server);
+            }
         }
     }
 

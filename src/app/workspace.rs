@@ -68,6 +68,15 @@ impl TimeWindow {
     }
 }
 
+/// A remote V2 server the user connected to (Models view): its models are
+/// choices in the Predict and Recommend views too.
+#[derive(Clone, Debug)]
+pub struct RemoteServer {
+    pub url: String,
+    pub token: Option<String>,
+    pub models: Vec<crate::models::remote::ModelMetadata>,
+}
+
 /// Everything the dashboard shows. The serialisable part persists across
 /// restarts (eframe storage); loaded data is runtime-only.
 #[derive(Serialize, Deserialize)]
@@ -85,6 +94,9 @@ pub struct Workspace {
     /// The dataset the Data view shows.
     #[serde(skip)]
     pub data_view_dataset: Option<u64>,
+    /// Connected remote servers (tokens are never written to disk).
+    #[serde(skip)]
+    pub remotes: Vec<RemoteServer>,
     #[serde(skip)]
     next_id: u64,
 }
@@ -98,6 +110,7 @@ impl Default for Workspace {
             datasets: Vec::new(),
             active: HashMap::new(),
             data_view_dataset: None,
+            remotes: Vec::new(),
             next_id: 0,
         }
     }
@@ -226,6 +239,8 @@ pub enum Command {
     SetWindow(TimeWindow),
     CancelLoad(usize),
     DismissError(usize),
+    /// A remote server answered: list (or refresh) its models.
+    RemoteConnected(RemoteServer),
 }
 
 /// What a view may read, and where it sends its commands.

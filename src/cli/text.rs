@@ -5,7 +5,6 @@
 //! a word2vec text (.txt/.vec) or binary (.bin) file; `--out` writes the
 //! bundle, or the word2vec format by its extension.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -161,19 +160,10 @@ fn corpus(spec: &str, column: Option<&str>) -> Result<Vec<Vec<String>>, Failure>
         || spec.ends_with(".tsv")
         || column.is_some();
     if !is_table {
-        let f =
-            std::fs::File::open(spec).map_err(|e| Failure::bad_input(format!("{spec}: {e}")))?;
-        let mut docs = Vec::new();
-        for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-            let line = line.map_err(|e| {
-                Failure::bad_input(format!("{spec}:{}: {e} (is it UTF-8 text?)", i + 1))
-            })?;
-            let t = tok.tokenize(&line);
-            if !t.is_empty() {
-                docs.push(t);
-            }
-        }
-        return Ok(docs);
+        let progress = TerminalProgress::new("Reading");
+        let docs = text::read_corpus(Path::new(spec), &progress);
+        progress.finish();
+        return docs.map_err(text_err);
     }
     let ds = dataset_arg::load(spec, &LoadOptions::default())?;
     let col = match column {

@@ -434,11 +434,101 @@ impl Table {
     pub fn heap_bytes(&self) -> usize {
         self.columns.iter().map(Column::heap_bytes).sum()
     }
+
+    /// A table of the given rows, in that order (out-of-range rows are
+    /// left out).
+    pub fn take_rows(&self, rows: &[usize]) -> Table {
+        let rows: Vec<usize> = rows.iter().copied().filter(|&r| r < self.n_rows).collect();
+        Table {
+            columns: self.columns.iter().map(|c| c.take(&rows, None)).collect(),
+            n_rows: rows.len(),
+        }
+    }
+}
+
+impl Column {
+    /// The values at `rows` (each `< self.len()`), in that order. With
+    /// `spread = Some(len)` the opposite: a column of `len` rows where row
+    /// `rows[i]` holds this column's value `i` and every other row is
+    /// missing.
+    pub fn take(&self, rows: &[usize], spread: Option<usize>) -> Column {
+        // Source row for each output row (None: missing).
+        let source: Vec<Option<usize>> = match spread {
+            None => rows.iter().map(|&r| Some(r)).collect(),
+            Some(len) => {
+                let mut s = vec![None; len];
+                for (i, &r) in rows.iter().enumerate() {
+                    if let Some(slot) = s.get_mut(r) {
+                        *slot = Some(i);
+                    }
+                }
+                s
+            }
+        };
+        fn pick<T: Clone>(v: &[T], source: &[Option<usize>], filler: T) -> Vec<T> {
+            source
+                .iter()
+                .map(|s| {
+                    s.and_then(|i| v.get(i))
+                        .cloned()
+                        .unwrap_or_else(|| filler.clone())
+                })
+                .collect()
+        }
+        let values = match &self.values {
+            ColumnValues::Integer(v) => ColumnValues::Integer(pick(v, &source, 0)),
+            ColumnValues::Float(v) => ColumnValues::Float(pick(v, &source, f64::NAN)),
+            ColumnValues::Bool(v) => ColumnValues::Bool(pick(v, &source, false)),
+            ColumnValues::Timestamp(v) => ColumnValues::Timestamp(pick(v, &source, 0)),
+            ColumnValues::Categorical { codes, dictionary } => ColumnValues::Categorical {
+                codes: pick(codes, &source, 0),
+                dictionary: dictionary.clone(),
+            },
+            ColumnValues::Text(v) => {
+                let mut out = StringColumn::with_capacity(source.len(), 0);
+                for s in &source {
+                    out.push(s.and_then(|i| v.get(i)).unwrap_or(""));
+                }
+                ColumnValues::Text(out)
+            }
+        };
+        let mut validity = Validity::with_capacity(source.len());
+        for s in &source {
+            validity.push(s.is_some_and(|i| self.validity.is_valid(i)));
+        }
+        Column {
+            name: self.name.clone(),
+            values,
+            validity,
+            timestamp_info: self.timestamp_info,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_taken_and_spread_back_keep_values_and_gaps() {
+        let mut validity = Validity::with_capacity(4);
+        for v in [true, false, true, true] {
+            validity.push(v);
+        }
+        let t = Table::new(vec![
+            Column::new("n", ColumnValues::Integer(vec![10, 0, 30, 40]), validity),
+            Column::text("s", &["a", "b", "c", "d"]),
+        ])
+        .unwrap();
+        let sub = t.take_rows(&[3, 1, 9]);
+        assert_eq!(sub.n_rows(), 2, "row 9 does not exist");
+        let n = sub.column("n").unwrap();
+        assert_eq!((n.f64_at(0), n.f64_at(1)), (Some(40.0), None));
+        assert_eq!(sub.column("s").unwrap().str_at(1), Some("b"));
+        let back = sub.column("s").unwrap().take(&[3, 1], Some(4));
+        let got: Vec<Option<&str>> = (0..4).map(|r| back.str_at(r)).collect();
+        assert_eq!(got, [None, Some("b"), None, Some("d")]);
+    }
 
     #[test]
     fn validity_tracks_missing_across_word_boundaries() {

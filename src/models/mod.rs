@@ -5,6 +5,7 @@
 //! Protocol V2 and OpenAI-compatible embeddings).
 
 pub mod bundle;
+pub mod encoder;
 pub mod fetch;
 pub mod recommender;
 pub mod registry;

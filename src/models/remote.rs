@@ -550,6 +550,20 @@ pub struct ModelMetadata {
     pub parameters: Value,
 }
 
+/// True for a recommender as `cityops serve` describes one (its metadata
+/// parameters say `"kind": "recommender"`), or any model that takes user ids
+/// as text and answers a `[users, k]` list of item ids.
+pub fn is_recommender(meta: &ModelMetadata) -> bool {
+    if let Some(kind) = meta.parameters.get("kind").and_then(Value::as_str) {
+        return kind == "recommender";
+    }
+    meta.inputs.iter().any(|t| t.datatype == "BYTES")
+        && meta
+            .outputs
+            .iter()
+            .any(|t| t.datatype == "BYTES" && t.shape.len() == 2)
+}
+
 /// The flat, row-major values of a tensor. Serialises as a plain JSON list:
 /// booleans, integers, numbers (NaN as `null`) or strings.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -1584,6 +1598,79 @@ pub async fn infer_table(
     Ok((columns, latency))
 }
 
+/// Asks a remote recommender for the `top` best items for `user`: item ids
+/// with their scores, best first. The user id goes to the model's text
+/// (BYTES) input — the one named `user` when there are several — and `top`
+/// to an integer input named `top` when the model has one; the answer is
+/// read from its text output (`items`) and numeric output (`scores`).
+pub async fn recommend(
+    client: &V2Client,
+    meta: &ModelMetadata,
+    user: &str,
+    top: usize,
+) -> Result<Vec<(String, f64)>, RemoteError> {
+    let pick = |list: &[TensorMeta], name: &str, ok: &dyn Fn(&str) -> bool| -> Option<String> {
+        list.iter()
+            .find(|t| t.name == name && ok(&t.datatype))
+            .or_else(|| list.iter().find(|t| ok(&t.datatype)))
+            .map(|t| t.name.clone())
+    };
+    let is_bytes = |d: &str| d == "BYTES";
+    let is_number = |d: &str| matches!(data_kind(d), Some(DataKind::Int { .. } | DataKind::Float));
+    let Some(user_input) = pick(&meta.inputs, "user", &is_bytes) else {
+        return Err(RemoteError::Input {
+            model: meta.name.clone(),
+            tensor: "user".to_owned(),
+            message:
+                "the model has no text (BYTES) input to take a user id; it is not a recommender"
+                    .to_owned(),
+        });
+    };
+    let mut inputs = vec![InferTensor {
+        name: user_input,
+        shape: vec![1],
+        datatype: "BYTES".to_owned(),
+        data: TensorData::Bytes(vec![user.to_owned()]),
+    }];
+    if let Some(t) = meta
+        .inputs
+        .iter()
+        .find(|t| t.name == "top" && matches!(data_kind(&t.datatype), Some(DataKind::Int { .. })))
+    {
+        inputs.push(InferTensor {
+            name: t.name.clone(),
+            shape: vec![1],
+            datatype: t.datatype.clone(),
+            data: TensorData::Int(vec![top as i64]),
+        });
+    }
+    let items_name = pick(&meta.outputs, "items", &is_bytes);
+    let scores_name = pick(&meta.outputs, "scores", &is_number);
+    let answer = client.infer(&meta.name, inputs, &[]).await?;
+    let url = client.http.url(&["v2", "models", &meta.name, "infer"])?;
+    let find = |name: &Option<String>| {
+        name.as_ref()
+            .and_then(|n| answer.iter().find(|t| &t.name == n))
+    };
+    let Some(TensorData::Bytes(items)) = find(&items_name).map(|t| &t.data) else {
+        return Err(client.http.protocol(
+            &url,
+            bad("outputs", "has no text (BYTES) tensor of item ids"),
+        ));
+    };
+    let scores: Vec<f64> = match find(&scores_name).map(|t| &t.data) {
+        Some(TensorData::Float(v)) => v.clone(),
+        Some(TensorData::Int(v)) => v.iter().map(|&x| x as f64).collect(),
+        _ => Vec::new(),
+    };
+    Ok(items
+        .iter()
+        .take(top)
+        .enumerate()
+        .map(|(i, item)| (item.clone(), scores.get(i).copied().unwrap_or(f64::NAN)))
+        .collect())
+}
+
 // ---------------------------------------------------------------------------
 // OpenAI-compatible embeddings.
 
@@ -1627,6 +1714,10 @@ impl EmbeddingsClient {
 
     pub fn model(&self) -> &str {
         &self.model
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.http.base.as_str()
     }
 
     fn embeddings_url(&self) -> Result<Url, RemoteError> {

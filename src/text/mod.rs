@@ -21,12 +21,14 @@
 //! bundle's job, drawing it is the app's, and long steps run inside a job
 //! that hands us a [`crate::data::Progress`].
 
+pub mod corpus;
 pub mod format;
 pub mod route;
 pub mod tokenize;
 pub mod tools;
 pub mod word2vec;
 
+pub use corpus::read_corpus;
 pub use format::{
     read_word2vec, read_word2vec_file, write_binary, write_text, write_word2vec_file,
 };

@@ -1,6 +1,8 @@
 //! Routing citizen reports to departments: a classifier on document vectors
-//! (the mean of the report's word vectors, TF-IDF weighted), trained with
-//! the predictions trainer, evaluated against the majority department.
+//! (the mean of the report's word vectors, TF-IDF weighted, or any other
+//! embedding of the reports: a sentence encoder, a remote embeddings
+//! endpoint), trained with the predictions trainer, evaluated against the
+//! majority department.
 
 use std::collections::HashMap;
 
@@ -43,7 +45,8 @@ fn class_probs(raw: &[f32], k: usize) -> Vec<f64> {
 }
 
 impl Router {
-    /// Department probabilities for each text, most likely first.
+    /// Department probabilities for each text, most likely first, from
+    /// TF-IDF weighted document vectors of `v` (the vectors it was trained on).
     pub fn route(
         &self,
         v: &WordVectors,
@@ -54,7 +57,17 @@ impl Router {
         for t in texts {
             x.extend(doc_vector(v, &tok.tokenize(t), Some(&self.idf)));
         }
-        let raw = trainer::forward_all(&self.weights, &self.network, &x, v.dim)?;
+        self.route_embedded(&x, v.dim)
+    }
+
+    /// Department probabilities for each row of `x` (rows of `dim` values,
+    /// embedded the way the training texts were), most likely first.
+    pub fn route_embedded(
+        &self,
+        x: &[f32],
+        dim: usize,
+    ) -> Result<Vec<Vec<(String, f64)>>, MlError> {
+        let raw = trainer::forward_all(&self.weights, &self.network, x, dim)?;
         let k = self.labels.len();
         let probs = class_probs(&raw, k);
         Ok(probs
@@ -73,7 +86,8 @@ impl Router {
     }
 }
 
-/// Trains a router on labelled texts (80 % train, 20 % held out, seeded).
+/// Trains a router on labelled texts (80 % train, 20 % held out, seeded)
+/// over their TF-IDF weighted document vectors.
 pub fn train_router(
     v: &WordVectors,
     texts: &[String],
@@ -84,6 +98,26 @@ pub fn train_router(
     let tok = Tokenizer::shared();
     let docs: Vec<Vec<String>> = texts.iter().map(|t| tok.tokenize(t)).collect();
     let idf_map = idf(&docs);
+    let n = texts.len().min(labels.len());
+    let mut x = Vec::with_capacity(n * v.dim);
+    for d in docs.iter().take(n) {
+        x.extend(doc_vector(v, d, Some(&idf_map)));
+    }
+    let (mut router, eval) = train_router_on(&x, v.dim, &labels[..n], config, progress)?;
+    router.idf = idf_map;
+    Ok((router, eval))
+}
+
+/// Trains a router on texts already embedded: `x` holds one row of `dim`
+/// values per label (from word vectors, a sentence encoder or a remote
+/// embeddings endpoint). 80 % train, 20 % held out, seeded.
+pub fn train_router_on(
+    x: &[f32],
+    dim: usize,
+    labels: &[String],
+    config: &TrainConfig,
+    progress: &dyn Progress,
+) -> Result<(Router, Evaluation), MlError> {
     let mut names: Vec<String> = labels.to_vec();
     names.sort();
     names.dedup();
@@ -93,33 +127,39 @@ pub fn train_router(
             why: "the labels have fewer than two departments".to_owned(),
         });
     }
-    let mut order: Vec<usize> = (0..texts.len().min(labels.len())).collect();
+    if dim == 0 || x.len() != labels.len() * dim {
+        return Err(MlError::NotEnoughData {
+            what: "train a router",
+            why: format!(
+                "{} values are not one {dim}-value vector for each of the {} labels",
+                x.len(),
+                labels.len()
+            ),
+        });
+    }
+    let mut order: Vec<usize> = (0..labels.len()).collect();
     Rng::new(config.seed).shuffle(&mut order);
     let n_valid = (order.len() as f64 * config.validation_fraction)
         .round()
         .max(1.0) as usize;
     let (valid, train) = order.split_at(n_valid.min(order.len().saturating_sub(1)));
     let build = |idx: &[usize]| -> (Vec<f32>, Vec<u32>) {
-        let mut x = Vec::with_capacity(idx.len() * v.dim);
+        let mut xs = Vec::with_capacity(idx.len() * dim);
         let mut y = Vec::with_capacity(idx.len());
         for &i in idx {
-            x.extend(doc_vector(
-                v,
-                docs.get(i).map_or(&[][..], |d| d.as_slice()),
-                Some(&idf_map),
-            ));
+            xs.extend_from_slice(x.get(i * dim..(i + 1) * dim).unwrap_or(&[]));
             let l = labels
                 .get(i)
                 .and_then(|l| names.iter().position(|n| n == l))
                 .unwrap_or(0);
             y.push(l as u32);
         }
-        (x, y)
+        (xs, y)
     };
     let k = names.len();
     let to_set = |(x, y): (Vec<f32>, Vec<u32>)| TrainSet {
         x,
-        width: v.dim,
+        width: dim,
         y: if k == 2 {
             Targets::Binary(y.iter().map(|&l| l as f32).collect())
         } else {
@@ -133,7 +173,7 @@ pub fn train_router(
         Targets::Multi { labels, .. } => labels.iter().map(|&l| l as usize).collect(),
         Targets::Real { .. } => Vec::new(),
     };
-    let raw = trainer::forward_all(&out.weights, &out.config, &valid_set.x, v.dim)?;
+    let raw = trainer::forward_all(&out.weights, &out.config, &valid_set.x, dim)?;
     let mut freqs = vec![0.0; k];
     for &i in train {
         if let Some(l) = labels
@@ -159,7 +199,7 @@ pub fn train_router(
     Ok((
         Router {
             labels: names,
-            idf: idf_map,
+            idf: HashMap::new(),
             network: out.config,
             weights: out.weights,
         },

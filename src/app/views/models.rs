@@ -1,7 +1,8 @@
 //! Models: the local models folder (every card, with its metrics next to
 //! the baseline's, where it came from, import and remove), downloads from a
 //! URL with progress and cancel, and remote V2 servers (health and their
-//! models' inputs and outputs). Scanning, copying, downloading and talking
+//! models' inputs and outputs, run on an open table; a connected server's
+//! models are offered in the Predict and Recommend views too). Scanning, copying, downloading and talking
 //! to servers run as background jobs.
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use egui::RichText;
 
 use crate::app::theme;
 use crate::app::widgets;
-use crate::app::workspace::ViewCtx;
+use crate::app::workspace::{Command, RemoteServer, ViewCtx};
 use crate::jobs::{Job, Wake};
 use crate::models::fetch::{self, FetchOptions};
 use crate::models::remote::{ModelMetadata, V2Client};
@@ -49,12 +50,8 @@ pub struct ModelsView {
     remote_state: Option<Result<RemoteState, String>>,
     /// The server the state belongs to: (base URL, token).
     connected: Option<(String, Option<String>)>,
-    /// Remote prediction: dataset, column per (model, input), the job.
-    apply_dataset: Option<u64>,
-    mapping: std::collections::HashMap<(String, String), String>,
-    remote_apply: Option<Job<Result<(crate::data::Dataset, String), String>>>,
-    remote_message: Option<Result<String, String>>,
-    pending_dataset: Option<crate::data::Dataset>,
+    /// Running a remote model on an open table.
+    remote_apply: widgets::RemotePredict,
 }
 
 fn wake(ui: &egui::Ui) -> Wake {
@@ -119,11 +116,10 @@ impl ModelsView {
             || self.import.is_some()
             || self.download.is_some()
             || self.remote.is_some()
-            || self.remote_apply.is_some()
-            || self.pending_dataset.is_some()
+            || self.remote_apply.is_busy()
     }
 
-    fn poll(&mut self) {
+    fn poll(&mut self, ctx: &ViewCtx<'_>) {
         if let Some(j) = &mut self.scan
             && let Some(l) = j.try_result()
         {
@@ -143,24 +139,20 @@ impl ModelsView {
             && let Some(r) = j.try_result()
         {
             self.remote = None;
+            if let (Ok(state), Some((url, token))) = (&r, &self.connected) {
+                ctx.send(Command::RemoteConnected(RemoteServer {
+                    url: url.clone(),
+                    token: token.clone(),
+                    models: state.models.clone(),
+                }));
+            }
             self.remote_state = Some(r);
         }
-        if let Some(j) = &mut self.remote_apply
-            && let Some(r) = j.try_result()
-        {
-            self.remote_apply = None;
-            self.remote_message = Some(r.map(|(ds, msg)| {
-                self.pending_dataset = Some(ds);
-                msg
-            }));
-        }
+        self.remote_apply.poll(ctx);
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
-        self.poll();
-        if let Some(ds) = self.pending_dataset.take() {
-            ctx.send(crate::app::workspace::Command::AddDataset(Box::new(ds)));
-        }
+        self.poll(ctx);
         let dir = ctx.ws.models_dir.clone();
         if self.scanned_dir.as_ref() != Some(&dir) && self.scan.is_none() {
             self.scanned_dir = Some(dir.clone());
@@ -359,6 +351,13 @@ impl ModelsView {
                     _ => (theme::BAD, "● not live"),
                 };
                 ui.colored_label(color, text);
+                let Some(server) = self.connected.as_ref().map(|(url, token)| RemoteServer {
+                    url: url.clone(),
+                    token: token.clone(),
+                    models: s.models.clone(),
+                }) else {
+                    return;
+                };
                 for m in &s.models {
                     egui::CollapsingHeader::new(
                         RichText::new(format!("{} ({})", m.name, m.platform)).strong(),
@@ -371,186 +370,11 @@ impl ModelsView {
                                 t.name, t.datatype, t.shape
                             ));
                         }
-                        remote_apply_ui(
-                            ctx,
-                            ui,
-                            m,
-                            &mut self.apply_dataset,
-                            &mut self.mapping,
-                            &mut self.remote_apply,
-                            self.connected.as_ref(),
-                        );
+                        self.remote_apply.model_ui(ctx, ui, &server, m);
                     });
                 }
-                match &self.remote_message {
-                    Some(Ok(m)) => {
-                        ui.colored_label(theme::GOOD, m);
-                    }
-                    Some(Err(e)) => {
-                        ui.colored_label(theme::BAD, e);
-                    }
-                    None => {}
-                }
-                if let Some(j) = &self.remote_apply {
-                    let (f, msg) = j.progress();
-                    ui.horizontal(|ui| {
-                        ui.add(
-                            egui::ProgressBar::new(f)
-                                .desired_width(320.0)
-                                .text(msg)
-                                .animate(true),
-                        );
-                        if ui.button("Cancel remote prediction").clicked() {
-                            j.cancel();
-                        }
-                    });
-                }
+                self.remote_apply.status_ui(ui);
             }
         }
-    }
-}
-
-/// Maps a dataset's columns to a remote model's inputs and runs it there.
-fn remote_apply_ui(
-    ctx: &ViewCtx<'_>,
-    ui: &mut egui::Ui,
-    m: &ModelMetadata,
-    apply_dataset: &mut Option<u64>,
-    mapping: &mut std::collections::HashMap<(String, String), String>,
-    job: &mut Option<Job<Result<(crate::data::Dataset, String), String>>>,
-    connected: Option<&(String, Option<String>)>,
-) {
-    let ws = ctx.ws;
-    let Some(entry) = apply_dataset
-        .and_then(|id| ws.entry(id))
-        .or_else(|| ws.datasets.first())
-    else {
-        ui.label("Open a table to predict on.");
-        return;
-    };
-    ui.horizontal(|ui| {
-        ui.label("Predict for");
-        let combo = egui::ComboBox::from_id_salt(("remote_apply_ds", &m.name))
-            .selected_text(&entry.dataset.name)
-            .show_ui(ui, |ui| {
-                for e in &ws.datasets {
-                    if ui
-                        .selectable_label(e.id == entry.id, &e.dataset.name)
-                        .clicked()
-                    {
-                        *apply_dataset = Some(e.id);
-                    }
-                }
-            });
-        widgets::name_for_screen_readers(
-            &combo.response,
-            egui::Role::ComboBox,
-            &format!("Dataset for {}", m.name),
-        );
-    });
-    let columns: Vec<String> = entry
-        .dataset
-        .table
-        .columns
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
-    egui::Grid::new(("remote_map", &m.name))
-        .num_columns(2)
-        .show(ui, |ui| {
-            for t in &m.inputs {
-                ui.label(format!("input {} · {} · {:?}", t.name, t.datatype, t.shape));
-                let key = (m.name.clone(), t.name.clone());
-                let current = mapping
-                    .get(&key)
-                    .filter(|c| columns.contains(c))
-                    .cloned()
-                    .or_else(|| columns.iter().find(|c| **c == t.name).cloned())
-                    .unwrap_or_default();
-                let mut chosen = current.clone();
-                let combo = egui::ComboBox::from_id_salt(("remote_map_col", &m.name, &t.name))
-                    .selected_text(if chosen.is_empty() {
-                        "choose a column"
-                    } else {
-                        chosen.as_str()
-                    })
-                    .show_ui(ui, |ui| {
-                        for c in &columns {
-                            ui.selectable_value(&mut chosen, c.clone(), c);
-                        }
-                    });
-                widgets::name_for_screen_readers(
-                    &combo.response,
-                    egui::Role::ComboBox,
-                    &format!("Column for {}", t.name),
-                );
-                if chosen != current || !mapping.contains_key(&key) {
-                    mapping.insert(key, chosen);
-                }
-                ui.end_row();
-            }
-        });
-    let plan: Vec<(String, Vec<String>)> = m
-        .inputs
-        .iter()
-        .filter_map(|t| {
-            let c = mapping.get(&(m.name.clone(), t.name.clone()))?;
-            (!c.is_empty()).then(|| (t.name.clone(), vec![c.clone()]))
-        })
-        .collect();
-    let complete = plan.len() == m.inputs.len();
-    let Some((url, token)) = connected.cloned() else {
-        return;
-    };
-    if ui
-        .add_enabled(
-            complete && job.is_none(),
-            egui::Button::new(format!("Run {} remotely", m.name)),
-        )
-        .clicked()
-    {
-        let ds = Arc::clone(&entry.dataset);
-        let meta = m.clone();
-        let c = ui.ctx().clone();
-        *job = Job::spawn(
-            "remote predict",
-            Arc::new(move || c.request_repaint()),
-            move |p| {
-                let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
-                let client = V2Client::new(&url, token).map_err(|e| e.to_string())?;
-                let (cols, latency) = rt
-                    .block_on(crate::models::remote::infer_table(
-                        &client,
-                        &meta.name,
-                        &meta,
-                        &ds.table,
-                        &plan,
-                        &[],
-                        1024,
-                        p,
-                    ))
-                    .map_err(|e| e.to_string())?;
-                let table = crate::ml::model::with_columns(&ds.table, cols);
-                let mut out = crate::data::Dataset::from_table(
-                    format!("{} via {}", ds.name, meta.name),
-                    crate::data::Source::Demo(format!("{} on {url}", meta.name)),
-                    table,
-                    ds.time_zone.clone(),
-                );
-                out.domain = crate::data::Domain::General;
-                let msg = format!(
-                    "{} rows predicted by {} on {url} in {:.0} ms; the result is the dataset '{}'",
-                    ds.table.n_rows(),
-                    meta.name,
-                    latency.as_secs_f64() * 1e3,
-                    out.name
-                );
-                Ok((out, msg))
-            },
-        )
-        .ok();
-    }
-    if !complete {
-        ui.colored_label(theme::WARN, "Choose a column for every input.");
     }
 }

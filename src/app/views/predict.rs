@@ -17,7 +17,7 @@ use egui_plot::{Legend, Line, Plot, Points};
 
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
-use crate::app::workspace::{Command, ViewCtx};
+use crate::app::workspace::{Command, RemoteServer, ViewCtx};
 use crate::data::timeseries::MICROS_PER_HOUR;
 use crate::data::{Dataset, Source};
 use crate::jobs::{Job, Wake};
@@ -27,6 +27,7 @@ use crate::ml::model::{self, LatestForecast, Predictions, TrainRequest, Trained}
 use crate::ml::{EpochReport, ModelInputs, Task, TaskChoice, TrainConfig};
 use crate::models::bundle::{self, ModelCard};
 use crate::models::registry;
+use crate::models::remote::ModelMetadata;
 
 /// A model the view can apply.
 #[derive(Clone)]
@@ -100,6 +101,8 @@ pub struct PredictView {
     apply_error: Option<String>,
     forecast_place: Option<String>,
     load_dialog: Option<Job<Option<PathBuf>>>,
+    /// Running a model of a connected remote server.
+    remote: widgets::RemotePredict,
     // What-if.
     whatif_numbers: HashMap<String, f64>,
     whatif_texts: HashMap<String, String>,
@@ -140,6 +143,7 @@ impl Default for PredictView {
             apply_error: None,
             forecast_place: None,
             load_dialog: None,
+            remote: widgets::RemotePredict::default(),
             whatif_numbers: HashMap::new(),
             whatif_texts: HashMap::new(),
             whatif_for: None,
@@ -310,6 +314,7 @@ impl PredictView {
             || self.saving.is_some()
             || self.scan.is_some()
             || self.applying.is_some()
+            || self.remote.is_busy()
     }
 
     fn start_scan(&mut self, ui: &egui::Ui, dir: PathBuf) {
@@ -797,35 +802,79 @@ impl PredictView {
                 ui.colored_label(theme::WARN, format!("{name}: {e}"));
             }
         }
-        if choices.is_empty() {
+        // Models of the remote servers connected in the Models view.
+        let remote: Vec<(String, &RemoteServer, &ModelMetadata)> = ctx
+            .ws
+            .remotes
+            .iter()
+            .flat_map(|s| {
+                s.models
+                    .iter()
+                    .filter(|m| !crate::models::remote::is_recommender(m))
+                    .map(move |m| (format!("{} on {} (remote)", m.name, s.url), s, m))
+            })
+            .collect();
+        self.remote.poll(ctx);
+        if choices.is_empty() && remote.is_empty() {
             widgets::missing_ui(
                 ui,
-                "No model yet: train one above, or put bundles in the models folder.",
+                "No model yet: train one above, put bundles in the models folder, or connect a remote server in the Models view.",
             );
             return;
         }
-        let current = self
+        let remote_current = self
+            .selected_model
+            .as_ref()
+            .and_then(|s| remote.iter().find(|(l, _, _)| l == s))
+            .or_else(|| choices.is_empty().then(|| remote.first()).flatten());
+        let local_current = self
             .selected_model
             .as_ref()
             .and_then(|s| choices.iter().find(|c| c.label == *s || c.card.name == *s))
-            .unwrap_or(&choices[0])
-            .clone();
+            .or_else(|| choices.first());
+        let current_label = match (remote_current, local_current) {
+            (Some((l, _, _)), _) | (None, Some(ModelChoice { label: l, .. })) => l.clone(),
+            (None, None) => String::new(),
+        };
         ui.horizontal(|ui| {
             ui.label("Model");
             let combo = egui::ComboBox::from_id_salt("model_choice")
-                .selected_text(&current.label)
+                .selected_text(&current_label)
                 .show_ui(ui, |ui| {
-                    for c in &choices {
+                    for label in choices
+                        .iter()
+                        .map(|c| &c.label)
+                        .chain(remote.iter().map(|(l, _, _)| l))
+                    {
                         if ui
-                            .selectable_label(c.label == current.label, &c.label)
+                            .selectable_label(*label == current_label, label)
                             .clicked()
                         {
-                            self.selected_model = Some(c.label.clone());
+                            self.selected_model = Some(label.clone());
                         }
                     }
                 });
             widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Model");
         });
+        if let Some((_, server, meta)) = remote_current {
+            ui.label(format!(
+                "A model served by {} ({}): {} inputs, outputs {}. The table's columns are sent to it in batches; its outputs come back as columns of a new dataset.",
+                server.url,
+                if meta.platform.is_empty() { "Open Inference Protocol V2" } else { &meta.platform },
+                meta.inputs.len(),
+                meta.outputs
+                    .iter()
+                    .map(|t| format!("{} ({})", t.name, t.datatype))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            self.remote.model_ui(ctx, ui, server, meta);
+            self.remote.status_ui(ui);
+            return;
+        }
+        let Some(current) = local_current.cloned() else {
+            return;
+        };
         let card = &current.card;
         ui.label(format!(
             "{} model for '{}' · reads {} columns · network {:?} · trained on {} ({} rows)",

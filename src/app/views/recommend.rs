@@ -12,9 +12,10 @@ use egui_plot::{Bar, BarChart, Legend, Line, Plot};
 
 use crate::app::theme;
 use crate::app::widgets;
-use crate::app::workspace::ViewCtx;
+use crate::app::workspace::{RemoteServer, ViewCtx};
 use crate::data::{Dataset, Domain};
 use crate::jobs::Job;
+use crate::models::remote::{self, ModelMetadata, V2Client};
 use crate::models::{bundle, recommender};
 use crate::recommend::{
     self, CfParams, ColumnChoice, EvalReport, Interactions, Method, Recommender,
@@ -54,6 +55,9 @@ fn build(ds: &Dataset, p: &crate::jobs::JobProgress) -> Result<Built, String> {
     })
 }
 
+/// Item ids with scores from a remote recommender, or why not.
+type RemoteAnswer = Result<Vec<(String, f64)>, String>;
+
 pub struct RecommendView {
     bg: widgets::Background<(u64, u64), Result<Built, String>>,
     search: String,
@@ -63,6 +67,12 @@ pub struct RecommendView {
     save_name: String,
     saving: Option<Job<Result<String, String>>>,
     save_message: Option<Result<String, String>>,
+    /// A recommender on a connected remote server, chosen instead of `method`.
+    remote: Option<String>,
+    /// The remote answer for (model label, user), or the call under way.
+    remote_job: Option<Job<RemoteAnswer>>,
+    remote_for: Option<(String, String)>,
+    remote_answer: Option<RemoteAnswer>,
 }
 
 impl Default for RecommendView {
@@ -76,13 +86,17 @@ impl Default for RecommendView {
             save_name: "services".to_owned(),
             saving: None,
             save_message: None,
+            remote: None,
+            remote_job: None,
+            remote_for: None,
+            remote_answer: None,
         }
     }
 }
 
 impl RecommendView {
     pub fn is_busy(&self) -> bool {
-        self.bg.is_busy() || self.saving.is_some()
+        self.bg.is_busy() || self.saving.is_some() || self.remote_job.is_some()
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -161,19 +175,50 @@ impl RecommendView {
                     });
             });
             ui.vertical(|ui| {
-                ui.horizontal(|ui| {
+                let remotes: Vec<(String, &RemoteServer, &ModelMetadata)> = ctx
+                    .ws
+                    .remotes
+                    .iter()
+                    .flat_map(|s| {
+                        s.models
+                            .iter()
+                            .filter(|m| remote::is_recommender(m))
+                            .map(move |m| (format!("{} on {} (remote)", m.name, s.url), s, m))
+                    })
+                    .collect();
+                if self
+                    .remote
+                    .as_ref()
+                    .is_some_and(|r| !remotes.iter().any(|(l, _, _)| l == r))
+                {
+                    self.remote = None;
+                }
+                ui.horizontal_wrapped(|ui| {
                     ui.strong("Method:");
-                    ui.selectable_value(
-                        &mut self.method,
-                        Method::ItemCf,
-                        "Similar services (item CF)",
-                    );
-                    ui.selectable_value(
-                        &mut self.method,
-                        Method::UserCf,
-                        "Similar residents (user CF)",
-                    );
-                    ui.selectable_value(&mut self.method, Method::Popularity, "Most used");
+                    for (m, label) in [
+                        (Method::ItemCf, "Similar services (item CF)"),
+                        (Method::UserCf, "Similar residents (user CF)"),
+                        (Method::Popularity, "Most used"),
+                    ] {
+                        if ui
+                            .selectable_label(self.remote.is_none() && self.method == m, label)
+                            .clicked()
+                        {
+                            self.method = m;
+                            self.remote = None;
+                        }
+                    }
+                    for (label, _, _) in &remotes {
+                        if ui
+                            .selectable_label(self.remote.as_ref() == Some(label), label)
+                            .on_hover_text(
+                                "A recommender served by a server connected in the Models view",
+                            )
+                            .clicked()
+                        {
+                            self.remote = Some(label.clone());
+                        }
+                    }
                 });
                 let rec = match self.method {
                     Method::ItemCf => &built.item_cf,
@@ -196,6 +241,14 @@ impl RecommendView {
                         .color(theme::MUTED),
                 );
                 ui.strong(format!("Top {TOP} services for {user}"));
+                if let Some((label, server, meta)) = self
+                    .remote
+                    .as_ref()
+                    .and_then(|r| remotes.iter().find(|(l, _, _)| l == r))
+                {
+                    self.remote_ui(ui, label, server, meta, &user);
+                    return;
+                }
                 let recs = rec.recommend(u, TOP);
                 let top = recs.first().map_or(1.0, |r| r.score.max(1e-9));
                 egui::Grid::new("recs")
@@ -386,6 +439,89 @@ impl RecommendView {
                 None => {}
             }
         });
+    }
+}
+
+impl RecommendView {
+    /// The remote recommender's top services for `user`, asked in a
+    /// background call whenever the model or the resident changes.
+    fn remote_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        label: &str,
+        server: &RemoteServer,
+        meta: &ModelMetadata,
+        user: &str,
+    ) {
+        if let Some(j) = &mut self.remote_job
+            && let Some(r) = j.try_result()
+        {
+            self.remote_job = None;
+            self.remote_answer = Some(r);
+        }
+        let key = (label.to_owned(), user.to_owned());
+        if self.remote_for.as_ref() != Some(&key) && self.remote_job.is_none() {
+            let (url, token, meta, user) = (
+                server.url.clone(),
+                server.token.clone(),
+                meta.clone(),
+                user.to_owned(),
+            );
+            let c = ui.ctx().clone();
+            self.remote_job = Job::spawn(
+                "remote recommend",
+                Arc::new(move || c.request_repaint()),
+                move |_| {
+                    let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
+                    let client = V2Client::new(&url, token).map_err(|e| e.to_string())?;
+                    rt.block_on(remote::recommend(&client, &meta, &user, TOP))
+                        .map_err(|e| e.to_string())
+                },
+            )
+            .ok();
+            self.remote_for = Some(key);
+            self.remote_answer = None;
+        }
+        if self.remote_job.is_some() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!("Asking {}…", server.url));
+            });
+        }
+        match &self.remote_answer {
+            None => {}
+            Some(Err(e)) => {
+                ui.colored_label(theme::BAD, e);
+            }
+            Some(Ok(recs)) => {
+                let top = recs
+                    .iter()
+                    .map(|r| r.1)
+                    .filter(|s| s.is_finite())
+                    .fold(1e-9, f64::max);
+                egui::Grid::new("remote_recs")
+                    .num_columns(2)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for (i, (item, score)) in recs.iter().enumerate() {
+                            ui.label(format!("{}. {item}", i + 1));
+                            ui.add(
+                                egui::ProgressBar::new((score / top).clamp(0.0, 1.0) as f32)
+                                    .desired_width(140.0)
+                                    .text(format!("{score:.3}")),
+                            );
+                            ui.end_row();
+                        }
+                    });
+                ui.label(
+                    RichText::new(format!(
+                        "From {} on {}; a remote model sends scores, not the reasons — choose a local method to see them.",
+                        meta.name, server.url
+                    ))
+                    .color(theme::MUTED),
+                );
+            }
+        }
     }
 }
 

@@ -1,6 +1,8 @@
-//! Text: citizen reports. Word vectors are trained on a report table's text
-//! column (or loaded from a bundle or a word2vec file); a router learns the
-//! departments from the labelled reports. Type or paste a report to see its
+//! Text: citizen reports. Reports become vectors through word vectors —
+//! trained on a report table's text column or a plain-text corpus file, or
+//! loaded from a bundle or a word2vec file — or through a remote
+//! OpenAI-compatible embeddings endpoint; a router learns the departments
+//! from the labelled reports on those vectors. Type or paste a report to see its
 //! department with confidence and the alternatives, similar past reports and
 //! keywords; explore words (neighbours and a 2-D PCA map of the vocabulary);
 //! see which terms trend week by week. All of it is computed in background
@@ -20,19 +22,26 @@ use crate::data::timeseries::{LocalClock, MICROS_PER_DAY};
 use crate::data::{Dataset, Domain, Progress, Role};
 use crate::jobs::{Job, JobProgress};
 use crate::ml::evaluate::Evaluation;
-use crate::text::route::{Router, train_router};
-use crate::text::{self, Tokenizer, W2vParams, WordVectors, doc_vector};
+use crate::models::encoder::{ReportEncoder, most_similar};
+use crate::models::remote::EmbeddingsClient;
+use crate::text::route::{Router, train_router_on};
+use crate::text::{self, Tokenizer, W2vParams, WordVectors};
 
 /// Everything the view shows, built in one job.
 struct Analysis {
     source: String,
-    vectors: WordVectors,
+    /// Word vectors (for the word explorer), unless the reports are
+    /// encoded remotely.
+    vectors: Option<Arc<WordVectors>>,
+    encoder: ReportEncoder,
     words_per_sec: Option<f64>,
     router: Option<(Router, Evaluation)>,
-    /// The reports: text, department (if any), document vector.
+    /// The reports: text, department (if any).
     reports: Vec<(String, Option<String>)>,
+    /// One unit vector of `dim` values per report.
     doc_vectors: Vec<f32>,
-    idf: HashMap<String, f32>,
+    dim: usize,
+    idf: Arc<HashMap<String, f32>>,
     /// Frequent words on their first two principal components.
     pca: Vec<(String, [f64; 2])>,
     /// Top terms: weekly counts (week start seconds, count).
@@ -46,7 +55,42 @@ enum Source {
         column: String,
         params: W2vParams,
     },
+    /// A plain-text corpus file, one document per line.
+    Corpus {
+        path: PathBuf,
+        params: W2vParams,
+    },
     File(PathBuf),
+    Remote(EmbeddingsClient),
+}
+
+/// What the view shows for the typed report.
+struct Query {
+    text: String,
+    routed: Vec<(String, f64)>,
+    similar: Vec<(f32, usize)>,
+}
+
+/// Routes one report and finds the most similar past reports.
+fn query(a: &Analysis, text: &str, p: &dyn Progress) -> Result<Query, String> {
+    let (q, dim) = a
+        .encoder
+        .encode(&[text.to_owned()], p)
+        .map_err(|e| e.to_string())?;
+    let routed = match &a.router {
+        Some((router, _)) => router
+            .route_embedded(&q, dim)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    Ok(Query {
+        text: text.to_owned(),
+        routed,
+        similar: most_similar(&a.doc_vectors, a.dim, &q, 5),
+    })
 }
 
 /// The first two principal components of the rows (power iteration).
@@ -107,7 +151,12 @@ fn analyse(
     p: &JobProgress,
 ) -> Result<Analysis, String> {
     let tok = Tokenizer::shared();
-    let (vectors, words_per_sec, label) = match source {
+    let trained = |docs: Vec<Vec<String>>, params: &W2vParams, label: String| {
+        text::train(&docs, params, p)
+            .map(|(v, stats)| (Some(v), Some(stats.words_per_sec), label))
+            .map_err(|e| e.to_string())
+    };
+    let (vectors, words_per_sec, label, remote) = match source {
         Source::Train { ds, column, params } => {
             let col = ds
                 .table
@@ -118,16 +167,30 @@ fn analyse(
                 .map(|s| tok.tokenize(s))
                 .filter(|t| !t.is_empty())
                 .collect();
-            let (v, stats) = text::train(&docs, &params, p).map_err(|e| e.to_string())?;
-            (
-                v,
-                Some(stats.words_per_sec),
-                format!("trained on {}.{column}", ds.name),
-            )
+            let (v, w, l) = trained(docs, &params, format!("trained on {}.{column}", ds.name))?;
+            (v, w, l, None)
+        }
+        Source::Corpus { path, params } => {
+            let docs = text::read_corpus(&path, p).map_err(|e| e.to_string())?;
+            let (v, w, l) = trained(docs, &params, format!("trained on {}", path.display()))?;
+            (v, w, l, None)
         }
         Source::File(path) => {
             let v = crate::models::word_vectors::load_any(&path, p)?;
-            (v, None, format!("loaded from {}", path.display()))
+            (
+                Some(v),
+                None,
+                format!("loaded from {}", path.display()),
+                None,
+            )
+        }
+        Source::Remote(client) => {
+            let label = format!(
+                "remote embeddings '{}' at {}",
+                client.model(),
+                client.base_url()
+            );
+            (None, None, label, Some(client))
         }
     };
     let mut reports = Vec::new();
@@ -150,42 +213,51 @@ fn analyse(
     }
     p.report(0.9, "Document vectors");
     let docs: Vec<Vec<String>> = reports.iter().map(|(t, _)| tok.tokenize(t)).collect();
-    let idf = text::idf(&docs);
-    let mut doc_vectors = Vec::with_capacity(docs.len() * vectors.dim);
-    for d in &docs {
-        doc_vectors.extend(doc_vector(&vectors, d, Some(&idf)));
-    }
-    let labelled: Vec<(String, String)> = reports
-        .iter()
-        .filter_map(|(t, l)| Some((t.clone(), l.clone()?)))
+    let idf = Arc::new(text::idf(&docs));
+    let vectors = vectors.map(Arc::new);
+    let encoder = match (remote, &vectors) {
+        (Some(client), _) => ReportEncoder::Remote(client),
+        (None, Some(v)) => ReportEncoder::Words {
+            vectors: Arc::clone(v),
+            idf: Arc::clone(&idf),
+        },
+        (None, None) => return Err("no word vectors and no embeddings endpoint".to_owned()),
+    };
+    let texts: Vec<String> = reports.iter().map(|(t, _)| t.clone()).collect();
+    let (doc_vectors, dim) = encoder.encode(&texts, p).map_err(|e| e.to_string())?;
+    let labelled: Vec<usize> = (0..reports.len())
+        .filter(|&i| reports.get(i).is_some_and(|(_, l)| l.is_some()))
         .collect();
     let router = if labelled.len() >= 20 {
         p.report(0.92, "Training the department router");
-        let (texts, labels): (Vec<String>, Vec<String>) = labelled.into_iter().unzip();
-        train_router(
-            &vectors,
-            &texts,
-            &labels,
-            &crate::ml::TrainConfig::default(),
-            p,
-        )
-        .ok()
+        let mut x = Vec::with_capacity(labelled.len() * dim);
+        let mut labels = Vec::with_capacity(labelled.len());
+        for &i in &labelled {
+            x.extend_from_slice(doc_vectors.get(i * dim..(i + 1) * dim).unwrap_or(&[]));
+            labels.push(reports.get(i).and_then(|r| r.1.clone()).unwrap_or_default());
+        }
+        train_router_on(&x, dim, &labels, &crate::ml::TrainConfig::default(), p).ok()
     } else {
         None
     };
     // PCA of the 300 most frequent words (the vocabulary is in frequency order).
-    let top = vectors.len().min(300);
-    let unit = vectors.normalized();
-    let rows: Vec<&[f32]> = (0..top)
-        .filter_map(|i| unit.get(i * vectors.dim..(i + 1) * vectors.dim))
-        .collect();
-    let pca = vectors
-        .words
-        .iter()
-        .take(top)
-        .cloned()
-        .zip(pca2(&rows, vectors.dim))
-        .collect();
+    let pca = match &vectors {
+        Some(vectors) => {
+            let top = vectors.len().min(300);
+            let unit = vectors.normalized();
+            let rows: Vec<&[f32]> = (0..top)
+                .filter_map(|i| unit.get(i * vectors.dim..(i + 1) * vectors.dim))
+                .collect();
+            vectors
+                .words
+                .iter()
+                .take(top)
+                .cloned()
+                .zip(pca2(&rows, vectors.dim))
+                .collect()
+        }
+        None => Vec::new(),
+    };
     // Weekly counts of the five terms with the highest total tf-idf.
     let mut score: HashMap<&str, f32> = HashMap::new();
     for d in &docs {
@@ -221,15 +293,26 @@ fn analyse(
     Ok(Analysis {
         source: label,
         vectors,
+        encoder,
         words_per_sec,
         router,
         reports,
         doc_vectors,
+        dim,
         idf,
         pca,
         trends,
         tz,
     })
+}
+
+/// What a file dialog is picking.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    /// Word vectors to load.
+    Vectors,
+    /// A plain-text corpus to train on.
+    Corpus,
 }
 
 pub struct TextView {
@@ -240,7 +323,16 @@ pub struct TextView {
     params: W2vParams,
     report: String,
     word: String,
-    dialog: Option<Job<Option<PathBuf>>>,
+    dialog: Option<(Pick, Job<Option<PathBuf>>)>,
+    /// Encode reports with a remote endpoint instead of word vectors.
+    use_remote: bool,
+    remote_url: String,
+    remote_model: String,
+    remote_token: String,
+    /// The typed report's routing and similar reports, and the job that
+    /// computes them when the encoder is remote.
+    query: Option<Result<Query, String>>,
+    query_job: Option<Job<Result<Query, String>>>,
 }
 
 impl Default for TextView {
@@ -259,13 +351,25 @@ impl Default for TextView {
             report: "Streetlight out on Madison Street for three days".to_owned(),
             word: String::new(),
             dialog: None,
+            use_remote: false,
+            remote_url: String::new(),
+            remote_model: String::new(),
+            remote_token: String::new(),
+            query: None,
+            query_job: None,
         }
     }
 }
 
 impl TextView {
     pub fn is_busy(&self) -> bool {
-        self.job.is_some() || self.dialog.is_some()
+        self.job.is_some() || self.dialog.is_some() || self.query_job.is_some()
+    }
+
+    fn train_params(&self) -> W2vParams {
+        let mut params = self.params.clone();
+        params.alpha = if params.skip_gram { 0.025 } else { 0.05 };
+        params
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -281,31 +385,36 @@ impl TextView {
                 Ok(a) => {
                     self.word = a
                         .vectors
-                        .words
-                        .iter()
-                        .find(|w| w.len() > 4)
-                        .cloned()
+                        .as_ref()
+                        .and_then(|v| v.words.iter().find(|w| w.len() > 4).cloned())
                         .unwrap_or_default();
                     self.analysis = Some(Arc::new(a));
+                    self.query = None;
                     self.error = None;
                 }
                 Err(e) => self.error = Some(e),
             }
         }
-        let wake = {
+        let wake: crate::jobs::Wake = {
             let c = ui.ctx().clone();
             Arc::new(move || c.request_repaint())
         };
-        if let Some(j) = &mut self.dialog
+        if let Some((pick, j)) = &mut self.dialog
             && let Some(picked) = j.try_result()
         {
+            let pick = *pick;
             self.dialog = None;
             if let Some(path) = picked {
                 let ds = reports.clone();
-                self.job = Job::spawn("load vectors", wake.clone(), move |p| {
-                    analyse(Source::File(path), ds, p)
-                })
-                .ok();
+                let src = match pick {
+                    Pick::Vectors => Source::File(path),
+                    Pick::Corpus => Source::Corpus {
+                        path,
+                        params: self.train_params(),
+                    },
+                };
+                self.job =
+                    Job::spawn("text model", wake.clone(), move |p| analyse(src, ds, p)).ok();
             }
         }
         ui.heading("Citizen reports");
@@ -316,77 +425,17 @@ impl TextView {
             );
             return;
         };
-        let text_cols: Vec<String> = ds
-            .table
-            .columns
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c.kind(),
-                    crate::data::ColumnKind::Text | crate::data::ColumnKind::Categorical
-                )
-            })
-            .map(|c| c.name.clone())
-            .collect();
-        let column = self
-            .column
-            .clone()
-            .filter(|c| text_cols.contains(c))
-            .or_else(|| ds.column_for(Role::Text).map(|c| c.name.clone()))
-            .unwrap_or_default();
         ui.horizontal(|ui| {
-            ui.label(format!("Word vectors from {} column", ds.name));
-            let mut chosen = column.clone();
-            let combo = egui::ComboBox::from_id_salt("text_column")
-                .selected_text(&chosen)
-                .show_ui(ui, |ui| {
-                    for c in &text_cols {
-                        ui.selectable_value(&mut chosen, c.clone(), c);
-                    }
-                });
-            widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Text column");
-            self.column = Some(chosen);
-            ui.selectable_value(&mut self.params.skip_gram, true, "skip-gram");
-            ui.selectable_value(&mut self.params.skip_gram, false, "CBOW");
-            ui.label("dimensions");
-            ui.add(egui::DragValue::new(&mut self.params.dim).range(4..=600));
-            ui.label("epochs");
-            ui.add(egui::DragValue::new(&mut self.params.epochs).range(1..=100));
-            ui.label("min count");
-            ui.add(egui::DragValue::new(&mut self.params.min_count).range(1..=1000));
-            if ui
-                .add_enabled(
-                    self.job.is_none() && !column.is_empty(),
-                    egui::Button::new("Train word vectors"),
-                )
-                .clicked()
-            {
-                let mut params = self.params.clone();
-                params.alpha = if params.skip_gram { 0.025 } else { 0.05 };
-                let src = Source::Train {
-                    ds: Arc::clone(&ds),
-                    column: column.clone(),
-                    params,
-                };
-                let rep = Some(Arc::clone(&ds));
-                self.job = Job::spawn("word2vec", wake.clone(), move |p| analyse(src, rep, p)).ok();
-            }
-            if ui
-                .add_enabled(
-                    self.job.is_none() && self.dialog.is_none(),
-                    egui::Button::new("Load word vectors…"),
-                )
-                .clicked()
-            {
-                self.dialog = Job::spawn("vectors dialog", wake.clone(), |_| {
-                    rfd::FileDialog::new()
-                        .set_title("Open word vectors")
-                        .add_filter("Word vectors", &["json", "txt", "vec", "bin"])
-                        .pick_file()
-                })
-                .ok();
-            }
+            ui.strong("Reports become vectors with");
+            ui.selectable_value(&mut self.use_remote, false, "Word vectors");
+            ui.selectable_value(&mut self.use_remote, true, "Remote embeddings");
         });
+        let idle = self.job.is_none() && self.dialog.is_none();
+        if self.use_remote {
+            self.remote_form_ui(ui, &ds, idle, &wake);
+        } else {
+            self.words_form_ui(ui, &ds, idle, &wake);
+        }
         if let Some(j) = &self.job {
             let (f, msg) = j.progress();
             ui.horizontal(|ui| {
@@ -407,15 +456,14 @@ impl TextView {
         let Some(a) = self.analysis.clone() else {
             widgets::missing_ui(
                 ui,
-                "Train word vectors on the reports (a few seconds for the demo) or load a word2vec file to analyse reports.",
+                "Train word vectors on the reports (a few seconds for the demo), load a word2vec file, or connect an embeddings endpoint to analyse reports.",
             );
             return;
         };
         ui.label(
             RichText::new(format!(
-                "{} words × {} dimensions, {}{}",
-                a.vectors.len(),
-                a.vectors.dim,
+                "Reports encoded with {}, {}{}",
+                a.encoder.describe(),
                 a.source,
                 a.words_per_sec
                     .map(|w| format!(", {w:.0} words/s"))
@@ -432,32 +480,45 @@ impl TextView {
                 .desired_width(f32::INFINITY),
         );
         widgets::name_for_screen_readers(&r, egui::Role::MultilineTextInput, "Report text");
+        if r.changed() && matches!(self.query, Some(Err(_))) {
+            self.query = None;
+        }
+        self.refresh_query(&a, &wake);
         let tokens = Tokenizer::shared().tokenize(&self.report);
-        // One short report through the router: microseconds.
-        if let Some((router, eval)) = &a.router
-            && let Ok(routed) = router.route(&a.vectors, std::slice::from_ref(&self.report))
-            && let Some(first) = routed.first()
-        {
-            ui.horizontal_wrapped(|ui| {
-                if let Some((dept, p)) = first.first() {
-                    ui.strong(format!("Department: {dept} ({:.0} %)", p * 100.0));
-                }
-                let alts: Vec<String> = first
-                    .iter()
-                    .skip(1)
-                    .take(3)
-                    .map(|(d, p)| format!("{d} {:.0} %", p * 100.0))
-                    .collect();
-                ui.label(format!("alternatives: {}", alts.join(", ")));
+        if self.query_job.is_some() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Encoding the report…");
             });
-            ui.label(
-                RichText::new(format!(
-                    "router accuracy on held-out reports {:.1} % (majority department {:.1} %)",
-                    eval.metrics.get("accuracy").unwrap_or(0.0) * 100.0,
-                    eval.baseline.get("accuracy").unwrap_or(0.0) * 100.0
-                ))
-                .color(theme::MUTED),
-            );
+        }
+        match &self.query {
+            Some(Err(e)) => {
+                ui.colored_label(theme::BAD, e);
+            }
+            Some(Ok(q)) => {
+                if let (Some((_, eval)), Some((dept, p))) = (&a.router, q.routed.first()) {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.strong(format!("Department: {dept} ({:.0} %)", p * 100.0));
+                        let alts: Vec<String> = q
+                            .routed
+                            .iter()
+                            .skip(1)
+                            .take(3)
+                            .map(|(d, p)| format!("{d} {:.0} %", p * 100.0))
+                            .collect();
+                        ui.label(format!("alternatives: {}", alts.join(", ")));
+                    });
+                    ui.label(
+                        RichText::new(format!(
+                            "router accuracy on held-out reports {:.1} % (majority department {:.1} %)",
+                            eval.metrics.get("accuracy").unwrap_or(0.0) * 100.0,
+                            eval.baseline.get("accuracy").unwrap_or(0.0) * 100.0
+                        ))
+                        .color(theme::MUTED),
+                    );
+                }
+            }
+            None => {}
         }
         let kw = text::top_keywords(&tokens, &a.idf, 6);
         ui.label(format!(
@@ -467,30 +528,229 @@ impl TextView {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        let q = doc_vector(&a.vectors, &tokens, Some(&a.idf));
-        let dim = a.vectors.dim.max(1);
-        let mut sims: Vec<(f32, usize)> = a
-            .doc_vectors
-            .chunks(dim)
-            .enumerate()
-            .map(|(i, d)| (d.iter().zip(&q).map(|(x, y)| x * y).sum::<f32>(), i))
-            .collect();
-        sims.sort_by(|x, y| y.0.total_cmp(&x.0));
         ui.strong("Similar past reports");
-        egui::Grid::new("similar_reports")
-            .striped(true)
-            .num_columns(3)
-            .show(ui, |ui| {
-                for (s, i) in sims.iter().take(5) {
-                    if let Some((t, l)) = a.reports.get(*i) {
-                        ui.label(format!("{s:.2}"));
-                        ui.label(l.as_deref().unwrap_or("–"));
-                        ui.label(t);
-                        ui.end_row();
+        if let Some(Ok(q)) = &self.query {
+            egui::Grid::new("similar_reports")
+                .striped(true)
+                .num_columns(3)
+                .show(ui, |ui| {
+                    for (s, i) in &q.similar {
+                        if let Some((t, l)) = a.reports.get(*i) {
+                            ui.label(format!("{s:.2}"));
+                            ui.label(l.as_deref().unwrap_or("–"));
+                            ui.label(t);
+                            ui.end_row();
+                        }
                     }
-                }
-            });
+                });
+        }
 
+        if let Some(vectors) = &a.vectors {
+            self.words_ui(ui, &a, vectors);
+        }
+        ui.strong("Trending terms: reports per week mentioning each");
+        let axis = TimeAxis::new(a.tz.clone());
+        axis.apply(
+            Plot::new("text_trends")
+                .height(220.0)
+                .legend(Legend::default()),
+            "reports",
+        )
+        .show(ui, |p| {
+            for (i, (term, pts)) in a.trends.iter().enumerate() {
+                p.line(
+                    Line::new(term.clone(), pts.clone())
+                        .color(theme::series_color(i))
+                        .width(2.0),
+                );
+            }
+        });
+    }
+
+    /// Recomputes the typed report's answer when its text changed: at once
+    /// for word vectors (microseconds), in a background call for a remote
+    /// endpoint (a newer text waits for the call under way).
+    fn refresh_query(&mut self, a: &Arc<Analysis>, wake: &crate::jobs::Wake) {
+        if let Some(j) = &mut self.query_job
+            && let Some(r) = j.try_result()
+        {
+            self.query_job = None;
+            self.query = Some(r);
+        }
+        let stale = match &self.query {
+            Some(Ok(q)) => q.text != self.report,
+            // A failed remote call is not retried on every frame; a new
+            // text or a new analysis tries again.
+            Some(Err(_)) => false,
+            None => true,
+        };
+        if !stale || self.query_job.is_some() {
+            return;
+        }
+        if a.encoder.is_remote() {
+            let (a, text) = (Arc::clone(a), self.report.clone());
+            self.query_job =
+                Job::spawn("encode report", wake.clone(), move |p| query(&a, &text, p)).ok();
+        } else {
+            self.query = Some(query(a, &self.report, &()));
+        }
+    }
+
+    fn words_form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ds: &Arc<Dataset>,
+        idle: bool,
+        wake: &crate::jobs::Wake,
+    ) {
+        let text_cols: Vec<String> = ds
+            .table
+            .columns
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.kind(),
+                    crate::data::ColumnKind::Text | crate::data::ColumnKind::Categorical
+                )
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        let column = self
+            .column
+            .clone()
+            .filter(|c| text_cols.contains(c))
+            .or_else(|| ds.column_for(Role::Text).map(|c| c.name.clone()))
+            .unwrap_or_default();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("Word vectors from {} column", ds.name));
+            let mut chosen = column.clone();
+            let combo = egui::ComboBox::from_id_salt("text_column")
+                .selected_text(&chosen)
+                .show_ui(ui, |ui| {
+                    for c in &text_cols {
+                        ui.selectable_value(&mut chosen, c.clone(), c);
+                    }
+                });
+            widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Text column");
+            self.column = Some(chosen);
+            ui.selectable_value(&mut self.params.skip_gram, true, "skip-gram");
+            ui.selectable_value(&mut self.params.skip_gram, false, "CBOW");
+            ui.label("dimensions");
+            let r = ui.add(egui::DragValue::new(&mut self.params.dim).range(4..=600));
+            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, "Dimensions");
+            ui.label("epochs");
+            let r = ui.add(egui::DragValue::new(&mut self.params.epochs).range(1..=100));
+            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, "Epochs");
+            ui.label("min count");
+            let r = ui.add(egui::DragValue::new(&mut self.params.min_count).range(1..=1000));
+            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, "Min count");
+            if ui
+                .add_enabled(
+                    idle && !column.is_empty(),
+                    egui::Button::new("Train word vectors"),
+                )
+                .clicked()
+            {
+                let src = Source::Train {
+                    ds: Arc::clone(ds),
+                    column: column.clone(),
+                    params: self.train_params(),
+                };
+                let rep = Some(Arc::clone(ds));
+                self.job = Job::spawn("word2vec", wake.clone(), move |p| analyse(src, rep, p)).ok();
+            }
+            for (pick, label, hover) in [
+                (
+                    Pick::Corpus,
+                    "Train on a text file…",
+                    "A plain-text corpus, one document per line (UTF-8)",
+                ),
+                (
+                    Pick::Vectors,
+                    "Load word vectors…",
+                    "A cityops bundle (.json) or a word2vec text (.txt, .vec) or binary (.bin) file",
+                ),
+            ] {
+                if ui
+                    .add_enabled(idle, egui::Button::new(label))
+                    .on_hover_text(hover)
+                    .clicked()
+                {
+                    let job = Job::spawn("text dialog", wake.clone(), move |_| {
+                        let d = rfd::FileDialog::new();
+                        match pick {
+                            Pick::Corpus => d
+                                .set_title("Open a text corpus")
+                                .add_filter("Text", &["txt"])
+                                .pick_file(),
+                            Pick::Vectors => d
+                                .set_title("Open word vectors")
+                                .add_filter("Word vectors", &["json", "txt", "vec", "bin"])
+                                .pick_file(),
+                        }
+                    });
+                    self.dialog = job.ok().map(|j| (pick, j));
+                }
+            }
+        });
+    }
+
+    fn remote_form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ds: &Arc<Dataset>,
+        idle: bool,
+        wake: &crate::jobs::Wake,
+    ) {
+        ui.horizontal_wrapped(|ui| {
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.remote_url)
+                    .desired_width(280.0)
+                    .hint_text("http://127.0.0.1:8080 (OpenAI-compatible)"),
+            );
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Embeddings URL");
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.remote_model)
+                    .desired_width(180.0)
+                    .hint_text("model name"),
+            );
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Embedding model");
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.remote_token)
+                    .desired_width(140.0)
+                    .password(true)
+                    .hint_text("token (optional)"),
+            );
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Embeddings token");
+            let ready = !self.remote_url.trim().is_empty() && !self.remote_model.trim().is_empty();
+            if ui
+                .add_enabled(idle && ready, egui::Button::new("Embed reports remotely"))
+                .on_hover_text(
+                    "Sends every report's text to the endpoint (POST /v1/embeddings) in batches of 64",
+                )
+                .clicked()
+            {
+                let token = Some(self.remote_token.trim().to_owned()).filter(|t| !t.is_empty());
+                match EmbeddingsClient::new(
+                    self.remote_url.trim(),
+                    self.remote_model.trim().to_owned(),
+                    token,
+                ) {
+                    Ok(client) => {
+                        let rep = Some(Arc::clone(ds));
+                        self.error = None;
+                        self.job = Job::spawn("embeddings", wake.clone(), move |p| {
+                            analyse(Source::Remote(client), rep, p)
+                        })
+                        .ok();
+                    }
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
+        });
+    }
+
+    fn words_ui(&mut self, ui: &mut egui::Ui, a: &Analysis, vectors: &WordVectors) {
         ui.separator();
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
@@ -498,7 +758,7 @@ impl TextView {
                 ui.strong("Word explorer");
                 let r = ui.add(egui::TextEdit::singleline(&mut self.word).desired_width(200.0));
                 widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Word");
-                match text::nearest(&a.vectors, self.word.trim(), 10) {
+                match text::nearest(vectors, self.word.trim(), 10) {
                     Ok(near) => {
                         for (w, s) in near {
                             ui.label(format!("{s:.3}  {w}"));
@@ -541,23 +801,6 @@ impl TextView {
                         );
                     });
             });
-        });
-        ui.strong("Trending terms: reports per week mentioning each");
-        let axis = TimeAxis::new(a.tz.clone());
-        axis.apply(
-            Plot::new("text_trends")
-                .height(220.0)
-                .legend(Legend::default()),
-            "reports",
-        )
-        .show(ui, |p| {
-            for (i, (term, pts)) in a.trends.iter().enumerate() {
-                p.line(
-                    Line::new(term.clone(), pts.clone())
-                        .color(theme::series_color(i))
-                        .width(2.0),
-                );
-            }
         });
     }
 }

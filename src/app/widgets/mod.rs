@@ -3,6 +3,7 @@
 
 mod background;
 mod heatmap;
+mod remote;
 mod time_axis;
 
 use std::path::Path;
@@ -11,6 +12,7 @@ use egui::{Color32, ColorImage};
 
 pub use background::{Background, updating_ui};
 pub use heatmap::weekday_hour_heatmap_ui;
+pub use remote::RemotePredict;
 pub use time_axis::{TimeAxis, format_instant};
 
 use super::theme;

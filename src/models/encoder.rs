@@ -1,0 +1,225 @@
+//! Document encoders: the ways cityops turns a report into one vector for
+//! similar-report search and routing. Local word vectors (TF-IDF weighted
+//! mean, computed in microseconds) or a remote OpenAI-compatible
+//! `/v1/embeddings` endpoint (vLLM, Ollama, llama.cpp's server, `cityops
+//! serve`), called in batches with progress and cancel. Every vector is
+//! scaled to unit length, so a dot product is the cosine similarity.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::data::Progress;
+use crate::models::remote::{EmbeddingsClient, RemoteError};
+use crate::text::{DocEncoder, Tokenizer, WordVectors};
+
+/// Texts sent to a remote endpoint per request.
+const REMOTE_BATCH: usize = 64;
+
+/// How reports become vectors.
+#[derive(Clone)]
+pub enum ReportEncoder {
+    /// The TF-IDF weighted mean of local word vectors.
+    Words {
+        vectors: Arc<WordVectors>,
+        idf: Arc<HashMap<String, f32>>,
+    },
+    /// A remote OpenAI-compatible embeddings endpoint.
+    Remote(EmbeddingsClient),
+}
+
+/// Why texts could not be encoded.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("encoding was cancelled after {done} of {total} texts")]
+    Cancelled { done: usize, total: usize },
+    #[error("{0}")]
+    Runtime(String),
+    #[error(
+        "the embeddings endpoint answered vectors of {got} values where earlier ones had {want}; \
+         check that one model serves every request"
+    )]
+    Width { got: usize, want: usize },
+}
+
+impl ReportEncoder {
+    /// A short description for the screen: what encodes the reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Words { vectors, .. } => format!(
+                "word vectors ({} words × {} dimensions)",
+                vectors.len(),
+                vectors.dim
+            ),
+            Self::Remote(c) => format!("remote embeddings '{}' at {}", c.model(), c.base_url()),
+        }
+    }
+
+    /// True when encoding talks to a server (so the UI must not wait for it).
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Self::Remote(_))
+    }
+
+    /// One unit-length vector per text, flattened: `texts.len() × dim`
+    /// values, and `dim`. A text with no known word (word vectors) is all
+    /// zeros.
+    pub fn encode(
+        &self,
+        texts: &[String],
+        progress: &dyn Progress,
+    ) -> Result<(Vec<f32>, usize), EncodeError> {
+        match self {
+            Self::Words { vectors, idf } => {
+                let tok = Tokenizer::shared();
+                let dim = vectors.dim;
+                let words = DocEncoder::new(vectors);
+                let mut out = Vec::with_capacity(texts.len() * dim);
+                for (i, t) in texts.iter().enumerate() {
+                    if i % 256 == 0 {
+                        if progress.is_cancelled() {
+                            return Err(EncodeError::Cancelled {
+                                done: i,
+                                total: texts.len(),
+                            });
+                        }
+                        progress.report(
+                            i as f32 / texts.len().max(1) as f32,
+                            &format!("Document vectors: {i} of {}", texts.len()),
+                        );
+                    }
+                    out.extend(words.encode(&tok.tokenize(t), Some(idf)));
+                }
+                Ok((out, dim))
+            }
+            Self::Remote(client) => {
+                let rt = crate::jobs::runtime().map_err(|e| EncodeError::Runtime(e.to_string()))?;
+                let mut out = Vec::new();
+                let mut dim = 0;
+                for (b, batch) in texts.chunks(REMOTE_BATCH).enumerate() {
+                    let done = b * REMOTE_BATCH;
+                    if progress.is_cancelled() {
+                        return Err(EncodeError::Cancelled {
+                            done,
+                            total: texts.len(),
+                        });
+                    }
+                    progress.report(
+                        done as f32 / texts.len().max(1) as f32,
+                        &format!(
+                            "Embedding {done} of {} texts with {}",
+                            texts.len(),
+                            client.model()
+                        ),
+                    );
+                    for mut v in rt.block_on(client.embed(batch))? {
+                        if dim == 0 {
+                            dim = v.len();
+                        } else if v.len() != dim {
+                            return Err(EncodeError::Width {
+                                got: v.len(),
+                                want: dim,
+                            });
+                        }
+                        normalize(&mut v);
+                        out.extend(v);
+                    }
+                }
+                Ok((out, dim))
+            }
+        }
+    }
+}
+
+/// Scales `v` to unit length (a zero vector stays zero).
+pub fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 && norm.is_finite() {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+/// The rows of `matrix` (unit vectors of `dim` values) most similar to
+/// `query`, best first: (cosine, row index).
+pub fn most_similar(matrix: &[f32], dim: usize, query: &[f32], top: usize) -> Vec<(f32, usize)> {
+    if dim == 0 || query.len() != dim {
+        return Vec::new();
+    }
+    let mut sims: Vec<(f32, usize)> = matrix
+        .chunks_exact(dim)
+        .enumerate()
+        .map(|(i, d)| (d.iter().zip(query).map(|(x, y)| x * y).sum::<f32>(), i))
+        .collect();
+    sims.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+    sims.truncate(top);
+    sims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::test_server::serve;
+
+    fn words() -> ReportEncoder {
+        let v = WordVectors::new(
+            vec!["light".into(), "lamp".into(), "trash".into()],
+            2,
+            vec![1.0, 0.0, 0.9, 0.1, 0.0, 1.0],
+            Vec::new(),
+        )
+        .unwrap();
+        ReportEncoder::Words {
+            vectors: Arc::new(v),
+            idf: Arc::new(HashMap::new()),
+        }
+    }
+
+    #[test]
+    fn word_vectors_encode_unit_rows_and_find_the_closest_report() {
+        let texts: Vec<String> = ["light out", "trash everywhere", "lamp broken"]
+            .map(String::from)
+            .to_vec();
+        let (m, dim) = words().encode(&texts, &()).unwrap();
+        assert_eq!((m.len(), dim), (6, 2));
+        for row in m.chunks(2) {
+            let n: f32 = row.iter().map(|x| x * x).sum();
+            assert!((n - 1.0).abs() < 1e-5, "row {row:?} is not unit length");
+        }
+        let (q, _) = words().encode(&["the lamp".to_owned()], &()).unwrap();
+        let best = most_similar(&m, dim, &q, 2);
+        assert_eq!(best.iter().map(|b| b.1).collect::<Vec<_>>(), [2, 0]);
+    }
+
+    #[test]
+    fn remote_endpoint_vectors_come_back_in_order_and_unit_length() {
+        use axum::{Json, Router, routing::post};
+        use serde_json::{Value, json};
+        // A real HTTP server on loopback answering like an OpenAI endpoint:
+        // the vector of a text is (length, 2).
+        let router = Router::new().route(
+            "/v1/embeddings",
+            post(|Json(body): Json<Value>| async move {
+                let data: Vec<Value> = body["input"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        let n = t.as_str().unwrap().len();
+                        json!({"index": i, "embedding": [n, 2.0]})
+                    })
+                    .collect();
+                Json(json!({"data": data}))
+            }),
+        );
+        let base = crate::jobs::runtime().unwrap().block_on(serve(router));
+        let client = EmbeddingsClient::new(&base, "m".into(), None).unwrap();
+        let texts: Vec<String> = (0..150).map(|i| "x".repeat(i + 1)).collect();
+        let (m, dim) = ReportEncoder::Remote(client).encode(&texts, &()).unwrap();
+        assert_eq!((m.len(), dim), (300, 2));
+        // Row 149 is (150, 2) scaled to unit length.
+        let n = (150.0f32 * 150.0 + 4.0).sqrt();
+        assert!((m[298] - 150.0 / n).abs() < 1e-6);
+        assert!((m[299] - 2.0 / n).abs() < 1e-6);
+    }
+}
