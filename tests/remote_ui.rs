@@ -124,7 +124,10 @@ fn remote_models_are_choices_in_the_predict_and_recommend_views() {
             Some((label.missing_count(), volume.missing_count(), label.len()))
         });
     let (gaps, outages, rows) = label_gaps.expect("a dataset with the outputs as columns");
-    assert!(gaps >= outages && outages > 0 && gaps < rows, "{gaps} {outages} {rows}");
+    assert!(
+        gaps >= outages && outages > 0 && gaps < rows,
+        "{gaps} {outages} {rows}"
+    );
 
     // Recommend: the remote recommender for R0001 ranks what it ranks locally.
     click(&mut h, "Recommend");
@@ -165,7 +168,9 @@ fn reports_are_routed_with_a_remote_embeddings_endpoint() {
         h.run_steps(1);
     }
     click(&mut h, "Embed reports remotely");
-    h.get_by_label_contains("Reports encoded with remote embeddings 'report_words' at http://127.0.0.1:");
+    h.get_by_label_contains(
+        "Reports encoded with remote embeddings 'report_words' at http://127.0.0.1:",
+    );
     h.get_by_label_contains("Department: ");
     h.get_by_label_contains("router accuracy on held-out reports");
     // A typed report is encoded remotely too; its similar reports appear.
@@ -176,7 +181,9 @@ fn reports_are_routed_with_a_remote_embeddings_endpoint() {
     wait(&mut h);
     h.get_by_label("Similar past reports");
     assert!(
-        h.query_all_by_label_contains("Encoding the report").next().is_none(),
+        h.query_all_by_label_contains("Encoding the report")
+            .next()
+            .is_none(),
         "the remote call finished"
     );
 }
