@@ -140,8 +140,43 @@ fn remote_prediction_equals_local_prediction() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "the data is the problem");
     assert!(String::from_utf8_lossy(&out.stderr).contains("row"));
+    // With --skip-missing those rows are left out and their cells empty.
+    let skipped = dir.path().join("skipped.csv");
+    let out = cityops()
+        .args([
+            "predict",
+            "--remote",
+            &server.url,
+            "--model",
+            "incident_risk",
+            "--data",
+            "demo:traffic",
+            "--skip-missing",
+            "--out",
+        ])
+        .arg(&skipped)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rows with a missing input were not sent")
+    );
+    let table = cityops::data::load_dataset(&skipped, &Default::default(), &()).unwrap();
+    let volume = table.table.column("volume_veh_per_hour").unwrap();
+    let label = table.table.column("label").unwrap();
+    assert!(volume.missing_count() > 0);
+    for r in 0..label.len() {
+        if !volume.is_valid(r) {
+            assert!(!label.is_valid(r), "row {r} was not sent yet has a label");
+        }
+    }
+    assert!(label.missing_count() < label.len() / 2);
     assert!(
         cityops()
             .args(["demo", "export"])
@@ -274,4 +309,31 @@ fn a_token_protects_the_models_and_ctrl_c_stops_the_server() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("token"));
+}
+
+#[test]
+fn plain_http_beyond_this_machine_needs_allow_http() {
+    let refused = cityops()
+        .args(["models", "--remote", "http://models.example.invalid:8000"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("plain http is only used for this computer"),
+        "{err}"
+    );
+    // With the flag the address is tried (and here cannot be resolved).
+    let tried = cityops()
+        .args([
+            "models",
+            "--remote",
+            "http://models.example.invalid:8000",
+            "--allow-http",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&tried.stderr);
+    assert!(!err.contains("plain http is only used"), "{err}");
+    assert_ne!(tried.status.code(), Some(0));
 }

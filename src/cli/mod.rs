@@ -112,6 +112,20 @@ impl Failure {
             message: message.into(),
         }
     }
+
+    /// A remote call's failure: the user's address or mapping is bad input
+    /// (exit 2); the network or the server failing is not (exit 1).
+    pub fn remote(e: &crate::models::remote::RemoteError) -> Self {
+        use crate::models::remote::RemoteError as E;
+        match e {
+            E::BadUrl { .. }
+            | E::InsecureHttp { .. }
+            | E::NoModelName { .. }
+            | E::Input { .. }
+            | E::MissingColumns { .. } => Self::bad_input(e.to_string()),
+            _ => Self::other(e.to_string()),
+        }
+    }
 }
 
 pub fn parse_time_zone(name: Option<&str>) -> Result<Option<TimeZone>, Failure> {

@@ -22,6 +22,9 @@ pub struct ModelsArgs {
     pub remote: Option<String>,
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// Allow plain http to a server other than this machine (trusted networks only).
+    #[arg(long, requires = "remote")]
+    pub allow_http: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -84,8 +87,9 @@ pub fn run(args: ModelsArgs) -> Result<(), Failure> {
         }
         return Ok(());
     };
-    let client =
-        V2Client::new(base, args.token.clone()).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let client = V2Client::new(base, args.token.clone())
+        .map(|c| c.allow_insecure_http(args.allow_http))
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     let rt = crate::jobs::runtime()
         .map_err(|e| Failure::other(format!("cannot start the network runtime: {e}")))?;
     let result = rt.block_on(async {
@@ -96,7 +100,7 @@ pub fn run(args: ModelsArgs) -> Result<(), Failure> {
         }
         Ok::<_, crate::models::remote::RemoteError>(metas)
     });
-    let metas = result.map_err(|e| Failure::other(e.to_string()))?;
+    let metas = result.map_err(|e| Failure::remote(&e))?;
     if args.json {
         println!(
             "{}",

@@ -42,6 +42,14 @@ pub struct PredictArgs {
     /// Bearer token for the remote server.
     #[arg(long, value_name = "TOKEN", requires = "remote")]
     pub token: Option<String>,
+    /// Allow plain http to a server other than this machine (trusted networks only).
+    #[arg(long, requires = "remote")]
+    pub allow_http: bool,
+    /// Leave out rows with a missing input instead of failing (remote only;
+    /// V2 integer and boolean tensors cannot carry a missing value). Their
+    /// prediction columns are empty.
+    #[arg(long, requires = "remote")]
+    pub skip_missing: bool,
     /// Rows per request (remote only).
     #[arg(long, default_value_t = 1024)]
     pub batch_rows: usize,
@@ -94,6 +102,7 @@ pub fn run(args: PredictArgs) -> Result<(), Failure> {
         Some(base) => {
             let mapping = parse_mapping(&args.inputs)?;
             let client = V2Client::new(base, args.token.clone())
+                .map(|c| c.allow_insecure_http(args.allow_http))
                 .map_err(|e| Failure::bad_input(e.to_string()))?;
             let ds = dataset_arg::load(&args.data, &opts)?;
             let rt = crate::jobs::runtime()
@@ -101,23 +110,43 @@ pub fn run(args: PredictArgs) -> Result<(), Failure> {
             let progress = TerminalProgress::new(format!("Predicting on {base}"));
             let result = rt.block_on(async {
                 let meta = client.metadata(&args.model).await?;
-                remote::infer_table(
-                    &client,
-                    &args.model,
-                    &meta,
-                    &ds.table,
-                    &mapping,
-                    &args.outputs,
-                    args.batch_rows.max(1),
-                    &progress,
-                )
-                .await
+                if args.skip_missing {
+                    remote::infer_complete_rows(
+                        &client,
+                        &args.model,
+                        &meta,
+                        &ds.table,
+                        &mapping,
+                        &args.outputs,
+                        args.batch_rows.max(1),
+                        &progress,
+                    )
+                    .await
+                } else {
+                    remote::infer_table(
+                        &client,
+                        &args.model,
+                        &meta,
+                        &ds.table,
+                        &mapping,
+                        &args.outputs,
+                        args.batch_rows.max(1),
+                        &progress,
+                    )
+                    .await
+                    .map(|(c, l)| (c, l, 0))
+                }
             });
             progress.finish();
-            let (cols, latency) = result.map_err(|e| Failure::other(e.to_string()))?;
+            let (cols, latency, skipped) = result.map_err(|e| Failure::remote(&e))?;
+            if skipped > 0 {
+                eprintln!(
+                    "{skipped} rows with a missing input were not sent; their predictions are empty"
+                );
+            }
             eprintln!(
                 "{} rows predicted remotely in {:.0} ms",
-                ds.table.n_rows(),
+                ds.table.n_rows() - skipped,
                 latency.as_secs_f64() * 1000.0
             );
             (model::with_columns(&ds.table, cols), ds.time_zone)

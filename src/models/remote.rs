@@ -1671,6 +1671,54 @@ pub async fn recommend(
         .collect())
 }
 
+/// [`infer_table`] over only the rows where every mapped column (every
+/// column named like an input, when `mapping` is empty) has a value —
+/// integer and boolean tensors cannot carry a missing one. The outputs are
+/// spread back over all rows, missing where a row was not sent; the third
+/// value is how many rows were not sent.
+#[allow(clippy::too_many_arguments)]
+pub async fn infer_complete_rows(
+    client: &V2Client,
+    model: &str,
+    meta: &ModelMetadata,
+    table: &Table,
+    mapping: &[(String, Vec<String>)],
+    outputs: &[String],
+    batch_rows: usize,
+    progress: &dyn Progress,
+) -> Result<(Vec<Column>, Duration, usize), RemoteError> {
+    let mapped: Vec<&Column> = if mapping.is_empty() {
+        meta.inputs
+            .iter()
+            .filter_map(|t| table.column(&t.name))
+            .collect()
+    } else {
+        mapping
+            .iter()
+            .flat_map(|(_, cols)| cols.iter().filter_map(|c| table.column(c)))
+            .collect()
+    };
+    let rows = table.n_rows();
+    let complete: Vec<usize> = (0..rows)
+        .filter(|&r| mapped.iter().all(|c| c.is_valid(r)))
+        .collect();
+    let skipped = rows - complete.len();
+    if skipped == 0 {
+        let (cols, latency) = infer_table(
+            client, model, meta, table, mapping, outputs, batch_rows, progress,
+        )
+        .await?;
+        return Ok((cols, latency, 0));
+    }
+    let sent = table.take_rows(&complete);
+    let (cols, latency) = infer_table(
+        client, model, meta, &sent, mapping, outputs, batch_rows, progress,
+    )
+    .await?;
+    let spread = cols.iter().map(|c| c.take(&complete, Some(rows))).collect();
+    Ok((spread, latency, skipped))
+}
+
 // ---------------------------------------------------------------------------
 // OpenAI-compatible embeddings.
 

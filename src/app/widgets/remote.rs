@@ -207,35 +207,18 @@ fn run(
 ) -> Result<(Dataset, String), String> {
     let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
     let client = V2Client::new(url, token).map_err(|e| e.to_string())?;
-    let rows = ds.table.n_rows();
-    let mapped: Vec<&crate::data::Column> = plan
-        .iter()
-        .flat_map(|(_, cols)| cols.iter().filter_map(|c| ds.table.column(c)))
-        .collect();
-    let complete: Vec<usize> = (0..rows)
-        .filter(|&r| mapped.iter().all(|c| c.is_valid(r)))
-        .collect();
-    let skipped = rows - complete.len();
-    let sent = if skipped > 0 {
-        Arc::new(ds.table.take_rows(&complete))
-    } else {
-        Arc::clone(&ds.table)
-    };
-    let (mut cols, latency) = rt
-        .block_on(crate::models::remote::infer_table(
+    let (cols, latency, skipped) = rt
+        .block_on(crate::models::remote::infer_complete_rows(
             &client,
             &meta.name,
             meta,
-            &sent,
+            &ds.table,
             plan,
             &[],
             BATCH_ROWS,
             p,
         ))
         .map_err(|e| e.to_string())?;
-    if skipped > 0 {
-        cols = cols.iter().map(|c| c.take(&complete, Some(rows))).collect();
-    }
     let table = crate::ml::model::with_columns(&ds.table, cols);
     let mut out = Dataset::from_table(
         format!("{} via {}", ds.name, meta.name),
@@ -246,7 +229,7 @@ fn run(
     out.domain = crate::data::Domain::General;
     let mut msg = format!(
         "{} rows predicted by {} on {url}: {:.0} ms waiting for the server; the result is the dataset '{}' (Data view, Export CSV… there)",
-        complete.len(),
+        ds.table.n_rows() - skipped,
         meta.name,
         latency.as_secs_f64() * 1e3,
         out.name
