@@ -24,6 +24,7 @@
 pub mod corpus;
 pub mod format;
 pub mod route;
+pub mod sentence;
 pub mod tokenize;
 pub mod tools;
 pub mod word2vec;
@@ -69,6 +70,8 @@ pub enum TextError {
     InvalidParams(String),
     /// In-memory vectors whose parts disagree (rows × dimension ≠ values).
     Shape(String),
+    /// A sentence-encoder folder that cannot be used: which, and why.
+    Model { folder: String, message: String },
     /// The user cancelled the job.
     Cancelled,
 }
@@ -90,6 +93,7 @@ impl std::fmt::Display for TextError {
             Self::TooLarge(what) => write!(f, "too large: {what}"),
             Self::InvalidParams(what) => write!(f, "invalid word2vec parameters: {what}"),
             Self::Shape(what) => write!(f, "malformed word vectors: {what}"),
+            Self::Model { folder, message } => write!(f, "{folder}: {message}"),
             Self::Cancelled => write!(f, "the text job was cancelled"),
         }
     }

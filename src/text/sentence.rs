@@ -1,0 +1,754 @@
+//! A BERT-family sentence encoder (all-MiniLM-L6-v2 and its kin) on candle:
+//! a model folder in the Hugging Face layout (`config.json`,
+//! `tokenizer.json`, `model.safetensors`, optionally
+//! `sentence_bert_config.json` for the maximum sequence length) is checked
+//! and loaded; texts are tokenised with truncation and padding, run through
+//! the encoder in batches on the CPU, mean-pooled over the attention mask
+//! and scaled to unit length — the sentence-transformers recipe for these
+//! models.
+//!
+//! The `tokenizers` crate is built without its C dependencies (oniguruma,
+//! esaxx): BERT's WordPiece tokenizer needs neither, and its regex support
+//! comes from the pure-Rust `fancy-regex`.
+//!
+//! [`EmbeddingCache`] keeps every encoded text on disk, keyed by the text's
+//! SHA-256 under a key of the model's files, so re-opening a dataset does
+//! not encode it again.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use sha2::{Digest, Sha256};
+use tokenizers::{PaddingParams, PaddingStrategy, TruncationParams};
+
+use super::TextError;
+use crate::data::Progress;
+
+/// Texts per forward pass.
+pub const DEFAULT_BATCH: usize = 32;
+
+/// The files a model folder must have.
+pub const REQUIRED_FILES: [&str; 3] = ["config.json", "tokenizer.json", "model.safetensors"];
+
+/// A loaded sentence encoder.
+pub struct SentenceEncoder {
+    model: BertModel,
+    tokenizer: tokenizers::Tokenizer,
+    config: Config,
+    max_len: usize,
+    folder: PathBuf,
+    /// Hex SHA-256 over the folder's three files: the model's identity.
+    id: String,
+}
+
+impl std::fmt::Debug for SentenceEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentenceEncoder")
+            .field("folder", &self.folder)
+            .field("dim", &self.config.hidden_size)
+            .field("layers", &self.config.num_hidden_layers)
+            .field("max_len", &self.max_len)
+            .finish()
+    }
+}
+
+fn model_error(folder: &Path, message: impl Into<String>) -> TextError {
+    TextError::Model {
+        folder: folder.display().to_string(),
+        message: message.into(),
+    }
+}
+
+impl SentenceEncoder {
+    /// Loads and checks a model folder. Each missing or malformed part is
+    /// named: the file, and what is wrong with it.
+    pub fn load(folder: &Path) -> Result<Self, TextError> {
+        if !folder.is_dir() {
+            return Err(model_error(
+                folder,
+                "is not a folder; choose the folder that holds config.json, tokenizer.json and model.safetensors",
+            ));
+        }
+        let missing: Vec<&str> = REQUIRED_FILES
+            .into_iter()
+            .filter(|f| !folder.join(f).is_file())
+            .collect();
+        if !missing.is_empty() {
+            return Err(model_error(
+                folder,
+                format!(
+                    "has no {} (a sentence-encoder folder holds config.json, tokenizer.json and model.safetensors, as published on Hugging Face)",
+                    missing.join(", ")
+                ),
+            ));
+        }
+        let read = |name: &str| {
+            std::fs::read(folder.join(name)).map_err(|e| {
+                TextError::io(
+                    &folder.join(name).display().to_string(),
+                    &e,
+                    "Check that the file is readable.",
+                )
+            })
+        };
+        let config_bytes = read("config.json")?;
+        let config: Config = serde_json::from_slice(&config_bytes).map_err(|e| {
+            model_error(
+                folder,
+                format!(
+                    "config.json line {} column {}: {e} (a BERT config with hidden_size, num_hidden_layers, num_attention_heads, … is expected)",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        if config.hidden_size == 0
+            || config.num_attention_heads == 0
+            || !config
+                .hidden_size
+                .is_multiple_of(config.num_attention_heads)
+        {
+            return Err(model_error(
+                folder,
+                format!(
+                    "config.json: hidden_size {} is not a positive multiple of num_attention_heads {}",
+                    config.hidden_size, config.num_attention_heads
+                ),
+            ));
+        }
+        let tokenizer_bytes = read("tokenizer.json")?;
+        let mut tokenizer = tokenizers::Tokenizer::from_bytes(&tokenizer_bytes)
+            .map_err(|e| model_error(folder, format!("tokenizer.json cannot be read: {e}")))?;
+        let vocab = tokenizer.get_vocab_size(true);
+        if vocab > config.vocab_size {
+            return Err(model_error(
+                folder,
+                format!(
+                    "tokenizer.json has {vocab} tokens but config.json's vocab_size is {}: they belong to different models",
+                    config.vocab_size
+                ),
+            ));
+        }
+        // sentence-transformers' limit when given, else the model's.
+        let max_len = std::fs::read(folder.join("sentence_bert_config.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v.get("max_seq_length")?.as_u64())
+            .map_or(config.max_position_embeddings, |n| n as usize)
+            .clamp(2, config.max_position_embeddings.max(2));
+        let pad_token = ["[PAD]", "<pad>"]
+            .into_iter()
+            .find(|t| tokenizer.token_to_id(t).is_some())
+            .unwrap_or("[PAD]")
+            .to_owned();
+        let pad_id = tokenizer
+            .token_to_id(&pad_token)
+            .unwrap_or(config.pad_token_id as u32);
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            pad_id,
+            pad_token,
+            ..PaddingParams::default()
+        }));
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_len,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| model_error(folder, format!("tokenizer.json: {e}")))?;
+        let weights_bytes = read("model.safetensors")?;
+        let tensors = candle_core::safetensors::load_buffer(&weights_bytes, &Device::Cpu)
+            .map_err(|e| model_error(folder, format!("model.safetensors cannot be read: {e}")))?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
+        let model = BertModel::load(vb, &config).map_err(|e| {
+            model_error(
+                folder,
+                format!(
+                    "model.safetensors does not match config.json ({e}); the weights must be a BERT encoder of the configured sizes"
+                ),
+            )
+        })?;
+        let mut h = Sha256::new();
+        for bytes in [&config_bytes, &tokenizer_bytes, &weights_bytes] {
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        }
+        let id = hex(&h.finalize());
+        Ok(Self {
+            model,
+            tokenizer,
+            config,
+            max_len,
+            folder: folder.to_owned(),
+            id,
+        })
+    }
+
+    /// The number of values per embedding.
+    pub fn dim(&self) -> usize {
+        self.config.hidden_size
+    }
+
+    pub fn layers(&self) -> usize {
+        self.config.num_hidden_layers
+    }
+
+    /// Tokens per text after truncation.
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// The model's identity: a SHA-256 (hex) over its three files.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A short name: the folder's.
+    pub fn name(&self) -> String {
+        self.folder.file_name().map_or_else(
+            || "sentence encoder".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+
+    /// One unit-length embedding per text, flattened (`texts.len() × dim`),
+    /// in batches of `batch` with progress and cancel between batches.
+    pub fn encode(
+        &self,
+        texts: &[String],
+        batch: usize,
+        progress: &dyn Progress,
+    ) -> Result<Vec<f32>, TextError> {
+        let mut out = Vec::with_capacity(texts.len() * self.dim());
+        for (b, chunk) in texts.chunks(batch.max(1)).enumerate() {
+            if progress.is_cancelled() {
+                return Err(TextError::Cancelled);
+            }
+            let done = b * batch.max(1);
+            progress.report(
+                done as f32 / texts.len().max(1) as f32,
+                &format!("Encoding sentences: {done} of {}", texts.len()),
+            );
+            out.extend(self.encode_batch(chunk)?);
+        }
+        Ok(out)
+    }
+
+    fn encode_batch(&self, texts: &[String]) -> Result<Vec<f32>, TextError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let err = |e: candle_core::Error| TextError::Shape(format!("sentence encoder: {e}"));
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.iter().map(String::as_str).collect::<Vec<_>>(), true)
+            .map_err(|e| TextError::Shape(format!("tokenizing: {e}")))?;
+        let n = encodings.len();
+        let len = encodings.first().map_or(0, |e| e.get_ids().len());
+        let mut ids = Vec::with_capacity(n * len);
+        let mut types = Vec::with_capacity(n * len);
+        let mut mask = Vec::with_capacity(n * len);
+        for e in &encodings {
+            ids.extend_from_slice(e.get_ids());
+            types.extend_from_slice(e.get_type_ids());
+            mask.extend_from_slice(e.get_attention_mask());
+        }
+        if ids.len() != n * len || mask.len() != n * len || types.len() != n * len {
+            return Err(TextError::Shape(
+                "the tokenizer returned texts of different lengths despite padding".to_owned(),
+            ));
+        }
+        let dev = Device::Cpu;
+        let ids = Tensor::from_vec(ids, (n, len), &dev).map_err(err)?;
+        let types = Tensor::from_vec(types, (n, len), &dev).map_err(err)?;
+        let mask = Tensor::from_vec(mask, (n, len), &dev).map_err(err)?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask)).map_err(err)?;
+        mean_pool_normalized(&hidden, &mask).map_err(err)
+    }
+}
+
+/// Mean of `hidden` `[n, len, dim]` over the positions where `mask`
+/// `[n, len]` is 1, each row scaled to unit length; flattened.
+pub fn mean_pool_normalized(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Vec<f32>> {
+    let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+    let summed = hidden.broadcast_mul(&m)?.sum(1)?;
+    let counts = m.sum(1)?.maximum(1e-9)?;
+    let mean = summed.broadcast_div(&counts)?;
+    let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.maximum(1e-12)?;
+    mean.broadcast_div(&norm)?.flatten_all()?.to_vec1::<f32>()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A disk cache of embeddings for one model: `DIR/embeddings-MODELID.bin`,
+/// a header (`cityops-embeddings 1`, the dimension) and then records of a
+/// 16-byte text key (the first half of the text's SHA-256) and `dim`
+/// little-endian f32 values. New records are appended; a record cut short
+/// (the app killed mid-write) is ignored on the next load.
+pub struct EmbeddingCache {
+    path: PathBuf,
+    dim: usize,
+    map: HashMap<[u8; 16], Vec<f32>>,
+}
+
+const CACHE_MAGIC: &[u8; 20] = b"cityops-embeddings 1";
+
+fn text_key(text: &str) -> [u8; 16] {
+    let d = Sha256::digest(text.as_bytes());
+    let mut k = [0u8; 16];
+    k.copy_from_slice(&d[..16]);
+    k
+}
+
+impl EmbeddingCache {
+    /// The cache folder: `CITYOPS_CACHE_DIR`, else `$XDG_CACHE_HOME/cityops`,
+    /// else `~/.cache/cityops` (`%LOCALAPPDATA%\cityops` on Windows).
+    pub fn default_dir() -> Option<PathBuf> {
+        if let Some(d) = std::env::var_os("CITYOPS_CACHE_DIR") {
+            return Some(PathBuf::from(d));
+        }
+        if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+            return Some(PathBuf::from(d).join("cityops"));
+        }
+        if let Some(d) = std::env::var_os("LOCALAPPDATA") {
+            return Some(PathBuf::from(d).join("cityops"));
+        }
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("cityops"))
+    }
+
+    /// Opens (or starts) the cache of model `model_id` in `dir`. A file that
+    /// is not a cache of this dimension is set aside and started afresh.
+    pub fn open(dir: &Path, model_id: &str, dim: usize) -> Result<Self, TextError> {
+        let id: String = model_id.chars().take(32).collect();
+        let path = dir.join(format!("embeddings-{id}.bin"));
+        let mut map = HashMap::new();
+        if let Ok(mut f) = std::fs::File::open(&path) {
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).map_err(|e| {
+                TextError::io(&path.display().to_string(), &e, "Check the cache folder.")
+            })?;
+            let header = CACHE_MAGIC.len() + 4;
+            let ok = bytes.len() >= header
+                && bytes.starts_with(CACHE_MAGIC)
+                && bytes
+                    .get(CACHE_MAGIC.len()..header)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u32::from_le_bytes)
+                    == Some(dim as u32);
+            if ok {
+                let record = 16 + 4 * dim;
+                let whole = (bytes.len() - header) / record * record + header;
+                if whole < bytes.len() {
+                    // Drop the cut record so new ones line up after the last whole one.
+                    let _ = std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .and_then(|f| f.set_len(whole as u64));
+                }
+                for rec in bytes[header..whole].chunks_exact(record) {
+                    let mut k = [0u8; 16];
+                    k.copy_from_slice(&rec[..16]);
+                    let v = rec[16..]
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
+                    map.insert(k, v);
+                }
+            } else {
+                // Not ours: start afresh rather than fail.
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        Ok(Self { path, dim, map })
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn get(&self, text: &str) -> Option<&[f32]> {
+        self.map.get(&text_key(text)).map(Vec::as_slice)
+    }
+
+    /// Adds embeddings (one row of `dim` per text) and appends them to the file.
+    pub fn insert(&mut self, texts: &[String], rows: &[f32]) -> Result<(), TextError> {
+        let name = self.path.display().to_string();
+        let io = |e: std::io::Error| TextError::io(&name, &e, "Check the cache folder.");
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let fresh = !self.path.is_file();
+        let mut buf = Vec::new();
+        if fresh {
+            buf.extend_from_slice(CACHE_MAGIC);
+            buf.extend_from_slice(&(self.dim as u32).to_le_bytes());
+        }
+        for (t, row) in texts.iter().zip(rows.chunks_exact(self.dim.max(1))) {
+            let k = text_key(t);
+            if self.map.contains_key(&k) {
+                continue;
+            }
+            buf.extend_from_slice(&k);
+            for x in row {
+                buf.extend_from_slice(&x.to_le_bytes());
+            }
+            self.map.insert(k, row.to_vec());
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io)?;
+        f.write_all(&buf).map_err(io)?;
+        f.flush().map_err(io)
+    }
+}
+
+/// Encodes `texts` with `encoder`, taking what `cache` already has and
+/// adding what it had not. Returns the flattened unit vectors and how many
+/// texts came from the cache.
+pub fn encode_cached(
+    encoder: &SentenceEncoder,
+    cache: &mut EmbeddingCache,
+    texts: &[String],
+    progress: &dyn Progress,
+) -> Result<(Vec<f32>, usize), TextError> {
+    let dim = encoder.dim();
+    let todo: Vec<String> = {
+        let mut seen = std::collections::HashSet::new();
+        texts
+            .iter()
+            .filter(|t| cache.get(t).is_none() && seen.insert(t.as_str()))
+            .cloned()
+            .collect()
+    };
+    let hits = texts.len() - texts.iter().filter(|t| cache.get(t).is_none()).count();
+    // Encode in slices so the cache grows as the work goes (a cancel keeps
+    // what was done).
+    for (i, slice) in todo.chunks(DEFAULT_BATCH * 8).enumerate() {
+        let sub = ScaledProgress {
+            inner: progress,
+            start: (i * DEFAULT_BATCH * 8) as f32 / todo.len().max(1) as f32,
+            span: slice.len() as f32 / todo.len().max(1) as f32,
+        };
+        let rows = encoder.encode(slice, DEFAULT_BATCH, &sub)?;
+        cache.insert(slice, &rows)?;
+    }
+    let mut out = Vec::with_capacity(texts.len() * dim);
+    for t in texts {
+        match cache.get(t) {
+            Some(v) => out.extend_from_slice(v),
+            None => out.extend(std::iter::repeat_n(0.0, dim)),
+        }
+    }
+    Ok((out, hits))
+}
+
+/// Progress of a part of a job.
+struct ScaledProgress<'a> {
+    inner: &'a dyn Progress,
+    start: f32,
+    span: f32,
+}
+
+impl Progress for ScaledProgress<'_> {
+    fn report(&self, fraction: f32, message: &str) {
+        self.inner
+            .report(self.start + fraction * self.span, message);
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+}
+
+/// A tiny random BERT in the Hugging Face layout, for tests here and in
+/// other modules: a WordPiece vocabulary of a few city words, 2 layers,
+/// hidden size 8, 2 heads.
+#[cfg(test)]
+pub(crate) mod tiny {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    use candle_core::{Device, Tensor};
+
+    use crate::data::rng::Rng;
+
+    pub const WORDS: [&str; 16] = [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "street",
+        "light",
+        "out",
+        "on",
+        "the",
+        "main",
+        "trash",
+        "not",
+        "collected",
+        "park",
+        "bus",
+        "late",
+    ];
+    pub const HIDDEN: usize = 8;
+    pub const LAYERS: usize = 2;
+
+    fn random(rng: &mut Rng, shape: &[usize], scale: f64) -> Tensor {
+        let n: usize = shape.iter().product();
+        let v: Vec<f32> = (0..n)
+            .map(|_| ((rng.uniform() - 0.5) * 2.0 * scale) as f32)
+            .collect();
+        Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+    }
+
+    /// Writes the folder; `seed` picks the weights.
+    pub fn write(dir: &Path, seed: u64) {
+        std::fs::create_dir_all(dir).unwrap();
+        let config = serde_json::json!({
+            "architectures": ["BertModel"], "model_type": "bert",
+            "vocab_size": WORDS.len(), "hidden_size": HIDDEN, "num_hidden_layers": LAYERS,
+            "num_attention_heads": 2, "intermediate_size": 16, "hidden_act": "gelu",
+            "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+            "max_position_embeddings": 32, "type_vocab_size": 2, "initializer_range": 0.02,
+            "layer_norm_eps": 1e-12, "pad_token_id": 0
+        });
+        std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+        // The tokenizer: built with the tokenizers crate and saved.
+        let vocab_txt = dir.join("vocab.txt");
+        std::fs::write(&vocab_txt, WORDS.join("\n")).unwrap();
+        let wp = tokenizers::models::wordpiece::WordPiece::from_file(vocab_txt.to_str().unwrap())
+            .unk_token("[UNK]".to_owned())
+            .build()
+            .unwrap();
+        let mut tok = tokenizers::Tokenizer::new(wp);
+        tok.with_normalizer(Some(
+            tokenizers::normalizers::bert::BertNormalizer::default(),
+        ))
+        .unwrap();
+        tok.with_pre_tokenizer(Some(tokenizers::pre_tokenizers::bert::BertPreTokenizer));
+        tok.with_post_processor(Some(tokenizers::processors::bert::BertProcessing::new(
+            ("[SEP]".to_owned(), 3),
+            ("[CLS]".to_owned(), 2),
+        )));
+        tok.save(dir.join("tokenizer.json"), false).unwrap();
+        // The weights.
+        let mut rng = Rng::new(seed);
+        let h = HIDDEN;
+        let mut t: HashMap<String, Tensor> = HashMap::new();
+        let mut put = |name: String, shape: &[usize], rng: &mut Rng| {
+            let scale = if name.ends_with("LayerNorm.weight") {
+                0.0
+            } else {
+                0.5
+            };
+            let mut x = random(rng, shape, scale);
+            if name.ends_with("LayerNorm.weight") {
+                x = (x + 1.0).unwrap();
+            }
+            t.insert(name, x);
+        };
+        put(
+            "embeddings.word_embeddings.weight".into(),
+            &[WORDS.len(), h],
+            &mut rng,
+        );
+        put(
+            "embeddings.position_embeddings.weight".into(),
+            &[32, h],
+            &mut rng,
+        );
+        put(
+            "embeddings.token_type_embeddings.weight".into(),
+            &[2, h],
+            &mut rng,
+        );
+        put("embeddings.LayerNorm.weight".into(), &[h], &mut rng);
+        put("embeddings.LayerNorm.bias".into(), &[h], &mut rng);
+        for l in 0..LAYERS {
+            let p = format!("encoder.layer.{l}");
+            for m in ["query", "key", "value"] {
+                put(format!("{p}.attention.self.{m}.weight"), &[h, h], &mut rng);
+                put(format!("{p}.attention.self.{m}.bias"), &[h], &mut rng);
+            }
+            put(
+                format!("{p}.attention.output.dense.weight"),
+                &[h, h],
+                &mut rng,
+            );
+            put(format!("{p}.attention.output.dense.bias"), &[h], &mut rng);
+            put(
+                format!("{p}.attention.output.LayerNorm.weight"),
+                &[h],
+                &mut rng,
+            );
+            put(
+                format!("{p}.attention.output.LayerNorm.bias"),
+                &[h],
+                &mut rng,
+            );
+            put(format!("{p}.intermediate.dense.weight"), &[16, h], &mut rng);
+            put(format!("{p}.intermediate.dense.bias"), &[16], &mut rng);
+            put(format!("{p}.output.dense.weight"), &[h, 16], &mut rng);
+            put(format!("{p}.output.dense.bias"), &[h], &mut rng);
+            put(format!("{p}.output.LayerNorm.weight"), &[h], &mut rng);
+            put(format!("{p}.output.LayerNorm.bias"), &[h], &mut rng);
+        }
+        candle_core::safetensors::save(&t, dir.join("model.safetensors")).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_tiny_bert_folder_loads_and_pools_over_the_mask_like_a_hand_computation() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny::write(dir.path(), 7);
+        let enc = SentenceEncoder::load(dir.path()).unwrap();
+        assert_eq!((enc.dim(), enc.layers()), (tiny::HIDDEN, tiny::LAYERS));
+        // A short text batched with a longer one: padded, so the mask matters.
+        let batch = texts(&["Street light out", "the bus on main street not late"]);
+        let got = enc.encode(&batch, 8, &()).unwrap();
+        assert_eq!(got.len(), 2 * tiny::HIDDEN);
+        for row in got.chunks(tiny::HIDDEN) {
+            let n: f32 = row.iter().map(|x| x * x).sum();
+            assert!((n - 1.0).abs() < 1e-5, "unit length, got {n}");
+        }
+        // By hand: the short text alone (no padding) through the same
+        // network, the mean over its tokens, scaled to unit length.
+        let ids: Vec<u32> = ["[CLS]", "street", "light", "out", "[SEP]"]
+            .iter()
+            .map(|w| tiny::WORDS.iter().position(|x| x == w).unwrap() as u32)
+            .collect();
+        let n = ids.len();
+        let ids = Tensor::from_vec(ids, (1, n), &Device::Cpu).unwrap();
+        let types = ids.zeros_like().unwrap();
+        let hidden = enc.model.forward(&ids, &types, None).unwrap();
+        let rows = hidden.squeeze(0).unwrap().to_vec2::<f32>().unwrap();
+        let mut mean = vec![0.0f32; tiny::HIDDEN];
+        for r in &rows {
+            for (m, x) in mean.iter_mut().zip(r) {
+                *m += x / n as f32;
+            }
+        }
+        let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
+        for (a, b) in got[..tiny::HIDDEN].iter().zip(&mean) {
+            assert!((a - b / norm).abs() < 1e-4, "{a} vs {}", b / norm);
+        }
+        // The same text alone gives the same vector as in the padded batch.
+        let alone = enc.encode(&batch[..1], 8, &()).unwrap();
+        for (a, b) in alone.iter().zip(&got[..tiny::HIDDEN]) {
+            assert!((a - b).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn a_wrong_or_partial_folder_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny::write(dir.path(), 1);
+        std::fs::remove_file(dir.path().join("tokenizer.json")).unwrap();
+        let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("has no tokenizer.json"), "{err}");
+
+        tiny::write(dir.path(), 1);
+        // Weights of another size than the config says.
+        let config = std::fs::read_to_string(dir.path().join("config.json"))
+            .unwrap()
+            .replace("\"hidden_size\":8", "\"hidden_size\":12");
+        std::fs::write(dir.path().join("config.json"), config).unwrap();
+        let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("model.safetensors does not match config.json"),
+            "{err}"
+        );
+
+        tiny::write(dir.path(), 1);
+        std::fs::write(dir.path().join("config.json"), "{\"hidden_size\": 8,").unwrap();
+        let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("config.json line 1"), "{err}");
+
+        tiny::write(dir.path(), 1);
+        std::fs::write(
+            dir.path().join("model.safetensors"),
+            b"\xff\xff\xff\xff\xff\xff\xff\x7f{",
+        )
+        .unwrap();
+        let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("model.safetensors cannot be read"), "{err}");
+
+        let err = SentenceEncoder::load(&dir.path().join("nope"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is not a folder"), "{err}");
+    }
+
+    #[test]
+    fn the_cache_answers_the_second_time_and_survives_a_cut_record() {
+        let dir = tempfile::tempdir().unwrap();
+        tiny::write(&dir.path().join("m"), 3);
+        let enc = SentenceEncoder::load(&dir.path().join("m")).unwrap();
+        let cache_dir = dir.path().join("cache");
+        let t = texts(&[
+            "trash not collected",
+            "park bus late",
+            "trash not collected",
+        ]);
+        let mut cache = EmbeddingCache::open(&cache_dir, enc.id(), enc.dim()).unwrap();
+        let (first, hits) = encode_cached(&enc, &mut cache, &t, &()).unwrap();
+        assert_eq!((hits, cache.len()), (0, 2));
+        let direct = enc.encode(&t, 4, &()).unwrap();
+        for (a, b) in first.iter().zip(&direct) {
+            assert!((a - b).abs() < 1e-6);
+        }
+        // Re-opened: every text comes from the file.
+        let mut cache = EmbeddingCache::open(&cache_dir, enc.id(), enc.dim()).unwrap();
+        let (again, hits) = encode_cached(&enc, &mut cache, &t, &()).unwrap();
+        assert_eq!(hits, 3);
+        assert_eq!(again, first);
+        // A record cut short (killed mid-write) is ignored, the rest kept.
+        let file = std::fs::read_dir(&cache_dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes.extend_from_slice(&[1, 2, 3]);
+        std::fs::write(&file, bytes).unwrap();
+        let mut cache = EmbeddingCache::open(&cache_dir, enc.id(), enc.dim()).unwrap();
+        assert_eq!(cache.len(), 2);
+        // New records line up after the last whole one.
+        let more = texts(&["street light out"]);
+        let (v, _) = encode_cached(&enc, &mut cache, &more, &()).unwrap();
+        let cache = EmbeddingCache::open(&cache_dir, enc.id(), enc.dim()).unwrap();
+        assert_eq!(cache.len(), 3);
+        assert_eq!(cache.get("street light out"), Some(&v[..]));
+        // Another model has another cache.
+        tiny::write(&dir.path().join("m2"), 4);
+        let other = SentenceEncoder::load(&dir.path().join("m2")).unwrap();
+        assert_ne!(other.id(), enc.id());
+        let cache = EmbeddingCache::open(&cache_dir, other.id(), other.dim()).unwrap();
+        assert!(cache.is_empty());
+    }
+}
