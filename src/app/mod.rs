@@ -39,6 +39,9 @@ pub struct AppOptions {
     pub fresh: bool,
     /// The models folder (default: `models`).
     pub models_dir: Option<PathBuf>,
+    /// Where sentence embeddings are cached (default: the user's cache
+    /// folder, see `EmbeddingCache::default_dir`).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Opens the dashboard window and runs until it is closed.
@@ -140,6 +143,7 @@ impl CityApp {
         if let Some(v) = opts.view {
             ws.view = v;
         }
+        ws.cache_dir = opts.cache_dir.clone();
         if let Some(d) = opts.models_dir {
             ws.models_dir = d;
         }

@@ -94,6 +94,9 @@ pub struct Workspace {
     /// The dataset the Data view shows.
     #[serde(skip)]
     pub data_view_dataset: Option<u64>,
+    /// Where sentence embeddings are cached (`None`: the default folder).
+    #[serde(skip)]
+    pub cache_dir: Option<PathBuf>,
     /// Connected remote servers (tokens are never written to disk).
     #[serde(skip)]
     pub remotes: Vec<RemoteServer>,
@@ -110,6 +113,7 @@ impl Default for Workspace {
             datasets: Vec::new(),
             active: HashMap::new(),
             data_view_dataset: None,
+            cache_dir: None,
             remotes: Vec::new(),
             next_id: 0,
         }

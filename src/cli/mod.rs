@@ -222,6 +222,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 time_zone: parse_time_zone(cli.tz.as_deref())?,
                 fresh: false,
                 models_dir: cli.models,
+                cache_dir: None,
             };
             app::run(opts).map_err(|e| Failure::other(format!("{e:#}")))
         }

@@ -2,15 +2,17 @@
 //! similar-report search and routing. Local word vectors (TF-IDF weighted
 //! mean, computed in microseconds) or a remote OpenAI-compatible
 //! `/v1/embeddings` endpoint (vLLM, Ollama, llama.cpp's server, `cityops
-//! serve`), called in batches with progress and cancel. Every vector is
-//! scaled to unit length, so a dot product is the cosine similarity.
+//! serve`), called in batches with progress and cancel, or a local BERT-family
+//! sentence encoder (with its on-disk cache). Every vector is scaled to unit
+//! length, so a dot product is the cosine similarity.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::data::Progress;
 use crate::models::remote::{EmbeddingsClient, RemoteError};
-use crate::text::{DocEncoder, Tokenizer, WordVectors};
+use crate::text::sentence::{self, EmbeddingCache, SentenceEncoder};
+use crate::text::{DocEncoder, TextError, Tokenizer, WordVectors};
 
 /// Texts sent to a remote endpoint per request.
 const REMOTE_BATCH: usize = 64;
@@ -25,6 +27,12 @@ pub enum ReportEncoder {
     },
     /// A remote OpenAI-compatible embeddings endpoint.
     Remote(EmbeddingsClient),
+    /// A local sentence encoder, with the cache of what it encoded before
+    /// (none when no cache folder can be had).
+    Sentence {
+        encoder: Arc<SentenceEncoder>,
+        cache: Option<Arc<Mutex<EmbeddingCache>>>,
+    },
 }
 
 /// Why texts could not be encoded.
@@ -32,6 +40,8 @@ pub enum ReportEncoder {
 pub enum EncodeError {
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    #[error(transparent)]
+    Local(#[from] TextError),
     #[error("encoding was cancelled after {done} of {total} texts")]
     Cancelled { done: usize, total: usize },
     #[error("{0}")]
@@ -53,12 +63,32 @@ impl ReportEncoder {
                 vectors.dim
             ),
             Self::Remote(c) => format!("remote embeddings '{}' at {}", c.model(), c.base_url()),
+            Self::Sentence { encoder, .. } => format!(
+                "the sentence encoder {} ({} layers, {} dimensions)",
+                encoder.name(),
+                encoder.layers(),
+                encoder.dim()
+            ),
         }
     }
 
-    /// True when encoding talks to a server (so the UI must not wait for it).
-    pub fn is_remote(&self) -> bool {
-        matches!(self, Self::Remote(_))
+    /// A sentence encoder with its cache in `cache_dir` (the default cache
+    /// folder when `None`); encoding works without a cache if the folder
+    /// cannot be used.
+    pub fn sentence(encoder: Arc<SentenceEncoder>, cache_dir: Option<&std::path::Path>) -> Self {
+        let dir = cache_dir
+            .map(std::path::Path::to_path_buf)
+            .or_else(EmbeddingCache::default_dir);
+        let cache = dir
+            .and_then(|d| EmbeddingCache::open(&d, encoder.id(), encoder.dim()).ok())
+            .map(|c| Arc::new(Mutex::new(c)));
+        Self::Sentence { encoder, cache }
+    }
+
+    /// True when encoding even one text takes long enough (a server, a
+    /// transformer) that the UI must not wait for it.
+    pub fn runs_in_background(&self) -> bool {
+        !matches!(self, Self::Words { .. })
     }
 
     /// One unit-length vector per text, flattened: `texts.len() × dim`
@@ -90,6 +120,15 @@ impl ReportEncoder {
                     }
                     out.extend(words.encode(&tok.tokenize(t), Some(idf)));
                 }
+                Ok((out, dim))
+            }
+            Self::Sentence { encoder, cache } => {
+                let dim = encoder.dim();
+                let cached = cache.as_ref().and_then(|c| c.lock().ok());
+                let out = match cached {
+                    Some(mut c) => sentence::encode_cached(encoder, &mut c, texts, progress)?.0,
+                    None => encoder.encode(texts, sentence::DEFAULT_BATCH, progress)?,
+                };
                 Ok((out, dim))
             }
             Self::Remote(client) => {

@@ -27,6 +27,7 @@ pub mod route;
 pub mod sentence;
 pub mod tokenize;
 pub mod tools;
+pub mod topics;
 pub mod word2vec;
 
 pub use corpus::read_corpus;

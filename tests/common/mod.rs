@@ -4,6 +4,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)] // each test crate uses some of these
 
+pub mod tiny_bert;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;

@@ -25,7 +25,12 @@ use crate::ml::evaluate::Evaluation;
 use crate::models::encoder::{ReportEncoder, most_similar};
 use crate::models::remote::EmbeddingsClient;
 use crate::text::route::{Router, train_router_on};
+use crate::text::sentence::SentenceEncoder;
+use crate::text::topics::{self, Topic, pca2};
 use crate::text::{self, Tokenizer, W2vParams, WordVectors};
+
+/// Topics the reports are grouped into.
+const TOPICS: usize = 8;
 
 /// Everything the view shows, built in one job.
 struct Analysis {
@@ -44,6 +49,11 @@ struct Analysis {
     idf: Arc<HashMap<String, f32>>,
     /// Frequent words on their first two principal components.
     pca: Vec<(String, [f64; 2])>,
+    /// Topics of the reports, largest first, and each report's topic and
+    /// place on the plane of the document vectors' principal components.
+    topics: Vec<Topic>,
+    topic_of: Vec<usize>,
+    report_points: Vec<(usize, [f64; 2])>,
     /// Top terms: weekly counts (week start seconds, count).
     trends: Vec<(String, Vec<[f64; 2]>)>,
     tz: jiff::tz::TimeZone,
@@ -62,6 +72,8 @@ enum Source {
     },
     File(PathBuf),
     Remote(EmbeddingsClient),
+    /// A sentence-encoder folder (Hugging Face layout) and the cache folder.
+    Sentence(PathBuf, Option<PathBuf>),
 }
 
 /// What the view shows for the typed report.
@@ -91,58 +103,6 @@ fn query(a: &Analysis, text: &str, p: &dyn Progress) -> Result<Query, String> {
         routed,
         similar: most_similar(&a.doc_vectors, a.dim, &q, 5),
     })
-}
-
-/// The first two principal components of the rows (power iteration).
-fn pca2(rows: &[&[f32]], dim: usize) -> Vec<[f64; 2]> {
-    let n = rows.len().max(1) as f64;
-    let mut mean = vec![0.0f64; dim];
-    for r in rows {
-        for (m, v) in mean.iter_mut().zip(r.iter()) {
-            *m += f64::from(*v) / n;
-        }
-    }
-    let centred: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|r| {
-            r.iter()
-                .zip(&mean)
-                .map(|(v, m)| f64::from(*v) - m)
-                .collect()
-        })
-        .collect();
-    let mut comps: Vec<Vec<f64>> = Vec::new();
-    for c in 0..2 {
-        let mut v: Vec<f64> = (0..dim)
-            .map(|i| if i % 2 == c { 1.0 } else { 0.5 })
-            .collect();
-        for _ in 0..50 {
-            // w = Xᵀ X v, minus earlier components.
-            let mut w = vec![0.0; dim];
-            for r in &centred {
-                let dot: f64 = r.iter().zip(&v).map(|(a, b)| a * b).sum();
-                for (wi, ri) in w.iter_mut().zip(r) {
-                    *wi += dot * ri;
-                }
-            }
-            for p in &comps {
-                let d: f64 = w.iter().zip(p).map(|(a, b)| a * b).sum();
-                for (wi, pi) in w.iter_mut().zip(p) {
-                    *wi -= d * pi;
-                }
-            }
-            let norm = w.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-            v = w.into_iter().map(|x| x / norm).collect();
-        }
-        comps.push(v);
-    }
-    centred
-        .iter()
-        .map(|r| {
-            let p = |c: &Vec<f64>| r.iter().zip(c).map(|(a, b)| a * b).sum::<f64>();
-            [p(&comps[0]), p(&comps[1])]
-        })
-        .collect()
 }
 
 fn analyse(
@@ -190,7 +150,18 @@ fn analyse(
                 client.model(),
                 client.base_url()
             );
-            (None, None, label, Some(client))
+            (None, None, label, Some(ReportEncoder::Remote(client)))
+        }
+        Source::Sentence(folder, cache) => {
+            p.report(0.0, &format!("Loading {}", folder.display()));
+            let enc = SentenceEncoder::load(&folder).map_err(|e| e.to_string())?;
+            let label = format!("loaded from {}", folder.display());
+            (
+                None,
+                None,
+                label,
+                Some(ReportEncoder::sentence(Arc::new(enc), cache.as_deref())),
+            )
         }
     };
     let mut reports = Vec::new();
@@ -216,7 +187,7 @@ fn analyse(
     let idf = Arc::new(text::idf(&docs));
     let vectors = vectors.map(Arc::new);
     let encoder = match (remote, &vectors) {
-        (Some(client), _) => ReportEncoder::Remote(client),
+        (Some(encoder), _) => encoder,
         (None, Some(v)) => ReportEncoder::Words {
             vectors: Arc::clone(v),
             idf: Arc::clone(&idf),
@@ -240,6 +211,16 @@ fn analyse(
     } else {
         None
     };
+    p.report(0.95, "Topics");
+    let (topics, topic_of) = topics::topics(&doc_vectors, dim, &docs, &idf, TOPICS, 3, 7);
+    // At most 2,000 reports on the plane (evenly spread over the table).
+    let step = reports.len().div_ceil(2000).max(1);
+    let shown: Vec<usize> = (0..reports.len()).step_by(step).collect();
+    let rows: Vec<&[f32]> = shown
+        .iter()
+        .filter_map(|&i| doc_vectors.get(i * dim..(i + 1) * dim))
+        .collect();
+    let report_points: Vec<(usize, [f64; 2])> = shown.into_iter().zip(pca2(&rows, dim)).collect();
     // PCA of the 300 most frequent words (the vocabulary is in frequency order).
     let pca = match &vectors {
         Some(vectors) => {
@@ -301,6 +282,9 @@ fn analyse(
         dim,
         idf,
         pca,
+        topics,
+        topic_of,
+        report_points,
         trends,
         tz,
     })
@@ -313,6 +297,16 @@ enum Pick {
     Vectors,
     /// A plain-text corpus to train on.
     Corpus,
+    /// A sentence-encoder folder.
+    SentenceFolder,
+}
+
+/// How reports become vectors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Words,
+    Sentence,
+    Remote,
 }
 
 pub struct TextView {
@@ -325,7 +319,9 @@ pub struct TextView {
     word: String,
     dialog: Option<(Pick, Job<Option<PathBuf>>)>,
     /// Encode reports with a remote endpoint instead of word vectors.
-    use_remote: bool,
+    mode: Mode,
+    /// The sentence-encoder folder typed or chosen.
+    sentence_folder: String,
     remote_url: String,
     remote_model: String,
     remote_token: String,
@@ -351,7 +347,8 @@ impl Default for TextView {
             report: "Streetlight out on Madison Street for three days".to_owned(),
             word: String::new(),
             dialog: None,
-            use_remote: false,
+            mode: Mode::Words,
+            sentence_folder: std::env::var("CITYOPS_MINILM").unwrap_or_default(),
             remote_url: String::new(),
             remote_model: String::new(),
             remote_token: String::new(),
@@ -407,14 +404,21 @@ impl TextView {
             if let Some(path) = picked {
                 let ds = reports.clone();
                 let src = match pick {
-                    Pick::Vectors => Source::File(path),
-                    Pick::Corpus => Source::Corpus {
+                    Pick::Vectors => Some(Source::File(path)),
+                    Pick::Corpus => Some(Source::Corpus {
                         path,
                         params: self.train_params(),
-                    },
+                    }),
+                    Pick::SentenceFolder => {
+                        // Chosen only; encoding starts with the button.
+                        self.sentence_folder = path.display().to_string();
+                        None
+                    }
                 };
-                self.job =
-                    Job::spawn("text model", wake.clone(), move |p| analyse(src, ds, p)).ok();
+                if let Some(src) = src {
+                    self.job =
+                        Job::spawn("text model", wake.clone(), move |p| analyse(src, ds, p)).ok();
+                }
             }
         }
         ui.heading("Citizen reports");
@@ -427,14 +431,15 @@ impl TextView {
         };
         ui.horizontal(|ui| {
             ui.strong("Reports become vectors with");
-            ui.selectable_value(&mut self.use_remote, false, "Word vectors");
-            ui.selectable_value(&mut self.use_remote, true, "Remote embeddings");
+            ui.selectable_value(&mut self.mode, Mode::Words, "Word vectors");
+            ui.selectable_value(&mut self.mode, Mode::Sentence, "Sentence encoder");
+            ui.selectable_value(&mut self.mode, Mode::Remote, "Remote embeddings");
         });
         let idle = self.job.is_none() && self.dialog.is_none();
-        if self.use_remote {
-            self.remote_form_ui(ui, &ds, idle, &wake);
-        } else {
-            self.words_form_ui(ui, &ds, idle, &wake);
+        match self.mode {
+            Mode::Words => self.words_form_ui(ui, &ds, idle, &wake),
+            Mode::Sentence => self.sentence_form_ui(ui, &ctx.ws.cache_dir, &ds, idle, &wake),
+            Mode::Remote => self.remote_form_ui(ui, &ds, idle, &wake),
         }
         if let Some(j) = &self.job {
             let (f, msg) = j.progress();
@@ -545,6 +550,7 @@ impl TextView {
                 });
         }
 
+        topics_ui(ui, &a);
         if let Some(vectors) = &a.vectors {
             self.words_ui(ui, &a, vectors);
         }
@@ -587,7 +593,7 @@ impl TextView {
         if !stale || self.query_job.is_some() {
             return;
         }
-        if a.encoder.is_remote() {
+        if a.encoder.runs_in_background() {
             let (a, text) = (Arc::clone(a), self.report.clone());
             self.query_job =
                 Job::spawn("encode report", wake.clone(), move |p| query(&a, &text, p)).ok();
@@ -687,10 +693,62 @@ impl TextView {
                                 .set_title("Open word vectors")
                                 .add_filter("Word vectors", &["json", "txt", "vec", "bin"])
                                 .pick_file(),
+                            Pick::SentenceFolder => d
+                                .set_title("Choose a sentence-encoder folder")
+                                .pick_folder(),
                         }
                     });
                     self.dialog = job.ok().map(|j| (pick, j));
                 }
+            }
+        });
+    }
+
+    fn sentence_form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        cache_dir: &Option<PathBuf>,
+        ds: &Arc<Dataset>,
+        idle: bool,
+        wake: &crate::jobs::Wake,
+    ) {
+        ui.horizontal_wrapped(|ui| {
+            let r = ui.add(
+                egui::TextEdit::singleline(&mut self.sentence_folder)
+                    .desired_width(420.0)
+                    .hint_text("folder with config.json, tokenizer.json, model.safetensors"),
+            );
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Sentence encoder folder");
+            if ui
+                .add_enabled(idle, egui::Button::new("Choose folder…"))
+                .on_hover_text("An all-MiniLM-L6-v2-style folder in the Hugging Face layout")
+                .clicked()
+            {
+                let job = Job::spawn("folder dialog", wake.clone(), |_| {
+                    rfd::FileDialog::new()
+                        .set_title("Choose a sentence-encoder folder")
+                        .pick_folder()
+                });
+                self.dialog = job.ok().map(|j| (Pick::SentenceFolder, j));
+            }
+            if ui
+                .add_enabled(
+                    idle && !self.sentence_folder.trim().is_empty(),
+                    egui::Button::new("Encode reports"),
+                )
+                .on_hover_text(
+                    "Runs the encoder on every report on this computer (no network); encoded reports are cached",
+                )
+                .clicked()
+            {
+                let folder = PathBuf::from(self.sentence_folder.trim());
+                let cache = cache_dir.clone();
+                let rep = Some(Arc::clone(ds));
+                self.error = None;
+                self.job = Job::spawn("sentence encoder", wake.clone(), move |p| {
+                    analyse(Source::Sentence(folder, cache), rep, p)
+                })
+                .ok();
             }
         });
     }
@@ -803,4 +861,58 @@ impl TextView {
             });
         });
     }
+}
+
+/// The reports on the plane of their vectors' first two principal
+/// components, one colour per topic; hovering a point shows its report.
+fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
+    if a.topics.is_empty() {
+        return;
+    }
+    ui.strong(format!(
+        "Topics: the reports in {} groups, on the first two principal components of their vectors",
+        a.topics.len()
+    ));
+    let names: Vec<String> = a
+        .topics
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{}. {} ({})", i + 1, t.words.join(", "), t.members.len()))
+        .collect();
+    let mut series: Vec<(Vec<[f64; 2]>, Vec<usize>)> = vec![(Vec::new(), Vec::new()); names.len()];
+    for (i, p) in &a.report_points {
+        if let Some((pts, rows)) = a.topic_of.get(*i).and_then(|t| series.get_mut(*t)) {
+            pts.push(*p);
+            rows.push(*i);
+        }
+    }
+    let lookup: HashMap<String, Vec<usize>> = names
+        .iter()
+        .cloned()
+        .zip(series.iter().map(|(_, r)| r.clone()))
+        .collect();
+    let texts: Vec<String> = a.reports.iter().map(|(t, _)| t.clone()).collect();
+    Plot::new("report_topics")
+        .height(320.0)
+        .legend(Legend::default())
+        .show_axes([false, false])
+        .label_formatter(move |pos| match pos {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name, index, ..
+            } => lookup
+                .get(*plot_name)
+                .and_then(|rows| rows.get(*index))
+                .and_then(|r| texts.get(*r))
+                .map(|t| format!("{plot_name}\n{t}")),
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |p| {
+            for (i, ((pts, _), name)) in series.into_iter().zip(&names).enumerate() {
+                p.points(
+                    Points::new(name.clone(), pts)
+                        .radius(2.5)
+                        .color(theme::series_color(i)),
+                );
+            }
+        });
 }
