@@ -281,3 +281,69 @@ fn a_partial_model_folder_is_reported_in_the_reports_view() {
     common::click(&mut h, "Encode reports");
     h.get_by_label_contains("has no model.safetensors");
 }
+
+#[test]
+fn text_embed_writes_unit_rows_and_the_second_run_comes_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny");
+    tiny_bert::write(&model, 5);
+    let run = |out: &Path| {
+        let o = common::cityops()
+            .env("CITYOPS_CACHE_DIR", dir.path().join("cache"))
+            .args(["text", "embed", "--model"])
+            .arg(&model)
+            .args([
+                "--data",
+                "demo:reports",
+                "--column",
+                "text",
+                "--json",
+                "--out",
+            ])
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let line = String::from_utf8_lossy(&o.stdout).trim().to_owned();
+        serde_json::from_str::<serde_json::Value>(&line).unwrap()
+    };
+    let csv = dir.path().join("emb.csv");
+    let first = run(&csv);
+    assert_eq!(first["dim"], 8);
+    assert_eq!(first["cached"], 0);
+    let rows = first["rows"].as_u64().unwrap() as usize;
+    let ds = cityops::data::load_dataset(&csv, &Default::default(), &()).unwrap();
+    assert_eq!(ds.table.n_rows(), rows);
+    assert!(
+        ds.table.column("department").is_some(),
+        "the table's own columns are kept"
+    );
+    for r in [0, rows / 2, rows - 1] {
+        let norm: f64 = (0..8)
+            .map(|j| {
+                ds.table
+                    .column(&format!("e{j}"))
+                    .unwrap()
+                    .f64_at(r)
+                    .unwrap()
+                    .powi(2)
+            })
+            .sum();
+        assert!((norm - 1.0).abs() < 1e-4, "row {r}: {norm}");
+    }
+    let st = dir.path().join("emb.safetensors");
+    let second = run(&st);
+    assert_eq!(second["cached"].as_u64().unwrap() as usize, rows);
+    let t = candle_core::safetensors::load(&st, &Device::Cpu).unwrap();
+    assert_eq!(t["embeddings"].dims(), [rows, 8]);
+    // A wrong folder is bad input (exit 2) naming what is missing.
+    let o = common::cityops()
+        .args(["text", "embed", "--model"])
+        .arg(dir.path())
+        .args(["--data", "demo:reports", "--column", "text", "--out"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has no config.json"));
+}

@@ -1,7 +1,8 @@
 //! `cityops text …`: word embeddings and citizen-report analysis.
 //! `train` (word2vec on a text file — one document per line — or a CSV
 //! column), `similar`, `analogy`, `eval` (word pairs and analogies) and
-//! `classify` (route reports to departments). `--model` takes a bundle or
+//! `classify` (route reports to departments), `embed` (sentence
+//! embeddings with a local transformer). `--model` takes a bundle or
 //! a word2vec text (.txt/.vec) or binary (.bin) file; `--out` writes the
 //! bundle, or the word2vec format by its extension.
 
@@ -75,6 +76,34 @@ pub enum TextCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Sentence embeddings of a text column with a local BERT-family encoder.
+    Embed(EmbedArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EmbedArgs {
+    /// A sentence-encoder folder: config.json, tokenizer.json, model.safetensors.
+    #[arg(long, value_name = "DIR")]
+    pub model: PathBuf,
+    /// The table: CSV or demo:reports.
+    #[arg(long, value_name = "FILE")]
+    pub data: String,
+    /// The text column.
+    #[arg(long, value_name = "COL")]
+    pub column: String,
+    /// FILE.csv (the table's rows with e0 … e{dim-1}) or FILE.safetensors
+    /// (one tensor "embeddings" of [rows, dim], f32; a missing text is a zero row).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Texts per forward pass.
+    #[arg(long, default_value_t = 32)]
+    pub batch: usize,
+    /// Neither read nor write the embedding cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// End with {"rows", "dim", "seconds", "sentences_per_sec", "cached"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -187,6 +216,7 @@ fn corpus(spec: &str, column: Option<&str>) -> Result<Vec<Vec<String>>, Failure>
 pub fn run(cmd: TextCmd) -> Result<(), Failure> {
     match cmd {
         TextCmd::Train(a) => train(a),
+        TextCmd::Embed(a) => embed(a),
         TextCmd::Similar {
             model,
             word,
@@ -422,6 +452,104 @@ fn train(a: TrainArgs) -> Result<(), Failure> {
             stats.words_per_sec,
             stats.vocab,
             a.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn embed(a: EmbedArgs) -> Result<(), Failure> {
+    use crate::text::sentence::{self, EmbeddingCache, SentenceEncoder};
+    let enc = SentenceEncoder::load(&a.model).map_err(text_err)?;
+    let ds = dataset_arg::load(&a.data, &LoadOptions::default())?;
+    let col = ds
+        .table
+        .column(&a.column)
+        .ok_or_else(|| Failure::bad_input(format!("{} has no column '{}'", a.data, a.column)))?;
+    let texts: Vec<String> = (0..col.len())
+        .map(|r| col.str_at(r).unwrap_or_default().to_owned())
+        .collect();
+    let ext = a
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if ext != "csv" && ext != "safetensors" {
+        return Err(Failure::bad_input(format!(
+            "{}: write embeddings to a .csv or a .safetensors file",
+            a.out.display()
+        )));
+    }
+    let dim = enc.dim();
+    let started = std::time::Instant::now();
+    let progress = TerminalProgress::new("Encoding");
+    let cache = if a.no_cache {
+        None
+    } else {
+        EmbeddingCache::default_dir().and_then(|d| EmbeddingCache::open(&d, enc.id(), dim).ok())
+    };
+    let result = match cache {
+        Some(mut c) => sentence::encode_cached(&enc, &mut c, &texts, &progress),
+        None => enc
+            .encode(&texts, a.batch.max(1), &progress)
+            .map(|v| (v, 0)),
+    };
+    progress.finish();
+    let (mut vectors, cached) = result.map_err(text_err)?;
+    // A missing text is a zero row, not the embedding of "".
+    for r in (0..col.len()).filter(|&r| col.str_at(r).is_none()) {
+        if let Some(row) = vectors.get_mut(r * dim..(r + 1) * dim) {
+            row.fill(0.0);
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    if ext == "safetensors" {
+        let t =
+            candle_core::Tensor::from_vec(vectors, (texts.len(), dim), &candle_core::Device::Cpu)
+                .map_err(|e| Failure::other(e.to_string()))?;
+        let tmp = a.out.with_extension("safetensors.part");
+        candle_core::safetensors::save(
+            &std::collections::HashMap::from([("embeddings".to_owned(), t)]),
+            &tmp,
+        )
+        .and_then(|()| std::fs::rename(&tmp, &a.out).map_err(candle_core::Error::from))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Failure::other(format!("{}: {e}", a.out.display()))
+        })?;
+    } else {
+        let columns: Vec<Column> = (0..dim)
+            .map(|j| {
+                Column::from_f64(
+                    format!("e{j}"),
+                    vectors
+                        .iter()
+                        .skip(j)
+                        .step_by(dim)
+                        .map(|&x| f64::from(x))
+                        .collect(),
+                )
+            })
+            .collect();
+        let table = crate::ml::model::with_columns(&ds.table, columns);
+        csv_write::write_csv_file(&table, &ds.time_zone, &a.out)
+            .map_err(|e| Failure::other(e.to_string()))?;
+    }
+    eprintln!(
+        "{} texts × {dim} dimensions in {seconds:.1} s ({cached} from the cache) → {}",
+        texts.len(),
+        a.out.display()
+    );
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "rows": texts.len(),
+                "dim": dim,
+                "seconds": seconds,
+                "sentences_per_sec": texts.len() as f64 / seconds.max(1e-9),
+                "cached": cached,
+            })
         );
     }
     Ok(())
