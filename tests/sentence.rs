@@ -347,3 +347,49 @@ fn text_embed_writes_unit_rows_and_the_second_run_comes_from_the_cache() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("has no config.json"));
 }
+
+#[test]
+fn serve_answers_embeddings_from_a_sentence_encoder_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    tiny_bert::write(&models.join("minilm-tiny"), 9);
+    let url = common::serve_in_process(&models);
+    let texts: Vec<String> = ["street light out", "trash not collected"]
+        .map(String::from)
+        .to_vec();
+    let direct = SentenceEncoder::load(&models.join("minilm-tiny"))
+        .unwrap()
+        .encode(&texts, 8, &())
+        .unwrap();
+    let rt = cityops::jobs::runtime().unwrap();
+    // OpenAI-compatible endpoint, through the project's own client.
+    let client =
+        cityops::models::remote::EmbeddingsClient::new(&url, "minilm-tiny".into(), None).unwrap();
+    let got = rt.block_on(client.embed(&texts)).unwrap();
+    for (g, d) in got.concat().iter().zip(&direct) {
+        assert!((g - d).abs() < 1e-5);
+    }
+    // V2: metadata says what it is; infer gives the same vectors.
+    let v2 = cityops::models::remote::V2Client::new(&url, None).unwrap();
+    let meta = rt.block_on(v2.metadata("minilm-tiny")).unwrap();
+    assert_eq!(meta.parameters["kind"], "sentence_encoder");
+    assert_eq!(meta.outputs[0].shape, [-1, 8]);
+    let out = rt
+        .block_on(v2.infer(
+            "minilm-tiny",
+            vec![cityops::models::remote::InferTensor {
+                name: "text".into(),
+                shape: vec![2],
+                datatype: "BYTES".into(),
+                data: cityops::models::remote::TensorData::Bytes(texts.clone()),
+            }],
+            &[],
+        ))
+        .unwrap();
+    let cityops::models::remote::TensorData::Float(values) = &out[0].data else {
+        panic!("embedding is not numbers: {:?}", out[0].data);
+    };
+    for (g, d) in values.iter().zip(&direct) {
+        assert!((*g as f32 - d).abs() < 1e-5);
+    }
+}

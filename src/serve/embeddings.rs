@@ -3,7 +3,7 @@
 //! `POST /v1/embeddings` (`{"model", "input": "…" | ["…", …]}` →
 //! `{"object": "list", "data": [{"object": "embedding", "index", "embedding"}],
 //! "model", "usage"}`), so tools written for vLLM, Ollama or llama.cpp's
-//! server can use cityops' word vectors.
+//! server can use cityops' word vectors and sentence encoders.
 
 use std::sync::Arc;
 
@@ -18,8 +18,26 @@ use super::routes::AppState;
 use super::tensor::{InputTensor, OutputData, OutputTensor, Values};
 use crate::text::{Tokenizer, WordVectors, doc_vector};
 
-/// Embeds texts: tokenised, mean of the known words' vectors, unit length.
-fn embed(v: &WordVectors, texts: &[String]) -> (Vec<f32>, usize) {
+/// Embeds texts with an embedding model: the flattened unit vectors, their
+/// dimension and the tokens read; `None` for a model that does not embed.
+fn embed(
+    model: &ServedModel,
+    texts: &[String],
+) -> Option<Result<(Vec<f32>, usize, usize), ApiError>> {
+    match model {
+        ServedModel::WordVectors { vectors, .. } => Some(Ok(embed_words(vectors, texts))),
+        ServedModel::Sentence { encoder } => Some(
+            encoder
+                .encode_counting(texts, crate::text::sentence::DEFAULT_BATCH, &())
+                .map(|(v, tokens)| (v, encoder.dim(), tokens))
+                .map_err(|e| ApiError::internal(format!("the sentence encoder failed: {e}"))),
+        ),
+        _ => None,
+    }
+}
+
+/// Word vectors: tokenised, mean of the known words' vectors, unit length.
+fn embed_words(v: &WordVectors, texts: &[String]) -> (Vec<f32>, usize, usize) {
     let tok = Tokenizer::shared();
     let mut out = Vec::with_capacity(texts.len() * v.dim);
     let mut tokens = 0;
@@ -28,12 +46,12 @@ fn embed(v: &WordVectors, texts: &[String]) -> (Vec<f32>, usize) {
         tokens += words.len();
         out.extend(doc_vector(v, &words, None));
     }
-    (out, tokens)
+    (out, v.dim, tokens)
 }
 
 pub fn infer(
     name: &str,
-    v: &WordVectors,
+    model: &ServedModel,
     inputs: Vec<InputTensor>,
 ) -> Result<Vec<OutputTensor>, ApiError> {
     let Some(input) = inputs.into_iter().find(|t| t.name == "text") else {
@@ -48,10 +66,15 @@ pub fn infer(
         )));
     };
     let texts: Vec<String> = texts.into_iter().map(Option::unwrap_or_default).collect();
-    let (data, _) = embed(v, &texts);
+    let Some(result) = embed(model, &texts) else {
+        return Err(ApiError::bad_request(format!(
+            "model '{name}' is not an embedding model"
+        )));
+    };
+    let (data, dim, _) = result?;
     Ok(vec![OutputTensor {
         name: "embedding".to_owned(),
-        shape: vec![texts.len(), v.dim],
+        shape: vec![texts.len(), dim],
         datatype: "FP32",
         data: OutputData::Fp32(data),
     }])
@@ -94,12 +117,10 @@ pub async fn openai_embeddings(
         )));
     }
     let name = req.model.clone();
-    let result = tokio::task::spawn_blocking(move || match model.as_ref() {
-        ServedModel::WordVectors { vectors, .. } => {
-            let (flat, tokens) = embed(vectors, &texts);
-            let dim = vectors.dim.max(1);
+    let result = tokio::task::spawn_blocking(move || match embed(model.as_ref(), &texts) {
+        Some(Ok((flat, dim, tokens))) => {
             let data: Vec<Value> = flat
-                .chunks(dim)
+                .chunks(dim.max(1))
                 .enumerate()
                 .map(|(i, e)| json!({"object": "embedding", "index": i, "embedding": e}))
                 .collect();
@@ -110,7 +131,8 @@ pub async fn openai_embeddings(
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             }))
         }
-        _ => Err(ApiError::bad_request(format!(
+        Some(Err(e)) => Err(e),
+        None => Err(ApiError::bad_request(format!(
             "model '{name}' is not an embedding model; GET /v2/models lists the models"
         ))),
     })

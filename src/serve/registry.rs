@@ -40,6 +40,11 @@ pub enum ServedModel {
         card: Box<crate::models::word_vectors::WordVectorsCard>,
         vectors: crate::text::WordVectors,
     },
+    /// A sentence encoder (a Hugging Face folder inside the models folder),
+    /// served over V2 and `/v1/embeddings` like word vectors.
+    Sentence {
+        encoder: crate::text::sentence::SentenceEncoder,
+    },
 }
 
 /// The V2 model metadata response.
@@ -62,7 +67,7 @@ impl ServedModel {
         match self {
             Self::Tabular { model, .. } => tabular::input_specs(model),
             Self::Recommender { .. } => recommender::input_specs(),
-            Self::WordVectors { .. } => vec![TensorSpec {
+            Self::WordVectors { .. } | Self::Sentence { .. } => vec![TensorSpec {
                 name: "text".to_owned(),
                 datatype: "BYTES",
                 shape: vec![-1],
@@ -78,6 +83,11 @@ impl ServedModel {
                 name: "embedding".to_owned(),
                 datatype: "FP32",
                 shape: vec![-1, vectors.dim as i64],
+            }],
+            Self::Sentence { encoder } => vec![TensorSpec {
+                name: "embedding".to_owned(),
+                datatype: "FP32",
+                shape: vec![-1, encoder.dim() as i64],
             }],
         }
     }
@@ -98,6 +108,14 @@ impl ServedModel {
                     "vocabulary": card.words.len(),
                     "embedding": "mean of the text's word vectors, L2-normalised; also at POST /v1/embeddings",
                 }),
+                Self::Sentence { encoder } => serde_json::json!({
+                    "kind": "sentence_encoder",
+                    "dim": encoder.dim(),
+                    "layers": encoder.layers(),
+                    "max_tokens": encoder.max_len(),
+                    "model_sha256": encoder.id(),
+                    "embedding": "BERT encoder, mean-pooled over the attention mask, L2-normalised; also at POST /v1/embeddings",
+                }),
             },
         }
     }
@@ -114,7 +132,9 @@ impl ServedModel {
             Self::Recommender { recommender, .. } => {
                 recommender::infer(name, recommender, inputs, parameters)
             }
-            Self::WordVectors { vectors, .. } => super::embeddings::infer(name, vectors, inputs),
+            Self::WordVectors { .. } | Self::Sentence { .. } => {
+                super::embeddings::infer(name, self, inputs)
+            }
         }
     }
 }
@@ -219,6 +239,32 @@ pub fn load_registry(dir: &Path) -> Registry {
         match loaded {
             Ok(Some(model)) => registry.insert(name, model),
             Ok(None) => {}
+            Err(e) => eprintln!("warning: skipping model '{name}': {e}"),
+        }
+    }
+    // Sentence encoders: folders holding config.json, tokenizer.json and
+    // model.safetensors, served under the folder's name.
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && p.join("config.json").is_file())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let Some(name) = folder.file_name().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if registry.models.contains_key(&name) {
+            eprintln!(
+                "warning: skipping the folder {}: a model named '{name}' is already served",
+                folder.display()
+            );
+            continue;
+        }
+        match crate::text::sentence::SentenceEncoder::load(&folder) {
+            Ok(encoder) => registry.insert(name, ServedModel::Sentence { encoder }),
             Err(e) => eprintln!("warning: skipping model '{name}': {e}"),
         }
     }

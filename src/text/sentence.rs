@@ -227,6 +227,18 @@ impl SentenceEncoder {
         batch: usize,
         progress: &dyn Progress,
     ) -> Result<Vec<f32>, TextError> {
+        self.encode_counting(texts, batch, progress).map(|(v, _)| v)
+    }
+
+    /// [`Self::encode`], also counting the tokens the encoder saw (special
+    /// tokens included, padding not).
+    pub fn encode_counting(
+        &self,
+        texts: &[String],
+        batch: usize,
+        progress: &dyn Progress,
+    ) -> Result<(Vec<f32>, usize), TextError> {
+        let mut tokens = 0;
         let mut out = Vec::with_capacity(texts.len() * self.dim());
         for (b, chunk) in texts.chunks(batch.max(1)).enumerate() {
             if progress.is_cancelled() {
@@ -237,14 +249,16 @@ impl SentenceEncoder {
                 done as f32 / texts.len().max(1) as f32,
                 &format!("Encoding sentences: {done} of {}", texts.len()),
             );
-            out.extend(self.encode_batch(chunk)?);
+            let (v, t) = self.encode_batch(chunk)?;
+            out.extend(v);
+            tokens += t;
         }
-        Ok(out)
+        Ok((out, tokens))
     }
 
-    fn encode_batch(&self, texts: &[String]) -> Result<Vec<f32>, TextError> {
+    fn encode_batch(&self, texts: &[String]) -> Result<(Vec<f32>, usize), TextError> {
         if texts.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         let err = |e: candle_core::Error| TextError::Shape(format!("sentence encoder: {e}"));
         let encodings = self
@@ -266,12 +280,13 @@ impl SentenceEncoder {
                 "the tokenizer returned texts of different lengths despite padding".to_owned(),
             ));
         }
+        let tokens = mask.iter().filter(|&&m| m != 0).count();
         let dev = Device::Cpu;
         let ids = Tensor::from_vec(ids, (n, len), &dev).map_err(err)?;
         let types = Tensor::from_vec(types, (n, len), &dev).map_err(err)?;
         let mask = Tensor::from_vec(mask, (n, len), &dev).map_err(err)?;
         let hidden = self.model.forward(&ids, &types, Some(&mask)).map_err(err)?;
-        mean_pool_normalized(&hidden, &mask).map_err(err)
+        Ok((mean_pool_normalized(&hidden, &mask).map_err(err)?, tokens))
     }
 }
 
