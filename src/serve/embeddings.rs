@@ -18,12 +18,12 @@ use super::routes::AppState;
 use super::tensor::{InputTensor, OutputData, OutputTensor, Values};
 use crate::text::{Tokenizer, WordVectors, doc_vector};
 
-/// Embeds texts with an embedding model: the flattened unit vectors, their
-/// dimension and the tokens read; `None` for a model that does not embed.
-fn embed(
-    model: &ServedModel,
-    texts: &[String],
-) -> Option<Result<(Vec<f32>, usize, usize), ApiError>> {
+/// Flattened unit vectors, their dimension and the tokens read.
+type Embedded = (Vec<f32>, usize, usize);
+
+/// Embeds texts with an embedding model; `None` for a model that does not
+/// embed.
+fn embed(model: &ServedModel, texts: &[String]) -> Option<Result<Embedded, ApiError>> {
     match model {
         ServedModel::WordVectors { vectors, .. } => Some(Ok(embed_words(vectors, texts))),
         ServedModel::Sentence { encoder } => Some(
@@ -37,7 +37,7 @@ fn embed(
 }
 
 /// Word vectors: tokenised, mean of the known words' vectors, unit length.
-fn embed_words(v: &WordVectors, texts: &[String]) -> (Vec<f32>, usize, usize) {
+fn embed_words(v: &WordVectors, texts: &[String]) -> Embedded {
     let tok = Tokenizer::shared();
     let mut out = Vec::with_capacity(texts.len() * v.dim);
     let mut tokens = 0;

@@ -43,7 +43,7 @@ pub enum ServedModel {
     /// A sentence encoder (a Hugging Face folder inside the models folder),
     /// served over V2 and `/v1/embeddings` like word vectors.
     Sentence {
-        encoder: crate::text::sentence::SentenceEncoder,
+        encoder: Box<crate::text::sentence::SentenceEncoder>,
     },
 }
 
@@ -264,7 +264,12 @@ pub fn load_registry(dir: &Path) -> Registry {
             continue;
         }
         match crate::text::sentence::SentenceEncoder::load(&folder) {
-            Ok(encoder) => registry.insert(name, ServedModel::Sentence { encoder }),
+            Ok(encoder) => registry.insert(
+                name,
+                ServedModel::Sentence {
+                    encoder: Box::new(encoder),
+                },
+            ),
             Err(e) => eprintln!("warning: skipping model '{name}': {e}"),
         }
     }
