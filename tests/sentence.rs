@@ -393,3 +393,99 @@ fn serve_answers_embeddings_from_a_sentence_encoder_folder() {
         assert!((*g as f32 - d).abs() < 1e-5);
     }
 }
+
+/// Serves the files of `folder` under `/m/NAME` on a loopback port (all but
+/// `skip`); returns the base URL of the folder.
+fn serve_folder(folder: &Path, skip: &str) -> String {
+    use axum::extract::Path as UrlPath;
+    use axum::http::StatusCode;
+    let files: std::collections::HashMap<String, Vec<u8>> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != skip)
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    let files = std::sync::Arc::new(files);
+    let router = axum::Router::new().route(
+        "/m/{name}",
+        axum::routing::get(move |UrlPath(name): UrlPath<String>| {
+            let files = std::sync::Arc::clone(&files);
+            async move {
+                match files.get(&name) {
+                    Some(b) => Ok(b.clone()),
+                    None => Err(StatusCode::NOT_FOUND),
+                }
+            }
+        }),
+    );
+    let rt = cityops::jobs::runtime().unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/m", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    url
+}
+
+#[test]
+fn fetch_downloads_a_sentence_encoder_folder_or_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let published = dir.path().join("published");
+    tiny_bert::write(&published, 21);
+    let models = dir.path().join("models");
+    let fetch = |base: &str, name: &str, sha: Option<&str>| {
+        let mut c = common::cityops();
+        c.args(["fetch", base, "--folder", name, "--json", "--out"])
+            .arg(&models);
+        if let Some(h) = sha {
+            c.args(["--sha256", h]);
+        }
+        c.output().unwrap()
+    };
+    let listing = || -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&models)
+            .map(|r| {
+                r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    // The weights' checksum as the publisher would state it.
+    let sha = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(std::fs::read(published.join("model.safetensors")).unwrap());
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let url = serve_folder(&published, "");
+    let o = fetch(&url, "tiny", Some(&sha));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verified"], true);
+    assert_eq!(listing(), ["tiny"]);
+    let enc = SentenceEncoder::load(&models.join("tiny")).unwrap();
+    assert_eq!(enc.dim(), 8);
+
+    // A wrong checksum, a folder without weights: nothing new is left.
+    let wrong = "0".repeat(64);
+    let o = fetch(&url, "tiny2", Some(&wrong));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not match its sha256"));
+    let partial = serve_folder(&published, "model.safetensors");
+    let o = fetch(&partial, "tiny3", None);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("404"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(listing(), ["tiny"], "no half folder and no staging folder");
+}

@@ -23,6 +23,11 @@ pub struct FetchArgs {
     /// Allow plain http to hosts other than this machine.
     #[arg(long)]
     pub allow_http: bool,
+    /// URL is the base of a sentence-encoder folder (Hugging Face layout:
+    /// URL/config.json, URL/tokenizer.json, URL/model.safetensors); save it
+    /// as OUT/NAME. --sha256 then checks model.safetensors.
+    #[arg(long, value_name = "NAME")]
+    pub folder: Option<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -41,7 +46,12 @@ pub fn run(args: FetchArgs) -> Result<(), Failure> {
     let rt = crate::jobs::runtime()
         .map_err(|e| Failure::other(format!("cannot start the network runtime: {e}")))?;
     let progress = TerminalProgress::new(format!("Downloading {}", args.url));
-    let result = rt.block_on(fetch::fetch(&args.url, &args.out, &opts, &progress));
+    let result = match &args.folder {
+        Some(name) => rt.block_on(fetch::fetch_folder(
+            &args.url, &args.out, name, &opts, &progress,
+        )),
+        None => rt.block_on(fetch::fetch(&args.url, &args.out, &opts, &progress)),
+    };
     progress.finish();
     let outcome = result.map_err(|e| match e {
         FetchError::Io { .. } => Failure::other(e.to_string()),

@@ -172,6 +172,153 @@ pub async fn fetch(
     opts: &FetchOptions,
     progress: &dyn Progress,
 ) -> Result<FetchOutcome, FetchError> {
+    fetch_as(url, dir, opts, progress, false).await
+}
+
+/// Downloads `url` into `dir` as one file, whatever its name (a `.json`
+/// is not read as a model card).
+pub async fn fetch_file(
+    url: &str,
+    dir: &Path,
+    opts: &FetchOptions,
+    progress: &dyn Progress,
+) -> Result<FetchOutcome, FetchError> {
+    fetch_as(url, dir, opts, progress, true).await
+}
+
+/// The files of a sentence-encoder folder: name and whether it must exist.
+const FOLDER_FILES: [(&str, bool); 4] = [
+    ("config.json", true),
+    ("tokenizer.json", true),
+    ("model.safetensors", true),
+    ("sentence_bert_config.json", false),
+];
+
+/// Downloads a sentence-encoder folder published in the Hugging Face layout
+/// at `base_url` (`BASE/config.json`, `BASE/tokenizer.json`,
+/// `BASE/model.safetensors`, and `BASE/sentence_bert_config.json` when the
+/// server has it) into `dir/name`. `opts.sha256` checks model.safetensors.
+/// The files land in a hidden staging folder that is checked by loading
+/// the model and renamed into place only then: a failed or cancelled
+/// download leaves nothing behind.
+pub async fn fetch_folder(
+    base_url: &str,
+    dir: &Path,
+    name: &str,
+    opts: &FetchOptions,
+    progress: &dyn Progress,
+) -> Result<FetchOutcome, FetchError> {
+    let base = base_url.trim_end_matches('/').to_owned();
+    let bad_name = name.is_empty()
+        || name.starts_with('.')
+        || name.contains(['/', '\\', ':'])
+        || name.chars().any(char::is_control);
+    if bad_name {
+        return Err(FetchError::BadUrl {
+            url: base,
+            message: format!(
+                "'{name}' cannot name a folder in the models folder; use letters, digits, '-' and '_'"
+            ),
+        });
+    }
+    let target = dir.join(name);
+    let io = |path: &Path, e: std::io::Error| FetchError::Io {
+        url: base.clone(),
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    if target.exists() {
+        return Err(FetchError::Io {
+            url: base.clone(),
+            path: target.display().to_string(),
+            message: "a model of that name is already there; remove it or choose another name"
+                .to_owned(),
+        });
+    }
+    let staging = dir.join(format!(".{name}.part"));
+    if staging.exists() {
+        tokio::fs::remove_dir_all(&staging)
+            .await
+            .map_err(|e| io(&staging, e))?;
+    }
+    tokio::fs::create_dir_all(&staging)
+        .await
+        .map_err(|e| io(&staging, e))?;
+    let result = fetch_folder_files(&base, &staging, opts, progress).await;
+    let outcome = match result {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = tokio::fs::remove_dir_all(&staging).await;
+            return Err(e);
+        }
+    };
+    // A folder that does not load is not kept.
+    if let Err(e) = crate::text::sentence::SentenceEncoder::load(&staging) {
+        let _ = tokio::fs::remove_dir_all(&staging).await;
+        return Err(FetchError::BadCard {
+            url: base,
+            message: format!("the downloaded folder is not a usable sentence encoder ({e})"),
+        });
+    }
+    tokio::fs::rename(&staging, &target)
+        .await
+        .map_err(|e| io(&target, e))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(FetchOutcome {
+        files: outcome
+            .files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| target.join(n)))
+            .collect(),
+        ..outcome
+    })
+}
+
+async fn fetch_folder_files(
+    base: &str,
+    staging: &Path,
+    opts: &FetchOptions,
+    progress: &dyn Progress,
+) -> Result<FetchOutcome, FetchError> {
+    let mut all = FetchOutcome {
+        files: Vec::new(),
+        sha256: Vec::new(),
+        verified: false,
+    };
+    for (file, required) in FOLDER_FILES {
+        let file_opts = FetchOptions {
+            sha256: if file == "model.safetensors" {
+                opts.sha256.clone()
+            } else {
+                None
+            },
+            ..opts.clone()
+        };
+        progress.report(0.0, &format!("Downloading {file}"));
+        match fetch_file(&format!("{base}/{file}"), staging, &file_opts, progress).await {
+            Ok(o) => {
+                if file == "model.safetensors" {
+                    all.verified = o.verified;
+                }
+                all.files.extend(o.files);
+                all.sha256.extend(o.sha256);
+            }
+            Err(FetchError::Status { status: 404, .. }) if !required => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(all)
+}
+
+async fn fetch_as(
+    url: &str,
+    dir: &Path,
+    opts: &FetchOptions,
+    progress: &dyn Progress,
+    one_file: bool,
+) -> Result<FetchOutcome, FetchError> {
     let url = parse_url(url, opts.allow_http)?;
     let shown = url.to_string();
     let expected = match &opts.sha256 {
@@ -206,7 +353,7 @@ pub async fn fetch(
             .map_err(|e| io(dir, e))?;
         fetcher.cleanup.dir = Some(dir.to_owned());
     }
-    let outcome = if name.to_ascii_lowercase().ends_with(".json") {
+    let outcome = if !one_file && name.to_ascii_lowercase().ends_with(".json") {
         fetcher.card(&url, dir, &name, expected).await?
     } else {
         fetcher.single(&url, dir, &name, expected).await?
