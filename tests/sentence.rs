@@ -489,3 +489,23 @@ fn fetch_downloads_a_sentence_encoder_folder_or_leaves_nothing() {
     );
     assert_eq!(listing(), ["tiny"], "no half folder and no staging folder");
 }
+
+#[test]
+fn models_view_lists_and_removes_a_sentence_encoder_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    tiny_bert::write(&models.join("tiny-encoder"), 4);
+    let opts = cityops::app::AppOptions {
+        fresh: true,
+        models_dir: Some(models.clone()),
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1500.0, 1200.0));
+    common::wait(&mut h);
+    common::click(&mut h, "Models");
+    h.get_by_label("tiny-encoder");
+    h.get_by_label_contains("bert encoder, 2 layers, 8 dimensions");
+    common::click(&mut h, "Remove tiny-encoder");
+    common::click(&mut h, "Really remove tiny-encoder");
+    assert!(!models.join("tiny-encoder").exists());
+}

@@ -43,6 +43,8 @@ pub struct ModelsView {
     import: Option<Job<Result<String, String>>>,
     url: String,
     sha256: String,
+    /// Save a downloaded sentence-encoder folder under this name.
+    folder_name: String,
     download: Option<Job<Result<String, String>>>,
     remote_url: String,
     remote_token: String,
@@ -105,6 +107,51 @@ fn list(dir: &Path) -> Vec<Listed> {
                 summary,
                 bytes: weights_bytes,
                 card_path: e.card_path,
+            }
+        })
+        .chain(sentence_folders(dir))
+        .collect()
+}
+
+/// Sentence-encoder folders (config.json, tokenizer.json, model.safetensors)
+/// in the models folder; described from config.json alone.
+fn sentence_folders(dir: &Path) -> Vec<Listed> {
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && p.join("config.json").is_file())
+        .collect();
+    folders.sort();
+    folders
+        .into_iter()
+        .map(|folder| {
+            let missing: Vec<&str> = crate::text::sentence::REQUIRED_FILES
+                .into_iter()
+                .filter(|f| !folder.join(f).is_file())
+                .collect();
+            let config: Option<serde_json::Value> = std::fs::read(folder.join("config.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok());
+            let summary = match (&config, missing.is_empty()) {
+                (_, false) => Err(format!("incomplete: no {}", missing.join(", "))),
+                (None, true) => Err("config.json cannot be read".to_owned()),
+                (Some(c), true) => Ok(format!(
+                    "{} encoder, {} layers, {} dimensions (Reports view: Sentence encoder; served at /v1/embeddings)",
+                    c["model_type"].as_str().unwrap_or("BERT"),
+                    c["num_hidden_layers"],
+                    c["hidden_size"]
+                )),
+            };
+            Listed {
+                name: folder
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                kind: "sentence_encoder".to_owned(),
+                summary,
+                bytes: std::fs::metadata(folder.join("model.safetensors")).map_or(0, |m| m.len()),
+                card_path: folder,
             }
         })
         .collect()
@@ -228,10 +275,15 @@ impl ModelsView {
                 }
             });
         if let Some(card) = remove {
-            // Two small files: removing them is quick.
-            let weights = card.with_extension("safetensors");
-            let r1 = std::fs::remove_file(&card);
-            let _ = std::fs::remove_file(&weights);
+            // Two files, or one folder of a few: removing them is quick.
+            let r1 = if card.is_dir() {
+                std::fs::remove_dir_all(&card)
+            } else {
+                let weights = card.with_extension("safetensors");
+                let r = std::fs::remove_file(&card);
+                let _ = std::fs::remove_file(&weights);
+                r
+            };
             self.message = Some(
                 r1.map(|()| format!("Removed {}", card.display()))
                     .map_err(|e| format!("{}: {e}", card.display())),
@@ -247,9 +299,18 @@ impl ModelsView {
             widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Model URL");
             let r = ui.add(egui::TextEdit::singleline(&mut self.sha256).desired_width(200.0).hint_text("sha256 (optional)"));
             widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Expected sha256");
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.folder_name)
+                        .desired_width(160.0)
+                        .hint_text("folder name (encoder)"),
+                )
+                .on_hover_text("For a sentence encoder published as a folder: the URL is the folder's base, and it is saved under this name");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Save as folder");
             if ui.add_enabled(self.download.is_none() && !self.url.trim().is_empty(), egui::Button::new("Download")).clicked() {
                 let url = self.url.trim().to_owned();
                 let sha = self.sha256.trim().to_lowercase();
+                let folder = self.folder_name.trim().to_owned();
                 let d = dir.clone();
                 self.download = Job::spawn("download", wake(ui), move |p| {
                     let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
@@ -257,7 +318,12 @@ impl ModelsView {
                         sha256: (!sha.is_empty()).then_some(sha),
                         ..FetchOptions::default()
                     };
-                    let out = rt.block_on(fetch::fetch(&url, &d, &opts, p)).map_err(|e| e.to_string())?;
+                    let out = if folder.is_empty() {
+                        rt.block_on(fetch::fetch(&url, &d, &opts, p))
+                    } else {
+                        rt.block_on(fetch::fetch_folder(&url, &d, &folder, &opts, p))
+                    }
+                    .map_err(|e| e.to_string())?;
                     let names: Vec<String> = out
                         .files
                         .iter()
