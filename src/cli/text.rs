@@ -15,6 +15,7 @@ use super::progress::TerminalProgress;
 use super::train::{Report, print_evaluation};
 use super::{Failure, dataset_arg};
 use crate::data::{Column, LoadOptions, Role, csv_write};
+use crate::models::encoder::ReportEncoder;
 use crate::models::word_vectors;
 use crate::text::{self, Tokenizer, W2vParams, WordVectors};
 
@@ -59,6 +60,7 @@ pub enum TextCmd {
     },
     /// Route reports to departments with a classifier on document vectors.
     Classify {
+        /// Word vectors (bundle, .txt/.vec, .bin) or a sentence-encoder folder.
         #[arg(long, value_name = "MODEL")]
         model: PathBuf,
         /// The reports table: CSV or demo:reports.
@@ -172,6 +174,22 @@ fn load_model(path: &Path) -> Result<WordVectors, Failure> {
     let v = word_vectors::load_any(path, &progress);
     progress.finish();
     v.map_err(Failure::bad_input)
+}
+
+/// How `classify` encodes reports: a sentence-encoder folder, or word
+/// vectors (TF-IDF weighted over `texts`).
+fn report_encoder(model: &Path, texts: &[String]) -> Result<ReportEncoder, Failure> {
+    if model.is_dir() {
+        let enc = text::sentence::SentenceEncoder::load(model).map_err(text_err)?;
+        return Ok(ReportEncoder::sentence(std::sync::Arc::new(enc), None));
+    }
+    let v = load_model(model)?;
+    let tok = Tokenizer::shared();
+    let docs: Vec<Vec<String>> = texts.iter().map(|t| tok.tokenize(t)).collect();
+    Ok(ReportEncoder::Words {
+        vectors: std::sync::Arc::new(v),
+        idf: std::sync::Arc::new(text::idf(&docs)),
+    })
 }
 
 fn text_err(e: text::TextError) -> Failure {
@@ -307,7 +325,6 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
             out,
             json,
         } => {
-            let v = load_model(&model)?;
             let ds = dataset_arg::load(&data, &LoadOptions::default())?;
             let text_col = ds
                 .table
@@ -334,10 +351,15 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
                     labels.push(l);
                 }
             }
+            let encoder = report_encoder(&model, &texts)?;
+            let progress = TerminalProgress::new("Encoding the reports");
+            let encoded = encoder.encode(&texts, &progress);
+            progress.finish();
+            let (x, dim) = encoded.map_err(|e| Failure::other(e.to_string()))?;
             let progress = TerminalProgress::new("Training the router");
-            let trained = text::route::train_router(
-                &v,
-                &texts,
+            let trained = text::route::train_router_on(
+                &x,
+                dim,
                 &labels,
                 &crate::ml::TrainConfig::default(),
                 &progress,
@@ -357,8 +379,12 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
                 let all: Vec<String> = (0..ds.table.n_rows())
                     .map(|r| text_col.str_at(r).unwrap_or_default().to_owned())
                     .collect();
+                let progress = TerminalProgress::new("Encoding every report");
+                let encoded = encoder.encode(&all, &progress);
+                progress.finish();
+                let (x, dim) = encoded.map_err(|e| Failure::other(e.to_string()))?;
                 let routed = router
-                    .route(&v, &all)
+                    .route_embedded(&x, dim)
                     .map_err(|e| Failure::other(e.to_string()))?;
                 let best: Vec<&str> = routed
                     .iter()
