@@ -238,9 +238,15 @@ impl SentenceEncoder {
         batch: usize,
         progress: &dyn Progress,
     ) -> Result<(Vec<f32>, usize), TextError> {
+        let dim = self.dim();
+        // Batches of texts of about the same length pad little: encode in
+        // order of length (longest first, as sentence-transformers does) and
+        // put the rows back in the caller's order.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(texts.get(i).map_or(0, String::len)));
         let mut tokens = 0;
-        let mut out = Vec::with_capacity(texts.len() * self.dim());
-        for (b, chunk) in texts.chunks(batch.max(1)).enumerate() {
+        let mut out = vec![0.0f32; texts.len() * dim];
+        for (b, idx) in order.chunks(batch.max(1)).enumerate() {
             if progress.is_cancelled() {
                 return Err(TextError::Cancelled);
             }
@@ -249,8 +255,16 @@ impl SentenceEncoder {
                 done as f32 / texts.len().max(1) as f32,
                 &format!("Encoding sentences: {done} of {}", texts.len()),
             );
-            let (v, t) = self.encode_batch(chunk)?;
-            out.extend(v);
+            let chunk: Vec<String> = idx
+                .iter()
+                .filter_map(|&i| texts.get(i).cloned())
+                .collect();
+            let (v, t) = self.encode_batch(&chunk)?;
+            for (&i, row) in idx.iter().zip(v.chunks_exact(dim)) {
+                if let Some(slot) = out.get_mut(i * dim..(i + 1) * dim) {
+                    slot.copy_from_slice(row);
+                }
+            }
             tokens += t;
         }
         Ok((out, tokens))
