@@ -211,12 +211,18 @@ impl SentenceEncoder {
         &self.id
     }
 
-    /// A short name: the folder's.
+    /// A short name: the folder's, or its parent's when the folder has a
+    /// generic name (`model`, as Python packages ship it).
     pub fn name(&self) -> String {
-        self.folder.file_name().map_or_else(
-            || "sentence encoder".to_owned(),
-            |n| n.to_string_lossy().into_owned(),
-        )
+        let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+        match name(&self.folder) {
+            Some(n) if !matches!(n.as_str(), "model" | "models" | "snapshot") => n,
+            _ => self
+                .folder
+                .parent()
+                .and_then(name)
+                .unwrap_or_else(|| "sentence encoder".to_owned()),
+        }
     }
 
     /// One unit-length embedding per text, flattened (`texts.len() × dim`),
@@ -255,10 +261,7 @@ impl SentenceEncoder {
                 done as f32 / texts.len().max(1) as f32,
                 &format!("Encoding sentences: {done} of {}", texts.len()),
             );
-            let chunk: Vec<String> = idx
-                .iter()
-                .filter_map(|&i| texts.get(i).cloned())
-                .collect();
+            let chunk: Vec<String> = idx.iter().filter_map(|&i| texts.get(i).cloned()).collect();
             let (v, t) = self.encode_batch(&chunk)?;
             for (&i, row) in idx.iter().zip(v.chunks_exact(dim)) {
                 if let Some(slot) = out.get_mut(i * dim..(i + 1) * dim) {

@@ -461,7 +461,17 @@ impl TextView {
         let Some(a) = self.analysis.clone() else {
             widgets::missing_ui(
                 ui,
-                "Train word vectors on the reports (a few seconds for the demo), load a word2vec file, or connect an embeddings endpoint to analyse reports.",
+                match self.mode {
+                    Mode::Words => {
+                        "Train word vectors on the reports (a few seconds for the demo), on a text file, or load a word2vec file to analyse reports."
+                    }
+                    Mode::Sentence => {
+                        "Choose a sentence-encoder folder (config.json, tokenizer.json, model.safetensors — all-MiniLM-L6-v2, for example) and encode the reports; it runs on this computer."
+                    }
+                    Mode::Remote => {
+                        "Give the address and model name of an OpenAI-compatible embeddings endpoint and embed the reports there."
+                    }
+                },
             );
             return;
         };
@@ -894,7 +904,7 @@ fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
     let texts: Vec<String> = a.reports.iter().map(|(t, _)| t.clone()).collect();
     Plot::new("report_topics")
         .height(320.0)
-        .legend(Legend::default())
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .show_axes([false, false])
         .label_formatter(move |pos| match pos {
             egui_plot::HoverPosition::NearDataPoint {
