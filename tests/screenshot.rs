@@ -60,3 +60,34 @@ fn screenshot_of_each_view_shows_a_drawn_dashboard() {
         );
     }
 }
+
+#[test]
+fn presentation_mode_screenshot_is_drawn_on_black_in_large_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_png = dir.path().join("present.png");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1920x1200x24"])
+        .arg(env!("CARGO_BIN_EXE_cityops"))
+        .arg("--present")
+        .arg("--screenshot")
+        .arg(&out_png)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, rgba) = decode_png(&out_png);
+    assert!(w >= 1200 && h >= 800, "{w}x{h}");
+    assert!(distinct_colours(&rgba) > 100, "the frame looks blank");
+    // The high-contrast theme: most of the screen is pure black.
+    let black = rgba
+        .chunks_exact(4)
+        .filter(|p| p[0] == 0 && p[1] == 0 && p[2] == 0)
+        .count();
+    let share = black as f64 / (rgba.len() / 4) as f64;
+    assert!(share > 0.5, "only {:.0} % black", share * 100.0);
+}

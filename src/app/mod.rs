@@ -7,6 +7,7 @@
 //! ask for work by sending a command, and the app starts a job.
 
 mod fonts;
+pub mod present;
 pub mod theme;
 pub mod views;
 pub mod widgets;
@@ -42,6 +43,8 @@ pub struct AppOptions {
     /// Where sentence embeddings are cached (default: the user's cache
     /// folder, see `EmbeddingCache::default_dir`).
     pub cache_dir: Option<PathBuf>,
+    /// Start in presentation mode.
+    pub present: bool,
 }
 
 /// Opens the dashboard window and runs until it is closed.
@@ -127,6 +130,9 @@ pub struct CityApp {
     window_editor: widgets::TimeWindowEditor,
     export: Option<Job<ExportOutcome>>,
     imports: Vec<Job<Result<String, String>>>,
+    /// Presentation mode, when on.
+    presentation: Option<present::Presentation>,
+    egui_ctx: egui::Context,
 }
 
 impl CityApp {
@@ -179,11 +185,16 @@ impl CityApp {
                 time_zone: opts.time_zone,
                 delimiter: None,
             },
+            presentation: None,
+            egui_ctx: cc.egui_ctx.clone(),
         };
         if opts.files.is_empty() {
             app.apply(Command::LoadDemo);
         } else {
             app.apply(Command::OpenPaths(opts.files));
+        }
+        if opts.present {
+            app.apply(Command::Present(true));
         }
         app
     }
@@ -272,6 +283,46 @@ impl CityApp {
             Command::RemoteConnected(server) => {
                 self.ws.remotes.retain(|r| r.url != server.url);
                 self.ws.remotes.push(server);
+            }
+            Command::Present(true) => {
+                if self.presentation.is_none() {
+                    let mut p = present::Presentation::start(&self.ws.playlist, self.ws.view);
+                    if !self.ws.playlist.views.contains(&self.ws.view)
+                        && let Some(v) = p.step(&self.ws.playlist, 0, |v| self.ws.view_available(v))
+                    {
+                        self.ws.view = v;
+                    }
+                    self.presentation = Some(p);
+                    theme::set_presentation(&self.egui_ctx, true);
+                    if self.screenshot_path.is_none() {
+                        self.egui_ctx
+                            .send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
+                    }
+                }
+            }
+            Command::Present(false) => {
+                if let Some(p) = self.presentation.take() {
+                    self.ws.view = p.return_to;
+                    theme::set_presentation(&self.egui_ctx, false);
+                    if self.screenshot_path.is_none() {
+                        self.egui_ctx
+                            .send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+                    }
+                }
+            }
+            Command::PresentStep(delta) => {
+                let ws = &self.ws;
+                if let Some(p) = &mut self.presentation
+                    && let Some(v) = p.step(&ws.playlist, delta, |v| ws.view_available(v))
+                {
+                    self.ws.view = v;
+                }
+            }
+            Command::PresentPause => {
+                if let Some(p) = &mut self.presentation {
+                    p.paused = !p.paused;
+                    p.shown_since = Instant::now();
+                }
             }
         }
     }
@@ -490,6 +541,15 @@ impl CityApp {
             {
                 cmds.push(Command::OpenDialog);
             }
+            if ui
+                .button("Present")
+                .on_hover_text(
+                    "Presentation mode (F11): full screen, large type, high contrast, the views in turn; Esc leaves",
+                )
+                .clicked()
+            {
+                cmds.push(Command::Present(true));
+            }
             ui.separator();
             let tz = self
                 .ws
@@ -675,6 +735,94 @@ impl CityApp {
         }
     }
 
+    /// F11 enters and leaves presentation mode; while presenting, Esc
+    /// leaves, space pauses the playlist and the arrow keys step through
+    /// it (unless a text field has the keyboard). Moves the playlist on
+    /// when a view's time is up.
+    fn presentation_keys(&self, ctx: &egui::Context, cmds: &mut Vec<Command>) {
+        let presenting = self.presentation.is_some();
+        let typing = ctx.memory(|m| m.focused().is_some());
+        ctx.input(|i| {
+            if i.key_pressed(egui::Key::F11) {
+                cmds.push(Command::Present(!presenting));
+            }
+            if !presenting {
+                return;
+            }
+            if i.key_pressed(egui::Key::Escape) {
+                cmds.push(Command::Present(false));
+            }
+            if typing {
+                return;
+            }
+            if i.key_pressed(egui::Key::Space) {
+                cmds.push(Command::PresentPause);
+            }
+            if i.key_pressed(egui::Key::ArrowRight) {
+                cmds.push(Command::PresentStep(1));
+            }
+            if i.key_pressed(egui::Key::ArrowLeft) {
+                cmds.push(Command::PresentStep(-1));
+            }
+        });
+        if let Some(p) = &self.presentation {
+            match p.remaining(&self.ws.playlist) {
+                Some(left) if left.is_zero() => cmds.push(Command::PresentStep(1)),
+                // The clock ticks every second; the playlist moves on in time.
+                Some(left) => ctx.request_repaint_after(left.min(Duration::from_secs(1))),
+                None => ctx.request_repaint_after(Duration::from_secs(1)),
+            }
+        }
+    }
+
+    /// The title bar of presentation mode: what is shown, a live clock, the
+    /// playlist's state, and the few controls a presenter needs.
+    fn presentation_bar_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        let Some(p) = &self.presentation else {
+            return;
+        };
+        let tz = self
+            .ws
+            .datasets
+            .first()
+            .map_or_else(TimeZone::system, |e| e.dataset.time_zone.clone());
+        let now = jiff::Timestamp::now().to_zoned(tz);
+        ui.horizontal(|ui| {
+            ui.heading(
+                egui::RichText::new(format!("City operations — {}", self.ws.view.label())).strong(),
+            );
+            ui.separator();
+            ui.heading(now.strftime("%H:%M:%S").to_string());
+            ui.label(now.strftime("%A %e %B %Y").to_string());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Leave presentation (Esc)").clicked() {
+                    cmds.push(Command::Present(false));
+                }
+                if ui.button("▶▶").on_hover_text("Next view (→)").clicked() {
+                    cmds.push(Command::PresentStep(1));
+                }
+                let pause = if p.paused { "Resume" } else { "Pause" };
+                if ui.button(pause).on_hover_text("Space").clicked() {
+                    cmds.push(Command::PresentPause);
+                }
+                if ui.button("◀◀").on_hover_text("Previous view (←)").clicked() {
+                    cmds.push(Command::PresentStep(-1));
+                }
+                let n = self.ws.playlist.views.len();
+                let status = match p.remaining(&self.ws.playlist) {
+                    Some(left) => format!(
+                        "view {} of {n} · next in {} s",
+                        p.index + 1,
+                        left.as_secs() + 1
+                    ),
+                    None if p.paused => format!("view {} of {n} · paused", p.index + 1),
+                    None => format!("view {} of {n}", p.index + 1),
+                };
+                ui.label(egui::RichText::new(status).color(theme::MUTED));
+            });
+        });
+    }
+
     /// Draws one frame of the whole dashboard into `ui` (also used by tests).
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -690,16 +838,26 @@ impl CityApp {
         }
         let mut cmds: Vec<Command> = Vec::new();
 
-        egui::Panel::top("top_bar").show(ui, |ui| {
-            ui.add_space(4.0);
-            self.top_bar_ui(ui, &mut cmds);
-            ui.add_space(4.0);
-        });
-        egui::Panel::left("nav")
-            .exact_size(theme::NAV_WIDTH)
-            .show(ui, |ui| self.nav_ui(ui, &mut cmds));
+        self.presentation_keys(&ctx, &mut cmds);
+        if self.presentation.is_some() {
+            egui::Panel::top("presentation_bar").show(ui, |ui| {
+                ui.add_space(6.0);
+                self.presentation_bar_ui(ui, &mut cmds);
+                ui.add_space(6.0);
+            });
+        } else {
+            egui::Panel::top("top_bar").show(ui, |ui| {
+                ui.add_space(4.0);
+                self.top_bar_ui(ui, &mut cmds);
+                ui.add_space(4.0);
+            });
+            egui::Panel::left("nav")
+                .exact_size(theme::NAV_WIDTH)
+                .show(ui, |ui| self.nav_ui(ui, &mut cmds));
+        }
         egui::CentralPanel::default().show(ui, |ui| {
-            let view_ctx = ViewCtx::new(&self.ws);
+            let mut view_ctx = ViewCtx::new(&self.ws);
+            view_ctx.presenting = self.presentation.is_some();
             self.views.ui(&view_ctx, ui);
             cmds.extend(view_ctx.take_commands());
         });

@@ -102,3 +102,25 @@ pub fn apply(ctx: &egui::Context) {
 pub fn kpi_value_font() -> FontId {
     FontId::new(30.0, FontFamily::Proportional)
 }
+
+/// Presentation mode's look: everything larger (zoom), and a high-contrast
+/// dark theme — black background, white text, stronger lines and borders.
+/// `false` restores the normal look.
+pub fn set_presentation(ctx: &egui::Context, on: bool) {
+    if !on {
+        ctx.set_zoom_factor(1.0);
+        apply(ctx);
+        return;
+    }
+    ctx.set_zoom_factor(super::present::ZOOM);
+    let mut v = egui::Visuals::dark();
+    v.override_text_color = Some(Color32::WHITE);
+    v.panel_fill = Color32::BLACK;
+    v.window_fill = Color32::BLACK;
+    v.extreme_bg_color = Color32::BLACK;
+    v.faint_bg_color = Color32::from_gray(24);
+    v.widgets.noninteractive.bg_stroke = egui::Stroke::new(1.5, Color32::from_gray(140));
+    v.widgets.noninteractive.fg_stroke = egui::Stroke::new(1.5, Color32::WHITE);
+    v.widgets.inactive.fg_stroke = egui::Stroke::new(1.5, Color32::WHITE);
+    ctx.set_visuals(v);
+}

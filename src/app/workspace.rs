@@ -86,6 +86,8 @@ pub struct Workspace {
     pub window: TimeWindow,
     /// Where models are listed and saved.
     pub models_dir: PathBuf,
+    /// The views presentation mode cycles through.
+    pub playlist: super::present::Playlist,
     #[serde(skip)]
     pub datasets: Vec<DatasetEntry>,
     /// The dataset each domain view shows.
@@ -110,6 +112,7 @@ impl Default for Workspace {
             view: ViewId::default(),
             window: TimeWindow::default(),
             models_dir: PathBuf::from("models"),
+            playlist: super::present::Playlist::default(),
             datasets: Vec::new(),
             active: HashMap::new(),
             data_view_dataset: None,
@@ -245,11 +248,19 @@ pub enum Command {
     DismissError(usize),
     /// A remote server answered: list (or refresh) its models.
     RemoteConnected(RemoteServer),
+    /// Enter (true) or leave presentation mode.
+    Present(bool),
+    /// Show the playlist's next (1) or previous (-1) view.
+    PresentStep(isize),
+    /// Pause or resume the playlist.
+    PresentPause,
 }
 
 /// What a view may read, and where it sends its commands.
 pub struct ViewCtx<'a> {
     pub ws: &'a Workspace,
+    /// Presentation mode: views leave out their editing controls.
+    pub presenting: bool,
     commands: RefCell<Vec<Command>>,
 }
 
@@ -257,6 +268,7 @@ impl<'a> ViewCtx<'a> {
     pub fn new(ws: &'a Workspace) -> Self {
         Self {
             ws,
+            presenting: false,
             commands: RefCell::new(Vec::new()),
         }
     }

@@ -48,7 +48,8 @@ pub struct Cli {
     #[arg(long, value_name = "OUT.png")]
     pub screenshot: Option<PathBuf>,
 
-    /// The view to show first: overview, traffic, safety, environment, data.
+    /// The view to show first: overview, traffic, safety, environment, text, predict,
+    /// recommend, models, data.
     #[arg(long, value_name = "NAME")]
     pub view: Option<String>,
 
@@ -59,6 +60,11 @@ pub struct Cli {
     /// The models folder the dashboard lists and saves to (default: models).
     #[arg(long, value_name = "DIR")]
     pub models: Option<PathBuf>,
+
+    /// Start in presentation mode: full screen, large type, high contrast,
+    /// the playlist of views (F11 or Esc leaves).
+    #[arg(long)]
+    pub present: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -223,6 +229,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 fresh: false,
                 models_dir: cli.models,
                 cache_dir: None,
+                present: cli.present,
             };
             app::run(opts).map_err(|e| Failure::other(format!("{e:#}")))
         }

@@ -307,11 +307,20 @@ impl OverviewView {
                 "None of the open datasets has the columns the key figures need (speed, incidents, AQI, reports).",
             );
         }
-        ui.horizontal_wrapped(|ui| {
-            for k in kpis.iter() {
-                kpi_card_ui(ui, k);
-            }
-        });
+        // Rows of as many cards as fit (a wrapped layout cannot know a
+        // card's width before drawing it).
+        let card = theme::KPI_WIDTH + 2.0 * 13.0 + ui.spacing().item_spacing.x;
+        let per_row = ((ui.available_width() / card).floor() as usize).max(1);
+        for row in kpis.chunks(per_row) {
+            ui.horizontal(|ui| {
+                for k in row {
+                    kpi_card_ui(ui, k);
+                }
+            });
+        }
+        if ctx.presenting {
+            return;
+        }
         ui.add_space(16.0);
         ui.strong("Open datasets");
         egui::Grid::new("datasets_grid")

@@ -178,7 +178,9 @@ pub fn domain_view_header<'a>(
         return None;
     };
     ui.heading(format!("{title} — {}", entry.dataset.name));
-    dataset_picker_ui(ctx, ui, domain, entry.id);
+    if !ctx.presenting {
+        dataset_picker_ui(ctx, ui, domain, entry.id);
+    }
     if needs_time && entry.dataset.time_column().is_none() {
         missing_ui(
             ui,

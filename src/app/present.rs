@@ -1,0 +1,146 @@
+//! Presentation mode, for a projector at a public meeting: full screen, a
+//! larger type scale and thicker lines (the whole interface zoomed), a
+//! high-contrast theme, no navigation or editing controls, a title bar with
+//! a live clock, and a playlist that shows chosen views in turn every N
+//! seconds. Keys: F11 enters and leaves, Esc leaves, space pauses and
+//! resumes, ← and → step through the playlist.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::views::ViewId;
+
+/// How much larger everything is drawn while presenting.
+pub const ZOOM: f32 = 1.45;
+
+/// Which views the playlist shows, and for how long each. Persisted with
+/// the workspace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Playlist {
+    pub views: Vec<ViewId>,
+    pub seconds: u32,
+    /// Move on by itself (otherwise only the arrow keys step).
+    pub cycle: bool,
+}
+
+impl Default for Playlist {
+    fn default() -> Self {
+        Self {
+            views: vec![
+                ViewId::Overview,
+                ViewId::Traffic,
+                ViewId::Safety,
+                ViewId::Environment,
+            ],
+            seconds: 20,
+            cycle: true,
+        }
+    }
+}
+
+/// The state of a presentation under way (not persisted).
+#[derive(Debug)]
+pub struct Presentation {
+    pub paused: bool,
+    /// The playlist entry shown.
+    pub index: usize,
+    pub shown_since: Instant,
+    /// The view to return to on leaving.
+    pub return_to: ViewId,
+}
+
+impl Presentation {
+    /// Starts on `current` when it is in the playlist, else on its first view.
+    pub fn start(playlist: &Playlist, current: ViewId) -> Self {
+        Self {
+            paused: false,
+            index: playlist
+                .views
+                .iter()
+                .position(|v| *v == current)
+                .unwrap_or(0),
+            shown_since: Instant::now(),
+            return_to: current,
+        }
+    }
+
+    /// The view `delta` entries on (negative: back), wrapping around, among
+    /// the playlist views that `available` accepts; `None` when none is.
+    pub fn step(
+        &mut self,
+        playlist: &Playlist,
+        delta: isize,
+        available: impl Fn(ViewId) -> bool,
+    ) -> Option<ViewId> {
+        let n = playlist.views.len();
+        if n == 0 {
+            return None;
+        }
+        let mut i = self.index;
+        for _ in 0..n {
+            i = (i as isize + delta).rem_euclid(n as isize) as usize;
+            if let Some(&v) = playlist.views.get(i)
+                && available(v)
+            {
+                self.index = i;
+                self.shown_since = Instant::now();
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// Time left on the current view (zero when it is time to move on);
+    /// `None` when the playlist is paused or does not cycle.
+    pub fn remaining(&self, playlist: &Playlist) -> Option<Duration> {
+        if self.paused || !playlist.cycle || playlist.views.len() < 2 {
+            return None;
+        }
+        let each = Duration::from_secs(u64::from(playlist.seconds.max(3)));
+        Some(each.saturating_sub(self.shown_since.elapsed()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stepping_wraps_and_skips_views_without_data() {
+        let playlist = Playlist::default();
+        let mut p = Presentation::start(&playlist, ViewId::Traffic);
+        assert_eq!(p.index, 1);
+        // Safety has no data here: skipped.
+        let no_safety = |v: ViewId| v != ViewId::Safety;
+        assert_eq!(p.step(&playlist, 1, no_safety), Some(ViewId::Environment));
+        assert_eq!(p.step(&playlist, 1, no_safety), Some(ViewId::Overview));
+        assert_eq!(p.step(&playlist, -1, no_safety), Some(ViewId::Environment));
+        assert_eq!(p.step(&playlist, 1, |_| false), None);
+        let empty = Playlist {
+            views: Vec::new(),
+            ..Playlist::default()
+        };
+        assert_eq!(p.step(&empty, 1, |_| true), None);
+    }
+
+    #[test]
+    fn a_paused_or_single_view_playlist_does_not_move_on() {
+        let playlist = Playlist::default();
+        let mut p = Presentation::start(&playlist, ViewId::Data);
+        assert_eq!(
+            p.index, 0,
+            "a view outside the playlist starts it from the top"
+        );
+        assert!(p.remaining(&playlist).is_some());
+        p.paused = true;
+        assert!(p.remaining(&playlist).is_none());
+        let one = Playlist {
+            views: vec![ViewId::Overview],
+            ..Playlist::default()
+        };
+        p.paused = false;
+        assert!(p.remaining(&one).is_none());
+    }
+}

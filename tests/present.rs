@@ -1,0 +1,93 @@
+//! Presentation mode through the dashboard's keys and accessible labels:
+//! entering (toolbar button and F11), the playlist stepping and pausing,
+//! leaving with Esc back to where the operator was.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
+mod common;
+
+use cityops::app::AppOptions;
+use cityops::app::views::ViewId;
+use egui_kittest::kittest::Queryable;
+
+fn presenting(h: &egui_kittest::Harness<'static, cityops::app::CityApp>) -> bool {
+    h.query_by_label("Leave presentation (Esc)").is_some()
+}
+
+#[test]
+fn the_presentation_playlist_steps_pauses_and_leaves_with_esc() {
+    let opts = AppOptions {
+        fresh: true,
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1600.0, 1000.0));
+    common::wait(&mut h);
+    common::click(&mut h, "Data");
+    assert!(!presenting(&h));
+    // The toolbar button enters; the Data view is not in the playlist, so
+    // the first playlist view is shown, without the navigation.
+    common::click(&mut h, "Present");
+    assert!(presenting(&h));
+    assert_eq!(h.state().ws.view, ViewId::Overview);
+    assert!(
+        h.query_by_label("Open CSV…").is_none(),
+        "editing controls are hidden"
+    );
+    h.get_by_label_contains("view 1 of 4 · next in");
+    h.get_by_label_contains("City operations — Overview");
+
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(h.state().ws.view, ViewId::Traffic);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(h.state().ws.view, ViewId::Safety);
+    h.key_press(egui::Key::ArrowLeft);
+    h.run_steps(2);
+    assert_eq!(h.state().ws.view, ViewId::Traffic);
+    h.key_press(egui::Key::Space);
+    h.run_steps(2);
+    h.get_by_label_contains("view 2 of 4 · paused");
+    h.get_by_role_and_label(egui::Role::Button, "Resume");
+
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!presenting(&h));
+    assert_eq!(
+        h.state().ws.view,
+        ViewId::Data,
+        "back where the operator was"
+    );
+    h.get_by_role_and_label(egui::Role::Button, "Open CSV…");
+}
+
+#[test]
+fn f11_toggles_presentation_mode_and_the_playlist_skips_views_without_data() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only traffic data: the Safety and Environment views have nothing.
+    cityops::data::demo::export(dir.path()).unwrap();
+    let opts = AppOptions {
+        fresh: true,
+        files: vec![dir.path().join("traffic.csv")],
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1600.0, 1000.0));
+    common::wait(&mut h);
+    h.key_press(egui::Key::F11);
+    h.run_steps(2);
+    assert!(presenting(&h));
+    assert_eq!(h.state().ws.view, ViewId::Overview);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(h.state().ws.view, ViewId::Traffic);
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().ws.view,
+        ViewId::Overview,
+        "Safety and Environment are skipped"
+    );
+    h.key_press(egui::Key::F11);
+    h.run_steps(2);
+    assert!(!presenting(&h));
+}
