@@ -45,6 +45,8 @@ pub struct AppOptions {
     pub cache_dir: Option<PathBuf>,
     /// Start in presentation mode.
     pub present: bool,
+    /// Open this workspace file (its files, view, range and settings).
+    pub workspace: Option<PathBuf>,
 }
 
 /// Opens the dashboard window and runs until it is closed.
@@ -133,6 +135,17 @@ pub struct CityApp {
     /// Presentation mode, when on.
     presentation: Option<present::Presentation>,
     egui_ctx: egui::Context,
+    /// Saving or opening a workspace file (with its dialog).
+    workspace_job: Option<Job<WorkspaceOutcome>>,
+}
+
+/// How saving or opening a workspace file ended.
+enum WorkspaceOutcome {
+    Saved(PathBuf),
+    Opened(Box<Workspace>, PathBuf),
+    /// The dialog was closed without a choice.
+    NoChoice,
+    Failed(String),
 }
 
 impl CityApp {
@@ -187,9 +200,13 @@ impl CityApp {
             },
             presentation: None,
             egui_ctx: cc.egui_ctx.clone(),
+            workspace_job: None,
         };
-        if opts.files.is_empty() {
-            app.apply(Command::LoadDemo);
+        if let Some(file) = opts.workspace {
+            app.apply(Command::OpenWorkspace(Some(file)));
+        } else if opts.files.is_empty() {
+            // The demo city, or what the last session had open.
+            app.reopen_sources();
         } else {
             app.apply(Command::OpenPaths(opts.files));
         }
@@ -197,6 +214,118 @@ impl CityApp {
             app.apply(Command::Present(true));
         }
         app
+    }
+
+    /// Opens the workspace's recorded files (and the demo city when it was
+    /// open); a file that no longer exists gets a note, and the rest opens.
+    fn reopen_sources(&mut self) {
+        let (existing, missing): (Vec<PathBuf>, Vec<PathBuf>) = self
+            .ws
+            .open_files
+            .iter()
+            .cloned()
+            .partition(|p| p.is_file());
+        for p in missing {
+            self.notices.push(format!(
+                "{} no longer exists, so it was not opened; the rest of the workspace was.",
+                p.display()
+            ));
+        }
+        if self.ws.demo_open || (existing.is_empty() && self.ws.open_files.is_empty()) {
+            self.apply(Command::LoadDemo);
+        }
+        if !existing.is_empty() {
+            self.apply(Command::OpenPaths(existing));
+        }
+    }
+
+    fn start_workspace_save(&mut self, path: Option<PathBuf>) {
+        if self.workspace_job.is_some() {
+            return;
+        }
+        self.ws.snapshot_sources();
+        let value = match serde_json::to_value(&self.ws) {
+            Ok(v) => v,
+            Err(e) => {
+                self.errors.push(UiError {
+                    title: "Could not save the workspace".to_owned(),
+                    message: e.to_string(),
+                });
+                return;
+            }
+        };
+        let job = Job::spawn("save workspace", Arc::clone(&self.wake), move |_| {
+            let Some(path) = path.or_else(|| {
+                rfd::FileDialog::new()
+                    .set_title("Save the workspace")
+                    .set_file_name("workspace.cityops.json")
+                    .add_filter("cityops workspace", &["json"])
+                    .save_file()
+            }) else {
+                return WorkspaceOutcome::NoChoice;
+            };
+            match workspace::save_workspace_file(value, &path) {
+                Ok(()) => WorkspaceOutcome::Saved(path),
+                Err(e) => WorkspaceOutcome::Failed(e),
+            }
+        });
+        self.workspace_job = job.ok();
+    }
+
+    fn start_workspace_open(&mut self, path: Option<PathBuf>) {
+        if self.workspace_job.is_some() {
+            return;
+        }
+        let job = Job::spawn("open workspace", Arc::clone(&self.wake), move |_| {
+            let Some(path) = path.or_else(|| {
+                rfd::FileDialog::new()
+                    .set_title("Open a workspace")
+                    .add_filter("cityops workspace", &["json"])
+                    .pick_file()
+            }) else {
+                return WorkspaceOutcome::NoChoice;
+            };
+            match workspace::read_workspace_file(&path) {
+                Ok(ws) => WorkspaceOutcome::Opened(Box::new(ws), path),
+                Err(e) => WorkspaceOutcome::Failed(e),
+            }
+        });
+        self.workspace_job = job.ok();
+    }
+
+    fn poll_workspace_job(&mut self) {
+        let Some(outcome) = self.workspace_job.as_mut().and_then(Job::try_result) else {
+            return;
+        };
+        self.workspace_job = None;
+        match outcome {
+            WorkspaceOutcome::Saved(p) => self
+                .notices
+                .push(format!("Saved the workspace to {}.", p.display())),
+            WorkspaceOutcome::NoChoice => {}
+            WorkspaceOutcome::Failed(e) => self.errors.push(UiError {
+                title: "Workspace".to_owned(),
+                message: e,
+            }),
+            WorkspaceOutcome::Opened(new, p) => {
+                // The file's settings and data replace the current ones;
+                // runtime parts (cache folder, connected servers) stay.
+                self.apply(Command::Present(false));
+                let ids: Vec<u64> = self.ws.datasets.iter().map(|e| e.id).collect();
+                for id in ids {
+                    self.ws.remove_dataset(id);
+                }
+                self.ws.view = new.view;
+                self.ws.window = new.window;
+                self.ws.models_dir = new.models_dir;
+                self.ws.playlist = new.playlist;
+                self.ws.open_files = new.open_files;
+                self.ws.demo_open = new.demo_open;
+                self.notices
+                    .push(format!("Opened the workspace {}.", p.display()));
+                self.reopen_sources();
+            }
+        }
     }
 
     /// True while any file or the demo city is still loading.
@@ -207,7 +336,10 @@ impl CityApp {
     /// True while data loads or a view computes in the background (tests
     /// and the screenshot wait for this).
     pub fn is_busy(&self) -> bool {
-        self.is_loading() || self.views.is_busy() || !self.imports.is_empty()
+        self.is_loading()
+            || self.views.is_busy()
+            || !self.imports.is_empty()
+            || self.workspace_job.is_some()
     }
 
     /// Applies one command. Every change to the workspace goes through here.
@@ -318,6 +450,8 @@ impl CityApp {
                     self.ws.view = v;
                 }
             }
+            Command::SaveWorkspace(path) => self.start_workspace_save(path),
+            Command::OpenWorkspace(path) => self.start_workspace_open(path),
             Command::PresentPause => {
                 if let Some(p) = &mut self.presentation {
                     p.paused = !p.paused;
@@ -550,6 +684,18 @@ impl CityApp {
             {
                 cmds.push(Command::Present(true));
             }
+            ui.menu_button("Workspace", |ui| {
+                if ui
+                    .button("Save workspace…")
+                    .on_hover_text("The open files, view, time range and settings, to hand to a colleague")
+                    .clicked()
+                {
+                    cmds.push(Command::SaveWorkspace(None));
+                }
+                if ui.button("Open workspace…").clicked() {
+                    cmds.push(Command::OpenWorkspace(None));
+                }
+            });
             ui.separator();
             let tz = self
                 .ws
@@ -557,30 +703,46 @@ impl CityApp {
                 .first()
                 .map_or_else(TimeZone::system, |e| e.dataset.time_zone.clone());
             self.window_editor.ui(ui, &self.ws.window, &tz, cmds);
-            ui.separator();
-            for entry in &self.ws.datasets {
-                let ds = &entry.dataset;
-                ui.group(|ui| {
-                    ui.label(format!("{} · {}", ds.name, ds.domain.label()))
-                        .on_hover_text(format!(
-                            "{} rows × {} columns, time zone {}",
-                            ds.table.n_rows(),
-                            ds.table.n_columns(),
-                            ds.time_zone_name()
-                        ));
-                    let close = ui
-                        .small_button("×")
-                        .on_hover_text(format!("Close {}", ds.name));
-                    let label = format!("Close {}", ds.name);
-                    close.widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
-                    });
-                    if close.clicked() {
-                        cmds.push(Command::CloseDataset(entry.id));
-                    }
-                });
-            }
         });
+        if !self.ws.datasets.is_empty() {
+            // One row of dataset chips that scrolls sideways when there are
+            // many, rather than squeezing them.
+            egui::ScrollArea::horizontal()
+                .id_salt("dataset_chips")
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        for entry in &self.ws.datasets {
+                            let ds = &entry.dataset;
+                            ui.group(|ui| {
+                                ui.add(
+                                    egui::Label::new(format!(
+                                        "{} · {}",
+                                        ds.name,
+                                        ds.domain.label()
+                                    ))
+                                    .wrap_mode(egui::TextWrapMode::Extend),
+                                )
+                                .on_hover_text(format!(
+                                    "{} rows × {} columns, time zone {}",
+                                    ds.table.n_rows(),
+                                    ds.table.n_columns(),
+                                    ds.time_zone_name()
+                                ));
+                                let close = ui
+                                    .small_button("×")
+                                    .on_hover_text(format!("Close {}", ds.name));
+                                let label = format!("Close {}", ds.name);
+                                close.widget_info(|| {
+                                    egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
+                                });
+                                if close.clicked() {
+                                    cmds.push(Command::CloseDataset(entry.id));
+                                }
+                            });
+                        }
+                    });
+                });
+        }
         for (i, task) in self.loads.iter().enumerate() {
             let (fraction, message) = task.job.progress();
             ui.horizontal(|ui| {
@@ -827,6 +989,7 @@ impl CityApp {
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.poll_jobs();
+        self.poll_workspace_job();
         self.handle_dropped_files(&ctx);
         if !self.cjk_notice_shown && self.cjk_font.get() == fonts::CjkFont::NotFound {
             self.cjk_notice_shown = true;
@@ -898,6 +1061,7 @@ impl eframe::App for CityApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.screenshot_path.is_none() {
+            self.ws.snapshot_sources();
             eframe::set_value(storage, eframe::APP_KEY, &self.ws);
         }
     }

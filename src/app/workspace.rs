@@ -88,6 +88,10 @@ pub struct Workspace {
     pub models_dir: PathBuf,
     /// The views presentation mode cycles through.
     pub playlist: super::present::Playlist,
+    /// The CSV files that were open (written when the workspace is saved).
+    pub open_files: Vec<PathBuf>,
+    /// Whether the demo city was open (written when the workspace is saved).
+    pub demo_open: bool,
     #[serde(skip)]
     pub datasets: Vec<DatasetEntry>,
     /// The dataset each domain view shows.
@@ -113,6 +117,8 @@ impl Default for Workspace {
             window: TimeWindow::default(),
             models_dir: PathBuf::from("models"),
             playlist: super::present::Playlist::default(),
+            open_files: Vec::new(),
+            demo_open: true,
             datasets: Vec::new(),
             active: HashMap::new(),
             data_view_dataset: None,
@@ -213,6 +219,77 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// Records which files (and whether the demo city) are open, so that a
+    /// saved workspace can open them again.
+    pub fn snapshot_sources(&mut self) {
+        self.open_files = self
+            .datasets
+            .iter()
+            .filter_map(|e| match &e.dataset.source {
+                Source::File(p) => Some(p.clone()),
+                Source::Demo(_) => None,
+            })
+            .collect();
+        self.demo_open = self.has_demo();
+    }
+}
+
+/// The file a workspace is saved to: a tagged, versioned JSON document.
+#[derive(Serialize, Deserialize)]
+struct WorkspaceFile {
+    format: String,
+    version: u32,
+    workspace: Workspace,
+}
+
+const WORKSPACE_FORMAT: &str = "cityops-workspace";
+const WORKSPACE_VERSION: u32 = 1;
+
+/// Saves a workspace (as serialised by serde, sources recorded) to `path`
+/// atomically.
+pub fn save_workspace_file(ws: serde_json::Value, path: &std::path::Path) -> Result<(), String> {
+    let doc = serde_json::json!({
+        "format": WORKSPACE_FORMAT,
+        "version": WORKSPACE_VERSION,
+        "workspace": ws,
+    });
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    crate::data::csv_write::write_file_atomically(path, text.as_bytes()).map_err(|e| {
+        format!(
+            "{}: {e}. Check that the folder is writable.",
+            path.display()
+        )
+    })
+}
+
+/// Reads a workspace file; the error names the file, and the line and
+/// column for malformed JSON.
+pub fn read_workspace_file(path: &std::path::Path) -> Result<Workspace, String> {
+    let name = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    let doc: WorkspaceFile = serde_json::from_slice(&bytes).map_err(|e| {
+        format!(
+            "{name}:{}:{}: {e}. Is it a workspace saved by cityops?",
+            e.line(),
+            e.column()
+        )
+    })?;
+    if doc.format != WORKSPACE_FORMAT {
+        return Err(format!(
+            "{name}: not a cityops workspace (its format is '{}')",
+            doc.format
+        ));
+    }
+    if doc.version > WORKSPACE_VERSION {
+        return Err(format!(
+            "{name}: saved by a newer cityops (workspace version {}; this one reads {WORKSPACE_VERSION}). Update cityops.",
+            doc.version
+        ));
+    }
+    Ok(doc.workspace)
+}
+
 /// A request from a view; the app applies them after the frame.
 #[derive(Clone, Debug)]
 pub enum Command {
@@ -254,6 +331,10 @@ pub enum Command {
     PresentStep(isize),
     /// Pause or resume the playlist.
     PresentPause,
+    /// Save the workspace to a file (asks where when `None`).
+    SaveWorkspace(Option<PathBuf>),
+    /// Open a workspace file (asks which when `None`).
+    OpenWorkspace(Option<PathBuf>),
 }
 
 /// What a view may read, and where it sends its commands.

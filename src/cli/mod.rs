@@ -65,6 +65,10 @@ pub struct Cli {
     /// the playlist of views (F11 or Esc leaves).
     #[arg(long)]
     pub present: bool,
+
+    /// Open a saved workspace (Workspace ▸ Save workspace… writes one).
+    #[arg(long, value_name = "FILE", conflicts_with = "files")]
+    pub workspace: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,7 +217,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     })
                 })
                 .transpose()?;
-            for f in &cli.files {
+            for f in cli.files.iter().chain(&cli.workspace) {
                 if !f.exists() {
                     return Err(Failure::bad_input(format!(
                         "{}: no such file. Check the path.",
@@ -230,6 +234,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 models_dir: cli.models,
                 cache_dir: None,
                 present: cli.present,
+                workspace: cli.workspace,
             };
             app::run(opts).map_err(|e| Failure::other(format!("{e:#}")))
         }

@@ -219,6 +219,30 @@ pub fn write_csv_file(table: &Table, tz: &TimeZone, path: &Path) -> Result<(), W
     Ok(())
 }
 
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// folder, flushed to disk, then renamed over `path`. A crash at any moment
+/// leaves either the old file or the new one, never a mix.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let Some(file_name) = path.file_name() else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a file path", path.display()),
+        ));
+    };
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (mut file, temp) = create_temp_file(&dir, &file_name.to_string_lossy())?;
+    io::Write::write_all(&mut file, bytes)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(temp.path(), path)?;
+    temp.disarm();
+    sync_directory(&dir);
+    Ok(())
+}
+
 /// A temporary file that is deleted when dropped unless disarmed.
 struct TempFileGuard {
     path: Option<PathBuf>,

@@ -1,0 +1,111 @@
+//! Workspaces: saved to a file and opened again (files, view, time range,
+//! playlist), a file that no longer exists noted instead of failing, and a
+//! broken workspace file reported with its line and column.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
+mod common;
+
+use cityops::app::views::ViewId;
+use cityops::app::{AppOptions, Command, TimeWindow};
+use egui_kittest::kittest::Queryable;
+
+fn names(h: &egui_kittest::Harness<'static, cityops::app::CityApp>) -> Vec<String> {
+    let mut v: Vec<String> = h
+        .state()
+        .ws
+        .datasets
+        .iter()
+        .map(|e| e.dataset.name.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_saved_workspace_opens_the_same_files_view_and_range() {
+    let dir = tempfile::tempdir().unwrap();
+    cityops::data::demo::export(dir.path()).unwrap();
+    let traffic = dir.path().join("traffic.csv");
+    let air = dir.path().join("air_quality.csv");
+    let opts = AppOptions {
+        fresh: true,
+        files: vec![traffic.clone(), air.clone()],
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1400.0, 900.0));
+    common::wait(&mut h);
+    common::click(&mut h, "Environment");
+    h.state_mut()
+        .apply(Command::SetWindow(TimeWindow::LastWeek));
+    h.state_mut().ws.playlist.seconds = 45;
+    let file = dir.path().join("session.cityops.json");
+    h.state_mut()
+        .apply(Command::SaveWorkspace(Some(file.clone())));
+    common::wait(&mut h);
+    h.get_by_label_contains("Saved the workspace to");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(saved["format"], "cityops-workspace");
+
+    // A colleague's dashboard (on the demo city) opens it.
+    let mut other = common::app(
+        AppOptions {
+            fresh: true,
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut other);
+    assert!(names(&other).contains(&"service_use".to_owned()));
+    other
+        .state_mut()
+        .apply(Command::OpenWorkspace(Some(file.clone())));
+    common::wait(&mut other);
+    assert_eq!(names(&other), ["air_quality", "traffic"]);
+    let ws = &other.state().ws;
+    assert_eq!(ws.view, ViewId::Environment);
+    assert_eq!(ws.window, TimeWindow::LastWeek);
+    assert_eq!(ws.playlist.seconds, 45);
+    other.get_by_label_contains("Opened the workspace");
+
+    // The air-quality file is gone: noted once, the rest opens.
+    std::fs::remove_file(&air).unwrap();
+    other
+        .state_mut()
+        .apply(Command::OpenWorkspace(Some(file.clone())));
+    common::wait(&mut other);
+    assert_eq!(names(&other), ["traffic"]);
+    other.get_by_label_contains("air_quality.csv no longer exists, so it was not opened");
+    assert!(other.state().errors.is_empty(), "a note, not an error");
+}
+
+#[test]
+fn a_broken_workspace_file_is_reported_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.json");
+    std::fs::write(&file, "{\n  \"format\": \"cityops-workspace\",\n  \"version\": 1,\n  \"workspace\": {\"view\": \n").unwrap();
+    let mut h = common::app(
+        AppOptions {
+            fresh: true,
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut h);
+    let before = names(&h);
+    h.state_mut()
+        .apply(Command::OpenWorkspace(Some(file.clone())));
+    common::wait(&mut h);
+    h.get_by_label_contains("broken.json:5:");
+    assert_eq!(names(&h), before, "nothing was closed");
+    // Not a workspace at all.
+    std::fs::write(
+        &file,
+        "{\"format\": \"something-else\", \"version\": 1, \"workspace\": {}}",
+    )
+    .unwrap();
+    h.state_mut().apply(Command::OpenWorkspace(Some(file)));
+    common::wait(&mut h);
+    h.get_by_label_contains("not a cityops workspace");
+}
