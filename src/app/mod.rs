@@ -137,7 +137,13 @@ pub struct CityApp {
     egui_ctx: egui::Context,
     /// Saving or opening a workspace file (with its dialog).
     workspace_job: Option<Job<WorkspaceOutcome>>,
+    /// The alert check, keyed on the datasets' revisions and the rules.
+    alert_check: widgets::Background<AlertKey, Vec<data::alerts::Alert>>,
 }
+
+/// What the alert check depends on: (dataset id, revision) pairs and the
+/// rules as JSON.
+type AlertKey = (Vec<(u64, u64)>, String);
 
 /// How saving or opening a workspace file ended.
 enum WorkspaceOutcome {
@@ -201,6 +207,7 @@ impl CityApp {
             presentation: None,
             egui_ctx: cc.egui_ctx.clone(),
             workspace_job: None,
+            alert_check: widgets::Background::default(),
         };
         if let Some(file) = opts.workspace {
             app.apply(Command::OpenWorkspace(Some(file)));
@@ -319,12 +326,82 @@ impl CityApp {
                 self.ws.window = new.window;
                 self.ws.models_dir = new.models_dir;
                 self.ws.playlist = new.playlist;
+                self.ws.alert_rules = new.alert_rules;
                 self.ws.open_files = new.open_files;
                 self.ws.demo_open = new.demo_open;
                 self.notices
                     .push(format!("Opened the workspace {}.", p.display()));
                 self.reopen_sources();
             }
+        }
+    }
+
+    /// Re-checks the alert thresholds in the background whenever a dataset
+    /// or a threshold changes; the latest answer is in `ws.alerts`.
+    fn check_alerts(&mut self, ctx: &egui::Context) {
+        let revisions: Vec<(u64, u64)> = self
+            .ws
+            .datasets
+            .iter()
+            .map(|e| (e.id, e.revision))
+            .collect();
+        let rules = serde_json::to_string(&self.ws.alert_rules).unwrap_or_default();
+        let key = (revisions, rules);
+        let datasets: Vec<Arc<data::Dataset>> = self
+            .ws
+            .datasets
+            .iter()
+            .map(|e| Arc::clone(&e.dataset))
+            .collect();
+        let r = self.ws.alert_rules.clone();
+        self.alert_check.ensure(ctx, &key, move || {
+            move |_| {
+                let refs: Vec<&data::Dataset> = datasets.iter().map(|d| d.as_ref()).collect();
+                data::alerts::evaluate(&refs, &r)
+            }
+        });
+        if let Some(v) = self.alert_check.value() {
+            self.ws.alerts = v.as_ref().clone();
+        }
+    }
+
+    /// Active alerts not yet acknowledged, as a red banner under the toolbar.
+    fn alert_banner_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        for a in self
+            .ws
+            .alerts
+            .iter()
+            .filter(|a| !self.ws.acknowledged.contains(&a.key))
+        {
+            let tz = self
+                .ws
+                .datasets
+                .iter()
+                .find(|e| e.dataset.name == a.dataset)
+                .map_or_else(TimeZone::system, |e| e.dataset.time_zone.clone());
+            egui::Frame::new()
+                .fill(theme::ERROR_BG)
+                .inner_margin(6.0)
+                .corner_radius(4.0)
+                .show(ui, |ui| {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.strong(format!("Alert: {}", a.title));
+                        ui.label(format!(
+                            "since {} · {} ({})",
+                            widgets::format_instant(a.began as f64 / 1e6, &tz, "%a %b %d %H:%M"),
+                            a.detail,
+                            a.dataset
+                        ));
+                        let r = ui.button("Acknowledge");
+                        let label = format!("Acknowledge {}", a.title);
+                        r.widget_info(|| {
+                            egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
+                        });
+                        if r.clicked() {
+                            cmds.push(Command::Acknowledge(a.key.clone()));
+                        }
+                    });
+                });
         }
     }
 
@@ -340,6 +417,7 @@ impl CityApp {
             || self.views.is_busy()
             || !self.imports.is_empty()
             || self.workspace_job.is_some()
+            || self.alert_check.is_busy()
     }
 
     /// Applies one command. Every change to the workspace goes through here.
@@ -449,6 +527,10 @@ impl CityApp {
                 {
                     self.ws.view = v;
                 }
+            }
+            Command::SetAlertRules(rules) => self.ws.alert_rules = rules,
+            Command::Acknowledge(key) => {
+                self.ws.acknowledged.insert(key);
             }
             Command::SaveWorkspace(path) => self.start_workspace_save(path),
             Command::OpenWorkspace(path) => self.start_workspace_open(path),
@@ -780,6 +862,7 @@ impl CityApp {
                     });
                 });
         }
+        self.alert_banner_ui(ui, cmds);
         let mut dismiss_notices = false;
         for n in &self.notices {
             ui.horizontal_wrapped(|ui| {
@@ -990,6 +1073,7 @@ impl CityApp {
         let ctx = ui.ctx().clone();
         self.poll_jobs();
         self.poll_workspace_job();
+        self.check_alerts(&ctx);
         self.handle_dropped_files(&ctx);
         if !self.cjk_notice_shown && self.cjk_font.get() == fonts::CjkFont::NotFound {
             self.cjk_notice_shown = true;

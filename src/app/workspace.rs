@@ -92,6 +92,14 @@ pub struct Workspace {
     pub open_files: Vec<PathBuf>,
     /// Whether the demo city was open (written when the workspace is saved).
     pub demo_open: bool,
+    /// Alert thresholds.
+    pub alert_rules: crate::data::alerts::AlertRules,
+    /// The active alerts, from the latest check (runtime only).
+    #[serde(skip)]
+    pub alerts: Vec<crate::data::alerts::Alert>,
+    /// Alerts the operator acknowledged, by key (runtime only).
+    #[serde(skip)]
+    pub acknowledged: std::collections::HashSet<String>,
     #[serde(skip)]
     pub datasets: Vec<DatasetEntry>,
     /// The dataset each domain view shows.
@@ -119,6 +127,9 @@ impl Default for Workspace {
             playlist: super::present::Playlist::default(),
             open_files: Vec::new(),
             demo_open: true,
+            alert_rules: crate::data::alerts::AlertRules::default(),
+            alerts: Vec::new(),
+            acknowledged: std::collections::HashSet::new(),
             datasets: Vec::new(),
             active: HashMap::new(),
             data_view_dataset: None,
@@ -335,6 +346,10 @@ pub enum Command {
     SaveWorkspace(Option<PathBuf>),
     /// Open a workspace file (asks which when `None`).
     OpenWorkspace(Option<PathBuf>),
+    /// Change the alert thresholds.
+    SetAlertRules(crate::data::alerts::AlertRules),
+    /// The operator has seen this alert (by key).
+    Acknowledge(String),
 }
 
 /// What a view may read, and where it sends its commands.

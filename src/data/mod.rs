@@ -4,6 +4,7 @@
 //! Nothing here knows about egui, candle or tokio; it must stay that way so
 //! the CLI, the server and the tests can use it without a window.
 
+pub mod alerts;
 pub mod aqi;
 pub mod csv_load;
 pub mod csv_write;

@@ -321,6 +321,7 @@ impl OverviewView {
         if ctx.presenting {
             return;
         }
+        alerts_ui(ctx, ui);
         ui.add_space(16.0);
         ui.strong("Open datasets");
         egui::Grid::new("datasets_grid")
@@ -351,4 +352,83 @@ impl OverviewView {
                 }
             });
     }
+}
+
+/// The active alerts with the time each began, and the thresholds.
+fn alerts_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+    let ws = ctx.ws;
+    ui.add_space(16.0);
+    ui.strong(format!("Alerts ({} active)", ws.alerts.len()));
+    if ws.alerts.is_empty() {
+        ui.colored_label(theme::GOOD, "No threshold is broken in the latest data.");
+    }
+    egui::Grid::new("alerts_grid")
+        .striped(true)
+        .num_columns(4)
+        .show(ui, |ui| {
+            for a in &ws.alerts {
+                let tz = ws
+                    .datasets
+                    .iter()
+                    .find(|e| e.dataset.name == a.dataset)
+                    .map_or_else(jiff::tz::TimeZone::system, |e| e.dataset.time_zone.clone());
+                let acked = ws.acknowledged.contains(&a.key);
+                ui.colored_label(if acked { theme::MUTED } else { theme::BAD }, &a.title);
+                ui.label(format!(
+                    "since {}",
+                    widgets::format_instant(a.began as f64 / 1e6, &tz, "%Y-%m-%d %H:%M")
+                ));
+                ui.label(&a.detail);
+                ui.label(if acked { "acknowledged" } else { "new" });
+                ui.end_row();
+            }
+        });
+    egui::CollapsingHeader::new("Alert thresholds")
+        .id_salt("alert_thresholds")
+        .show(ui, |ui| {
+            let mut rules = ws.alert_rules.clone();
+            let rule = |ui: &mut egui::Ui,
+                        value: &mut Option<f64>,
+                        label: &str,
+                        default: f64,
+                        range: std::ops::RangeInclusive<f64>,
+                        unit: &str| {
+                ui.horizontal(|ui| {
+                    let mut on = value.is_some();
+                    ui.checkbox(&mut on, label);
+                    let mut v = value.unwrap_or(default);
+                    let r =
+                        ui.add_enabled(on, egui::DragValue::new(&mut v).range(range).suffix(unit));
+                    widgets::name_for_screen_readers(&r, egui::Role::SpinButton, label);
+                    *value = on.then_some(v);
+                });
+            };
+            rule(
+                ui,
+                &mut rules.aqi_above,
+                "AQI above",
+                150.0,
+                0.0..=500.0,
+                "",
+            );
+            rule(
+                ui,
+                &mut rules.speed_below_usual_pct,
+                "Speed below usual for the hour",
+                40.0,
+                1.0..=200.0,
+                " %",
+            );
+            rule(
+                ui,
+                &mut rules.incidents_per_hour_above,
+                "Incidents per hour above",
+                10.0,
+                0.0..=1000.0,
+                "",
+            );
+            if rules != ws.alert_rules {
+                ctx.send(Command::SetAlertRules(rules));
+            }
+        });
 }

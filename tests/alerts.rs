@@ -1,0 +1,85 @@
+//! Alerts in the dashboard: a threshold broken by the latest data shows as
+//! a banner and on the Overview with the time it began; acknowledging it
+//! removes the banner and marks it on the Overview; thresholds travel with
+//! the workspace.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
+mod common;
+
+use cityops::app::{AppOptions, Command};
+use cityops::data::alerts::AlertRules;
+use egui_kittest::kittest::Queryable;
+
+#[test]
+fn an_alert_fires_shows_when_it_began_and_is_acknowledged() {
+    let opts = AppOptions {
+        fresh: true,
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1500.0, 1400.0));
+    common::wait(&mut h);
+    // The demo city is calm at the default thresholds.
+    assert!(h.query_by_label_contains("Alert: AQI above").is_none());
+    h.get_by_label_contains("Alerts (");
+    // An operator lowers the AQI threshold below what the stations read.
+    h.state_mut().apply(Command::SetAlertRules(AlertRules {
+        aqi_above: Some(20.0),
+        speed_below_usual_pct: None,
+        incidents_per_hour_above: None,
+    }));
+    common::wait(&mut h);
+    let active = h.state().ws.alerts.clone();
+    assert!(!active.is_empty(), "the lowered threshold fires");
+    let first = active[0].title.clone();
+    assert!(first.starts_with("AQI above 20 at "), "{first}");
+    h.get_by_label(&format!("Alert: {first}"));
+    h.get_by_label_contains(&format!("Alerts ({} active)", active.len()));
+    assert!(
+        h.query_all_by_label_contains("since 2026-")
+            .next()
+            .is_some(),
+        "when it began"
+    );
+
+    common::click(&mut h, &format!("Acknowledge {first}"));
+    assert!(
+        h.query_by_label(&format!("Alert: {first}")).is_none(),
+        "the banner is gone"
+    );
+    assert!(h.query_all_by_label("acknowledged").next().is_some());
+    // Still active (the data has not changed), just seen.
+    assert_eq!(h.state().ws.alerts.len(), active.len());
+}
+
+#[test]
+fn thresholds_are_saved_with_the_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = AppOptions {
+        fresh: true,
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1400.0, 900.0));
+    common::wait(&mut h);
+    let rules = AlertRules {
+        aqi_above: Some(99.0),
+        speed_below_usual_pct: None,
+        incidents_per_hour_above: Some(3.0),
+    };
+    h.state_mut().apply(Command::SetAlertRules(rules.clone()));
+    let file = dir.path().join("w.json");
+    h.state_mut()
+        .apply(Command::SaveWorkspace(Some(file.clone())));
+    common::wait(&mut h);
+    let mut other = common::app(
+        AppOptions {
+            fresh: true,
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut other);
+    other.state_mut().apply(Command::OpenWorkspace(Some(file)));
+    common::wait(&mut other);
+    assert_eq!(other.state().ws.alert_rules, rules);
+}
