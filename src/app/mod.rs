@@ -157,6 +157,11 @@ enum WorkspaceOutcome {
 impl CityApp {
     pub fn new(cc: &eframe::CreationContext<'_>, opts: AppOptions) -> Self {
         theme::apply(&cc.egui_ctx);
+        // egui remembers the zoom across runs: one closed while presenting
+        // would start zoomed.
+        if (cc.egui_ctx.zoom_factor() - present::ZOOM).abs() < 1e-3 {
+            cc.egui_ctx.set_zoom_factor(1.0);
+        }
         let cjk_font = fonts::load_cjk_font_in_background(&cc.egui_ctx);
         let mut ws = if opts.fresh || opts.screenshot.is_some() {
             Workspace::default()
