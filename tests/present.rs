@@ -91,3 +91,24 @@ fn f11_toggles_presentation_mode_and_the_playlist_skips_views_without_data() {
     h.run_steps(2);
     assert!(!presenting(&h));
 }
+
+#[test]
+fn the_light_theme_is_one_click_away_and_presentation_keeps_it_after() {
+    let opts = AppOptions {
+        fresh: true,
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1600.0, 1000.0));
+    common::wait(&mut h);
+    assert!(h.ctx.global_style().visuals.dark_mode);
+    common::click(&mut h, "Light theme");
+    assert!(!h.ctx.global_style().visuals.dark_mode);
+    h.get_by_role_and_label(egui::Role::Button, "Dark theme");
+    // Presentation mode is high contrast on black; leaving it restores light.
+    h.key_press(egui::Key::F11);
+    h.run_steps(2);
+    assert!(h.ctx.global_style().visuals.dark_mode);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.ctx.global_style().visuals.dark_mode);
+}

@@ -156,7 +156,7 @@ enum WorkspaceOutcome {
 
 impl CityApp {
     pub fn new(cc: &eframe::CreationContext<'_>, opts: AppOptions) -> Self {
-        theme::apply(&cc.egui_ctx);
+        theme::apply(&cc.egui_ctx, theme::Theme::Dark);
         // egui remembers the zoom across runs: one closed while presenting
         // would start zoomed.
         if (cc.egui_ctx.zoom_factor() - present::ZOOM).abs() < 1e-3 {
@@ -174,6 +174,7 @@ impl CityApp {
             ws.view = v;
         }
         ws.cache_dir = opts.cache_dir.clone();
+        theme::apply(&cc.egui_ctx, ws.theme);
         if let Some(d) = opts.models_dir {
             ws.models_dir = d;
         }
@@ -332,6 +333,7 @@ impl CityApp {
                 self.ws.models_dir = new.models_dir;
                 self.ws.playlist = new.playlist;
                 self.ws.alert_rules = new.alert_rules;
+                self.apply(Command::SetTheme(new.theme));
                 self.ws.open_files = new.open_files;
                 self.ws.demo_open = new.demo_open;
                 self.notices
@@ -385,7 +387,7 @@ impl CityApp {
                 .find(|e| e.dataset.name == a.dataset)
                 .map_or_else(TimeZone::system, |e| e.dataset.time_zone.clone());
             egui::Frame::new()
-                .fill(theme::ERROR_BG)
+                .fill(theme::error_bg(ui))
                 .inner_margin(6.0)
                 .corner_radius(4.0)
                 .show(ui, |ui| {
@@ -508,7 +510,7 @@ impl CityApp {
                         self.ws.view = v;
                     }
                     self.presentation = Some(p);
-                    theme::set_presentation(&self.egui_ctx, true);
+                    theme::set_presentation(&self.egui_ctx, true, self.ws.theme);
                     if self.screenshot_path.is_none() {
                         self.egui_ctx
                             .send_viewport_cmd(egui::ViewportCommand::Fullscreen(true));
@@ -518,7 +520,7 @@ impl CityApp {
             Command::Present(false) => {
                 if let Some(p) = self.presentation.take() {
                     self.ws.view = p.return_to;
-                    theme::set_presentation(&self.egui_ctx, false);
+                    theme::set_presentation(&self.egui_ctx, false, self.ws.theme);
                     if self.screenshot_path.is_none() {
                         self.egui_ctx
                             .send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
@@ -534,6 +536,12 @@ impl CityApp {
                 }
             }
             Command::SetAlertRules(rules) => self.ws.alert_rules = rules,
+            Command::SetTheme(t) => {
+                self.ws.theme = t;
+                if self.presentation.is_none() {
+                    theme::apply(&self.egui_ctx, t);
+                }
+            }
             Command::Acknowledge(key) => {
                 self.ws.acknowledged.insert(key);
             }
@@ -771,6 +779,13 @@ impl CityApp {
             {
                 cmds.push(Command::Present(true));
             }
+            let (next, label) = match self.ws.theme {
+                theme::Theme::Dark => (theme::Theme::Light, "Light theme"),
+                theme::Theme::Light => (theme::Theme::Dark, "Dark theme"),
+            };
+            if ui.button(label).clicked() {
+                cmds.push(Command::SetTheme(next));
+            }
             ui.menu_button("Workspace", |ui| {
                 if ui
                     .button("Save workspace…")
@@ -854,7 +869,7 @@ impl CityApp {
         }
         for (i, e) in self.errors.iter().enumerate() {
             egui::Frame::new()
-                .fill(theme::ERROR_BG)
+                .fill(theme::error_bg(ui))
                 .inner_margin(6.0)
                 .corner_radius(4.0)
                 .show(ui, |ui| {

@@ -25,6 +25,24 @@ pub const GOOD: Color32 = Color32::from_rgb(0, 158, 115);
 pub const WARN: Color32 = Color32::from_rgb(230, 159, 0);
 pub const BAD: Color32 = Color32::from_rgb(213, 94, 0);
 pub const ERROR_BG: Color32 = Color32::from_rgb(90, 24, 20);
+const ERROR_BG_LIGHT: Color32 = Color32::from_rgb(255, 214, 204);
+
+/// The background of error and alert banners, readable in either theme.
+pub fn error_bg(ui: &egui::Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        ERROR_BG
+    } else {
+        ERROR_BG_LIGHT
+    }
+}
+
+/// Light or dark; persisted with the workspace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Theme {
+    #[default]
+    Dark,
+    Light,
+}
 pub const MUTED: Color32 = Color32::from_gray(150);
 
 /// Congestion from 0 (free flow) to 1 (stopped): green → yellow → red.
@@ -72,8 +90,11 @@ pub const LINE_WIDTH: f32 = 1.6;
 
 /// Type scale: a little larger than egui's default so plots and numbers
 /// read at a distance.
-pub fn apply(ctx: &egui::Context) {
-    ctx.set_visuals(egui::Visuals::dark());
+pub fn apply(ctx: &egui::Context, theme: Theme) {
+    ctx.set_visuals(match theme {
+        Theme::Dark => egui::Visuals::dark(),
+        Theme::Light => egui::Visuals::light(),
+    });
     let mut style = (*ctx.global_style()).clone();
     style.text_styles = [
         (
@@ -106,10 +127,10 @@ pub fn kpi_value_font() -> FontId {
 /// Presentation mode's look: everything larger (zoom), and a high-contrast
 /// dark theme — black background, white text, stronger lines and borders.
 /// `false` restores the normal look.
-pub fn set_presentation(ctx: &egui::Context, on: bool) {
+pub fn set_presentation(ctx: &egui::Context, on: bool, theme: Theme) {
     if !on {
         ctx.set_zoom_factor(1.0);
-        apply(ctx);
+        apply(ctx, theme);
         return;
     }
     ctx.set_zoom_factor(super::present::ZOOM);

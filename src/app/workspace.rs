@@ -94,6 +94,8 @@ pub struct Workspace {
     pub demo_open: bool,
     /// Alert thresholds.
     pub alert_rules: crate::data::alerts::AlertRules,
+    /// Light or dark.
+    pub theme: super::theme::Theme,
     /// The active alerts, from the latest check (runtime only).
     #[serde(skip)]
     pub alerts: Vec<crate::data::alerts::Alert>,
@@ -128,6 +130,7 @@ impl Default for Workspace {
             open_files: Vec::new(),
             demo_open: true,
             alert_rules: crate::data::alerts::AlertRules::default(),
+            theme: super::theme::Theme::Dark,
             alerts: Vec::new(),
             acknowledged: std::collections::HashSet::new(),
             datasets: Vec::new(),
@@ -346,6 +349,8 @@ pub enum Command {
     SaveWorkspace(Option<PathBuf>),
     /// Open a workspace file (asks which when `None`).
     OpenWorkspace(Option<PathBuf>),
+    /// Switch between the light and dark themes.
+    SetTheme(super::theme::Theme),
     /// Change the alert thresholds.
     SetAlertRules(crate::data::alerts::AlertRules),
     /// The operator has seen this alert (by key).
