@@ -228,6 +228,10 @@ fn reports_view_encodes_reports_with_a_sentence_encoder_and_caches_them() {
     let field = "Sentence encoder folder";
     h.get_by_role_and_label(egui::Role::TextInput, field)
         .click();
+    h.run_steps(1);
+    // The field may hold CITYOPS_MINILM's folder: select it all, then type.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
     h.get_by_role_and_label(egui::Role::TextInput, field)
         .type_text(model.to_str().unwrap());
     h.run_steps(1);
@@ -275,6 +279,10 @@ fn a_partial_model_folder_is_reported_in_the_reports_view() {
     let field = "Sentence encoder folder";
     h.get_by_role_and_label(egui::Role::TextInput, field)
         .click();
+    h.run_steps(1);
+    // The field may hold CITYOPS_MINILM's folder: select it all, then type.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
     h.get_by_role_and_label(egui::Role::TextInput, field)
         .type_text(model.to_str().unwrap());
     h.run_steps(1);
