@@ -109,3 +109,50 @@ fn a_broken_workspace_file_is_reported_with_line_and_column() {
     common::wait(&mut h);
     h.get_by_label_contains("not a cityops workspace");
 }
+
+#[test]
+fn the_selected_time_range_of_a_dataset_is_exported_as_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = common::app(
+        AppOptions {
+            fresh: true,
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut h);
+    let (id, all_rows) = {
+        let e = h
+            .state()
+            .ws
+            .datasets
+            .iter()
+            .find(|e| e.dataset.name == "incidents")
+            .unwrap();
+        (e.id, e.dataset.table.n_rows())
+    };
+    h.state_mut()
+        .apply(Command::SetWindow(TimeWindow::LastWeek));
+    let out = dir.path().join("week.csv");
+    h.state_mut().apply(Command::ExportRangeCsv {
+        id,
+        to: Some(out.clone()),
+    });
+    common::wait(&mut h);
+    h.get_by_label_contains("Exported ");
+    let week = cityops::data::load_dataset(&out, &Default::default(), &()).unwrap();
+    let n = week.table.n_rows();
+    assert!(
+        n > 0 && n < all_rows / 5,
+        "{n} of {all_rows} rows in the last week"
+    );
+    let time = week.time_column().unwrap();
+    let (lo, hi) = (0..n)
+        .filter_map(|r| time.timestamp_at(r))
+        .fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    assert!(
+        hi - lo <= 7 * 24 * 3_600_000_000,
+        "spans {} h",
+        (hi - lo) / 3_600_000_000
+    );
+}

@@ -425,6 +425,7 @@ impl CityApp {
             || !self.imports.is_empty()
             || self.workspace_job.is_some()
             || self.alert_check.is_busy()
+            || self.export.is_some()
     }
 
     /// Applies one command. Every change to the workspace goes through here.
@@ -467,7 +468,8 @@ impl CityApp {
                 let id = self.ws.add_dataset(*ds);
                 self.ws.data_view_dataset = Some(id);
             }
-            Command::ExportCsv(id) => self.start_export(id),
+            Command::ExportCsv(id) => self.start_export(id, false, None),
+            Command::ExportRangeCsv { id, to } => self.start_export(id, true, to),
             Command::SetRole { id, column, role } => self.ws.update_dataset(id, |ds| {
                 if let Some(r) = ds.schema.roles.get_mut(column) {
                     *r = role;
@@ -572,7 +574,9 @@ impl CityApp {
 
     /// Asks where to save a dataset as CSV (a file dialog in the
     /// background), then writes it in another job.
-    fn start_export(&mut self, id: u64) {
+    /// Writes a dataset (or its rows in the selected time range) as CSV, in
+    /// the background, to `to` or where the save dialog says.
+    fn start_export(&mut self, id: u64, in_range: bool, to: Option<PathBuf>) {
         let Some(entry) = self.ws.entry(id) else {
             return;
         };
@@ -580,29 +584,47 @@ impl CityApp {
             return;
         }
         let ds = Arc::clone(&entry.dataset);
-        let date = jiff::Zoned::now().strftime("%Y-%m-%d").to_string();
-        let default_name = format!(
-            "{}_{date}.csv",
-            ds.name
-                .chars()
-                .map(|c| if c.is_alphanumeric() || c == '-' {
+        let range = self.ws.range_for(&ds);
+        let day = |t: Option<i64>| {
+            t.map(|t| widgets::format_instant(t as f64 / 1e6, &ds.time_zone, "%Y-%m-%d"))
+        };
+        let stem: String = ds
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' {
                     c
                 } else {
                     '_'
-                })
-                .collect::<String>()
-        );
+                }
+            })
+            .collect();
+        let default_name = match (in_range, day(range.start), day(range.end)) {
+            (true, Some(a), Some(b)) => format!("{stem}_{a}_to_{b}.csv"),
+            (true, None, Some(b)) => format!("{stem}_to_{b}.csv"),
+            _ => format!("{stem}_{}.csv", jiff::Zoned::now().strftime("%Y-%m-%d")),
+        };
         let job = Job::spawn("export", Arc::clone(&self.wake), move |_| {
-            let Some(path) = rfd::FileDialog::new()
-                .set_title("Export as CSV")
-                .set_file_name(&default_name)
-                .add_filter("CSV", &["csv"])
-                .save_file()
-            else {
+            let Some(path) = to.or_else(|| {
+                rfd::FileDialog::new()
+                    .set_title("Export as CSV")
+                    .set_file_name(&default_name)
+                    .add_filter("CSV", &["csv"])
+                    .save_file()
+            }) else {
                 return Ok(None);
             };
-            crate::data::csv_write::write_csv_file(&ds.table, &ds.time_zone, &path)
-                .map(|()| Some((path, ds.table.n_rows())))
+            let table = match (in_range, ds.time_column()) {
+                (true, Some(time)) => {
+                    let rows: Vec<usize> = (0..ds.table.n_rows())
+                        .filter(|&r| time.timestamp_at(r).is_some_and(|t| range.contains(t)))
+                        .collect();
+                    Arc::new(ds.table.take_rows(&rows))
+                }
+                _ => Arc::clone(&ds.table),
+            };
+            crate::data::csv_write::write_csv_file(&table, &ds.time_zone, &path)
+                .map(|()| Some((path, table.n_rows())))
                 .map_err(|e| e.to_string())
         });
         match job {

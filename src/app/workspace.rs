@@ -321,6 +321,12 @@ pub enum Command {
     AddDataset(Box<Dataset>),
     /// Save a dataset as CSV (asks where).
     ExportCsv(u64),
+    /// Save the rows of a dataset inside the selected time range as CSV
+    /// (asks where when `to` is `None`).
+    ExportRangeCsv {
+        id: u64,
+        to: Option<PathBuf>,
+    },
     SetRole {
         id: u64,
         column: usize,

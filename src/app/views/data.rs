@@ -152,6 +152,19 @@ impl DataView {
             {
                 ctx.send(Command::ExportCsv(entry.id));
             }
+            if ds.time_column().is_some()
+                && ui
+                    .button("Export time range…")
+                    .on_hover_text(
+                        "Save the rows inside the time range chosen in the toolbar as CSV",
+                    )
+                    .clicked()
+            {
+                ctx.send(Command::ExportRangeCsv {
+                    id: entry.id,
+                    to: None,
+                });
+            }
         });
         egui::Grid::new("data_info").num_columns(2).show(ui, |ui| {
             ui.label("Source");
