@@ -7,8 +7,9 @@
 //!   characters segmented into words with jieba) and small built-in English
 //!   and Chinese stop-word lists;
 //! - [`word2vec`]: word2vec training (skip-gram and CBOW with negative
-//!   sampling, frequent-word subsampling, Hogwild threads without `unsafe`)
-//!   and [`WordVectors`], the trained or loaded embedding table;
+//!   sampling, frequent-word subsampling, Hogwild threads on atomic rows;
+//!   one `unsafe`, a cache prefetch hint) and [`WordVectors`], the trained
+//!   or loaded embedding table;
 //! - [`format`]: the standard word2vec text and binary files (as read and
 //!   written by the original C tool, gensim and fastText `.vec`), streamed
 //!   with bounded memory;
