@@ -168,3 +168,34 @@ fn reports_view_trains_and_routes_a_typed_report() {
     h.get_by_label_contains("Keywords: ");
     h.get_by_label("Trending terms: reports per week mentioning each");
 }
+
+#[test]
+fn max_words_keeps_only_the_most_frequent_words_of_a_word2vec_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let vec_file = dir.path().join("reports.vec");
+    train(&vec_file);
+    // The file lists words most frequent first: take the 50th.
+    let text = std::fs::read_to_string(&vec_file).unwrap();
+    let rare = text
+        .lines()
+        .nth(50)
+        .and_then(|l| l.split(' ').next())
+        .unwrap()
+        .to_owned();
+    let similar = |max: &str| {
+        cityops()
+            .args(["text", "similar", "--max-words", max, "--model"])
+            .arg(&vec_file)
+            .arg(&rare)
+            .output()
+            .unwrap()
+    };
+    assert!(similar("100").status.success());
+    let cut = similar("20");
+    assert_eq!(cut.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&cut.stderr).contains("is not in the vocabulary"),
+        "{}",
+        String::from_utf8_lossy(&cut.stderr)
+    );
+}

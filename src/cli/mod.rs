@@ -93,6 +93,10 @@ pub enum Cmd {
     Text {
         #[command(subcommand)]
         action: text::TextCmd,
+        /// Keep only the first N (most frequent) words of a word2vec file
+        /// given with --model (read as a stream; for huge files).
+        #[arg(long, global = true, value_name = "N")]
+        max_words: Option<usize>,
     },
     /// The embedded demo city.
     Demo {
@@ -197,7 +201,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
         Some(Cmd::Serve(args)) => serve::run(args),
-        Some(Cmd::Text { action }) => text::run(action),
+        Some(Cmd::Text { action, max_words }) => text::run(action, max_words.filter(|&n| n > 0)),
         Some(Cmd::Fetch(args)) => fetch::run(args),
         Some(Cmd::Models(args)) => models::run(args),
         Some(Cmd::Recommend(args)) => recommend::run(*args),

@@ -169,21 +169,25 @@ fn print_words(near: &[(String, f32)], json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn load_model(path: &Path) -> Result<WordVectors, Failure> {
+fn load_model(path: &Path, max_words: Option<usize>) -> Result<WordVectors, Failure> {
     let progress = TerminalProgress::new(format!("Loading {}", path.display()));
-    let v = word_vectors::load_any(path, &progress);
+    let v = word_vectors::load_any(path, max_words, &progress);
     progress.finish();
     v.map_err(Failure::bad_input)
 }
 
 /// How `classify` encodes reports: a sentence-encoder folder, or word
 /// vectors (TF-IDF weighted over `texts`).
-fn report_encoder(model: &Path, texts: &[String]) -> Result<ReportEncoder, Failure> {
+fn report_encoder(
+    model: &Path,
+    texts: &[String],
+    max_words: Option<usize>,
+) -> Result<ReportEncoder, Failure> {
     if model.is_dir() {
         let enc = text::sentence::SentenceEncoder::load(model).map_err(text_err)?;
         return Ok(ReportEncoder::sentence(std::sync::Arc::new(enc), None));
     }
-    let v = load_model(model)?;
+    let v = load_model(model, max_words)?;
     let tok = Tokenizer::shared();
     let docs: Vec<Vec<String>> = texts.iter().map(|t| tok.tokenize(t)).collect();
     Ok(ReportEncoder::Words {
@@ -231,7 +235,7 @@ fn corpus(spec: &str, column: Option<&str>) -> Result<Vec<Vec<String>>, Failure>
         .collect())
 }
 
-pub fn run(cmd: TextCmd) -> Result<(), Failure> {
+pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
     match cmd {
         TextCmd::Train(a) => train(a),
         TextCmd::Embed(a) => embed(a),
@@ -241,7 +245,7 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
             top,
             json,
         } => {
-            let v = load_model(&model)?;
+            let v = load_model(&model, max_words)?;
             let near = text::nearest(&v, &word, top).map_err(text_err)?;
             print_words(&near, json)
         }
@@ -253,7 +257,7 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
             top,
             json,
         } => {
-            let v = load_model(&model)?;
+            let v = load_model(&model, max_words)?;
             let near = text::analogy(&v, &a, &b, &c, top).map_err(text_err)?;
             print_words(&near, json)
         }
@@ -268,7 +272,7 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
                     "give --pairs FILE and/or --analogies FILE",
                 ));
             }
-            let v = load_model(&model)?;
+            let v = load_model(&model, max_words)?;
             let open = |p: &Path| {
                 std::fs::File::open(p)
                     .map(std::io::BufReader::new)
@@ -351,7 +355,7 @@ pub fn run(cmd: TextCmd) -> Result<(), Failure> {
                     labels.push(l);
                 }
             }
-            let encoder = report_encoder(&model, &texts)?;
+            let encoder = report_encoder(&model, &texts, max_words)?;
             let progress = TerminalProgress::new("Encoding the reports");
             let encoded = encoder.encode(&texts, &progress);
             progress.finish();

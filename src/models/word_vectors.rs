@@ -123,13 +123,26 @@ pub fn load_word_vectors(path: &Path) -> Result<(WordVectorsCard, WordVectors), 
 
 /// Word vectors from any of the forms users have: a bundle (`NAME`,
 /// `NAME.json`), or a word2vec text (`.txt`, `.vec`) or binary (`.bin`) file.
-pub fn load_any(path: &Path, progress: &dyn crate::data::Progress) -> Result<WordVectors, String> {
+/// `max_words` keeps only the first (most frequent) words of a word2vec
+/// file, read as a stream, so a huge file can be tried on a small machine.
+pub fn load_any(
+    path: &Path,
+    max_words: Option<usize>,
+    progress: &dyn crate::data::Progress,
+) -> Result<WordVectors, String> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("txt" | "vec" | "bin") => {
-            crate::text::read_word2vec_file(path, None, progress).map_err(|e| e.to_string())
+            crate::text::read_word2vec_file(path, max_words, progress).map_err(|e| e.to_string())
         }
         _ => load_word_vectors(path)
-            .map(|(_, v)| v)
+            .map(|(_, mut v)| {
+                if let Some(n) = max_words.filter(|&n| n < v.len()) {
+                    v.words.truncate(n);
+                    v.counts.truncate(n);
+                    v.vectors.truncate(n * v.dim);
+                }
+                v
+            })
             .map_err(|e| e.to_string()),
     }
 }

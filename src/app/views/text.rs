@@ -70,7 +70,8 @@ enum Source {
         path: PathBuf,
         params: W2vParams,
     },
-    File(PathBuf),
+    /// Word vectors to load, keeping at most this many words.
+    File(PathBuf, Option<usize>),
     Remote(EmbeddingsClient),
     /// A sentence-encoder folder (Hugging Face layout) and the cache folder.
     Sentence(PathBuf, Option<PathBuf>),
@@ -135,8 +136,8 @@ fn analyse(
             let (v, w, l) = trained(docs, &params, format!("trained on {}", path.display()))?;
             (v, w, l, None)
         }
-        Source::File(path) => {
-            let v = crate::models::word_vectors::load_any(&path, p)?;
+        Source::File(path, max_words) => {
+            let v = crate::models::word_vectors::load_any(&path, max_words, p)?;
             (
                 Some(v),
                 None,
@@ -322,6 +323,8 @@ pub struct TextView {
     mode: Mode,
     /// The sentence-encoder folder typed or chosen.
     sentence_folder: String,
+    /// Keep at most this many words of a loaded word2vec file (0: all).
+    max_words: usize,
     remote_url: String,
     remote_model: String,
     remote_token: String,
@@ -348,6 +351,7 @@ impl Default for TextView {
             word: String::new(),
             dialog: None,
             mode: Mode::Words,
+            max_words: 0,
             sentence_folder: std::env::var("CITYOPS_MINILM").unwrap_or_default(),
             remote_url: String::new(),
             remote_model: String::new(),
@@ -404,7 +408,10 @@ impl TextView {
             if let Some(path) = picked {
                 let ds = reports.clone();
                 let src = match pick {
-                    Pick::Vectors => Some(Source::File(path)),
+                    Pick::Vectors => Some(Source::File(
+                        path,
+                        (self.max_words > 0).then_some(self.max_words),
+                    )),
                     Pick::Corpus => Some(Source::Corpus {
                         path,
                         params: self.train_params(),
@@ -675,6 +682,22 @@ impl TextView {
                 let rep = Some(Arc::clone(ds));
                 self.job = Job::spawn("word2vec", wake.clone(), move |p| analyse(src, rep, p)).ok();
             }
+            ui.label("load at most");
+            let r = ui
+                .add(
+                    egui::DragValue::new(&mut self.max_words)
+                        .range(0..=10_000_000)
+                        .speed(1000.0)
+                        .custom_formatter(|n, _| {
+                            if n == 0.0 {
+                                "all".to_owned()
+                            } else {
+                                format!("{n:.0}")
+                            }
+                        }),
+                )
+                .on_hover_text("Keep only the most frequent words of a huge word2vec file (0: all)");
+            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, "Words to load");
             for (pick, label, hover) in [
                 (
                     Pick::Corpus,
