@@ -209,6 +209,25 @@ fn the_cache_answers_the_second_time_and_survives_a_cut_record() {
     assert!(cache.is_empty());
 }
 
+/// In the Reports view: the Sentence encoder mode with `model` typed into
+/// its folder field (replacing a folder prefilled from CITYOPS_MINILM).
+fn choose_sentence_folder(
+    h: &mut egui_kittest::Harness<'static, cityops::app::CityApp>,
+    model: &Path,
+) {
+    h.get_by_label("Sentence encoder").click();
+    h.run_steps(1);
+    let field = "Sentence encoder folder";
+    h.get_by_role_and_label(egui::Role::TextInput, field)
+        .click();
+    h.run_steps(1);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::Role::TextInput, field)
+        .type_text(model.to_str().unwrap());
+    h.run_steps(1);
+}
+
 #[test]
 fn reports_view_encodes_reports_with_a_sentence_encoder_and_caches_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -223,18 +242,7 @@ fn reports_view_encodes_reports_with_a_sentence_encoder_and_caches_them() {
     let mut h = common::app(opts, egui::vec2(1500.0, 2000.0));
     common::wait(&mut h);
     common::click(&mut h, "Reports");
-    h.get_by_label("Sentence encoder").click();
-    h.run_steps(1);
-    let field = "Sentence encoder folder";
-    h.get_by_role_and_label(egui::Role::TextInput, field)
-        .click();
-    h.run_steps(1);
-    // The field may hold CITYOPS_MINILM's folder: select it all, then type.
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_steps(1);
-    h.get_by_role_and_label(egui::Role::TextInput, field)
-        .type_text(model.to_str().unwrap());
-    h.run_steps(1);
+    choose_sentence_folder(&mut h, &model);
     common::click(&mut h, "Encode reports");
     h.get_by_label_contains(
         "Reports encoded with the sentence encoder tiny-bert (2 layers, 8 dimensions)",
@@ -274,18 +282,7 @@ fn a_partial_model_folder_is_reported_in_the_reports_view() {
     let mut h = common::app(opts, egui::vec2(1500.0, 1400.0));
     common::wait(&mut h);
     common::click(&mut h, "Reports");
-    h.get_by_label("Sentence encoder").click();
-    h.run_steps(1);
-    let field = "Sentence encoder folder";
-    h.get_by_role_and_label(egui::Role::TextInput, field)
-        .click();
-    h.run_steps(1);
-    // The field may hold CITYOPS_MINILM's folder: select it all, then type.
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_steps(1);
-    h.get_by_role_and_label(egui::Role::TextInput, field)
-        .type_text(model.to_str().unwrap());
-    h.run_steps(1);
+    choose_sentence_folder(&mut h, &model);
     common::click(&mut h, "Encode reports");
     h.get_by_label_contains("has no model.safetensors");
 }

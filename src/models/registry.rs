@@ -19,6 +19,21 @@ impl Entry {
     }
 }
 
+/// The sentence-encoder folders in a models folder (sub-folders holding a
+/// `config.json`), sorted by name; whether each is complete is for the
+/// loader to say.
+pub fn sentence_folders(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut folders: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && p.join("config.json").is_file())
+        .collect();
+    folders.sort();
+    folders
+}
+
 /// Lists the models in `dir` (an absent folder has none).
 pub fn scan(dir: &Path) -> Vec<Entry> {
     let Ok(read) = std::fs::read_dir(dir) else {

@@ -244,15 +244,7 @@ pub fn load_registry(dir: &Path) -> Registry {
     }
     // Sentence encoders: folders holding config.json, tokenizer.json and
     // model.safetensors, served under the folder's name.
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir() && p.join("config.json").is_file())
-        .collect();
-    folders.sort();
-    for folder in folders {
+    for folder in crate::models::registry::sentence_folders(dir) {
         let Some(name) = folder.file_name().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
         };

@@ -116,15 +116,7 @@ fn list(dir: &Path) -> Vec<Listed> {
 /// Sentence-encoder folders (config.json, tokenizer.json, model.safetensors)
 /// in the models folder; described from config.json alone.
 fn sentence_folders(dir: &Path) -> Vec<Listed> {
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir() && p.join("config.json").is_file())
-        .collect();
-    folders.sort();
-    folders
+    registry::sentence_folders(dir)
         .into_iter()
         .map(|folder| {
             let missing: Vec<&str> = crate::text::sentence::REQUIRED_FILES
