@@ -252,15 +252,38 @@ pub fn write_bundle<C: Serialize>(
     );
     let json = serde_json::to_vec_pretty(&card).map_err(|e| fail(&card_path, &e))?;
     write_synced(&tmp_card, &json).map_err(|e| fail(&tmp_card, &e))?;
+    // Two renames cannot replace two files at once: between them the old
+    // card would point at the new weights. So the old weights stay
+    // reachable as NAME.safetensors.prev until the new card is in place,
+    // and `read_weights` falls back to them.
+    let prev = previous_weights_path(&weights_path);
+    let sync_dir = || {
+        if let Some(dir) = card_path.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+    };
+    if weights_path.is_file() {
+        let _ = std::fs::remove_file(&prev);
+        std::fs::hard_link(&weights_path, &prev)
+            .or_else(|_| std::fs::copy(&weights_path, &prev).map(|_| ()))
+            .map_err(|e| fail(&prev, &e))?;
+        sync_dir();
+    }
     std::fs::rename(&tmp_weights, &weights_path).map_err(|e| fail(&weights_path, &e))?;
     std::fs::rename(&tmp_card, &card_path).map_err(|e| fail(&card_path, &e))?;
-    // Make the renames durable.
-    if let Some(dir) = card_path.parent().filter(|d| !d.as_os_str().is_empty())
-        && let Ok(d) = std::fs::File::open(dir)
-    {
-        let _ = d.sync_all();
-    }
+    // Make the renames durable, then let the old weights go.
+    sync_dir();
+    let _ = std::fs::remove_file(&prev);
     Ok((card, card_path))
+}
+
+/// Where `write_bundle` keeps the previous weights while it swaps a bundle.
+fn previous_weights_path(weights_path: &Path) -> PathBuf {
+    let mut name = weights_path.as_os_str().to_owned();
+    name.push(".prev");
+    PathBuf::from(name)
 }
 
 /// Saves `model` as `path` (`models/NAME`): weights and card, atomically.
@@ -363,13 +386,22 @@ pub fn read_weights(
         message: e.to_string(),
     })?;
     let found = sha256_hex(&bytes);
-    if found != weights.sha256 {
-        return Err(BundleError::Checksum {
-            path: wshown,
-            expected: weights.sha256.clone(),
-            found,
-        });
-    }
+    let bytes = if found == weights.sha256 {
+        bytes
+    } else {
+        // A save that died between its two renames: the card is the old
+        // one, and its weights are the ones kept aside.
+        match std::fs::read(previous_weights_path(&weights_path)) {
+            Ok(prev) if sha256_hex(&prev) == weights.sha256 => prev,
+            _ => {
+                return Err(BundleError::Checksum {
+                    path: wshown,
+                    expected: weights.sha256.clone(),
+                    found,
+                });
+            }
+        }
+    };
     candle_core::safetensors::load_buffer(&bytes, &Device::Cpu).map_err(|e| BundleError::Weights {
         path: wshown,
         message: format!("not a readable safetensors file ({e})"),
@@ -438,4 +470,40 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, BundleError> {
         model,
         card_path,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tensors(v: [f32; 2]) -> HashMap<String, Tensor> {
+        HashMap::from([("w".to_owned(), Tensor::new(&v, &Device::Cpu).unwrap())])
+    }
+
+    #[test]
+    fn a_save_killed_between_its_renames_keeps_the_previous_model_loadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m");
+        let (old_ref, card) = write_bundle(&path, &tensors([1.0, 2.0]), |_, w| w).unwrap();
+        let weights = dir.path().join("m.safetensors");
+        let prev = dir.path().join("m.safetensors.prev");
+        assert!(!prev.exists(), "a finished save leaves nothing aside");
+        // The state a kill between the two renames leaves: the old weights
+        // kept aside, the new weights in place, the old card.
+        std::fs::hard_link(&weights, &prev).unwrap();
+        candle_core::safetensors::save(&tensors([7.0, 8.0]), &weights).unwrap();
+        let got = read_weights(&card, &old_ref).unwrap();
+        assert_eq!(got["w"].to_vec1::<f32>().unwrap(), [1.0, 2.0]);
+        // The next save goes through and is read as itself.
+        let (new_ref, card) = write_bundle(&path, &tensors([3.0, 4.0]), |_, w| w).unwrap();
+        assert!(!prev.exists());
+        let got = read_weights(&card, &new_ref).unwrap();
+        assert_eq!(got["w"].to_vec1::<f32>().unwrap(), [3.0, 4.0]);
+        // Weights that match neither are still refused.
+        candle_core::safetensors::save(&tensors([9.0, 9.0]), &weights).unwrap();
+        assert!(matches!(
+            read_weights(&card, &new_ref),
+            Err(BundleError::Checksum { .. })
+        ));
+    }
 }

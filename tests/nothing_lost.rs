@@ -1,0 +1,99 @@
+//! Nothing lost: the binary is killed (SIGKILL, no chance to clean up) at
+//! many points while it saves a model over an earlier one and exports CSV
+//! over earlier files; after every kill the previous or the new version
+//! loads in full — never a half-written file or a card without its weights.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::cityops;
+
+/// Runs `cmd` and kills it after `delay` (it may have finished already).
+fn run_and_kill(mut cmd: std::process::Command, delay: Duration) {
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Delays that sweep the whole run (about 0.1–0.4 s here) in small steps.
+fn delays(n: u64, span_ms: u64) -> impl Iterator<Item = Duration> {
+    (0..n).map(move |i| Duration::from_millis(i * span_ms / n))
+}
+
+#[test]
+fn a_model_save_killed_at_any_point_leaves_a_loadable_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("models").join("services");
+    let save = |model: &Path| {
+        let mut c = cityops();
+        c.args(["recommend", "--data", "demo:service_use", "--save"])
+            .arg(model);
+        c
+    };
+    assert!(save(&model).status().unwrap().success());
+    let card = dir.path().join("models").join("services.json");
+    for delay in delays(40, 400) {
+        run_and_kill(save(&model), delay);
+        let loaded = cityops::models::recommender::load_recommender(&card);
+        assert!(
+            loaded.is_ok(),
+            "after a kill at {delay:?}: {:?}",
+            loaded.err()
+        );
+    }
+}
+
+#[test]
+fn a_csv_export_killed_at_any_point_leaves_whole_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = || {
+        let mut c = cityops();
+        c.args(["demo", "export"]).arg(dir.path());
+        c
+    };
+    assert!(export().status().unwrap().success());
+    let full: Vec<(String, usize)> = [
+        "traffic",
+        "incidents",
+        "air_quality",
+        "reports",
+        "service_use",
+    ]
+    .iter()
+    .map(|n| {
+        let ds = cityops::data::load_dataset(
+            &dir.path().join(format!("{n}.csv")),
+            &Default::default(),
+            &(),
+        )
+        .unwrap();
+        ((*n).to_owned(), ds.table.n_rows())
+    })
+    .collect();
+    for delay in delays(30, 600) {
+        run_and_kill(export(), delay);
+        for (name, rows) in &full {
+            let ds = cityops::data::load_dataset(
+                &dir.path().join(format!("{name}.csv")),
+                &Default::default(),
+                &(),
+            )
+            .unwrap();
+            assert_eq!(
+                ds.table.n_rows(),
+                *rows,
+                "{name}.csv after a kill at {delay:?}"
+            );
+            assert!(ds.warnings.is_empty(), "{name}.csv: {:?}", ds.warnings);
+        }
+    }
+}
