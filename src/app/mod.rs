@@ -1128,6 +1128,18 @@ impl CityApp {
         let mut cmds: Vec<Command> = Vec::new();
 
         self.presentation_keys(&ctx, &mut cmds);
+        // eframe restores egui's remembered zoom after start-up: hold the
+        // zoom that presentation mode (or its absence) wants.
+        let want_zoom = if self.presentation.is_some() {
+            present::ZOOM
+        } else if (ctx.zoom_factor() - present::ZOOM).abs() < 1e-3 {
+            1.0
+        } else {
+            ctx.zoom_factor()
+        };
+        if (ctx.zoom_factor() - want_zoom).abs() > 1e-3 {
+            ctx.set_zoom_factor(want_zoom);
+        }
         if self.presentation.is_some() {
             egui::Panel::top("presentation_bar").show(ui, |ui| {
                 ui.add_space(6.0);

@@ -22,6 +22,8 @@ pub struct Kpi {
     pub tone: Tone,
     pub spark: Vec<[f64; 2]>,
     pub spark_color: Color32,
+    /// What the sparkline shows, for the large chart in presentation mode.
+    pub spark_label: &'static str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -104,11 +106,12 @@ fn speed_kpi(ds: &Dataset) -> Option<Kpi> {
         },
         spark,
         spark_color: theme::series_color(0),
+        spark_label: "Mean speed of all sensors, hourly, the last 7 days (km/h)",
     })
 }
 
 /// Events on the latest local day against the mean per day.
-fn per_day_kpi(ds: &Dataset, title: &'static str, noun: &str) -> Option<Kpi> {
+fn per_day_kpi(ds: &Dataset, title: &'static str, noun: &str, label: &'static str) -> Option<Kpi> {
     let time = ds.time_column()?;
     let end = latest(ds)?;
     let mut clock = LocalClock::new(&ds.time_zone);
@@ -147,6 +150,7 @@ fn per_day_kpi(ds: &Dataset, title: &'static str, noun: &str) -> Option<Kpi> {
         },
         spark,
         spark_color: theme::series_color(5),
+        spark_label: label,
     })
 }
 
@@ -181,6 +185,7 @@ fn aqi_kpi(ds: &Dataset) -> Option<Kpi> {
         tone: Tone::Custom(theme::aqi_color(value)),
         spark,
         spark_color: theme::aqi_color(value),
+        spark_label: "Worst AQI of all stations, hourly, the last 3 days",
     })
 }
 
@@ -239,16 +244,27 @@ pub fn compute_kpis(inputs: &KpiInputs) -> Vec<Kpi> {
     if let Some(k) = ds(Domain::Traffic).and_then(speed_kpi) {
         out.push(k);
     }
-    if let Some(k) = ds(Domain::Safety).and_then(|d| per_day_kpi(d, "Incidents today", "incidents"))
-    {
+    if let Some(k) = ds(Domain::Safety).and_then(|d| {
+        per_day_kpi(
+            d,
+            "Incidents today",
+            "incidents",
+            "Incidents per day, the last 30 days",
+        )
+    }) {
         out.push(k);
     }
     if let Some(k) = ds(Domain::Environment).and_then(aqi_kpi) {
         out.push(k);
     }
-    if let Some(k) =
-        ds(Domain::Reports).and_then(|d| per_day_kpi(d, "Citizen reports today", "reports"))
-    {
+    if let Some(k) = ds(Domain::Reports).and_then(|d| {
+        per_day_kpi(
+            d,
+            "Citizen reports today",
+            "reports",
+            "Citizen reports per day, the last 30 days",
+        )
+    }) {
         out.push(k);
     }
     out
@@ -310,7 +326,9 @@ impl OverviewView {
         // Rows of as many cards as fit (a wrapped layout cannot know a
         // card's width before drawing it).
         let card = theme::KPI_WIDTH + 2.0 * 13.0 + ui.spacing().item_spacing.x;
-        let per_row = ((ui.available_width() / card).floor() as usize).max(1);
+        let fit = ((ui.available_width() / card).floor() as usize).max(1);
+        // As even as the rows can be: 4 cards where 3 fit go 2 + 2.
+        let per_row = kpis.len().div_ceil(kpis.len().div_ceil(fit).max(1)).max(1);
         for row in kpis.chunks(per_row) {
             ui.horizontal(|ui| {
                 for k in row {
@@ -319,6 +337,7 @@ impl OverviewView {
             });
         }
         if ctx.presenting {
+            trends_ui(ctx, ui, &kpis);
             return;
         }
         alerts_ui(ctx, ui);
@@ -431,4 +450,44 @@ fn alerts_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
                 ctx.send(Command::SetAlertRules(rules));
             }
         });
+}
+
+/// In presentation mode: the series behind each key figure, drawn large
+/// (two to a row) so that the back of the room sees the trend.
+fn trends_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, kpis: &[Kpi]) {
+    let tz = ctx
+        .ws
+        .datasets
+        .first()
+        .map_or_else(jiff::tz::TimeZone::system, |e| e.dataset.time_zone.clone());
+    let axis = widgets::TimeAxis::new(tz);
+    let gap = ui.spacing().item_spacing.x;
+    let width = ((ui.available_width() - gap) / 2.0).max(200.0);
+    ui.add_space(12.0);
+    for pair in kpis.chunks(2) {
+        ui.horizontal_top(|ui| {
+            for k in pair {
+                ui.vertical(|ui| {
+                    ui.set_width(width);
+                    ui.strong(k.spark_label);
+                    axis.apply(
+                        egui_plot::Plot::new(("present_trend", k.title))
+                            .height(theme::PLOT_HEIGHT)
+                            .width(width)
+                            .allow_drag(false)
+                            .allow_zoom(false)
+                            .allow_scroll(false),
+                        "",
+                    )
+                    .show(ui, |p| {
+                        p.line(
+                            egui_plot::Line::new(k.title, k.spark.clone())
+                                .color(k.spark_color)
+                                .width(2.5),
+                        );
+                    });
+                });
+            }
+        });
+    }
 }
