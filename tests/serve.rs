@@ -105,21 +105,30 @@ fn models_are_listed_with_their_tensors() {
     assert_eq!(outputs, vec!["label", "probability"]);
 }
 
+/// `cityops predict --remote URL --model incident_risk --data DATA` (DATA
+/// added by the caller when empty).
+fn remote_incident_risk(url: &str, data: &str) -> Command {
+    let mut c = cityops();
+    c.args([
+        "predict",
+        "--remote",
+        url,
+        "--model",
+        "incident_risk",
+        "--data",
+    ]);
+    if !data.is_empty() {
+        c.arg(data);
+    }
+    c
+}
+
 #[test]
 fn remote_prediction_equals_local_prediction() {
     let server = start(&shipped(), None);
     let dir = tempfile::tempdir().unwrap();
     let (remote_csv, local_csv) = (dir.path().join("remote.csv"), dir.path().join("local.csv"));
-    let out = cityops()
-        .args([
-            "predict",
-            "--remote",
-            &server.url,
-            "--model",
-            "incident_risk",
-            "--data",
-            "demo:incidents",
-        ])
+    let out = remote_incident_risk(&server.url, "demo:incidents")
         .output()
         .unwrap();
     // The incidents table lacks the model's inputs: the error names them.
@@ -128,34 +137,15 @@ fn remote_prediction_equals_local_prediction() {
 
     // INT64 has no missing value: the sensor outages' rows are left out
     // (the client says so by column and row when they are not).
-    let out = cityops()
-        .args([
-            "predict",
-            "--remote",
-            &server.url,
-            "--model",
-            "incident_risk",
-            "--data",
-            "demo:traffic",
-        ])
+    let out = remote_incident_risk(&server.url, "demo:traffic")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "the data is the problem");
     assert!(String::from_utf8_lossy(&out.stderr).contains("row"));
     // With --skip-missing those rows are left out and their cells empty.
     let skipped = dir.path().join("skipped.csv");
-    let out = cityops()
-        .args([
-            "predict",
-            "--remote",
-            &server.url,
-            "--model",
-            "incident_risk",
-            "--data",
-            "demo:traffic",
-            "--skip-missing",
-            "--out",
-        ])
+    let out = remote_incident_risk(&server.url, "demo:traffic")
+        .args(["--skip-missing", "--out"])
         .arg(&skipped)
         .output()
         .unwrap();
@@ -192,15 +182,7 @@ fn remote_prediction_equals_local_prediction() {
     std::fs::write(&traffic, complete.join("\n")).unwrap();
     let rows = complete.len() - 1;
 
-    let out = cityops()
-        .args([
-            "predict",
-            "--remote",
-            &server.url,
-            "--model",
-            "incident_risk",
-            "--data",
-        ])
+    let out = remote_incident_risk(&server.url, "")
         .arg(&traffic)
         .arg("--out")
         .arg(&remote_csv)
