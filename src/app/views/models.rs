@@ -333,18 +333,7 @@ impl ModelsView {
             }
         });
         if let Some(j) = &self.download {
-            let (f, msg) = j.progress();
-            ui.horizontal(|ui| {
-                ui.add(
-                    egui::ProgressBar::new(f)
-                        .desired_width(320.0)
-                        .text(msg)
-                        .animate(true),
-                );
-                if ui.button("Cancel download").clicked() {
-                    j.cancel();
-                }
-            });
+            widgets::job_progress_ui(ui, j, "Cancel download");
         }
 
         ui.separator();

@@ -449,18 +449,7 @@ impl TextView {
             Mode::Remote => self.remote_form_ui(ui, &ds, idle, &wake),
         }
         if let Some(j) = &self.job {
-            let (f, msg) = j.progress();
-            ui.horizontal(|ui| {
-                ui.add(
-                    egui::ProgressBar::new(f)
-                        .desired_width(360.0)
-                        .text(msg)
-                        .animate(true),
-                );
-                if ui.button("Cancel").clicked() {
-                    j.cancel();
-                }
-            });
+            widgets::job_progress_ui(ui, j, "Cancel");
         }
         if let Some(e) = &self.error {
             ui.colored_label(theme::BAD, e);

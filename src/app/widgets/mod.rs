@@ -275,3 +275,24 @@ pub fn save_png(path: &Path, image: &ColorImage) -> anyhow::Result<()> {
 pub fn name_for_screen_readers(response: &egui::Response, role: egui::Role, name: &str) {
     response.widget_info(|| egui::WidgetInfo::labeled(role, response.enabled(), name));
 }
+
+/// A running job's progress bar with its message, and a button that
+/// cancels it.
+pub fn job_progress_ui<T: Send + 'static>(
+    ui: &mut egui::Ui,
+    job: &crate::jobs::Job<T>,
+    cancel_label: &str,
+) {
+    let (fraction, message) = job.progress();
+    ui.horizontal(|ui| {
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .desired_width(340.0)
+                .text(message)
+                .animate(true),
+        );
+        if ui.button(cancel_label).clicked() {
+            job.cancel();
+        }
+    });
+}

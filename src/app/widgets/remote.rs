@@ -56,18 +56,7 @@ impl RemotePredict {
             None => {}
         }
         if let Some(j) = &self.job {
-            let (f, msg) = j.progress();
-            ui.horizontal(|ui| {
-                ui.add(
-                    egui::ProgressBar::new(f)
-                        .desired_width(320.0)
-                        .text(msg)
-                        .animate(true),
-                );
-                if ui.button("Cancel remote prediction").clicked() {
-                    j.cancel();
-                }
-            });
+            super::job_progress_ui(ui, j, "Cancel remote prediction");
         }
     }
 
