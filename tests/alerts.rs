@@ -27,6 +27,8 @@ fn an_alert_fires_shows_when_it_began_and_is_acknowledged() {
         aqi_above: Some(20.0),
         speed_below_usual_pct: None,
         incidents_per_hour_above: None,
+        forecast_above: None,
+        ..AlertRules::default()
     }));
     common::wait(&mut h);
     let active = h.state().ws.alerts.clone();
@@ -65,6 +67,8 @@ fn thresholds_are_saved_with_the_workspace() {
         aqi_above: Some(99.0),
         speed_below_usual_pct: None,
         incidents_per_hour_above: Some(3.0),
+        forecast_above: Some(120.0),
+        forecast_model: "aqi_forecast".to_owned(),
     };
     h.state_mut().apply(Command::SetAlertRules(rules.clone()));
     let file = dir.path().join("w.json");
@@ -82,4 +86,61 @@ fn thresholds_are_saved_with_the_workspace() {
     other.state_mut().apply(Command::OpenWorkspace(Some(file)));
     common::wait(&mut other);
     assert_eq!(other.state().ws.alert_rules, rules);
+}
+
+#[test]
+fn a_forecast_predicting_a_breach_raises_an_alert() {
+    let opts = AppOptions {
+        fresh: true,
+        models_dir: Some(common::shipped_models()),
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1500.0, 1400.0));
+    common::wait(&mut h);
+    assert!(
+        h.query_by_label_contains("Alert: aqi forecast above")
+            .is_none()
+    );
+    // Only the forecast rule, at a level the shipped AQI forecast passes
+    // within its horizon.
+    h.state_mut().apply(Command::SetAlertRules(AlertRules {
+        aqi_above: None,
+        speed_below_usual_pct: None,
+        incidents_per_hour_above: None,
+        forecast_above: Some(30.0),
+        forecast_model: "aqi_forecast".to_owned(),
+    }));
+    common::wait(&mut h);
+    let active = h.state().ws.alerts.clone();
+    assert!(!active.is_empty(), "the forecast passes 30 somewhere");
+    for a in &active {
+        assert!(
+            a.title.starts_with("aqi forecast above 30 at "),
+            "{}",
+            a.title
+        );
+    }
+    h.get_by_label(&format!("Alert: {}", active[0].title));
+    assert!(
+        h.query_all_by_label_contains("expected in")
+            .next()
+            .is_some()
+    );
+
+    // A model that is not there: no alert, and the rule says why.
+    let rules = AlertRules {
+        forecast_model: "no_such_model".to_owned(),
+        ..h.state().ws.alert_rules.clone()
+    };
+    h.state_mut().apply(Command::SetAlertRules(rules));
+    common::wait(&mut h);
+    assert!(h.state().ws.alerts.is_empty());
+    h.get_by_label("Alert thresholds").click();
+    common::wait(&mut h);
+    h.get_by_label_contains("The forecast rule cannot run: ");
+    assert!(
+        h.query_all_by_label_contains("no_such_model")
+            .next()
+            .is_some()
+    );
 }

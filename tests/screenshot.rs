@@ -63,12 +63,19 @@ fn screenshot_of_each_view_shows_a_drawn_dashboard() {
 
 #[test]
 fn presentation_mode_screenshot_is_drawn_on_black_in_large_type() {
+    for lang in ["en", "zh"] {
+        presentation_screenshot(lang);
+    }
+}
+
+fn presentation_screenshot(lang: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out_png = dir.path().join("present.png");
     let out = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1920x1200x24"])
         .arg(env!("CARGO_BIN_EXE_cityops"))
         .arg("--present")
+        .args(["--lang", lang])
         .arg("--screenshot")
         .arg(&out_png)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
@@ -89,5 +96,53 @@ fn presentation_mode_screenshot_is_drawn_on_black_in_large_type() {
         .filter(|p| p[0] == 0 && p[1] == 0 && p[2] == 0)
         .count();
     let share = black as f64 / (rgba.len() / 4) as f64;
-    assert!(share > 0.5, "only {:.0} % black", share * 100.0);
+    assert!(share > 0.5, "{lang}: only {:.0} % black", share * 100.0);
+}
+
+#[test]
+fn a_view_exported_for_slides_at_2x_has_twice_the_pixels_of_1x() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sizes = Vec::new();
+    for scale in ["1", "2"] {
+        let out_png = dir.path().join(format!("traffic_{scale}x.png"));
+        let out = Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1920x1200x24"])
+            .arg(env!("CARGO_BIN_EXE_cityops"))
+            .args(["--view", "traffic", "--scale", scale, "--export-view"])
+            .arg(&out_png)
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{scale}x: exit {:?}\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (w, h, rgba) = decode_png(&out_png);
+        assert!(
+            distinct_colours(&rgba) > 200,
+            "{scale}x: the export looks blank"
+        );
+        sizes.push((w, h));
+    }
+    let ((w1, h1), (w2, h2)) = (sizes[0], sizes[1]);
+    // The view (the window minus toolbar and navigation), and larger than
+    // the 1600 × 1000 window at 2×: drawn in tiles.
+    assert!(w1 > 1000 && w1 < 1600 && h1 > 700 && h1 < 1000, "{w1}x{h1}");
+    assert!(
+        w2.abs_diff(2 * w1) <= 1 && h2.abs_diff(2 * h1) <= 1,
+        "{w1}x{h1} → {w2}x{h2}"
+    );
+}
+
+#[test]
+fn a_scale_outside_one_to_four_is_refused_before_any_window_opens() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cityops"))
+        .args(["--scale", "9", "--export-view", "x.png"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a scale from 1 to 4"), "{err}");
 }

@@ -6,6 +6,7 @@
 
 mod common;
 
+use cityops::app::i18n::Lang;
 use cityops::app::views::ViewId;
 use cityops::app::{AppOptions, Command, TimeWindow};
 use egui_kittest::kittest::Queryable;
@@ -155,4 +156,57 @@ fn the_selected_time_range_of_a_dataset_is_exported_as_csv() {
         "spans {} h",
         (hi - lo) / 3_600_000_000
     );
+}
+
+#[test]
+fn the_language_switches_at_run_time_and_travels_with_the_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = common::app(
+        AppOptions {
+            fresh: true,
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut h);
+    h.get_by_role_and_label(egui::Role::Button, "Overview");
+    // The switch names the other language in itself.
+    common::click(&mut h, "中文");
+    assert_eq!(h.state().ws.lang, Lang::Zh);
+    for label in ["总览", "交通", "打开 CSV…", "演示", "English"] {
+        h.get_by_role_and_label(egui::Role::Button, label);
+    }
+    assert!(
+        h.query_by_label("Open CSV…").is_none(),
+        "no English left in the toolbar"
+    );
+    assert!(h.query_by_label("Overview").is_none());
+
+    // The language is part of the workspace: a colleague whose dashboard
+    // is in English opens it in Chinese.
+    let file = dir.path().join("zh.cityops.json");
+    h.state_mut()
+        .apply(Command::SaveWorkspace(Some(file.clone())));
+    common::wait(&mut h);
+    h.get_by_label_contains("工作区已保存到");
+    let mut other = common::app(
+        AppOptions {
+            fresh: true,
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut other);
+    other.get_by_role_and_label(egui::Role::Button, "Overview");
+    other
+        .state_mut()
+        .apply(Command::OpenWorkspace(Some(file.clone())));
+    common::wait(&mut other);
+    assert_eq!(other.state().ws.lang, Lang::Zh);
+    other.get_by_role_and_label(egui::Role::Button, "总览");
+
+    // And back.
+    common::click(&mut h, "English");
+    h.get_by_role_and_label(egui::Role::Button, "Overview");
+    h.get_by_role_and_label(egui::Role::Button, "Open CSV…");
 }

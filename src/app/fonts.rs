@@ -36,7 +36,7 @@ pub enum CjkFont {
 }
 
 #[derive(Clone, Default)]
-pub struct CjkFontStatus(Arc<AtomicU8>);
+pub struct CjkFontStatus(Arc<AtomicU8>, Arc<std::sync::OnceLock<Vec<u8>>>);
 
 impl CjkFontStatus {
     pub fn get(&self) -> CjkFont {
@@ -54,6 +54,27 @@ impl CjkFontStatus {
             CjkFont::NotFound => 2,
         };
         self.0.store(v, Ordering::Release);
+    }
+}
+
+impl CjkFontStatus {
+    /// Adds the font found (if any) to another context, such as the one
+    /// that draws a view into a PNG.
+    pub fn install_into(&self, ctx: &egui::Context) {
+        if let Some(bytes) = self.1.get() {
+            let families = [FontFamily::Proportional, FontFamily::Monospace]
+                .into_iter()
+                .map(|family| InsertFontFamily {
+                    family,
+                    priority: FontPriority::Lowest,
+                })
+                .collect();
+            ctx.add_font(FontInsert::new(
+                "system-cjk",
+                FontData::from_owned(bytes.clone()),
+                families,
+            ));
+        }
     }
 }
 
@@ -80,9 +101,10 @@ pub fn load_cjk_font_in_background(ctx: &egui::Context) -> CjkFontStatus {
                         .collect();
                     ctx.add_font(FontInsert::new(
                         "system-cjk",
-                        FontData::from_owned(bytes),
+                        FontData::from_owned(bytes.clone()),
                         families,
                     ));
+                    let _ = s.1.set(bytes);
                     s.set(CjkFont::Loaded);
                 }
                 None => s.set(CjkFont::NotFound),

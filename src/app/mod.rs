@@ -7,6 +7,8 @@
 //! ask for work by sending a command, and the app starts a job.
 
 mod fonts;
+pub mod i18n;
+pub mod png_export;
 pub mod present;
 pub mod theme;
 pub mod views;
@@ -21,6 +23,8 @@ use jiff::tz::TimeZone;
 
 use crate::data::{self, Dataset, Domain, LoadError, LoadOptions};
 use crate::jobs::{Job, Wake};
+use crate::trf;
+use i18n::tr;
 
 pub use views::ViewId;
 pub use workspace::{Command, DatasetEntry, TimeWindow, ViewCtx, Workspace};
@@ -47,11 +51,18 @@ pub struct AppOptions {
     pub present: bool,
     /// Open this workspace file (its files, view, range and settings).
     pub workspace: Option<PathBuf>,
+    /// The language of the user interface (default: the remembered one).
+    pub lang: Option<i18n::Lang>,
+    /// Draw the first view into this PNG once data is loaded, then exit.
+    pub export_view: Option<PathBuf>,
+    /// The scale of that PNG relative to the screen (default 2).
+    pub export_scale: Option<f32>,
 }
 
 /// Opens the dashboard window and runs until it is closed.
 pub fn run(opts: AppOptions) -> anyhow::Result<()> {
-    let size = if opts.screenshot.is_some() {
+    let unattended = opts.screenshot.is_some() || opts.export_view.is_some();
+    let size = if unattended {
         [1600.0, 1000.0]
     } else {
         [1440.0, 900.0]
@@ -62,10 +73,10 @@ pub fn run(opts: AppOptions) -> anyhow::Result<()> {
             .with_inner_size(size)
             .with_min_inner_size([800.0, 500.0])
             .with_drag_and_drop(true),
-        persist_window: opts.screenshot.is_none(),
+        persist_window: !unattended,
         ..Default::default()
     };
-    let screenshot = opts.screenshot.clone();
+    let screenshot = opts.screenshot.clone().or_else(|| opts.export_view.clone());
     eframe::run_native(
         "cityops",
         native,
@@ -76,7 +87,7 @@ pub fn run(opts: AppOptions) -> anyhow::Result<()> {
         && !path.exists()
     {
         anyhow::bail!(
-            "no screenshot was written to {}: the window closed before the data was shown",
+            "no image was written to {}: the window closed before the data was shown, or drawing failed (see above)",
             path.display()
         );
     }
@@ -129,6 +140,10 @@ pub struct CityApp {
     load_options: LoadOptions,
     cjk_font: fonts::CjkFontStatus,
     cjk_notice_shown: bool,
+    /// The CJK font was loaded before this frame began, so egui has it now
+    /// (fonts added during a frame arrive with the next one).
+    cjk_usable: bool,
+    cjk_loaded_last_frame: bool,
     window_editor: widgets::TimeWindowEditor,
     export: Option<Job<ExportOutcome>>,
     imports: Vec<Job<Result<String, String>>>,
@@ -138,7 +153,22 @@ pub struct CityApp {
     /// Saving or opening a workspace file (with its dialog).
     workspace_job: Option<Job<WorkspaceOutcome>>,
     /// The alert check, keyed on the datasets' revisions and the rules.
-    alert_check: widgets::Background<AlertKey, Vec<data::alerts::Alert>>,
+    alert_check: widgets::Background<AlertKey, (Vec<data::alerts::Alert>, Option<String>)>,
+    /// A PNG export to draw after this frame (it needs the GL context).
+    png_request: Option<png_export::PngRequest>,
+    /// Writing an exported PNG (after its save dialog).
+    png_job: Option<Job<PngOutcome>>,
+    /// The central panel (the view) on screen, points.
+    view_rect: egui::Rect,
+    /// `--export-view`: where and at which scale; exit when written.
+    export_view: Option<(PathBuf, f32)>,
+}
+
+/// How writing an exported PNG ended.
+enum PngOutcome {
+    Saved(PathBuf, [usize; 2]),
+    NoChoice,
+    Failed(String),
 }
 
 /// What the alert check depends on: (dataset id, revision) pairs and the
@@ -163,7 +193,7 @@ impl CityApp {
             cc.egui_ctx.set_zoom_factor(1.0);
         }
         let cjk_font = fonts::load_cjk_font_in_background(&cc.egui_ctx);
-        let mut ws = if opts.fresh || opts.screenshot.is_some() {
+        let mut ws = if opts.fresh || opts.screenshot.is_some() || opts.export_view.is_some() {
             Workspace::default()
         } else {
             cc.storage
@@ -174,6 +204,10 @@ impl CityApp {
             ws.view = v;
         }
         ws.cache_dir = opts.cache_dir.clone();
+        if let Some(lang) = opts.lang {
+            ws.lang = lang;
+        }
+        i18n::set(ws.lang);
         theme::apply(&cc.egui_ctx, ws.theme);
         if let Some(d) = opts.models_dir {
             ws.models_dir = d;
@@ -189,7 +223,7 @@ impl CityApp {
             notices: Vec::new(),
             views: views::Views::default(),
             wake,
-            screenshot: if opts.screenshot.is_some() {
+            screenshot: if opts.screenshot.is_some() || opts.export_view.is_some() {
                 ScreenshotState::Settling {
                     frames: 0,
                     since: Instant::now(),
@@ -203,6 +237,8 @@ impl CityApp {
             show_path_entry: false,
             cjk_font,
             cjk_notice_shown: false,
+            cjk_usable: false,
+            cjk_loaded_last_frame: false,
             window_editor: widgets::TimeWindowEditor::default(),
             export: None,
             imports: Vec::new(),
@@ -214,6 +250,13 @@ impl CityApp {
             egui_ctx: cc.egui_ctx.clone(),
             workspace_job: None,
             alert_check: widgets::Background::default(),
+            png_request: None,
+            png_job: None,
+            view_rect: egui::Rect::NOTHING,
+            export_view: opts
+                .export_view
+                .clone()
+                .map(|p| (p, opts.export_scale.unwrap_or(2.0))),
         };
         if let Some(file) = opts.workspace {
             app.apply(Command::OpenWorkspace(Some(file)));
@@ -239,7 +282,7 @@ impl CityApp {
             .cloned()
             .partition(|p| p.is_file());
         for p in missing {
-            self.notices.push(format!(
+            self.notices.push(trf!(
                 "{} no longer exists, so it was not opened; the rest of the workspace was.",
                 p.display()
             ));
@@ -261,18 +304,20 @@ impl CityApp {
             Ok(v) => v,
             Err(e) => {
                 self.errors.push(UiError {
-                    title: "Could not save the workspace".to_owned(),
+                    title: tr("Could not save the workspace").to_owned(),
                     message: e.to_string(),
                 });
                 return;
             }
         };
+        let lang = i18n::current();
         let job = Job::spawn("save workspace", Arc::clone(&self.wake), move |_| {
+            i18n::set(lang);
             let Some(path) = path.or_else(|| {
                 rfd::FileDialog::new()
-                    .set_title("Save the workspace")
+                    .set_title(i18n::tr_in(lang, "Save the workspace"))
                     .set_file_name("workspace.cityops.json")
-                    .add_filter("cityops workspace", &["json"])
+                    .add_filter(i18n::tr_in(lang, "cityops workspace"), &["json"])
                     .save_file()
             }) else {
                 return WorkspaceOutcome::NoChoice;
@@ -289,11 +334,13 @@ impl CityApp {
         if self.workspace_job.is_some() {
             return;
         }
+        let lang = i18n::current();
         let job = Job::spawn("open workspace", Arc::clone(&self.wake), move |_| {
+            i18n::set(lang);
             let Some(path) = path.or_else(|| {
                 rfd::FileDialog::new()
-                    .set_title("Open a workspace")
-                    .add_filter("cityops workspace", &["json"])
+                    .set_title(i18n::tr_in(lang, "Open a workspace"))
+                    .add_filter(i18n::tr_in(lang, "cityops workspace"), &["json"])
                     .pick_file()
             }) else {
                 return WorkspaceOutcome::NoChoice;
@@ -314,10 +361,10 @@ impl CityApp {
         match outcome {
             WorkspaceOutcome::Saved(p) => self
                 .notices
-                .push(format!("Saved the workspace to {}.", p.display())),
+                .push(trf!("Saved the workspace to {}.", p.display())),
             WorkspaceOutcome::NoChoice => {}
             WorkspaceOutcome::Failed(e) => self.errors.push(UiError {
-                title: "Workspace".to_owned(),
+                title: tr("Workspace").to_owned(),
                 message: e,
             }),
             WorkspaceOutcome::Opened(new, p) => {
@@ -334,10 +381,11 @@ impl CityApp {
                 self.ws.playlist = new.playlist;
                 self.ws.alert_rules = new.alert_rules;
                 self.apply(Command::SetTheme(new.theme));
+                self.apply(Command::SetLang(new.lang));
                 self.ws.open_files = new.open_files;
                 self.ws.demo_open = new.demo_open;
                 self.notices
-                    .push(format!("Opened the workspace {}.", p.display()));
+                    .push(trf!("Opened the workspace {}.", p.display()));
                 self.reopen_sources();
             }
         }
@@ -352,7 +400,11 @@ impl CityApp {
             .iter()
             .map(|e| (e.id, e.revision))
             .collect();
-        let rules = serde_json::to_string(&self.ws.alert_rules).unwrap_or_default();
+        let rules = format!(
+            "{}|{}",
+            serde_json::to_string(&self.ws.alert_rules).unwrap_or_default(),
+            self.ws.models_dir.display()
+        );
         let key = (revisions, rules);
         let datasets: Vec<Arc<data::Dataset>> = self
             .ws
@@ -361,14 +413,33 @@ impl CityApp {
             .map(|e| Arc::clone(&e.dataset))
             .collect();
         let r = self.ws.alert_rules.clone();
+        let models_dir = self.ws.models_dir.clone();
         self.alert_check.ensure(ctx, &key, move || {
             move |_| {
                 let refs: Vec<&data::Dataset> = datasets.iter().map(|d| d.as_ref()).collect();
-                data::alerts::evaluate(&refs, &r)
+                let mut alerts = data::alerts::evaluate(&refs, &r);
+                // A forecast rule whose model cannot be loaded is reported
+                // next to the rule (Overview), not as an alert.
+                let mut problem = None;
+                if let Some(level) = r.forecast_above {
+                    match crate::models::alerts::load_forecast_model(&models_dir, &r.forecast_model)
+                    {
+                        Ok(model) => alerts.extend(crate::models::alerts::forecast_breaches(
+                            &model,
+                            &r.forecast_model,
+                            &refs,
+                            level,
+                        )),
+                        Err(e) => problem = Some(e),
+                    }
+                }
+                alerts.sort_by(|a, b| a.began.cmp(&b.began).then(a.key.cmp(&b.key)));
+                (alerts, problem)
             }
         });
         if let Some(v) = self.alert_check.value() {
-            self.ws.alerts = v.as_ref().clone();
+            self.ws.alerts = v.0.clone();
+            self.ws.forecast_rule_problem = v.1.clone();
         }
     }
 
@@ -392,15 +463,16 @@ impl CityApp {
                 .corner_radius(4.0)
                 .show(ui, |ui| {
                     ui.horizontal_wrapped(|ui| {
-                        ui.strong(format!("Alert: {}", a.title));
-                        ui.label(format!(
+                        let (title, detail) = i18n::alert_text(a);
+                        ui.strong(trf!("Alert: {}", title));
+                        ui.label(trf!(
                             "since {} · {} ({})",
                             widgets::format_instant(a.began as f64 / 1e6, &tz, "%a %b %d %H:%M"),
-                            a.detail,
+                            detail,
                             a.dataset
                         ));
-                        let r = ui.button("Acknowledge");
-                        let label = format!("Acknowledge {}", a.title);
+                        let r = ui.button(tr("Acknowledge"));
+                        let label = trf!("Acknowledge {}", title);
                         r.widget_info(|| {
                             egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
                         });
@@ -426,6 +498,9 @@ impl CityApp {
             || self.workspace_job.is_some()
             || self.alert_check.is_busy()
             || self.export.is_some()
+            || self.cjk_font.get() == fonts::CjkFont::Searching
+            || self.png_job.is_some()
+            || self.png_request.is_some()
     }
 
     /// Applies one command. Every change to the workspace goes through here.
@@ -434,7 +509,7 @@ impl CityApp {
             Command::ShowView(v) => self.ws.view = v,
             Command::LoadDemo => {
                 let tz = self.load_options.time_zone.clone();
-                self.start_load("Demo city".to_owned(), move |_p| {
+                self.start_load(tr("Demo city").to_owned(), move |_p| {
                     let mut sets = data::demo_datasets();
                     if let Some(tz) = tz {
                         // The demo's timestamps are exact instants; showing
@@ -482,9 +557,10 @@ impl CityApp {
             Command::SetTimeZone { id, zone } => match TimeZone::get(&zone) {
                 Ok(tz) => self.ws.update_dataset(id, |ds| ds.set_time_zone(tz)),
                 Err(e) => self.errors.push(UiError {
-                    title: format!("Unknown time zone '{zone}'"),
-                    message: format!(
-                        "{e}. Use an IANA name such as America/Chicago, Europe/Berlin or UTC."
+                    title: trf!("Unknown time zone '{}'", zone),
+                    message: trf!(
+                        "{}. Use an IANA name such as America/Chicago, Europe/Berlin or UTC.",
+                        e
                     ),
                 }),
             },
@@ -544,11 +620,20 @@ impl CityApp {
                     theme::apply(&self.egui_ctx, t);
                 }
             }
+            Command::SetLang(lang) => {
+                self.ws.lang = lang;
+                i18n::set(lang);
+            }
             Command::Acknowledge(key) => {
                 self.ws.acknowledged.insert(key);
             }
             Command::SaveWorkspace(path) => self.start_workspace_save(path),
             Command::OpenWorkspace(path) => self.start_workspace_open(path),
+            Command::ExportPng(req) => {
+                if self.png_job.is_none() {
+                    self.png_request = Some(req);
+                }
+            }
             Command::PresentPause => {
                 if let Some(p) = &mut self.presentation {
                     p.paused = !p.paused;
@@ -566,8 +651,11 @@ impl CityApp {
         match Job::spawn(label.clone(), Arc::clone(&self.wake), work) {
             Ok(job) => self.loads.push(LoadTask { label, job }),
             Err(e) => self.errors.push(UiError {
-                title: format!("Could not start loading {label}"),
-                message: format!("{e}. The system is out of threads or memory; close other programs and try again."),
+                title: trf!("Could not start loading {}", label),
+                message: trf!(
+                    "{}. The system is out of threads or memory; close other programs and try again.",
+                    e
+                ),
             }),
         }
     }
@@ -604,10 +692,11 @@ impl CityApp {
             (true, None, Some(b)) => format!("{stem}_to_{b}.csv"),
             _ => format!("{stem}_{}.csv", jiff::Zoned::now().strftime("%Y-%m-%d")),
         };
+        let lang = i18n::current();
         let job = Job::spawn("export", Arc::clone(&self.wake), move |_| {
             let Some(path) = to.or_else(|| {
                 rfd::FileDialog::new()
-                    .set_title("Export as CSV")
+                    .set_title(i18n::tr_in(lang, "Export as CSV"))
                     .set_file_name(&default_name)
                     .add_filter("CSV", &["csv"])
                     .save_file()
@@ -630,7 +719,7 @@ impl CityApp {
         match job {
             Ok(j) => self.export = Some(j),
             Err(e) => self.errors.push(UiError {
-                title: "Could not start the export".to_owned(),
+                title: tr("Could not start the export").to_owned(),
                 message: e.to_string(),
             }),
         }
@@ -640,11 +729,15 @@ impl CityApp {
         if self.dialog.is_some() {
             return;
         }
-        let job = Job::spawn("file dialog", Arc::clone(&self.wake), |_| {
+        let lang = i18n::current();
+        let job = Job::spawn("file dialog", Arc::clone(&self.wake), move |_| {
             rfd::FileDialog::new()
-                .set_title("Open CSV files")
-                .add_filter("CSV and text tables", &["csv", "tsv", "txt"])
-                .add_filter("All files", &["*"])
+                .set_title(i18n::tr_in(lang, "Open CSV files"))
+                .add_filter(
+                    i18n::tr_in(lang, "CSV and text tables"),
+                    &["csv", "tsv", "txt"],
+                )
+                .add_filter(i18n::tr_in(lang, "All files"), &["*"])
                 .pick_files()
         });
         match job {
@@ -653,7 +746,7 @@ impl CityApp {
                 self.dialog_started = Some(Instant::now());
             }
             Err(e) => self.errors.push(UiError {
-                title: "Could not open the file dialog".to_owned(),
+                title: tr("Could not open the file dialog").to_owned(),
                 message: e.to_string(),
             }),
         }
@@ -674,10 +767,10 @@ impl CityApp {
                     }
                     Err(LoadError::Cancelled) => {
                         self.notices
-                            .push(format!("Loading {} was cancelled.", task.label));
+                            .push(trf!("Loading {} was cancelled.", task.label));
                     }
                     Err(e) => self.errors.push(UiError {
-                        title: format!("Could not load {}", task.label),
+                        title: trf!("Could not load {}", task.label),
                         message: e.to_string(),
                     }),
                 }
@@ -686,8 +779,8 @@ impl CityApp {
             if task.job.is_lost() {
                 let task = self.loads.remove(i);
                 self.errors.push(UiError {
-                    title: format!("Could not load {}", task.label),
-                    message: "The loader stopped unexpectedly. This is a bug in cityops; please report it with the file.".to_owned(),
+                    title: trf!("Could not load {}", task.label),
+                    message: tr("The loader stopped unexpectedly. This is a bug in cityops; please report it with the file.").to_owned(),
                 });
                 continue;
             }
@@ -699,12 +792,12 @@ impl CityApp {
                 Some(Ok(m)) => {
                     self.imports.remove(i);
                     self.notices
-                        .push(format!("{m} into {}.", self.ws.models_dir.display()));
+                        .push(trf!("{} into {}.", m, self.ws.models_dir.display()));
                 }
                 Some(Err(e)) => {
                     self.imports.remove(i);
                     self.errors.push(UiError {
-                        title: "Could not import the model".to_owned(),
+                        title: tr("Could not import the model").to_owned(),
                         message: e,
                     });
                 }
@@ -716,14 +809,16 @@ impl CityApp {
         {
             self.export = None;
             match result {
-                Ok(Some((path, rows))) => self
-                    .notices
-                    .push(format!("Exported {rows} rows to {}.", path.display())),
+                Ok(Some((path, rows))) => {
+                    self.notices
+                        .push(trf!("Exported {} rows to {}.", rows, path.display()))
+                }
                 Ok(None) => {}
                 Err(e) => self.errors.push(UiError {
-                    title: "Export failed".to_owned(),
-                    message: format!(
-                        "{e}. Nothing was overwritten; choose another folder or free some space."
+                    title: tr("Export failed").to_owned(),
+                    message: trf!(
+                        "{}. Nothing was overwritten; choose another folder or free some space.",
+                        e
                     ),
                 }),
             }
@@ -775,7 +870,7 @@ impl CityApp {
             }) {
                 Ok(job) => self.imports.push(job),
                 Err(e) => self.errors.push(UiError {
-                    title: format!("Could not import {label}"),
+                    title: trf!("Could not import {}", label),
                     message: e.to_string(),
                 }),
             }
@@ -786,37 +881,41 @@ impl CityApp {
             ui.heading("cityops");
             ui.separator();
             if ui
-                .button("Open CSV…")
-                .on_hover_text("Open one or more CSV files (or drop them onto the window)")
+                .button(tr("Open CSV…"))
+                .on_hover_text(tr("Open one or more CSV files (or drop them onto the window)"))
                 .clicked()
             {
                 cmds.push(Command::OpenDialog);
             }
             if ui
-                .button("Present")
-                .on_hover_text(
+                .button(tr("Present"))
+                .on_hover_text(tr(
                     "Presentation mode (F11): full screen, large type, high contrast, the views in turn; Esc leaves",
-                )
+                ))
                 .clicked()
             {
                 cmds.push(Command::Present(true));
             }
             let (next, label) = match self.ws.theme {
-                theme::Theme::Dark => (theme::Theme::Light, "Light theme"),
-                theme::Theme::Light => (theme::Theme::Dark, "Dark theme"),
+                theme::Theme::Dark => (theme::Theme::Light, tr("Light theme")),
+                theme::Theme::Light => (theme::Theme::Dark, tr("Dark theme")),
             };
             if ui.button(label).clicked() {
                 cmds.push(Command::SetTheme(next));
             }
-            ui.menu_button("Workspace", |ui| {
+            self.export_menu_ui(ui, cmds);
+            self.language_ui(ui, cmds);
+            ui.menu_button(tr("Workspace"), |ui| {
                 if ui
-                    .button("Save workspace…")
-                    .on_hover_text("The open files, view, time range and settings, to hand to a colleague")
+                    .button(tr("Save workspace…"))
+                    .on_hover_text(tr(
+                        "The open files, view, time range and settings, to hand to a colleague",
+                    ))
                     .clicked()
                 {
                     cmds.push(Command::SaveWorkspace(None));
                 }
-                if ui.button("Open workspace…").clicked() {
+                if ui.button(tr("Open workspace…")).clicked() {
                     cmds.push(Command::OpenWorkspace(None));
                 }
             });
@@ -842,11 +941,11 @@ impl CityApp {
                                     egui::Label::new(format!(
                                         "{} · {}",
                                         ds.name,
-                                        ds.domain.label()
+                                        i18n::domain_label(ds.domain)
                                     ))
                                     .wrap_mode(egui::TextWrapMode::Extend),
                                 )
-                                .on_hover_text(format!(
+                                .on_hover_text(trf!(
                                     "{} rows × {} columns, time zone {}",
                                     ds.table.n_rows(),
                                     ds.table.n_columns(),
@@ -854,8 +953,8 @@ impl CityApp {
                                 ));
                                 let close = ui
                                     .small_button("×")
-                                    .on_hover_text(format!("Close {}", ds.name));
-                                let label = format!("Close {}", ds.name);
+                                    .on_hover_text(trf!("Close {}", ds.name));
+                                let label = trf!("Close {}", ds.name);
                                 close.widget_info(|| {
                                     egui::WidgetInfo::labeled(egui::Role::Button, true, &label)
                                 });
@@ -870,24 +969,24 @@ impl CityApp {
         for (i, task) in self.loads.iter().enumerate() {
             let (fraction, message) = task.job.progress();
             ui.horizontal(|ui| {
-                ui.label(format!("Loading {}", task.label));
+                ui.label(trf!("Loading {}", task.label));
                 ui.add(
                     egui::ProgressBar::new(fraction)
                         .desired_width(240.0)
                         .text(if message.is_empty() {
-                            "Starting".to_owned()
+                            tr("Starting").to_owned()
                         } else {
                             message
                         })
                         .animate(true),
                 );
-                if ui.button("Cancel").clicked() {
+                if ui.button(tr("Cancel")).clicked() {
                     cmds.push(Command::CancelLoad(i));
                 }
             });
         }
         if self.dialog.is_some() {
-            ui.label("Waiting for the file dialog…");
+            ui.label(tr("Waiting for the file dialog…"));
         }
         for (i, e) in self.errors.iter().enumerate() {
             egui::Frame::new()
@@ -898,7 +997,7 @@ impl CityApp {
                     ui.horizontal_wrapped(|ui| {
                         ui.strong(&e.title);
                         ui.label(&e.message);
-                        if ui.button("Dismiss").clicked() {
+                        if ui.button(tr("Dismiss")).clicked() {
                             cmds.push(Command::DismissError(i));
                         }
                     });
@@ -909,7 +1008,7 @@ impl CityApp {
         for n in &self.notices {
             ui.horizontal_wrapped(|ui| {
                 ui.colored_label(theme::WARN, n);
-                if ui.small_button("OK").clicked() {
+                if ui.small_button(tr("OK")).clicked() {
                     dismiss_notices = true;
                 }
             });
@@ -919,7 +1018,7 @@ impl CityApp {
         }
         if self.show_path_entry {
             ui.horizontal(|ui| {
-                ui.label("Path to a CSV file:");
+                ui.label(tr("Path to a CSV file:"));
                 let edit = ui.add(
                     egui::TextEdit::singleline(&mut self.path_entry)
                         .desired_width(420.0)
@@ -928,20 +1027,199 @@ impl CityApp {
                 widgets::name_for_screen_readers(
                     &edit,
                     egui::Role::TextInput,
-                    "Path to a CSV file",
+                    tr("Path to a CSV file"),
                 );
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if (ui.button("Open").clicked() || enter) && !self.path_entry.trim().is_empty() {
+                if (ui.button(tr("Open")).clicked() || enter) && !self.path_entry.trim().is_empty()
+                {
                     cmds.push(Command::OpenPaths(vec![PathBuf::from(
                         self.path_entry.trim(),
                     )]));
                     self.path_entry.clear();
                     self.show_path_entry = false;
                 }
-                if ui.button("Close").clicked() {
+                if ui.button(tr("Close")).clicked() {
                     self.show_path_entry = false;
                 }
             });
+        }
+    }
+
+    /// Draws the current view (or the requested part) into a PNG, then
+    /// asks where to save it and writes it in the background.
+    fn export_png(
+        &mut self,
+        ctx: &egui::Context,
+        gl: Option<&Arc<eframe::glow::Context>>,
+        req: png_export::PngRequest,
+    ) {
+        let fail = |app: &mut Self, message: String| {
+            if app.export_view.is_some()
+                && let Ok(mut slot) = app.screenshot_result.lock()
+            {
+                *slot = Some(Err(message.clone()));
+            }
+            app.errors.push(UiError {
+                title: tr("Could not export the PNG").to_owned(),
+                message,
+            });
+        };
+        let Some(gl) = gl else {
+            fail(
+                self,
+                tr("PNG export needs the OpenGL renderer, which this window does not use.")
+                    .to_owned(),
+            );
+            return;
+        };
+        let ppp = ctx.pixels_per_point();
+        let scale = req.scale * ppp;
+        let screen = ctx.content_rect();
+        let framebuffer = [
+            (screen.width() * ppp).round().max(1.0) as u32,
+            (screen.height() * ppp).round().max(1.0) as u32,
+        ];
+        let presenting = self.presentation.is_some();
+        let (ws, views) = (&self.ws, &mut self.views);
+        let drawn = png_export::render(
+            gl,
+            ctx,
+            &self.cjk_font,
+            self.view_rect.size(),
+            scale,
+            framebuffer,
+            |ui| {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    let mut view_ctx = ViewCtx::new(ws);
+                    view_ctx.presenting = presenting;
+                    views.ui(&view_ctx, ui);
+                    // Commands from the copy are not applied: it only draws.
+                    drop(view_ctx.take_commands());
+                });
+            },
+        );
+        let image = match drawn {
+            Ok(img) => {
+                match req.crop {
+                    None => img,
+                    Some(c) => match png_export::crop(&img, c, scale) {
+                        Some(part) => part,
+                        None => {
+                            fail(self, tr("The plot is outside the view; scroll it into view and try again.").to_owned());
+                            return;
+                        }
+                    },
+                }
+            }
+            Err(e) => {
+                fail(self, e);
+                return;
+            }
+        };
+        let lang = i18n::current();
+        let default_name = png_export::default_file_name(&req.name, req.scale);
+        let path = req.path.clone();
+        let job = Job::spawn("export png", Arc::clone(&self.wake), move |_| {
+            let Some(path) = path.or_else(|| {
+                rfd::FileDialog::new()
+                    .set_title(i18n::tr_in(lang, "Save as PNG"))
+                    .set_file_name(&default_name)
+                    .add_filter("PNG", &["png"])
+                    .save_file()
+            }) else {
+                return PngOutcome::NoChoice;
+            };
+            match widgets::save_png(&path, &image) {
+                Ok(()) => PngOutcome::Saved(path, image.size),
+                Err(e) => PngOutcome::Failed(format!("{e:#}")),
+            }
+        });
+        match job {
+            Ok(j) => self.png_job = Some(j),
+            Err(e) => fail(self, e.to_string()),
+        }
+    }
+
+    fn poll_png_job(&mut self) {
+        let Some(outcome) = self.png_job.as_mut().and_then(Job::try_result) else {
+            return;
+        };
+        self.png_job = None;
+        let result = match outcome {
+            PngOutcome::Saved(path, [w, h]) => {
+                self.notices.push(trf!(
+                    "Saved a {} × {} pixel PNG to {}.",
+                    w,
+                    h,
+                    path.display()
+                ));
+                Ok(())
+            }
+            PngOutcome::NoChoice => Ok(()),
+            PngOutcome::Failed(e) => {
+                self.errors.push(UiError {
+                    title: tr("Could not export the PNG").to_owned(),
+                    message: trf!(
+                        "{}. Nothing was overwritten; choose another folder or free some space.",
+                        e
+                    ),
+                });
+                Err(e)
+            }
+        };
+        if self.export_view.is_some()
+            && let Ok(mut slot) = self.screenshot_result.lock()
+        {
+            *slot = Some(result);
+        }
+    }
+
+    /// The Export menu: the view as a PNG at a scale for slides.
+    fn export_menu_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        ui.menu_button(tr("Export"), |ui| {
+            ui.label(tr("This view as a PNG image:"));
+            for scale in png_export::SCALES {
+                let label = if scale == 1.0 {
+                    tr("PNG, as on screen (1×)…").to_owned()
+                } else {
+                    trf!("PNG, {}× sharper for slides…", scale)
+                };
+                if ui.button(label).clicked() {
+                    cmds.push(Command::ExportPng(png_export::PngRequest {
+                        scale,
+                        crop: None,
+                        path: None,
+                        name: self.ws.view.name().to_owned(),
+                    }));
+                    ui.close();
+                }
+            }
+            ui.separator();
+            ui.label(tr(
+                "Tables and results: Export CSV… in the Data view; a plot: right-click it.",
+            ));
+        });
+    }
+
+    /// The language switch: a button naming the other language in itself,
+    /// so a user who cannot read the current one still finds it.
+    fn language_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        let other = match self.ws.lang {
+            i18n::Lang::En => i18n::Lang::Zh,
+            i18n::Lang::Zh => i18n::Lang::En,
+        };
+        // Until a CJK font is in, "中文" would draw as boxes: say it in
+        // letters meanwhile (and where no such font exists).
+        let label = match other {
+            i18n::Lang::Zh if !self.cjk_usable => "Chinese",
+            _ => other.native_name(),
+        };
+        if ui
+            .button(label)
+            .on_hover_text(tr("Switch the language of the dashboard"))
+            .clicked()
+        {
+            cmds.push(Command::SetLang(other));
         }
     }
 
@@ -964,13 +1242,17 @@ impl CityApp {
         }
         ui.add_space(16.0);
         ui.separator();
-        if !self.ws.has_demo() && ui.button("Load demo city").clicked() {
+        if !self.ws.has_demo() && ui.button(tr("Load demo city")).clicked() {
             cmds.push(Command::LoadDemo);
         }
     }
 
     fn drive_screenshot(&mut self, ctx: &egui::Context) {
-        let Some(path) = self.screenshot_path.clone() else {
+        let Some(path) = self
+            .screenshot_path
+            .clone()
+            .or_else(|| self.export_view.as_ref().map(|(p, _)| p.clone()))
+        else {
             return;
         };
         let loading = self.is_busy() || self.cjk_font.get() == fonts::CjkFont::Searching;
@@ -982,7 +1264,17 @@ impl CityApp {
                     *frames += 1;
                 }
                 // A few frames let plots lay out and fonts load.
-                if *frames >= 4 {
+                if *frames >= 4
+                    && let Some((out, scale)) = self.export_view.clone()
+                {
+                    self.screenshot = ScreenshotState::Requested;
+                    self.png_request = Some(png_export::PngRequest {
+                        scale,
+                        crop: None,
+                        path: Some(out),
+                        name: self.ws.view.name().to_owned(),
+                    });
+                } else if *frames >= 4 {
                     self.screenshot = ScreenshotState::Requested;
                     let result = Arc::clone(&self.screenshot_result);
                     let ctx2 = ctx.clone();
@@ -1076,34 +1368,45 @@ impl CityApp {
         let now = jiff::Timestamp::now().to_zoned(tz);
         ui.horizontal(|ui| {
             ui.heading(
-                egui::RichText::new(format!("City operations — {}", self.ws.view.label())).strong(),
+                egui::RichText::new(trf!("City operations — {}", self.ws.view.label())).strong(),
             );
             ui.separator();
             ui.heading(now.strftime("%H:%M:%S").to_string());
-            ui.label(now.strftime("%A %e %B %Y").to_string());
+            let date_pattern = match self.ws.lang {
+                i18n::Lang::En => "%A %e %B %Y".to_owned(),
+                i18n::Lang::Zh => {
+                    i18n::format_pattern("%Y年%-m月%-d日 %A", now.weekday().to_monday_one_offset())
+                }
+            };
+            ui.label(now.strftime(&date_pattern).to_string());
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if ui.button("Leave presentation (Esc)").clicked() {
+                if ui.button(tr("Leave presentation (Esc)")).clicked() {
                     cmds.push(Command::Present(false));
                 }
-                if ui.button("▶▶").on_hover_text("Next view (→)").clicked() {
+                if ui.button("▶▶").on_hover_text(tr("Next view (→)")).clicked() {
                     cmds.push(Command::PresentStep(1));
                 }
-                let pause = if p.paused { "Resume" } else { "Pause" };
-                if ui.button(pause).on_hover_text("Space").clicked() {
+                let pause = if p.paused { tr("Resume") } else { tr("Pause") };
+                if ui.button(pause).on_hover_text(tr("Space")).clicked() {
                     cmds.push(Command::PresentPause);
                 }
-                if ui.button("◀◀").on_hover_text("Previous view (←)").clicked() {
+                if ui
+                    .button("◀◀")
+                    .on_hover_text(tr("Previous view (←)"))
+                    .clicked()
+                {
                     cmds.push(Command::PresentStep(-1));
                 }
                 let n = self.ws.playlist.views.len();
                 let status = match p.remaining(&self.ws.playlist) {
-                    Some(left) => format!(
-                        "view {} of {n} · next in {} s",
+                    Some(left) => trf!(
+                        "view {} of {} · next in {} s",
                         p.index + 1,
+                        n,
                         left.as_secs() + 1
                     ),
-                    None if p.paused => format!("view {} of {n} · paused", p.index + 1),
-                    None => format!("view {} of {n}", p.index + 1),
+                    None if p.paused => trf!("view {} of {} · paused", p.index + 1, n),
+                    None => trf!("view {} of {}", p.index + 1, n),
                 };
                 ui.label(egui::RichText::new(status).color(theme::MUTED));
             });
@@ -1113,15 +1416,19 @@ impl CityApp {
     /// Draws one frame of the whole dashboard into `ui` (also used by tests).
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        i18n::set(self.ws.lang);
+        self.cjk_usable = self.cjk_loaded_last_frame;
+        self.cjk_loaded_last_frame = self.cjk_font.get() == fonts::CjkFont::Loaded;
         self.poll_jobs();
         self.poll_workspace_job();
+        self.poll_png_job();
         self.check_alerts(&ctx);
         self.handle_dropped_files(&ctx);
         if !self.cjk_notice_shown && self.cjk_font.get() == fonts::CjkFont::NotFound {
             self.cjk_notice_shown = true;
             self.notices.push(
-                "No Chinese font was found on this system, so Chinese text shows as boxes. \
-                 Install one (Debian/Ubuntu: apt-get install fonts-noto-cjk or fonts-wqy-microhei) and restart cityops."
+                tr("No Chinese font was found on this system, so Chinese text shows as boxes. \
+                 Install one (Debian/Ubuntu: apt-get install fonts-noto-cjk or fonts-wqy-microhei) and restart cityops.")
                     .to_owned(),
             );
         }
@@ -1156,12 +1463,17 @@ impl CityApp {
                 .exact_size(theme::NAV_WIDTH)
                 .show(ui, |ui| self.nav_ui(ui, &mut cmds));
         }
-        egui::CentralPanel::default().show(ui, |ui| {
+        png_export::set_view_origin(&ctx, self.view_rect.min);
+        let central = egui::CentralPanel::default().show(ui, |ui| {
             let mut view_ctx = ViewCtx::new(&self.ws);
             view_ctx.presenting = self.presentation.is_some();
             self.views.ui(&view_ctx, ui);
             cmds.extend(view_ctx.take_commands());
         });
+        self.view_rect = central.response.rect;
+        if let Some(req) = png_export::take_request(&ctx) {
+            cmds.push(Command::ExportPng(req));
+        }
         if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
             widgets::drop_overlay(&ctx);
         }
@@ -1177,14 +1489,18 @@ impl CityApp {
 }
 
 impl eframe::App for CityApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         self.frame_ui(ui);
+        if let Some(req) = self.png_request.take() {
+            let ctx = ui.ctx().clone();
+            self.export_png(&ctx, frame.gl(), req);
+        }
     }
 
     fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
         // A screenshot shows the dashboard, not wherever the pointer of the
         // (virtual) display happens to rest: no hover, no tooltips.
-        if self.screenshot_path.is_some() {
+        if self.screenshot_path.is_some() || self.export_view.is_some() {
             raw_input.events.retain(|e| {
                 !matches!(
                     e,
@@ -1198,7 +1514,7 @@ impl eframe::App for CityApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        if self.screenshot_path.is_none() {
+        if self.screenshot_path.is_none() && self.export_view.is_none() {
             self.ws.snapshot_sources();
             eframe::set_value(storage, eframe::APP_KEY, &self.ws);
         }

@@ -41,11 +41,11 @@ impl TimeWindow {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::All => "All data",
-            Self::LastDay => "Last 24 hours",
-            Self::LastWeek => "Last 7 days",
-            Self::LastMonth => "Last 30 days",
-            Self::Custom { .. } => "Custom range",
+            Self::All => super::i18n::tr("All data"),
+            Self::LastDay => super::i18n::tr("Last 24 hours"),
+            Self::LastWeek => super::i18n::tr("Last 7 days"),
+            Self::LastMonth => super::i18n::tr("Last 30 days"),
+            Self::Custom { .. } => super::i18n::tr("Custom range"),
         }
     }
 
@@ -96,9 +96,15 @@ pub struct Workspace {
     pub alert_rules: crate::data::alerts::AlertRules,
     /// Light or dark.
     pub theme: super::theme::Theme,
+    /// The language of the user interface.
+    pub lang: super::i18n::Lang,
     /// The active alerts, from the latest check (runtime only).
     #[serde(skip)]
     pub alerts: Vec<crate::data::alerts::Alert>,
+    /// Why the forecast rule could not run (its model), from the latest
+    /// check (runtime only).
+    #[serde(skip)]
+    pub forecast_rule_problem: Option<String>,
     /// Alerts the operator acknowledged, by key (runtime only).
     #[serde(skip)]
     pub acknowledged: std::collections::HashSet<String>,
@@ -131,7 +137,9 @@ impl Default for Workspace {
             demo_open: true,
             alert_rules: crate::data::alerts::AlertRules::default(),
             theme: super::theme::Theme::Dark,
+            lang: super::i18n::Lang::En,
             alerts: Vec::new(),
+            forecast_rule_problem: None,
             acknowledged: std::collections::HashSet::new(),
             datasets: Vec::new(),
             active: HashMap::new(),
@@ -270,9 +278,10 @@ pub fn save_workspace_file(ws: serde_json::Value, path: &std::path::Path) -> Res
     });
     let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
     crate::data::csv_write::write_file_atomically(path, text.as_bytes()).map_err(|e| {
-        format!(
-            "{}: {e}. Check that the folder is writable.",
-            path.display()
+        crate::trf!(
+            "{}: {}. Check that the folder is writable.",
+            path.display(),
+            e
         )
     })
 }
@@ -283,22 +292,27 @@ pub fn read_workspace_file(path: &std::path::Path) -> Result<Workspace, String> 
     let name = path.display();
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
     let doc: WorkspaceFile = serde_json::from_slice(&bytes).map_err(|e| {
-        format!(
-            "{name}:{}:{}: {e}. Is it a workspace saved by cityops?",
+        crate::trf!(
+            "{}:{}:{}: {}. Is it a workspace saved by cityops?",
+            name,
             e.line(),
-            e.column()
+            e.column(),
+            e
         )
     })?;
     if doc.format != WORKSPACE_FORMAT {
-        return Err(format!(
-            "{name}: not a cityops workspace (its format is '{}')",
+        return Err(crate::trf!(
+            "{}: not a cityops workspace (its format is '{}')",
+            name,
             doc.format
         ));
     }
     if doc.version > WORKSPACE_VERSION {
-        return Err(format!(
-            "{name}: saved by a newer cityops (workspace version {}; this one reads {WORKSPACE_VERSION}). Update cityops.",
-            doc.version
+        return Err(crate::trf!(
+            "{}: saved by a newer cityops (workspace version {}; this one reads {}). Update cityops.",
+            name,
+            doc.version,
+            WORKSPACE_VERSION
         ));
     }
     Ok(doc.workspace)
@@ -357,6 +371,10 @@ pub enum Command {
     OpenWorkspace(Option<PathBuf>),
     /// Switch between the light and dark themes.
     SetTheme(super::theme::Theme),
+    /// Switch the language of the user interface.
+    SetLang(super::i18n::Lang),
+    /// Draw the view (or a part of it) into a PNG.
+    ExportPng(super::png_export::PngRequest),
     /// Change the alert thresholds.
     SetAlertRules(crate::data::alerts::AlertRules),
     /// The operator has seen this alert (by key).

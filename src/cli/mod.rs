@@ -69,6 +69,27 @@ pub struct Cli {
     /// Open a saved workspace (Workspace ▸ Save workspace… writes one).
     #[arg(long, value_name = "FILE", conflicts_with = "files")]
     pub workspace: Option<PathBuf>,
+
+    /// Draw the view (--view, default overview) into this PNG at --scale
+    /// once the data is shown, then exit: a sharp image for slides.
+    #[arg(long, value_name = "OUT.png", conflicts_with = "screenshot")]
+    pub export_view: Option<PathBuf>,
+
+    /// The scale of --export-view relative to the screen (1 to 4; default 2).
+    #[arg(long, value_name = "N", requires = "export_view", value_parser = parse_scale)]
+    pub scale: Option<f32>,
+
+    /// The language of the dashboard: en (English) or zh (Simplified
+    /// Chinese); default: the one chosen last time.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+}
+
+fn parse_scale(s: &str) -> Result<f32, String> {
+    match s.trim().trim_end_matches(['x', '×']).parse::<f32>() {
+        Ok(v) if (1.0..=4.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}' is not a scale from 1 to 4 (e.g. 2)")),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -239,6 +260,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 cache_dir: None,
                 present: cli.present,
                 workspace: cli.workspace,
+                export_view: cli.export_view,
+                export_scale: cli.scale,
+                lang: cli
+                    .lang
+                    .as_deref()
+                    .map(|l| {
+                        app::i18n::Lang::parse(l).ok_or_else(|| {
+                            Failure::bad_input(format!(
+                                "--lang {l}: unknown language. Use en (English) or zh (Simplified Chinese)."
+                            ))
+                        })
+                    })
+                    .transpose()?,
             };
             app::run(opts).map_err(|e| Failure::other(format!("{e:#}")))
         }

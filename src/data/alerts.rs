@@ -22,6 +22,10 @@ pub struct AlertRules {
     pub speed_below_usual_pct: Option<f64>,
     /// More incidents than this in one hour.
     pub incidents_per_hour_above: Option<f64>,
+    /// A forecast model (by name in the models folder) predicting its
+    /// target above this within its horizon.
+    pub forecast_above: Option<f64>,
+    pub forecast_model: String,
 }
 
 impl Default for AlertRules {
@@ -30,8 +34,41 @@ impl Default for AlertRules {
             aqi_above: Some(150.0),
             speed_below_usual_pct: Some(40.0),
             incidents_per_hour_above: Some(10.0),
+            forecast_above: Some(150.0),
+            forecast_model: "aqi_forecast".to_owned(),
         }
     }
+}
+
+/// What an alert is about, with its figures, so the dashboard can say it
+/// in the user's language.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AlertWhat {
+    /// A station's AQI is above `level`.
+    Aqi {
+        level: f64,
+        place: String,
+        latest: f64,
+    },
+    /// A sensor's speed is below `pct` % of its usual for the hour.
+    Speed {
+        pct: f64,
+        place: String,
+        latest: f64,
+        usual: f64,
+    },
+    /// More than `level` incidents in the latest hour.
+    Incidents { level: f64, latest: f64 },
+    /// A forecast model predicts `target` above `level` at a place
+    /// within its horizon.
+    Forecast {
+        level: f64,
+        place: String,
+        target: String,
+        predicted: f64,
+        hours_ahead: usize,
+        model: String,
+    },
 }
 
 /// One active alert.
@@ -39,10 +76,11 @@ impl Default for AlertRules {
 pub struct Alert {
     /// Stable across re-checks while the alert lasts: rule, place and start.
     pub key: String,
-    /// "AQI above 150 at AQ4".
+    /// "AQI above 150 at AQ4" (English; the dashboard words it from `what`).
     pub title: String,
     /// The latest value and what it was compared with.
     pub detail: String,
+    pub what: AlertWhat,
     /// When the run of breaking readings began (µs since the epoch, UTC).
     pub began: i64,
     pub dataset: String,
@@ -83,6 +121,11 @@ pub fn evaluate(datasets: &[&Dataset], rules: &AlertRules) -> Vec<Alert> {
                         key: format!("aqi|{}|{name}|{start}", ds.name),
                         title: format!("AQI above {level:.0} at {name}"),
                         detail: format!("AQI {latest:.0} now"),
+                        what: AlertWhat::Aqi {
+                            level,
+                            place: name.clone(),
+                            latest,
+                        },
                         began: micros(start),
                         dataset: ds.name.clone(),
                     });
@@ -118,14 +161,17 @@ pub fn evaluate(datasets: &[&Dataset], rules: &AlertRules) -> Vec<Alert> {
                     trailing_run(&s, |i, p| usual(i) > 0.0 && p[1] < usual(i) * pct / 100.0)
                 {
                     let last = s.len() - 1;
+                    let latest = s.get(last).map_or(f64::NAN, |p| p[1]);
                     out.push(Alert {
                         key: format!("speed|{}|{name}|{start}", ds.name),
                         title: format!("Speed below {pct:.0} % of usual at {name}"),
-                        detail: format!(
-                            "{:.0} now, usually {:.0} at this hour",
-                            s.get(last).map_or(f64::NAN, |p| p[1]),
-                            usual(last)
-                        ),
+                        detail: format!("{latest:.0} now, usually {:.0} at this hour", usual(last)),
+                        what: AlertWhat::Speed {
+                            pct,
+                            place: name.clone(),
+                            latest,
+                            usual: usual(last),
+                        },
                         began: micros(start),
                         dataset: ds.name.clone(),
                     });
@@ -142,6 +188,10 @@ pub fn evaluate(datasets: &[&Dataset], rules: &AlertRules) -> Vec<Alert> {
                         "{:.0} in the latest hour",
                         hours.last().map_or(0.0, |p| p[1])
                     ),
+                    what: AlertWhat::Incidents {
+                        level,
+                        latest: hours.last().map_or(0.0, |p| p[1]),
+                    },
                     began: micros(start),
                     dataset: ds.name.clone(),
                 });
@@ -212,6 +262,7 @@ mod tests {
             aqi_above: Some(10.0),
             speed_below_usual_pct: Some(150.0),
             incidents_per_hour_above: Some(0.0),
+            ..AlertRules::default()
         };
         let alerts = evaluate(&refs, &strict);
         assert!(

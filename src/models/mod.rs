@@ -4,6 +4,7 @@
 //! (`fetch`); clients for remote serving engines (`remote`: Open Inference
 //! Protocol V2 and OpenAI-compatible embeddings).
 
+pub mod alerts;
 pub mod bundle;
 pub mod encoder;
 pub mod fetch;

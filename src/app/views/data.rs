@@ -8,6 +8,7 @@ use std::sync::Arc;
 use egui::RichText;
 use egui_extras::{Column as TableColumn, TableBuilder};
 
+use crate::app::i18n::{self, tr};
 use crate::app::theme;
 use crate::app::widgets;
 use crate::app::workspace::{Command, ViewCtx};
@@ -107,10 +108,10 @@ impl DataView {
             .and_then(|id| ws.entry(id))
             .or_else(|| ws.datasets.last())
         else {
-            ui.heading("Data");
+            ui.heading(tr("Data"));
             widgets::missing_ui(
                 ui,
-                "No data is open. Use Open CSV… or drop a file onto the window.",
+                tr("No data is open. Use Open CSV… or drop a file onto the window."),
             );
             return;
         };
@@ -127,7 +128,7 @@ impl DataView {
             self.zone_edit = ds.time_zone_name();
         }
         ui.horizontal(|ui| {
-            ui.heading("Data");
+            ui.heading(tr("Data"));
             let combo = egui::ComboBox::from_id_salt("data_dataset")
                 .selected_text(&ds.name)
                 .show_ui(ui, |ui| {
@@ -143,21 +144,21 @@ impl DataView {
             crate::app::widgets::name_for_screen_readers(
                 &combo.response,
                 egui::Role::ComboBox,
-                "Dataset shown",
+                tr("Dataset shown"),
             );
             if ui
-                .button("Export CSV…")
-                .on_hover_text("Save this dataset as a CSV file")
+                .button(tr("Export CSV…"))
+                .on_hover_text(tr("Save this dataset as a CSV file"))
                 .clicked()
             {
                 ctx.send(Command::ExportCsv(entry.id));
             }
             if ds.time_column().is_some()
                 && ui
-                    .button("Export time range…")
-                    .on_hover_text(
+                    .button(tr("Export time range…"))
+                    .on_hover_text(tr(
                         "Save the rows inside the time range chosen in the toolbar as CSV",
-                    )
+                    ))
                     .clicked()
             {
                 ctx.send(Command::ExportRangeCsv {
@@ -167,14 +168,14 @@ impl DataView {
             }
         });
         egui::Grid::new("data_info").num_columns(2).show(ui, |ui| {
-            ui.label("Source");
+            ui.label(tr("Source"));
             ui.label(match &ds.source {
-                crate::data::Source::Demo(n) => format!("demo city ({n})"),
+                crate::data::Source::Demo(n) => crate::trf!("demo city ({})", n),
                 crate::data::Source::File(p) => p.display().to_string(),
             });
             ui.end_row();
-            ui.label("Size");
-            ui.label(format!(
+            ui.label(tr("Size"));
+            ui.label(crate::trf!(
                 "{} rows × {} columns, {:.1} MB in memory",
                 ds.table.n_rows(),
                 ds.table.n_columns(),
@@ -182,8 +183,8 @@ impl DataView {
             ));
             ui.end_row();
             if let Some(f) = &ds.format {
-                ui.label("Format");
-                ui.label(format!(
+                ui.label(tr("Format"));
+                ui.label(crate::trf!(
                     "delimiter '{}', {}, {:.1} MB file",
                     (f.delimiter as char).escape_default(),
                     f.encoding,
@@ -191,12 +192,14 @@ impl DataView {
                 ));
                 ui.end_row();
             }
-            ui.label("Kind of data");
+            ui.label(tr("Kind of data"));
             let combo = egui::ComboBox::from_id_salt("data_domain")
-                .selected_text(ds.domain.label())
+                .selected_text(i18n::domain_label(ds.domain))
                 .show_ui(ui, |ui| {
                     for d in Domain::ALL {
-                        if ui.selectable_label(ds.domain == d, d.label()).clicked()
+                        if ui
+                            .selectable_label(ds.domain == d, i18n::domain_label(d))
+                            .clicked()
                             && ds.domain != d
                         {
                             ctx.send(Command::SetDomain {
@@ -209,16 +212,16 @@ impl DataView {
             crate::app::widgets::name_for_screen_readers(
                 &combo.response,
                 egui::Role::ComboBox,
-                "Kind of data",
+                tr("Kind of data"),
             );
             ui.end_row();
-            ui.label("Time zone");
+            ui.label(tr("Time zone"));
             ui.horizontal(|ui| {
                 let edit =
                     ui.add(egui::TextEdit::singleline(&mut self.zone_edit).desired_width(180.0));
-                widgets::name_for_screen_readers(&edit, egui::Role::TextInput, "Time zone");
+                widgets::name_for_screen_readers(&edit, egui::Role::TextInput, tr("Time zone"));
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if (ui.button("Apply time zone").clicked() || enter)
+                if (ui.button(tr("Apply time zone")).clicked() || enter)
                     && self.zone_edit != ds.time_zone_name()
                 {
                     ctx.send(Command::SetTimeZone {
@@ -227,20 +230,20 @@ impl DataView {
                     });
                 }
                 ui.label(
-                    RichText::new("timestamps without an offset are read in this zone")
+                    RichText::new(tr("timestamps without an offset are read in this zone"))
                         .color(theme::MUTED),
                 );
             });
             ui.end_row();
         });
 
-        let warn_title = format!("Load warnings ({})", ds.warnings.len());
+        let warn_title = crate::trf!("Load warnings ({})", ds.warnings.len());
         egui::CollapsingHeader::new(warn_title)
             .id_salt("data_warnings")
             .default_open(!ds.warnings.is_empty())
             .show(ui, |ui| {
                 if ds.warnings.is_empty() {
-                    ui.label("The file loaded without warnings.");
+                    ui.label(tr("The file loaded without warnings."));
                 }
                 egui::ScrollArea::vertical()
                     .id_salt("warn_scroll")
@@ -252,7 +255,7 @@ impl DataView {
                     });
             });
 
-        egui::CollapsingHeader::new("Columns")
+        egui::CollapsingHeader::new(tr("Columns"))
             .id_salt("data_columns")
             .default_open(true)
             .show(ui, |ui| {
@@ -265,13 +268,13 @@ impl DataView {
                             .num_columns(7)
                             .show(ui, |ui| {
                                 for h in [
-                                    "Column",
-                                    "Type",
-                                    "Role",
-                                    "Missing",
-                                    "Min",
-                                    "Max",
-                                    "Mean / distinct",
+                                    tr("Column"),
+                                    tr("Type"),
+                                    tr("Role"),
+                                    tr("Missing"),
+                                    tr("Min"),
+                                    tr("Max"),
+                                    tr("Mean / distinct"),
                                 ] {
                                     ui.label(RichText::new(h).strong());
                                 }
@@ -283,13 +286,16 @@ impl DataView {
                                     let role =
                                         ds.schema.roles.get(i).copied().unwrap_or(Role::Other);
                                     ui.label(&col.name);
-                                    ui.label(col.kind().name());
+                                    ui.label(i18n::kind_label(col.kind()));
                                     let combo = egui::ComboBox::from_id_salt(("role", i))
-                                        .selected_text(role.label())
+                                        .selected_text(i18n::role_label(role))
                                         .show_ui(ui, |ui| {
                                             for r in Role::choices_for(col.kind()) {
                                                 if ui
-                                                    .selectable_label(r == role, r.label())
+                                                    .selectable_label(
+                                                        r == role,
+                                                        i18n::role_label(r),
+                                                    )
                                                     .clicked()
                                                     && r != role
                                                 {
@@ -304,7 +310,7 @@ impl DataView {
                                     crate::app::widgets::name_for_screen_readers(
                                         &combo.response,
                                         egui::Role::ComboBox,
-                                        &format!("Role of column {}", col.name),
+                                        &crate::trf!("Role of column {}", col.name),
                                     );
                                     ui.label(format!(
                                         "{} ({:.1} %)",
@@ -314,7 +320,7 @@ impl DataView {
                                     ui.label(fmt_num(st.min, col.kind(), ds));
                                     ui.label(fmt_num(st.max, col.kind(), ds));
                                     ui.label(match (st.mean, st.distinct) {
-                                        (_, Some(d)) => format!("{d} distinct"),
+                                        (_, Some(d)) => crate::trf!("{} distinct", d),
                                         (Some(_), _) if col.kind() == ColumnKind::Timestamp => {
                                             "–".to_owned()
                                         }
@@ -327,7 +333,7 @@ impl DataView {
             });
 
         ui.separator();
-        ui.strong(format!("Rows ({})", ds.table.n_rows()));
+        ui.strong(crate::trf!("Rows ({})", ds.table.n_rows()));
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
         egui::ScrollArea::horizontal()
             .id_salt("rows_hscroll")
@@ -356,7 +362,7 @@ impl DataView {
                                 ui.strong(&c.name).on_hover_text(format!(
                                     "{} ({})",
                                     c.name,
-                                    c.kind().name()
+                                    i18n::kind_label(c.kind())
                                 ));
                             });
                         }
@@ -373,7 +379,9 @@ impl DataView {
                                         ui.label(cell_text(ds, c, i));
                                     } else {
                                         ui.label(
-                                            RichText::new("missing").italics().color(theme::MUTED),
+                                            RichText::new(tr("missing"))
+                                                .italics()
+                                                .color(theme::MUTED),
                                         );
                                     }
                                 });

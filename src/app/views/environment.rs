@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use egui_plot::{Legend, Line, Plot, Points, Span};
 
+use crate::app::i18n::{aqi_category_label, measure_label, tr};
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::ViewCtx;
@@ -159,7 +160,7 @@ fn aqi_key_ui(ui: &mut egui::Ui) {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
             ui.painter()
                 .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
-            ui.label(format!("{} {lo}–{hi}", cat.label()));
+            ui.label(format!("{} {lo}–{hi}", aqi_category_label(cat)));
             ui.add_space(8.0);
         }
     });
@@ -175,8 +176,8 @@ impl EnvironmentView {
             ctx,
             ui,
             Domain::Environment,
-            "Environment",
-            "No environment data is open. Open an air-quality CSV, or load the demo city.",
+            tr("Environment"),
+            tr("No environment data is open. Open an air-quality CSV, or load the demo city."),
             true,
         ) else {
             return;
@@ -210,12 +211,14 @@ impl EnvironmentView {
         };
 
         ui.strong(if c.aqi_computed {
-            "Air Quality Index (US EPA), computed from the pollutant columns, on its category bands"
+            tr(
+                "Air Quality Index (US EPA), computed from the pollutant columns, on its category bands",
+            )
         } else {
-            "Air Quality Index (US EPA) on its category bands"
+            tr("Air Quality Index (US EPA) on its category bands")
         });
         if c.aqi.is_empty() {
-            widgets::missing_ui(ui, "No AQI or pollutant columns in this dataset.");
+            widgets::missing_ui(ui, tr("No AQI or pollutant columns in this dataset."));
         } else {
             let plot = Plot::new("env_aqi")
                 .height(theme::PLOT_HEIGHT)
@@ -225,7 +228,7 @@ impl EnvironmentView {
                 .include_y(0.0)
                 .include_y(100.0)
                 .y_axis_label("AQI");
-            axis.apply(plot, "AQI").show(ui, |p| {
+            let plot_shown = axis.apply(plot, "AQI").show(ui, |p| {
                 aqi_bands(p);
                 for name in c.aqi.keys() {
                     let color = station_color(name, &c.aqi);
@@ -238,15 +241,16 @@ impl EnvironmentView {
                     }
                 }
             });
+            crate::app::png_export::context_menu(&plot_shown.response, "aqi");
             aqi_key_ui(ui);
         }
 
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            ui.strong("Pollutant:");
+            ui.strong(tr("Pollutant:"));
             for (m, _) in POLLUTANTS {
                 if ds.measure(m).is_some() {
-                    ui.selectable_value(&mut self.pollutant, m, m.label());
+                    ui.selectable_value(&mut self.pollutant, m, measure_label(m));
                 }
             }
         });
@@ -255,7 +259,7 @@ impl EnvironmentView {
             .find(|(m, _)| *m == self.pollutant)
             .map_or("", |(_, u)| u);
         if c.pollutant.is_empty() {
-            widgets::missing_ui(ui, "This dataset has no column for that pollutant.");
+            widgets::missing_ui(ui, tr("This dataset has no column for that pollutant."));
         } else {
             let plot = Plot::new("env_pollutant")
                 .height(theme::PLOT_HEIGHT)
@@ -263,7 +267,7 @@ impl EnvironmentView {
                 .link_axis(link, [true, false])
                 .link_cursor(link, [true, false])
                 .y_axis_label(unit);
-            axis.apply(plot, unit).show(ui, |p| {
+            let plot_shown = axis.apply(plot, unit).show(ui, |p| {
                 for (name, pts) in &c.pollutant {
                     let color = station_color(name, &c.pollutant);
                     p.line(
@@ -273,30 +277,37 @@ impl EnvironmentView {
                     );
                 }
             });
+            crate::app::png_export::context_menu(&plot_shown.response, "pollutant");
         }
 
         ui.add_space(8.0);
         match c.correlation {
-            Some(r) => ui.strong(format!("Traffic vs NO2, hour by hour (Pearson r = {r:.2})")),
-            None => ui.strong("Traffic vs NO2, hour by hour"),
+            Some(r) => ui.strong(crate::trf!(
+                "Traffic vs NO2, hour by hour (Pearson r = {:.2})",
+                r
+            )),
+            None => ui.strong(tr("Traffic vs NO2, hour by hour")),
         };
         if c.scatter.is_empty() {
             widgets::missing_ui(
                 ui,
-                "Needs a traffic dataset with a volume column and an NO2 column here, over the same hours.",
+                tr(
+                    "Needs a traffic dataset with a volume column and an NO2 column here, over the same hours.",
+                ),
             );
             return;
         }
-        Plot::new("env_traffic_no2")
+        let plot_shown = Plot::new("env_traffic_no2")
             .height(theme::PLOT_HEIGHT)
-            .x_axis_label("mean traffic volume (veh/h)")
-            .y_axis_label("mean NO2 (ppb)")
+            .x_axis_label(tr("mean traffic volume (veh/h)"))
+            .y_axis_label(tr("mean NO2 (ppb)"))
             .show(ui, |p| {
                 p.points(
-                    Points::new("hours", c.scatter.clone())
+                    Points::new(tr("hours"), c.scatter.clone())
                         .radius(2.0)
                         .color(theme::series_color(4)),
                 );
             });
+        crate::app::png_export::context_menu(&plot_shown.response, "traffic_vs_no2");
     }
 }

@@ -15,6 +15,7 @@ mod traffic;
 
 use serde::{Deserialize, Serialize};
 
+use super::i18n::tr;
 use super::workspace::ViewCtx;
 
 /// The views, by the name used in `--view NAME`.
@@ -47,15 +48,15 @@ impl ViewId {
 
     pub fn label(self) -> &'static str {
         match self {
-            Self::Overview => "Overview",
-            Self::Traffic => "Traffic",
-            Self::Safety => "Safety",
-            Self::Environment => "Environment",
-            Self::Text => "Reports",
-            Self::Predict => "Predict",
-            Self::Recommend => "Recommend",
-            Self::Models => "Models",
-            Self::Data => "Data",
+            Self::Overview => tr("Overview"),
+            Self::Traffic => tr("Traffic"),
+            Self::Safety => tr("Safety"),
+            Self::Environment => tr("Environment"),
+            Self::Text => tr("Reports"),
+            Self::Predict => tr("Predict"),
+            Self::Recommend => tr("Recommend"),
+            Self::Models => tr("Models"),
+            Self::Data => tr("Data"),
         }
     }
 

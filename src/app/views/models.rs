@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use egui::RichText;
 
+use crate::app::i18n::{self, tr};
 use crate::app::theme;
 use crate::app::widgets;
 use crate::app::workspace::{Command, RemoteServer, ViewCtx};
@@ -17,6 +18,7 @@ use crate::jobs::{Job, Wake};
 use crate::models::fetch::{self, FetchOptions};
 use crate::models::remote::{ModelMetadata, V2Client};
 use crate::models::{bundle, registry};
+use crate::trf;
 
 /// One local model as listed.
 struct Listed {
@@ -38,6 +40,8 @@ pub struct ModelsView {
     scan: Option<Job<Vec<Listed>>>,
     listed: Vec<Listed>,
     scanned_dir: Option<PathBuf>,
+    /// The language the listing's summaries were written in.
+    scanned_lang: i18n::Lang,
     confirm_remove: Option<String>,
     message: Option<Result<String, String>>,
     import: Option<Job<Result<String, String>>>,
@@ -65,13 +69,13 @@ fn list(dir: &Path) -> Vec<Listed> {
     registry::scan(dir)
         .into_iter()
         .map(|e| {
-            let kind = bundle::card_kind(&e.card_path).unwrap_or_else(|_| "unknown".to_owned());
+            let kind = bundle::card_kind(&e.card_path).unwrap_or_else(|_| tr("unknown").to_owned());
             let weights_bytes =
                 std::fs::metadata(e.card_path.with_extension("safetensors")).map_or(0, |m| m.len());
             let summary = match (&kind[..], &e.card) {
-                ("tabular", Ok(c)) => Ok(format!(
+                ("tabular", Ok(c)) => Ok(trf!(
                     "{} '{}' · {}: {} vs baseline {} · trained on {} ({} rows, sha256 {}…) · {}",
-                    c.task.name(),
+                    i18n::task_label(c.task),
                     c.target.column(),
                     c.headline_metric,
                     c.metrics
@@ -87,7 +91,7 @@ fn list(dir: &Path) -> Vec<Listed> {
                 )),
                 ("recommender", _) => {
                     match crate::models::recommender::load_recommender(&e.card_path) {
-                        Ok((c, _)) => Ok(format!(
+                        Ok((c, _)) => Ok(trf!(
                             "{} over {} residents × {} services ({} interactions) · {}",
                             c.method.key(),
                             c.users.len(),
@@ -99,7 +103,7 @@ fn list(dir: &Path) -> Vec<Listed> {
                     }
                 }
                 (_, Err(err)) => Err(err.to_string()),
-                (k, Ok(_)) => Ok(format!("a '{k}' model")),
+                (k, Ok(_)) => Ok(trf!("a '{}' model", k)),
             };
             Listed {
                 name: e.name(),
@@ -127,9 +131,9 @@ fn sentence_folders(dir: &Path) -> Vec<Listed> {
                 .ok()
                 .and_then(|b| serde_json::from_slice(&b).ok());
             let summary = match (&config, missing.is_empty()) {
-                (_, false) => Err(format!("incomplete: no {}", missing.join(", "))),
-                (None, true) => Err("config.json cannot be read".to_owned()),
-                (Some(c), true) => Ok(format!(
+                (_, false) => Err(trf!("incomplete: no {}", missing.join(", "))),
+                (None, true) => Err(tr("config.json cannot be read").to_owned()),
+                (Some(c), true) => Ok(trf!(
                     "{} encoder, {} layers, {} dimensions (Reports view: Sentence encoder; served at /v1/embeddings)",
                     c["model_type"].as_str().unwrap_or("BERT"),
                     c["num_hidden_layers"],
@@ -193,31 +197,40 @@ impl ModelsView {
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         self.poll(ctx);
         let dir = ctx.ws.models_dir.clone();
-        if self.scanned_dir.as_ref() != Some(&dir) && self.scan.is_none() {
+        let lang = i18n::current();
+        if (self.scanned_dir.as_ref() != Some(&dir) || self.scanned_lang != lang)
+            && self.scan.is_none()
+        {
             self.scanned_dir = Some(dir.clone());
+            self.scanned_lang = lang;
             let d = dir.clone();
-            self.scan = Job::spawn("scan models", wake(ui), move |_| list(&d)).ok();
+            self.scan = Job::spawn("scan models", wake(ui), move |_| {
+                i18n::set(lang);
+                list(&d)
+            })
+            .ok();
         }
-        ui.heading("Models");
-        ui.label(format!("Models folder: {}", dir.display()));
+        ui.heading(tr("Models"));
+        ui.label(trf!("Models folder: {}", dir.display()));
         ui.horizontal(|ui| {
-            if ui.button("Import model…").on_hover_text("Copy a model card and its weights into the models folder").clicked()
+            if ui.button(tr("Import model…")).on_hover_text(tr("Copy a model card and its weights into the models folder")).clicked()
                 && self.import.is_none()
             {
                 let d = dir.clone();
                 self.import = Job::spawn("import", wake(ui), move |_| {
+                    i18n::set(lang);
                     let Some(card) = rfd::FileDialog::new()
-                        .set_title("Import a cityops model card")
-                        .add_filter("Model cards", &["json"])
+                        .set_title(tr("Import a cityops model card"))
+                        .add_filter(tr("Model cards"), &["json"])
                         .pick_file()
                     else {
-                        return Err("No file was chosen (or no file dialog is available: use cityops fetch or copy the files into the models folder).".to_owned());
+                        return Err(tr("No file was chosen (or no file dialog is available: use cityops fetch or copy the files into the models folder).").to_owned());
                     };
                     registry::import(&card, &d)
                 })
                 .ok();
             }
-            if ui.button("Rescan").clicked() {
+            if ui.button(tr("Rescan")).clicked() {
                 self.scanned_dir = None;
             }
             if self.scan.is_some() || self.import.is_some() {
@@ -236,7 +249,9 @@ impl ModelsView {
         if self.listed.is_empty() && self.scan.is_none() {
             widgets::missing_ui(
                 ui,
-                "No models in this folder yet: train one in the Predict view, or download or import one.",
+                tr(
+                    "No models in this folder yet: train one in the Predict view, or download or import one.",
+                ),
             );
         }
         let mut remove: Option<PathBuf> = None;
@@ -249,14 +264,14 @@ impl ModelsView {
                     ui.label(&m.kind);
                     if self.confirm_remove.as_deref() == Some(m.name.as_str()) {
                         ui.horizontal(|ui| {
-                            if ui.button(format!("Really remove {}", m.name)).clicked() {
+                            if ui.button(trf!("Really remove {}", m.name)).clicked() {
                                 remove = Some(m.card_path.clone());
                             }
-                            if ui.button("Keep").clicked() {
+                            if ui.button(tr("Keep")).clicked() {
                                 self.confirm_remove = None;
                             }
                         });
-                    } else if ui.button(format!("Remove {}", m.name)).clicked() {
+                    } else if ui.button(trf!("Remove {}", m.name)).clicked() {
                         self.confirm_remove = Some(m.name.clone());
                     }
                     match &m.summary {
@@ -277,7 +292,7 @@ impl ModelsView {
                 r
             };
             self.message = Some(
-                r1.map(|()| format!("Removed {}", card.display()))
+                r1.map(|()| trf!("Removed {}", card.display()))
                     .map_err(|e| format!("{}: {e}", card.display())),
             );
             self.confirm_remove = None;
@@ -285,26 +300,27 @@ impl ModelsView {
         }
 
         ui.separator();
-        ui.strong("Download a model");
+        ui.strong(tr("Download a model"));
         ui.horizontal(|ui| {
             let r = ui.add(egui::TextEdit::singleline(&mut self.url).desired_width(420.0).hint_text("https://…/NAME.json"));
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Model URL");
-            let r = ui.add(egui::TextEdit::singleline(&mut self.sha256).desired_width(200.0).hint_text("sha256 (optional)"));
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Expected sha256");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Model URL"));
+            let r = ui.add(egui::TextEdit::singleline(&mut self.sha256).desired_width(200.0).hint_text(tr("sha256 (optional)")));
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Expected sha256"));
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.folder_name)
                         .desired_width(160.0)
-                        .hint_text("folder name (encoder)"),
+                        .hint_text(tr("folder name (encoder)")),
                 )
-                .on_hover_text("For a sentence encoder published as a folder: the URL is the folder's base, and it is saved under this name");
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Save as folder");
-            if ui.add_enabled(self.download.is_none() && !self.url.trim().is_empty(), egui::Button::new("Download")).clicked() {
+                .on_hover_text(tr("For a sentence encoder published as a folder: the URL is the folder's base, and it is saved under this name"));
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Save as folder"));
+            if ui.add_enabled(self.download.is_none() && !self.url.trim().is_empty(), egui::Button::new(tr("Download"))).clicked() {
                 let url = self.url.trim().to_owned();
                 let sha = self.sha256.trim().to_lowercase();
                 let folder = self.folder_name.trim().to_owned();
                 let d = dir.clone();
                 self.download = Job::spawn("download", wake(ui), move |p| {
+                    i18n::set(lang);
                     let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
                     let opts = FetchOptions {
                         sha256: (!sha.is_empty()).then_some(sha),
@@ -323,9 +339,9 @@ impl ModelsView {
                         .map(|(f, h)| format!("{} (sha256 {h})", f.display()))
                         .collect();
                     Ok(if out.verified {
-                        format!("Downloaded and verified {}", names.join(", "))
+                        trf!("Downloaded and verified {}", names.join(", "))
                     } else {
-                        format!("Downloaded {} — no checksum was available: compare it with the publisher's", names.join(", "))
+                        trf!("Downloaded {} — no checksum was available: compare it with the publisher's", names.join(", "))
                     })
                 })
                 .ok();
@@ -333,29 +349,29 @@ impl ModelsView {
             }
         });
         if let Some(j) = &self.download {
-            widgets::job_progress_ui(ui, j, "Cancel download");
+            widgets::job_progress_ui(ui, j, tr("Cancel download"));
         }
 
         ui.separator();
-        ui.strong("Remote inference servers (Open Inference Protocol V2: KServe, Triton, MLServer, cityops serve)");
+        ui.strong(tr("Remote inference servers (Open Inference Protocol V2: KServe, Triton, MLServer, cityops serve)"));
         ui.horizontal(|ui| {
             let r = ui.add(
                 egui::TextEdit::singleline(&mut self.remote_url)
                     .desired_width(320.0)
                     .hint_text("http://127.0.0.1:8080"),
             );
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Server URL");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Server URL"));
             let r = ui.add(
                 egui::TextEdit::singleline(&mut self.remote_token)
                     .desired_width(160.0)
                     .password(true)
-                    .hint_text("token (optional)"),
+                    .hint_text(tr("token (optional)")),
             );
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Server token");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Server token"));
             if ui
                 .add_enabled(
                     self.remote.is_none() && !self.remote_url.trim().is_empty(),
-                    egui::Button::new("Connect"),
+                    egui::Button::new(tr("Connect")),
                 )
                 .clicked()
             {
@@ -389,13 +405,13 @@ impl ModelsView {
         match &self.remote_state {
             None => {}
             Some(Err(e)) => {
-                ui.colored_label(theme::BAD, format!("● not reachable: {e}"));
+                ui.colored_label(theme::BAD, trf!("● not reachable: {}", e));
             }
             Some(Ok(s)) => {
                 let (color, text) = match (s.live, s.ready) {
-                    (true, true) => (theme::GOOD, "● live and ready"),
-                    (true, false) => (theme::WARN, "● live, not ready"),
-                    _ => (theme::BAD, "● not live"),
+                    (true, true) => (theme::GOOD, tr("● live and ready")),
+                    (true, false) => (theme::WARN, tr("● live, not ready")),
+                    _ => (theme::BAD, tr("● not live")),
                 };
                 ui.colored_label(color, text);
                 let Some(server) = self.connected.as_ref().map(|(url, token)| RemoteServer {
@@ -412,9 +428,11 @@ impl ModelsView {
                     .id_salt(("remote_model", &m.name))
                     .show(ui, |ui| {
                         for t in &m.outputs {
-                            ui.label(format!(
-                                "output {} · {} · {:?}",
-                                t.name, t.datatype, t.shape
+                            ui.label(trf!(
+                                "output {} · {} · {}",
+                                t.name,
+                                t.datatype,
+                                format!("{:?}", t.shape)
                             ));
                         }
                         self.remote_apply.model_ui(ctx, ui, &server, m);

@@ -6,16 +6,20 @@ use std::sync::Arc;
 
 use egui::{Color32, RichText};
 
+use crate::app::i18n::{aqi_category_label, domain_label, tr};
 use crate::app::theme;
 use crate::app::widgets;
 use crate::app::workspace::{Command, ViewCtx, Workspace};
 use crate::data::aqi::AqiCategory;
 use crate::data::timeseries::{self, LocalClock, MICROS_PER_DAY, MICROS_PER_HOUR, TimeRange};
 use crate::data::{Dataset, Domain, Measure, Role};
+use crate::trf;
 
 /// One KPI card.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Kpi {
+    /// Names the card's plots; the same in every language.
+    pub id: &'static str,
     pub title: &'static str,
     pub value: String,
     pub detail: String,
@@ -90,13 +94,14 @@ fn speed_kpi(ds: &Dataset) -> Option<Kpi> {
         },
     );
     Some(Kpi {
-        title: "Mean speed, last 24 h",
+        id: "speed",
+        title: tr("Mean speed, last 24 h"),
         value: format!("{now:.1} km/h"),
-        detail: format!(
-            "{:.1} % {} typical ({typical:.1} km/h)",
-            pct.abs(),
-            if pct < 0.0 { "below" } else { "above" }
-        ),
+        detail: if pct < 0.0 {
+            trf!("{:.1} % below typical ({:.1} km/h)", pct.abs(), typical)
+        } else {
+            trf!("{:.1} % above typical ({:.1} km/h)", pct.abs(), typical)
+        },
         tone: if pct < -10.0 {
             Tone::Bad
         } else if pct < -3.0 {
@@ -106,12 +111,19 @@ fn speed_kpi(ds: &Dataset) -> Option<Kpi> {
         },
         spark,
         spark_color: theme::series_color(0),
-        spark_label: "Mean speed of all sensors, hourly, the last 7 days (km/h)",
+        spark_label: tr("Mean speed of all sensors, hourly, the last 7 days (km/h)"),
     })
 }
 
-/// Events on the latest local day against the mean per day.
-fn per_day_kpi(ds: &Dataset, title: &'static str, noun: &str, label: &'static str) -> Option<Kpi> {
+/// Events on the latest local day against the mean per day; `value`
+/// writes the day's count with its noun.
+fn per_day_kpi(
+    ds: &Dataset,
+    id: &'static str,
+    title: &'static str,
+    value: impl Fn(f64) -> String,
+    label: &'static str,
+) -> Option<Kpi> {
     let time = ds.time_column()?;
     let end = latest(ds)?;
     let mut clock = LocalClock::new(&ds.time_zone);
@@ -135,11 +147,13 @@ fn per_day_kpi(ds: &Dataset, title: &'static str, noun: &str, label: &'static st
         .collect();
     let ratio = if avg > 0.0 { today_n / avg } else { 1.0 };
     Some(Kpi {
+        id,
         title,
-        value: format!("{today_n:.0} {noun}"),
-        detail: format!(
-            "{} · daily average {avg:.1}",
-            widgets::format_instant(today as f64 / 1e6, &ds.time_zone, "%a %b %d")
+        value: value(today_n),
+        detail: trf!(
+            "{} · daily average {:.1}",
+            widgets::format_instant(today as f64 / 1e6, &ds.time_zone, "%a %b %d"),
+            avg
         ),
         tone: if ratio > 1.5 {
             Tone::Bad
@@ -174,18 +188,19 @@ fn aqi_kpi(ds: &Dataset) -> Option<Kpi> {
     let (value, station) = worst?;
     let cat = AqiCategory::from_aqi(value.clamp(0.0, 500.0) as u16);
     let spark = max_per_hour(time, aqi, end - 3 * MICROS_PER_DAY, end);
+    let cat = aqi_category_label(cat);
     Some(Kpi {
-        title: "Worst AQI now",
+        id: "aqi",
+        title: tr("Worst AQI now"),
         value: format!("{value:.0}"),
-        detail: format!(
-            "{}{}",
-            cat.label(),
-            station.map(|s| format!(" at {s}")).unwrap_or_default()
-        ),
+        detail: match station {
+            Some(s) => trf!("{} at {}", cat, s),
+            None => cat.to_owned(),
+        },
         tone: Tone::Custom(theme::aqi_color(value)),
         spark,
         spark_color: theme::aqi_color(value),
-        spark_label: "Worst AQI of all stations, hourly, the last 3 days",
+        spark_label: tr("Worst AQI of all stations, hourly, the last 3 days"),
     })
 }
 
@@ -247,9 +262,10 @@ pub fn compute_kpis(inputs: &KpiInputs) -> Vec<Kpi> {
     if let Some(k) = ds(Domain::Safety).and_then(|d| {
         per_day_kpi(
             d,
-            "Incidents today",
             "incidents",
-            "Incidents per day, the last 30 days",
+            tr("Incidents today"),
+            |n| trf!("{:.0} incidents", n),
+            tr("Incidents per day, the last 30 days"),
         )
     }) {
         out.push(k);
@@ -260,9 +276,10 @@ pub fn compute_kpis(inputs: &KpiInputs) -> Vec<Kpi> {
     if let Some(k) = ds(Domain::Reports).and_then(|d| {
         per_day_kpi(
             d,
-            "Citizen reports today",
             "reports",
-            "Citizen reports per day, the last 30 days",
+            tr("Citizen reports today"),
+            |n| trf!("{:.0} reports", n),
+            tr("Citizen reports per day, the last 30 days"),
         )
     }) {
         out.push(k);
@@ -284,7 +301,7 @@ fn kpi_card_ui(ui: &mut egui::Ui, k: &Kpi) {
                         .color(k.tone.color()),
                 );
                 ui.label(&k.detail);
-                widgets::sparkline_ui(ui, &format!("spark_{}", k.title), &k.spark, k.spark_color);
+                widgets::sparkline_ui(ui, &format!("spark_{}", k.id), &k.spark, k.spark_color);
             });
         });
 }
@@ -301,16 +318,16 @@ impl OverviewView {
             move |_| compute_kpis(&inputs)
         });
         let kpis = self.bg.value().unwrap_or_default();
-        ui.heading("City overview");
+        ui.heading(tr("City overview"));
         widgets::updating_ui(ui, self.bg.is_busy());
         if ctx.ws.datasets.is_empty() {
             ui.add_space(12.0);
-            ui.label("No data is open yet.");
+            ui.label(tr("No data is open yet."));
             ui.horizontal(|ui| {
-                if ui.button("Open CSV…").clicked() {
+                if ui.button(tr("Open CSV…")).clicked() {
                     ctx.send(Command::OpenDialog);
                 }
-                if ui.button("Load demo city").clicked() {
+                if ui.button(tr("Load demo city")).clicked() {
                     ctx.send(Command::LoadDemo);
                 }
             });
@@ -320,7 +337,9 @@ impl OverviewView {
         if kpis.is_empty() && !self.bg.is_busy() {
             widgets::missing_ui(
                 ui,
-                "None of the open datasets has the columns the key figures need (speed, incidents, AQI, reports).",
+                tr(
+                    "None of the open datasets has the columns the key figures need (speed, incidents, AQI, reports).",
+                ),
             );
         }
         // Rows of as many cards as fit (a wrapped layout cannot know a
@@ -342,19 +361,26 @@ impl OverviewView {
         }
         alerts_ui(ctx, ui);
         ui.add_space(16.0);
-        ui.strong("Open datasets");
+        ui.strong(tr("Open datasets"));
         egui::Grid::new("datasets_grid")
             .striped(true)
             .num_columns(6)
             .show(ui, |ui| {
-                for h in ["Name", "Kind", "Rows", "Columns", "Time span", "Warnings"] {
+                for h in [
+                    tr("Name"),
+                    tr("Kind"),
+                    tr("Rows"),
+                    tr("Columns"),
+                    tr("Time span"),
+                    tr("Warnings"),
+                ] {
                     ui.label(RichText::new(h).strong());
                 }
                 ui.end_row();
                 for e in &ctx.ws.datasets {
                     let ds = &e.dataset;
                     ui.label(&ds.name);
-                    ui.label(ds.domain.label());
+                    ui.label(domain_label(ds.domain));
                     ui.label(ds.table.n_rows().to_string());
                     ui.label(ds.table.n_columns().to_string());
                     ui.label(match ds.time_extent() {
@@ -377,9 +403,12 @@ impl OverviewView {
 fn alerts_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
     let ws = ctx.ws;
     ui.add_space(16.0);
-    ui.strong(format!("Alerts ({} active)", ws.alerts.len()));
+    ui.strong(trf!("Alerts ({} active)", ws.alerts.len()));
     if ws.alerts.is_empty() {
-        ui.colored_label(theme::GOOD, "No threshold is broken in the latest data.");
+        ui.colored_label(
+            theme::GOOD,
+            tr("No threshold is broken in the latest data."),
+        );
     }
     egui::Grid::new("alerts_grid")
         .striped(true)
@@ -392,17 +421,18 @@ fn alerts_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
                     .find(|e| e.dataset.name == a.dataset)
                     .map_or_else(jiff::tz::TimeZone::system, |e| e.dataset.time_zone.clone());
                 let acked = ws.acknowledged.contains(&a.key);
-                ui.colored_label(if acked { theme::MUTED } else { theme::BAD }, &a.title);
-                ui.label(format!(
+                let (title, detail) = crate::app::i18n::alert_text(a);
+                ui.colored_label(if acked { theme::MUTED } else { theme::BAD }, title);
+                ui.label(trf!(
                     "since {}",
                     widgets::format_instant(a.began as f64 / 1e6, &tz, "%Y-%m-%d %H:%M")
                 ));
-                ui.label(&a.detail);
-                ui.label(if acked { "acknowledged" } else { "new" });
+                ui.label(detail);
+                ui.label(if acked { tr("acknowledged") } else { tr("new") });
                 ui.end_row();
             }
         });
-    egui::CollapsingHeader::new("Alert thresholds")
+    egui::CollapsingHeader::new(tr("Alert thresholds"))
         .id_salt("alert_thresholds")
         .show(ui, |ui| {
             let mut rules = ws.alert_rules.clone();
@@ -425,7 +455,7 @@ fn alerts_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
             rule(
                 ui,
                 &mut rules.aqi_above,
-                "AQI above",
+                tr("AQI above"),
                 150.0,
                 0.0..=500.0,
                 "",
@@ -433,7 +463,7 @@ fn alerts_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
             rule(
                 ui,
                 &mut rules.speed_below_usual_pct,
-                "Speed below usual for the hour",
+                tr("Speed below usual for the hour"),
                 40.0,
                 1.0..=200.0,
                 " %",
@@ -441,11 +471,36 @@ fn alerts_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
             rule(
                 ui,
                 &mut rules.incidents_per_hour_above,
-                "Incidents per hour above",
+                tr("Incidents per hour above"),
                 10.0,
                 0.0..=1000.0,
                 "",
             );
+            ui.horizontal(|ui| {
+                rule(
+                    ui,
+                    &mut rules.forecast_above,
+                    tr("Forecast above"),
+                    150.0,
+                    0.0..=5000.0,
+                    "",
+                );
+                ui.label(tr("by the model"));
+                let edit = ui.add_enabled(
+                    rules.forecast_above.is_some(),
+                    egui::TextEdit::singleline(&mut rules.forecast_model)
+                        .desired_width(160.0)
+                        .hint_text("aqi_forecast"),
+                );
+                widgets::name_for_screen_readers(&edit, egui::Role::TextInput, tr("Forecast model"));
+            })
+            .response
+            .on_hover_text(tr(
+                "A forecast model in the models folder (Models view) runs on the latest hours of every dataset with its target; an alert is raised where it predicts a value above the level within its horizon.",
+            ));
+            if let (Some(_), Some(problem)) = (rules.forecast_above, &ws.forecast_rule_problem) {
+                ui.colored_label(theme::WARN, trf!("The forecast rule cannot run: {}", problem));
+            }
             if rules != ws.alert_rules {
                 ctx.send(Command::SetAlertRules(rules));
             }
@@ -471,7 +526,7 @@ fn trends_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, kpis: &[Kpi]) {
                     ui.set_width(width);
                     ui.strong(k.spark_label);
                     axis.apply(
-                        egui_plot::Plot::new(("present_trend", k.title))
+                        egui_plot::Plot::new(("present_trend", k.id))
                             .height(theme::PLOT_HEIGHT)
                             .width(width)
                             .allow_drag(false)

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use egui::RichText;
 use egui_plot::{Legend, Line, Plot, Points};
 
+use crate::app::i18n::{self, tr};
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::{Command, RemoteServer, ViewCtx};
@@ -32,9 +33,32 @@ use crate::models::remote::ModelMetadata;
 /// A model the view can apply.
 #[derive(Clone)]
 struct ModelChoice {
+    /// Identifies the model in the list (stays the same in every language).
     label: String,
+    origin: Origin,
     card: ModelCard,
     model: Arc<model::TabularModel>,
+}
+
+/// Where a model in the list comes from.
+#[derive(Clone)]
+enum Origin {
+    JustTrained,
+    /// A bundle of the models folder, by its name.
+    Folder(String),
+    /// A model card loaded from elsewhere (its label says where).
+    File,
+}
+
+impl ModelChoice {
+    /// The model's name for people, in the current language.
+    fn shown(&self) -> String {
+        match &self.origin {
+            Origin::JustTrained => tr("the model just trained").to_owned(),
+            Origin::Folder(name) => crate::trf!("{} (models folder)", name),
+            Origin::File => self.label.clone(),
+        }
+    }
 }
 
 /// A model in the list: its name and the model, or why it cannot be used.
@@ -158,10 +182,20 @@ fn wake(ui: &egui::Ui) -> Wake {
 
 fn task_label(t: TaskChoice) -> &'static str {
     match t {
-        TaskChoice::Auto => "Automatic",
-        TaskChoice::Fixed(Task::Classify) => "Classify",
-        TaskChoice::Fixed(Task::Regress) => "Regress",
-        TaskChoice::Fixed(Task::Forecast) => "Forecast",
+        TaskChoice::Auto => tr("Automatic"),
+        TaskChoice::Fixed(Task::Classify) => tr("Classify"),
+        TaskChoice::Fixed(Task::Regress) => tr("Regress"),
+        TaskChoice::Fixed(Task::Forecast) => tr("Forecast"),
+    }
+}
+
+/// Why training stopped, for people (the English is the variant's name).
+fn stop_label(s: crate::ml::trainer::Stop) -> &'static str {
+    use crate::ml::trainer::Stop;
+    match s {
+        Stop::AllEpochs => tr("AllEpochs"),
+        Stop::EarlyStopping => tr("EarlyStopping"),
+        Stop::Cancelled => tr("Cancelled"),
     }
 }
 
@@ -174,29 +208,39 @@ fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
         .collect();
     match v {
         Ok(v) if !v.is_empty() && !v.contains(&0) => Ok(v),
-        _ => Err(format!(
-            "hidden layers '{s}': write sizes separated by commas, e.g. 64, 64"
+        _ => Err(crate::trf!(
+            "hidden layers '{}': write sizes separated by commas, e.g. 64, 64",
+            s
         )),
     }
 }
 
 /// The metrics table: model, baseline, and the verdict.
 pub fn evaluation_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
-    ui.label(format!(
+    let task = match e.task {
+        "classify" => i18n::task_label(Task::Classify),
+        "regress" => i18n::task_label(Task::Regress),
+        "forecast" => i18n::task_label(Task::Forecast),
+        other => other,
+    };
+    ui.label(crate::trf!(
         "{} '{}' — {} training rows, {} evaluated",
-        e.task, e.target, e.rows_train, e.rows_valid
+        task,
+        e.target,
+        e.rows_train,
+        e.rows_valid
     ));
     egui::Grid::new(id)
         .striped(true)
         .num_columns(3)
         .show(ui, |ui| {
-            ui.strong("Metric");
-            ui.strong("Model");
-            ui.strong("Baseline");
+            ui.strong(tr("Metric"));
+            ui.strong(tr("Model"));
+            ui.strong(tr("Baseline"));
             ui.end_row();
             for (k, v) in &e.metrics.0 {
                 let label = if k == e.headline {
-                    format!("{k} (decides)")
+                    crate::trf!("{} (decides)", k)
                 } else {
                     k.clone()
                 };
@@ -211,25 +255,26 @@ pub fn evaluation_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
             }
         });
     let baseline_name = match e.task {
-        "classify" => "the majority class",
-        "regress" => "predicting the training mean",
-        _ => "the seasonal-naive forecast (same hour last week)",
+        "classify" => tr("the majority class"),
+        "regress" => tr("predicting the training mean"),
+        _ => tr("the seasonal-naive forecast (same hour last week)"),
     };
     match e.beats_baseline {
         Some(true) => ui.colored_label(
             theme::GOOD,
-            format!("The model beats {baseline_name} on {}.", e.headline),
+            crate::trf!("The model beats {} on {}.", baseline_name, e.headline),
         ),
         Some(false) => ui.colored_label(
             theme::BAD,
-            format!(
-                "The model does not beat {baseline_name} on {}: do not rely on it.",
+            crate::trf!(
+                "The model does not beat {} on {}: do not rely on it.",
+                baseline_name,
                 e.headline
             ),
         ),
         None => ui.colored_label(
             theme::WARN,
-            "The model could not be compared with its baseline.",
+            tr("The model could not be compared with its baseline."),
         ),
     };
 }
@@ -239,28 +284,30 @@ fn evaluation_plots_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
     ui.horizontal_top(|ui| {
         if !d.roc.is_empty() {
             ui.vertical(|ui| {
-                ui.strong("ROC curve");
-                Plot::new((id, "roc"))
+                ui.strong(tr("ROC curve"));
+                let plot_shown = Plot::new((id, "roc"))
                     .width(320.0)
                     .height(260.0)
                     .data_aspect(1.0)
-                    .x_axis_label("false positive rate")
-                    .y_axis_label("true positive rate")
+                    .x_axis_label(tr("false positive rate"))
+                    .y_axis_label(tr("true positive rate"))
                     .show(ui, |p| {
                         p.line(
-                            Line::new("model", d.roc.clone())
+                            Line::new(tr("model"), d.roc.clone())
                                 .color(theme::series_color(0))
                                 .width(2.0),
                         );
                         p.line(
-                            Line::new("chance", vec![[0.0, 0.0], [1.0, 1.0]]).color(theme::MUTED),
+                            Line::new(tr("chance"), vec![[0.0, 0.0], [1.0, 1.0]])
+                                .color(theme::MUTED),
                         );
                     });
+                crate::app::png_export::context_menu(&plot_shown.response, "roc");
             });
         }
         if let Some(cm) = &d.confusion {
             ui.vertical(|ui| {
-                ui.strong("Confusion matrix (rows: actual, columns: predicted)");
+                ui.strong(tr("Confusion matrix (rows: actual, columns: predicted)"));
                 egui::Grid::new((id, "cm")).striped(true).show(ui, |ui| {
                     ui.label("");
                     for l in &d.labels {
@@ -279,30 +326,32 @@ fn evaluation_plots_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
         }
         if !d.predicted_vs_actual.is_empty() {
             ui.vertical(|ui| {
-                ui.strong("Predicted against actual");
+                ui.strong(tr("Predicted against actual"));
                 let (lo, hi) = d
                     .predicted_vs_actual
                     .iter()
                     .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
                         (a.min(p[0]), b.max(p[0]))
                     });
-                Plot::new((id, "pva"))
+                let plot_shown = Plot::new((id, "pva"))
                     .width(340.0)
                     .height(260.0)
-                    .x_axis_label("actual")
-                    .y_axis_label("predicted")
+                    .x_axis_label(tr("actual"))
+                    .y_axis_label(tr("predicted"))
                     .show(ui, |p| {
                         p.points(
-                            Points::new("rows", d.predicted_vs_actual.clone())
+                            Points::new(tr("rows"), d.predicted_vs_actual.clone())
                                 .radius(1.5)
                                 .color(theme::series_color(4)),
                         );
                         if lo.is_finite() && hi.is_finite() {
                             p.line(
-                                Line::new("perfect", vec![[lo, lo], [hi, hi]]).color(theme::MUTED),
+                                Line::new(tr("perfect"), vec![[lo, lo], [hi, hi]])
+                                    .color(theme::MUTED),
                             );
                         }
                     });
+                crate::app::png_export::context_menu(&plot_shown.response, "predicted_vs_actual");
             });
         }
     });
@@ -334,6 +383,7 @@ impl PredictView {
                         Ok(_) => bundle::load_bundle(&e.card_path)
                             .map(|b| ModelChoice {
                                 label: format!("{name} (models folder)"),
+                                origin: Origin::Folder(name.clone()),
                                 card: b.card,
                                 model: Arc::new(b.model),
                             })
@@ -380,7 +430,7 @@ impl PredictView {
             && let Some(r) = job.try_result()
         {
             self.saving = None;
-            self.save_message = Some(r.map(|p| format!("Saved {}", p.display())));
+            self.save_message = Some(r.map(|p| crate::trf!("Saved {}", p.display())));
             self.scanned = false; // list the new model
         }
         if let Some(job) = &mut self.scan
@@ -390,7 +440,7 @@ impl PredictView {
             // Keep models loaded from elsewhere; replace the folder's.
             self.models.retain(|(_, m)| {
                 m.as_ref()
-                    .is_ok_and(|c| !c.label.ends_with("(models folder)"))
+                    .is_ok_and(|c| !matches!(c.origin, Origin::Folder(_)))
             });
             self.models.extend(list);
         }
@@ -405,6 +455,7 @@ impl PredictView {
                 let entry = bundle::load_bundle(&path)
                     .map(|b| ModelChoice {
                         label: format!("{name} ({})", path.display()),
+                        origin: Origin::File,
                         card: b.card,
                         model: Arc::new(b.model),
                     })
@@ -422,20 +473,20 @@ impl PredictView {
         if !self.scanned {
             self.start_scan(ui, ctx.ws.models_dir.clone());
         }
-        ui.heading("Predictions");
+        ui.heading(tr("Predictions"));
         if ctx.ws.datasets.is_empty() {
             widgets::missing_ui(
                 ui,
-                "Open a table first: predictions are trained on and applied to open datasets.",
+                tr("Open a table first: predictions are trained on and applied to open datasets."),
             );
             return;
         }
-        egui::CollapsingHeader::new(RichText::new("Train a model").strong())
+        egui::CollapsingHeader::new(RichText::new(tr("Train a model")).strong())
             .id_salt("train_section")
             .default_open(true)
             .show(ui, |ui| self.train_ui(ctx, ui));
         ui.separator();
-        egui::CollapsingHeader::new(RichText::new("Use a model").strong())
+        egui::CollapsingHeader::new(RichText::new(tr("Use a model")).strong())
             .id_salt("use_section")
             .default_open(true)
             .show(ui, |ui| self.use_ui(ctx, ui));
@@ -470,7 +521,7 @@ impl PredictView {
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
-                ui.label("Dataset");
+                ui.label(tr("Dataset"));
                 let combo = egui::ComboBox::from_id_salt("train_dataset")
                     .selected_text(&ds.name)
                     .show_ui(ui, |ui| {
@@ -486,10 +537,10 @@ impl PredictView {
                 widgets::name_for_screen_readers(
                     &combo.response,
                     egui::Role::ComboBox,
-                    "Training dataset",
+                    tr("Training dataset"),
                 );
                 ui.end_row();
-                ui.label("Target");
+                ui.label(tr("Target"));
                 let combo = egui::ComboBox::from_id_salt("train_target")
                     .selected_text(&self.target)
                     .show_ui(ui, |ui| {
@@ -497,17 +548,17 @@ impl PredictView {
                             ui.selectable_value(
                                 &mut self.target,
                                 c.name.clone(),
-                                format!("{} ({})", c.name, c.kind().name()),
+                                format!("{} ({})", c.name, i18n::kind_label(c.kind())),
                             );
                         }
                     });
                 widgets::name_for_screen_readers(
                     &combo.response,
                     egui::Role::ComboBox,
-                    "Target column",
+                    tr("Target column"),
                 );
                 ui.end_row();
-                ui.label("Task");
+                ui.label(tr("Task"));
                 ui.horizontal(|ui| {
                     for t in [
                         TaskChoice::Auto,
@@ -518,37 +569,41 @@ impl PredictView {
                         ui.selectable_value(&mut self.task, t, task_label(t));
                     }
                     if self.task == TaskChoice::Fixed(Task::Forecast) {
-                        ui.label("horizon (hours)");
+                        ui.label(tr("horizon (hours)"));
                         ui.add(egui::DragValue::new(&mut self.horizon).range(1..=168));
                     }
                 });
                 ui.end_row();
-                ui.label("Network");
+                ui.label(tr("Network"));
                 ui.horizontal(|ui| {
-                    ui.label("hidden layers");
+                    ui.label(tr("hidden layers"));
                     let r =
                         ui.add(egui::TextEdit::singleline(&mut self.hidden).desired_width(80.0));
-                    widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Hidden layers");
-                    ui.label("epochs");
+                    widgets::name_for_screen_readers(
+                        &r,
+                        egui::Role::TextInput,
+                        tr("Hidden layers"),
+                    );
+                    ui.label(tr("epochs"));
                     ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1000));
-                    ui.label("batch");
+                    ui.label(tr("batch"));
                     ui.add(egui::DragValue::new(&mut self.batch_size).range(1..=4096));
-                    ui.label("learning rate");
+                    ui.label(tr("learning rate"));
                     ui.add(
                         egui::DragValue::new(&mut self.learning_rate)
                             .range(1e-5..=1.0)
                             .speed(1e-4),
                     );
-                    ui.label("patience");
+                    ui.label(tr("patience"));
                     ui.add(egui::DragValue::new(&mut self.patience).range(0..=100));
-                    ui.label("seed");
+                    ui.label(tr("seed"));
                     ui.add(egui::DragValue::new(&mut self.seed));
-                    ui.checkbox(&mut self.class_weights, "weigh rare classes");
+                    ui.checkbox(&mut self.class_weights, tr("weigh rare classes"));
                 });
                 ui.end_row();
             });
         if self.task != TaskChoice::Fixed(Task::Forecast) {
-            egui::CollapsingHeader::new(format!(
+            egui::CollapsingHeader::new(crate::trf!(
                 "Features ({} of {})",
                 self.features.len(),
                 suggested.len() + excluded.len()
@@ -564,7 +619,9 @@ impl PredictView {
                             .map(|x| x.reason.as_str());
                         let r = ui.checkbox(&mut on, &c.name);
                         let r = match reason {
-                            Some(why) => r.on_hover_text(format!("Left out by default: {why}")),
+                            Some(why) => {
+                                r.on_hover_text(crate::trf!("Left out by default: {}", why))
+                            }
                             None => r,
                         };
                         if r.changed() {
@@ -579,20 +636,23 @@ impl PredictView {
                 for x in &excluded {
                     ui.colored_label(
                         theme::MUTED,
-                        format!("'{}' left out: {}", x.column, x.reason),
+                        crate::trf!("'{}' left out: {}", x.column, x.reason),
                     );
                 }
             });
         } else {
             ui.colored_label(
                 theme::MUTED,
-                "A forecast uses the target's own last 24 hours, the same hours a week before, the time of day and weekday, and the place.",
+                tr("A forecast uses the target's own last 24 hours, the same hours a week before, the time of day and weekday, and the place."),
             );
         }
 
         ui.horizontal(|ui| {
             let busy = self.training.is_some();
-            if ui.add_enabled(!busy, egui::Button::new("Train")).clicked() {
+            if ui
+                .add_enabled(!busy, egui::Button::new(tr("Train")))
+                .clicked()
+            {
                 match parse_hidden(&self.hidden) {
                     Err(e) => self.form_error = Some(e),
                     Ok(hidden) => {
@@ -647,7 +707,8 @@ impl PredictView {
                                 self.save_message = None;
                             }
                             Err(e) => {
-                                self.train_error = Some(format!("could not start training: {e}"))
+                                self.train_error =
+                                    Some(crate::trf!("could not start training: {}", e));
                             }
                         }
                     }
@@ -661,7 +722,7 @@ impl PredictView {
                         .text(msg)
                         .animate(true),
                 );
-                if ui.button("Cancel training").clicked() {
+                if ui.button(tr("Cancel training")).clicked() {
                     run.job.cancel();
                 }
             }
@@ -670,7 +731,7 @@ impl PredictView {
             ui.colored_label(theme::BAD, e);
         }
         if let Some(e) = &self.train_error {
-            ui.colored_label(theme::BAD, format!("Training failed: {e}"));
+            ui.colored_label(theme::BAD, crate::trf!("Training failed: {}", e));
         }
         // The loss curve: live while training, kept afterwards.
         let live: Option<Vec<EpochReport>> = self
@@ -679,45 +740,46 @@ impl PredictView {
             .map(|r| r.history.lock().map(|h| h.clone()).unwrap_or_default());
         let history = live.or_else(|| self.result.as_ref().map(|r| r.history.clone()));
         if let Some(h) = history.filter(|h| !h.is_empty()) {
-            ui.strong("Loss per epoch");
-            Plot::new("loss_curve")
+            ui.strong(tr("Loss per epoch"));
+            let plot_shown = Plot::new("loss_curve")
                 .height(180.0)
                 .legend(Legend::default())
-                .x_axis_label("epoch")
-                .y_axis_label("loss")
+                .x_axis_label(tr("epoch"))
+                .y_axis_label(tr("loss"))
                 .show(ui, |p| {
-                    let tr: Vec<[f64; 2]> =
+                    let train: Vec<[f64; 2]> =
                         h.iter().map(|r| [r.epoch as f64, r.train_loss]).collect();
                     let va: Vec<[f64; 2]> =
                         h.iter().map(|r| [r.epoch as f64, r.valid_loss]).collect();
                     p.line(
-                        Line::new("training", tr)
+                        Line::new(tr("training"), train)
                             .color(theme::series_color(0))
                             .width(2.0),
                     );
                     p.line(
-                        Line::new("validation", va)
+                        Line::new(tr("validation"), va)
                             .color(theme::series_color(1))
                             .width(2.0),
                     );
                 });
+            crate::app::png_export::context_menu(&plot_shown.response, "loss_curve");
         }
         let Some(result) = &self.result else { return };
         let t = Arc::clone(&result.trained);
         ui.add_space(6.0);
-        ui.strong(format!(
-            "Evaluation on the held-out rows of {} (best epoch {} of {}, {:?})",
+        ui.strong(crate::trf!(
+            "Evaluation on the held-out rows of {} (best epoch {} of {}, {})",
             result.dataset.name,
             t.best_epoch,
             result.history.len(),
-            t.stop
+            stop_label(t.stop)
         ));
         evaluation_ui(ui, &t.evaluation, "train_eval");
         evaluation_plots_ui(ui, &t.evaluation, "train_eval_plots");
         ui.horizontal(|ui| {
-            ui.label(format!("Save as {}/", ctx.ws.models_dir.display()));
+            ui.label(crate::trf!("Save as {}/", ctx.ws.models_dir.display()));
             let r = ui.add(egui::TextEdit::singleline(&mut self.save_name).desired_width(220.0));
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Model name");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Model name"));
             let valid = !self.save_name.is_empty()
                 && self
                     .save_name
@@ -726,7 +788,7 @@ impl PredictView {
             if ui
                 .add_enabled(
                     valid && self.saving.is_none(),
-                    egui::Button::new("Save model"),
+                    egui::Button::new(tr("Save model")),
                 )
                 .clicked()
             {
@@ -742,7 +804,7 @@ impl PredictView {
                 .ok();
             }
             if !valid {
-                ui.colored_label(theme::MUTED, "letters, digits, _ and - only");
+                ui.colored_label(theme::MUTED, tr("letters, digits, _ and - only"));
             }
             match &self.save_message {
                 Some(Ok(m)) => {
@@ -761,6 +823,7 @@ impl PredictView {
         if let Some(r) = &self.result {
             out.push(ModelChoice {
                 label: "the model just trained".to_owned(),
+                origin: Origin::JustTrained,
                 card: r.card.clone(),
                 model: Arc::new(r.trained.model.clone()),
             });
@@ -777,20 +840,23 @@ impl PredictView {
         let choices = self.choices();
         ui.horizontal(|ui| {
             if ui
-                .button("Load model…")
-                .on_hover_text("Open a model card (.json) from anywhere")
+                .button(tr("Load model…"))
+                .on_hover_text(tr("Open a model card (.json) from anywhere"))
                 .clicked()
                 && self.load_dialog.is_none()
             {
-                self.load_dialog = Job::spawn("model dialog", wake(ui), |_| {
+                // The dialog opens on a job's thread: its texts are taken now.
+                let title = tr("Open a cityops model card");
+                let filter = tr("Model cards");
+                self.load_dialog = Job::spawn("model dialog", wake(ui), move |_| {
                     rfd::FileDialog::new()
-                        .set_title("Open a cityops model card")
-                        .add_filter("Model cards", &["json"])
+                        .set_title(title)
+                        .add_filter(filter, &["json"])
                         .pick_file()
                 })
                 .ok();
             }
-            if ui.button("Rescan models folder").clicked() {
+            if ui.button(tr("Rescan models folder")).clicked() {
                 self.scanned = false;
             }
             if self.scan.is_some() {
@@ -803,7 +869,9 @@ impl PredictView {
             }
         }
         // Models of the remote servers connected in the Models view.
-        let remote: Vec<(String, &RemoteServer, &ModelMetadata)> = ctx
+        // (label that identifies it, label for people, server, model)
+        type RemoteChoice<'a> = (String, String, &'a RemoteServer, &'a ModelMetadata);
+        let remote: Vec<RemoteChoice<'_>> = ctx
             .ws
             .remotes
             .iter()
@@ -811,62 +879,79 @@ impl PredictView {
                 s.models
                     .iter()
                     .filter(|m| !crate::models::remote::is_recommender(m))
-                    .map(move |m| (format!("{} on {} (remote)", m.name, s.url), s, m))
+                    .map(move |m| {
+                        (
+                            format!("{} on {} (remote)", m.name, s.url),
+                            crate::trf!("{} on {} (remote)", m.name, s.url),
+                            s,
+                            m,
+                        )
+                    })
             })
             .collect();
         self.remote.poll(ctx);
         if choices.is_empty() && remote.is_empty() {
             widgets::missing_ui(
                 ui,
-                "No model yet: train one above, put bundles in the models folder, or connect a remote server in the Models view.",
+                tr(
+                    "No model yet: train one above, put bundles in the models folder, or connect a remote server in the Models view.",
+                ),
             );
             return;
         }
         let remote_current = self
             .selected_model
             .as_ref()
-            .and_then(|s| remote.iter().find(|(l, _, _)| l == s))
+            .and_then(|s| remote.iter().find(|(l, _, _, _)| l == s))
             .or_else(|| choices.is_empty().then(|| remote.first()).flatten());
         let local_current = self
             .selected_model
             .as_ref()
             .and_then(|s| choices.iter().find(|c| c.label == *s || c.card.name == *s))
             .or_else(|| choices.first());
-        let current_label = match (remote_current, local_current) {
-            (Some((l, _, _)), _) | (None, Some(ModelChoice { label: l, .. })) => l.clone(),
-            (None, None) => String::new(),
+        let (current_label, current_shown) = match (remote_current, local_current) {
+            (Some((l, shown, _, _)), _) => (l.clone(), shown.clone()),
+            (None, Some(c)) => (c.label.clone(), c.shown()),
+            (None, None) => (String::new(), String::new()),
         };
         ui.horizontal(|ui| {
-            ui.label("Model");
+            ui.label(tr("Model"));
             let combo = egui::ComboBox::from_id_salt("model_choice")
-                .selected_text(&current_label)
+                .selected_text(&current_shown)
                 .show_ui(ui, |ui| {
-                    for label in choices
+                    for (label, shown) in choices
                         .iter()
-                        .map(|c| &c.label)
-                        .chain(remote.iter().map(|(l, _, _)| l))
+                        .map(|c| (&c.label, c.shown()))
+                        .chain(remote.iter().map(|(l, s, _, _)| (l, s.clone())))
                     {
                         if ui
-                            .selectable_label(*label == current_label, label)
+                            .selectable_label(*label == current_label, shown)
                             .clicked()
                         {
                             self.selected_model = Some(label.clone());
                         }
                     }
                 });
-            widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Model");
+            widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, tr("Model"));
         });
-        if let Some((_, server, meta)) = remote_current {
-            ui.label(format!(
+        if let Some((_, _, server, meta)) = remote_current {
+            let platform = if meta.platform.is_empty() {
+                "Open Inference Protocol V2"
+            } else {
+                meta.platform.as_str()
+            };
+            let outputs = meta
+                .outputs
+                .iter()
+                .map(|t| format!("{} ({})", t.name, t.datatype))
+                .collect::<Vec<_>>()
+                .join(", ");
+            ui.label(crate::trf!(
                 "A model served by {} ({}): {} inputs, outputs {}. The table's columns are sent to it in batches; its outputs come back as columns of a new dataset.",
                 server.url,
-                if meta.platform.is_empty() { "Open Inference Protocol V2" } else { &meta.platform },
+                platform,
                 meta.inputs.len(),
-                meta.outputs
-                    .iter()
-                    .map(|t| format!("{} ({})", t.name, t.datatype))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                outputs
             ));
             self.remote.model_ui(ctx, ui, server, meta);
             self.remote.status_ui(ui);
@@ -876,16 +961,16 @@ impl PredictView {
             return;
         };
         let card = &current.card;
-        ui.label(format!(
-            "{} model for '{}' · reads {} columns · network {:?} · trained on {} ({} rows)",
-            card.task.name(),
+        ui.label(crate::trf!(
+            "{} model for '{}' · reads {} columns · network {} · trained on {} ({} rows)",
+            i18n::task_label(card.task),
             card.target.column(),
             current.model.required_columns().len(),
-            card.network.hidden,
+            format!("{:?}", card.network.hidden),
             card.training_data.name,
             card.training_data.rows
         ));
-        ui.label(format!(
+        ui.label(crate::trf!(
             "validation {}: model {} · baseline {}",
             card.headline_metric,
             card.metrics
@@ -913,7 +998,7 @@ impl PredictView {
             .or_else(|| ws.datasets.first());
         if let Some(entry) = target_ds {
             ui.horizontal(|ui| {
-                ui.label("Apply to");
+                ui.label(tr("Apply to"));
                 let combo = egui::ComboBox::from_id_salt("apply_dataset")
                     .selected_text(&entry.dataset.name)
                     .show_ui(ui, |ui| {
@@ -929,25 +1014,29 @@ impl PredictView {
                 widgets::name_for_screen_readers(
                     &combo.response,
                     egui::Role::ComboBox,
-                    "Apply to dataset",
+                    tr("Apply to dataset"),
                 );
                 if ui
-                    .add_enabled(self.applying.is_none(), egui::Button::new("Apply model"))
+                    .add_enabled(
+                        self.applying.is_none(),
+                        egui::Button::new(tr("Apply model")),
+                    )
                     .clicked()
                 {
                     let model = Arc::clone(&current.model);
                     let ds = Arc::clone(&entry.dataset);
                     let label = current.label.clone();
+                    let shown = current.shown();
                     let rows_train = card.rows_train;
                     self.applying = Job::spawn("apply model", wake(ui), move |_| {
-                        apply(&model, &ds, &label, rows_train)
+                        apply(&model, &ds, &label, shown, rows_train)
                     })
                     .ok();
                     self.apply_error = None;
                 }
                 if self.applying.is_some() {
                     ui.spinner();
-                    ui.label("Predicting…");
+                    ui.label(tr("Predicting…"));
                 }
             });
         }
@@ -972,7 +1061,7 @@ impl PredictView {
         }
         if let ModelInputs::Tabular(p) = &current.model.inputs {
             ui.add_space(8.0);
-            egui::CollapsingHeader::new("What if? Edit one row and see the prediction")
+            egui::CollapsingHeader::new(tr("What if? Edit one row and see the prediction"))
                 .id_salt("whatif")
                 .default_open(false)
                 .show(ui, |ui| self.whatif_ui(ui, &current, p));
@@ -987,9 +1076,10 @@ fn applied_ui(
     forecast_place: &mut Option<String>,
 ) {
     {
-        ui.label(format!(
-            "Applied {} to {}: the predictions are in the new dataset '{} predictions' (Data view; Export CSV… there).",
-            a.model_label, a.dataset_name, a.dataset_name
+        ui.label(crate::trf!(
+            "Applied {0} to {1}: the predictions are in the new dataset '{1} predictions' (Data view; Export CSV… there).",
+            a.model_label,
+            a.dataset_name
         ));
         if let Some(id) = ctx
             .ws
@@ -1000,29 +1090,31 @@ fn applied_ui(
             .map(|e| e.id)
         {
             ui.horizontal(|ui| {
-                if ui.button("Show in Data view").clicked() {
+                if ui.button(tr("Show in Data view")).clicked() {
                     ctx.send(Command::ShowInDataView(id));
                     ctx.send(Command::ShowView(super::ViewId::Data));
                 }
-                if ui.button("Export predictions as CSV…").clicked() {
+                if ui.button(tr("Export predictions as CSV…")).clicked() {
                     ctx.send(Command::ExportCsv(id));
                 }
             });
         }
         if let Some(e) = &a.evaluation {
-            ui.strong("On this table (it has the target)");
+            ui.strong(tr("On this table (it has the target)"));
             evaluation_ui(ui, e, "applied_eval");
             if a.forecasts.is_empty() {
                 evaluation_plots_ui(ui, e, "applied_plots");
             }
         }
         if !a.pairs.is_empty() && a.forecasts.is_empty() && a.evaluation.is_none() {
-            ui.label(format!("{} predictions", a.pairs.len()));
+            ui.label(crate::trf!("{} predictions", a.pairs.len()));
         }
         if a.forecasts.is_empty() {
             return;
         }
-        ui.strong("Forecast after the history, with the seasonal-naive baseline");
+        ui.strong(tr(
+            "Forecast after the history, with the seasonal-naive baseline",
+        ));
         let places: Vec<String> = a.forecasts.iter().map(|f| f.place.clone()).collect();
         let mut current = forecast_place.clone().unwrap_or_default();
         let combo = egui::ComboBox::from_id_salt("forecast_place")
@@ -1032,7 +1124,11 @@ fn applied_ui(
                     ui.selectable_value(&mut current, p.clone(), p);
                 }
             });
-        widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Forecast place");
+        widgets::name_for_screen_readers(
+            &combo.response,
+            egui::Role::ComboBox,
+            tr("Forecast place"),
+        );
         *forecast_place = Some(current.clone());
         let Some(f) = a.forecasts.iter().find(|f| f.place == current) else {
             return;
@@ -1052,29 +1148,31 @@ fn applied_ui(
             .map(|(k, v)| [to_secs(f.origin_hour + k as i64 + 1), *v])
             .collect();
         let axis = TimeAxis::new(a.tz.clone());
-        axis.apply(
-            Plot::new("forecast_plot")
-                .height(theme::PLOT_HEIGHT)
-                .legend(Legend::default()),
-            "",
-        )
-        .show(ui, |p| {
-            p.line(
-                Line::new("history", hist)
-                    .color(theme::series_color(0))
-                    .width(theme::LINE_WIDTH),
-            );
-            p.line(
-                Line::new("forecast", fc)
-                    .color(theme::series_color(5))
-                    .width(2.5),
-            );
-            p.line(
-                Line::new("seasonal naive", base)
-                    .color(theme::MUTED)
-                    .style(egui_plot::LineStyle::dashed_loose()),
-            );
-        });
+        let plot_shown = axis
+            .apply(
+                Plot::new("forecast_plot")
+                    .height(theme::PLOT_HEIGHT)
+                    .legend(Legend::default()),
+                "",
+            )
+            .show(ui, |p| {
+                p.line(
+                    Line::new(tr("history"), hist)
+                        .color(theme::series_color(0))
+                        .width(theme::LINE_WIDTH),
+                );
+                p.line(
+                    Line::new(tr("forecast"), fc)
+                        .color(theme::series_color(5))
+                        .width(2.5),
+                );
+                p.line(
+                    Line::new(tr("seasonal naive"), base)
+                        .color(theme::MUTED)
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+            });
+        crate::app::png_export::context_menu(&plot_shown.response, "forecast");
     }
 }
 
@@ -1119,7 +1217,7 @@ impl PredictView {
                             widgets::name_for_screen_readers(
                                 &r,
                                 egui::Role::Slider,
-                                &format!("What-if {}", spec.column),
+                                &crate::trf!("What-if {}", spec.column),
                             );
                         }
                         Encoding::Bool => {
@@ -1143,7 +1241,7 @@ impl PredictView {
                                 });
                         }
                         Encoding::Calendar => {
-                            ui.label("now");
+                            ui.label(tr("now"));
                         }
                     }
                     ui.end_row();
@@ -1157,14 +1255,14 @@ impl PredictView {
                 let mut pairs: Vec<(String, f64)> = labels.into_iter().zip(probs).collect();
                 pairs.sort_by(|a, b| b.1.total_cmp(&a.1));
                 ui.horizontal_wrapped(|ui| {
-                    ui.strong("Prediction:");
+                    ui.strong(tr("Prediction:"));
                     for (l, pr) in pairs.iter().take(5) {
                         ui.label(format!("{l} {:.1} %", pr * 100.0));
                     }
                 });
             }
             Ok(Predictions::Values(v)) => {
-                ui.strong(format!(
+                ui.strong(crate::trf!(
                     "Prediction: {} = {:.2}",
                     choice.model.target_column(),
                     v.first().copied().unwrap_or(f64::NAN)
@@ -1184,6 +1282,7 @@ fn apply(
     model: &model::TabularModel,
     ds: &Dataset,
     label: &str,
+    shown_label: String,
     rows_train: usize,
 ) -> Result<(Applied, Dataset), String> {
     let preds = model.predict(&ds.table).map_err(|e| e.to_string())?;
@@ -1240,7 +1339,7 @@ fn apply(
     out.domain = crate::data::Domain::General;
     Ok((
         Applied {
-            model_label: label.to_owned(),
+            model_label: shown_label,
             dataset_name: ds.name.clone(),
             pairs,
             evaluation,

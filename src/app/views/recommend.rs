@@ -10,6 +10,7 @@ use std::sync::Arc;
 use egui::RichText;
 use egui_plot::{Bar, BarChart, Legend, Line, Plot};
 
+use crate::app::i18n::tr;
 use crate::app::theme;
 use crate::app::widgets;
 use crate::app::workspace::{RemoteServer, ViewCtx};
@@ -103,11 +104,13 @@ impl RecommendView {
         let Some(entry) = ctx.ws.active_for(Domain::Services) else {
             widgets::missing_ui(
                 ui,
-                "No service-use data is open: open a table of residents and the services they used, or load the demo city.",
+                tr(
+                    "No service-use data is open: open a table of residents and the services they used, or load the demo city.",
+                ),
             );
             return;
         };
-        ui.heading(format!("Recommendations — {}", entry.dataset.name));
+        ui.heading(crate::trf!("Recommendations — {}", entry.dataset.name));
         widgets::dataset_picker_ui(ctx, ui, Domain::Services, entry.id);
         let key = (entry.id, entry.revision);
         self.bg.ensure(ui.ctx(), &key, || {
@@ -133,12 +136,16 @@ impl RecommendView {
             self.save_message = Some(r);
         }
         let inter = &built.item_cf.interactions;
-        ui.label(format!(
+        ui.label(crate::trf!(
             "{} residents, {} services, {} interactions ({}) · columns: {} × {}",
             inter.n_users(),
             inter.n_items(),
             inter.n_interactions(),
-            if inter.explicit { "ratings" } else { "usage" },
+            if inter.explicit {
+                tr("ratings")
+            } else {
+                tr("usage")
+            },
             built.columns.user,
             built.columns.item
         ));
@@ -147,13 +154,17 @@ impl RecommendView {
             // Resident search and list.
             ui.vertical(|ui| {
                 ui.set_width(220.0);
-                ui.strong("Resident");
+                ui.strong(tr("Resident"));
                 let r = ui.add(
                     egui::TextEdit::singleline(&mut self.search)
-                        .hint_text("search by id")
+                        .hint_text(tr("search by id"))
                         .desired_width(200.0),
                 );
-                widgets::name_for_screen_readers(&r, egui::Role::SearchInput, "Search residents");
+                widgets::name_for_screen_readers(
+                    &r,
+                    egui::Role::SearchInput,
+                    tr("Search residents"),
+                );
                 let needle = self.search.trim().to_lowercase();
                 egui::ScrollArea::vertical()
                     .id_salt("residents")
@@ -194,11 +205,11 @@ impl RecommendView {
                     self.remote = None;
                 }
                 ui.horizontal_wrapped(|ui| {
-                    ui.strong("Method:");
+                    ui.strong(tr("Method:"));
                     for (m, label) in [
-                        (Method::ItemCf, "Similar services (item CF)"),
-                        (Method::UserCf, "Similar residents (user CF)"),
-                        (Method::Popularity, "Most used"),
+                        (Method::ItemCf, tr("Similar services (item CF)")),
+                        (Method::UserCf, tr("Similar residents (user CF)")),
+                        (Method::Popularity, tr("Most used")),
                     ] {
                         if ui
                             .selectable_label(self.remote.is_none() && self.method == m, label)
@@ -208,12 +219,15 @@ impl RecommendView {
                             self.remote = None;
                         }
                     }
-                    for (label, _, _) in &remotes {
+                    for (label, server, meta) in &remotes {
+                        // `label` stays English: it identifies the choice
+                        // whatever the language.
+                        let shown = crate::trf!("{} on {} (remote)", meta.name, server.url);
                         if ui
-                            .selectable_label(self.remote.as_ref() == Some(label), label)
-                            .on_hover_text(
+                            .selectable_label(self.remote.as_ref() == Some(label), shown)
+                            .on_hover_text(tr(
                                 "A recommender served by a server connected in the Models view",
-                            )
+                            ))
                             .clicked()
                         {
                             self.remote = Some(label.clone());
@@ -237,10 +251,10 @@ impl RecommendView {
                     .filter_map(|&i| inter.items.get(i as usize).map(String::as_str))
                     .collect();
                 ui.label(
-                    RichText::new(format!("{user} has used: {}", used.join(", ")))
+                    RichText::new(crate::trf!("{} has used: {}", user, used.join(", ")))
                         .color(theme::MUTED),
                 );
-                ui.strong(format!("Top {TOP} services for {user}"));
+                ui.strong(crate::trf!("Top {} services for {}", TOP, user));
                 if let Some((label, server, meta)) = self
                     .remote
                     .as_ref()
@@ -267,18 +281,20 @@ impl RecommendView {
                                 .iter()
                                 .map(|(b, w)| format!("{b} ({w:.2})"))
                                 .collect();
-                            let prefix = match self.method {
-                                Method::ItemCf => "because you used ",
-                                Method::UserCf => "used by similar residents ",
-                                Method::Popularity => "",
-                            };
+                            let because = because.join(", ");
                             if because.is_empty() {
                                 ui.label(
-                                    RichText::new("popular with many residents")
+                                    RichText::new(tr("popular with many residents"))
                                         .color(theme::MUTED),
                                 );
                             } else {
-                                ui.label(format!("{prefix}{}", because.join(", ")));
+                                ui.label(match self.method {
+                                    Method::ItemCf => crate::trf!("because you used {}", because),
+                                    Method::UserCf => {
+                                        crate::trf!("used by similar residents {}", because)
+                                    }
+                                    Method::Popularity => because,
+                                });
                             }
                             ui.end_row();
                         }
@@ -288,7 +304,7 @@ impl RecommendView {
 
         ui.add_space(10.0);
         ui.horizontal(|ui| {
-            ui.strong("Services similar to");
+            ui.strong(tr("Services similar to"));
             let current = self
                 .similar_to
                 .clone()
@@ -305,7 +321,7 @@ impl RecommendView {
             widgets::name_for_screen_readers(
                 &combo.response,
                 egui::Role::ComboBox,
-                "Similar to service",
+                tr("Similar to service"),
             );
             self.similar_to = Some(chosen);
         });
@@ -326,12 +342,12 @@ impl RecommendView {
                 match &built.evaluation {
                     Ok(r) => evaluation_ui(ui, r),
                     Err(e) => {
-                        ui.colored_label(theme::WARN, format!("No evaluation: {e}"));
+                        ui.colored_label(theme::WARN, crate::trf!("No evaluation: {}", e));
                     }
                 }
             });
             ui.vertical(|ui| {
-                ui.strong("Most used services");
+                ui.strong(tr("Most used services"));
                 let mut pop: Vec<(usize, f32)> = built
                     .popular
                     .popularity
@@ -354,7 +370,7 @@ impl RecommendView {
                             .name(names.get(rank).cloned().unwrap_or_default())
                     })
                     .collect();
-                Plot::new("popularity")
+                let plot_shown = Plot::new("popularity")
                     .height(300.0)
                     .width(ui.available_width().min(560.0))
                     .allow_drag(false)
@@ -369,25 +385,26 @@ impl RecommendView {
                             String::new()
                         }
                     })
-                    .x_axis_label("residents")
+                    .x_axis_label(tr("residents"))
                     .show(ui, |p| {
                         p.bar_chart(
-                            BarChart::new("residents", bars)
+                            BarChart::new(tr("residents"), bars)
                                 .horizontal()
                                 .color(theme::series_color(2)),
                         )
                     });
+                crate::app::png_export::context_menu(&plot_shown.response, "service_popularity");
             });
         });
 
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            ui.label(format!(
+            ui.label(crate::trf!(
                 "Save the item-CF recommender as {}/",
                 ctx.ws.models_dir.display()
             ));
             let r = ui.add(egui::TextEdit::singleline(&mut self.save_name).desired_width(160.0));
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Recommender name");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Recommender name"));
             let valid = !self.save_name.is_empty()
                 && self
                     .save_name
@@ -396,7 +413,7 @@ impl RecommendView {
             if ui
                 .add_enabled(
                     valid && self.saving.is_none(),
-                    egui::Button::new("Save recommender"),
+                    egui::Button::new(tr("Save recommender")),
                 )
                 .clicked()
             {
@@ -423,15 +440,15 @@ impl RecommendView {
                             bundle::fingerprint(&ds.name, &ds.table),
                             eval.as_ref(),
                         )
-                        .map(|(_, p)| format!("Saved {}", p.display()))
+                        .map(|(_, p)| p.display().to_string())
                         .map_err(|e| e.to_string())
                     },
                 )
                 .ok();
             }
             match &self.save_message {
-                Some(Ok(m)) => {
-                    ui.colored_label(theme::GOOD, m);
+                Some(Ok(path)) => {
+                    ui.colored_label(theme::GOOD, crate::trf!("Saved {}", path));
                 }
                 Some(Err(e)) => {
                     ui.colored_label(theme::BAD, e);
@@ -485,7 +502,7 @@ impl RecommendView {
         if self.remote_job.is_some() {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label(format!("Asking {}…", server.url));
+                ui.label(crate::trf!("Asking {}…", server.url));
             });
         }
         match &self.remote_answer {
@@ -514,7 +531,7 @@ impl RecommendView {
                         }
                     });
                 ui.label(
-                    RichText::new(format!(
+                    RichText::new(crate::trf!(
                         "From {} on {}; a remote model sends scores, not the reasons — choose a local method to see them.",
                         meta.name, server.url
                     ))
@@ -526,15 +543,28 @@ impl RecommendView {
 }
 
 fn evaluation_ui(ui: &mut egui::Ui, r: &EvalReport) {
-    ui.strong(format!(
+    let split = match r.split {
+        "time" => tr("time"),
+        "random" => tr("random"),
+        other => other,
+    };
+    ui.strong(crate::trf!(
         "Evaluation: top {} on a {} holdout, {} residents",
-        r.k, r.split, r.users_evaluated
+        r.k,
+        split,
+        r.users_evaluated
     ));
     egui::Grid::new("rec_eval")
         .striped(true)
         .num_columns(5)
         .show(ui, |ui| {
-            for h in ["Method", "Precision@k", "Recall@k", "NDCG@k", "Coverage"] {
+            for h in [
+                tr("Method"),
+                tr("Precision@k"),
+                tr("Recall@k"),
+                "NDCG@k",
+                tr("Coverage"),
+            ] {
                 ui.strong(h);
             }
             ui.end_row();
@@ -552,22 +582,26 @@ fn evaluation_ui(ui: &mut egui::Ui, r: &EvalReport) {
     if cf > pop {
         ui.colored_label(
             theme::GOOD,
-            format!(
-                "Item CF beats popularity on NDCG@{} ({cf:.3} vs {pop:.3}).",
-                r.k
+            crate::trf!(
+                "Item CF beats popularity on NDCG@{} ({:.3} vs {:.3}).",
+                r.k,
+                cf,
+                pop
             ),
         );
     } else {
         ui.colored_label(
             theme::WARN,
-            format!(
-                "Item CF does not beat popularity on NDCG@{} ({cf:.3} vs {pop:.3}).",
-                r.k
+            crate::trf!(
+                "Item CF does not beat popularity on NDCG@{} ({:.3} vs {:.3}).",
+                r.k,
+                cf,
+                pop
             ),
         );
     }
-    ui.strong("Precision at k");
-    Plot::new("precision_at_k")
+    ui.strong(tr("Precision at k"));
+    let plot_shown = Plot::new("precision_at_k")
         .height(200.0)
         .legend(Legend::default())
         .x_axis_label("k")
@@ -585,4 +619,5 @@ fn evaluation_ui(ui: &mut egui::Ui, r: &EvalReport) {
                 );
             }
         });
+    crate::app::png_export::context_menu(&plot_shown.response, "precision_at_k");
 }

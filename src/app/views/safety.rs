@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
 
+use crate::app::i18n::tr;
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::ViewCtx;
@@ -92,7 +93,7 @@ fn compute(ds: &Dataset, range: TimeRange, filter: Option<&str>) -> Computed {
             if let (Some(la), Some(lo)) = (lat.f64_at(r), lon.f64_at(r)) {
                 let k = cat
                     .and_then(|c| c.str_at(r))
-                    .unwrap_or("incident")
+                    .unwrap_or(tr("incident"))
                     .to_owned();
                 groups.entry(k).or_default().push([lo, la]);
             }
@@ -113,8 +114,8 @@ impl SafetyView {
             ctx,
             ui,
             Domain::Safety,
-            "Public safety",
-            "No public-safety data is open. Open a CSV of incidents, or load the demo city.",
+            tr("Public safety"),
+            tr("No public-safety data is open. Open a CSV of incidents, or load the demo city."),
             true,
         ) else {
             return;
@@ -139,11 +140,11 @@ impl SafetyView {
         widgets::updating_ui(ui, self.bg.is_busy());
         let c = &*computed;
         ui.horizontal(|ui| {
-            ui.label("Incident type:");
+            ui.label(tr("Incident type:"));
             let combo = egui::ComboBox::from_id_salt("incident_type")
-                .selected_text(self.filter.as_deref().unwrap_or("All types"))
+                .selected_text(self.filter.as_deref().unwrap_or(tr("All types")))
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut self.filter, None, "All types");
+                    ui.selectable_value(&mut self.filter, None, tr("All types"));
                     for (name, _) in &c.by_type {
                         ui.selectable_value(&mut self.filter, Some(name.clone()), name);
                     }
@@ -151,13 +152,13 @@ impl SafetyView {
             crate::app::widgets::name_for_screen_readers(
                 &combo.response,
                 egui::Role::ComboBox,
-                "Incident type",
+                tr("Incident type"),
             );
             ui.separator();
-            ui.label(format!("{} incidents in the range", c.total));
+            ui.label(crate::trf!("{} incidents in the range", c.total));
             if let Some(s) = c.mean_severity {
                 ui.separator();
-                ui.label(format!("mean severity {s:.2}"));
+                ui.label(crate::trf!("mean severity {:.2}", s));
             }
         });
         ui.add_space(6.0);
@@ -165,7 +166,7 @@ impl SafetyView {
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(half);
-                ui.strong("Incidents by type");
+                ui.strong(tr("Incidents by type"));
                 let names: Vec<String> = c.by_type.iter().map(|(n, _)| n.clone()).collect();
                 let bars: Vec<Bar> = c
                     .by_type
@@ -180,7 +181,7 @@ impl SafetyView {
                         Bar::new(i as f64, f64::from(*count)).name(name).fill(color)
                     })
                     .collect();
-                Plot::new("safety_by_type")
+                let plot_shown = Plot::new("safety_by_type")
                     .height(theme::PLOT_HEIGHT)
                     .width(half)
                     .allow_drag(false)
@@ -197,12 +198,13 @@ impl SafetyView {
                     })
                     .y_axis_min_width(90.0)
                     .show(ui, |p| {
-                        p.bar_chart(BarChart::new("incidents", bars).horizontal())
+                        p.bar_chart(BarChart::new(tr("incidents"), bars).horizontal())
                     });
+                crate::app::png_export::context_menu(&plot_shown.response, "incidents_by_type");
             });
             ui.vertical(|ui| {
                 ui.set_width(half);
-                ui.strong("Incidents by hour of day (local time)");
+                ui.strong(tr("Incidents by hour of day (local time)"));
                 let bars: Vec<Bar> = c
                     .by_hour
                     .iter()
@@ -213,49 +215,56 @@ impl SafetyView {
                             .width(0.9)
                     })
                     .collect();
-                Plot::new("safety_by_hour")
+                let plot_shown = Plot::new("safety_by_hour")
                     .height(theme::PLOT_HEIGHT)
                     .width(half)
                     .allow_drag(false)
                     .allow_zoom(false)
                     .allow_scroll(false)
-                    .x_axis_label("hour")
+                    .x_axis_label(tr("hour"))
                     .show(ui, |p| {
-                        p.bar_chart(BarChart::new("incidents", bars).color(theme::series_color(1)))
+                        p.bar_chart(
+                            BarChart::new(tr("incidents"), bars).color(theme::series_color(1)),
+                        )
                     });
+                crate::app::png_export::context_menu(&plot_shown.response, "incidents_by_hour");
             });
         });
         ui.add_space(8.0);
-        ui.strong("Incidents per day");
+        ui.strong(tr("Incidents per day"));
         let axis = TimeAxis::new(ds.time_zone.clone());
-        axis.apply(
-            Plot::new("safety_per_day").height(theme::SMALL_PLOT_HEIGHT),
-            "incidents",
-        )
-        .show(ui, |p| {
-            p.line(
-                Line::new("incidents per day", c.per_day.clone())
-                    .color(theme::series_color(5))
-                    .width(2.0)
-                    .fill(0.0)
-                    .fill_alpha(0.2),
-            );
-        });
+        let plot_shown = axis
+            .apply(
+                Plot::new("safety_per_day").height(theme::SMALL_PLOT_HEIGHT),
+                tr("incidents"),
+            )
+            .show(ui, |p| {
+                p.line(
+                    Line::new(tr("incidents per day"), c.per_day.clone())
+                        .color(theme::series_color(5))
+                        .width(2.0)
+                        .fill(0.0)
+                        .fill_alpha(0.2),
+                );
+            });
+        crate::app::png_export::context_menu(&plot_shown.response, "incidents_per_day");
         ui.add_space(8.0);
-        ui.strong("Where: incidents on the map, by type");
+        ui.strong(tr("Where: incidents on the map, by type"));
         if c.map.is_empty() {
             widgets::missing_ui(
                 ui,
-                "The dataset has no latitude/longitude columns, so incidents cannot be placed on a map.",
+                tr(
+                    "The dataset has no latitude/longitude columns, so incidents cannot be placed on a map.",
+                ),
             );
             return;
         }
-        Plot::new("safety_map")
+        let plot_shown = Plot::new("safety_map")
             .height(380.0)
             .data_aspect(1.35)
             .legend(Legend::default())
-            .x_axis_label("longitude")
-            .y_axis_label("latitude")
+            .x_axis_label(tr("longitude"))
+            .y_axis_label(tr("latitude"))
             .show(ui, |p| {
                 for (i, (name, pts)) in c.map.iter().enumerate() {
                     p.points(
@@ -265,5 +274,6 @@ impl SafetyView {
                     );
                 }
             });
+        crate::app::png_export::context_menu(&plot_shown.response, "incident_map");
     }
 }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use egui::RichText;
 use egui_plot::{Legend, Line, Plot, Points};
 
+use crate::app::i18n::{self, Lang, tr};
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::ViewCtx;
@@ -34,7 +35,7 @@ const TOPICS: usize = 8;
 
 /// Everything the view shows, built in one job.
 struct Analysis {
-    source: String,
+    source: SourceLabel,
     /// Word vectors (for the word explorer), unless the reports are
     /// encoded remotely.
     vectors: Option<Arc<WordVectors>>,
@@ -77,6 +78,47 @@ enum Source {
     Sentence(PathBuf, Option<PathBuf>),
 }
 
+/// Where the vectors came from, shown in the language of the moment.
+enum SourceLabel {
+    /// Trained on a text column or a corpus file (named).
+    Trained(String),
+    /// Loaded from a file or folder.
+    Loaded(String),
+    /// A remote embeddings endpoint: model and address.
+    Remote(String, String),
+}
+
+impl SourceLabel {
+    fn describe(&self) -> String {
+        match self {
+            Self::Trained(what) => crate::trf!("trained on {}", what),
+            Self::Loaded(what) => crate::trf!("loaded from {}", what),
+            Self::Remote(model, url) => crate::trf!("remote embeddings '{}' at {}", model, url),
+        }
+    }
+}
+
+/// How the reports are encoded, for people (as
+/// [`ReportEncoder::describe`], in the language of the moment).
+fn describe_encoder(encoder: &ReportEncoder) -> String {
+    match encoder {
+        ReportEncoder::Words { vectors, .. } => crate::trf!(
+            "word vectors ({} words × {} dimensions)",
+            vectors.len(),
+            vectors.dim
+        ),
+        ReportEncoder::Remote(c) => {
+            crate::trf!("remote embeddings '{}' at {}", c.model(), c.base_url())
+        }
+        ReportEncoder::Sentence { encoder, .. } => crate::trf!(
+            "the sentence encoder {} ({} layers, {} dimensions)",
+            encoder.name(),
+            encoder.layers(),
+            encoder.dim()
+        ),
+    }
+}
+
 /// What the view shows for the typed report.
 struct Query {
     text: String,
@@ -106,13 +148,17 @@ fn query(a: &Analysis, text: &str, p: &dyn Progress) -> Result<Query, String> {
     })
 }
 
+/// Builds the analysis in a background job; `lang` is the language of the
+/// progress messages and errors it reports.
 fn analyse(
     source: Source,
     reports_ds: Option<Arc<Dataset>>,
+    lang: Lang,
     p: &JobProgress,
 ) -> Result<Analysis, String> {
+    i18n::set(lang);
     let tok = Tokenizer::shared();
-    let trained = |docs: Vec<Vec<String>>, params: &W2vParams, label: String| {
+    let trained = |docs: Vec<Vec<String>>, params: &W2vParams, label: SourceLabel| {
         text::train(&docs, params, p)
             .map(|(v, stats)| (Some(v), Some(stats.words_per_sec), label))
             .map_err(|e| e.to_string())
@@ -122,18 +168,26 @@ fn analyse(
             let col = ds
                 .table
                 .column(&column)
-                .ok_or_else(|| format!("no column '{column}'"))?;
+                .ok_or_else(|| crate::trf!("no column '{}'", column))?;
             let docs: Vec<Vec<String>> = (0..col.len())
                 .filter_map(|r| col.str_at(r))
                 .map(|s| tok.tokenize(s))
                 .filter(|t| !t.is_empty())
                 .collect();
-            let (v, w, l) = trained(docs, &params, format!("trained on {}.{column}", ds.name))?;
+            let (v, w, l) = trained(
+                docs,
+                &params,
+                SourceLabel::Trained(format!("{}.{column}", ds.name)),
+            )?;
             (v, w, l, None)
         }
         Source::Corpus { path, params } => {
             let docs = text::read_corpus(&path, p).map_err(|e| e.to_string())?;
-            let (v, w, l) = trained(docs, &params, format!("trained on {}", path.display()))?;
+            let (v, w, l) = trained(
+                docs,
+                &params,
+                SourceLabel::Trained(path.display().to_string()),
+            )?;
             (v, w, l, None)
         }
         Source::File(path, max_words) => {
@@ -141,22 +195,19 @@ fn analyse(
             (
                 Some(v),
                 None,
-                format!("loaded from {}", path.display()),
+                SourceLabel::Loaded(path.display().to_string()),
                 None,
             )
         }
         Source::Remote(client) => {
-            let label = format!(
-                "remote embeddings '{}' at {}",
-                client.model(),
-                client.base_url()
-            );
+            let label =
+                SourceLabel::Remote(client.model().to_owned(), client.base_url().to_owned());
             (None, None, label, Some(ReportEncoder::Remote(client)))
         }
         Source::Sentence(folder, cache) => {
-            p.report(0.0, &format!("Loading {}", folder.display()));
+            p.report(0.0, &crate::trf!("Loading {}", folder.display()));
             let enc = SentenceEncoder::load(&folder).map_err(|e| e.to_string())?;
-            let label = format!("loaded from {}", folder.display());
+            let label = SourceLabel::Loaded(folder.display().to_string());
             (
                 None,
                 None,
@@ -183,7 +234,7 @@ fn analyse(
             }
         }
     }
-    p.report(0.9, "Document vectors");
+    p.report(0.9, tr("Document vectors"));
     let docs: Vec<Vec<String>> = reports.iter().map(|(t, _)| tok.tokenize(t)).collect();
     let idf = Arc::new(text::idf(&docs));
     let vectors = vectors.map(Arc::new);
@@ -193,7 +244,7 @@ fn analyse(
             vectors: Arc::clone(v),
             idf: Arc::clone(&idf),
         },
-        (None, None) => return Err("no word vectors and no embeddings endpoint".to_owned()),
+        (None, None) => return Err(tr("no word vectors and no embeddings endpoint").to_owned()),
     };
     let texts: Vec<String> = reports.iter().map(|(t, _)| t.clone()).collect();
     let (doc_vectors, dim) = encoder.encode(&texts, p).map_err(|e| e.to_string())?;
@@ -201,7 +252,7 @@ fn analyse(
         .filter(|&i| reports.get(i).is_some_and(|(_, l)| l.is_some()))
         .collect();
     let router = if labelled.len() >= 20 {
-        p.report(0.92, "Training the department router");
+        p.report(0.92, tr("Training the department router"));
         let mut x = Vec::with_capacity(labelled.len() * dim);
         let mut labels = Vec::with_capacity(labelled.len());
         for &i in &labelled {
@@ -212,7 +263,7 @@ fn analyse(
     } else {
         None
     };
-    p.report(0.95, "Topics");
+    p.report(0.95, tr("Topics"));
     let (topics, topic_of) = topics::topics(&doc_vectors, dim, &docs, &idf, TOPICS, 3, 7);
     // At most 2,000 reports on the plane (evenly spread over the table).
     let step = reports.len().div_ceil(2000).max(1);
@@ -423,24 +474,29 @@ impl TextView {
                     }
                 };
                 if let Some(src) = src {
-                    self.job =
-                        Job::spawn("text model", wake.clone(), move |p| analyse(src, ds, p)).ok();
+                    let lang = i18n::current();
+                    self.job = Job::spawn("text model", wake.clone(), move |p| {
+                        analyse(src, ds, lang, p)
+                    })
+                    .ok();
                 }
             }
         }
-        ui.heading("Citizen reports");
+        ui.heading(tr("Citizen reports"));
         let Some(ds) = reports.clone() else {
             widgets::missing_ui(
                 ui,
-                "No citizen-report data is open: open a table with a text column and a department, or load the demo city.",
+                tr(
+                    "No citizen-report data is open: open a table with a text column and a department, or load the demo city.",
+                ),
             );
             return;
         };
         ui.horizontal(|ui| {
-            ui.strong("Reports become vectors with");
-            ui.selectable_value(&mut self.mode, Mode::Words, "Word vectors");
-            ui.selectable_value(&mut self.mode, Mode::Sentence, "Sentence encoder");
-            ui.selectable_value(&mut self.mode, Mode::Remote, "Remote embeddings");
+            ui.strong(tr("Reports become vectors with"));
+            ui.selectable_value(&mut self.mode, Mode::Words, tr("Word vectors"));
+            ui.selectable_value(&mut self.mode, Mode::Sentence, tr("Sentence encoder"));
+            ui.selectable_value(&mut self.mode, Mode::Remote, tr("Remote embeddings"));
         });
         let idle = self.job.is_none() && self.dialog.is_none();
         match self.mode {
@@ -449,7 +505,7 @@ impl TextView {
             Mode::Remote => self.remote_form_ui(ui, &ds, idle, &wake),
         }
         if let Some(j) = &self.job {
-            widgets::job_progress_ui(ui, j, "Cancel");
+            widgets::job_progress_ui(ui, j, tr("Cancel"));
         }
         if let Some(e) = &self.error {
             ui.colored_label(theme::BAD, e);
@@ -458,39 +514,44 @@ impl TextView {
             widgets::missing_ui(
                 ui,
                 match self.mode {
-                    Mode::Words => {
-                        "Train word vectors on the reports (a few seconds for the demo), on a text file, or load a word2vec file to analyse reports."
-                    }
-                    Mode::Sentence => {
-                        "Choose a sentence-encoder folder (config.json, tokenizer.json, model.safetensors — all-MiniLM-L6-v2, for example) and encode the reports; it runs on this computer."
-                    }
-                    Mode::Remote => {
-                        "Give the address and model name of an OpenAI-compatible embeddings endpoint and embed the reports there."
-                    }
+                    Mode::Words => tr(
+                        "Train word vectors on the reports (a few seconds for the demo), on a text file, or load a word2vec file to analyse reports.",
+                    ),
+                    Mode::Sentence => tr(
+                        "Choose a sentence-encoder folder (config.json, tokenizer.json, model.safetensors — all-MiniLM-L6-v2, for example) and encode the reports; it runs on this computer.",
+                    ),
+                    Mode::Remote => tr(
+                        "Give the address and model name of an OpenAI-compatible embeddings endpoint and embed the reports there.",
+                    ),
                 },
             );
             return;
         };
         ui.label(
-            RichText::new(format!(
-                "Reports encoded with {}, {}{}",
-                a.encoder.describe(),
-                a.source,
-                a.words_per_sec
-                    .map(|w| format!(", {w:.0} words/s"))
-                    .unwrap_or_default()
-            ))
+            RichText::new(match a.words_per_sec {
+                Some(w) => crate::trf!(
+                    "Reports encoded with {}, {}, {:.0} words/s",
+                    describe_encoder(&a.encoder),
+                    a.source.describe(),
+                    w
+                ),
+                None => crate::trf!(
+                    "Reports encoded with {}, {}",
+                    describe_encoder(&a.encoder),
+                    a.source.describe()
+                ),
+            })
             .color(theme::MUTED),
         );
 
         ui.separator();
-        ui.strong("A report");
+        ui.strong(tr("A report"));
         let r = ui.add(
             egui::TextEdit::multiline(&mut self.report)
                 .desired_rows(2)
                 .desired_width(f32::INFINITY),
         );
-        widgets::name_for_screen_readers(&r, egui::Role::MultilineTextInput, "Report text");
+        widgets::name_for_screen_readers(&r, egui::Role::MultilineTextInput, tr("Report text"));
         if r.changed() && matches!(self.query, Some(Err(_))) {
             self.query = None;
         }
@@ -499,7 +560,7 @@ impl TextView {
         if self.query_job.is_some() {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label("Encoding the report…");
+                ui.label(tr("Encoding the report…"));
             });
         }
         match &self.query {
@@ -509,7 +570,7 @@ impl TextView {
             Some(Ok(q)) => {
                 if let (Some((_, eval)), Some((dept, p))) = (&a.router, q.routed.first()) {
                     ui.horizontal_wrapped(|ui| {
-                        ui.strong(format!("Department: {dept} ({:.0} %)", p * 100.0));
+                        ui.strong(crate::trf!("Department: {} ({:.0} %)", dept, p * 100.0));
                         let alts: Vec<String> = q
                             .routed
                             .iter()
@@ -517,10 +578,10 @@ impl TextView {
                             .take(3)
                             .map(|(d, p)| format!("{d} {:.0} %", p * 100.0))
                             .collect();
-                        ui.label(format!("alternatives: {}", alts.join(", ")));
+                        ui.label(crate::trf!("alternatives: {}", alts.join(", ")));
                     });
                     ui.label(
-                        RichText::new(format!(
+                        RichText::new(crate::trf!(
                             "router accuracy on held-out reports {:.1} % (majority department {:.1} %)",
                             eval.metrics.get("accuracy").unwrap_or(0.0) * 100.0,
                             eval.baseline.get("accuracy").unwrap_or(0.0) * 100.0
@@ -532,14 +593,14 @@ impl TextView {
             None => {}
         }
         let kw = text::top_keywords(&tokens, &a.idf, 6);
-        ui.label(format!(
+        ui.label(crate::trf!(
             "Keywords: {}",
             kw.iter()
                 .map(|(w, _)| w.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        ui.strong("Similar past reports");
+        ui.strong(tr("Similar past reports"));
         if let Some(Ok(q)) = &self.query {
             egui::Grid::new("similar_reports")
                 .striped(true)
@@ -560,23 +621,25 @@ impl TextView {
         if let Some(vectors) = &a.vectors {
             self.words_ui(ui, &a, vectors);
         }
-        ui.strong("Trending terms: reports per week mentioning each");
+        ui.strong(tr("Trending terms: reports per week mentioning each"));
         let axis = TimeAxis::new(a.tz.clone());
-        axis.apply(
-            Plot::new("text_trends")
-                .height(220.0)
-                .legend(Legend::default()),
-            "reports",
-        )
-        .show(ui, |p| {
-            for (i, (term, pts)) in a.trends.iter().enumerate() {
-                p.line(
-                    Line::new(term.clone(), pts.clone())
-                        .color(theme::series_color(i))
-                        .width(2.0),
-                );
-            }
-        });
+        let plot_shown = axis
+            .apply(
+                Plot::new("text_trends")
+                    .height(220.0)
+                    .legend(Legend::default()),
+                tr("reports"),
+            )
+            .show(ui, |p| {
+                for (i, (term, pts)) in a.trends.iter().enumerate() {
+                    p.line(
+                        Line::new(term.clone(), pts.clone())
+                            .color(theme::series_color(i))
+                            .width(2.0),
+                    );
+                }
+            });
+        crate::app::png_export::context_menu(&plot_shown.response, "report_trends");
     }
 
     /// Recomputes the typed report's answer when its text changed: at once
@@ -634,7 +697,7 @@ impl TextView {
             .or_else(|| ds.column_for(Role::Text).map(|c| c.name.clone()))
             .unwrap_or_default();
         ui.horizontal_wrapped(|ui| {
-            ui.label(format!("Word vectors from {} column", ds.name));
+            ui.label(crate::trf!("Word vectors from {} column", ds.name));
             let mut chosen = column.clone();
             let combo = egui::ComboBox::from_id_salt("text_column")
                 .selected_text(&chosen)
@@ -643,23 +706,23 @@ impl TextView {
                         ui.selectable_value(&mut chosen, c.clone(), c);
                     }
                 });
-            widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Text column");
+            widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, tr("Text column"));
             self.column = Some(chosen);
             ui.selectable_value(&mut self.params.skip_gram, true, "skip-gram");
             ui.selectable_value(&mut self.params.skip_gram, false, "CBOW");
-            ui.label("dimensions");
+            ui.label(tr("dimensions"));
             let r = ui.add(egui::DragValue::new(&mut self.params.dim).range(4..=600));
-            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, "Dimensions");
-            ui.label("epochs");
+            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, tr("Dimensions"));
+            ui.label(tr("epochs"));
             let r = ui.add(egui::DragValue::new(&mut self.params.epochs).range(1..=100));
-            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, "Epochs");
-            ui.label("min count");
+            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, tr("Epochs"));
+            ui.label(tr("min count"));
             let r = ui.add(egui::DragValue::new(&mut self.params.min_count).range(1..=1000));
-            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, "Min count");
+            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, tr("Min count"));
             if ui
                 .add_enabled(
                     idle && !column.is_empty(),
-                    egui::Button::new("Train word vectors"),
+                    egui::Button::new(tr("Train word vectors")),
                 )
                 .clicked()
             {
@@ -669,9 +732,13 @@ impl TextView {
                     params: self.train_params(),
                 };
                 let rep = Some(Arc::clone(ds));
-                self.job = Job::spawn("word2vec", wake.clone(), move |p| analyse(src, rep, p)).ok();
+                let lang = i18n::current();
+                self.job = Job::spawn("word2vec", wake.clone(), move |p| {
+                    analyse(src, rep, lang, p)
+                })
+                .ok();
             }
-            ui.label("load at most");
+            ui.label(tr("load at most"));
             let r = ui
                 .add(
                     egui::DragValue::new(&mut self.max_words)
@@ -679,24 +746,28 @@ impl TextView {
                         .speed(1000.0)
                         .custom_formatter(|n, _| {
                             if n == 0.0 {
-                                "all".to_owned()
+                                tr("all").to_owned()
                             } else {
                                 format!("{n:.0}")
                             }
                         }),
                 )
-                .on_hover_text("Keep only the most frequent words of a huge word2vec file (0: all)");
-            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, "Words to load");
+                .on_hover_text(tr(
+                    "Keep only the most frequent words of a huge word2vec file (0: all)",
+                ));
+            widgets::name_for_screen_readers(&r, egui::Role::SpinButton, tr("Words to load"));
             for (pick, label, hover) in [
                 (
                     Pick::Corpus,
-                    "Train on a text file…",
-                    "A plain-text corpus, one document per line (UTF-8)",
+                    tr("Train on a text file…"),
+                    tr("A plain-text corpus, one document per line (UTF-8)"),
                 ),
                 (
                     Pick::Vectors,
-                    "Load word vectors…",
-                    "A cityops bundle (.json) or a word2vec text (.txt, .vec) or binary (.bin) file",
+                    tr("Load word vectors…"),
+                    tr(
+                        "A cityops bundle (.json) or a word2vec text (.txt, .vec) or binary (.bin) file",
+                    ),
                 ),
             ] {
                 if ui
@@ -704,20 +775,21 @@ impl TextView {
                     .on_hover_text(hover)
                     .clicked()
                 {
+                    // The dialog runs on the job's thread: its texts are
+                    // translated here.
+                    let (title, filter) = match pick {
+                        Pick::Corpus => (tr("Open a text corpus"), tr("Text")),
+                        Pick::Vectors => (tr("Open word vectors"), tr("Word vectors")),
+                        Pick::SentenceFolder => (tr("Choose a sentence-encoder folder"), ""),
+                    };
                     let job = Job::spawn("text dialog", wake.clone(), move |_| {
-                        let d = rfd::FileDialog::new();
+                        let d = rfd::FileDialog::new().set_title(title);
                         match pick {
-                            Pick::Corpus => d
-                                .set_title("Open a text corpus")
-                                .add_filter("Text", &["txt"])
-                                .pick_file(),
+                            Pick::Corpus => d.add_filter(filter, &["txt"]).pick_file(),
                             Pick::Vectors => d
-                                .set_title("Open word vectors")
-                                .add_filter("Word vectors", &["json", "txt", "vec", "bin"])
+                                .add_filter(filter, &["json", "txt", "vec", "bin"])
                                 .pick_file(),
-                            Pick::SentenceFolder => d
-                                .set_title("Choose a sentence-encoder folder")
-                                .pick_folder(),
+                            Pick::SentenceFolder => d.pick_folder(),
                         }
                     });
                     self.dialog = job.ok().map(|j| (pick, j));
@@ -738,37 +810,37 @@ impl TextView {
             let r = ui.add(
                 egui::TextEdit::singleline(&mut self.sentence_folder)
                     .desired_width(420.0)
-                    .hint_text("folder with config.json, tokenizer.json, model.safetensors"),
+                    .hint_text(tr("folder with config.json, tokenizer.json, model.safetensors")),
             );
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Sentence encoder folder");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Sentence encoder folder"));
             if ui
-                .add_enabled(idle, egui::Button::new("Choose folder…"))
-                .on_hover_text("An all-MiniLM-L6-v2-style folder in the Hugging Face layout")
+                .add_enabled(idle, egui::Button::new(tr("Choose folder…")))
+                .on_hover_text(tr("An all-MiniLM-L6-v2-style folder in the Hugging Face layout"))
                 .clicked()
             {
-                let job = Job::spawn("folder dialog", wake.clone(), |_| {
-                    rfd::FileDialog::new()
-                        .set_title("Choose a sentence-encoder folder")
-                        .pick_folder()
+                let title = tr("Choose a sentence-encoder folder");
+                let job = Job::spawn("folder dialog", wake.clone(), move |_| {
+                    rfd::FileDialog::new().set_title(title).pick_folder()
                 });
                 self.dialog = job.ok().map(|j| (Pick::SentenceFolder, j));
             }
             if ui
                 .add_enabled(
                     idle && !self.sentence_folder.trim().is_empty(),
-                    egui::Button::new("Encode reports"),
+                    egui::Button::new(tr("Encode reports")),
                 )
-                .on_hover_text(
+                .on_hover_text(tr(
                     "Runs the encoder on every report on this computer (no network); encoded reports are cached",
-                )
+                ))
                 .clicked()
             {
                 let folder = PathBuf::from(self.sentence_folder.trim());
                 let cache = cache_dir.clone();
                 let rep = Some(Arc::clone(ds));
                 self.error = None;
+                let lang = i18n::current();
                 self.job = Job::spawn("sentence encoder", wake.clone(), move |p| {
-                    analyse(Source::Sentence(folder, cache), rep, p)
+                    analyse(Source::Sentence(folder, cache), rep, lang, p)
                 })
                 .ok();
             }
@@ -786,28 +858,28 @@ impl TextView {
             let r = ui.add(
                 egui::TextEdit::singleline(&mut self.remote_url)
                     .desired_width(280.0)
-                    .hint_text("http://127.0.0.1:8080 (OpenAI-compatible)"),
+                    .hint_text(tr("http://127.0.0.1:8080 (OpenAI-compatible)")),
             );
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Embeddings URL");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Embeddings URL"));
             let r = ui.add(
                 egui::TextEdit::singleline(&mut self.remote_model)
                     .desired_width(180.0)
-                    .hint_text("model name"),
+                    .hint_text(tr("model name")),
             );
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Embedding model");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Embedding model"));
             let r = ui.add(
                 egui::TextEdit::singleline(&mut self.remote_token)
                     .desired_width(140.0)
                     .password(true)
-                    .hint_text("token (optional)"),
+                    .hint_text(tr("token (optional)")),
             );
-            widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Embeddings token");
+            widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Embeddings token"));
             let ready = !self.remote_url.trim().is_empty() && !self.remote_model.trim().is_empty();
             if ui
-                .add_enabled(idle && ready, egui::Button::new("Embed reports remotely"))
-                .on_hover_text(
+                .add_enabled(idle && ready, egui::Button::new(tr("Embed reports remotely")))
+                .on_hover_text(tr(
                     "Sends every report's text to the endpoint (POST /v1/embeddings) in batches of 64",
-                )
+                ))
                 .clicked()
             {
                 let token = Some(self.remote_token.trim().to_owned()).filter(|t| !t.is_empty());
@@ -819,8 +891,9 @@ impl TextView {
                     Ok(client) => {
                         let rep = Some(Arc::clone(ds));
                         self.error = None;
+                        let lang = i18n::current();
                         self.job = Job::spawn("embeddings", wake.clone(), move |p| {
-                            analyse(Source::Remote(client), rep, p)
+                            analyse(Source::Remote(client), rep, lang, p)
                         })
                         .ok();
                     }
@@ -835,9 +908,9 @@ impl TextView {
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(300.0);
-                ui.strong("Word explorer");
+                ui.strong(tr("Word explorer"));
                 let r = ui.add(egui::TextEdit::singleline(&mut self.word).desired_width(200.0));
-                widgets::name_for_screen_readers(&r, egui::Role::TextInput, "Word");
+                widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Word"));
                 match text::nearest(vectors, self.word.trim(), 10) {
                     Ok(near) => {
                         for (w, s) in near {
@@ -850,7 +923,9 @@ impl TextView {
                 }
             });
             ui.vertical(|ui| {
-                ui.strong("The 300 most frequent words on their first two principal components");
+                ui.strong(tr(
+                    "The 300 most frequent words on their first two principal components",
+                ));
                 let pts: Vec<[f64; 2]> = a.pca.iter().map(|(_, p)| *p).collect();
                 let names: Vec<String> = a.pca.iter().map(|(w, _)| w.clone()).collect();
                 let highlight: Vec<[f64; 2]> = a
@@ -859,7 +934,7 @@ impl TextView {
                     .filter(|(w, _)| *w == self.word.trim())
                     .map(|(_, p)| *p)
                     .collect();
-                Plot::new("word_pca")
+                let plot_shown = Plot::new("word_pca")
                     .height(320.0)
                     .data_aspect(1.0)
                     .label_formatter(move |pos| match pos {
@@ -870,16 +945,17 @@ impl TextView {
                     })
                     .show(ui, |p| {
                         p.points(
-                            Points::new("words", pts)
+                            Points::new(tr("words"), pts)
                                 .radius(2.5)
                                 .color(theme::series_color(0)),
                         );
                         p.points(
-                            Points::new("selected", highlight)
+                            Points::new(tr("selected"), highlight)
                                 .radius(6.0)
                                 .color(theme::series_color(5)),
                         );
                     });
+                crate::app::png_export::context_menu(&plot_shown.response, "word_map");
             });
         });
     }
@@ -891,7 +967,7 @@ fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
     if a.topics.is_empty() {
         return;
     }
-    ui.strong(format!(
+    ui.strong(crate::trf!(
         "Topics: the reports in {} groups, on the first two principal components of their vectors",
         a.topics.len()
     ));
@@ -914,7 +990,7 @@ fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
         .zip(series.iter().map(|(_, r)| r.clone()))
         .collect();
     let texts: Vec<String> = a.reports.iter().map(|(t, _)| t.clone()).collect();
-    Plot::new("report_topics")
+    let plot_shown = Plot::new("report_topics")
         .height(320.0)
         .legend(Legend::default().position(egui_plot::Corner::LeftTop))
         .show_axes([false, false])
@@ -937,4 +1013,5 @@ fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
                 );
             }
         });
+    crate::app::png_export::context_menu(&plot_shown.response, "report_topics");
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use egui_plot::{Legend, Line, Plot, Points};
 
+use crate::app::i18n::tr;
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::ViewCtx;
@@ -193,8 +194,10 @@ impl TrafficView {
             ctx,
             ui,
             Domain::Traffic,
-            "Traffic",
-            "No traffic data is open. Open a CSV with volume or speed columns, or load the demo city.",
+            tr("Traffic"),
+            tr(
+                "No traffic data is open. Open a CSV with volume or speed columns, or load the demo city.",
+            ),
             true,
         ) else {
             return;
@@ -230,12 +233,12 @@ impl TrafficView {
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(150.0);
-                ui.strong("Sensors");
+                ui.strong(tr("Sensors"));
                 ui.horizontal(|ui| {
-                    if ui.small_button("All").clicked() {
+                    if ui.small_button(tr("All")).clicked() {
                         self.selected = computed.places.iter().cloned().collect();
                     }
-                    if ui.small_button("None").clicked() {
+                    if ui.small_button(tr("None")).clicked() {
                         self.selected.clear();
                     }
                 });
@@ -269,11 +272,14 @@ impl TrafficView {
                     theme::series_color(i)
                 };
                 if self.selected.is_empty() && !computed.places.is_empty() {
-                    widgets::missing_ui(ui, "Select one or more sensors on the left to plot them.");
+                    widgets::missing_ui(
+                        ui,
+                        tr("Select one or more sensors on the left to plot them."),
+                    );
                 }
                 for (title, unit, series, id) in [
-                    ("Volume", "veh/h", &computed.volume, "traffic_volume"),
-                    ("Speed", "km/h", &computed.speed, "traffic_speed"),
+                    (tr("Volume"), "veh/h", &computed.volume, "traffic_volume"),
+                    (tr("Speed"), "km/h", &computed.speed, "traffic_speed"),
                 ] {
                     if series.is_empty() && self.selected.is_empty() {
                         continue;
@@ -285,7 +291,7 @@ impl TrafficView {
                         .link_axis(link, [true, false])
                         .link_cursor(link, [true, false])
                         .y_axis_label(unit);
-                    axis.apply(plot, unit).show(ui, |p| {
+                    let plot_shown = axis.apply(plot, unit).show(ui, |p| {
                         for (name, pts) in series {
                             p.line(
                                 Line::new(name.clone(), pts.clone())
@@ -294,15 +300,16 @@ impl TrafficView {
                             );
                         }
                     });
+                    crate::app::png_export::context_menu(&plot_shown.response, "traffic");
                 }
             });
         });
 
         ui.add_space(12.0);
         ui.horizontal(|ui| {
-            ui.strong("Weekly profile: mean by weekday and hour (all sensors)");
-            ui.selectable_value(&mut self.profile_speed, false, "Volume");
-            ui.selectable_value(&mut self.profile_speed, true, "Speed");
+            ui.strong(tr("Weekly profile: mean by weekday and hour (all sensors)"));
+            ui.selectable_value(&mut self.profile_speed, false, tr("Volume"));
+            ui.selectable_value(&mut self.profile_speed, true, tr("Speed"));
         });
         match &computed.profile {
             Some(p) => widgets::weekday_hour_heatmap_ui(
@@ -310,28 +317,32 @@ impl TrafficView {
                 p,
                 if self.profile_speed { "km/h" } else { "veh/h" },
             ),
-            None => widgets::missing_ui(ui, "No column for this measure."),
+            None => widgets::missing_ui(ui, tr("No column for this measure.")),
         }
 
         ui.add_space(12.0);
-        ui.strong("Sensor map: colour shows congestion over the time range (green free flow, red congested)");
+        ui.strong(tr(
+            "Sensor map: colour shows congestion over the time range (green free flow, red congested)",
+        ));
         if computed.dots.is_empty() {
             widgets::missing_ui(
                 ui,
-                "The dataset has no latitude/longitude columns, so sensors cannot be placed on a map.",
+                tr(
+                    "The dataset has no latitude/longitude columns, so sensors cannot be placed on a map.",
+                ),
             );
             return;
         }
         let dots = &computed.dots;
-        Plot::new("traffic_map")
+        let plot_shown = Plot::new("traffic_map")
             .height(360.0)
             .data_aspect(1.35)
-            .x_axis_label("longitude")
-            .y_axis_label("latitude")
+            .x_axis_label(tr("longitude"))
+            .y_axis_label(tr("latitude"))
             .label_formatter(|pos| match pos {
                 egui_plot::HoverPosition::NearDataPoint { plot_name, .. } => {
                     dots.iter().find(|d| d.name == *plot_name).map(|d| {
-                        format!(
+                        crate::trf!(
                             "Sensor {}\nmean speed {}\nmean volume {}\ncongestion {:.0} %",
                             d.name,
                             d.mean_speed
@@ -354,5 +365,6 @@ impl TrafficView {
                     );
                 }
             });
+        crate::app::png_export::context_menu(&plot_shown.response, "sensor_map");
     }
 }

@@ -5,16 +5,21 @@
 //! the view keeps showing the previous value with an "Updating…" note until
 //! the new one arrives; a job for a key that is no longer wanted is
 //! cancelled (its result is dropped).
+//!
+//! The job runs in the language of the thread that asked for it (the text
+//! it formats is for the UI), and a change of language counts as a change
+//! of key, so the value is computed again in the new language.
 
 use std::sync::Arc;
 
+use crate::app::i18n::{self, Lang, tr};
 use crate::jobs::{Job, JobProgress};
 
 pub struct Background<K, V> {
-    /// The key of `value`.
-    done: Option<K>,
+    /// The key of `value`, with the language it was computed in.
+    done: Option<(K, Lang)>,
     value: Option<Arc<V>>,
-    running: Option<(K, Job<V>)>,
+    running: Option<((K, Lang), Job<V>)>,
 }
 
 impl<K, V> Default for Background<K, V> {
@@ -34,11 +39,20 @@ impl<K: PartialEq + Clone, V: Send + 'static> Background<K, V> {
     where
         W: FnOnce(&JobProgress) -> V + Send + 'static,
     {
+        let lang = i18n::current();
         self.poll();
-        if self.done.as_ref() == Some(key) {
+        if self
+            .done
+            .as_ref()
+            .is_some_and(|(k, l)| k == key && *l == lang)
+        {
             return;
         }
-        if self.running.as_ref().is_some_and(|(k, _)| k == key) {
+        if self
+            .running
+            .as_ref()
+            .is_some_and(|((k, l), _)| k == key && *l == lang)
+        {
             return;
         }
         if let Some((_, old)) = self.running.take() {
@@ -46,8 +60,13 @@ impl<K: PartialEq + Clone, V: Send + 'static> Background<K, V> {
         }
         let c = ctx.clone();
         let wake = Arc::new(move || c.request_repaint());
-        match Job::spawn("view", wake, make_work()) {
-            Ok(job) => self.running = Some((key.clone(), job)),
+        let work = make_work();
+        let job = Job::spawn("view", wake, move |p: &JobProgress| {
+            i18n::set(lang);
+            work(p)
+        });
+        match job {
+            Ok(job) => self.running = Some(((key.clone(), lang), job)),
             Err(_) => {
                 // No thread to be had: leave the old value; the next frame
                 // tries again.
@@ -86,7 +105,7 @@ pub fn updating_ui(ui: &mut egui::Ui, busy: bool) {
     if busy {
         ui.horizontal(|ui| {
             ui.spinner();
-            ui.label("Updating…");
+            ui.label(tr("Updating…"));
         });
     }
 }

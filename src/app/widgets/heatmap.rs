@@ -3,9 +3,21 @@
 
 use egui::{Align2, FontId, Sense, Stroke, pos2, vec2};
 
+use crate::app::i18n::tr;
 use crate::app::theme;
 
-const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/// A weekday's short name, 0 = Monday.
+fn weekday(d: usize) -> &'static str {
+    match d {
+        0 => tr("Mon"),
+        1 => tr("Tue"),
+        2 => tr("Wed"),
+        3 => tr("Thu"),
+        4 => tr("Fri"),
+        5 => tr("Sat"),
+        _ => tr("Sun"),
+    }
+}
 
 /// Draws `values[weekday][hour]`; `unit` goes in the hover label.
 pub fn weekday_hour_heatmap_ui(ui: &mut egui::Ui, values: &[[Option<f64>; 24]; 7], unit: &str) {
@@ -43,7 +55,7 @@ pub fn weekday_hour_heatmap_ui(ui: &mut egui::Ui, values: &[[Option<f64>; 24]; 7
         painter.text(
             pos2(rect.left() + 4.0, y + cell_h / 2.0),
             Align2::LEFT_CENTER,
-            WEEKDAYS[d],
+            weekday(d),
             FontId::proportional(12.0),
             text_color,
         );
@@ -71,8 +83,8 @@ pub fn weekday_hour_heatmap_ui(ui: &mut egui::Ui, values: &[[Option<f64>; 24]; 7
     }
     if let Some((d, h, v)) = hovered {
         let text = match v {
-            Some(v) => format!("{} {h:02}:00 – {v:.1} {unit}", WEEKDAYS[d]),
-            None => format!("{} {h:02}:00 – no data", WEEKDAYS[d]),
+            Some(v) => format!("{} {h:02}:00 – {v:.1} {unit}", weekday(d)),
+            None => crate::trf!("{} {}:00 – no data", weekday(d), format!("{h:02}")),
         };
         response.on_hover_text(text);
     }

@@ -15,6 +15,7 @@ pub use heatmap::weekday_hour_heatmap_ui;
 pub use remote::RemotePredict;
 pub use time_axis::{TimeAxis, format_instant};
 
+use super::i18n::{domain_label, tr};
 use super::theme;
 use super::workspace::{Command, TimeWindow, ViewCtx};
 use crate::data::Domain;
@@ -34,7 +35,10 @@ pub struct TimeWindowEditor {
 pub fn parse_local(text: &str, tz: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i64, String> {
     use crate::data::parse::{DayOrder, parse_datetime};
     let d = parse_datetime(text, DayOrder::MonthFirst).ok_or_else(|| {
-        format!("'{text}' is not a date; write it as 2026-09-01 or 2026-09-01 08:00")
+        crate::trf!(
+            "'{}' is not a date; write it as 2026-09-01 or 2026-09-01 08:00",
+            text
+        )
     })?;
     let has_time = text.trim().len() > 10;
     let dt = jiff::civil::DateTime::new(
@@ -67,7 +71,7 @@ impl TimeWindowEditor {
         tz: &jiff::tz::TimeZone,
         cmds: &mut Vec<Command>,
     ) {
-        ui.label("Time range:");
+        ui.label(tr("Time range:"));
         let combo = egui::ComboBox::from_id_salt("time_window")
             .selected_text(current.label())
             .show_ui(ui, |ui| {
@@ -80,7 +84,7 @@ impl TimeWindowEditor {
                 if ui
                     .selectable_label(
                         self.editing || matches!(current, TimeWindow::Custom { .. }),
-                        "Custom range…",
+                        tr("Custom range…"),
                     )
                     .clicked()
                 {
@@ -91,25 +95,25 @@ impl TimeWindowEditor {
                     }
                 }
             });
-        name_for_screen_readers(&combo.response, egui::Role::ComboBox, "Time range");
+        name_for_screen_readers(&combo.response, egui::Role::ComboBox, tr("Time range"));
         if !self.editing {
             return;
         }
-        ui.label("from");
+        ui.label(tr("from"));
         let from = ui.add(
             egui::TextEdit::singleline(&mut self.from)
                 .desired_width(120.0)
                 .hint_text("2026-09-01"),
         );
-        name_for_screen_readers(&from, egui::Role::TextInput, "Range start");
-        ui.label("to");
+        name_for_screen_readers(&from, egui::Role::TextInput, tr("Range start"));
+        ui.label(tr("to"));
         let to = ui.add(
             egui::TextEdit::singleline(&mut self.to)
                 .desired_width(120.0)
                 .hint_text("2026-09-15"),
         );
-        name_for_screen_readers(&to, egui::Role::TextInput, "Range end");
-        if ui.button("Apply range").clicked() {
+        name_for_screen_readers(&to, egui::Role::TextInput, tr("Range end"));
+        if ui.button(tr("Apply range")).clicked() {
             let parsed = parse_local(&self.from, tz, false)
                 .and_then(|s| parse_local(&self.to, tz, true).map(|e| (s, e)));
             match parsed {
@@ -118,7 +122,7 @@ impl TimeWindowEditor {
                     self.editing = false;
                     cmds.push(Command::SetWindow(TimeWindow::Custom { start, end }));
                 }
-                Ok(_) => self.error = Some("the start is after the end".to_owned()),
+                Ok(_) => self.error = Some(tr("the start is after the end").to_owned()),
                 Err(e) => self.error = Some(e),
             }
         }
@@ -140,7 +144,7 @@ pub fn dataset_picker_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, domain: Domain, c
         .find(|e| e.id == current)
         .map_or("", |e| e.dataset.name.as_str());
     ui.horizontal(|ui| {
-        ui.label("Dataset:");
+        ui.label(tr("Dataset:"));
         let combo = egui::ComboBox::from_id_salt(("dataset_picker", domain))
             .selected_text(name)
             .show_ui(ui, |ui| {
@@ -156,7 +160,7 @@ pub fn dataset_picker_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, domain: Domain, c
         crate::app::widgets::name_for_screen_readers(
             &combo.response,
             egui::Role::ComboBox,
-            &format!("Dataset for {}", domain.label()),
+            &crate::trf!("Dataset for {}", domain_label(domain)),
         );
     });
 }
@@ -184,7 +188,7 @@ pub fn domain_view_header<'a>(
     if needs_time && entry.dataset.time_column().is_none() {
         missing_ui(
             ui,
-            "This dataset has no time column. Set a column's role to 'time' in the Data view.",
+            tr("This dataset has no time column. Set a column's role to 'time' in the Data view."),
         );
         return None;
     }
@@ -234,7 +238,7 @@ pub fn drop_overlay(ctx: &egui::Context) {
     painter.text(
         rect.center(),
         egui::Align2::CENTER_CENTER,
-        "Drop CSV files to open them",
+        tr("Drop CSV files to open them"),
         egui::FontId::proportional(28.0),
         Color32::WHITE,
     );

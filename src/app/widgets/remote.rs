@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::app::i18n::{self, tr};
 use crate::app::theme;
 use crate::app::workspace::{Command, RemoteServer, ViewCtx};
 use crate::data::Dataset;
@@ -56,7 +57,7 @@ impl RemotePredict {
             None => {}
         }
         if let Some(j) = &self.job {
-            super::job_progress_ui(ui, j, "Cancel remote prediction");
+            super::job_progress_ui(ui, j, tr("Cancel remote prediction"));
         }
     }
 
@@ -83,11 +84,11 @@ impl RemotePredict {
             })
             .or_else(|| ws.datasets.first())
         else {
-            ui.label("Open a table to predict on.");
+            ui.label(tr("Open a table to predict on."));
             return;
         };
         ui.horizontal(|ui| {
-            ui.label("Predict for");
+            ui.label(tr("Predict for"));
             let combo = egui::ComboBox::from_id_salt(("remote_apply_ds", &m.name))
                 .selected_text(&entry.dataset.name)
                 .show_ui(ui, |ui| {
@@ -103,7 +104,7 @@ impl RemotePredict {
             super::name_for_screen_readers(
                 &combo.response,
                 egui::Role::ComboBox,
-                &format!("Dataset for {}", m.name),
+                &crate::trf!("Dataset for {}", m.name),
             );
         });
         let columns: Vec<String> = entry
@@ -117,7 +118,12 @@ impl RemotePredict {
             .num_columns(2)
             .show(ui, |ui| {
                 for t in &m.inputs {
-                    ui.label(format!("input {} · {} · {:?}", t.name, t.datatype, t.shape));
+                    ui.label(crate::trf!(
+                        "input {} · {} · {}",
+                        t.name,
+                        t.datatype,
+                        format!("{:?}", t.shape)
+                    ));
                     let key = (m.name.clone(), t.name.clone());
                     let current = self
                         .mapping
@@ -129,7 +135,7 @@ impl RemotePredict {
                     let mut chosen = current.clone();
                     let combo = egui::ComboBox::from_id_salt(("remote_map_col", &m.name, &t.name))
                         .selected_text(if chosen.is_empty() {
-                            "choose a column"
+                            tr("choose a column")
                         } else {
                             chosen.as_str()
                         })
@@ -141,7 +147,7 @@ impl RemotePredict {
                     super::name_for_screen_readers(
                         &combo.response,
                         egui::Role::ComboBox,
-                        &format!("Column for {}", t.name),
+                        &crate::trf!("Column for {}", t.name),
                     );
                     if chosen != current || !self.mapping.contains_key(&key) {
                         self.mapping.insert(key, chosen);
@@ -161,7 +167,7 @@ impl RemotePredict {
         if ui
             .add_enabled(
                 complete && self.job.is_none(),
-                egui::Button::new(format!("Run {} remotely", m.name)),
+                egui::Button::new(crate::trf!("Run {} remotely", m.name)),
             )
             .clicked()
         {
@@ -169,16 +175,21 @@ impl RemotePredict {
             let meta = m.clone();
             let (url, token) = (server.url.clone(), server.token.clone());
             let c = ui.ctx().clone();
+            // The job writes the message people read: in this thread's language.
+            let lang = i18n::current();
             self.message = None;
             self.job = Job::spawn(
                 "remote predict",
                 Arc::new(move || c.request_repaint()),
-                move |p| run(&url, token, &meta, &ds, &plan, p),
+                move |p| {
+                    i18n::set(lang);
+                    run(&url, token, &meta, &ds, &plan, p)
+                },
             )
             .ok();
         }
         if !complete {
-            ui.colored_label(theme::WARN, "Choose a column for every input.");
+            ui.colored_label(theme::WARN, tr("Choose a column for every input."));
         }
     }
 }
@@ -216,16 +227,18 @@ fn run(
         ds.time_zone.clone(),
     );
     out.domain = crate::data::Domain::General;
-    let mut msg = format!(
-        "{} rows predicted by {} on {url}: {:.0} ms waiting for the server; the result is the dataset '{}' (Data view, Export CSV… there)",
+    let mut msg = crate::trf!(
+        "{} rows predicted by {} on {}: {:.0} ms waiting for the server; the result is the dataset '{}' (Data view, Export CSV… there)",
         ds.table.n_rows() - skipped,
         meta.name,
+        url,
         latency.as_secs_f64() * 1e3,
         out.name
     );
     if skipped > 0 {
-        msg.push_str(&format!(
-            ". {skipped} rows with a missing input were not sent; their predictions are empty"
+        msg.push_str(&crate::trf!(
+            ". {} rows with a missing input were not sent; their predictions are empty",
+            skipped
         ));
     }
     Ok((out, msg))

@@ -10,10 +10,18 @@ const HOUR: f64 = 3600.0;
 const DAY: f64 = 86_400.0;
 
 /// Formats a UTC instant (seconds) in a zone with a strftime pattern.
+///
+/// The pattern is written for English; in Chinese it becomes the
+/// year-month-day form with 周X weekdays (`i18n::format_pattern`).
 pub fn format_instant(secs: f64, tz: &TimeZone, pattern: &str) -> String {
     let micros = (secs * 1e6) as i64;
     jiff::Timestamp::from_microsecond(micros)
-        .map(|ts| ts.to_zoned(tz.clone()).strftime(pattern).to_string())
+        .map(|ts| {
+            let zoned = ts.to_zoned(tz.clone());
+            let pattern =
+                crate::app::i18n::format_pattern(pattern, zoned.weekday().to_monday_one_offset());
+            zoned.strftime(&pattern).to_string()
+        })
         .unwrap_or_default()
 }
 

@@ -1,0 +1,58 @@
+//! Simplified Chinese for the data part of the dashboard (see `super`).
+
+pub(super) const ENTRIES: &[(&str, &str)] = &[
+    // Empty state and the header's buttons.
+    (
+        "No data is open. Use Open CSV… or drop a file onto the window.",
+        "尚未打开数据。请使用“打开 CSV…”，或将文件拖到窗口中。",
+    ),
+    ("Dataset shown", "显示的数据集"),
+    (
+        "Save this dataset as a CSV file",
+        "将此数据集另存为 CSV 文件",
+    ),
+    ("Export time range…", "导出时间范围…"),
+    (
+        "Save the rows inside the time range chosen in the toolbar as CSV",
+        "将工具栏所选时间范围内的行保存为 CSV",
+    ),
+    // About the dataset.
+    ("Source", "来源"),
+    ("demo city ({})", "示例城市（{}）"),
+    ("Size", "规模"),
+    (
+        "{} rows × {} columns, {:.1} MB in memory",
+        "{} 行 × {} 列，占用内存 {:.1} MB",
+    ),
+    ("Format", "格式"),
+    (
+        "delimiter '{}', {}, {:.1} MB file",
+        "分隔符“{}”，{}，文件 {:.1} MB",
+    ),
+    ("Kind of data", "数据类别"),
+    ("Time zone", "时区"),
+    ("Apply time zone", "应用时区"),
+    (
+        "timestamps without an offset are read in this zone",
+        "未注明时差的时间戳按此时区解读",
+    ),
+    // Load warnings.
+    ("Load warnings ({})", "加载警告（{}）"),
+    (
+        "The file loaded without warnings.",
+        "文件加载完成，没有警告。",
+    ),
+    // Columns.
+    ("Column", "列"),
+    ("Type", "类型"),
+    ("Role", "角色"),
+    ("Missing", "缺失"),
+    ("Min", "最小值"),
+    ("Max", "最大值"),
+    ("Mean / distinct", "均值 / 不同值数"),
+    ("Role of column {}", "列 {} 的角色"),
+    ("{} distinct", "{} 个不同值"),
+    // Rows.
+    ("Rows ({})", "数据行（{}）"),
+    ("missing", "缺失"),
+];
