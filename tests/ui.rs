@@ -12,6 +12,7 @@ use common::{click, fixture, wait};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use cityops::app::views::ViewId;
 use cityops::app::{AppOptions, CityApp, Command};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable};
@@ -298,4 +299,32 @@ fn every_view_renders_in_chinese() {
     h.get_by_role_and_label(egui::Role::Button, "打开 CSV…");
     click(&mut h, "English");
     h.get_by_role_and_label(egui::Role::Button, "Overview");
+}
+
+/// Without a mouse: Ctrl+number shows a view, Tab walks the controls and
+/// Enter presses the focused one.
+#[test]
+fn the_dashboard_works_from_the_keyboard() {
+    let mut h = harness(Vec::new());
+    wait(&mut h);
+    assert_eq!(h.state().ws.view, ViewId::Overview);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num2);
+    wait(&mut h);
+    assert_eq!(h.state().ws.view, ViewId::Traffic);
+
+    let mut reached = false;
+    for _ in 0..300 {
+        h.key_press(egui::Key::Tab);
+        h.run_steps(1);
+        if h.get_by_role_and_label(egui::Role::Button, "Data")
+            .is_focused()
+        {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab never reached the Data view's button");
+    h.key_press(egui::Key::Enter);
+    wait(&mut h);
+    assert_eq!(h.state().ws.view, ViewId::Data);
 }

@@ -882,7 +882,9 @@ impl CityApp {
             ui.separator();
             if ui
                 .button(tr("Open CSV…"))
-                .on_hover_text(tr("Open one or more CSV files (or drop them onto the window)"))
+                .on_hover_text(tr(
+                    "Open one or more CSV files (or drop them onto the window). Ctrl+O",
+                ))
                 .clicked()
             {
                 cmds.push(Command::OpenDialog);
@@ -1225,16 +1227,23 @@ impl CityApp {
 
     fn nav_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
         ui.add_space(8.0);
+        let mut shown = 0;
         for v in ViewId::ALL {
             if !self.ws.view_available(v) {
                 continue;
             }
+            shown += 1;
+            let shortcut = (shown <= 9).then_some(shown);
             let selected = self.ws.view == v;
             if ui
                 .add_sized(
                     [theme::NAV_WIDTH - 16.0, 32.0],
                     egui::Button::selectable(selected, v.label()),
                 )
+                .on_hover_text(match shortcut {
+                    Some(n) => trf!("Ctrl+{}", n),
+                    None => String::new(),
+                })
                 .clicked()
             {
                 cmds.push(Command::ShowView(v));
@@ -1318,6 +1327,56 @@ impl CityApp {
     /// leaves, space pauses the playlist and the arrow keys step through
     /// it (unless a text field has the keyboard). Moves the playlist on
     /// when a view's time is up.
+    /// Keyboard shortcuts outside presentation mode, so the dashboard works
+    /// without a mouse (Tab and Shift+Tab move between controls, Enter or
+    /// Space presses one): Ctrl+O opens CSV files, Ctrl+1…Ctrl+9 show the
+    /// views in the navigation's order, Ctrl+S saves the workspace, Ctrl+E
+    /// exports the view as a PNG at 2×.
+    fn shortcut_keys(&self, ctx: &egui::Context, cmds: &mut Vec<Command>) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        if self.presentation.is_some() {
+            return;
+        }
+        let available: Vec<ViewId> = ViewId::ALL
+            .into_iter()
+            .filter(|v| self.ws.view_available(*v))
+            .collect();
+        const DIGITS: [Key; 9] = [
+            Key::Num1,
+            Key::Num2,
+            Key::Num3,
+            Key::Num4,
+            Key::Num5,
+            Key::Num6,
+            Key::Num7,
+            Key::Num8,
+            Key::Num9,
+        ];
+        ctx.input_mut(|i| {
+            let mut press =
+                |key| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key));
+            if press(Key::O) {
+                cmds.push(Command::OpenDialog);
+            }
+            if press(Key::S) {
+                cmds.push(Command::SaveWorkspace(None));
+            }
+            if press(Key::E) {
+                cmds.push(Command::ExportPng(png_export::PngRequest {
+                    scale: 2.0,
+                    crop: None,
+                    path: None,
+                    name: self.ws.view.name().to_owned(),
+                }));
+            }
+            for (key, v) in DIGITS.iter().zip(&available) {
+                if press(*key) {
+                    cmds.push(Command::ShowView(*v));
+                }
+            }
+        });
+    }
+
     fn presentation_keys(&self, ctx: &egui::Context, cmds: &mut Vec<Command>) {
         let presenting = self.presentation.is_some();
         let typing = ctx.memory(|m| m.focused().is_some());
@@ -1434,6 +1493,7 @@ impl CityApp {
         }
         let mut cmds: Vec<Command> = Vec::new();
 
+        self.shortcut_keys(&ctx, &mut cmds);
         self.presentation_keys(&ctx, &mut cmds);
         // eframe restores egui's remembered zoom after start-up: hold the
         // zoom that presentation mode (or its absence) wants.
