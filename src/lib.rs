@@ -7,6 +7,8 @@
 pub mod app;
 pub mod cli;
 pub mod data;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod jobs;
 pub mod ml;
 pub mod models;

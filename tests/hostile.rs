@@ -79,3 +79,37 @@ fn weights_whose_header_claims_terabytes_are_refused_without_allocating_them() {
     let err = load_bundle(&card).err().expect("refused").to_string();
     assert!(err.contains("incident_risk.safetensors"), "{err}");
 }
+
+/// Every saved fuzz input — the seeds and the inputs that once found a bug
+/// (`tests/fuzz/regressions/TARGET/`) — run through its target again: none
+/// may panic, and the seeds, which are valid files, must be accepted.
+#[test]
+fn fuzz_seeds_and_regressions_replay_cleanly() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz");
+    let mut replayed = 0;
+    for (target, run) in cityops::fuzzing::TARGETS {
+        for (kind, must_accept) in [("seeds", true), ("regressions", false)] {
+            let Ok(entries) = std::fs::read_dir(root.join(kind).join(target)) else {
+                continue;
+            };
+            for e in entries {
+                let path = e.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                let accepted = run(&bytes);
+                if must_accept {
+                    assert!(
+                        accepted,
+                        "{target}: the seed {} was refused",
+                        path.display()
+                    );
+                }
+                replayed += 1;
+            }
+        }
+    }
+    assert!(
+        replayed >= 12,
+        "only {replayed} saved inputs found under {}",
+        root.display()
+    );
+}

@@ -172,7 +172,7 @@ async fn run_infer(
 
 /// Parses the request, runs the model, keeps the requested outputs and
 /// serialises the response. Runs on the blocking pool.
-fn infer_blocking(
+pub(crate) fn infer_blocking(
     name: &str,
     model: &ServedModel,
     body: &[u8],
