@@ -11,16 +11,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cityops::data::{Column, ColumnValues, demo_datasets};
-
 const CLIENTS: usize = 16;
 
 /// The V2 request body for `rows` rows of the demo traffic table.
 fn body(rows: usize) -> String {
-    let ds = demo_datasets()
-        .into_iter()
-        .find(|d| d.name == "traffic")
-        .unwrap();
     let card: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("models/incident_risk.json"),
@@ -28,34 +22,7 @@ fn body(rows: usize) -> String {
         .unwrap(),
     )
     .unwrap();
-    let mut inputs = Vec::new();
-    // Rows without missing values (INT64 has no missing value).
-    let complete: Vec<usize> = (0..ds.table.n_rows())
-        .filter(|&r| ds.table.columns.iter().all(|c| c.is_valid(r)))
-        .take(rows)
-        .collect();
-    for spec in card["inputs"]["inputs"].as_array().unwrap() {
-        let name = spec["column"].as_str().unwrap();
-        let col: &Column = ds.table.column(name).unwrap();
-        let (datatype, data): (&str, serde_json::Value) = match &col.values {
-            ColumnValues::Integer(v) => ("INT64", complete.iter().map(|&r| v[r]).collect()),
-            ColumnValues::Float(v) => ("FP64", complete.iter().map(|&r| v[r]).collect()),
-            ColumnValues::Bool(v) => ("BOOL", complete.iter().map(|&r| v[r]).collect()),
-            ColumnValues::Timestamp(v) => (
-                "INT64",
-                complete.iter().map(|&r| v[r] / 1_000_000).collect(),
-            ),
-            _ => (
-                "BYTES",
-                complete
-                    .iter()
-                    .map(|&r| col.str_at(r).unwrap_or_default().to_owned())
-                    .collect(),
-            ),
-        };
-        inputs.push(serde_json::json!({"name": name, "shape": [complete.len()], "datatype": datatype, "data": data}));
-    }
-    serde_json::json!({ "inputs": inputs }).to_string()
+    cityops::serve::load::demo_request(&card, rows).unwrap()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -108,10 +108,13 @@ pub fn v2_request(bytes: &[u8]) -> bool {
     })
 }
 
+/// A target: whether the input was accepted.
+pub type Target = fn(&[u8]) -> bool;
+
 /// The targets by name, as the fuzz crate and the replay test name them.
 /// Each returns whether the input was accepted (a table, vectors, a model,
 /// a response) rather than refused with an error.
-pub const TARGETS: [(&str, fn(&[u8]) -> bool); 4] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("csv_load", csv),
     ("word2vec", word2vec),
     ("bundle", bundle),

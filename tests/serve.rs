@@ -34,20 +34,21 @@ impl Drop for Server {
 }
 
 fn start(models: &Path, token: Option<&str>) -> Server {
+    start_with(models, token, &[], Stdio::piped())
+}
+
+fn start_with(models: &Path, token: Option<&str>, extra: &[&str], stderr: Stdio) -> Server {
     let port = free_port();
     let mut cmd = cityops();
     cmd.arg("serve")
         .arg("--models")
         .arg(models)
-        .args(["--addr", &format!("127.0.0.1:{port}")]);
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .args(extra);
     if let Some(t) = token {
         cmd.args(["--token", t]);
     }
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = cmd.stdout(Stdio::null()).stderr(stderr).spawn().unwrap();
     let url = format!("http://127.0.0.1:{port}");
     // Ready when the port accepts connections.
     let t0 = Instant::now();
@@ -318,4 +319,105 @@ fn plain_http_beyond_this_machine_needs_allow_http() {
     let err = String::from_utf8_lossy(&tried.stderr);
     assert!(!err.contains("plain http is only used"), "{err}");
     assert_ne!(tried.status.code(), Some(0));
+}
+
+/// The server process's resident memory, from /proc (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// Thousands of requests over 32 connections, one in ten malformed (seven
+/// kinds) and one in fifty over the body limit, while 16 slow clients
+/// dribble a byte every 50 ms: every good request answered 200, every
+/// malformed one 400, every oversized one 413, the server alive and its
+/// memory back where it was after a warm-up round.
+#[test]
+fn the_server_holds_a_mixed_load_with_slow_and_oversized_clients() {
+    let max_body = 256 * 1024;
+    let server = start_with(
+        &shipped(),
+        None,
+        &["--max-body-bytes", &max_body.to_string()],
+        Stdio::null(),
+    );
+    let addr: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let card: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shipped().join("incident_risk.json")).unwrap())
+            .unwrap();
+    let good = std::sync::Arc::new(cityops::serve::load::demo_request(&card, 8).unwrap());
+    let plan = |requests, slow_clients| cityops::serve::load::LoadPlan {
+        requests,
+        connections: 32,
+        slow_clients,
+        oversized_every: 50,
+        malformed_every: 10,
+        max_body_bytes: max_body,
+        good_body: std::sync::Arc::clone(&good),
+    };
+    let rt = cityops::jobs::runtime().unwrap();
+    let warm = rt.block_on(cityops::serve::load::run(
+        addr,
+        "incident_risk",
+        &plan(500, 0),
+    ));
+    assert!(warm.good_failed.is_empty(), "{:?}", warm.good_failed);
+    let before = rss_kib(server.child.id());
+
+    let r = rt.block_on(cityops::serve::load::run(
+        addr,
+        "incident_risk",
+        &plan(3000, 16),
+    ));
+    let after = rss_kib(server.child.id());
+    eprintln!(
+        "load: {} requests in {:.1} s = {:.0} requests/s; good p50 {:.1} ms, p99 {:.1} ms; \
+         {} good, {} malformed → 400, {} oversized → 413 (+{} closed early); {} of 16 slow clients still open; \
+         server RSS {} KiB after warm-up, {} KiB after the load",
+        3000,
+        r.seconds,
+        r.requests_per_sec(),
+        r.good_percentile(0.5).as_secs_f64() * 1e3,
+        r.good_percentile(0.99).as_secs_f64() * 1e3,
+        r.good_ok,
+        r.malformed_400,
+        r.oversized_413,
+        r.oversized_closed,
+        r.slow_clients_open,
+        before,
+        after
+    );
+    assert!(
+        r.good_failed.is_empty(),
+        "good requests failed: {:?}",
+        r.good_failed
+    );
+    assert!(
+        r.malformed_other.is_empty(),
+        "malformed answered otherwise: {:?}",
+        r.malformed_other
+    );
+    assert!(
+        r.oversized_other.is_empty(),
+        "oversized answered otherwise: {:?}",
+        r.oversized_other
+    );
+    assert_eq!(r.good_ok + r.malformed_400 + r.oversized_413, 3000);
+    // Of 3,000: every 50th oversized (60), every other 10th malformed (240).
+    assert_eq!(
+        (r.good_ok, r.malformed_400, r.oversized_413),
+        (2700, 240, 60)
+    );
+    // Memory: the load leaves no more than 32 MiB behind.
+    assert!(
+        after < before + 32 * 1024,
+        "RSS grew from {before} KiB to {after} KiB"
+    );
+    // And the server still answers.
+    let health = rt.block_on(reqwest::get(format!("{}/v2/health/live", server.url)));
+    assert!(health.is_ok_and(|h| h.status().is_success()));
 }

@@ -46,6 +46,8 @@
 pub mod auth;
 pub mod embeddings;
 pub mod error;
+#[doc(hidden)]
+pub mod load;
 pub mod recommender;
 pub mod registry;
 pub mod routes;
