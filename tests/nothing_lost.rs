@@ -97,3 +97,78 @@ fn a_csv_export_killed_at_any_point_leaves_whole_files() {
         }
     }
 }
+
+/// Not a test on its own: when `CITYOPS_SAVE_LOOP` names a file, saves two
+/// different workspaces over it, in turn, until killed (the parent test
+/// below runs this test binary again for that).
+#[test]
+fn workspace_save_loop_child() {
+    let Some(path) = std::env::var_os("CITYOPS_SAVE_LOOP") else {
+        return;
+    };
+    let path = std::path::PathBuf::from(path);
+    let versions: Vec<serde_json::Value> = ["a", "b"]
+        .iter()
+        .map(|tag| {
+            let mut ws = cityops::app::Workspace::default();
+            // Thousands of file names make each save take a while.
+            ws.open_files = (0..20_000)
+                .map(|i| std::path::PathBuf::from(format!("/data/{tag}/file_{i}.csv")))
+                .collect();
+            serde_json::to_value(&ws).unwrap()
+        })
+        .collect();
+    for i in 0.. {
+        cityops::app::workspace::save_workspace_file(versions[i % 2].clone(), &path).unwrap();
+    }
+}
+
+#[test]
+fn a_workspace_save_killed_at_any_point_leaves_a_workspace_that_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.cityops.json");
+    let child = || {
+        let mut c = std::process::Command::new(std::env::current_exe().unwrap());
+        c.args([
+            "--exact",
+            "workspace_save_loop_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("CITYOPS_SAVE_LOOP", &path);
+        c
+    };
+    let temps = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    };
+    // Kills that caught a save half-written (its temporary file is left).
+    let mut cut_short = 0;
+    for delay in delays(30, 600) {
+        run_and_kill(child(), delay + Duration::from_millis(50));
+        cut_short += usize::from(!temps(dir.path()).is_empty());
+        if !path.exists() {
+            continue; // killed before the first save finished
+        }
+        let ws = cityops::app::workspace::read_workspace_file(&path);
+        let ws = ws.unwrap_or_else(|e| panic!("after a kill at {delay:?}: {e}"));
+        assert_eq!(ws.open_files.len(), 20_000, "after a kill at {delay:?}");
+    }
+    assert!(
+        path.exists(),
+        "no save ever finished: the delays are too short"
+    );
+    assert!(cut_short > 0, "no kill landed in the middle of a save");
+    // The temporary files of killed saves are cleared by the next save.
+    cityops::app::workspace::save_workspace_file(
+        serde_json::to_value(cityops::app::Workspace::default()).unwrap(),
+        &path,
+    )
+    .unwrap();
+    let leftovers = temps(dir.path());
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}

@@ -13,7 +13,7 @@ pub mod present;
 pub mod theme;
 pub mod views;
 pub mod widgets;
-mod workspace;
+pub mod workspace;
 
 use std::path::PathBuf;
 use std::sync::Arc;

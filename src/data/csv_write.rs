@@ -271,6 +271,7 @@ impl Drop for TempFileGuard {
 /// Creates `.NAME.PID-N.tmp` in `dir`, never reusing an existing file.
 fn create_temp_file(dir: &Path, file_name: &str) -> io::Result<(File, TempFileGuard)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    remove_stale_temps(dir, file_name);
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let candidate = dir.join(format!(".{file_name}.{}-{n}.tmp", std::process::id()));
@@ -289,6 +290,41 @@ fn create_temp_file(dir: &Path, file_name: &str) -> io::Result<(File, TempFileGu
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Removes the temporary files that earlier saves of `file_name` in `dir`
+/// left behind when their process was killed (named
+/// `.NAME.PID-N.tmp`; the process is gone). Temporary files of live
+/// processes, this one included, are left alone; where processes cannot be
+/// looked up (not Linux), all are.
+fn remove_stale_temps(dir: &Path, file_name: &str) {
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some((pid, n)) = rest.split_once('-') else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) || pid == std::process::id() {
+            continue;
+        }
+        let gone = cfg!(target_os = "linux") && !Path::new("/proc").join(pid.to_string()).exists();
+        if gone {
+            let _ = fs::remove_file(e.path());
         }
     }
 }
@@ -652,5 +688,30 @@ mod tests {
         let table = Table::new(vec![Column::from_i64("n", vec![1])]).unwrap();
         let err = write_csv_file(&table, &TimeZone::UTC, Path::new("/")).unwrap_err();
         assert!(matches!(err, WriteError::NotAFilePath { .. }));
+    }
+}
+
+#[cfg(test)]
+mod stale_temp_tests {
+    use super::*;
+
+    #[test]
+    fn a_save_removes_what_killed_saves_left_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        // PID 4294967295 cannot exist: a save killed long ago.
+        let stale = d.join(".report.csv.4294967295-3.tmp");
+        let mine = d.join(format!(".report.csv.{}-999999.tmp", std::process::id()));
+        let other_file = d.join(".other.csv.4294967295-1.tmp");
+        let not_ours = d.join(".report.csv.notes.tmp");
+        for p in [&stale, &mine, &other_file, &not_ours] {
+            fs::write(p, b"x").expect("write");
+        }
+        write_file_atomically(&d.join("report.csv"), b"a,b\n1,2\n").expect("save");
+        assert!(!stale.exists(), "the dead process's temp is removed");
+        assert!(mine.exists(), "a live process's temp stays");
+        assert!(other_file.exists(), "another file's temp stays");
+        assert!(not_ours.exists(), "a file that only looks similar stays");
+        assert_eq!(fs::read(d.join("report.csv")).expect("read"), b"a,b\n1,2\n");
     }
 }
