@@ -245,6 +245,7 @@ impl CityApp {
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
+                ..LoadOptions::default()
             },
             presentation: None,
             egui_ctx: cc.egui_ctx.clone(),

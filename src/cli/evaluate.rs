@@ -29,6 +29,7 @@ pub fn run(args: EvaluateArgs) -> Result<(), Failure> {
     let opts = LoadOptions {
         time_zone: parse_time_zone(args.tz.as_deref())?,
         delimiter: None,
+        ..LoadOptions::default()
     };
     let ds = dataset_arg::load(&args.data, &opts)?;
     let e = b

@@ -105,6 +105,7 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
     let opts = LoadOptions {
         time_zone: super::parse_time_zone(args.tz.as_deref())?,
         delimiter: args.delimiter.as_deref().map(parse_delimiter).transpose()?,
+        ..LoadOptions::default()
     };
     let progress = TerminalProgress::new(format!("Loading {}", args.file.display()));
     let loaded = data::load_dataset(&args.file, &opts, &progress);

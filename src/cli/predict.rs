@@ -84,6 +84,7 @@ pub fn run(args: PredictArgs) -> Result<(), Failure> {
     let opts = LoadOptions {
         time_zone: parse_time_zone(args.tz.as_deref())?,
         delimiter: None,
+        ..LoadOptions::default()
     };
     let table = match &args.remote {
         None => {

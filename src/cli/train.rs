@@ -126,6 +126,7 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
     let opts = LoadOptions {
         time_zone: parse_time_zone(args.tz.as_deref())?,
         delimiter: None,
+        ..LoadOptions::default()
     };
     if args.hidden.contains(&0) || args.batch_size == 0 || args.epochs == 0 {
         return Err(Failure::bad_input(

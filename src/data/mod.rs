@@ -92,6 +92,15 @@ pub enum LoadError {
         expected: usize,
         delimiter: char,
     },
+    #[error(
+        "{path}: the file is {size}; loading it needs up to {needed} of memory and {available} is available. Close other programs, or split the file (or keep only the rows and columns you need) and open the parts."
+    )]
+    TooLarge {
+        path: String,
+        size: String,
+        needed: String,
+        available: String,
+    },
     #[error("loading was cancelled")]
     Cancelled,
 }
