@@ -32,9 +32,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("no", "否"),
     // Top bar, loading and errors.
     (
-        "Open one or more CSV files (or drop them onto the window)",
-        "打开一个或多个 CSV 文件（也可拖放到窗口上）",
+        "Open one or more CSV files (or drop them onto the window). Ctrl+O",
+        "打开一个或多个 CSV 文件（也可拖放到窗口上）。Ctrl+O",
     ),
+    ("Ctrl+{}", "Ctrl+{}"),
     ("Present", "演示"),
     (
         "Presentation mode (F11): full screen, large type, high contrast, the views in turn; Esc leaves",
