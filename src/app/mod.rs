@@ -166,7 +166,9 @@ pub struct CityApp {
 
 /// How writing an exported PNG ended.
 enum PngOutcome {
-    Saved(PathBuf, [usize; 2]),
+    /// Where, how large, and whether the folder was chosen for the user
+    /// (no file dialog available).
+    Saved(PathBuf, [usize; 2], bool),
     NoChoice,
     Failed(String),
 }
@@ -837,8 +839,8 @@ impl CityApp {
                     // The portal answered at once: there is no dialog service.
                     self.show_path_entry = true;
                     self.notices.push(
-                        "No file dialog is available on this system (the desktop portal is not running). \
-                         Drag a CSV file onto the window, type its path below, or start cityops with the file: cityops FILE.csv"
+                        tr("No file dialog is available on this system (the desktop portal is not running). \
+                         Drag a CSV file onto the window, type its path below, or start cityops with the file: cityops FILE.csv")
                             .to_owned(),
                     );
                 }
@@ -1123,17 +1125,25 @@ impl CityApp {
         let default_name = png_export::default_file_name(&req.name, req.scale);
         let path = req.path.clone();
         let job = Job::spawn("export png", Arc::clone(&self.wake), move |_| {
-            let Some(path) = path.or_else(|| {
+            let asked = Instant::now();
+            let chosen = path.or_else(|| {
                 rfd::FileDialog::new()
                     .set_title(i18n::tr_in(lang, "Save as PNG"))
                     .set_file_name(&default_name)
                     .add_filter("PNG", &["png"])
                     .save_file()
-            }) else {
-                return PngOutcome::NoChoice;
+            });
+            // No dialog service (it answered at once, or there is no
+            // session bus): save where pictures go rather than do nothing.
+            let no_dialog = asked.elapsed() < Duration::from_millis(300)
+                || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none();
+            let (path, fallback) = match chosen {
+                Some(p) => (p, false),
+                None if no_dialog => (pictures_dir().join(&default_name), true),
+                None => return PngOutcome::NoChoice,
             };
             match widgets::save_png(&path, &image) {
-                Ok(()) => PngOutcome::Saved(path, image.size),
+                Ok(()) => PngOutcome::Saved(path, image.size, fallback),
                 Err(e) => PngOutcome::Failed(format!("{e:#}")),
             }
         });
@@ -1149,13 +1159,17 @@ impl CityApp {
         };
         self.png_job = None;
         let result = match outcome {
-            PngOutcome::Saved(path, [w, h]) => {
-                self.notices.push(trf!(
-                    "Saved a {} × {} pixel PNG to {}.",
-                    w,
-                    h,
-                    path.display()
-                ));
+            PngOutcome::Saved(path, [w, h], fallback) => {
+                self.notices.push(if fallback {
+                    trf!(
+                        "No file dialog is available, so the {} × {} pixel PNG was saved to {}.",
+                        w,
+                        h,
+                        path.display()
+                    )
+                } else {
+                    trf!("Saved a {} × {} pixel PNG to {}.", w, h, path.display())
+                });
                 Ok(())
             }
             PngOutcome::NoChoice => Ok(()),
@@ -1579,6 +1593,19 @@ impl eframe::App for CityApp {
             self.ws.snapshot_sources();
             eframe::set_value(storage, eframe::APP_KEY, &self.ws);
         }
+    }
+}
+
+/// Where an exported picture goes when no save dialog can be shown: the
+/// user's Pictures folder, else their home folder, else the current one.
+fn pictures_dir() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from);
+    match home {
+        Some(h) if h.join("Pictures").is_dir() => h.join("Pictures"),
+        Some(h) if h.is_dir() => h,
+        _ => PathBuf::from("."),
     }
 }
 

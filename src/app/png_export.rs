@@ -188,9 +188,10 @@ pub fn take_request(ctx: &egui::Context) -> Option<PngRequest> {
     })
 }
 
-/// A right-click menu on a plot (or any part of a view) that saves it as a
-/// PNG at a chosen scale. `name` goes into the default file name.
-pub fn context_menu(response: &egui::Response, name: &str) {
+/// A right-click menu on a plot (`response`) that saves `area` (the plot
+/// with its axes, on screen) as a PNG at a chosen scale. `name` goes into
+/// the default file name.
+pub fn context_menu(response: &egui::Response, area: Rect, name: &str) {
     response.context_menu(|ui| {
         ui.label(super::i18n::tr("Save this plot as a PNG:"));
         for scale in SCALES {
@@ -206,7 +207,7 @@ pub fn context_menu(response: &egui::Response, name: &str) {
                     .unwrap_or(Pos2::ZERO);
                 let req = PngRequest {
                     scale,
-                    crop: Some(response.rect.translate(-origin.to_vec2())),
+                    crop: Some(area.expand(4.0).translate(-origin.to_vec2())),
                     path: None,
                     name: name.to_owned(),
                 };

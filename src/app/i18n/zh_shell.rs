@@ -36,6 +36,14 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "打开一个或多个 CSV 文件（也可拖放到窗口上）。Ctrl+O",
     ),
     ("Ctrl+{}", "Ctrl+{}"),
+    (
+        "No file dialog is available on this system (the desktop portal is not running). Drag a CSV file onto the window, type its path below, or start cityops with the file: cityops FILE.csv",
+        "本系统没有可用的文件对话框（桌面门户服务未运行）。请将 CSV 文件拖放到窗口上、在下方输入其路径，或在启动时指定文件：cityops FILE.csv",
+    ),
+    (
+        "No file dialog is available, so the {} × {} pixel PNG was saved to {}.",
+        "没有可用的文件对话框，因此已将 {} × {} 像素的 PNG 保存到 {}。",
+    ),
     ("Present", "演示"),
     (
         "Presentation mode (F11): full screen, large type, high contrast, the views in turn; Esc leaves",

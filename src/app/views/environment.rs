@@ -228,20 +228,26 @@ impl EnvironmentView {
                 .include_y(0.0)
                 .include_y(100.0)
                 .y_axis_label("AQI");
-            let plot_shown = axis.apply(plot, "AQI").show(ui, |p| {
-                aqi_bands(p);
-                for name in c.aqi.keys() {
-                    let color = station_color(name, &c.aqi);
-                    if let Some(pts) = c.aqi.get(name) {
-                        p.line(
-                            Line::new(name.clone(), pts.clone())
-                                .color(color)
-                                .width(theme::LINE_WIDTH),
-                        );
+            let plot_shown = ui.scope(|ui| {
+                axis.apply(plot, "AQI").show(ui, |p| {
+                    aqi_bands(p);
+                    for name in c.aqi.keys() {
+                        let color = station_color(name, &c.aqi);
+                        if let Some(pts) = c.aqi.get(name) {
+                            p.line(
+                                Line::new(name.clone(), pts.clone())
+                                    .color(color)
+                                    .width(theme::LINE_WIDTH),
+                            );
+                        }
                     }
-                }
+                })
             });
-            crate::app::png_export::context_menu(&plot_shown.response, "aqi");
+            crate::app::png_export::context_menu(
+                &plot_shown.inner.response,
+                plot_shown.response.rect,
+                "aqi",
+            );
             aqi_key_ui(ui);
         }
 
@@ -267,17 +273,23 @@ impl EnvironmentView {
                 .link_axis(link, [true, false])
                 .link_cursor(link, [true, false])
                 .y_axis_label(unit);
-            let plot_shown = axis.apply(plot, unit).show(ui, |p| {
-                for (name, pts) in &c.pollutant {
-                    let color = station_color(name, &c.pollutant);
-                    p.line(
-                        Line::new(name.clone(), pts.clone())
-                            .color(color)
-                            .width(theme::LINE_WIDTH),
-                    );
-                }
+            let plot_shown = ui.scope(|ui| {
+                axis.apply(plot, unit).show(ui, |p| {
+                    for (name, pts) in &c.pollutant {
+                        let color = station_color(name, &c.pollutant);
+                        p.line(
+                            Line::new(name.clone(), pts.clone())
+                                .color(color)
+                                .width(theme::LINE_WIDTH),
+                        );
+                    }
+                })
             });
-            crate::app::png_export::context_menu(&plot_shown.response, "pollutant");
+            crate::app::png_export::context_menu(
+                &plot_shown.inner.response,
+                plot_shown.response.rect,
+                "pollutant",
+            );
         }
 
         ui.add_space(8.0);
@@ -297,17 +309,23 @@ impl EnvironmentView {
             );
             return;
         }
-        let plot_shown = Plot::new("env_traffic_no2")
-            .height(theme::PLOT_HEIGHT)
-            .x_axis_label(tr("mean traffic volume (veh/h)"))
-            .y_axis_label(tr("mean NO2 (ppb)"))
-            .show(ui, |p| {
-                p.points(
-                    Points::new(tr("hours"), c.scatter.clone())
-                        .radius(2.0)
-                        .color(theme::series_color(4)),
-                );
-            });
-        crate::app::png_export::context_menu(&plot_shown.response, "traffic_vs_no2");
+        let plot_shown = ui.scope(|ui| {
+            Plot::new("env_traffic_no2")
+                .height(theme::PLOT_HEIGHT)
+                .x_axis_label(tr("mean traffic volume (veh/h)"))
+                .y_axis_label(tr("mean NO2 (ppb)"))
+                .show(ui, |p| {
+                    p.points(
+                        Points::new(tr("hours"), c.scatter.clone())
+                            .radius(2.0)
+                            .color(theme::series_color(4)),
+                    );
+                })
+        });
+        crate::app::png_export::context_menu(
+            &plot_shown.inner.response,
+            plot_shown.response.rect,
+            "traffic_vs_no2",
+        );
     }
 }

@@ -285,24 +285,30 @@ fn evaluation_plots_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
         if !d.roc.is_empty() {
             ui.vertical(|ui| {
                 ui.strong(tr("ROC curve"));
-                let plot_shown = Plot::new((id, "roc"))
-                    .width(320.0)
-                    .height(260.0)
-                    .data_aspect(1.0)
-                    .x_axis_label(tr("false positive rate"))
-                    .y_axis_label(tr("true positive rate"))
-                    .show(ui, |p| {
-                        p.line(
-                            Line::new(tr("model"), d.roc.clone())
-                                .color(theme::series_color(0))
-                                .width(2.0),
-                        );
-                        p.line(
-                            Line::new(tr("chance"), vec![[0.0, 0.0], [1.0, 1.0]])
-                                .color(theme::MUTED),
-                        );
-                    });
-                crate::app::png_export::context_menu(&plot_shown.response, "roc");
+                let plot_shown = ui.scope(|ui| {
+                    Plot::new((id, "roc"))
+                        .width(320.0)
+                        .height(260.0)
+                        .data_aspect(1.0)
+                        .x_axis_label(tr("false positive rate"))
+                        .y_axis_label(tr("true positive rate"))
+                        .show(ui, |p| {
+                            p.line(
+                                Line::new(tr("model"), d.roc.clone())
+                                    .color(theme::series_color(0))
+                                    .width(2.0),
+                            );
+                            p.line(
+                                Line::new(tr("chance"), vec![[0.0, 0.0], [1.0, 1.0]])
+                                    .color(theme::MUTED),
+                            );
+                        })
+                });
+                crate::app::png_export::context_menu(
+                    &plot_shown.inner.response,
+                    plot_shown.response.rect,
+                    "roc",
+                );
             });
         }
         if let Some(cm) = &d.confusion {
@@ -333,25 +339,31 @@ fn evaluation_plots_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
                     .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
                         (a.min(p[0]), b.max(p[0]))
                     });
-                let plot_shown = Plot::new((id, "pva"))
-                    .width(340.0)
-                    .height(260.0)
-                    .x_axis_label(tr("actual"))
-                    .y_axis_label(tr("predicted"))
-                    .show(ui, |p| {
-                        p.points(
-                            Points::new(tr("rows"), d.predicted_vs_actual.clone())
-                                .radius(1.5)
-                                .color(theme::series_color(4)),
-                        );
-                        if lo.is_finite() && hi.is_finite() {
-                            p.line(
-                                Line::new(tr("perfect"), vec![[lo, lo], [hi, hi]])
-                                    .color(theme::MUTED),
+                let plot_shown = ui.scope(|ui| {
+                    Plot::new((id, "pva"))
+                        .width(340.0)
+                        .height(260.0)
+                        .x_axis_label(tr("actual"))
+                        .y_axis_label(tr("predicted"))
+                        .show(ui, |p| {
+                            p.points(
+                                Points::new(tr("rows"), d.predicted_vs_actual.clone())
+                                    .radius(1.5)
+                                    .color(theme::series_color(4)),
                             );
-                        }
-                    });
-                crate::app::png_export::context_menu(&plot_shown.response, "predicted_vs_actual");
+                            if lo.is_finite() && hi.is_finite() {
+                                p.line(
+                                    Line::new(tr("perfect"), vec![[lo, lo], [hi, hi]])
+                                        .color(theme::MUTED),
+                                );
+                            }
+                        })
+                });
+                crate::app::png_export::context_menu(
+                    &plot_shown.inner.response,
+                    plot_shown.response.rect,
+                    "predicted_vs_actual",
+                );
             });
         }
     });
@@ -741,28 +753,34 @@ impl PredictView {
         let history = live.or_else(|| self.result.as_ref().map(|r| r.history.clone()));
         if let Some(h) = history.filter(|h| !h.is_empty()) {
             ui.strong(tr("Loss per epoch"));
-            let plot_shown = Plot::new("loss_curve")
-                .height(180.0)
-                .legend(Legend::default())
-                .x_axis_label(tr("epoch"))
-                .y_axis_label(tr("loss"))
-                .show(ui, |p| {
-                    let train: Vec<[f64; 2]> =
-                        h.iter().map(|r| [r.epoch as f64, r.train_loss]).collect();
-                    let va: Vec<[f64; 2]> =
-                        h.iter().map(|r| [r.epoch as f64, r.valid_loss]).collect();
-                    p.line(
-                        Line::new(tr("training"), train)
-                            .color(theme::series_color(0))
-                            .width(2.0),
-                    );
-                    p.line(
-                        Line::new(tr("validation"), va)
-                            .color(theme::series_color(1))
-                            .width(2.0),
-                    );
-                });
-            crate::app::png_export::context_menu(&plot_shown.response, "loss_curve");
+            let plot_shown = ui.scope(|ui| {
+                Plot::new("loss_curve")
+                    .height(180.0)
+                    .legend(Legend::default())
+                    .x_axis_label(tr("epoch"))
+                    .y_axis_label(tr("loss"))
+                    .show(ui, |p| {
+                        let train: Vec<[f64; 2]> =
+                            h.iter().map(|r| [r.epoch as f64, r.train_loss]).collect();
+                        let va: Vec<[f64; 2]> =
+                            h.iter().map(|r| [r.epoch as f64, r.valid_loss]).collect();
+                        p.line(
+                            Line::new(tr("training"), train)
+                                .color(theme::series_color(0))
+                                .width(2.0),
+                        );
+                        p.line(
+                            Line::new(tr("validation"), va)
+                                .color(theme::series_color(1))
+                                .width(2.0),
+                        );
+                    })
+            });
+            crate::app::png_export::context_menu(
+                &plot_shown.inner.response,
+                plot_shown.response.rect,
+                "loss_curve",
+            );
         }
         let Some(result) = &self.result else { return };
         let t = Arc::clone(&result.trained);
@@ -1148,8 +1166,8 @@ fn applied_ui(
             .map(|(k, v)| [to_secs(f.origin_hour + k as i64 + 1), *v])
             .collect();
         let axis = TimeAxis::new(a.tz.clone());
-        let plot_shown = axis
-            .apply(
+        let plot_shown = ui.scope(|ui| {
+            axis.apply(
                 Plot::new("forecast_plot")
                     .height(theme::PLOT_HEIGHT)
                     .legend(Legend::default()),
@@ -1171,8 +1189,13 @@ fn applied_ui(
                         .color(theme::MUTED)
                         .style(egui_plot::LineStyle::dashed_loose()),
                 );
-            });
-        crate::app::png_export::context_menu(&plot_shown.response, "forecast");
+            })
+        });
+        crate::app::png_export::context_menu(
+            &plot_shown.inner.response,
+            plot_shown.response.rect,
+            "forecast",
+        );
     }
 }
 

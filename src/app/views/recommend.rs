@@ -370,30 +370,36 @@ impl RecommendView {
                             .name(names.get(rank).cloned().unwrap_or_default())
                     })
                     .collect();
-                let plot_shown = Plot::new("popularity")
-                    .height(300.0)
-                    .width(ui.available_width().min(560.0))
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .y_axis_min_width(170.0)
-                    .y_axis_formatter(move |m, _| {
-                        let i = m.value.round();
-                        if (m.value - i).abs() < 1e-6 && (0.0..12.0).contains(&i) {
-                            names.get(11 - i as usize).cloned().unwrap_or_default()
-                        } else {
-                            String::new()
-                        }
-                    })
-                    .x_axis_label(tr("residents"))
-                    .show(ui, |p| {
-                        p.bar_chart(
-                            BarChart::new(tr("residents"), bars)
-                                .horizontal()
-                                .color(theme::series_color(2)),
-                        )
-                    });
-                crate::app::png_export::context_menu(&plot_shown.response, "service_popularity");
+                let plot_shown = ui.scope(|ui| {
+                    Plot::new("popularity")
+                        .height(300.0)
+                        .width(ui.available_width().min(560.0))
+                        .allow_drag(false)
+                        .allow_zoom(false)
+                        .allow_scroll(false)
+                        .y_axis_min_width(170.0)
+                        .y_axis_formatter(move |m, _| {
+                            let i = m.value.round();
+                            if (m.value - i).abs() < 1e-6 && (0.0..12.0).contains(&i) {
+                                names.get(11 - i as usize).cloned().unwrap_or_default()
+                            } else {
+                                String::new()
+                            }
+                        })
+                        .x_axis_label(tr("residents"))
+                        .show(ui, |p| {
+                            p.bar_chart(
+                                BarChart::new(tr("residents"), bars)
+                                    .horizontal()
+                                    .color(theme::series_color(2)),
+                            )
+                        })
+                });
+                crate::app::png_export::context_menu(
+                    &plot_shown.inner.response,
+                    plot_shown.response.rect,
+                    "service_popularity",
+                );
             });
         });
 
@@ -601,23 +607,29 @@ fn evaluation_ui(ui: &mut egui::Ui, r: &EvalReport) {
         );
     }
     ui.strong(tr("Precision at k"));
-    let plot_shown = Plot::new("precision_at_k")
-        .height(200.0)
-        .legend(Legend::default())
-        .x_axis_label("k")
-        .show(ui, |p| {
-            for (i, (m, curve)) in r.precision_curve.iter().enumerate() {
-                let pts: Vec<[f64; 2]> = curve
-                    .iter()
-                    .enumerate()
-                    .map(|(k, v)| [(k + 1) as f64, *v])
-                    .collect();
-                p.line(
-                    Line::new(m.clone(), pts)
-                        .color(theme::series_color(i))
-                        .width(2.0),
-                );
-            }
-        });
-    crate::app::png_export::context_menu(&plot_shown.response, "precision_at_k");
+    let plot_shown = ui.scope(|ui| {
+        Plot::new("precision_at_k")
+            .height(200.0)
+            .legend(Legend::default())
+            .x_axis_label("k")
+            .show(ui, |p| {
+                for (i, (m, curve)) in r.precision_curve.iter().enumerate() {
+                    let pts: Vec<[f64; 2]> = curve
+                        .iter()
+                        .enumerate()
+                        .map(|(k, v)| [(k + 1) as f64, *v])
+                        .collect();
+                    p.line(
+                        Line::new(m.clone(), pts)
+                            .color(theme::series_color(i))
+                            .width(2.0),
+                    );
+                }
+            })
+    });
+    crate::app::png_export::context_menu(
+        &plot_shown.inner.response,
+        plot_shown.response.rect,
+        "precision_at_k",
+    );
 }

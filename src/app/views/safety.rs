@@ -181,26 +181,32 @@ impl SafetyView {
                         Bar::new(i as f64, f64::from(*count)).name(name).fill(color)
                     })
                     .collect();
-                let plot_shown = Plot::new("safety_by_type")
-                    .height(theme::PLOT_HEIGHT)
-                    .width(half)
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .show_grid([true, false])
-                    .y_axis_formatter(move |mark, _| {
-                        let i = mark.value.round();
-                        if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                            names.get(i as usize).cloned().unwrap_or_default()
-                        } else {
-                            String::new()
-                        }
-                    })
-                    .y_axis_min_width(90.0)
-                    .show(ui, |p| {
-                        p.bar_chart(BarChart::new(tr("incidents"), bars).horizontal())
-                    });
-                crate::app::png_export::context_menu(&plot_shown.response, "incidents_by_type");
+                let plot_shown = ui.scope(|ui| {
+                    Plot::new("safety_by_type")
+                        .height(theme::PLOT_HEIGHT)
+                        .width(half)
+                        .allow_drag(false)
+                        .allow_zoom(false)
+                        .allow_scroll(false)
+                        .show_grid([true, false])
+                        .y_axis_formatter(move |mark, _| {
+                            let i = mark.value.round();
+                            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                                names.get(i as usize).cloned().unwrap_or_default()
+                            } else {
+                                String::new()
+                            }
+                        })
+                        .y_axis_min_width(90.0)
+                        .show(ui, |p| {
+                            p.bar_chart(BarChart::new(tr("incidents"), bars).horizontal())
+                        })
+                });
+                crate::app::png_export::context_menu(
+                    &plot_shown.inner.response,
+                    plot_shown.response.rect,
+                    "incidents_by_type",
+                );
             });
             ui.vertical(|ui| {
                 ui.set_width(half);
@@ -215,26 +221,32 @@ impl SafetyView {
                             .width(0.9)
                     })
                     .collect();
-                let plot_shown = Plot::new("safety_by_hour")
-                    .height(theme::PLOT_HEIGHT)
-                    .width(half)
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .x_axis_label(tr("hour"))
-                    .show(ui, |p| {
-                        p.bar_chart(
-                            BarChart::new(tr("incidents"), bars).color(theme::series_color(1)),
-                        )
-                    });
-                crate::app::png_export::context_menu(&plot_shown.response, "incidents_by_hour");
+                let plot_shown = ui.scope(|ui| {
+                    Plot::new("safety_by_hour")
+                        .height(theme::PLOT_HEIGHT)
+                        .width(half)
+                        .allow_drag(false)
+                        .allow_zoom(false)
+                        .allow_scroll(false)
+                        .x_axis_label(tr("hour"))
+                        .show(ui, |p| {
+                            p.bar_chart(
+                                BarChart::new(tr("incidents"), bars).color(theme::series_color(1)),
+                            )
+                        })
+                });
+                crate::app::png_export::context_menu(
+                    &plot_shown.inner.response,
+                    plot_shown.response.rect,
+                    "incidents_by_hour",
+                );
             });
         });
         ui.add_space(8.0);
         ui.strong(tr("Incidents per day"));
         let axis = TimeAxis::new(ds.time_zone.clone());
-        let plot_shown = axis
-            .apply(
+        let plot_shown = ui.scope(|ui| {
+            axis.apply(
                 Plot::new("safety_per_day").height(theme::SMALL_PLOT_HEIGHT),
                 tr("incidents"),
             )
@@ -246,8 +258,13 @@ impl SafetyView {
                         .fill(0.0)
                         .fill_alpha(0.2),
                 );
-            });
-        crate::app::png_export::context_menu(&plot_shown.response, "incidents_per_day");
+            })
+        });
+        crate::app::png_export::context_menu(
+            &plot_shown.inner.response,
+            plot_shown.response.rect,
+            "incidents_per_day",
+        );
         ui.add_space(8.0);
         ui.strong(tr("Where: incidents on the map, by type"));
         if c.map.is_empty() {
@@ -259,21 +276,27 @@ impl SafetyView {
             );
             return;
         }
-        let plot_shown = Plot::new("safety_map")
-            .height(380.0)
-            .data_aspect(1.35)
-            .legend(Legend::default())
-            .x_axis_label(tr("longitude"))
-            .y_axis_label(tr("latitude"))
-            .show(ui, |p| {
-                for (i, (name, pts)) in c.map.iter().enumerate() {
-                    p.points(
-                        Points::new(name.clone(), pts.clone())
-                            .radius(3.0)
-                            .color(theme::series_color(i)),
-                    );
-                }
-            });
-        crate::app::png_export::context_menu(&plot_shown.response, "incident_map");
+        let plot_shown = ui.scope(|ui| {
+            Plot::new("safety_map")
+                .height(380.0)
+                .data_aspect(1.35)
+                .legend(Legend::default())
+                .x_axis_label(tr("longitude"))
+                .y_axis_label(tr("latitude"))
+                .show(ui, |p| {
+                    for (i, (name, pts)) in c.map.iter().enumerate() {
+                        p.points(
+                            Points::new(name.clone(), pts.clone())
+                                .radius(3.0)
+                                .color(theme::series_color(i)),
+                        );
+                    }
+                })
+        });
+        crate::app::png_export::context_menu(
+            &plot_shown.inner.response,
+            plot_shown.response.rect,
+            "incident_map",
+        );
     }
 }

@@ -623,8 +623,8 @@ impl TextView {
         }
         ui.strong(tr("Trending terms: reports per week mentioning each"));
         let axis = TimeAxis::new(a.tz.clone());
-        let plot_shown = axis
-            .apply(
+        let plot_shown = ui.scope(|ui| {
+            axis.apply(
                 Plot::new("text_trends")
                     .height(220.0)
                     .legend(Legend::default()),
@@ -638,8 +638,13 @@ impl TextView {
                             .width(2.0),
                     );
                 }
-            });
-        crate::app::png_export::context_menu(&plot_shown.response, "report_trends");
+            })
+        });
+        crate::app::png_export::context_menu(
+            &plot_shown.inner.response,
+            plot_shown.response.rect,
+            "report_trends",
+        );
     }
 
     /// Recomputes the typed report's answer when its text changed: at once
@@ -934,28 +939,34 @@ impl TextView {
                     .filter(|(w, _)| *w == self.word.trim())
                     .map(|(_, p)| *p)
                     .collect();
-                let plot_shown = Plot::new("word_pca")
-                    .height(320.0)
-                    .data_aspect(1.0)
-                    .label_formatter(move |pos| match pos {
-                        egui_plot::HoverPosition::NearDataPoint { index, .. } => {
-                            names.get(*index).cloned()
-                        }
-                        egui_plot::HoverPosition::Elsewhere { .. } => None,
-                    })
-                    .show(ui, |p| {
-                        p.points(
-                            Points::new(tr("words"), pts)
-                                .radius(2.5)
-                                .color(theme::series_color(0)),
-                        );
-                        p.points(
-                            Points::new(tr("selected"), highlight)
-                                .radius(6.0)
-                                .color(theme::series_color(5)),
-                        );
-                    });
-                crate::app::png_export::context_menu(&plot_shown.response, "word_map");
+                let plot_shown = ui.scope(|ui| {
+                    Plot::new("word_pca")
+                        .height(320.0)
+                        .data_aspect(1.0)
+                        .label_formatter(move |pos| match pos {
+                            egui_plot::HoverPosition::NearDataPoint { index, .. } => {
+                                names.get(*index).cloned()
+                            }
+                            egui_plot::HoverPosition::Elsewhere { .. } => None,
+                        })
+                        .show(ui, |p| {
+                            p.points(
+                                Points::new(tr("words"), pts)
+                                    .radius(2.5)
+                                    .color(theme::series_color(0)),
+                            );
+                            p.points(
+                                Points::new(tr("selected"), highlight)
+                                    .radius(6.0)
+                                    .color(theme::series_color(5)),
+                            );
+                        })
+                });
+                crate::app::png_export::context_menu(
+                    &plot_shown.inner.response,
+                    plot_shown.response.rect,
+                    "word_map",
+                );
             });
         });
     }
@@ -990,28 +1001,34 @@ fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
         .zip(series.iter().map(|(_, r)| r.clone()))
         .collect();
     let texts: Vec<String> = a.reports.iter().map(|(t, _)| t.clone()).collect();
-    let plot_shown = Plot::new("report_topics")
-        .height(320.0)
-        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
-        .show_axes([false, false])
-        .label_formatter(move |pos| match pos {
-            egui_plot::HoverPosition::NearDataPoint {
-                plot_name, index, ..
-            } => lookup
-                .get(*plot_name)
-                .and_then(|rows| rows.get(*index))
-                .and_then(|r| texts.get(*r))
-                .map(|t| format!("{plot_name}\n{t}")),
-            egui_plot::HoverPosition::Elsewhere { .. } => None,
-        })
-        .show(ui, |p| {
-            for (i, ((pts, _), name)) in series.into_iter().zip(&names).enumerate() {
-                p.points(
-                    Points::new(name.clone(), pts)
-                        .radius(2.5)
-                        .color(theme::series_color(i)),
-                );
-            }
-        });
-    crate::app::png_export::context_menu(&plot_shown.response, "report_topics");
+    let plot_shown = ui.scope(|ui| {
+        Plot::new("report_topics")
+            .height(320.0)
+            .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+            .show_axes([false, false])
+            .label_formatter(move |pos| match pos {
+                egui_plot::HoverPosition::NearDataPoint {
+                    plot_name, index, ..
+                } => lookup
+                    .get(*plot_name)
+                    .and_then(|rows| rows.get(*index))
+                    .and_then(|r| texts.get(*r))
+                    .map(|t| format!("{plot_name}\n{t}")),
+                egui_plot::HoverPosition::Elsewhere { .. } => None,
+            })
+            .show(ui, |p| {
+                for (i, ((pts, _), name)) in series.into_iter().zip(&names).enumerate() {
+                    p.points(
+                        Points::new(name.clone(), pts)
+                            .radius(2.5)
+                            .color(theme::series_color(i)),
+                    );
+                }
+            })
+    });
+    crate::app::png_export::context_menu(
+        &plot_shown.inner.response,
+        plot_shown.response.rect,
+        "report_topics",
+    );
 }

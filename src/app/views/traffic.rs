@@ -291,16 +291,22 @@ impl TrafficView {
                         .link_axis(link, [true, false])
                         .link_cursor(link, [true, false])
                         .y_axis_label(unit);
-                    let plot_shown = axis.apply(plot, unit).show(ui, |p| {
-                        for (name, pts) in series {
-                            p.line(
-                                Line::new(name.clone(), pts.clone())
-                                    .color(color_of(name))
-                                    .width(theme::LINE_WIDTH),
-                            );
-                        }
+                    let plot_shown = ui.scope(|ui| {
+                        axis.apply(plot, unit).show(ui, |p| {
+                            for (name, pts) in series {
+                                p.line(
+                                    Line::new(name.clone(), pts.clone())
+                                        .color(color_of(name))
+                                        .width(theme::LINE_WIDTH),
+                                );
+                            }
+                        })
                     });
-                    crate::app::png_export::context_menu(&plot_shown.response, "traffic");
+                    crate::app::png_export::context_menu(
+                        &plot_shown.inner.response,
+                        plot_shown.response.rect,
+                        "traffic",
+                    );
                 }
             });
         });
@@ -334,37 +340,43 @@ impl TrafficView {
             return;
         }
         let dots = &computed.dots;
-        let plot_shown = Plot::new("traffic_map")
-            .height(360.0)
-            .data_aspect(1.35)
-            .x_axis_label(tr("longitude"))
-            .y_axis_label(tr("latitude"))
-            .label_formatter(|pos| match pos {
-                egui_plot::HoverPosition::NearDataPoint { plot_name, .. } => {
-                    dots.iter().find(|d| d.name == *plot_name).map(|d| {
-                        crate::trf!(
-                            "Sensor {}\nmean speed {}\nmean volume {}\ncongestion {:.0} %",
-                            d.name,
-                            d.mean_speed
-                                .map_or("–".to_owned(), |s| format!("{s:.1} km/h")),
-                            d.mean_volume
-                                .map_or("–".to_owned(), |v| format!("{v:.0} veh/h")),
-                            d.congestion * 100.0
-                        )
-                    })
-                }
-                egui_plot::HoverPosition::Elsewhere { .. } => None,
-            })
-            .show(ui, |p| {
-                for d in dots {
-                    p.points(
-                        Points::new(d.name.clone(), vec![[d.lon, d.lat]])
-                            .radius(9.0)
-                            .filled(true)
-                            .color(theme::congestion_color(d.congestion)),
-                    );
-                }
-            });
-        crate::app::png_export::context_menu(&plot_shown.response, "sensor_map");
+        let plot_shown = ui.scope(|ui| {
+            Plot::new("traffic_map")
+                .height(360.0)
+                .data_aspect(1.35)
+                .x_axis_label(tr("longitude"))
+                .y_axis_label(tr("latitude"))
+                .label_formatter(|pos| match pos {
+                    egui_plot::HoverPosition::NearDataPoint { plot_name, .. } => {
+                        dots.iter().find(|d| d.name == *plot_name).map(|d| {
+                            crate::trf!(
+                                "Sensor {}\nmean speed {}\nmean volume {}\ncongestion {:.0} %",
+                                d.name,
+                                d.mean_speed
+                                    .map_or("–".to_owned(), |s| format!("{s:.1} km/h")),
+                                d.mean_volume
+                                    .map_or("–".to_owned(), |v| format!("{v:.0} veh/h")),
+                                d.congestion * 100.0
+                            )
+                        })
+                    }
+                    egui_plot::HoverPosition::Elsewhere { .. } => None,
+                })
+                .show(ui, |p| {
+                    for d in dots {
+                        p.points(
+                            Points::new(d.name.clone(), vec![[d.lon, d.lat]])
+                                .radius(9.0)
+                                .filled(true)
+                                .color(theme::congestion_color(d.congestion)),
+                        );
+                    }
+                })
+        });
+        crate::app::png_export::context_menu(
+            &plot_shown.inner.response,
+            plot_shown.response.rect,
+            "sensor_map",
+        );
     }
 }
