@@ -22,7 +22,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Name", "名称"),
     ("Kind", "类型"),
     ("Rows", "行数"),
-    ("Columns", "列数"),
+    ("Columns", "列"),
     ("Warnings", "警告"),
     ("Time span", "时间范围"),
     ("Export CSV…", "导出 CSV…"),
