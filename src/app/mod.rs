@@ -952,7 +952,7 @@ impl CityApp {
                                 )
                                 .on_hover_text(trf!(
                                     "{} rows × {} columns, time zone {}",
-                                    ds.table.n_rows(),
+                                    i18n::count(ds.table.n_rows()),
                                     ds.table.n_columns(),
                                     ds.time_zone_name()
                                 ));

@@ -346,6 +346,20 @@ pub fn alert_text(a: &crate::data::alerts::Alert) -> (String, String) {
     }
 }
 
+/// A count with its digits grouped in threes (`26,243,184`): the grouping
+/// both English and zh-CN use.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 const WEEKDAYS_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
 
 /// A strftime pattern for this thread's language. English patterns are

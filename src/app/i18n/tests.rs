@@ -182,3 +182,11 @@ fn languages_parse_from_locales() {
     assert_eq!(Lang::parse("en-US"), Some(Lang::En));
     assert_eq!(Lang::parse("fr"), None);
 }
+
+#[test]
+fn counts_are_grouped_in_threes() {
+    assert_eq!(count(0), "0");
+    assert_eq!(count(999), "999");
+    assert_eq!(count(1000), "1,000");
+    assert_eq!(count(26_243_184), "26,243,184");
+}

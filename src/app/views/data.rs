@@ -177,7 +177,7 @@ impl DataView {
             ui.label(tr("Size"));
             ui.label(crate::trf!(
                 "{} rows × {} columns, {:.1} MB in memory",
-                ds.table.n_rows(),
+                crate::app::i18n::count(ds.table.n_rows()),
                 ds.table.n_columns(),
                 ds.table.heap_bytes() as f64 / 1e6
             ));
@@ -333,7 +333,10 @@ impl DataView {
             });
 
         ui.separator();
-        ui.strong(crate::trf!("Rows ({})", ds.table.n_rows()));
+        ui.strong(crate::trf!(
+            "Rows ({})",
+            crate::app::i18n::count(ds.table.n_rows())
+        ));
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
         egui::ScrollArea::horizontal()
             .id_salt("rows_hscroll")

@@ -381,7 +381,7 @@ impl OverviewView {
                     let ds = &e.dataset;
                     ui.label(&ds.name);
                     ui.label(domain_label(ds.domain));
-                    ui.label(ds.table.n_rows().to_string());
+                    ui.label(crate::app::i18n::count(ds.table.n_rows()));
                     ui.label(ds.table.n_columns().to_string());
                     ui.label(match ds.time_extent() {
                         Some((a, b)) => format!(
