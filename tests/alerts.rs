@@ -57,12 +57,7 @@ fn an_alert_fires_shows_when_it_began_and_is_acknowledged() {
 #[test]
 fn thresholds_are_saved_with_the_workspace() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = AppOptions {
-        fresh: true,
-        ..Default::default()
-    };
-    let mut h = common::app(opts, egui::vec2(1400.0, 900.0));
-    common::wait(&mut h);
+    let mut h = common::demo_app();
     let rules = AlertRules {
         aqi_above: Some(99.0),
         speed_below_usual_pct: None,
@@ -75,14 +70,7 @@ fn thresholds_are_saved_with_the_workspace() {
     h.state_mut()
         .apply(Command::SaveWorkspace(Some(file.clone())));
     common::wait(&mut h);
-    let mut other = common::app(
-        AppOptions {
-            fresh: true,
-            ..Default::default()
-        },
-        egui::vec2(1400.0, 900.0),
-    );
-    common::wait(&mut other);
+    let mut other = common::demo_app();
     other.state_mut().apply(Command::OpenWorkspace(Some(file)));
     common::wait(&mut other);
     assert_eq!(other.state().ws.alert_rules, rules);

@@ -27,6 +27,32 @@ fn distinct_colours(rgba: &[u8]) -> usize {
     seen.len()
 }
 
+/// Runs cityops with `args` in a 1920 × 1200 virtual display and
+/// decodes the PNG it writes to `out_png`; a failed run fails the test
+/// with cityops' stderr.
+fn run_and_decode(args: &[&std::ffi::OsStr], out_png: &Path, what: &str) -> (u32, u32, Vec<u8>) {
+    // One display at a time: `xvfb-run -a` picks a free display number
+    // racily, and two windows on one display disturb each other.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _display = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1920x1200x24"])
+        .arg(env!("CARGO_BIN_EXE_cityops"))
+        .args(args)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    decode_png(out_png)
+}
+
 #[test]
 fn screenshot_of_each_view_shows_a_drawn_dashboard() {
     assert!(
@@ -36,22 +62,16 @@ fn screenshot_of_each_view_shows_a_drawn_dashboard() {
     let dir = tempfile::tempdir().unwrap();
     for view in ["traffic", "environment"] {
         let out_png = dir.path().join(format!("{view}.png"));
-        let out = Command::new("xvfb-run")
-            .args(["-a", "-s", "-screen 0 1920x1200x24"])
-            .arg(env!("CARGO_BIN_EXE_cityops"))
-            .arg("--screenshot")
-            .arg(&out_png)
-            .args(["--view", view])
-            .env("LIBGL_ALWAYS_SOFTWARE", "1")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{view}: exit {:?}\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
+        let (w, h, rgba) = run_and_decode(
+            &[
+                "--screenshot".as_ref(),
+                out_png.as_os_str(),
+                "--view".as_ref(),
+                view.as_ref(),
+            ],
+            &out_png,
+            view,
         );
-        let (w, h, rgba) = decode_png(&out_png);
         assert!(w >= 1200 && h >= 800, "{view}: {w}x{h}");
         let colours = distinct_colours(&rgba);
         assert!(
@@ -71,23 +91,17 @@ fn presentation_mode_screenshot_is_drawn_on_black_in_large_type() {
 fn presentation_screenshot(lang: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out_png = dir.path().join("present.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1920x1200x24"])
-        .arg(env!("CARGO_BIN_EXE_cityops"))
-        .arg("--present")
-        .args(["--lang", lang])
-        .arg("--screenshot")
-        .arg(&out_png)
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
+    let (w, h, rgba) = run_and_decode(
+        &[
+            "--present".as_ref(),
+            "--lang".as_ref(),
+            lang.as_ref(),
+            "--screenshot".as_ref(),
+            out_png.as_os_str(),
+        ],
+        &out_png,
+        lang,
     );
-    let (w, h, rgba) = decode_png(&out_png);
     assert!(w >= 1200 && h >= 800, "{w}x{h}");
     assert!(distinct_colours(&rgba) > 100, "the frame looks blank");
     // The high-contrast theme: most of the screen is pure black.
@@ -105,21 +119,18 @@ fn a_view_exported_for_slides_at_2x_has_twice_the_pixels_of_1x() {
     let mut sizes = Vec::new();
     for scale in ["1", "2"] {
         let out_png = dir.path().join(format!("traffic_{scale}x.png"));
-        let out = Command::new("xvfb-run")
-            .args(["-a", "-s", "-screen 0 1920x1200x24"])
-            .arg(env!("CARGO_BIN_EXE_cityops"))
-            .args(["--view", "traffic", "--scale", scale, "--export-view"])
-            .arg(&out_png)
-            .env("LIBGL_ALWAYS_SOFTWARE", "1")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{scale}x: exit {:?}\n{}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
+        let (w, h, rgba) = run_and_decode(
+            &[
+                "--view".as_ref(),
+                "traffic".as_ref(),
+                "--scale".as_ref(),
+                scale.as_ref(),
+                "--export-view".as_ref(),
+                out_png.as_os_str(),
+            ],
+            &out_png,
+            scale,
         );
-        let (w, h, rgba) = decode_png(&out_png);
         assert!(
             distinct_colours(&rgba) > 200,
             "{scale}x: the export looks blank"

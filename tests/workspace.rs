@@ -50,14 +50,7 @@ fn a_saved_workspace_opens_the_same_files_view_and_range() {
     assert_eq!(saved["format"], "cityops-workspace");
 
     // A colleague's dashboard (on the demo city) opens it.
-    let mut other = common::app(
-        AppOptions {
-            fresh: true,
-            ..Default::default()
-        },
-        egui::vec2(1400.0, 900.0),
-    );
-    common::wait(&mut other);
+    let mut other = common::demo_app();
     assert!(names(&other).contains(&"service_use".to_owned()));
     other
         .state_mut()
@@ -86,14 +79,7 @@ fn a_broken_workspace_file_is_reported_with_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken.json");
     std::fs::write(&file, "{\n  \"format\": \"cityops-workspace\",\n  \"version\": 1,\n  \"workspace\": {\"view\": \n").unwrap();
-    let mut h = common::app(
-        AppOptions {
-            fresh: true,
-            ..Default::default()
-        },
-        egui::vec2(1400.0, 900.0),
-    );
-    common::wait(&mut h);
+    let mut h = common::demo_app();
     let before = names(&h);
     h.state_mut()
         .apply(Command::OpenWorkspace(Some(file.clone())));
@@ -114,14 +100,7 @@ fn a_broken_workspace_file_is_reported_with_line_and_column() {
 #[test]
 fn the_selected_time_range_of_a_dataset_is_exported_as_csv() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = common::app(
-        AppOptions {
-            fresh: true,
-            ..Default::default()
-        },
-        egui::vec2(1400.0, 900.0),
-    );
-    common::wait(&mut h);
+    let mut h = common::demo_app();
     let (id, all_rows) = {
         let e = h
             .state()
@@ -161,14 +140,7 @@ fn the_selected_time_range_of_a_dataset_is_exported_as_csv() {
 #[test]
 fn the_language_switches_at_run_time_and_travels_with_the_workspace() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = common::app(
-        AppOptions {
-            fresh: true,
-            ..Default::default()
-        },
-        egui::vec2(1400.0, 900.0),
-    );
-    common::wait(&mut h);
+    let mut h = common::demo_app();
     h.get_by_role_and_label(egui::Role::Button, "Overview");
     // The switch names the other language in itself.
     common::click(&mut h, "中文");
@@ -189,14 +161,7 @@ fn the_language_switches_at_run_time_and_travels_with_the_workspace() {
         .apply(Command::SaveWorkspace(Some(file.clone())));
     common::wait(&mut h);
     h.get_by_label_contains("工作区已保存到");
-    let mut other = common::app(
-        AppOptions {
-            fresh: true,
-            ..Default::default()
-        },
-        egui::vec2(1400.0, 900.0),
-    );
-    common::wait(&mut other);
+    let mut other = common::demo_app();
     other.get_by_role_and_label(egui::Role::Button, "Overview");
     other
         .state_mut()

@@ -62,20 +62,25 @@ impl CjkFontStatus {
     /// that draws a view into a PNG.
     pub fn install_into(&self, ctx: &egui::Context) {
         if let Some(bytes) = self.1.get() {
-            let families = [FontFamily::Proportional, FontFamily::Monospace]
-                .into_iter()
-                .map(|family| InsertFontFamily {
-                    family,
-                    priority: FontPriority::Lowest,
-                })
-                .collect();
-            ctx.add_font(FontInsert::new(
-                "system-cjk",
-                FontData::from_owned(bytes.clone()),
-                families,
-            ));
+            add_cjk_font(ctx, bytes.clone());
         }
     }
+}
+
+/// Adds a CJK font as the last fallback of both families.
+fn add_cjk_font(ctx: &egui::Context, bytes: Vec<u8>) {
+    let families = [FontFamily::Proportional, FontFamily::Monospace]
+        .into_iter()
+        .map(|family| InsertFontFamily {
+            family,
+            priority: FontPriority::Lowest,
+        })
+        .collect();
+    ctx.add_font(FontInsert::new(
+        "system-cjk",
+        FontData::from_owned(bytes),
+        families,
+    ));
 }
 
 /// Starts the search; the status turns `Loaded` or `NotFound`.
@@ -92,18 +97,7 @@ pub fn load_cjk_font_in_background(ctx: &egui::Context) -> CjkFontStatus {
                 .find_map(|p| std::fs::read(p).ok().filter(|b| b.len() > 1024));
             match found {
                 Some(bytes) => {
-                    let families = [FontFamily::Proportional, FontFamily::Monospace]
-                        .into_iter()
-                        .map(|family| InsertFontFamily {
-                            family,
-                            priority: FontPriority::Lowest,
-                        })
-                        .collect();
-                    ctx.add_font(FontInsert::new(
-                        "system-cjk",
-                        FontData::from_owned(bytes.clone()),
-                        families,
-                    ));
+                    add_cjk_font(&ctx, bytes.clone());
                     let _ = s.1.set(bytes);
                     s.set(CjkFont::Loaded);
                 }

@@ -74,6 +74,12 @@ pub fn run(opts: AppOptions) -> anyhow::Result<()> {
             .with_min_inner_size([800.0, 500.0])
             .with_drag_and_drop(true),
         persist_window: !unattended,
+        // An unattended run neither reads nor writes the user's saved state
+        // (a window left full screen would be restored full screen). eframe
+        // takes this path as the state file itself.
+        persistence_path: unattended.then(|| {
+            std::env::temp_dir().join(format!("cityops-unattended-{}.ron", std::process::id()))
+        }),
         ..Default::default()
     };
     let screenshot = opts.screenshot.clone().or_else(|| opts.export_view.clone());
@@ -83,6 +89,11 @@ pub fn run(opts: AppOptions) -> anyhow::Result<()> {
         Box::new(move |cc| Ok(Box::new(CityApp::new(cc, opts)))),
     )
     .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
+    if unattended {
+        let _ = std::fs::remove_file(
+            std::env::temp_dir().join(format!("cityops-unattended-{}.ron", std::process::id())),
+        );
+    }
     if let Some(path) = screenshot
         && !path.exists()
     {
@@ -271,6 +282,11 @@ impl CityApp {
         }
         if opts.present {
             app.apply(Command::Present(true));
+        } else {
+            // A session that was closed while presenting left the window
+            // full screen in the saved state; a new one starts windowed.
+            cc.egui_ctx
+                .send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
         }
         app
     }
@@ -679,17 +695,7 @@ impl CityApp {
         let day = |t: Option<i64>| {
             t.map(|t| widgets::format_instant(t as f64 / 1e6, &ds.time_zone, "%Y-%m-%d"))
         };
-        let stem: String = ds
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let stem = png_export::file_stem(&ds.name);
         let default_name = match (in_range, day(range.start), day(range.end)) {
             (true, Some(a), Some(b)) => format!("{stem}_{a}_to_{b}.csv"),
             (true, None, Some(b)) => format!("{stem}_to_{b}.csv"),

@@ -218,10 +218,10 @@ pub fn context_menu(response: &egui::Response, area: Rect, name: &str) {
     });
 }
 
-/// A file name for the export: what it shows and today's date.
-pub fn default_file_name(name: &str, scale: f32) -> String {
-    let stem: String = name
-        .chars()
+/// `name` with everything but letters, digits and `-` replaced by `_`, for
+/// a file name that works on every system.
+pub fn file_stem(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_alphanumeric() || c == '-' {
                 c
@@ -229,9 +229,14 @@ pub fn default_file_name(name: &str, scale: f32) -> String {
                 '_'
             }
         })
-        .collect();
+        .collect()
+}
+
+/// A file name for the export: what it shows and today's date.
+pub fn default_file_name(name: &str, scale: f32) -> String {
     format!(
-        "cityops_{stem}_{}_{scale:.0}x.png",
+        "cityops_{}_{}_{scale:.0}x.png",
+        file_stem(name),
         jiff::Zoned::now().strftime("%Y-%m-%d")
     )
 }

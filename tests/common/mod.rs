@@ -39,6 +39,20 @@ pub fn app(opts: AppOptions, size: egui::Vec2) -> Harness<'static, CityApp> {
         .build_eframe(move |cc| CityApp::new(cc, opts))
 }
 
+/// The dashboard on the demo city with no saved state, 1400 × 900,
+/// after its start-up work has finished.
+pub fn demo_app() -> Harness<'static, CityApp> {
+    let mut h = app(
+        AppOptions {
+            fresh: true,
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    wait(&mut h);
+    h
+}
+
 /// Steps frames until loading and every view's background work are over.
 pub fn wait(h: &mut Harness<'static, CityApp>) {
     h.run_steps(2);
