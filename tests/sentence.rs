@@ -524,15 +524,7 @@ fn minilm_routes_held_out_demo_reports_better_than_word_vectors_do() {
         return;
     };
     let cache = tempfile::tempdir().unwrap();
-    let o = common::cityops()
-        .env("CITYOPS_CACHE_DIR", cache.path())
-        .args(["text", "classify", "--json", "--model"])
-        .arg(&dir)
-        .args(["--data", "demo:reports", "--column", "text"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = common::classify_demo_reports(&dir, cache.path());
     let acc = v["metrics"]["accuracy"].as_f64().unwrap();
     // Word vectors trained on the same reports reach about 0.88.
     assert!(acc > 0.88, "routing accuracy {acc}");

@@ -88,14 +88,8 @@ fn train_query_evaluate_and_route_through_the_binary() {
     assert!(v["pairs"]["used"].as_u64().unwrap() >= 2);
     assert!(v["analogies"]["used"].is_number() && v["analogies"]["oov"].is_number());
 
-    let o = cityops()
-        .args(["text", "classify", "--json", "--model"])
-        .arg(&model)
-        .args(["--data", "demo:reports", "--column", "text"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let v = common::classify_demo_reports(&model, cache.path());
     let acc = v["metrics"]["accuracy"].as_f64().unwrap();
     // Seven departments: chance is about 0.14, the majority guess 0.25.
     assert!(acc > 0.6, "routing accuracy {acc}");

@@ -329,16 +329,15 @@ impl CityApp {
                 return;
             }
         };
-        let lang = i18n::current();
-        let job = Job::spawn("save workspace", Arc::clone(&self.wake), move |_| {
-            i18n::set(lang);
-            let Some(path) = path.or_else(|| {
+        self.spawn_workspace_job("save workspace", path, move |path, lang| {
+            let path = path.or_else(|| {
                 rfd::FileDialog::new()
                     .set_title(i18n::tr_in(lang, "Save the workspace"))
                     .set_file_name("workspace.cityops.json")
                     .add_filter(i18n::tr_in(lang, "cityops workspace"), &["json"])
                     .save_file()
-            }) else {
+            });
+            let Some(path) = path else {
                 return WorkspaceOutcome::NoChoice;
             };
             match workspace::save_workspace_file(value, &path) {
@@ -346,22 +345,20 @@ impl CityApp {
                 Err(e) => WorkspaceOutcome::Failed(e),
             }
         });
-        self.workspace_job = job.ok();
     }
 
     fn start_workspace_open(&mut self, path: Option<PathBuf>) {
         if self.workspace_job.is_some() {
             return;
         }
-        let lang = i18n::current();
-        let job = Job::spawn("open workspace", Arc::clone(&self.wake), move |_| {
-            i18n::set(lang);
-            let Some(path) = path.or_else(|| {
+        self.spawn_workspace_job("open workspace", path, |path, lang| {
+            let path = path.or_else(|| {
                 rfd::FileDialog::new()
                     .set_title(i18n::tr_in(lang, "Open a workspace"))
                     .add_filter(i18n::tr_in(lang, "cityops workspace"), &["json"])
                     .pick_file()
-            }) else {
+            });
+            let Some(path) = path else {
                 return WorkspaceOutcome::NoChoice;
             };
             match workspace::read_workspace_file(&path) {
@@ -369,7 +366,31 @@ impl CityApp {
                 Err(e) => WorkspaceOutcome::Failed(e),
             }
         });
-        self.workspace_job = job.ok();
+    }
+
+    /// Runs a workspace save or open (with its dialog when `path` is
+    /// `None`) in the background, in this thread's language; a job that
+    /// cannot start is reported.
+    fn spawn_workspace_job(
+        &mut self,
+        name: &'static str,
+        path: Option<PathBuf>,
+        work: impl FnOnce(Option<PathBuf>, i18n::Lang) -> WorkspaceOutcome + Send + 'static,
+    ) {
+        let lang = i18n::current();
+        match Job::spawn(name, Arc::clone(&self.wake), move |_| {
+            i18n::set(lang);
+            work(path, lang)
+        }) {
+            Ok(job) => self.workspace_job = Some(job),
+            Err(e) => self.errors.push(UiError {
+                title: tr("Workspace").to_owned(),
+                message: trf!(
+                    "{}. The system is out of threads or memory; close other programs and try again.",
+                    e
+                ),
+            }),
+        }
     }
 
     fn poll_workspace_job(&mut self) {

@@ -27,6 +27,20 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Runs `cityops text classify --json --model MODEL` on the demo reports
+/// (with `cache` as the embedding cache) and returns its JSON answer.
+pub fn classify_demo_reports(model: &Path, cache: &Path) -> serde_json::Value {
+    let o = cityops()
+        .env("CITYOPS_CACHE_DIR", cache)
+        .args(["text", "classify", "--json", "--model"])
+        .arg(model)
+        .args(["--data", "demo:reports", "--column", "text"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 /// The shipped models folder.
 pub fn shipped_models() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
