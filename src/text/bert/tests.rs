@@ -277,3 +277,45 @@ fn gelu_matches_candles_erf_gelu_and_exp_matches_libm() {
     assert_eq!(fast_exp(-1000.0), fast_exp(-87.0));
     assert!(fast_exp(-1000.0) < 2e-38);
 }
+
+#[test]
+fn every_compiled_variant_gives_the_same_hidden_states() {
+    let config = config("gelu", 2);
+    let w = weights(&config, "", 21);
+    let bert = Bert::from_tensors(&w, &config).unwrap();
+    let data = texts(&[4, 19, 33], 2);
+    let t = tokens(&data);
+    let mut portable = Scratch::default();
+    bert.run_portable(&t, &mut portable);
+    let mut variants = vec![];
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            let mut s = Scratch::default();
+            // SAFETY: the CPU has AVX2 (checked just above).
+            #[allow(unsafe_code)]
+            unsafe {
+                bert.run_avx2(&t, &mut s)
+            };
+            variants.push(("avx2", s.x));
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            let mut s = Scratch::default();
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            #[allow(unsafe_code)]
+            unsafe {
+                bert.run_avx512(&t, &mut s)
+            };
+            variants.push(("avx512", s.x));
+        }
+    }
+    for (name, x) in variants {
+        assert_eq!(x.len(), portable.x.len());
+        let worst = x
+            .iter()
+            .zip(&portable.x)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-5, "{name} differs from the baseline by {worst}");
+    }
+}
