@@ -1,4 +1,5 @@
-//! Training and inference throughput of the tabular MLP on candle (CPU):
+//! Training (candle) and batch inference (`ml::dense`) throughput of the
+//! tabular MLP on the CPU:
 //! 100,000 rows × 100 features, the 64-64-1 network, batch 32, one epoch;
 //! and batch inference over the same rows.
 //!

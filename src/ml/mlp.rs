@@ -152,6 +152,67 @@ mod tests {
         let x = Tensor::new(&[[3f32, 1.0], [0.0, 1.0]], &dev).unwrap();
         let y: Vec<Vec<f32>> = mlp.forward(&x).unwrap().to_vec2().unwrap();
         assert_eq!(y, vec![vec![7.0], vec![1.5]]);
+        // Batch inference (outside candle) gives the same numbers.
+        let flat = crate::ml::trainer::forward_all(&mlp_weights(), &cfg, &[3.0, 1.0, 0.0, 1.0], 2);
+        assert_eq!(flat.unwrap(), vec![7.0, 1.5]);
+    }
+
+    fn mlp_weights() -> std::collections::HashMap<String, Tensor> {
+        let dev = Device::Cpu;
+        [
+            (
+                "layer0.weight",
+                Tensor::new(&[[1f32, -1.0], [0.5, 2.0]], &dev),
+            ),
+            ("layer0.bias", Tensor::new(&[0f32, -1.0], &dev)),
+            ("layer1.weight", Tensor::new(&[[2f32, 1.0]], &dev)),
+            ("layer1.bias", Tensor::new(&[0.5f32], &dev)),
+        ]
+        .into_iter()
+        .map(|(k, t)| (k.to_owned(), t.unwrap()))
+        .collect()
+    }
+
+    #[test]
+    fn batch_inference_matches_candle_on_a_random_network_across_threads() {
+        let cfg = MlpConfig {
+            inputs: 13,
+            hidden: vec![40, 17],
+            outputs: 3,
+        };
+        let dev = Device::Cpu;
+        let varmap = init_varmap(&cfg, 5, &dev).unwrap();
+        let weights: std::collections::HashMap<String, Tensor> = varmap
+            .data()
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+            .collect();
+        let mlp = mlp_from_varmap(&varmap, &cfg, &dev).unwrap();
+        // More rows than one block, and not a multiple of it, so that both
+        // threads and a short last block are used.
+        let n = 2 * crate::ml::trainer::INFER_BLOCK + 77;
+        let mut rng = Rng::new(8);
+        let x: Vec<f32> = (0..n * 13).map(|_| rng.normal(0.0, 1.0) as f32).collect();
+        let want = mlp
+            .forward(&Tensor::from_slice(&x, (n, 13), &dev).unwrap())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let got = crate::ml::trainer::forward_all(&weights, &cfg, &x, 13).unwrap();
+        assert_eq!(got.len(), n * 3);
+        for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+                "value {i}: {a} vs {b}"
+            );
+        }
+        // Rows of another width are refused, not misread.
+        let err = crate::ml::trainer::forward_all(&weights, &cfg, &x, 12).unwrap_err();
+        assert!(err.to_string().contains("takes 13 inputs"), "{err}");
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! Predictions: tabular neural networks on candle. The feature pipeline,
 //! the MLP, the trainer, metrics and baselines, forecasting from lagged
-//! values, and the trained [`TabularModel`] with its evaluation.
+//! values, and the trained [`TabularModel`] with its evaluation; and
+//! [`dense`], the CPU dense layers that batch inference (here and in the
+//! sentence encoder) runs on instead of candle's graph.
 //!
-//! Uses `data` and candle; knows nothing of egui, files or the network
+//! Uses `data`, candle and gemm; knows nothing of egui, files or the network
 //! (saving and loading bundles is `models`' job).
 
+pub mod dense;
 pub mod evaluate;
 pub mod features;
 pub mod forecast;

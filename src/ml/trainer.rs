@@ -9,6 +9,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 use serde::{Deserialize, Serialize};
 
 use super::MlError;
+use super::dense::{self, Dense};
 use super::mlp::{self, MlpConfig};
 use crate::data::Progress;
 use crate::data::rng::Rng;
@@ -399,27 +400,92 @@ pub fn train(
     })
 }
 
-/// Runs the network over `x` (row-major, `width` columns) in chunks;
-/// returns the raw outputs, row-major.
+/// Runs the network over `x` (row-major, `width` columns); returns the raw
+/// outputs, row-major. Inference only, so it runs outside candle's graph
+/// ([`super::dense`]): the rows are shared out over the cores and each
+/// thread takes its share through the whole network in blocks of
+/// [`INFER_BLOCK`] rows, with ReLU applied in place.
 pub fn forward_all(
     weights: &HashMap<String, Tensor>,
     cfg: &MlpConfig,
     x: &[f32],
     width: usize,
 ) -> Result<Vec<f32>, MlError> {
-    let dev = Device::Cpu;
-    let vb = candle_nn::VarBuilder::from_tensors(weights.clone(), DType::F32, &dev);
-    let net = mlp::Mlp::new(vb, cfg)?;
+    if width != cfg.inputs {
+        return Err(MlError::Weights(format!(
+            "the network takes {} inputs but the rows have {width} values",
+            cfg.inputs
+        )));
+    }
+    let values = |name: &str| -> Result<Vec<f32>, MlError> {
+        let t = weights
+            .get(name)
+            .ok_or_else(|| MlError::Weights(format!("no tensor '{name}'")))?;
+        Ok(t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
+    };
+    let mut layers = Vec::new();
+    for (i, (fan_in, fan_out)) in cfg.layer_dims().into_iter().enumerate() {
+        let w = values(&format!("layer{i}.weight"))?;
+        let b = values(&format!("layer{i}.bias"))?;
+        layers.push(Dense::from_out_in(&w, &b, fan_in, fan_out).ok_or_else(|| {
+            MlError::Weights(format!(
+                "layer{i} holds {} weights and {} biases, the card says {fan_in} → {fan_out}",
+                w.len(),
+                b.len()
+            ))
+        })?);
+    }
     let n = x.len().checked_div(width).unwrap_or(0);
-    let mut out = Vec::with_capacity(n * cfg.outputs);
-    for start in (0..n).step_by(8192) {
-        let end = (start + 8192).min(n);
-        let xs = Tensor::from_slice(&x[start * width..end * width], (end - start, width), &dev)?;
-        let ys = net.forward(&xs)?.flatten_all()?.to_vec1::<f32>()?;
-        out.extend(ys);
+    let x = &x[..n * width];
+    let mut out = vec![0.0f32; n * cfg.outputs];
+    let run = |rows: std::ops::Range<usize>, out: &mut [f32]| {
+        let widest = layers.iter().map(Dense::outputs).max().unwrap_or(0);
+        let (mut a, mut b) = (
+            vec![0.0f32; INFER_BLOCK * widest],
+            vec![0.0f32; INFER_BLOCK * widest],
+        );
+        let last = layers.len().saturating_sub(1);
+        for start in rows.clone().step_by(INFER_BLOCK) {
+            let end = (start + INFER_BLOCK).min(rows.end);
+            let m = end - start;
+            let mut input: &[f32] = &x[start * width..end * width];
+            for (i, layer) in layers.iter().enumerate() {
+                let dst = if i == last {
+                    &mut out[(start - rows.start) * cfg.outputs..(end - rows.start) * cfg.outputs]
+                } else {
+                    &mut b[..m * layer.outputs()]
+                };
+                layer.forward(input, m, dst);
+                if i < last {
+                    dst.iter_mut().for_each(|v| *v = v.max(0.0));
+                    std::mem::swap(&mut a, &mut b);
+                    input = &a[..m * layer.outputs()];
+                }
+            }
+        }
+    };
+    // Fewer rows than this are not worth a second thread.
+    let threads = dense::threads().min(n / 256 + 1);
+    let shares = dense::shares(n, threads);
+    if shares.len() <= 1 {
+        run(0..n, &mut out);
+    } else {
+        std::thread::scope(|scope| {
+            let mut rest: &mut [f32] = &mut out;
+            for share in shares {
+                let (mine, tail) = rest.split_at_mut(share.len() * cfg.outputs);
+                rest = tail;
+                let run = &run;
+                scope.spawn(move || run(share, mine));
+            }
+        });
     }
     Ok(out)
 }
+
+/// Rows per block in [`forward_all`]: enough for gemm to run at full speed,
+/// few enough that a block's activations stay in the cache.
+pub const INFER_BLOCK: usize = 512;
 
 #[cfg(test)]
 mod tests {

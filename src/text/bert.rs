@@ -21,11 +21,10 @@
 //! - **The widest vectors the CPU has.** The element-wise steps are compiled
 //!   for AVX-512, AVX2 and baseline x86-64, and chosen at run time.
 //!
-//! Matrix products call `gemm`, the crate candle's CPU backend uses (with its
-//! AVX-512 kernels chosen at run time). Its entry point takes raw pointers;
-//! [`matmul`] is the one safe wrapper, checking every length before the
-//! call. That call and the two into `target_feature` code (after checking
-//! the CPU) are the module's only `unsafe`.
+//! Matrix products are [`crate::ml::dense`]'s (gemm, the crate candle's
+//! CPU backend uses, with its AVX-512 kernels chosen at run time). The two
+//! calls into `target_feature` code, after checking the CPU, are the
+//! module's only `unsafe`.
 //!
 //! Measured on all-MiniLM-L6-v2 (`cargo bench --bench sentence`): 2.4× the
 //! speed of candle-transformers' `BertModel` on the same weights.
@@ -35,33 +34,7 @@ use std::collections::HashMap;
 use candle_core::{DType, Tensor};
 use candle_transformers::models::bert::{Config, HiddenAct};
 
-/// A dense layer: `weight` is `[in, out]` (transposed from PyTorch's
-/// `[out, in]`: gemm then reads it column by column of the transposed
-/// product without packing it first), `bias` `[out]`.
-struct Linear {
-    weight: Vec<f32>,
-    bias: Vec<f32>,
-    inputs: usize,
-    outputs: usize,
-}
-
-impl Linear {
-    /// `out[rows × outputs] = x[rows × inputs] · weight + bias`.
-    fn forward(&self, x: &[f32], rows: usize, out: &mut [f32]) {
-        let out = &mut out[..rows * self.outputs];
-        for row in out.chunks_exact_mut(self.outputs) {
-            row.copy_from_slice(&self.bias);
-        }
-        matmul(
-            out,
-            &x[..rows * self.inputs],
-            &self.weight,
-            rows,
-            self.inputs,
-            self.outputs,
-        );
-    }
-}
+use crate::ml::dense::Dense;
 
 struct Norm {
     weight: Vec<f32>,
@@ -70,11 +43,11 @@ struct Norm {
 
 struct Layer {
     /// Query, key and value stacked: `[3 × hidden, hidden]`.
-    qkv: Linear,
-    attention_out: Linear,
+    qkv: Dense,
+    attention_out: Dense,
     attention_norm: Norm,
-    up: Linear,
-    down: Linear,
+    up: Dense,
+    down: Dense,
     output_norm: Norm,
 }
 
@@ -141,20 +114,22 @@ impl Weights<'_> {
             .map_err(|e| format!("tensor {full}: {e}"))
     }
 
-    fn linear(&self, name: &str, inputs: usize, outputs: usize) -> Result<Linear, String> {
-        let w = self.get(&format!("{name}.weight"), &[outputs, inputs])?;
-        let mut weight = vec![0.0f32; w.len()];
-        for (o, row) in w.chunks_exact(inputs).enumerate() {
-            for (i, &v) in row.iter().enumerate() {
-                weight[i * outputs + o] = v;
-            }
-        }
-        Ok(Linear {
-            weight,
-            bias: self.get(&format!("{name}.bias"), &[outputs])?,
-            inputs,
-            outputs,
-        })
+    /// A dense layer's weight (`[outputs, inputs]`) and bias.
+    fn parts(
+        &self,
+        name: &str,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<(Vec<f32>, Vec<f32>), String> {
+        Ok((
+            self.get(&format!("{name}.weight"), &[outputs, inputs])?,
+            self.get(&format!("{name}.bias"), &[outputs])?,
+        ))
+    }
+
+    fn linear(&self, name: &str, inputs: usize, outputs: usize) -> Result<Dense, String> {
+        let (w, b) = self.parts(name, inputs, outputs)?;
+        Dense::from_out_in(&w, &b, inputs, outputs).ok_or_else(|| format!("{name}: sizes disagree"))
     }
 
     /// A layer norm; old checkpoints call its parts gamma and beta.
@@ -208,22 +183,15 @@ impl Bert {
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for l in 0..config.num_hidden_layers {
             let p = format!("encoder.layer.{l}");
-            let q = w.linear(&format!("{p}.attention.self.query"), h, h)?;
-            let k = w.linear(&format!("{p}.attention.self.key"), h, h)?;
-            let v = w.linear(&format!("{p}.attention.self.value"), h, h)?;
-            // Side by side: each input row is [query | key | value].
-            let mut weight = Vec::with_capacity(3 * h * h);
-            for r in 0..h {
-                for part in [&q, &k, &v] {
-                    weight.extend_from_slice(&part.weight[r * h..(r + 1) * h]);
-                }
+            // Query, key and value as one layer: their rows stacked.
+            let (mut weight, mut bias) = (Vec::with_capacity(3 * h * h), Vec::with_capacity(3 * h));
+            for part in ["query", "key", "value"] {
+                let (wp, bp) = w.parts(&format!("{p}.attention.self.{part}"), h, h)?;
+                weight.extend(wp);
+                bias.extend(bp);
             }
-            let qkv = Linear {
-                weight,
-                bias: [q.bias, k.bias, v.bias].concat(),
-                inputs: h,
-                outputs: 3 * h,
-            };
+            let qkv = Dense::from_out_in(&weight, &bias, h, 3 * h)
+                .ok_or_else(|| format!("{p}.attention.self: sizes disagree"))?;
             layers.push(Layer {
                 qkv,
                 attention_out: w.linear(&format!("{p}.attention.output.dense"), h, h)?,
@@ -616,49 +584,6 @@ pub fn fast_exp(x: f32) -> f32 {
     // instruction would keep the loop from being vectorised), as 2^n.
     let k = shifted.to_bits().wrapping_sub(MAGIC.to_bits());
     p * f32::from_bits(k.wrapping_add(127) << 23)
-}
-
-/// `out[m × n] += a[m × k] · b[k × n]` (row-major all), on the calling
-/// thread.
-fn matmul(out: &mut [f32], a: &[f32], b: &[f32], m: usize, k: usize, n: usize) {
-    assert!(
-        out.len() == m * n && a.len() == m * k && b.len() == k * n,
-        "matmul: lengths {} {} {} do not fit {m}×{k}·{k}×{n}",
-        out.len(),
-        a.len(),
-        b.len()
-    );
-    if m == 0 || n == 0 {
-        return;
-    }
-    // SAFETY: the three slices hold exactly m×n, m×k and k×n values (checked
-    // above) and the strides below address only those, all row-major
-    // (column stride 1, row stride = the row's length). `out` cannot overlap
-    // `a` or `b`: it is borrowed mutably.
-    #[allow(unsafe_code)]
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            out.as_mut_ptr(),
-            1,
-            n as isize,
-            true,
-            a.as_ptr(),
-            1,
-            k as isize,
-            b.as_ptr(),
-            1,
-            n as isize,
-            1.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
 }
 
 #[cfg(test)]
