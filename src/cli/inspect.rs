@@ -151,7 +151,8 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
     if rep.warnings.is_empty() {
         println!("  no warnings");
     } else {
-        println!("  {} warnings:", rep.warnings.len());
+        let n = rep.warnings.len();
+        println!("  {n} warning{}:", if n == 1 { "" } else { "s" });
         for w in &ds.warnings {
             println!("    {w}");
         }

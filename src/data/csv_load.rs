@@ -16,6 +16,7 @@ use std::path::Path;
 
 use jiff::tz::TimeZone;
 
+use super::combine;
 use super::infer::{self, InferContext, RawColumn};
 use super::progress::Progress;
 use super::table::{Column, Table};
@@ -506,13 +507,62 @@ pub fn load_csv_bytes(
         time_zone: &time_zone,
         row_lines: &row_lines,
     };
-    let results = infer_all(&headers, raw, &ctx);
-    let mut columns: Vec<Column> = Vec::with_capacity(n_cols);
+    // Date and time of day in two columns: typed together as one more
+    // column (see `combine`), kept below if it reads as timestamps.
+    let pairs = combine::find_pairs(&headers, &raw);
+    let date_only: Vec<bool> = raw.iter().map(combine::is_date_only).collect();
+    let mut all_headers = headers.clone();
+    for p in &pairs {
+        if let (Some(d), Some(t)) = (raw.get(p.date), raw.get(p.time)) {
+            raw.push(combine::combined_cells(d, t, p.utc));
+            all_headers.push(p.name.clone());
+        }
+    }
+    let mut results = infer_all(&all_headers, raw, &ctx);
+    let extra = results.split_off(n_cols.min(results.len()));
+    let mut columns: Vec<Column> = Vec::with_capacity(n_cols + extra.len());
     let mut offsets = Vec::new();
     for r in results {
         warnings.extend(r.warnings);
         offsets.extend(r.offsets.pairs);
         columns.push(r.column);
+    }
+    // A column of full timestamps already there makes the pairs redundant.
+    let has_full_timestamps = columns
+        .iter()
+        .zip(&date_only)
+        .any(|(c, &date)| c.kind() == super::ColumnKind::Timestamp && !date);
+    if !has_full_timestamps {
+        // All before the first date column, exact (GMT/UTC) ones first: the
+        // first timestamp is the time axis, and "local" times in exports
+        // are often local standard time all year (EPA's are).
+        let mut keep: Vec<(&combine::Pair, infer::Inferred)> = pairs
+            .iter()
+            .zip(extra)
+            .filter(|(_, r)| r.column.kind() == super::ColumnKind::Timestamp)
+            .collect();
+        keep.sort_by_key(|(p, _)| !p.utc);
+        let first = keep.iter().map(|(p, _)| p.date).min().unwrap_or(0);
+        for (at, (p, r)) in (first..).zip(keep) {
+            let date = headers.get(p.date).map_or("", String::as_str);
+            let time = headers.get(p.time).map_or("", String::as_str);
+            warnings.push(LoadWarning {
+                line: None,
+                column: None,
+                message: format!(
+                    "'{date}' and '{time}' were combined into the timestamp column '{}'{}; the two columns are kept as they are",
+                    p.name,
+                    if p.utc { " (exact instants: the names say GMT/UTC)" } else { "" }
+                ),
+            });
+            for mut w in r.warnings {
+                // The combined column is not in the file: point at the date.
+                w.column = Some(p.date + 1);
+                warnings.push(w);
+            }
+            offsets.extend(r.offsets.pairs);
+            columns.insert(at.min(columns.len()), r.column);
+        }
     }
     let table = Table::new(columns).map_err(|e| LoadError::Malformed {
         path: source.to_owned(),
@@ -732,6 +782,55 @@ mod tests {
         // 13.03.2024 is day first; in UTC.
         let ts = t.columns[0].timestamp_at(3).unwrap();
         assert_eq!(ts, 1_710_327_600_000_000);
+    }
+
+    #[test]
+    fn separate_date_and_time_columns_become_one_timestamp() {
+        // NYC's collisions: CRASH DATE + CRASH TIME.
+        let l = load("nyc_collisions.csv").unwrap();
+        let t = &l.table;
+        let c = &t.columns[0];
+        assert_eq!(c.name, "CRASH DATETIME");
+        assert_eq!(c.kind(), ColumnKind::Timestamp);
+        // 2021-09-11 02:39 (UTC here).
+        assert_eq!(c.timestamp_at(0), Some(1_631_327_940_000_000));
+        assert_eq!(c.timestamp_at(3), Some(1_698_856_200_000_000));
+        assert_eq!(
+            c.timestamp_at(4),
+            None,
+            "a date without its time is missing"
+        );
+        assert_eq!(t.columns[1].name, "CRASH DATE", "the originals stay");
+        assert!(l.warnings.iter().any(|w| w.message.contains(
+            "'CRASH DATE' and 'CRASH TIME' were combined into the timestamp column 'CRASH DATETIME'"
+        )));
+        let (schema, _) = crate::data::schema::recognise(t);
+        assert_eq!(schema.find(crate::data::Role::Time), Some(0));
+
+        // EPA hourly: two pairs; the GMT one (exact) becomes the time axis.
+        let l = load("epa_hourly.csv").unwrap();
+        let t = &l.table;
+        assert_eq!(t.columns[9].name, "Datetime GMT");
+        assert_eq!(t.columns[10].name, "Datetime Local");
+        assert!(t.columns[9].timestamp_info.has_offset);
+        // 2024-03-10 05:00 GMT.
+        assert_eq!(t.columns[9].timestamp_at(0), Some(1_710_046_800_000_000));
+        assert_eq!(t.columns[10].timestamp_at(0), Some(1_710_025_200_000_000));
+        let (schema, _) = crate::data::schema::recognise(t);
+        assert_eq!(schema.find(crate::data::Role::Time), Some(9));
+
+        // San Francisco's incidents have full timestamps already: no
+        // combined column.
+        let raw_columns = std::fs::read_to_string(fixture("sf_police_incidents.csv"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .count();
+        let l = load("sf_police_incidents.csv").unwrap();
+        assert_eq!(l.table.columns.len(), raw_columns);
+        assert!(!l.warnings.iter().any(|w| w.message.contains("combined")));
     }
 
     #[test]

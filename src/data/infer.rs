@@ -37,7 +37,7 @@ impl RawColumn {
         self.ends.is_empty()
     }
 
-    fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         let mut start = 0usize;
         self.ends.iter().map(move |&end| {
             let s = self.data.get(start..end as usize).unwrap_or_default();

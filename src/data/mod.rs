@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod aqi;
+pub mod combine;
 pub mod csv_load;
 pub mod csv_write;
 pub mod decimate;
