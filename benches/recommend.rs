@@ -1,7 +1,8 @@
 //! Item-CF on a synthetic city: 6,000 residents × 4,000 services ×
 //! 1,000,000 distinct interactions with power-law service popularity. Measures
 //! building the item–item model (top-50 neighbours per service) and
-//! producing the top 10 for every resident, on both cores.
+//! producing the top 10 for every resident, on both cores; and user-CF
+//! (50 most similar residents found for each resident) for every resident.
 //!
 //! Run: `cargo bench --bench recommend`.
 
@@ -64,6 +65,16 @@ fn build_and_top10_for_every_user(bencher: divan::Bencher) {
     let inter = Arc::new(synthetic());
     bencher.bench(|| {
         let rec = Recommender::build(Arc::clone(&inter), Method::ItemCf, CfParams::default(), &())
+            .unwrap();
+        rec.recommend_all(10, &()).unwrap()
+    });
+}
+
+#[divan::bench(sample_count = 3)]
+fn user_cf_top10_for_every_user(bencher: divan::Bencher) {
+    let inter = Arc::new(synthetic());
+    bencher.bench(|| {
+        let rec = Recommender::build(Arc::clone(&inter), Method::UserCf, CfParams::default(), &())
             .unwrap();
         rec.recommend_all(10, &()).unwrap()
     });
