@@ -125,6 +125,33 @@ fn dropped_file_is_loaded() {
 }
 
 #[test]
+fn an_epa_ozone_file_in_ppm_gets_an_aqi_and_its_ozone_plot() {
+    // EPA AirData: one pollutant in long form, date and time in separate
+    // columns, ozone in ppm.
+    let mut h = harness(vec![fixture("epa_hourly.csv")]);
+    wait(&mut h);
+    click(&mut h, "Environment");
+    wait(&mut h);
+    h.get_by_label("Environment — epa_hourly");
+    h.get_by_label_contains("computed from the pollutant columns");
+    // Ozone is the one pollutant, so it is the one shown.
+    h.get_by_label("O3");
+    assert!(
+        h.query_by_label("This dataset has no column for that pollutant.")
+            .is_none()
+    );
+    // The Overview's AQI card, computed: the latest hour's 0.028 ppm of
+    // ozone is AQI 26.
+    click(&mut h, "Overview");
+    wait(&mut h);
+    h.get_by_label("Worst AQI now");
+    h.get_by_label("Good at 0076");
+    // "26" twice: the card, and the dataset's 26 columns (24 in the file,
+    // two combined date-times) in the table below it.
+    assert_eq!(h.query_all_by_label("26").count(), 2);
+}
+
+#[test]
 fn bad_file_shows_an_error_and_the_app_keeps_running() {
     let mut h = harness(vec![fixture("image.csv")]);
     wait(&mut h);

@@ -113,8 +113,8 @@ pub fn evaluate(datasets: &[&Dataset], rules: &AlertRules) -> Vec<Alert> {
             continue;
         };
         let place = ds.column_for(Role::PlaceId);
-        if let (Some(level), Some(aqi)) = (rules.aqi_above, ds.measure(Measure::Aqi)) {
-            for (name, s) in series_by_place(time, place, aqi, TimeRange::default()) {
+        if let (Some(level), Some((aqi, _))) = (rules.aqi_above, ds.aqi()) {
+            for (name, s) in series_by_place(time, place, &aqi, TimeRange::default()) {
                 if let Some(start) = trailing_run(&s, |_, p| p[1] > level) {
                     let latest = s.last().map_or(f64::NAN, |p| p[1]);
                     out.push(Alert {
@@ -223,6 +223,27 @@ mod tests {
             table,
             jiff::tz::TimeZone::UTC,
         )
+    }
+
+    #[test]
+    fn a_file_of_pollutants_without_an_aqi_column_still_raises_aqi_alerts() {
+        // PM2.5 of 150 µg/m³ is AQI 200 or so; 5 µg/m³ is "Good".
+        let table = Table::new(vec![
+            Column::from_timestamps("timestamp", vec![0, 3_600_000_000, 7_200_000_000]),
+            Column::categorical("station_id", &["A", "A", "A"]),
+            Column::from_f64("pm25", vec![5.0, 150.0, 160.0]),
+        ])
+        .unwrap();
+        let ds = Dataset::from_table(
+            "air".to_owned(),
+            Source::Demo("test".to_owned()),
+            table,
+            jiff::tz::TimeZone::UTC,
+        );
+        let alerts = evaluate(&[&ds], &AlertRules::default());
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].title, "AQI above 150 at A");
+        assert_eq!(alerts[0].began, 3_600_000_000);
     }
 
     #[test]

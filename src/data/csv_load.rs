@@ -816,8 +816,23 @@ mod tests {
         // 2024-03-10 05:00 GMT.
         assert_eq!(t.columns[9].timestamp_at(0), Some(1_710_046_800_000_000));
         assert_eq!(t.columns[10].timestamp_at(0), Some(1_710_025_200_000_000));
-        let (schema, _) = crate::data::schema::recognise(t);
+        let (schema, domain) = crate::data::schema::recognise(t);
         assert_eq!(schema.find(crate::data::Role::Time), Some(9));
+        // One pollutant in long form: the reading is that pollutant.
+        assert_eq!(domain, crate::data::Domain::Environment);
+        let reading = t
+            .columns
+            .iter()
+            .position(|c| c.name == "Sample Measurement");
+        assert_eq!(
+            reading.map(|i| schema.roles[i]),
+            Some(crate::data::Role::Measure(crate::data::Measure::O3))
+        );
+        let code = t.columns.iter().position(|c| c.name == "State Code");
+        assert_eq!(
+            code.map(|i| schema.roles[i]),
+            Some(crate::data::Role::Category)
+        );
 
         // San Francisco's incidents have full timestamps already: no
         // combined column.

@@ -186,6 +186,74 @@ impl Dataset {
         self.column_for(Role::Measure(m))
     }
 
+    /// The factor that brings the ozone column to ppb, the unit the AQI
+    /// takes: 1000 when it is in ppm (EPA's AirData files are) — a units
+    /// column or the column's name says so, or, saying nothing, every value
+    /// is below 1 (ozone in ppb is rarely below 1 for long) — else 1.
+    pub fn o3_ppb_factor(&self) -> f64 {
+        let Some(o3) = self.measure(Measure::O3) else {
+            return 1.0;
+        };
+        let lower = o3.name.to_lowercase();
+        if lower.contains("ppb") {
+            return 1.0;
+        }
+        if lower.contains("ppm") {
+            return 1000.0;
+        }
+        let units = self.table.columns.iter().find_map(|c| {
+            let n = c.name.to_lowercase();
+            let dict = c.dictionary()?;
+            (n.contains("unit") && dict.len() == 1).then(|| dict[0].to_lowercase())
+        });
+        match units.as_deref() {
+            Some(u) if u.contains("million") || u.contains("ppm") => return 1000.0,
+            Some(u) if u.contains("billion") || u.contains("ppb") => return 1.0,
+            _ => {}
+        }
+        let mut any = false;
+        for r in 0..o3.len() {
+            if let Some(v) = o3.f64_at(r) {
+                if v >= 1.0 {
+                    return 1.0;
+                }
+                any = true;
+            }
+        }
+        if any { 1000.0 } else { 1.0 }
+    }
+
+    /// The AQI of every row: the dataset's AQI column, or, when it has
+    /// none, computed from its PM2.5, PM10, O3 and NO2 columns (`true`).
+    pub fn aqi(&self) -> Option<(std::borrow::Cow<'_, Column>, bool)> {
+        if let Some(c) = self.measure(Measure::Aqi) {
+            return Some((std::borrow::Cow::Borrowed(c), false));
+        }
+        let cols =
+            [Measure::Pm25, Measure::Pm10, Measure::O3, Measure::No2].map(|m| self.measure(m));
+        if cols.iter().all(Option::is_none) {
+            return None;
+        }
+        let o3_factor = self.o3_ppb_factor();
+        let get = |i: usize, r: usize| cols.get(i).copied().flatten().and_then(|c| c.f64_at(r));
+        let values: Vec<f64> = (0..self.table.n_rows())
+            .map(|r| {
+                aqi::aqi(
+                    get(0, r),
+                    get(1, r),
+                    get(2, r).map(|v| v * o3_factor),
+                    get(3, r),
+                )
+                .map_or(f64::NAN, |(v, _)| f64::from(v))
+            })
+            .collect();
+        // NaN (no pollutant reading in the row) is a missing value.
+        Some((
+            std::borrow::Cow::Owned(Column::from_f64("AQI", values)),
+            true,
+        ))
+    }
+
     /// The category column that best names a kind of thing ("type",
     /// "category", "offense", …), else the first category column.
     pub fn category_column(&self) -> Option<&Column> {
@@ -334,4 +402,58 @@ pub fn demo_datasets() -> Vec<Dataset> {
         Dataset::from_table(name, Source::Demo(name.to_owned()), table, tz.clone())
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ozone(name: &str, values: Vec<f64>, units: Option<&str>) -> Dataset {
+        let n = values.len();
+        let mut cols = vec![
+            Column::from_timestamps("time", (0..n as i64).map(|h| h * 3_600_000_000).collect()),
+            Column::from_f64(name, values),
+        ];
+        if let Some(u) = units {
+            cols.push(Column::categorical("Units of Measure", &vec![u; n]));
+        }
+        Dataset::from_table(
+            "aq",
+            Source::Demo("test".to_owned()),
+            Table::new(cols).unwrap(),
+            TimeZone::UTC,
+        )
+    }
+
+    #[test]
+    fn aqi_is_computed_from_ozone_in_ppm_or_ppb() {
+        // 60 ppb = 0.060 ppm: the 8-hour table's 51–100 band, AQI 67.
+        for ds in [
+            ozone("o3_ppb", vec![60.0, 30.0, f64::NAN], None),
+            ozone(
+                "Sample Measurement ozone",
+                vec![0.060, 0.030, f64::NAN],
+                Some("Parts per million"),
+            ),
+            ozone("ozone", vec![0.060, 0.030, f64::NAN], None),
+        ] {
+            let (aqi, computed) = ds.aqi().unwrap();
+            assert!(computed);
+            assert_eq!(aqi.f64_at(0), Some(67.0), "{}", ds.table.columns[1].name);
+            assert_eq!(aqi.f64_at(1), Some(28.0));
+            assert_eq!(aqi.f64_at(2), None, "no reading, no AQI");
+        }
+        assert_eq!(
+            ozone("o3 ppb", vec![0.5], None).o3_ppb_factor(),
+            1.0,
+            "the name says ppb"
+        );
+        let none = Dataset::from_table(
+            "x",
+            Source::Demo("test".to_owned()),
+            Table::new(vec![Column::from_f64("speed", vec![1.0])]).unwrap(),
+            TimeZone::UTC,
+        );
+        assert!(none.aqi().is_none());
+    }
 }

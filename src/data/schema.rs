@@ -388,6 +388,10 @@ pub fn recognise_role(col: &Column) -> Role {
         return Role::PlaceId;
     }
     if is_numeric {
+        // "State Code", "Parameter Code": numbers that name things.
+        if has(&ws, &["code"]) {
+            return Role::Category;
+        }
         if has(&ws, &["count", "visits", "uses", "times", "n"]) {
             return Role::Count;
         }
@@ -516,8 +520,41 @@ pub fn recognise_domain(table: &Table, schema: &Schema) -> Domain {
     }
 }
 
+/// In a file of one pollutant in long form (EPA's AirData: `Parameter Name`
+/// = "Ozone" on every row, the reading in `Sample Measurement` or
+/// `Arithmetic Mean`), the pollutant named by the parameter column.
+fn single_parameter_measure(table: &Table) -> Option<Measure> {
+    let param = table.columns.iter().find(|c| {
+        let (ws, _) = words(&c.name);
+        has(&ws, &["parameter", "pollutant"]) && c.dictionary().is_some_and(|d| d.len() == 1)
+    })?;
+    let value = param.dictionary()?.first()?;
+    let (ws, squashed) = words(value);
+    measure_from_name(&ws, &squashed)
+}
+
 pub fn recognise(table: &Table) -> (Schema, Domain) {
     let mut roles: Vec<Role> = table.columns.iter().map(recognise_role).collect();
+    if let Some(m) = single_parameter_measure(table) {
+        for (r, c) in roles.iter_mut().zip(&table.columns) {
+            let (ws, _) = words(&c.name);
+            if *r == Role::Measure(Measure::Other)
+                && has(
+                    &ws,
+                    &[
+                        "sample",
+                        "measurement",
+                        "mean",
+                        "value",
+                        "concentration",
+                        "reading",
+                    ],
+                )
+            {
+                *r = Role::Measure(m);
+            }
+        }
+    }
     // Only the first timestamp is the time axis; later ones are attributes.
     let mut seen_time = false;
     for r in &mut roles {

@@ -11,10 +11,10 @@ use crate::app::i18n::{aqi_category_label, measure_label, tr};
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::ViewCtx;
-use crate::data::aqi::{self, AqiCategory};
+use crate::data::aqi::AqiCategory;
 use crate::data::decimate;
 use crate::data::timeseries::{self, MICROS_PER_HOUR, Series, TimeRange};
-use crate::data::{Column, Dataset, Domain, Measure, Role};
+use crate::data::{Dataset, Domain, Measure, Role};
 
 const PLOT_BUCKETS: usize = 1200;
 
@@ -58,28 +58,6 @@ impl Default for EnvironmentView {
     }
 }
 
-/// The AQI column, or one computed from the pollutant columns.
-fn aqi_column(ds: &Dataset) -> Option<(Column, bool)> {
-    if let Some(c) = ds.measure(Measure::Aqi) {
-        return Some((c.clone(), false));
-    }
-    let cols: Vec<Option<&Column>> = [Measure::Pm25, Measure::Pm10, Measure::O3, Measure::No2]
-        .iter()
-        .map(|&m| ds.measure(m))
-        .collect();
-    if cols.iter().all(Option::is_none) {
-        return None;
-    }
-    let get = |i: usize, r: usize| cols.get(i).copied().flatten().and_then(|c| c.f64_at(r));
-    let values: Vec<f64> = (0..ds.table.n_rows())
-        .map(|r| {
-            aqi::aqi(get(0, r), get(1, r), get(2, r), get(3, r))
-                .map_or(f64::NAN, |(v, _)| f64::from(v))
-        })
-        .collect();
-    Some((Column::from_f64("aqi", values), true))
-}
-
 fn pearson(points: &[[f64; 2]]) -> Option<f64> {
     let n = points.len() as f64;
     if n < 3.0 {
@@ -113,12 +91,24 @@ fn compute(
             .map(|(k, s)| (k, decimate::min_max(&s, PLOT_BUCKETS)))
             .collect::<BTreeMap<_, _>>()
     };
-    if let Some((aqi_col, computed)) = aqi_column(ds) {
+    if let Some((aqi_col, computed)) = ds.aqi() {
         out.aqi = decimated(timeseries::series_by_place(time, place, &aqi_col, range));
         out.aqi_computed = computed;
     }
     if let Some(c) = ds.measure(pollutant) {
-        out.pollutant = decimated(timeseries::series_by_place(time, place, c, range));
+        // Ozone is drawn in ppb whatever the file's unit.
+        let factor = if pollutant == Measure::O3 {
+            ds.o3_ppb_factor()
+        } else {
+            1.0
+        };
+        let mut series = timeseries::series_by_place(time, place, c, range);
+        if factor != 1.0 {
+            for pts in series.values_mut() {
+                pts.iter_mut().for_each(|p| p[1] *= factor);
+            }
+        }
+        out.pollutant = decimated(series);
     }
     if let (Some(tr), Some(no2)) = (traffic, ds.measure(Measure::No2))
         && let (Some(ttime), Some(vol)) = (tr.time_column(), tr.measure(Measure::Volume))
@@ -185,6 +175,12 @@ impl EnvironmentView {
         let ds = &entry.dataset;
         let traffic = ctx.ws.active_for(Domain::Traffic);
         let range = ctx.ws.range_for(ds);
+        // A pollutant this dataset does not measure: show one it does.
+        if ds.measure(self.pollutant).is_none()
+            && let Some((m, _)) = POLLUTANTS.iter().find(|(m, _)| ds.measure(*m).is_some())
+        {
+            self.pollutant = *m;
+        }
         let key = Key {
             id: entry.id,
             revision: entry.revision,

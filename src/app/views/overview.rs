@@ -171,7 +171,8 @@ fn per_day_kpi(
 /// The highest AQI at the latest hour, with its station.
 fn aqi_kpi(ds: &Dataset) -> Option<Kpi> {
     let time = ds.time_column()?;
-    let aqi = ds.measure(Measure::Aqi)?;
+    let (aqi, _) = ds.aqi()?;
+    let aqi = &*aqi;
     let end = latest(ds)?;
     let place = ds.column_for(Role::PlaceId);
     let mut worst: Option<(f64, Option<String>)> = None;
