@@ -152,6 +152,44 @@ fn an_epa_ozone_file_in_ppm_gets_an_aqi_and_its_ozone_plot() {
 }
 
 #[test]
+fn a_long_file_of_several_pollutants_is_pivoted_into_a_wide_dataset() {
+    let mut h = harness(vec![fixture("epa_hourly_multi.csv")]);
+    wait(&mut h);
+    click(&mut h, "Data");
+    wait(&mut h);
+    // The section opens with its choices made: Parameter Name into columns,
+    // Sample Measurement as the values, time, site and coordinates as keys.
+    h.get_by_label("Pivot long to wide");
+    click(&mut h, "Pivot to a new dataset");
+    wait(&mut h);
+    h.get_by_label_contains("Made 'epa_hourly_multi (wide)': 4 rows × 6 columns.");
+    h.get_by_label_contains("Cells with several readings, which hold their mean: 1.");
+    h.get_by_label_contains("Rows left out for want of a name or a value: 1.");
+    let wide = h
+        .state()
+        .ws
+        .datasets
+        .iter()
+        .find(|e| e.dataset.name == "epa_hourly_multi (wide)")
+        .map(|e| std::sync::Arc::clone(&e.dataset))
+        .expect("the wide dataset is open");
+    assert_eq!(wide.domain, cityops::data::Domain::Environment);
+    let no2 = wide
+        .measure(cityops::data::Measure::No2)
+        .expect("an NO2 column");
+    assert_eq!(no2.name, "Nitrogen dioxide (NO2)");
+    // Site 0076 at 06:00 had two NO2 instruments: 21.4 and 21.8.
+    assert!((no2.f64_at(1).unwrap() - 21.6).abs() < 1e-9);
+    assert!(wide.measure(cityops::data::Measure::O3).is_some());
+    // Its Environment view: both pollutants, AQI computed.
+    click(&mut h, "Environment");
+    wait(&mut h);
+    h.get_by_label("Environment — epa_hourly_multi (wide)");
+    h.get_by_label("O3");
+    h.get_by_label("NO2");
+}
+
+#[test]
 fn bad_file_shows_an_error_and_the_app_keeps_running() {
     let mut h = harness(vec![fixture("image.csv")]);
     wait(&mut h);

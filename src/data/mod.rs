@@ -13,6 +13,7 @@ pub mod decimate;
 pub mod demo;
 pub mod infer;
 pub mod parse;
+pub mod pivot;
 pub mod progress;
 pub mod rng;
 pub mod schema;

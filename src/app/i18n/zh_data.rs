@@ -55,4 +55,34 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     // Rows.
     ("Rows ({})", "数据行（{}）"),
     ("missing", "缺失"),
+    // Pivot long to wide.
+    ("(choose)", "（请选择）"),
+    ("Pivot long to wide", "长表转宽表"),
+    (
+        "One row per key (time and station, say) and one column per value of the names column (Ozone, NO2, …), filled from the values column: the layout the views read.",
+        "每个键（例如时间和站点）一行，名称列的每个取值（臭氧、NO2 等）一列，由数值列填充：这是各视图读取的布局。",
+    ),
+    ("Names from", "名称取自"),
+    ("Values from", "数值取自"),
+    ("Keys:", "键："),
+    ("Pivot to a new dataset", "转换为新数据集"),
+    (
+        "Choose the names column, the values column and at least one key",
+        "请选择名称列、数值列以及至少一个键",
+    ),
+    ("The pivot stopped unexpectedly.", "转换意外中止。"),
+    ("{} (wide)", "{}（宽表）"),
+    (
+        "Made '{}': {} rows × {} columns.",
+        "已生成“{}”：{} 行 × {} 列。",
+    ),
+    (
+        "Cells with several readings, which hold their mean: {}.",
+        "有多个读数（已取平均值）的单元格：{} 个。",
+    ),
+    (
+        "Rows left out for want of a name or a value: {}.",
+        "因缺少名称或数值而略去的行：{} 行。",
+    ),
+    ("Could not start the pivot: {}", "无法开始转换：{}"),
 ];

@@ -12,7 +12,9 @@ use crate::app::i18n::{self, tr};
 use crate::app::theme;
 use crate::app::widgets;
 use crate::app::workspace::{Command, ViewCtx};
+use crate::data::pivot::{self, PivotSpec};
 use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Domain, Role};
+use crate::jobs::Job;
 
 /// Summary statistics of one column.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +62,19 @@ pub struct DataView {
     stats: widgets::Background<(u64, u64), Vec<ColumnStats>>,
     zone_for: Option<(u64, u64)>,
     zone_edit: String,
+    pivot: PivotState,
+}
+
+/// The "Pivot long to wide" section's choices, its job and its outcome.
+#[derive(Default)]
+struct PivotState {
+    /// The dataset (id, revision) the choices belong to.
+    for_key: Option<(u64, u64)>,
+    keys: Vec<bool>,
+    names: Option<usize>,
+    values: Option<usize>,
+    job: Option<Job<Result<(Dataset, String), String>>>,
+    outcome: Option<Result<String, String>>,
 }
 
 fn cell_text(ds: &Dataset, col: &Column, row: usize) -> String {
@@ -96,9 +111,199 @@ fn fmt_num(v: Option<f64>, kind: ColumnKind, ds: &Dataset) -> String {
     }
 }
 
+/// Pivots in a job; the new dataset and what to tell the user.
+fn run_pivot(
+    ds: &Dataset,
+    spec: &PivotSpec,
+    p: &dyn crate::data::Progress,
+) -> Result<(Dataset, String), String> {
+    let out = pivot::pivot_wider(&ds.table, spec, p).map_err(|e| e.to_string())?;
+    let name = crate::trf!("{} (wide)", ds.name);
+    let wide = Dataset::from_table(&name, ds.source.clone(), out.table, ds.time_zone.clone());
+    let mut message = crate::trf!(
+        "Made '{}': {} rows × {} columns.",
+        name,
+        i18n::count(wide.table.n_rows()),
+        wide.table.n_columns()
+    );
+    if out.averaged_cells > 0 {
+        message.push(' ');
+        message.push_str(&crate::trf!(
+            "Cells with several readings, which hold their mean: {}.",
+            i18n::count(out.averaged_cells)
+        ));
+    }
+    if out.skipped_rows > 0 {
+        message.push(' ');
+        message.push_str(&crate::trf!(
+            "Rows left out for want of a name or a value: {}.",
+            i18n::count(out.skipped_rows)
+        ));
+    }
+    Ok((wide, message))
+}
+
 impl DataView {
+    /// Long to wide: choose the key, names and values columns, make a new
+    /// dataset in the background.
+    fn pivot_ui(
+        &mut self,
+        ctx: &ViewCtx<'_>,
+        ui: &mut egui::Ui,
+        id: u64,
+        revision: u64,
+        ds: &Arc<Dataset>,
+    ) {
+        let st = &mut self.pivot;
+        let n = ds.table.n_columns();
+        if st.for_key != Some((id, revision)) {
+            let suggested = pivot::suggest(ds);
+            st.for_key = Some((id, revision));
+            st.keys = (0..n)
+                .map(|i| suggested.as_ref().is_some_and(|s| s.keys.contains(&i)))
+                .collect();
+            st.names = suggested.as_ref().map(|s| s.names);
+            st.values = suggested.as_ref().map(|s| s.values);
+            // The outcome stays: after a pivot the new dataset is shown.
+        }
+        let labels: Vec<usize> = (0..n)
+            .filter(|&i| {
+                ds.table
+                    .columns
+                    .get(i)
+                    .is_some_and(|c| matches!(c.kind(), ColumnKind::Categorical | ColumnKind::Text))
+            })
+            .collect();
+        let numbers: Vec<usize> = (0..n)
+            .filter(|&i| {
+                ds.table
+                    .columns
+                    .get(i)
+                    .is_some_and(|c| c.kind().is_numeric())
+            })
+            .collect();
+        let name_of = |i: Option<usize>| {
+            i.and_then(|i| ds.table.columns.get(i))
+                .map_or_else(|| tr("(choose)").to_owned(), |c| c.name.clone())
+        };
+        egui::CollapsingHeader::new(tr("Pivot long to wide"))
+            .id_salt("data_pivot")
+            .default_open(st.names.is_some())
+            .show(ui, |ui| {
+                ui.label(
+                    RichText::new(tr(
+                        "One row per key (time and station, say) and one column per value of the names column (Ozone, NO2, …), filled from the values column: the layout the views read.",
+                    ))
+                    .color(theme::MUTED),
+                );
+                ui.horizontal(|ui| {
+                    ui.label(tr("Names from"));
+                    let combo = egui::ComboBox::from_id_salt("pivot_names")
+                        .selected_text(name_of(st.names))
+                        .show_ui(ui, |ui| {
+                            for &i in &labels {
+                                ui.selectable_value(&mut st.names, Some(i), name_of(Some(i)));
+                            }
+                        });
+                    widgets::name_for_screen_readers(
+                        &combo.response,
+                        egui::Role::ComboBox,
+                        tr("Names from"),
+                    );
+                    ui.label(tr("Values from"));
+                    let combo = egui::ComboBox::from_id_salt("pivot_values")
+                        .selected_text(name_of(st.values))
+                        .show_ui(ui, |ui| {
+                            for &i in &numbers {
+                                ui.selectable_value(&mut st.values, Some(i), name_of(Some(i)));
+                            }
+                        });
+                    widgets::name_for_screen_readers(
+                        &combo.response,
+                        egui::Role::ComboBox,
+                        tr("Values from"),
+                    );
+                });
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(tr("Keys:"));
+                    for (i, on) in st.keys.iter_mut().enumerate() {
+                        if Some(i) == st.names || Some(i) == st.values {
+                            continue;
+                        }
+                        if let Some(c) = ds.table.columns.get(i) {
+                            ui.checkbox(on, &c.name);
+                        }
+                    }
+                });
+                let keys: Vec<usize> = st
+                    .keys
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, &on)| on && Some(i) != st.names && Some(i) != st.values)
+                    .map(|(i, _)| i)
+                    .collect();
+                let spec = match (st.names, st.values) {
+                    (Some(names), Some(values)) if !keys.is_empty() => Some(PivotSpec {
+                        keys,
+                        names,
+                        values,
+                    }),
+                    _ => None,
+                };
+                if let Some(job) = &st.job {
+                    widgets::job_progress_ui(ui, job, tr("Cancel"));
+                } else {
+                    ui.horizontal(|ui| {
+                        let go = ui
+                            .add_enabled(spec.is_some(), egui::Button::new(tr("Pivot to a new dataset")))
+                            .on_disabled_hover_text(tr(
+                                "Choose the names column, the values column and at least one key",
+                            ));
+                        if go.clicked()
+                            && let Some(spec) = spec
+                        {
+                            let ds = Arc::clone(ds);
+                            st.outcome = None;
+                            match Job::spawn("pivot", widgets::wake(ui), move |p| {
+                                run_pivot(&ds, &spec, p)
+                            }) {
+                                Ok(job) => st.job = Some(job),
+                                Err(e) => {
+                                    st.outcome = Some(Err(crate::trf!(
+                                        "Could not start the pivot: {}",
+                                        e
+                                    )))
+                                }
+                            }
+                        }
+                    });
+                }
+                if let Some(job) = &mut st.job {
+                    if let Some(r) = job.try_result() {
+                        st.job = None;
+                        st.outcome = Some(r.map(|(wide, message)| {
+                            ctx.send(Command::AddDataset(Box::new(wide)));
+                            message
+                        }));
+                    } else if job.is_lost() {
+                        st.job = None;
+                        st.outcome = Some(Err(tr("The pivot stopped unexpectedly.").to_owned()));
+                    }
+                }
+                match &st.outcome {
+                    Some(Ok(m)) => {
+                        ui.colored_label(theme::GOOD, m);
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(theme::BAD, e);
+                    }
+                    None => {}
+                }
+            });
+    }
+
     pub fn is_busy(&self) -> bool {
-        self.stats.is_busy()
+        self.stats.is_busy() || self.pivot.job.is_some()
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -331,6 +536,8 @@ impl DataView {
                             });
                     });
             });
+
+        self.pivot_ui(ctx, ui, entry.id, entry.revision, ds);
 
         ui.separator();
         ui.strong(crate::trf!(

@@ -6,15 +6,15 @@
 //! to servers run as background jobs.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use egui::RichText;
 
 use crate::app::i18n::{self, tr};
 use crate::app::theme;
 use crate::app::widgets;
+use crate::app::widgets::wake;
 use crate::app::workspace::{Command, RemoteServer, ViewCtx};
-use crate::jobs::{Job, Wake};
+use crate::jobs::Job;
 use crate::models::fetch::{self, FetchOptions};
 use crate::models::remote::{ModelMetadata, V2Client};
 use crate::models::{bundle, registry};
@@ -58,11 +58,6 @@ pub struct ModelsView {
     connected: Option<(String, Option<String>)>,
     /// Running a remote model on an open table.
     remote_apply: widgets::RemotePredict,
-}
-
-fn wake(ui: &egui::Ui) -> Wake {
-    let ctx = ui.ctx().clone();
-    Arc::new(move || ctx.request_repaint())
 }
 
 fn list(dir: &Path) -> Vec<Listed> {

@@ -17,11 +17,12 @@ use egui_plot::{Legend, Line, Plot, Points};
 
 use crate::app::i18n::{self, tr};
 use crate::app::theme;
+use crate::app::widgets::wake;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::{Command, RemoteServer, ViewCtx};
 use crate::data::timeseries::MICROS_PER_HOUR;
 use crate::data::{Dataset, Source};
-use crate::jobs::{Job, Wake};
+use crate::jobs::Job;
 use crate::ml::evaluate::Evaluation;
 use crate::ml::features::{Encoding, FeaturePipeline, suggest_features};
 use crate::ml::model::{self, LatestForecast, Predictions, TrainRequest, Trained};
@@ -173,11 +174,6 @@ impl Default for PredictView {
             whatif_for: None,
         }
     }
-}
-
-fn wake(ui: &egui::Ui) -> Wake {
-    let ctx = ui.ctx().clone();
-    Arc::new(move || ctx.request_repaint())
 }
 
 fn task_label(t: TaskChoice) -> &'static str {

@@ -280,6 +280,12 @@ pub fn name_for_screen_readers(response: &egui::Response, role: egui::Role, name
     response.widget_info(|| egui::WidgetInfo::labeled(role, response.enabled(), name));
 }
 
+/// A job's wake-up call: repaint the window (progress or a result came).
+pub fn wake(ui: &egui::Ui) -> crate::jobs::Wake {
+    let ctx = ui.ctx().clone();
+    std::sync::Arc::new(move || ctx.request_repaint())
+}
+
 /// A running job's progress bar with its message, and a button that
 /// cancels it.
 pub fn job_progress_ui<T: Send + 'static>(
