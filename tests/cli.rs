@@ -188,3 +188,71 @@ fn open_data_portal_layouts_get_sensible_domains_and_roles() {
         .unwrap();
     assert_eq!(lat["missing"], 1);
 }
+
+#[test]
+fn pivot_writes_a_wide_table_that_loads_as_air_quality() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = dir.path().join("wide.csv");
+    let out = cityops()
+        .args(["pivot", "--json", "--tz", "UTC", "--data"])
+        .arg(fixture("epa_hourly_multi.csv"))
+        .arg("--out")
+        .arg(&wide)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"], 4);
+    assert_eq!(v["averaged_cells"], 1);
+    assert_eq!(v["skipped_rows"], 1);
+    assert_eq!(
+        v["columns"],
+        serde_json::json!([
+            "Datetime GMT",
+            "Site Num",
+            "Latitude",
+            "Longitude",
+            "Ozone",
+            "Nitrogen dioxide (NO2)"
+        ])
+    );
+    // The wide file is air quality: ozone and NO2 per station.
+    let out = cityops()
+        .args(["inspect", "--json", "--tz", "UTC"])
+        .arg(&wide)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["domain"], "environment");
+    let role = |name: &str| {
+        v["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["role"].clone())
+    };
+    assert_eq!(role("Ozone"), Some("metric:o3".into()));
+    assert_eq!(role("Nitrogen dioxide (NO2)"), Some("metric:no2".into()));
+    assert_eq!(role("Site Num"), Some("place".into()));
+
+    // A column that is not there: exit 2, the columns it has.
+    let out = cityops()
+        .args(["pivot", "--names", "Pollutant", "--data"])
+        .arg(fixture("epa_hourly_multi.csv"))
+        .arg("--out")
+        .arg(dir.path().join("x.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no column 'Pollutant'") && err.contains("Parameter Name"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x.csv").exists());
+}

@@ -10,6 +10,7 @@ mod evaluate;
 mod fetch;
 mod inspect;
 mod models;
+mod pivot;
 mod predict;
 mod progress;
 mod recommend;
@@ -98,6 +99,8 @@ pub enum Cmd {
     Inspect(inspect::InspectArgs),
     /// Train a neural network on a table and save it as a model bundle.
     Train(Box<train::TrainArgs>),
+    /// Make a long table wide: one row per key, one column per name.
+    Pivot(pivot::PivotArgs),
     /// Add a model's predictions to a table (CSV out).
     Predict(predict::PredictArgs),
     /// A model's metrics on a table with the target, next to the baseline.
@@ -219,6 +222,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Cmd::Inspect(args)) => inspect::run(args),
+        Some(Cmd::Pivot(args)) => pivot::run(args),
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
         Some(Cmd::Serve(args)) => serve::run(args),
