@@ -174,6 +174,16 @@ fn a_long_file_of_several_pollutants_is_pivoted_into_a_wide_dataset() {
         .map(|e| std::sync::Arc::clone(&e.dataset))
         .expect("the wide dataset is open");
     assert_eq!(wide.domain, cityops::data::Domain::Environment);
+    // The long file stays open beside it.
+    assert!(
+        h.state()
+            .ws
+            .datasets
+            .iter()
+            .any(|e| e.dataset.name == "epa_hourly_multi"),
+        "the long dataset was replaced"
+    );
+    h.get_by_label("pivot of epa_hourly_multi: Sample Measurement by Parameter Name");
     let no2 = wide
         .measure(cityops::data::Measure::No2)
         .expect("an NO2 column");

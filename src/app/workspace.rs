@@ -250,7 +250,7 @@ impl Workspace {
             .iter()
             .filter_map(|e| match &e.dataset.source {
                 Source::File(p) => Some(p.clone()),
-                Source::Demo(_) => None,
+                Source::Demo(_) | Source::Derived(_) => None,
             })
             .collect();
         self.demo_open = self.has_demo();

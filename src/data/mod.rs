@@ -126,6 +126,10 @@ impl LoadError {
 pub enum Source {
     Demo(String),
     File(PathBuf),
+    /// Made in the app from other data (a pivot, a model's predictions, a
+    /// remote model's results), described in words; a saved workspace does
+    /// not reopen it.
+    Derived(String),
 }
 
 /// What the loader learnt about a CSV file's format.
@@ -329,7 +333,7 @@ impl Dataset {
     pub fn file_name(&self) -> Option<&Path> {
         match &self.source {
             Source::File(p) => Some(p),
-            Source::Demo(_) => None,
+            Source::Demo(_) | Source::Derived(_) => None,
         }
     }
 }

@@ -85,4 +85,5 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "因缺少名称或数值而略去的行：{} 行。",
     ),
     ("Could not start the pivot: {}", "无法开始转换：{}"),
+    ("pivot of {}: {} by {}", "{0} 的转换：按 {2} 展开 {1}"),
 ];

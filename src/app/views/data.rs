@@ -111,6 +111,10 @@ fn fmt_num(v: Option<f64>, kind: ColumnKind, ds: &Dataset) -> String {
     }
 }
 
+fn spec_name(ds: &Dataset, i: usize) -> &str {
+    ds.table.columns.get(i).map_or("", |c| c.name.as_str())
+}
+
 /// Pivots in a job; the new dataset and what to tell the user.
 fn run_pivot(
     ds: &Dataset,
@@ -119,7 +123,17 @@ fn run_pivot(
 ) -> Result<(Dataset, String), String> {
     let out = pivot::pivot_wider(&ds.table, spec, p).map_err(|e| e.to_string())?;
     let name = crate::trf!("{} (wide)", ds.name);
-    let wide = Dataset::from_table(&name, ds.source.clone(), out.table, ds.time_zone.clone());
+    let wide = Dataset::from_table(
+        &name,
+        crate::data::Source::Derived(crate::trf!(
+            "pivot of {}: {} by {}",
+            ds.name,
+            spec_name(ds, spec.values),
+            spec_name(ds, spec.names)
+        )),
+        out.table,
+        ds.time_zone.clone(),
+    );
     let mut message = crate::trf!(
         "Made '{}': {} rows × {} columns.",
         name,
@@ -376,6 +390,7 @@ impl DataView {
             ui.label(tr("Source"));
             ui.label(match &ds.source {
                 crate::data::Source::Demo(n) => crate::trf!("demo city ({})", n),
+                crate::data::Source::Derived(how) => how.clone(),
                 crate::data::Source::File(p) => p.display().to_string(),
             });
             ui.end_row();

@@ -1345,7 +1345,7 @@ fn apply(
     let table = model::with_columns(&ds.table, preds.columns(&target));
     let mut out = Dataset::from_table(
         format!("{} predictions", ds.name),
-        Source::Demo(format!("{} + {label}", ds.name)),
+        Source::Derived(format!("{} + {label}", ds.name)),
         table,
         ds.time_zone.clone(),
     );

@@ -222,7 +222,7 @@ fn run(
     let table = crate::ml::model::with_columns(&ds.table, cols);
     let mut out = Dataset::from_table(
         format!("{} via {}", ds.name, meta.name),
-        crate::data::Source::Demo(format!("{} on {url}", meta.name)),
+        crate::data::Source::Derived(format!("{} on {url}", meta.name)),
         table,
         ds.time_zone.clone(),
     );
