@@ -406,3 +406,29 @@ impl<'a> ViewCtx<'a> {
         std::mem::take(&mut *self.commands.borrow_mut())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Column, Table};
+
+    fn dataset(name: &str, source: Source) -> Dataset {
+        let table = Table::new(vec![Column::from_f64("v", vec![1.0])]).unwrap();
+        Dataset::from_table(name, source, table, jiff::tz::TimeZone::UTC)
+    }
+
+    #[test]
+    fn derived_datasets_sit_beside_their_file_and_are_not_reopened() {
+        let mut ws = Workspace::default();
+        let file = PathBuf::from("/data/long.csv");
+        ws.add_dataset(dataset("long", Source::File(file.clone())));
+        ws.add_dataset(dataset(
+            "long (wide)",
+            Source::Derived("pivot of long".to_owned()),
+        ));
+        assert_eq!(ws.datasets.len(), 2, "the pivot did not replace its file");
+        ws.snapshot_sources();
+        assert_eq!(ws.open_files, vec![file]);
+        assert!(!ws.demo_open, "a derived dataset is not the demo city");
+    }
+}
