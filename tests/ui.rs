@@ -140,15 +140,13 @@ fn an_epa_ozone_file_in_ppm_gets_an_aqi_and_its_ozone_plot() {
         h.query_by_label("This dataset has no column for that pollutant.")
             .is_none()
     );
-    // The Overview's AQI card, computed: the latest hour's 0.028 ppm of
-    // ozone is AQI 26.
+    // The Overview's AQI card, computed from the 8-hour mean of the last
+    // eight hours' ozone: 0.03125 ppm, truncated to 0.031, is AQI 29.
     click(&mut h, "Overview");
     wait(&mut h);
     h.get_by_label("Worst AQI now");
+    h.get_by_label("29");
     h.get_by_label("Good at 0076");
-    // "26" twice: the card, and the dataset's 26 columns (24 in the file,
-    // two combined date-times) in the table below it.
-    assert_eq!(h.query_all_by_label("26").count(), 2);
 }
 
 #[test]

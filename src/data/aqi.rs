@@ -12,8 +12,10 @@
 //!
 //! The overall AQI is the largest sub-index, and the pollutant that produced
 //! it is the dominant one. EPA defines the index on averaged concentrations
-//! (24-hour PM2.5 and PM10, 8-hour O3, 1-hour NO2); this module does not
-//! average, the caller decides what concentrations to pass.
+//! (24-hour PM2.5 and PM10, 8-hour O3, 1-hour NO2); [`aqi`] does not
+//! average, the caller decides what concentrations to pass. For hourly data
+//! [`nowcast`] (EPA's NowCast of particles over 12 hours) and [`mean_8h`]
+//! (ozone) give the averages the hourly index is reported on.
 //!
 //! Pure arithmetic: this module depends on nothing but `std`.
 
@@ -212,6 +214,46 @@ pub fn aqi(
     best
 }
 
+/// EPA's NowCast of particle concentrations for the current hour, from the
+/// last 12 hourly values, `hours[0]` the current one (`None`: no reading).
+/// The weight factor is the smallest over the largest of the readings,
+/// floored at 0.5; hour `i` back counts `w^i`. `None` unless two of the
+/// three most recent hours have a reading.
+pub fn nowcast(hours: &[Option<f64>]) -> Option<f64> {
+    let hours = &hours[..hours.len().min(12)];
+    let recent = hours.iter().take(3).filter(|h| h.is_some()).count();
+    if recent < 2 {
+        return None;
+    }
+    let present = hours.iter().flatten().copied().filter(|c| c.is_finite());
+    let (lo, hi) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), c| {
+        (lo.min(c), hi.max(c))
+    });
+    let w = if hi > 0.0 { (lo / hi).max(0.5) } else { 1.0 };
+    let (mut num, mut den, mut weight) = (0.0, 0.0, 1.0);
+    for h in hours {
+        if let Some(c) = h.filter(|c| c.is_finite()) {
+            num += weight * c;
+            den += weight;
+        }
+        weight *= w;
+    }
+    (den > 0.0).then(|| num / den)
+}
+
+/// The 8-hour mean ending at the current hour (`hours[0]`), as the ozone
+/// table wants; `None` unless six of the eight hours have a reading.
+pub fn mean_8h(hours: &[Option<f64>]) -> Option<f64> {
+    let present: Vec<f64> = hours
+        .iter()
+        .take(8)
+        .flatten()
+        .copied()
+        .filter(|c| c.is_finite())
+        .collect();
+    (present.len() >= 6).then(|| present.iter().sum::<f64>() / present.len() as f64)
+}
+
 /// The six AQI categories with their official names and colours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AqiCategory {
@@ -285,6 +327,50 @@ impl AqiCategory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nowcast_weighs_recent_hours_as_epa_prescribes() {
+        // Steady air: the plain mean.
+        assert_eq!(nowcast(&[Some(12.0); 12]), Some(12.0));
+        // w = 10/20 = 0.5: (10 + 0.5·20) / (1 + 0.5).
+        let v = nowcast(&[Some(10.0), Some(20.0)]).unwrap();
+        assert!((v - 40.0 / 3.0).abs() < 1e-12, "{v}");
+        // Fast change: w = 10/50 = 0.2, floored at 0.5.
+        let v = nowcast(&[Some(50.0), Some(10.0), None]).unwrap();
+        assert!((v - 55.0 / 1.5).abs() < 1e-12, "{v}");
+        // A gap further back keeps its weight's place.
+        let v = nowcast(&[Some(10.0), Some(10.0), None, Some(10.0)]).unwrap();
+        assert!((v - 10.0).abs() < 1e-12);
+        // Two of the three latest hours are needed.
+        assert_eq!(nowcast(&[Some(10.0), None, None, Some(10.0)]), None);
+        assert_eq!(nowcast(&[]), None);
+    }
+
+    #[test]
+    fn the_8_hour_mean_needs_six_hours() {
+        let six = [
+            Some(40.0),
+            Some(50.0),
+            None,
+            Some(60.0),
+            Some(40.0),
+            None,
+            Some(50.0),
+            Some(60.0),
+        ];
+        assert_eq!(mean_8h(&six), Some(50.0));
+        let five = [
+            Some(40.0),
+            None,
+            None,
+            Some(60.0),
+            Some(40.0),
+            None,
+            Some(50.0),
+            Some(60.0),
+        ];
+        assert_eq!(mean_8h(&five), None);
+    }
 
     #[test]
     fn pm25_inside_moderate_band() {

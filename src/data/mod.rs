@@ -20,6 +20,7 @@ pub mod schema;
 pub mod table;
 pub mod timeseries;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -230,6 +231,10 @@ impl Dataset {
 
     /// The AQI of every row: the dataset's AQI column, or, when it has
     /// none, computed from its PM2.5, PM10, O3 and NO2 columns (`true`).
+    /// Hourly readings are averaged as EPA prescribes before the tables are
+    /// applied, per station: PM2.5 and PM10 by the NowCast of the last 12
+    /// hours, ozone over the last 8 hours, NO2 as it is. Readings further
+    /// apart than hourly (daily summaries) are taken as they are.
     pub fn aqi(&self) -> Option<(std::borrow::Cow<'_, Column>, bool)> {
         if let Some(c) = self.measure(Measure::Aqi) {
             return Some((std::borrow::Cow::Borrowed(c), false));
@@ -240,23 +245,96 @@ impl Dataset {
             return None;
         }
         let o3_factor = self.o3_ppb_factor();
-        let get = |i: usize, r: usize| cols.get(i).copied().flatten().and_then(|c| c.f64_at(r));
-        let values: Vec<f64> = (0..self.table.n_rows())
+        let n = self.table.n_rows();
+        let reading = |i: usize, r: usize| -> Option<f64> {
+            let v = cols.get(i).copied().flatten()?.f64_at(r)?;
+            Some(if i == 2 { v * o3_factor } else { v })
+        };
+        let averaged = self.hourly_averages(&reading);
+        let values: Vec<f64> = (0..n)
             .map(|r| {
-                aqi::aqi(
-                    get(0, r),
-                    get(1, r),
-                    get(2, r).map(|v| v * o3_factor),
-                    get(3, r),
-                )
-                .map_or(f64::NAN, |(v, _)| f64::from(v))
+                let c = |i: usize| match &averaged {
+                    Some(avg) => avg.get(r).and_then(|a| a[i]),
+                    None => reading(i, r),
+                };
+                aqi::aqi(c(0), c(1), c(2), c(3)).map_or(f64::NAN, |(v, _)| f64::from(v))
             })
             .collect();
-        // NaN (no pollutant reading in the row) is a missing value.
+        // NaN (no usable reading in the row) is a missing value.
         Some((
             std::borrow::Cow::Owned(Column::from_f64("AQI", values)),
             true,
         ))
+    }
+
+    /// Per row, the four pollutants averaged as the AQI wants (see
+    /// [`Self::aqi`]); `None` when the data is not hourly (or has no time).
+    fn hourly_averages(
+        &self,
+        reading: &dyn Fn(usize, usize) -> Option<f64>,
+    ) -> Option<Vec<[Option<f64>; 4]>> {
+        const HOUR: i64 = 3_600_000_000;
+        let time = self.time_column()?;
+        let place = self.column_for(Role::PlaceId);
+        // Rows per station, by hour.
+        let mut stations: HashMap<&str, Vec<(i64, usize)>> = HashMap::new();
+        for r in 0..time.len() {
+            if let Some(t) = time.timestamp_at(r) {
+                let name = place.and_then(|p| p.str_at(r)).unwrap_or("");
+                stations
+                    .entry(name)
+                    .or_default()
+                    .push((t.div_euclid(HOUR), r));
+            }
+        }
+        // Hourly data: most consecutive readings of a station at most two
+        // hours apart.
+        let (mut close, mut steps) = (0usize, 0usize);
+        for rows in stations.values_mut() {
+            rows.sort_unstable();
+            for w in rows.windows(2) {
+                if w[1].0 > w[0].0 {
+                    steps += 1;
+                    close += usize::from(w[1].0 - w[0].0 <= 2);
+                }
+            }
+        }
+        if steps == 0 || close * 2 < steps {
+            return None;
+        }
+        let mut out = vec![[None; 4]; time.len()];
+        for rows in stations.values() {
+            // The station's hourly means (several rows in an hour: their mean).
+            let mut by_hour: HashMap<i64, ([f64; 4], [u32; 4])> = HashMap::new();
+            for &(h, r) in rows {
+                let e = by_hour.entry(h).or_insert(([0.0; 4], [0; 4]));
+                for i in 0..4 {
+                    if let Some(v) = reading(i, r).filter(|v| v.is_finite()) {
+                        e.0[i] += v;
+                        e.1[i] += 1;
+                    }
+                }
+            }
+            let at = |h: i64, i: usize| {
+                by_hour
+                    .get(&h)
+                    .and_then(|(sum, n)| (n[i] > 0).then(|| sum[i] / f64::from(n[i])))
+            };
+            let window = |h: i64, i: usize, len: i64| -> Vec<Option<f64>> {
+                (0..len).map(|k| at(h - k, i)).collect()
+            };
+            for &(h, r) in rows {
+                if let Some(slot) = out.get_mut(r) {
+                    *slot = [
+                        aqi::nowcast(&window(h, 0, 12)),
+                        aqi::nowcast(&window(h, 1, 12)),
+                        aqi::mean_8h(&window(h, 2, 8)),
+                        at(h, 3),
+                    ];
+                }
+            }
+        }
+        Some(out)
     }
 
     /// The category column that best names a kind of thing ("type",
@@ -431,22 +509,26 @@ mod tests {
     }
 
     #[test]
-    fn aqi_is_computed_from_ozone_in_ppm_or_ppb() {
-        // 60 ppb = 0.060 ppm: the 8-hour table's 51–100 band, AQI 67.
+    fn aqi_is_computed_from_ozone_in_ppm_or_ppb_over_8_hours() {
+        // 60 ppb = 0.060 ppm for eight hours: the 8-hour table's 51–100
+        // band, AQI 67, once six hours are in the mean.
+        let ppb = vec![60.0; 8];
+        let ppm = vec![0.060; 8];
         for ds in [
-            ozone("o3_ppb", vec![60.0, 30.0, f64::NAN], None),
+            ozone("o3_ppb", ppb, None),
             ozone(
                 "Sample Measurement ozone",
-                vec![0.060, 0.030, f64::NAN],
+                ppm.clone(),
                 Some("Parts per million"),
             ),
-            ozone("ozone", vec![0.060, 0.030, f64::NAN], None),
+            ozone("ozone", ppm, None),
         ] {
             let (aqi, computed) = ds.aqi().unwrap();
             assert!(computed);
-            assert_eq!(aqi.f64_at(0), Some(67.0), "{}", ds.table.columns[1].name);
-            assert_eq!(aqi.f64_at(1), Some(28.0));
-            assert_eq!(aqi.f64_at(2), None, "no reading, no AQI");
+            let name = &ds.table.columns[1].name;
+            assert_eq!(aqi.f64_at(4), None, "{name}: five hours are not enough");
+            assert_eq!(aqi.f64_at(5), Some(67.0), "{name}");
+            assert_eq!(aqi.f64_at(7), Some(67.0), "{name}");
         }
         assert_eq!(
             ozone("o3 ppb", vec![0.5], None).o3_ppb_factor(),
@@ -460,5 +542,35 @@ mod tests {
             TimeZone::UTC,
         );
         assert!(none.aqi().is_none());
+    }
+
+    #[test]
+    fn particles_are_nowcast_per_station_and_daily_data_is_taken_as_it_is() {
+        let hour = 3_600_000_000i64;
+        let table = Table::new(vec![
+            Column::from_timestamps("time", vec![0, 0, hour, hour]),
+            Column::categorical("station", &["A", "B", "A", "B"]),
+            Column::from_f64("pm25", vec![20.0, 5.0, 10.0, 5.0]),
+        ])
+        .unwrap();
+        let ds = Dataset::from_table("pm", Source::Demo("t".to_owned()), table, TimeZone::UTC);
+        let (aqi, _) = ds.aqi().unwrap();
+        // One hour alone is not a NowCast.
+        assert_eq!(aqi.f64_at(0), None);
+        // A at hour 1: (10 + 0.5·20) / 1.5 = 13.3 µg/m³ → AQI 59; B's own
+        // air (5 µg/m³ → AQI 28) does not mix in.
+        assert_eq!(aqi.f64_at(2), Some(59.0));
+        assert_eq!(aqi.f64_at(3), Some(28.0));
+
+        let day = 24 * hour;
+        let table = Table::new(vec![
+            Column::from_timestamps("date", vec![0, day, 2 * day]),
+            Column::from_f64("pm25", vec![20.0, 5.0, 10.0]),
+        ])
+        .unwrap();
+        let ds = Dataset::from_table("daily", Source::Demo("t".to_owned()), table, TimeZone::UTC);
+        let (aqi, _) = ds.aqi().unwrap();
+        // Daily means: each day's own value (20 µg/m³ → AQI 71).
+        assert_eq!(aqi.f64_at(0), Some(71.0));
     }
 }

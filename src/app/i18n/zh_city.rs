@@ -117,8 +117,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "尚未打开环境数据。请打开空气质量 CSV，或加载示例城市。",
     ),
     (
-        "Air Quality Index (US EPA), computed from the pollutant columns, on its category bands",
-        "空气质量指数（美国 EPA 标准，由污染物列计算）及其等级色带",
+        "Air Quality Index (US EPA), computed from the pollutant columns (NowCast for particles, 8-hour ozone), on its category bands",
+        "空气质量指数（美国 EPA 标准，由污染物列计算：颗粒物用 NowCast，臭氧用 8 小时均值）及其等级色带",
     ),
     (
         "Air Quality Index (US EPA) on its category bands",

@@ -208,7 +208,7 @@ impl EnvironmentView {
 
         ui.strong(if c.aqi_computed {
             tr(
-                "Air Quality Index (US EPA), computed from the pollutant columns, on its category bands",
+                "Air Quality Index (US EPA), computed from the pollutant columns (NowCast for particles, 8-hour ozone), on its category bands",
             )
         } else {
             tr("Air Quality Index (US EPA) on its category bands")
