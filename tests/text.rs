@@ -161,6 +161,12 @@ fn reports_view_trains_and_routes_a_typed_report() {
     h.get_by_label("Similar past reports");
     h.get_by_label_contains("Keywords: ");
     h.get_by_label("Trending terms: reports per week mentioning each");
+    // The latest eight weeks' own top terms, newest first: the demo's last
+    // report is on Saturday 2026-11-07, in the week from Monday 2 November.
+    h.get_by_label("Keywords week by week");
+    h.get_by_label("Mon Nov 02");
+    h.get_by_label("Mon Sep 14");
+    assert!(h.query_by_label("Mon Sep 07").is_none(), "eight weeks only");
 }
 
 #[test]

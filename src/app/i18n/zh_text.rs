@@ -140,4 +140,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "热门词：每周提及各词的反映数",
     ),
     ("reports", "条反映"),
+    // Keywords per week.
+    ("Keywords week by week", "每周关键词"),
+    ("Week of", "周起始日"),
+    ("Top terms", "主要词语"),
 ];

@@ -57,6 +57,9 @@ struct Analysis {
     report_points: Vec<(usize, [f64; 2])>,
     /// Top terms: weekly counts (week start seconds, count).
     trends: Vec<(String, Vec<[f64; 2]>)>,
+    /// The latest weeks, newest first: week start (seconds), reports that
+    /// week, and the week's top terms by summed tf-idf.
+    weekly_keywords: Vec<(f64, usize, Vec<String>)>,
     tz: jiff::tz::TimeZone,
 }
 
@@ -291,18 +294,42 @@ fn analyse(
         }
         None => Vec::new(),
     };
-    // Weekly counts of the five terms with the highest total tf-idf.
+    // Weekly counts of the five terms with the highest total tf-idf, and
+    // each week's own top terms.
+    let mut clock = LocalClock::new(&tz);
     let mut score: HashMap<&str, f32> = HashMap::new();
-    for d in &docs {
+    let mut by_week: BTreeMap<i64, (usize, HashMap<&str, f32>)> = BTreeMap::new();
+    for (d, t) in docs.iter().zip(&times) {
+        let week = t.map(|t| clock.day_start(t) - (clock.weekday(t) as i64) * MICROS_PER_DAY);
+        if let Some(w) = week {
+            by_week.entry(w).or_default().0 += 1;
+        }
         for (w, s) in text::top_keywords(d, &idf, 3) {
             if let Some(k) = d.iter().find(|x| **x == w) {
                 *score.entry(k.as_str()).or_insert(0.0) += s;
+                if let Some(e) = week.and_then(|wk| by_week.get_mut(&wk)) {
+                    *e.1.entry(k.as_str()).or_insert(0.0) += s;
+                }
             }
         }
     }
+    let weekly_keywords = by_week
+        .into_iter()
+        .rev()
+        .take(WEEKS_OF_KEYWORDS)
+        .map(|(week, (n, scores))| {
+            let mut terms: Vec<(&str, f32)> = scores.into_iter().collect();
+            terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+            let top = terms
+                .into_iter()
+                .take(6)
+                .map(|(t, _)| t.to_owned())
+                .collect();
+            (week as f64 / 1e6, n, top)
+        })
+        .collect();
     let mut terms: Vec<(&str, f32)> = score.into_iter().collect();
     terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut clock = LocalClock::new(&tz);
     let mut trends = Vec::new();
     for (term, _) in terms.into_iter().take(5) {
         let mut weeks: BTreeMap<i64, f64> = BTreeMap::new();
@@ -338,9 +365,13 @@ fn analyse(
         topic_of,
         report_points,
         trends,
+        weekly_keywords,
         tz,
     })
 }
+
+/// How many of the latest weeks the keyword table lists.
+const WEEKS_OF_KEYWORDS: usize = 8;
 
 /// What a file dialog is picking.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -645,6 +676,28 @@ impl TextView {
             plot_shown.response.rect,
             "report_trends",
         );
+        if !a.weekly_keywords.is_empty() {
+            egui::CollapsingHeader::new(tr("Keywords week by week"))
+                .id_salt("text_weekly_keywords")
+                .default_open(true)
+                .show(ui, |ui| {
+                    egui::Grid::new("weekly_keywords")
+                        .striped(true)
+                        .num_columns(3)
+                        .show(ui, |ui| {
+                            for h in [tr("Week of"), tr("Reports"), tr("Top terms")] {
+                                ui.label(egui::RichText::new(h).strong());
+                            }
+                            ui.end_row();
+                            for (week, n, terms) in &a.weekly_keywords {
+                                ui.label(widgets::format_instant(*week, &a.tz, "%a %b %d"));
+                                ui.label(crate::app::i18n::count(*n));
+                                ui.label(terms.join(" · "));
+                                ui.end_row();
+                            }
+                        });
+                });
+        }
     }
 
     /// Recomputes the typed report's answer when its text changed: at once
