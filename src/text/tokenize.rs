@@ -42,7 +42,37 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
     "just", "me", "my", "no", "not", "of", "on", "or", "our", "out", "over", "she", "so", "than",
     "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "too",
     "up", "us", "very", "was", "we", "were", "what", "when", "where", "which", "who", "why",
-    "will", "with", "would", "you", "your",
+    "will", "with", "would", "you", "your", "again", "because", "before", "each", "every", "more",
+    "most", "only", "other", "should", "since", "some", "still", "such", "while", "yet",
+];
+
+/// English contractions, as the tokenizer keeps them (apostrophe inside).
+const ENGLISH_CONTRACTIONS: &[&str] = &[
+    "aren't",
+    "can't",
+    "couldn't",
+    "didn't",
+    "doesn't",
+    "don't",
+    "hadn't",
+    "hasn't",
+    "haven't",
+    "i'd",
+    "i'll",
+    "i'm",
+    "i've",
+    "isn't",
+    "it's",
+    "let's",
+    "shouldn't",
+    "that's",
+    "there's",
+    "they're",
+    "wasn't",
+    "we're",
+    "weren't",
+    "won't",
+    "wouldn't",
 ];
 
 /// Small Chinese stop-word list: particles, pronouns, conjunctions and
@@ -71,6 +101,7 @@ pub fn is_stop_word(token: &str) -> bool {
         .get_or_init(|| {
             ENGLISH_STOP_WORDS
                 .iter()
+                .chain(ENGLISH_CONTRACTIONS)
                 .chain(CHINESE_STOP_WORDS)
                 .copied()
                 .collect()
@@ -381,6 +412,11 @@ mod tests {
         }
         assert!(dropped.iter().any(|w| w == "bus"));
         assert!(dropped.iter().any(|w| w == "late"));
+        // Contractions stay one token and are stop words too.
+        let dropped = Tokenizer::shared()
+            .with_stop_words(true)
+            .tokenize("The truck wasn't there because it's Sunday");
+        assert_eq!(dropped, ["truck", "sunday"]);
     }
 
     #[test]
