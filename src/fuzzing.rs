@@ -10,9 +10,28 @@ use std::sync::OnceLock;
 
 use crate::data::LoadOptions;
 
-/// The CSV loader: bytes → table or error.
+/// The CSV loader: bytes → table or error; and on a table, what runs on
+/// every loaded file without the user asking — roles and domain, the AQI
+/// computed from pollutant columns — and the pivot the Data view suggests.
 pub fn csv(bytes: &[u8]) -> bool {
-    crate::data::csv_load::load_csv_bytes(bytes, "fuzz.csv", &LoadOptions::default(), &()).is_ok()
+    let opts = LoadOptions {
+        time_zone: Some(jiff::tz::TimeZone::UTC),
+        ..LoadOptions::default()
+    };
+    let Ok(loaded) = crate::data::csv_load::load_csv_bytes(bytes, "fuzz.csv", &opts, &()) else {
+        return false;
+    };
+    let ds = crate::data::Dataset::from_table(
+        "fuzz",
+        crate::data::Source::Derived("fuzz".to_owned()),
+        loaded.table,
+        loaded.time_zone,
+    );
+    let _ = ds.aqi();
+    if let Some(spec) = crate::data::pivot::suggest(&ds) {
+        let _ = crate::data::pivot::pivot_wider(&ds.table, &spec, &());
+    }
+    true
 }
 
 /// The word2vec reader (text and binary are told apart by the reader),
