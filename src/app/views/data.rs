@@ -111,6 +111,25 @@ fn fmt_num(v: Option<f64>, kind: ColumnKind, ds: &Dataset) -> String {
     }
 }
 
+/// A labelled combo box choosing one of `options` (column indices).
+fn column_choice(
+    ui: &mut egui::Ui,
+    label: &str,
+    chosen: &mut Option<usize>,
+    options: &[usize],
+    name_of: &dyn Fn(Option<usize>) -> String,
+) {
+    ui.label(label);
+    let combo = egui::ComboBox::from_id_salt(("pivot", label))
+        .selected_text(name_of(*chosen))
+        .show_ui(ui, |ui| {
+            for &i in options {
+                ui.selectable_value(chosen, Some(i), name_of(Some(i)));
+            }
+        });
+    widgets::name_for_screen_readers(&combo.response, egui::Role::ComboBox, label);
+}
+
 fn spec_name(ds: &Dataset, i: usize) -> &str {
     ds.table.columns.get(i).map_or("", |c| c.name.as_str())
 }
@@ -211,32 +230,8 @@ impl DataView {
                     .color(theme::MUTED),
                 );
                 ui.horizontal(|ui| {
-                    ui.label(tr("Names from"));
-                    let combo = egui::ComboBox::from_id_salt("pivot_names")
-                        .selected_text(name_of(st.names))
-                        .show_ui(ui, |ui| {
-                            for &i in &labels {
-                                ui.selectable_value(&mut st.names, Some(i), name_of(Some(i)));
-                            }
-                        });
-                    widgets::name_for_screen_readers(
-                        &combo.response,
-                        egui::Role::ComboBox,
-                        tr("Names from"),
-                    );
-                    ui.label(tr("Values from"));
-                    let combo = egui::ComboBox::from_id_salt("pivot_values")
-                        .selected_text(name_of(st.values))
-                        .show_ui(ui, |ui| {
-                            for &i in &numbers {
-                                ui.selectable_value(&mut st.values, Some(i), name_of(Some(i)));
-                            }
-                        });
-                    widgets::name_for_screen_readers(
-                        &combo.response,
-                        egui::Role::ComboBox,
-                        tr("Values from"),
-                    );
+                    column_choice(ui, tr("Names from"), &mut st.names, &labels, &name_of);
+                    column_choice(ui, tr("Values from"), &mut st.values, &numbers, &name_of);
                 });
                 ui.horizontal_wrapped(|ui| {
                     ui.label(tr("Keys:"));
