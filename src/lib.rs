@@ -1,10 +1,33 @@
 //! cityops: a native desktop dashboard for city operations.
 //!
-//! The crate is a library (the core: data, jobs, …, and the app and CLI on
-//! top) plus a thin binary in `main.rs`. Dependencies point one way:
-//! `data` ← `jobs` ← `app`/`cli`. See DESIGN.md for the map.
+//! One crate: this library (the core, the app and the command line) and a
+//! thin binary in `main.rs`. This page is the map of the code as it stands;
+//! the team's DESIGN.md is the intended direction.
+//!
+//! | module | owns | imports |
+//! |---|---|---|
+//! | [`data`] | `Table` and typed columns; CSV ingest (`csv_load`: the general loader with its warnings, unclosed-quote recovery and load counts; `csv_fast`: the one-pass, two-core path for large clean files, which gives the same result or defers), type inference (`infer`: the 95 % rule), `file` (only regular files, read through a bound), roles and domains (`schema`), date+time combining, pivot, time bucketing, decimation (gaps kept), AQI, alert rules, the demo city | std, csv, csv-core, jiff |
+//! | [`charts`] | `ChartSpec` (serde), `compute` (spec + dataset + window → `ChartData`, buckets in the dataset's zone, gaps as NaN), `suggest` (the charts of any table) | `data` |
+//! | [`ml`] | features, the MLP on candle, trainer, metrics and baselines, forecasting, `dense` (CPU inference) | `data`, candle, gemm |
+//! | [`recommend`] | sparse matrix, item/user cosine CF, popularity, explanations, ranking metrics | `data` |
+//! | [`text`] | tokenising, word2vec and its formats, routing, topics, the BERT encoder | `data`, `ml`, candle |
+//! | [`models`] | bundles (card + safetensors), registry, fetch, forecast alerts, remote V2 and embeddings clients | the core above, reqwest |
+//! | [`jobs`] | `Job<T>`: background work with progress, cancel and result | std |
+//! | [`serve`] | the V2 HTTP server over the models folder | `models`, axum |
+//! | [`app`] | the eframe dashboard: views, widgets, i18n, PNG export, workspace | everything above, egui |
+//! | [`cli`] | one file per subcommand: a call into the core plus printing | everything but `app` (except to launch it) |
+//!
+//! Imports point down the table: `data` ← `charts`/`ml`/`recommend`/`text`
+//! ← `models` ← `serve`/`app`/`cli`. Nothing in the core knows egui.
+//!
+//! Where the code departs from DESIGN.md: the V2 protocol is still written
+//! twice (`models::remote` for the client, `serve::tensor` for the server);
+//! the app's views are not yet built on `charts` (no Explore view or
+//! dashboards yet); `data::source`, `jobs` running every long step of the
+//! CLI, and the app's `state.rs`/`tasks.rs` split do not exist yet.
 
 pub mod app;
+pub mod charts;
 pub mod cli;
 pub mod data;
 #[doc(hidden)]

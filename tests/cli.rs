@@ -285,3 +285,48 @@ fn pivot_writes_a_wide_table_that_loads_as_air_quality() {
     );
     assert!(!dir.path().join("x.csv").exists());
 }
+
+#[test]
+fn charts_json_lists_the_suggested_charts_of_a_real_layout() {
+    let out = cityops()
+        .args(["charts", "--json", "--tz", "UTC", "--data"])
+        .arg(fixture("sf_police_incidents.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let charts = v.as_array().unwrap();
+    assert!(charts.len() >= 3, "{v:#}");
+    for c in charts {
+        for key in [
+            "title",
+            "kind",
+            "x",
+            "y",
+            "group",
+            "aggregation",
+            "bucket",
+            "series",
+        ] {
+            assert!(c.get(key).is_some(), "{key} missing in {c}");
+        }
+        let drawn: u64 = c["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["points"].as_u64().unwrap())
+            .sum();
+        assert!(drawn > 0, "an empty chart: {c}");
+    }
+    // An incident list gets its rows over time.
+    assert!(
+        charts
+            .iter()
+            .any(|c| c["title"] == "Rows over time" && c["aggregation"] == "count"),
+        "{v:#}"
+    );
+}

@@ -4,6 +4,7 @@
 //! and diagnostics on stderr, `--json` for machine-readable results, exit 0
 //! on success, 2 on bad input or usage, 1 on other failures.
 
+mod charts;
 mod dataset_arg;
 mod demo;
 mod evaluate;
@@ -101,6 +102,8 @@ pub enum Cmd {
     Train(Box<train::TrainArgs>),
     /// Make a long table wide: one row per key, one column per name.
     Pivot(pivot::PivotArgs),
+    /// The charts suggested for a table (counts of points, or JSON).
+    Charts(charts::ChartsArgs),
     /// Add a model's predictions to a table (CSV out).
     Predict(predict::PredictArgs),
     /// A model's metrics on a table with the target, next to the baseline.
@@ -223,6 +226,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Cmd::Inspect(args)) => inspect::run(args),
         Some(Cmd::Pivot(args)) => pivot::run(args),
+        Some(Cmd::Charts(args)) => charts::run(args),
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
         Some(Cmd::Serve(args)) => serve::run(args),

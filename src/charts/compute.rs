@@ -1,0 +1,1121 @@
+//! From a spec, a dataset and a time window to the plotted data.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::bucket::{MAX_BUCKETS, TimeBucket};
+use super::{
+    Aggregation, ChartData, ChartError, ChartKind, ChartSpec, Filter, Heatmap, Kpi, Series,
+    TableData, XAxis,
+};
+use crate::data::decimate;
+use crate::data::timeseries::{LocalClock, TimeRange};
+use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Progress, Role};
+
+/// Groups and categories kept by default before the rest become "other".
+const DEFAULT_GROUPS: usize = 12;
+const DEFAULT_CATEGORIES: usize = 20;
+/// Points kept of a scatter or a map (an even sample of the rows).
+const MAX_SAMPLE_POINTS: usize = 20_000;
+const MAX_MAP_POINTS: usize = 50_000;
+/// A time series longer than this is decimated (min–max, gaps kept).
+const MAX_LINE_POINTS: usize = 4_000;
+/// Buckets before the latest that make a KPI's usual level.
+const KPI_HISTORY: usize = 28;
+
+/// Computes the data of `spec` over the rows of `ds` within `window` (on
+/// the dataset's time column, when it has one) that pass the filters.
+pub fn compute(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    window: TimeRange,
+    progress: &dyn Progress,
+) -> Result<ChartData, ChartError> {
+    let rows = selected_rows(spec, ds, window)?;
+    if progress.is_cancelled() {
+        return Err(ChartError::Cancelled);
+    }
+    let measures = spec
+        .measures
+        .iter()
+        .map(|m| numeric(ds, m, "a measure"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let aggregation = if measures.is_empty() {
+        Aggregation::Count
+    } else {
+        spec.aggregation
+    };
+    let y_label = match measures.as_slice() {
+        [] => "rows".to_owned(),
+        [m] if aggregation != Aggregation::Count => format!("{} of {}", aggregation.key(), m.name),
+        _ if aggregation == Aggregation::Count => "rows".to_owned(),
+        _ => aggregation.key().to_owned(),
+    };
+    let x = spec.x.as_deref().map(|x| column(ds, x)).transpose()?;
+    let group = spec.group.as_deref().map(|g| column(ds, g)).transpose()?;
+    let mut out = match spec.kind {
+        ChartKind::Line | ChartKind::Area | ChartKind::Bar | ChartKind::StackedBar => {
+            let Some(x) = x else {
+                return Err(ChartError::Needs {
+                    kind: spec.kind.key(),
+                    what: "an x column (a time, a category or a number)",
+                });
+            };
+            match x.kind() {
+                ColumnKind::Timestamp => {
+                    over_time(spec, ds, x, &measures, group, aggregation, &rows, y_label)?
+                }
+                ColumnKind::Integer | ColumnKind::Float if spec.kind != ChartKind::Bar => {
+                    over_number(spec, x, &measures, group, aggregation, &rows, y_label)
+                }
+                _ => by_category(spec, x, &measures, group, aggregation, &rows, y_label),
+            }
+        }
+        ChartKind::Scatter => {
+            let x = x.ok_or(ChartError::Needs {
+                kind: "scatter",
+                what: "an x column",
+            })?;
+            let x = numeric(ds, &x.name, "the x axis of a scatter")?;
+            scatter(spec, x, &measures, group, &rows, y_label)?
+        }
+        ChartKind::Histogram => histogram(&measures, &rows)?,
+        ChartKind::Heatmap => match x {
+            Some(t) if t.kind() == ColumnKind::Timestamp => {
+                weekday_hour(ds, t, &measures, aggregation, &rows, y_label)
+            }
+            _ => correlations(&measures, &rows)?,
+        },
+        ChartKind::MapPoints => map_points(spec, ds, group, &rows)?,
+        ChartKind::Kpi => kpi(spec, ds, x, &measures, aggregation, &rows, y_label)?,
+        ChartKind::Table => table(spec, x, &measures, group, aggregation, &rows, y_label),
+    };
+    out.rows_used = rows.len();
+    Ok(out)
+}
+
+fn column_names(ds: &Dataset) -> String {
+    ds.table
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn column<'a>(ds: &'a Dataset, name: &str) -> Result<&'a Column, ChartError> {
+    ds.table.column(name).ok_or_else(|| ChartError::NoColumn {
+        column: name.to_owned(),
+        columns: column_names(ds),
+    })
+}
+
+/// A column that has numbers (integers, floats or booleans as 0/1).
+fn numeric<'a>(ds: &'a Dataset, name: &str, role: &'static str) -> Result<&'a Column, ChartError> {
+    let c = column(ds, name)?;
+    match c.kind() {
+        ColumnKind::Integer | ColumnKind::Float | ColumnKind::Bool => Ok(c),
+        k => Err(ChartError::NotNumeric {
+            column: name.to_owned(),
+            kind: k.name(),
+            role,
+        }),
+    }
+}
+
+/// A cell as text (for filters, groups and categories).
+fn cell_text(c: &Column, row: usize) -> Option<Cow<'_, str>> {
+    if let Some(s) = c.str_at(row) {
+        return Some(Cow::Borrowed(s));
+    }
+    if !c.is_valid(row) {
+        return None;
+    }
+    Some(Cow::Owned(match &c.values {
+        ColumnValues::Integer(v) => v.get(row)?.to_string(),
+        ColumnValues::Bool(v) => v.get(row)?.to_string(),
+        ColumnValues::Float(v) => v.get(row)?.to_string(),
+        ColumnValues::Timestamp(v) => jiff::Timestamp::from_microsecond(*v.get(row)?)
+            .map(|t| t.to_string())
+            .ok()?,
+        _ => return None,
+    }))
+}
+
+/// Rows in the window (on the time column) that pass every filter.
+fn selected_rows(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    window: TimeRange,
+) -> Result<Vec<u32>, ChartError> {
+    let time = ds.time_column();
+    let bounded = window.start.is_some() || window.end.is_some();
+    let mut filters = Vec::with_capacity(spec.filters.len());
+    for f in &spec.filters {
+        match f {
+            Filter::InSet {
+                column: name,
+                values,
+            } => {
+                let c = column(ds, name)?;
+                filters.push((c, Some(values), None, None));
+            }
+            Filter::Range {
+                column: name,
+                min,
+                max,
+            } => {
+                let c = numeric(ds, name, "filtered by a range")?;
+                filters.push((c, None, *min, *max));
+            }
+        }
+    }
+    let n = ds.table.n_rows().min(u32::MAX as usize);
+    let mut rows = Vec::with_capacity(n);
+    'rows: for r in 0..n {
+        if bounded
+            && let Some(t) = time
+            && !t.timestamp_at(r).is_some_and(|v| window.contains(v))
+        {
+            continue;
+        }
+        for (c, set, lo, hi) in &filters {
+            if let Some(set) = set {
+                if !cell_text(c, r).is_some_and(|v| set.iter().any(|s| s == v.as_ref())) {
+                    continue 'rows;
+                }
+            } else {
+                let Some(v) = c.f64_at(r) else {
+                    continue 'rows;
+                };
+                if lo.is_some_and(|lo| v < lo) || hi.is_some_and(|hi| v > hi) {
+                    continue 'rows;
+                }
+            }
+        }
+        rows.push(r as u32);
+    }
+    Ok(rows)
+}
+
+/// The group of each selected row (an index into the names): the `top`
+/// most frequent values, then "other"; rows without a value get none.
+fn groups_of(col: &Column, rows: &[u32], top: usize) -> (Vec<Option<u32>>, Vec<String>) {
+    let mut counts: HashMap<Cow<'_, str>, usize> = HashMap::new();
+    for &r in rows {
+        if let Some(v) = cell_text(col, r as usize) {
+            *counts.entry(v).or_insert(0) += 1;
+        }
+    }
+    let mut ranked: Vec<(Cow<'_, str>, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let other = ranked.len() > top;
+    let mut names: Vec<String> = ranked
+        .iter()
+        .take(top)
+        .map(|(s, _)| s.to_string())
+        .collect();
+    let index: HashMap<&str, u32> = ranked
+        .iter()
+        .take(top)
+        .enumerate()
+        .map(|(i, (s, _))| (s.as_ref(), i as u32))
+        .collect();
+    let other_index = names.len() as u32;
+    if other {
+        names.push("other".to_owned());
+    }
+    let of_row = rows
+        .iter()
+        .map(|&r| {
+            cell_text(col, r as usize)
+                .map(|v| index.get(v.as_ref()).copied().unwrap_or(other_index))
+        })
+        .collect();
+    (of_row, names)
+}
+
+/// Accumulates the values of cells (series × slot) and aggregates them.
+struct Cells {
+    aggregation: Aggregation,
+    slots: usize,
+    /// Streaming aggregates: (sum, count, min, max).
+    acc: Vec<(f64, u64, f64, f64)>,
+    /// All values, for the median and p95.
+    values: Vec<Vec<f64>>,
+}
+
+impl Cells {
+    fn new(aggregation: Aggregation, series: usize, slots: usize) -> Self {
+        let n = series * slots;
+        let keep_all = matches!(aggregation, Aggregation::Median | Aggregation::P95);
+        Self {
+            aggregation,
+            slots,
+            acc: vec![(0.0, 0, f64::INFINITY, f64::NEG_INFINITY); n],
+            values: if keep_all {
+                vec![Vec::new(); n]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn add(&mut self, series: usize, slot: usize, v: f64) {
+        let i = series * self.slots + slot;
+        if let Some(a) = self.acc.get_mut(i) {
+            a.0 += v;
+            a.1 += 1;
+            a.2 = a.2.min(v);
+            a.3 = a.3.max(v);
+        }
+        if let Some(all) = self.values.get_mut(i) {
+            all.push(v);
+        }
+    }
+
+    fn get(&mut self, series: usize, slot: usize) -> Option<f64> {
+        let i = series * self.slots + slot;
+        let &(sum, n, lo, hi) = self.acc.get(i)?;
+        if n == 0 {
+            return (self.aggregation == Aggregation::Count).then_some(0.0);
+        }
+        match self.aggregation {
+            Aggregation::Count => Some(n as f64),
+            Aggregation::Sum => Some(sum),
+            Aggregation::Mean => Some(sum / n as f64),
+            Aggregation::Min => Some(lo),
+            Aggregation::Max => Some(hi),
+            Aggregation::Median | Aggregation::P95 => {
+                self.aggregation.apply(self.values.get_mut(i)?)
+            }
+        }
+    }
+}
+
+/// The series of a chart: one per measure (or one count), times one per
+/// group; `value(row)` per series.
+struct SeriesPlan<'a> {
+    names: Vec<String>,
+    measures: &'a [&'a Column],
+    groups: Option<(Vec<Option<u32>>, usize)>,
+}
+
+impl<'a> SeriesPlan<'a> {
+    fn new(measures: &'a [&'a Column], group: Option<&Column>, rows: &[u32], top: usize) -> Self {
+        let measure_names: Vec<String> = if measures.is_empty() {
+            vec!["rows".to_owned()]
+        } else {
+            measures.iter().map(|m| m.name.clone()).collect()
+        };
+        let Some(g) = group else {
+            return Self {
+                names: measure_names,
+                measures,
+                groups: None,
+            };
+        };
+        let (of_row, group_names) = groups_of(g, rows, top);
+        let mut names = Vec::new();
+        for m in &measure_names {
+            for gname in &group_names {
+                names.push(if measure_names.len() == 1 {
+                    gname.clone()
+                } else {
+                    format!("{m} · {gname}")
+                });
+            }
+        }
+        let n_groups = group_names.len();
+        Self {
+            names,
+            measures,
+            groups: Some((of_row, n_groups)),
+        }
+    }
+
+    /// Calls `f(series, value)` for each series the `i`-th selected row
+    /// (table row `row`) adds a value to.
+    fn each(&self, i: usize, row: usize, mut f: impl FnMut(usize, f64)) {
+        let (group, n_groups) = match &self.groups {
+            Some((of_row, n)) => match of_row.get(i).copied().flatten() {
+                Some(g) => (g as usize, *n),
+                None => return,
+            },
+            None => (0, 1),
+        };
+        if self.measures.is_empty() {
+            f(group, 1.0);
+            return;
+        }
+        for (m, col) in self.measures.iter().enumerate() {
+            if let Some(v) = col.f64_at(row) {
+                f(m * n_groups + group, v);
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn over_time(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    time: &Column,
+    measures: &[&Column],
+    group: Option<&Column>,
+    aggregation: Aggregation,
+    rows: &[u32],
+    y_label: String,
+) -> Result<ChartData, ChartError> {
+    let mut out = ChartData::new(spec.kind, XAxis::Time, y_label);
+    let times: Vec<Option<i64>> = rows
+        .iter()
+        .map(|&r| time.timestamp_at(r as usize))
+        .collect();
+    let (lo, hi) = times
+        .iter()
+        .flatten()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    if lo > hi {
+        return Ok(out);
+    }
+    let bucket = match spec.bucket {
+        TimeBucket::Auto => TimeBucket::auto(hi - lo, times.len()),
+        b => b,
+    };
+    out.bucket = Some(bucket);
+    let mut clock = LocalClock::new(&ds.time_zone);
+    let keys: Vec<Option<i64>> = times
+        .iter()
+        .map(|t| t.map(|t| bucket.key_of(&mut clock, t)))
+        .collect();
+    let (k0, k1) = keys
+        .iter()
+        .flatten()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let span = k1 - k0 + 1;
+    if span > MAX_BUCKETS {
+        return Err(ChartError::TooManyBuckets {
+            buckets: span,
+            bucket: bucket.key(),
+            max: MAX_BUCKETS,
+        });
+    }
+    let slots = span as usize;
+    let plan = SeriesPlan::new(measures, group, rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
+    let mut cells = Cells::new(aggregation, plan.names.len(), slots);
+    for (i, (&r, key)) in rows.iter().zip(&keys).enumerate() {
+        let Some(k) = key else {
+            continue;
+        };
+        let slot = (k - k0) as usize;
+        plan.each(i, r as usize, |s, v| cells.add(s, slot, v));
+    }
+    let xs: Vec<f64> = (k0..=k1)
+        .map(|k| bucket.start_secs(k, &ds.time_zone))
+        .collect();
+    for (s, name) in plan.names.iter().enumerate() {
+        let points: Vec<[f64; 2]> = xs
+            .iter()
+            .enumerate()
+            .map(|(slot, &x)| [x, cells.get(s, slot).unwrap_or(f64::NAN)])
+            .collect();
+        let points = if points.len() > MAX_LINE_POINTS && spec.kind == ChartKind::Line {
+            decimate::min_max_with_gaps(&points, MAX_LINE_POINTS / 4)
+        } else {
+            points
+        };
+        out.series.push(Series {
+            name: name.clone(),
+            points,
+        });
+    }
+    Ok(out)
+}
+
+/// A line over a numeric x (a day or index number): one point per value.
+fn over_number(
+    spec: &ChartSpec,
+    x: &Column,
+    measures: &[&Column],
+    group: Option<&Column>,
+    aggregation: Aggregation,
+    rows: &[u32],
+    y_label: String,
+) -> ChartData {
+    let mut out = ChartData::new(spec.kind, XAxis::Numeric(x.name.clone()), y_label);
+    let plan = SeriesPlan::new(measures, group, rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
+    let mut xs: Vec<f64> = rows.iter().filter_map(|&r| x.f64_at(r as usize)).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    if xs.len() > MAX_BUCKETS as usize {
+        // Too many distinct x values for a line: a scatter of a sample.
+        xs.truncate(MAX_BUCKETS as usize);
+    }
+    let slot_of = |v: f64| xs.binary_search_by(|p| p.total_cmp(&v)).ok();
+    let mut cells = Cells::new(aggregation, plan.names.len(), xs.len());
+    for (i, &r) in rows.iter().enumerate() {
+        let Some(slot) = x.f64_at(r as usize).and_then(slot_of) else {
+            continue;
+        };
+        plan.each(i, r as usize, |s, v| cells.add(s, slot, v));
+    }
+    for (s, name) in plan.names.iter().enumerate() {
+        let points = xs
+            .iter()
+            .enumerate()
+            .map(|(slot, &xv)| [xv, cells.get(s, slot).unwrap_or(f64::NAN)])
+            .collect();
+        out.series.push(Series {
+            name: name.clone(),
+            points,
+        });
+    }
+    out
+}
+
+fn by_category(
+    spec: &ChartSpec,
+    x: &Column,
+    measures: &[&Column],
+    group: Option<&Column>,
+    aggregation: Aggregation,
+    rows: &[u32],
+    y_label: String,
+) -> ChartData {
+    let (cat_of_row, labels) = groups_of(x, rows, spec.top_n.unwrap_or(DEFAULT_CATEGORIES));
+    let plan = SeriesPlan::new(measures, group, rows, DEFAULT_GROUPS);
+    let mut cells = Cells::new(aggregation, plan.names.len(), labels.len());
+    for (i, &r) in rows.iter().enumerate() {
+        let Some(cat) = cat_of_row.get(i).copied().flatten() else {
+            continue;
+        };
+        plan.each(i, r as usize, |s, v| cells.add(s, cat as usize, v));
+    }
+    let mut out = ChartData::new(spec.kind, XAxis::Category(labels.clone()), y_label);
+    for (s, name) in plan.names.iter().enumerate() {
+        let points = (0..labels.len())
+            .map(|c| [c as f64, cells.get(s, c).unwrap_or(f64::NAN)])
+            .collect();
+        out.series.push(Series {
+            name: name.clone(),
+            points,
+        });
+    }
+    out
+}
+
+/// An even sample of at most `max` of the rows.
+fn sample(rows: &[u32], max: usize) -> impl Iterator<Item = (usize, u32)> + '_ {
+    let stride = rows.len().div_ceil(max.max(1)).max(1);
+    rows.iter().copied().enumerate().step_by(stride)
+}
+
+fn scatter(
+    spec: &ChartSpec,
+    x: &Column,
+    measures: &[&Column],
+    group: Option<&Column>,
+    rows: &[u32],
+    y_label: String,
+) -> Result<ChartData, ChartError> {
+    if measures.is_empty() {
+        return Err(ChartError::Needs {
+            kind: "scatter",
+            what: "a measure for the y axis",
+        });
+    }
+    let mut out = ChartData::new(ChartKind::Scatter, XAxis::Numeric(x.name.clone()), y_label);
+    let plan = SeriesPlan::new(measures, group, rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
+    let mut points: Vec<Vec<[f64; 2]>> = vec![Vec::new(); plan.names.len()];
+    for (i, r) in sample(rows, MAX_SAMPLE_POINTS) {
+        let Some(xv) = x.f64_at(r as usize) else {
+            continue;
+        };
+        plan.each(i, r as usize, |s, v| {
+            if let Some(p) = points.get_mut(s) {
+                p.push([xv, v]);
+            }
+        });
+    }
+    for (name, points) in plan.names.iter().zip(points) {
+        out.series.push(Series {
+            name: name.clone(),
+            points,
+        });
+    }
+    Ok(out)
+}
+
+fn histogram(measures: &[&Column], rows: &[u32]) -> Result<ChartData, ChartError> {
+    let Some(m) = measures.first() else {
+        return Err(ChartError::Needs {
+            kind: "histogram",
+            what: "a measure",
+        });
+    };
+    let values: Vec<f64> = rows.iter().filter_map(|&r| m.f64_at(r as usize)).collect();
+    let mut out = ChartData::new(
+        ChartKind::Histogram,
+        XAxis::Numeric(m.name.clone()),
+        "rows".to_owned(),
+    );
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if values.is_empty() {
+        return Ok(out);
+    }
+    // Integers with few values: one bin per value.
+    let integral = values.iter().all(|v| v.fract() == 0.0);
+    let bins = if integral && hi - lo < 50.0 {
+        (hi - lo) as usize + 1
+    } else {
+        ((values.len() as f64).sqrt().ceil() as usize).clamp(5, 50)
+    };
+    let width = if integral && hi - lo < 50.0 {
+        1.0
+    } else {
+        ((hi - lo) / bins as f64).max(f64::MIN_POSITIVE)
+    };
+    let start = if integral && hi - lo < 50.0 {
+        lo - 0.5
+    } else {
+        lo
+    };
+    let mut counts = vec![0.0; bins];
+    for v in &values {
+        let b = (((v - start) / width) as usize).min(bins - 1);
+        if let Some(c) = counts.get_mut(b) {
+            *c += 1.0;
+        }
+    }
+    out.bin_width = Some(width);
+    out.series.push(Series {
+        name: m.name.clone(),
+        points: counts
+            .into_iter()
+            .enumerate()
+            .map(|(b, c)| [start + (b as f64 + 0.5) * width, c])
+            .collect(),
+    });
+    Ok(out)
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+fn weekday_hour(
+    ds: &Dataset,
+    time: &Column,
+    measures: &[&Column],
+    aggregation: Aggregation,
+    rows: &[u32],
+    y_label: String,
+) -> ChartData {
+    let mut clock = LocalClock::new(&ds.time_zone);
+    let mut cells = Cells::new(aggregation, 1, 7 * 24);
+    let measure = measures.first();
+    for &r in rows {
+        let Some(t) = time.timestamp_at(r as usize) else {
+            continue;
+        };
+        let v = match measure {
+            Some(m) => match m.f64_at(r as usize) {
+                Some(v) => v,
+                None => continue,
+            },
+            None => 1.0,
+        };
+        cells.add(0, clock.weekday(t) * 24 + clock.hour(t), v);
+    }
+    let values = (0..7 * 24)
+        .map(|i| cells.get(0, i).unwrap_or(f64::NAN))
+        .collect();
+    let mut out = ChartData::new(ChartKind::Heatmap, XAxis::None, y_label);
+    out.heatmap = Some(Heatmap {
+        row_labels: WEEKDAYS.iter().map(|s| (*s).to_owned()).collect(),
+        column_labels: (0..24).map(|h| format!("{h:02}")).collect(),
+        values,
+    });
+    out
+}
+
+fn correlations(measures: &[&Column], rows: &[u32]) -> Result<ChartData, ChartError> {
+    if measures.len() < 2 {
+        return Err(ChartError::Needs {
+            kind: "correlation heatmap",
+            what: "two or more measures (or a time x axis for weekday × hour)",
+        });
+    }
+    let k = measures.len();
+    let mut values = vec![f64::NAN; k * k];
+    for a in 0..k {
+        for b in a..k {
+            let r = pearson(measures[a], measures[b], rows);
+            values[a * k + b] = r;
+            values[b * k + a] = r;
+        }
+    }
+    let names: Vec<String> = measures.iter().map(|m| m.name.clone()).collect();
+    let mut out = ChartData::new(ChartKind::Heatmap, XAxis::None, "correlation".to_owned());
+    out.heatmap = Some(Heatmap {
+        row_labels: names.clone(),
+        column_labels: names,
+        values,
+    });
+    Ok(out)
+}
+
+/// Pearson's r over the rows where both have a value; NaN without spread.
+fn pearson(a: &Column, b: &Column, rows: &[u32]) -> f64 {
+    let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for &r in rows {
+        if let (Some(x), Some(y)) = (a.f64_at(r as usize), b.f64_at(r as usize)) {
+            n += 1.0;
+            sa += x;
+            sb += y;
+            saa += x * x;
+            sbb += y * y;
+            sab += x * y;
+        }
+    }
+    let cov = sab - sa * sb / n;
+    let va = saa - sa * sa / n;
+    let vb = sbb - sb * sb / n;
+    if n < 2.0 || va <= 0.0 || vb <= 0.0 {
+        return f64::NAN;
+    }
+    (cov / (va * vb).sqrt()).clamp(-1.0, 1.0)
+}
+
+fn map_points(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    group: Option<&Column>,
+    rows: &[u32],
+) -> Result<ChartData, ChartError> {
+    let (Some(lat), Some(lon)) = (
+        ds.column_for(Role::Latitude),
+        ds.column_for(Role::Longitude),
+    ) else {
+        return Err(ChartError::Needs {
+            kind: "map",
+            what: "latitude and longitude columns",
+        });
+    };
+    let mut out = ChartData::new(ChartKind::MapPoints, XAxis::Map, "latitude".to_owned());
+    let plan = SeriesPlan::new(&[], group, rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
+    let mut points: Vec<Vec<[f64; 2]>> = vec![Vec::new(); plan.names.len()];
+    for (i, r) in sample(rows, MAX_MAP_POINTS) {
+        let (Some(y), Some(x)) = (lat.f64_at(r as usize), lon.f64_at(r as usize)) else {
+            continue;
+        };
+        if !(-90.0..=90.0).contains(&y) || !(-180.0..=180.0).contains(&x) || (x == 0.0 && y == 0.0)
+        {
+            continue;
+        }
+        plan.each(i, r as usize, |s, _| {
+            if let Some(p) = points.get_mut(s) {
+                p.push([x, y]);
+            }
+        });
+    }
+    for (name, points) in plan.names.iter().zip(points) {
+        out.series.push(Series {
+            name: name.clone(),
+            points,
+        });
+    }
+    Ok(out)
+}
+
+fn kpi(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    x: Option<&Column>,
+    measures: &[&Column],
+    aggregation: Aggregation,
+    rows: &[u32],
+    y_label: String,
+) -> Result<ChartData, ChartError> {
+    let time = x
+        .filter(|c| c.kind() == ColumnKind::Timestamp)
+        .or_else(|| ds.time_column())
+        .ok_or(ChartError::Needs {
+            kind: "key figure",
+            what: "a time column",
+        })?;
+    let line_spec = ChartSpec {
+        kind: ChartKind::Line,
+        group: None,
+        ..spec.clone()
+    };
+    let line = over_time(
+        &line_spec,
+        ds,
+        time,
+        measures.get(..1).unwrap_or_default(),
+        None,
+        aggregation,
+        rows,
+        y_label.clone(),
+    )?;
+    let mut out = ChartData::new(ChartKind::Kpi, XAxis::None, y_label);
+    out.bucket = line.bucket;
+    if let Some(s) = line.series.first() {
+        let valued: Vec<[f64; 2]> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p[1].is_finite())
+            .collect();
+        if let Some((last, before)) = valued.split_last() {
+            let mut history: Vec<f64> = before
+                .iter()
+                .rev()
+                .take(KPI_HISTORY)
+                .map(|p| p[1])
+                .collect();
+            out.kpi = Some(Kpi {
+                latest: last[1],
+                at: last[0],
+                usual: Aggregation::Median.apply(&mut history),
+            });
+        }
+        out.series.push(s.clone());
+    }
+    Ok(out)
+}
+
+fn table(
+    spec: &ChartSpec,
+    x: Option<&Column>,
+    measures: &[&Column],
+    group: Option<&Column>,
+    aggregation: Aggregation,
+    rows: &[u32],
+    y_label: String,
+) -> ChartData {
+    let key = group.or(x);
+    let (of_row, labels) = match key {
+        Some(k) => groups_of(k, rows, spec.top_n.unwrap_or(DEFAULT_CATEGORIES)),
+        None => (vec![Some(0); rows.len()], vec!["all".to_owned()]),
+    };
+    let plan = SeriesPlan::new(measures, None, rows, DEFAULT_GROUPS);
+    let mut cells = Cells::new(aggregation, plan.names.len(), labels.len());
+    for (i, &r) in rows.iter().enumerate() {
+        if let Some(g) = of_row.get(i).copied().flatten() {
+            plan.each(i, r as usize, |s, v| cells.add(s, g as usize, v));
+        }
+    }
+    let mut columns = vec![key.map_or_else(|| "rows".to_owned(), |k| k.name.clone())];
+    columns.extend(
+        plan.names
+            .iter()
+            .map(|n| format!("{} of {n}", aggregation.key())),
+    );
+    let rows_out = labels
+        .iter()
+        .enumerate()
+        .map(|(g, label)| {
+            let mut row = vec![label.clone()];
+            for s in 0..plan.names.len() {
+                row.push(cells.get(s, g).map_or_else(String::new, format_value));
+            }
+            row
+        })
+        .collect();
+    let mut out = ChartData::new(ChartKind::Table, XAxis::None, y_label);
+    out.table = Some(TableData {
+        columns,
+        rows: rows_out,
+    });
+    out
+}
+
+/// A number for a table cell: integers as integers, others to 4 significant digits.
+pub fn format_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let digits = (4 - v.abs().log10().floor() as i32 - 1).clamp(0, 6) as usize;
+        format!("{v:.digits$}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Source, Table};
+    use jiff::tz::TimeZone;
+
+    fn dataset(columns: Vec<Column>, tz: &str) -> Dataset {
+        Dataset::from_table(
+            "t",
+            Source::Derived("test".to_owned()),
+            Table::new(columns).unwrap(),
+            TimeZone::get(tz).unwrap(),
+        )
+    }
+
+    fn ts(s: &str) -> i64 {
+        s.parse::<jiff::Timestamp>().unwrap().as_microsecond()
+    }
+
+    fn spec(kind: ChartKind, x: &str, measures: &[&str], aggregation: Aggregation) -> ChartSpec {
+        ChartSpec {
+            kind,
+            x: Some(x.to_owned()),
+            measures: measures.iter().map(|m| (*m).to_owned()).collect(),
+            aggregation,
+            ..ChartSpec::default()
+        }
+    }
+
+    #[test]
+    fn daily_aggregates_by_hand_with_an_empty_day_as_a_gap() {
+        // Three days in UTC; the 2nd has no readings.
+        let times = [
+            "2026-05-01T01:00:00Z",
+            "2026-05-01T05:00:00Z",
+            "2026-05-01T09:00:00Z",
+            "2026-05-03T02:00:00Z",
+            "2026-05-03T03:00:00Z",
+        ]
+        .map(ts);
+        let ds = dataset(
+            vec![
+                Column::from_timestamps("time", times.to_vec()),
+                Column::from_f64("speed", vec![10.0, 20.0, 60.0, 5.0, 7.0]),
+            ],
+            "UTC",
+        );
+        let run = |a: Aggregation| {
+            let mut s = spec(ChartKind::Line, "time", &["speed"], a);
+            s.bucket = TimeBucket::Day;
+            compute(&s, &ds, TimeRange::default(), &()).unwrap()
+        };
+        let ys = |d: &ChartData| d.series[0].points.iter().map(|p| p[1]).collect::<Vec<_>>();
+        let mean = run(Aggregation::Mean);
+        assert_eq!(mean.series[0].points.len(), 3);
+        assert_eq!(
+            mean.series[0].points[0][0],
+            ts("2026-05-01T00:00:00Z") as f64 / 1e6
+        );
+        let y = ys(&mean);
+        assert_eq!(y[0], 30.0);
+        assert!(y[1].is_nan(), "the empty day is a gap, not a zero");
+        assert_eq!(y[2], 6.0);
+        assert_eq!(mean.series[0].missing(), 1);
+        assert_eq!(ys(&run(Aggregation::Sum))[0], 90.0);
+        assert_eq!(ys(&run(Aggregation::Median))[0], 20.0);
+        assert_eq!(ys(&run(Aggregation::Min))[2], 5.0);
+        assert_eq!(ys(&run(Aggregation::Max))[0], 60.0);
+        assert_eq!(ys(&run(Aggregation::P95))[0], 60.0);
+        // Counts: an empty day is a true zero.
+        let mut count = spec(ChartKind::Bar, "time", &[], Aggregation::Mean);
+        count.bucket = TimeBucket::Day;
+        let c = compute(&count, &ds, TimeRange::default(), &()).unwrap();
+        assert_eq!(ys(&c), vec![3.0, 0.0, 2.0]);
+        assert_eq!(c.y_label, "rows");
+    }
+
+    #[test]
+    fn days_are_local_days_across_a_daylight_saving_change() {
+        // Chicago, 2026-03-08 (23 h). 05:30Z is 23:30 on the 7th; 06:30Z is
+        // 00:30 on the 8th; 04:30Z on the 9th is 23:30 on the 8th.
+        let ds = dataset(
+            vec![
+                Column::from_timestamps(
+                    "time",
+                    vec![
+                        ts("2026-03-08T05:30:00Z"),
+                        ts("2026-03-08T06:30:00Z"),
+                        ts("2026-03-09T04:30:00Z"),
+                    ],
+                ),
+                Column::from_f64("v", vec![1.0, 2.0, 4.0]),
+            ],
+            "America/Chicago",
+        );
+        let mut s = spec(ChartKind::Line, "time", &["v"], Aggregation::Sum);
+        s.bucket = TimeBucket::Day;
+        let d = compute(&s, &ds, TimeRange::default(), &()).unwrap();
+        let p = &d.series[0].points;
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0][1], 1.0);
+        assert_eq!(p[1][1], 6.0, "both readings of the 8th, local time");
+        assert_eq!(p[1][0] - p[0][0], 24.0 * 3600.0, "the 7th is 24 h");
+    }
+
+    #[test]
+    fn categories_keep_the_top_n_and_put_the_rest_in_other() {
+        let names = ["a", "a", "a", "b", "b", "c", "d", "e"];
+        let ds = dataset(
+            vec![
+                Column::categorical("kind", &names),
+                Column::from_f64("x", vec![1.0; 8]),
+            ],
+            "UTC",
+        );
+        let mut s = spec(ChartKind::Bar, "kind", &[], Aggregation::Count);
+        s.top_n = Some(2);
+        let d = compute(&s, &ds, TimeRange::default(), &()).unwrap();
+        assert_eq!(
+            d.x,
+            XAxis::Category(vec!["a".to_owned(), "b".to_owned(), "other".to_owned()])
+        );
+        let ys: Vec<f64> = d.series[0].points.iter().map(|p| p[1]).collect();
+        assert_eq!(ys, vec![3.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_the_reason() {
+        let ds = dataset(
+            vec![
+                Column::categorical("kind", &["a", "b"]),
+                Column::from_f64("x", vec![1.0, 2.0]),
+            ],
+            "UTC",
+        );
+        let err = compute(
+            &spec(ChartKind::Bar, "kind", &["kind"], Aggregation::Sum),
+            &ds,
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "column 'kind' holds categorical values, so it cannot be a measure. Choose a numeric column, or the count of rows"
+        );
+        let err = compute(
+            &spec(ChartKind::Line, "nope", &[], Aggregation::Count),
+            &ds,
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("the columns are: kind, x"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn years_one_to_9999_with_hourly_buckets_are_refused_not_allocated() {
+        let ds = dataset(
+            vec![
+                Column::from_timestamps(
+                    "time",
+                    vec![ts("0001-01-01T00:00:00Z"), ts("9999-12-30T00:00:00Z")],
+                ),
+                Column::from_f64("v", vec![1.0, 2.0]),
+            ],
+            "UTC",
+        );
+        let mut s = spec(ChartKind::Line, "time", &["v"], Aggregation::Mean);
+        s.bucket = TimeBucket::Hour;
+        let err = compute(&s, &ds, TimeRange::default(), &()).unwrap_err();
+        assert!(matches!(err, ChartError::TooManyBuckets { .. }), "{err}");
+        s.bucket = TimeBucket::Auto;
+        let d = compute(&s, &ds, TimeRange::default(), &()).unwrap();
+        assert_eq!(d.bucket, Some(TimeBucket::Year));
+        // 9,999 yearly buckets, decimated: the two readings with a gap between.
+        assert_eq!(d.series[0].drawn(), 2);
+        assert!(d.series[0].points.len() <= MAX_LINE_POINTS);
+        assert!(d.series[0].points.iter().any(|p| p[1].is_nan()));
+    }
+
+    #[test]
+    fn histograms_weekday_hour_and_correlations() {
+        let n = 200;
+        let xs: Vec<f64> = (0..n).map(f64::from).collect();
+        let ys: Vec<f64> = xs.iter().map(|x| 2.0 * x + 1.0).collect();
+        let zs: Vec<f64> = xs.iter().map(|x| -x).collect();
+        let times: Vec<i64> = (0..n)
+            .map(|h| ts("2026-05-04T00:00:00Z") + i64::from(h) * 3_600_000_000)
+            .collect();
+        let ds = dataset(
+            vec![
+                Column::from_timestamps("time", times),
+                Column::from_f64("x", xs),
+                Column::from_f64("y", ys),
+                Column::from_f64("z", zs),
+            ],
+            "UTC",
+        );
+        let h = compute(
+            &ChartSpec {
+                kind: ChartKind::Histogram,
+                measures: vec!["x".to_owned()],
+                ..ChartSpec::default()
+            },
+            &ds,
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap();
+        let total: f64 = h.series[0].points.iter().map(|p| p[1]).sum();
+        assert_eq!(total, 200.0);
+        let c = compute(
+            &ChartSpec {
+                kind: ChartKind::Heatmap,
+                measures: vec!["x".to_owned(), "y".to_owned(), "z".to_owned()],
+                ..ChartSpec::default()
+            },
+            &ds,
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap();
+        let v = &c.heatmap.unwrap().values;
+        assert!((v[1] - 1.0).abs() < 1e-12 && (v[2] + 1.0).abs() < 1e-12);
+        // 2026-05-04 was a Monday: hour 0 of Monday has readings 0 and 168.
+        let w = compute(
+            &spec(ChartKind::Heatmap, "time", &["x"], Aggregation::Mean),
+            &ds,
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap();
+        let hm = w.heatmap.unwrap();
+        assert_eq!(hm.values[0], 84.0);
+        assert_eq!(hm.values.len(), 168);
+    }
+
+    #[test]
+    fn filters_and_the_window_select_rows() {
+        let ds = dataset(
+            vec![
+                Column::from_timestamps(
+                    "time",
+                    vec![
+                        ts("2026-05-01T00:00:00Z"),
+                        ts("2026-05-02T00:00:00Z"),
+                        ts("2026-05-03T00:00:00Z"),
+                    ],
+                ),
+                Column::categorical("road", &["A", "B", "A"]),
+                Column::from_f64("v", vec![1.0, 2.0, 3.0]),
+            ],
+            "UTC",
+        );
+        let mut s = spec(ChartKind::Table, "road", &["v"], Aggregation::Sum);
+        s.filters = vec![Filter::Range {
+            column: "v".to_owned(),
+            min: Some(1.5),
+            max: None,
+        }];
+        let window = TimeRange {
+            start: Some(ts("2026-05-02T00:00:00Z")),
+            end: None,
+        };
+        let d = compute(&s, &ds, window, &()).unwrap();
+        assert_eq!(d.rows_used, 2);
+        let t = d.table.unwrap();
+        assert_eq!(t.rows, vec![vec!["A", "3"], vec!["B", "2"]]);
+    }
+}
