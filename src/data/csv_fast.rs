@@ -541,15 +541,17 @@ impl StrBuilder {
             }
             remap.push(code);
         }
-        for (row, &c) in next.codes.iter().enumerate() {
-            let valid = next.validity.is_valid(row);
-            self.codes.push(if valid {
-                remap.get(c as usize).copied().unwrap_or(0)
-            } else {
-                0
-            });
-            self.validity.push(valid);
-        }
+        // Missing cells hold code 0, as the general way leaves them.
+        let validity = &next.validity;
+        self.codes
+            .extend(next.codes.iter().enumerate().map(|(r, &c)| {
+                if validity.is_valid(r) {
+                    remap.get(c as usize).copied().unwrap_or(0)
+                } else {
+                    0
+                }
+            }));
+        self.validity.append(&next.validity);
         self.present += next.present;
         self.total_len += next.total_len;
         self.untrimmed |= next.untrimmed;
@@ -782,9 +784,7 @@ impl ColBuilder {
             more_validity: &Validity,
         ) {
             values.extend_from_slice(more);
-            for r in 0..more.len() {
-                validity.push(more_validity.is_valid(r));
-            }
+            validity.append(more_validity);
         }
         if let Self::Unknown { missing } = next {
             self.push_missing(missing);

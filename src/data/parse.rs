@@ -12,10 +12,11 @@ pub fn is_missing(cell: &str) -> bool {
     if s.len() > 5 {
         return false;
     }
-    matches!(
-        s.to_ascii_lowercase().as_str(),
-        "na" | "n/a" | "null" | "nan" | "-" | "--" | "none" | "#n/a" | "nil" | "?"
-    )
+    // Called for every cell: compared without allocating.
+    const MISSING: [&str; 10] = [
+        "na", "n/a", "null", "nan", "-", "--", "none", "#n/a", "nil", "?",
+    ];
+    MISSING.iter().any(|m| m.eq_ignore_ascii_case(s))
 }
 
 pub fn parse_bool(cell: &str) -> Option<bool> {
@@ -23,10 +24,13 @@ pub fn parse_bool(cell: &str) -> Option<bool> {
     if s.len() > 5 {
         return None;
     }
-    match s.to_ascii_lowercase().as_str() {
-        "true" | "t" | "yes" | "y" => Some(true),
-        "false" | "f" | "no" | "n" => Some(false),
-        _ => None,
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(s));
+    if is(&["true", "t", "yes", "y"]) {
+        Some(true)
+    } else if is(&["false", "f", "no", "n"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 

@@ -83,6 +83,27 @@ impl Validity {
         self.len += 1;
     }
 
+    /// Appends `other`'s rows after these, a word at a time.
+    pub fn append(&mut self, other: &Validity) {
+        let shift = self.len % 64;
+        self.bits.truncate(self.len.div_ceil(64));
+        if shift == 0 {
+            self.bits.extend_from_slice(&other.bits);
+        } else {
+            for &w in &other.bits {
+                if let Some(last) = self.bits.last_mut() {
+                    *last |= w << shift;
+                }
+                self.bits.push(w >> (64 - shift));
+            }
+        }
+        self.len += other.len;
+        self.missing += other.missing;
+        // Bits past a validity's length are always clear, so the words
+        // past the new length are empty.
+        self.bits.truncate(self.len.div_ceil(64));
+    }
+
     pub fn is_valid(&self, row: usize) -> bool {
         row < self.len
             && self
@@ -508,6 +529,28 @@ impl Column {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validity_append_at_every_alignment_is_the_same_as_pushing() {
+        for first in [0usize, 1, 63, 64, 65, 130] {
+            for second in [0usize, 1, 63, 64, 100] {
+                let bit = |i: usize| !(i * 7 + 3).is_multiple_of(5);
+                let mut a = Validity::default();
+                let mut b = Validity::default();
+                let mut pushed = Validity::default();
+                for i in 0..first {
+                    a.push(bit(i));
+                    pushed.push(bit(i));
+                }
+                for i in 0..second {
+                    b.push(bit(i + first));
+                    pushed.push(bit(i + first));
+                }
+                a.append(&b);
+                assert_eq!(a, pushed, "{first} + {second}");
+            }
+        }
+    }
 
     #[test]
     fn rows_taken_and_spread_back_keep_values_and_gaps() {
