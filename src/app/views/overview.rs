@@ -84,14 +84,18 @@ fn speed_kpi(ds: &Dataset) -> Option<Kpi> {
     }
     let (now, typical) = (now_sum / n, typ_sum / n);
     let pct = (now / typical - 1.0) * 100.0;
-    let spark = timeseries::bucket_mean(
-        time,
-        speed,
-        MICROS_PER_HOUR,
-        TimeRange {
-            start: Some(end - 7 * MICROS_PER_DAY),
-            end: Some(end),
-        },
+    // Hours without readings are gaps in the line (NaN between runs).
+    let spark = crate::data::decimate::min_max_with_gaps(
+        &timeseries::bucket_mean(
+            time,
+            speed,
+            MICROS_PER_HOUR,
+            TimeRange {
+                start: Some(end - 7 * MICROS_PER_DAY),
+                end: Some(end),
+            },
+        ),
+        400,
     );
     Some(Kpi {
         id: "speed",
@@ -536,11 +540,7 @@ fn trends_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, kpis: &[Kpi]) {
                         "",
                     )
                     .show(ui, |p| {
-                        p.line(
-                            egui_plot::Line::new(k.title, k.spark.clone())
-                                .color(k.spark_color)
-                                .width(2.5),
-                        );
+                        widgets::gapped_line(p, k.title, &k.spark, k.spark_color, 2.5);
                     });
                 });
             }

@@ -245,13 +245,18 @@ pub fn sparkline_ui(ui: &mut egui::Ui, id: &str, points: &[[f64; 2]], color: Col
         .show_y(false)
         .show_background(false)
         .show(ui, |p| {
-            p.line(
-                egui_plot::Line::new(id.to_owned(), points.to_vec())
-                    .color(color)
-                    .width(1.5)
-                    .fill(0.0)
-                    .fill_alpha(0.15),
-            );
+            // Points whose y is NaN are gaps: each run is its own line.
+            for run in points.split(|pt| !pt[1].is_finite()) {
+                if !run.is_empty() {
+                    p.line(
+                        egui_plot::Line::new(id.to_owned(), run.to_vec())
+                            .color(color)
+                            .width(1.5)
+                            .fill(0.0)
+                            .fill_alpha(0.15),
+                    );
+                }
+            }
         });
 }
 
