@@ -42,6 +42,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "The file loaded without warnings.",
         "文件加载完成，没有警告。",
     ),
+    (
+        "Of {} data lines: {} rows skipped, {} padded, {} read again after a quote that was never closed; {} cells set missing.",
+        "共 {} 行数据：跳过 {} 行，补齐 {} 行，因引号未闭合重新读取 {} 行；{} 个单元格设为缺失。",
+    ),
     // Columns.
     ("Column", "列"),
     ("Type", "类型"),

@@ -460,6 +460,18 @@ impl DataView {
                 if ds.warnings.is_empty() {
                     ui.label(tr("The file loaded without warnings."));
                 }
+                if let Some(c) = ds.format.as_ref().map(|f| f.counts)
+                    && c.rows_skipped + c.rows_padded + c.rows_requoted + c.cells_set_missing > 0
+                {
+                    ui.label(crate::trf!(
+                        "Of {} data lines: {} rows skipped, {} padded, {} read again after a quote that was never closed; {} cells set missing.",
+                        c.records,
+                        c.rows_skipped,
+                        c.rows_padded,
+                        c.rows_requoted,
+                        c.cells_set_missing
+                    ));
+                }
                 egui::ScrollArea::vertical()
                     .id_salt("warn_scroll")
                     .max_height(120.0)
