@@ -256,3 +256,155 @@ fn pivot_writes_a_wide_table_that_loads_as_air_quality() {
     );
     assert!(!dir.path().join("x.csv").exists());
 }
+
+#[test]
+fn counts_beyond_their_maximum_exit_2_naming_the_flag_without_aborting() {
+    for (args, flag) in [
+        (
+            vec![
+                "text",
+                "similar",
+                "--model",
+                "m",
+                "bus",
+                "--top",
+                "1000000000000",
+            ],
+            "--top",
+        ),
+        (
+            vec![
+                "text",
+                "similar",
+                "--model",
+                "m",
+                "bus",
+                "--top",
+                "18446744073709551615",
+            ],
+            "--top",
+        ),
+        (
+            vec![
+                "text",
+                "analogy",
+                "--model",
+                "m",
+                "a",
+                "b",
+                "c",
+                "--top",
+                "99999999999999999999999",
+            ],
+            "--top",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--batch-size",
+                "1000000000000",
+            ],
+            "--batch-size",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--epochs",
+                "0",
+            ],
+            "--epochs",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--hidden",
+                "64,1000000000000",
+            ],
+            "--hidden",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--horizon",
+                "1000000",
+            ],
+            "--horizon",
+        ),
+        (
+            vec![
+                "text",
+                "train",
+                "--corpus",
+                "demo:reports",
+                "--out",
+                "x.vec",
+                "--dim",
+                "1000000",
+            ],
+            "--dim",
+        ),
+        (
+            vec![
+                "text",
+                "train",
+                "--corpus",
+                "demo:reports",
+                "--out",
+                "x.vec",
+                "--window",
+                "1000000000000",
+            ],
+            "--window",
+        ),
+        (
+            vec![
+                "text",
+                "train",
+                "--corpus",
+                "demo:reports",
+                "--out",
+                "x.vec",
+                "--threads",
+                "1000000000000",
+            ],
+            "--threads",
+        ),
+        (
+            vec![
+                "text",
+                "similar",
+                "--model",
+                "m",
+                "bus",
+                "--max-words",
+                "1000000000000",
+            ],
+            "--max-words",
+        ),
+    ] {
+        let out = cityops().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{err}"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! and diagnostics on stderr, `--json` for machine-readable results, exit 0
 //! on success, 2 on bad input or usage, 1 on other failures.
 
+mod count;
 mod dataset_arg;
 mod demo;
 mod evaluate;
@@ -119,7 +120,7 @@ pub enum Cmd {
         action: text::TextCmd,
         /// Keep only the first N (most frequent) words of a word2vec file
         /// given with --model (read as a stream; for huge files).
-        #[arg(long, global = true, value_name = "N")]
+        #[arg(long, global = true, value_name = "N", value_parser = count::count(0, count::MAX_WORDS))]
         max_words: Option<usize>,
     },
     /// The embedded demo city.
