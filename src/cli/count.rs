@@ -32,6 +32,8 @@ pub const MAX_WORDS: u64 = 100_000_000;
 pub const MAX_TEXT_BATCH: u64 = 4_096;
 /// Rows per remote request (`predict --batch-rows`).
 pub const MAX_BATCH_ROWS: u64 = 1_000_000;
+/// Neighbours kept per item or user (`--neighbours`).
+pub const MAX_NEIGHBOURS: u64 = 100_000;
 /// Minimum counts and patience: any number that fits, since none sizes memory.
 pub const MAX_PLAIN: u64 = u32::MAX as u64;
 
