@@ -34,6 +34,8 @@ pub const MAX_TEXT_BATCH: u64 = 4_096;
 pub const MAX_BATCH_ROWS: u64 = 1_000_000;
 /// Neighbours kept per item or user (`--neighbours`).
 pub const MAX_NEIGHBOURS: u64 = 100_000;
+/// A whole fetch, seconds (`fetch --deadline-secs`): one day.
+pub const MAX_DEADLINE_SECS: u64 = 86_400;
 /// Minimum counts and patience: any number that fits, since none sizes memory.
 pub const MAX_PLAIN: u64 = u32::MAX as u64;
 
