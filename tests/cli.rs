@@ -40,6 +40,35 @@ fn inspect_json_reports_columns_types_roles_and_warnings() {
     assert!(warnings[0]["column"].is_null());
     assert!(warnings[0]["message"].as_str().unwrap().contains("skipped"));
     assert!(v["path"].as_str().unwrap().ends_with("ragged.csv"));
+    // The counts: every data line is a row or counted as skipped.
+    let c = &v["counts"];
+    assert_eq!(c["rows_skipped"], 2);
+    assert_eq!(c["records"], 29);
+    assert_eq!(c["rows_padded"], 0);
+    assert_eq!(c["rows_requoted"], 0);
+}
+
+#[test]
+fn inspect_json_counts_the_rows_an_unclosed_quote_would_have_cost() {
+    let out = cityops()
+        .args(["inspect", "--json", "--tz", "UTC"])
+        .arg(fixture("unclosed_quote.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"], 15);
+    assert_eq!(v["counts"]["rows_requoted"], 1);
+    let w = v["warnings"].as_array().unwrap();
+    assert!(
+        w.iter()
+            .any(|w| w["line"] == 5 && w["message"].as_str().unwrap().contains("quote")),
+        "{w:?}"
+    );
 }
 
 #[test]

@@ -203,3 +203,89 @@ proptest! {
         }
     }
 }
+
+/// One data line of a generated file with defects.
+#[derive(Clone, Debug)]
+enum Defect {
+    None,
+    /// One field more than the header.
+    ExtraField,
+    /// One field fewer.
+    MissingField,
+    /// A word where the number column has numbers.
+    StrayWord,
+    /// A quote opening a field and never closed (at most one per file).
+    UnclosedQuote,
+}
+
+fn defect() -> impl Strategy<Value = Defect> {
+    prop_oneof![
+        12 => Just(Defect::None),
+        1 => Just(Defect::ExtraField),
+        1 => Just(Defect::MissingField),
+        1 => Just(Defect::StrayWord),
+        1 => Just(Defect::UnclosedQuote),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// No row is lost silently: every data line of the file is a row of the
+    /// table or a row the load counted as skipped (and warned about), or the
+    /// whole load is refused with an error that says why.
+    #[test]
+    fn no_row_is_lost_silently(
+        n_cols in 2usize..6,
+        lines in proptest::collection::vec((defect(), 0u32..1000), 1..80),
+    ) {
+        let mut text = (0..n_cols).map(|c| format!("c{c}")).collect::<Vec<_>>().join(",");
+        text.push('\n');
+        let mut quoted = false;
+        for (i, (d, v)) in lines.iter().enumerate() {
+            let mut fields: Vec<String> = (0..n_cols)
+                .map(|c| if c == 0 { format!("{v}") } else { format!("w{i}x{c}") })
+                .collect();
+            match d {
+                Defect::None => {}
+                Defect::ExtraField => fields.push("extra".to_owned()),
+                Defect::MissingField => {
+                    fields.pop();
+                }
+                Defect::StrayWord => fields[0] = "unknown".to_owned(),
+                Defect::UnclosedQuote if !quoted => {
+                    quoted = true;
+                    let last = fields.len() - 1;
+                    fields[last] = format!("\"open {}", fields[last]);
+                }
+                Defect::UnclosedQuote => {}
+            }
+            text.push_str(&fields.join(","));
+            text.push('\n');
+        }
+        let data_lines = lines.len();
+        match cityops::data::csv_load::load_csv_bytes(text.as_bytes(), "defects.csv", &Default::default(), &()) {
+            Ok(l) => {
+                prop_assert_eq!(l.counts.records, data_lines, "{}", text);
+                prop_assert_eq!(
+                    l.table.n_rows() + l.counts.rows_skipped,
+                    data_lines,
+                    "{}\n{:?}", text, l.warnings
+                );
+                // Every skip and re-read is in the warnings (named, or
+                // counted past the first twenty).
+                if l.counts.rows_skipped > 0 {
+                    prop_assert!(l.warnings.iter().any(|w| w.message.contains("skipped")));
+                }
+                if l.counts.rows_requoted > 0 {
+                    prop_assert!(l.warnings.iter().any(|w| w.message.contains("quote")));
+                }
+            }
+            Err(e) => {
+                // Refusing the file is not a silent loss, if it says why.
+                let msg = e.to_string();
+                prop_assert!(msg.contains("defects.csv"), "{}", msg);
+            }
+        }
+    }
+}

@@ -13,6 +13,107 @@ use cityops::app::{AppOptions, CityApp};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
+fn fixture(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_movielens_ratings_file_is_recognised_without_flags() {
+    // userId, movieId, rating, timestamp: movieId is the item.
+    let out = cityops()
+        .args([
+            "recommend",
+            "--data",
+            &fixture("ratings_movielens.csv"),
+            "--user",
+            "1",
+            "--top",
+            "3",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn column_flags_name_what_was_not_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("loans.csv");
+    let mut text = String::from("borrower,title,stars\n");
+    for (b, t, s) in [
+        ("a", "t1", 5),
+        ("a", "t2", 3),
+        ("b", "t1", 4),
+        ("b", "t3", 2),
+        ("c", "t2", 5),
+        ("c", "t3", 4),
+    ] {
+        text.push_str(&format!("{b},{t},{s}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap();
+    // Neither column is recognised: the error names the flag to use.
+    let out = cityops()
+        .args(["recommend", "--data", path, "--user", "a"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--user-col COLUMN"), "{err}");
+    assert!(!err.contains("Data view"), "{err}");
+    assert!(err.contains("borrower, title, stars"), "{err}");
+    // Named by flags, it works; a wrong name is refused with the columns.
+    let out = cityops()
+        .args([
+            "recommend",
+            "--data",
+            path,
+            "--user",
+            "a",
+            "--user-col",
+            "borrower",
+            "--item-col",
+            "title",
+            "--rating-col",
+            "stars",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["item"], "t3", "a's only unseen title");
+    let out = cityops()
+        .args([
+            "recommend",
+            "--data",
+            path,
+            "--user",
+            "a",
+            "--item-col",
+            "book",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--item-col book: there is no column 'book'"),
+        "{err}"
+    );
+}
+
 #[test]
 fn recommend_for_a_resident_as_json_with_reasons() {
     let out = cityops()

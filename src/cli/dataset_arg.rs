@@ -33,3 +33,12 @@ pub fn load(spec: &str, opts: &LoadOptions) -> Result<Dataset, Failure> {
         _ => Failure::bad_input(e.to_string()),
     })
 }
+
+/// `--time-col COLUMN`: makes that column the time axis.
+pub fn set_time_col(ds: &mut Dataset, col: Option<&str>) -> Result<(), Failure> {
+    if let Some(col) = col {
+        ds.set_role(col, data::Role::Time)
+            .map_err(|e| Failure::bad_input(format!("--time-col {col}: {e}")))?;
+    }
+    Ok(())
+}

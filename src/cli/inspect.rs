@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::Failure;
 use super::progress::TerminalProgress;
+use crate::data::csv_load::LoadCounts;
 use crate::data::{self, Dataset, LoadOptions};
 
 #[derive(Args, Debug)]
@@ -51,6 +52,10 @@ struct Report<'a> {
     delimiter: String,
     encoding: &'static str,
     time_zone: String,
+    /// What the loader did to rows and cells: `records` read after the
+    /// header, `rows_skipped`, `rows_padded`, `rows_requoted`,
+    /// `cells_set_missing`.
+    counts: LoadCounts,
     warnings: Vec<WarningReport<'a>>,
 }
 
@@ -89,6 +94,7 @@ fn report(ds: &Dataset) -> Report<'_> {
             .map_or_else(String::new, |f| (f.delimiter as char).to_string()),
         encoding: ds.format.as_ref().map_or("", |f| f.encoding),
         time_zone: ds.time_zone_name(),
+        counts: ds.format.as_ref().map(|f| f.counts).unwrap_or_default(),
         warnings: ds
             .warnings
             .iter()
@@ -146,6 +152,13 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
         println!(
             "  {:<width$}  {:<11}  {:<20}  {}",
             c.name, c.kind, c.role, c.missing
+        );
+    }
+    let c = &rep.counts;
+    if c.rows_skipped + c.rows_padded + c.rows_requoted + c.cells_set_missing > 0 {
+        println!(
+            "  of {} data lines: {} rows skipped, {} padded, {} read again after an unclosed quote; {} cells set missing",
+            c.records, c.rows_skipped, c.rows_padded, c.rows_requoted, c.cells_set_missing
         );
     }
     if rep.warnings.is_empty() {

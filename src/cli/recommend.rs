@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::count::{MAX_NEIGHBOURS, MAX_TOP, count};
 use super::progress::TerminalProgress;
 use super::{Failure, dataset_arg};
-use crate::data::{Column, LoadOptions, Table, csv_write};
+use crate::data::{Column, LoadOptions, Role, Table, csv_write};
 use crate::models::{bundle, recommender};
 use crate::recommend::{self, CfParams, ColumnChoice, Interactions, Method, RecError, Recommender};
 
@@ -64,6 +64,18 @@ pub struct RecommendArgs {
     /// Save the recommender as models/NAME.
     #[arg(long, value_name = "models/NAME")]
     pub save: Option<PathBuf>,
+    /// The column of user (resident) ids, when it is not recognised.
+    #[arg(long, value_name = "COLUMN", conflicts_with = "model")]
+    pub user_col: Option<String>,
+    /// The column of the ids of what is rated or used (the items).
+    #[arg(long, value_name = "COLUMN", conflicts_with = "model")]
+    pub item_col: Option<String>,
+    /// The column of explicit ratings.
+    #[arg(long, value_name = "COLUMN", conflicts_with = "model")]
+    pub rating_col: Option<String>,
+    /// The column of times (for the evaluation's time split).
+    #[arg(long, value_name = "COLUMN", conflicts_with = "model")]
+    pub time_col: Option<String>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     #[arg(long)]
@@ -88,6 +100,21 @@ fn rec_error(e: RecError) -> Failure {
         RecError::Cancelled => Failure::other(e.to_string()),
         _ => Failure::bad_input(e.to_string()),
     }
+}
+
+/// On the command line, a column that was not recognised is named with a
+/// flag (the core's own message speaks of the Data view).
+fn column_error(e: RecError, ds: &crate::data::Dataset) -> Failure {
+    let names: Vec<&str> = ds.table.columns.iter().map(|c| c.name.as_str()).collect();
+    let (what, flag) = match e {
+        RecError::NoUserColumn => ("the users (residents)", "--user-col"),
+        RecError::NoItemColumn => ("the items (what is rated or used)", "--item-col"),
+        other => return rec_error(other),
+    };
+    Failure::bad_input(format!(
+        "no column was recognised as {what}; name it with {flag} COLUMN (the columns are: {})",
+        names.join(", ")
+    ))
 }
 
 pub fn run(args: RecommendArgs) -> Result<(), Failure> {
@@ -118,8 +145,19 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
             (rec, card.columns, card.training_data)
         }
         (None, Some(spec)) => {
-            let ds = dataset_arg::load(spec, &LoadOptions::default())?;
-            let columns = ColumnChoice::detect(&ds).map_err(rec_error)?;
+            let mut ds = dataset_arg::load(spec, &LoadOptions::default())?;
+            for (flag, col, role) in [
+                ("--user-col", &args.user_col, Role::User),
+                ("--item-col", &args.item_col, Role::Item),
+                ("--rating-col", &args.rating_col, Role::Rating),
+            ] {
+                if let Some(col) = col {
+                    ds.set_role(col, role)
+                        .map_err(|e| Failure::bad_input(format!("{flag} {col}: {e}")))?;
+                }
+            }
+            dataset_arg::set_time_col(&mut ds, args.time_col.as_deref())?;
+            let columns = ColumnChoice::detect(&ds).map_err(|e| column_error(e, &ds))?;
             let inter = Interactions::from_dataset(&ds, &columns).map_err(rec_error)?;
             let rec = Recommender::build(Arc::new(inter), args.method, params.clone(), &progress)
                 .map_err(rec_error)?;

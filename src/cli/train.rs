@@ -64,6 +64,10 @@ pub struct TrainArgs {
     /// Time zone for timestamps without an offset (IANA name).
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+    /// The date-time column to use as the time axis (forecasts), when
+    /// it is not recognised.
+    #[arg(long, value_name = "COLUMN")]
+    pub time_col: Option<String>,
 }
 
 /// The `--json` shape shared by train and evaluate.
@@ -138,7 +142,15 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
     if !(args.lr > 0.0 && args.lr.is_finite()) {
         return Err(Failure::bad_input("--lr must be a positive number"));
     }
-    let ds = dataset_arg::load(&args.data, &opts)?;
+    let mut ds = dataset_arg::load(&args.data, &opts)?;
+    dataset_arg::set_time_col(&mut ds, args.time_col.as_deref())?;
+    if args.task == TaskChoice::Fixed(crate::ml::Task::Forecast) && ds.time_column().is_none() {
+        let names: Vec<&str> = ds.table.columns.iter().map(|c| c.name.as_str()).collect();
+        return Err(Failure::bad_input(format!(
+            "a forecast needs a time axis and no date-time column was recognised; name it with --time-col COLUMN (the columns are: {})",
+            names.join(", ")
+        )));
+    }
     let req = TrainRequest {
         target: args.target.clone(),
         task: args.task,

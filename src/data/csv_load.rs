@@ -79,6 +79,25 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// What the loader did to the file's rows and cells. Every data record
+/// after the header is either a row of the table or counted here:
+/// `table rows = records - rows_skipped` (a padded or re-read row is still
+/// a row).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LoadCounts {
+    /// Data records read after the header.
+    pub records: usize,
+    /// Rows left out: their number of fields did not match the header.
+    pub rows_skipped: usize,
+    /// Rows kept with missing fields left empty (a cut-off last line).
+    pub rows_padded: usize,
+    /// Rows read again because a quote on them was never closed (the quote
+    /// is kept as a literal character).
+    pub rows_requoted: usize,
+    /// Cells that did not parse as their column's type and became missing.
+    pub cells_set_missing: usize,
+}
+
 /// The table plus what was learnt about the file's format.
 #[derive(Debug)]
 pub struct LoadedCsv {
@@ -90,6 +109,7 @@ pub struct LoadedCsv {
     /// every timestamp had one, otherwise the zone naive times were read in).
     pub time_zone: TimeZone,
     pub file_bytes: u64,
+    pub counts: LoadCounts,
 }
 
 /// Ragged rows are skipped until they are more than this share of the rows
@@ -109,8 +129,14 @@ pub fn load_csv_file(
         path: shown.clone(),
         message: e.to_string(),
     };
-    let mut file = std::fs::File::open(path).map_err(io_err)?;
-    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // Only a regular file: a FIFO would block, /dev/zero never ends.
+    let (file, total) = super::file::open_regular(path).map_err(|e| match e {
+        super::file::FileError::NotRegular { path, what } => LoadError::NotAFile { path, what },
+        other => LoadError::Io {
+            path: shown.clone(),
+            message: other.to_string(),
+        },
+    })?;
     if total > u64::from(u32::MAX) {
         return Err(LoadError::TooLarge {
             path: shown,
@@ -132,20 +158,34 @@ pub fn load_csv_file(
             available: human_bytes(limit),
         });
     }
+    // A large clean file: one pass on both cores, straight into typed
+    // columns (`csv_fast`); anything it does not handle exactly as below
+    // comes back here.
+    match super::csv_fast::try_load(path, total, opts, progress, super::csv_fast::MIN_BYTES) {
+        Ok(loaded) => return Ok(loaded),
+        Err(super::csv_fast::Stop::Load(LoadError::Cancelled)) => {
+            return Err(LoadError::Cancelled);
+        }
+        // Anything else — the file is read the general way, which reports
+        // whatever made the fast path stop.
+        Err(_) => {}
+    }
     // Read straight into the one buffer, 4 MiB at a time (no staging
     // buffer: freeing one would make the allocator keep the columns' growing
     // buffers in its heap, and a cancelled load would not give memory back).
+    // Only the length the file had when opened is read: a file still being
+    // written is read up to there (its cut-off last line is reported).
+    let mut file = file.take(total);
     let mut bytes = vec![0u8; usize::try_from(total).unwrap_or(0)];
     let mut filled = 0;
     loop {
         if progress.is_cancelled() {
             return Err(LoadError::Cancelled);
         }
-        if filled == bytes.len() {
-            // The file may have grown since its size was read.
-            bytes.resize(filled + (4 << 20), 0);
-        }
         let end = (filled + (4 << 20)).min(bytes.len());
+        if filled == end {
+            break;
+        }
         let n = file.read(&mut bytes[filled..end]).map_err(io_err)?;
         if n == 0 {
             break;
@@ -160,7 +200,7 @@ pub fn load_csv_file(
 }
 
 /// Known binary formats that people mistake for CSV.
-fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
+pub(super) fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
     const MAGIC: [(&[u8], &str); 9] = [
         (b"PK\x03\x04", "a ZIP archive (or an .xlsx workbook)"),
         (b"\x89PNG", "a PNG image"),
@@ -310,37 +350,61 @@ pub fn sniff_delimiter(text: &str) -> u8 {
 
 /// Cleans header names: trims, names empty ones `column_N` and suffixes
 /// duplicates `_2`, `_3`, … with a warning for each change.
-fn clean_headers(raw: Vec<String>, warnings: &mut Vec<LoadWarning>) -> Vec<String> {
+pub(super) fn clean_headers(raw: Vec<String>, warnings: &mut Vec<LoadWarning>) -> Vec<String> {
+    // Every name taken so far, and per base name the next suffix to try:
+    // linear in the number of columns however many share a name.
+    let mut taken: std::collections::HashSet<String> =
+        std::collections::HashSet::with_capacity(raw.len());
+    let mut next_suffix: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
+    let mut renamed = 0usize;
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for (i, name) in raw.into_iter().enumerate() {
         let trimmed = name.trim();
         let mut name = if trimmed.is_empty() {
             let n = format!("column_{}", i + 1);
-            warnings.push(LoadWarning {
-                line: Some(1),
-                column: Some(i + 1),
-                message: format!("column {} has no name; it is called '{n}'", i + 1),
-            });
+            renamed += 1;
+            if renamed <= MAX_ROW_WARNINGS {
+                warnings.push(LoadWarning {
+                    line: Some(1),
+                    column: Some(i + 1),
+                    message: format!("column {} has no name; it is called '{n}'", i + 1),
+                });
+            }
             n
         } else {
             trimmed.to_owned()
         };
-        if out.contains(&name) {
+        if taken.contains(&name) {
             let base = name.clone();
-            let mut k = 2;
-            while out.contains(&format!("{base}_{k}")) {
-                k += 1;
+            let k = next_suffix.entry(base.clone()).or_insert(2);
+            while taken.contains(&format!("{base}_{k}")) {
+                *k += 1;
             }
             name = format!("{base}_{k}");
-            warnings.push(LoadWarning {
-                line: Some(1),
-                column: Some(i + 1),
-                message: format!(
-                    "the column name '{base}' appears twice; this one is called '{name}'"
-                ),
-            });
+            *k += 1;
+            renamed += 1;
+            if renamed <= MAX_ROW_WARNINGS {
+                warnings.push(LoadWarning {
+                    line: Some(1),
+                    column: Some(i + 1),
+                    message: format!(
+                        "the column name '{base}' appears twice; this one is called '{name}'"
+                    ),
+                });
+            }
         }
+        taken.insert(name.clone());
         out.push(name);
+    }
+    if renamed > MAX_ROW_WARNINGS {
+        warnings.push(LoadWarning {
+            line: Some(1),
+            column: None,
+            message: format!(
+                "{renamed} column names in all were empty or repeated and were renamed"
+            ),
+        });
     }
     out
 }
@@ -381,15 +445,15 @@ pub fn load_csv_bytes(
     let delimiter = opts.delimiter.unwrap_or_else(|| sniff_delimiter(&text));
     let time_zone = opts.time_zone.clone().unwrap_or_else(TimeZone::system);
 
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    // The text is read in segments: one normally, a new one after each
+    // line re-read because a quote on it was never closed.
+    let mut seg_byte = 0usize;
+    let mut seg_line = 1u64;
+    let mut reader = csv_reader(delimiter, &text);
     let mut record = csv::StringRecord::new();
-    let read = |reader: &mut csv::Reader<&[u8]>, record: &mut csv::StringRecord| {
+    let read = |reader: &mut csv::Reader<&[u8]>, record: &mut csv::StringRecord, seg_line: u64| {
         reader.read_record(record).map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| p.line()) + seg_line - 1;
             LoadError::Malformed {
                 path: source.to_owned(),
                 line,
@@ -398,7 +462,7 @@ pub fn load_csv_bytes(
             }
         })
     };
-    if !read(&mut reader, &mut record)? {
+    if !read(&mut reader, &mut record, seg_line)? {
         return Err(LoadError::Empty {
             path: source.to_owned(),
         });
@@ -407,53 +471,114 @@ pub fn load_csv_bytes(
     let n_cols = headers.len();
     let mut raw: Vec<RawColumn> = (0..n_cols).map(|_| RawColumn::default()).collect();
     let mut row_lines: Vec<u64> = Vec::new();
-    let mut ragged = 0usize;
+    let mut counts = LoadCounts::default();
     let mut first_ragged: Option<(u64, usize)> = None;
     let total_bytes = text.len().max(1) as f32;
-    let mut rows_seen = 0usize;
     let mut pending_short: Option<(u64, Vec<String>)> = None;
+    let mut row_warnings = 0usize;
+    let mut quote_warnings = 0usize;
 
     loop {
-        if !read(&mut reader, &mut record)? {
+        if !read(&mut reader, &mut record, seg_line)? {
             break;
         }
-        let line = record.position().map_or(0, |p| p.line());
-        rows_seen += 1;
-        if rows_seen.is_multiple_of(65_536) {
+        let pos = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        let line = pos.line() + seg_line - 1;
+        counts.records += 1;
+        if counts.records.is_multiple_of(65_536) {
             if progress.is_cancelled() {
                 return Err(LoadError::Cancelled);
             }
-            let at = record.position().map_or(0, |p| p.byte()) as f32;
+            let at = (seg_byte as u64 + pos.byte()) as f32;
             progress.report(0.2 + 0.6 * at / total_bytes, "Parsing rows");
         }
-        // A short row seen earlier was not the last one: it is ragged.
-        if let Some((l, fields)) = pending_short.take() {
-            ragged += 1;
-            first_ragged.get_or_insert((l, fields.len()));
-            if warnings.len() < MAX_ROW_WARNINGS {
-                warnings.push(ragged_warning(l, fields.len(), n_cols));
+        // A record over several lines may hold a quote that was never
+        // closed: it swallowed the lines after it. Read its first line
+        // again with that quote as a literal character, then go on from the
+        // next line.
+        let next = reader.position().clone();
+        let at_end = next.byte() as usize + seg_byte >= text.len();
+        let mut reread: Option<Vec<String>> = None;
+        if next.line() > pos.line() + 1 || at_end {
+            let ragged = record.len() != n_cols
+                && !(record.len() > n_cols
+                    && record.iter().skip(n_cols).all(|f| f.trim().is_empty()));
+            let start = seg_byte + pos.byte() as usize;
+            let stop = (seg_byte + next.byte() as usize).min(text.len());
+            let span = text.get(start..stop).unwrap_or_default();
+            if let Some(runaway) = find_runaway_quote(span.as_bytes(), delimiter, ragged) {
+                let quote_at = start + runaway.offset;
+                let line_end = text
+                    .get(quote_at..)
+                    .and_then(|t| t.find('\n'))
+                    .map_or(text.len(), |i| quote_at + i + 1);
+                let physical = text.get(start..line_end).unwrap_or_default();
+                let before = text.get(start..quote_at).unwrap_or_default();
+                let quote_line = line + before.bytes().filter(|&b| b == b'\n').count() as u64;
+                let quote_col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                counts.rows_requoted += 1;
+                quote_warnings += 1;
+                if quote_warnings <= MAX_ROW_WARNINGS {
+                    warnings.push(LoadWarning {
+                        line: Some(quote_line),
+                        column: Some(quote_col),
+                        message: format!(
+                            "a quote opens a field here and {}; it was read as a literal character, and the lines after it were read again as rows",
+                            runaway.why.describe()
+                        ),
+                    });
+                }
+                reread = Some(fields_with_literal_quote(
+                    physical,
+                    runaway.offset,
+                    delimiter,
+                    n_cols,
+                ));
+                // Go on after that line with a fresh reader.
+                let skipped_lines = physical.bytes().filter(|&b| b == b'\n').count() as u64;
+                seg_line = line + skipped_lines;
+                seg_byte = line_end;
+                reader = csv_reader(delimiter, text.get(line_end..).unwrap_or_default());
             }
         }
-        let len = record.len();
+        let fields: Vec<&str> = match &reread {
+            Some(f) => f.iter().map(String::as_str).collect(),
+            None => record.iter().collect(),
+        };
+        // A short row seen earlier was not the last one: it is ragged.
+        if let Some((l, short)) = pending_short.take() {
+            counts.rows_skipped += 1;
+            first_ragged.get_or_insert((l, short.len()));
+            row_warnings += 1;
+            if row_warnings <= MAX_ROW_WARNINGS {
+                warnings.push(ragged_warning(l, short.len(), n_cols));
+            }
+        }
+        let len = fields.len();
         // Extra fields that are all empty (a trailing delimiter) are harmless.
-        let extra_empty = len > n_cols && record.iter().skip(n_cols).all(|f| f.trim().is_empty());
+        let extra_empty = len > n_cols && fields.iter().skip(n_cols).all(|f| f.trim().is_empty());
         if len == n_cols || extra_empty {
-            for (col, cell) in raw.iter_mut().zip(record.iter()) {
+            for (col, cell) in raw.iter_mut().zip(&fields) {
                 col.push(cell);
             }
             row_lines.push(line);
         } else if len < n_cols {
-            pending_short = Some((line, record.iter().map(str::to_owned).collect()));
+            pending_short = Some((line, fields.iter().map(|f| (*f).to_owned()).collect()));
         } else {
-            ragged += 1;
+            counts.rows_skipped += 1;
             first_ragged.get_or_insert((line, len));
-            if warnings.len() < MAX_ROW_WARNINGS {
+            row_warnings += 1;
+            if row_warnings <= MAX_ROW_WARNINGS {
                 warnings.push(ragged_warning(line, len, n_cols));
             }
         }
     }
     // A short last row is a truncated file: keep what it has.
     if let Some((line, fields)) = pending_short {
+        counts.rows_padded += 1;
         warnings.push(LoadWarning {
             line: Some(line),
             column: Some(fields.len() + 1),
@@ -467,6 +592,16 @@ pub fn load_csv_bytes(
         }
         row_lines.push(line);
     }
+    if quote_warnings > MAX_ROW_WARNINGS {
+        warnings.push(LoadWarning {
+            line: None,
+            column: None,
+            message: format!(
+                "{quote_warnings} quotes in all were never closed and were read as literal characters"
+            ),
+        });
+    }
+    let ragged = counts.rows_skipped;
     let n_rows = row_lines.len();
     if ragged > 0 {
         let limit = ((n_rows + ragged) as f64 * MAX_RAGGED_FRACTION) as usize;
@@ -482,7 +617,7 @@ pub fn load_csv_bytes(
                 delimiter: delimiter as char,
             });
         }
-        if ragged > MAX_ROW_WARNINGS {
+        if row_warnings > MAX_ROW_WARNINGS {
             warnings.push(LoadWarning {
                 line: None,
                 column: None,
@@ -523,6 +658,7 @@ pub fn load_csv_bytes(
     let mut columns: Vec<Column> = Vec::with_capacity(n_cols + extra.len());
     let mut offsets = Vec::new();
     for r in results {
+        counts.cells_set_missing += r.cells_set_missing;
         warnings.extend(r.warnings);
         offsets.extend(r.offsets.pairs);
         columns.push(r.column);
@@ -564,6 +700,27 @@ pub fn load_csv_bytes(
             columns.insert(at.min(columns.len()), r.column);
         }
     }
+    let (table, zone) = table_and_zone(columns, &offsets, time_zone, source)?;
+    progress.report(1.0, "Loaded");
+    Ok(LoadedCsv {
+        table,
+        delimiter,
+        encoding,
+        warnings,
+        time_zone: zone,
+        file_bytes: bytes.len() as u64,
+        counts,
+    })
+}
+
+/// The table of the typed columns, and the zone to show it in: from the
+/// data's offsets when every timestamp column carried them, else `zone`.
+pub(super) fn table_and_zone(
+    columns: Vec<Column>,
+    offsets: &[(i64, i32)],
+    zone: TimeZone,
+    source: &str,
+) -> Result<(Table, TimeZone), LoadError> {
     let table = Table::new(columns).map_err(|e| LoadError::Malformed {
         path: source.to_owned(),
         line: 0,
@@ -576,19 +733,184 @@ pub fn load_csv_bytes(
         .filter(|c| c.kind() == super::ColumnKind::Timestamp)
         .all(|c| c.timestamp_info.has_offset);
     let zone = if all_offset && !offsets.is_empty() {
-        zone_from_offsets(&offsets, time_zone)
+        zone_from_offsets(offsets, zone)
     } else {
-        time_zone
+        zone
     };
-    progress.report(1.0, "Loaded");
-    Ok(LoadedCsv {
-        table,
-        delimiter,
-        encoding,
-        warnings,
-        time_zone: zone,
-        file_bytes: bytes.len() as u64,
-    })
+    Ok((table, zone))
+}
+
+/// Why a quoted field is taken for a quote that was never closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RunawayWhy {
+    /// Still open at the end of the file.
+    Unclosed,
+    /// It runs over more than [`MAX_QUOTED_FIELD_LINES`] lines.
+    TooManyLines,
+    /// It spans lines and either joining them made a record of the wrong
+    /// length or another quote further on closed it by chance.
+    SwallowedRows(usize),
+}
+
+impl RunawayWhy {
+    fn describe(self) -> String {
+        match self {
+            Self::Unclosed => "is not closed before the end of the file".to_owned(),
+            Self::TooManyLines => format!(
+                "runs on over more than {MAX_QUOTED_FIELD_LINES} lines without being closed"
+            ),
+            Self::SwallowedRows(n) => format!(
+                "is not closed on its line: the {n} line{} after it would have become part of one field",
+                if n == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+pub(super) struct Runaway {
+    /// Byte offset of the opening quote in the record's text.
+    offset: usize,
+    why: RunawayWhy,
+}
+
+/// A quoted field spanning more lines than this is a quote never closed.
+const MAX_QUOTED_FIELD_LINES: usize = 1_000;
+
+/// Scans one record's text (from its first byte, quotes opening only at the
+/// start of a field, `""` an escaped quote, as the csv crate reads them)
+/// for a quoted field that was never really closed: one still open at the
+/// end of the file, one over [`MAX_QUOTED_FIELD_LINES`] lines, or one over
+/// several lines that either made the record `ragged` (the wrong number of
+/// fields) or was closed by a quote with text right after it (the opening
+/// quote of a later field).
+pub(super) fn find_runaway_quote(span: &[u8], delimiter: u8, ragged: bool) -> Option<Runaway> {
+    let mut i = 0;
+    let mut at_field_start = true;
+    while let Some(&b) = span.get(i) {
+        if at_field_start && b == b'"' {
+            let open = i;
+            let mut j = i + 1;
+            let mut closed = None;
+            while let Some(&c) = span.get(j) {
+                if c == b'"' {
+                    if span.get(j + 1) == Some(&b'"') {
+                        j += 2;
+                        continue;
+                    }
+                    closed = Some(j);
+                    break;
+                }
+                j += 1;
+            }
+            let inner = span
+                .get(open + 1..closed.unwrap_or(span.len()))
+                .unwrap_or_default();
+            let lines = inner.iter().filter(|&&c| c == b'\n').count();
+            if lines > MAX_QUOTED_FIELD_LINES {
+                return Some(Runaway {
+                    offset: open,
+                    why: RunawayWhy::TooManyLines,
+                });
+            }
+            if lines >= 1 && ragged {
+                // Joining the lines made a record of the wrong length: the
+                // quote was not meant to run on.
+                return Some(Runaway {
+                    offset: open,
+                    why: RunawayWhy::SwallowedRows(lines),
+                });
+            }
+            // A quote that really closes a field is followed by the
+            // delimiter or the end of the line; one followed by text was the
+            // opening quote of a later field, which closed this one by chance.
+            let followed_by_text = closed.is_some_and(|c| {
+                span.get(c + 1)
+                    .is_some_and(|&n| n != delimiter && n != b'\n' && n != b'\r')
+            });
+            if lines >= 1 && followed_by_text {
+                return Some(Runaway {
+                    offset: open,
+                    why: RunawayWhy::SwallowedRows(lines),
+                });
+            }
+            let Some(close) = closed else {
+                return Some(Runaway {
+                    offset: open,
+                    why: RunawayWhy::Unclosed,
+                });
+            };
+            i = close + 1;
+            at_field_start = false;
+            continue;
+        }
+        if b == delimiter {
+            at_field_start = true;
+        } else if b == b'\n' {
+            // The record ends on this line.
+            return None;
+        } else {
+            at_field_start = false;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The fields of one physical line (its end included) whose quote at
+/// `quote_at` opens a field that never closes: that quote is kept as a
+/// literal character at the start of its field; the rest of the line is
+/// read as usual.
+fn fields_with_literal_quote(
+    line: &str,
+    quote_at: usize,
+    delimiter: u8,
+    n_cols: usize,
+) -> Vec<String> {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let (before, after) = (
+        line.get(..quote_at).unwrap_or_default(),
+        line.get(quote_at + 1..).unwrap_or_default(),
+    );
+    let without = format!("{before}{after}");
+    let read = |s: &str| -> Vec<String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(s.as_bytes());
+        let mut record = csv::StringRecord::new();
+        match reader.read_record(&mut record) {
+            Ok(true) => record.iter().map(str::to_owned).collect(),
+            _ => vec![String::new()],
+        }
+    };
+    // The field the quote opened: as many as the text before it has.
+    let index = if before.is_empty() {
+        0
+    } else {
+        read(before).len().saturating_sub(1)
+    };
+    let mut fields = read(&without);
+    // The quote was meant to enclose the rest of its field, delimiters and
+    // all: when the line now has too many fields, the extra ones after the
+    // quote go back into its field.
+    if fields.len() > n_cols && index < n_cols {
+        let extra = fields.len() - n_cols;
+        let merged: Vec<String> = fields.drain(index..=index + extra).collect();
+        fields.insert(index, merged.join(&(delimiter as char).to_string()));
+    }
+    if let Some(f) = fields.get_mut(index) {
+        f.insert(0, '"');
+    }
+    fields
+}
+
+fn csv_reader(delimiter: u8, segment: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(segment.as_bytes())
 }
 
 fn ragged_warning(line: u64, got: usize, expected: usize) -> LoadWarning {
@@ -1074,5 +1396,163 @@ mod tests {
         assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
         assert_eq!(sniff_delimiter("a|b|c\n1|2|3\n"), b'|');
         assert_eq!(sniff_delimiter("\"x,y\";b\n\"1,2\";3\n"), b';');
+    }
+
+    fn warning_texts(l: &LoadedCsv) -> Vec<String> {
+        l.warnings.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_stray_word_or_a_mistyped_number_keeps_the_column_numeric() {
+        let l = load("stray_cells.csv").unwrap();
+        let t = &l.table;
+        let vehicles = t.column("vehicles").unwrap();
+        assert_eq!(vehicles.kind(), ColumnKind::Integer);
+        assert_eq!(vehicles.missing_count(), 1);
+        assert_eq!(vehicles.f64_at(0), Some(100.0));
+        let pm10 = t.column("pm10").unwrap();
+        assert_eq!(pm10.kind(), ColumnKind::Float);
+        assert_eq!(pm10.missing_count(), 1);
+        assert_eq!(pm10.f64_at(1), Some(11.1));
+        let w = warning_texts(&l);
+        // 'unknown' is on the 12th data row, line 13; '12,,5' on line 25.
+        assert!(
+            w.iter()
+                .any(|w| w.starts_with("line 13, column 3: 'unknown' in column 'vehicles'")),
+            "{w:?}"
+        );
+        assert!(
+            w.iter()
+                .any(|w| w.starts_with("line 25, column 4: '12,,5' in column 'pm10'")),
+            "{w:?}"
+        );
+        assert_eq!(l.counts.cells_set_missing, 2);
+    }
+
+    #[test]
+    fn past_the_rule_a_column_is_text_and_a_warning_says_why() {
+        let mut text = String::from("site,reading\n");
+        for i in 0..30 {
+            // 10 of 30 cells are words: a third, over the 5 % the rule allows.
+            if i % 3 == 1 {
+                text.push_str(&format!("s{i},n/a-ish\n"));
+            } else {
+                text.push_str(&format!("s{i},{i}.5\n"));
+            }
+        }
+        let l = load_csv_bytes(text.as_bytes(), "r.csv", &utc(), &()).unwrap();
+        assert!(!l.table.columns[1].kind().is_numeric());
+        let w = warning_texts(&l);
+        assert!(
+            w.iter().any(|w| w.contains(
+                "column 'reading' is read as text: 33 % of cells are not numbers (more than the 5 % a numeric column may have), first at line 3: 'n/a-ish'"
+            )),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn zero_padded_codes_stay_text_and_thousands_separators_are_numbers() {
+        let mut text = String::from("zip,amount\n");
+        for i in 0..40 {
+            let zip = if i == 7 {
+                "02139".to_owned()
+            } else {
+                format!("{}", 10_001 + i)
+            };
+            text.push_str(&format!("{zip},\"{},{:03}\"\n", 1 + i, i * 7));
+        }
+        let l = load_csv_bytes(text.as_bytes(), "z.csv", &utc(), &()).unwrap();
+        let zip = &l.table.columns[0];
+        assert!(
+            !zip.kind().is_numeric(),
+            "a zip code with a leading zero keeps it"
+        );
+        assert_eq!(zip.str_at(7), Some("02139"));
+        let amount = &l.table.columns[1];
+        assert_eq!(amount.kind(), ColumnKind::Float);
+        assert_eq!(amount.f64_at(2), Some(3014.0));
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_read_as_a_literal_and_no_row_is_lost() {
+        let l = load("unclosed_quote.csv").unwrap();
+        assert_eq!(l.table.n_rows(), 15, "every data line is a row");
+        let desc = l.table.column("description").unwrap();
+        assert_eq!(
+            desc.str_at(3),
+            Some("\"Broken signal at Main St, lights dark")
+        );
+        assert_eq!(desc.str_at(14), Some("signal fault 15"));
+        assert_eq!(l.counts.rows_requoted, 1);
+        assert_eq!(l.counts.records, 15);
+        let w = warning_texts(&l);
+        assert!(
+            w.iter()
+                .any(|w| w.starts_with("line 5, column 28: a quote opens a field here and")),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn a_quote_closed_by_chance_rows_later_is_caught() {
+        let l = load("runaway_quote.csv").unwrap();
+        assert_eq!(l.table.n_rows(), 15);
+        let desc = l.table.column("description").unwrap();
+        assert_eq!(desc.str_at(2), Some("\"pothole, deep"));
+        assert_eq!(desc.str_at(3), Some("signal fault 4"));
+        assert_eq!(desc.str_at(11), Some("flooding, underpass"));
+        assert_eq!(l.counts.rows_skipped, 0);
+        assert!(
+            warning_texts(&l)
+                .iter()
+                .any(|w| w.starts_with("line 4, column 25: a quote opens a field here")),
+            "{:?}",
+            l.warnings
+        );
+    }
+
+    #[test]
+    fn a_quoted_field_over_a_thousand_lines_is_taken_for_an_unclosed_quote() {
+        let mut text = String::from("id,note\n1,\"starts here\n");
+        for i in 0..1_200 {
+            text.push_str(&format!("{i},line {i}\n"));
+        }
+        text.push_str("end\"\n2,after\n");
+        let l = load_csv_bytes(text.as_bytes(), "long.csv", &utc(), &()).unwrap();
+        assert_eq!(l.counts.rows_requoted, 1);
+        // The lines inside are read as the rows they are.
+        assert_eq!(l.table.n_rows(), 1_202, "{:?}", l.warnings);
+        assert_eq!(l.counts.rows_skipped, 1, "the line 'end\"' alone");
+        assert_eq!(l.table.n_rows() + l.counts.rows_skipped, l.counts.records);
+    }
+
+    #[test]
+    fn many_repeated_header_names_are_renamed_in_linear_time() {
+        let header = vec!["x"; 4_000].join(",");
+        let row = vec!["1"; 4_000].join(",");
+        let text = format!("{header}\n{row}\n");
+        let l = load_csv_bytes(text.as_bytes(), "wide.csv", &utc(), &()).unwrap();
+        assert_eq!(l.table.columns[1].name, "x_2");
+        assert_eq!(l.table.columns[3_999].name, "x_4000");
+        // One warning per name up to the cap, then a count.
+        assert!(l.warnings.len() <= MAX_ROW_WARNINGS + 1);
+    }
+
+    #[test]
+    fn a_fifo_or_a_device_given_as_a_csv_is_refused_without_blocking() {
+        let err = load_csv_file(Path::new("/dev/zero"), &utc(), &()).unwrap_err();
+        assert!(matches!(err, LoadError::NotAFile { .. }), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("p.csv");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let err = load_csv_file(&fifo, &utc(), &()).unwrap_err();
+        assert!(err.to_string().contains("named pipe"), "{err}");
     }
 }

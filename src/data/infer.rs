@@ -4,9 +4,18 @@
 //! Rules, in order: all missing → text; booleans; integers (no leading
 //! zeros); integer epoch seconds or milliseconds when the name says time;
 //! decimals; date-times (one `A/B/YYYY` order for the whole column); strings
-//! → categorical unless nearly all distinct (≥ 90 %), text otherwise. A column where at most
-//! 0.1 % of cells (and at least 20 good ones) fail a numeric or date type
-//! takes that type, and the failing cells become missing with a warning.
+//! → categorical unless nearly all distinct (≥ 90 %), text otherwise.
+//!
+//! **A few bad cells do not change a column's type** ([`keeps_type`]): a
+//! column keeps a numeric or date-time type when at least 95 % of its
+//! non-missing cells parse as it (or all but one, when at least 10 do).
+//! The other cells become missing, and a warning names each (up to
+//! [`MAX_CELL_WARNINGS`] per column, then a count) with its line, the
+//! column and the value. Past the rule the column is text, and when at
+//! least half its cells were numbers (or date-times) a warning says why,
+//! with the share and the first cell that is not. A column with numbers
+//! written with leading zeros (`02139`, `007`) is never numeric: those are
+//! identifiers, and reading them as numbers would change them.
 
 use std::collections::HashMap;
 
@@ -66,31 +75,53 @@ pub struct Inferred {
     pub column: Column,
     pub warnings: Vec<LoadWarning>,
     pub offsets: OffsetSample,
+    /// Present cells that did not parse as the column's type and became
+    /// missing.
+    pub cells_set_missing: usize,
 }
 
-#[derive(Default)]
-struct Scan {
-    present: usize,
+#[derive(Default, Clone)]
+pub(super) struct Scan {
+    pub(super) present: usize,
     bool_ok: usize,
     int_ok: usize,
     float_ok: usize,
     date_ok: usize,
     date_with_offset: usize,
+    /// Cells of digits with a leading zero (`007`): identifiers.
+    leading_zero: usize,
+    /// The first row whose cell is not a number / not a date-time.
+    first_not_number: Option<usize>,
+    first_not_date: Option<usize>,
     max_a: u8,
-    total_len: usize,
+    /// Bytes of the present cells as written (surrounding spaces included).
+    pub(super) total_len: usize,
 }
 
-const TOLERATED_FAILURE_FRACTION: f64 = 0.001;
-const MIN_GOOD_FOR_TOLERANCE: usize = 20;
-const MAX_CELL_WARNINGS: usize = 5;
+/// The share of a column's non-missing cells that must parse as a type for
+/// the column to keep it (see the module doc).
+pub const TYPE_RULE_SHARE: f64 = 0.95;
+/// Below this many good cells, one bad cell is not tolerated.
+const MIN_GOOD_FOR_TOLERANCE: usize = 10;
+/// Cells named one by one in warnings, per column; the rest are counted.
+pub const MAX_CELL_WARNINGS: usize = 20;
 
-fn mostly(ok: usize, present: usize) -> bool {
-    ok == present
+/// Whether `ok` of `present` non-missing cells are enough for a column to
+/// keep a type (the rule in the module doc).
+pub fn keeps_type(ok: usize, present: usize) -> bool {
+    let bad = present.saturating_sub(ok);
+    bad == 0
         || (ok >= MIN_GOOD_FOR_TOLERANCE
-            && ((present - ok) as f64) <= TOLERATED_FAILURE_FRACTION * present as f64)
+            && (bad == 1 || bad as f64 <= (1.0 - TYPE_RULE_SHARE) * present as f64))
 }
 
-fn name_says_time(name: &str) -> bool {
+fn is_zero_padded_digits(cell: &str) -> bool {
+    let s = cell.trim();
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s).as_bytes();
+    digits.len() > 1 && digits[0] == b'0' && digits.iter().all(u8::is_ascii_digit)
+}
+
+pub(super) fn name_says_time(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     ["time", "date", "epoch", "timestamp", "datetime"]
         .iter()
@@ -100,46 +131,138 @@ fn name_says_time(name: &str) -> bool {
         || n.ends_with("_at")
 }
 
-/// Builds one typed column from its raw cells.
-pub fn infer_column(name: &str, index: usize, raw: &RawColumn, ctx: &InferContext<'_>) -> Inferred {
-    let mut scan = Scan::default();
-    for cell in raw.iter() {
+impl Scan {
+    /// Counts one cell (or `times` equal cells: the fast loader counts each
+    /// distinct value once), as the type rules see it.
+    pub(super) fn add(&mut self, row: usize, cell: &str, decimal_comma: bool, times: usize) {
         if parse::is_missing(cell) {
-            continue;
+            return;
         }
-        scan.present += 1;
-        scan.total_len += cell.len();
+        self.present += times;
+        self.total_len += cell.len() * times;
         if parse::parse_bool(cell).is_some() {
-            scan.bool_ok += 1;
+            self.bool_ok += times;
         }
         if parse::parse_i64(cell).is_some() {
-            scan.int_ok += 1;
-            scan.float_ok += 1;
-            continue;
+            self.int_ok += times;
+            self.float_ok += times;
+            self.first_not_date.get_or_insert(row);
+            return;
         }
-        if parse::parse_f64(cell, ctx.decimal_comma).is_some() {
-            scan.float_ok += 1;
-            continue;
+        if parse::parse_f64(cell, decimal_comma).is_some() {
+            self.float_ok += times;
+            self.first_not_date.get_or_insert(row);
+            return;
+        }
+        self.first_not_number.get_or_insert(row);
+        if is_zero_padded_digits(cell) {
+            self.leading_zero += times;
         }
         if let Some(d) = parse::parse_datetime(cell, DayOrder::MonthFirst) {
-            scan.date_ok += 1;
+            self.date_ok += times;
             if d.offset_secs.is_some() {
-                scan.date_with_offset += 1;
+                self.date_with_offset += times;
             }
             if let Some((a, _)) = d.ambiguous_ab {
-                scan.max_a = scan.max_a.max(a);
+                self.max_a = self.max_a.max(a);
             }
         } else if let Some(d) = parse::parse_datetime(cell, DayOrder::DayFirst) {
             // Only parses day first (e.g. 25/12/2024).
-            scan.date_ok += 1;
+            self.date_ok += times;
             if let Some((a, _)) = d.ambiguous_ab {
-                scan.max_a = scan.max_a.max(a);
+                self.max_a = self.max_a.max(a);
             }
+        } else {
+            self.first_not_date.get_or_insert(row);
         }
     }
 
+    /// The type the rules give a column with these counts.
+    pub(super) fn decide(&self) -> Decision {
+        let present = self.present;
+        if present == 0 {
+            return Decision::AllMissing;
+        }
+        if self.bool_ok == present {
+            return Decision::Bool;
+        }
+        let numeric_allowed = self.leading_zero == 0;
+        if numeric_allowed && self.int_ok == self.float_ok && keeps_type(self.int_ok, present) {
+            return Decision::Integers;
+        }
+        if numeric_allowed && keeps_type(self.float_ok, present) && self.float_ok >= self.date_ok {
+            return Decision::Floats;
+        }
+        if keeps_type(self.date_ok, present) {
+            let order = if self.max_a > 12 {
+                DayOrder::DayFirst
+            } else {
+                DayOrder::MonthFirst
+            };
+            return Decision::Timestamps {
+                order,
+                all_offsets: self.date_with_offset == self.date_ok,
+            };
+        }
+        // Past the rule: text, and say why when the column was mostly
+        // numbers or date-times (a user would expect that type).
+        let why = if self.float_ok * 2 >= present && self.float_ok >= self.date_ok {
+            self.first_not_number
+                .map(|row| (self.float_ok, row, "numbers"))
+        } else if self.date_ok * 2 >= present {
+            self.first_not_date
+                .map(|row| (self.date_ok, row, "date-times"))
+        } else {
+            None
+        };
+        let avg_len = self.total_len as f64 / present as f64;
+        // In a small file uniqueness says little: short values are labels.
+        if present < 50 {
+            Decision::Strings {
+                why,
+                small: true,
+                categorical: avg_len <= 32.0,
+            }
+        } else {
+            Decision::Strings {
+                why,
+                small: false,
+                categorical: avg_len <= 48.0,
+            }
+        }
+    }
+}
+
+/// What the type rules make of a column (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Decision {
+    AllMissing,
+    Bool,
+    /// Integers (or epoch times, when the name says time and the values fit).
+    Integers,
+    Floats,
+    Timestamps {
+        order: DayOrder,
+        all_offsets: bool,
+    },
+    /// Text: categorical when allowed and the values repeat. `why` is set
+    /// when most cells were numbers or date-times: `(good cells, first row
+    /// that is not one, "numbers" | "date-times")`.
+    Strings {
+        why: Option<(usize, usize, &'static str)>,
+        small: bool,
+        categorical: bool,
+    },
+}
+
+/// Builds one typed column from its raw cells.
+pub fn infer_column(name: &str, index: usize, raw: &RawColumn, ctx: &InferContext<'_>) -> Inferred {
+    let mut scan = Scan::default();
+    for (row, cell) in raw.iter().enumerate() {
+        scan.add(row, cell, ctx.decimal_comma, 1);
+    }
     let present = scan.present;
-    let b = Builder {
+    let mut b = Builder {
         name,
         index,
         raw,
@@ -147,47 +270,75 @@ pub fn infer_column(name: &str, index: usize, raw: &RawColumn, ctx: &InferContex
         warnings: Vec::new(),
         failures: 0,
     };
-    if present == 0 {
-        return b.text(false);
-    }
-    if scan.bool_ok == present {
-        return b.bools();
-    }
-    if scan.int_ok == present {
-        if name_says_time(name) {
-            let ints: Vec<i64> = raw.iter().filter_map(parse::parse_i64).collect();
-            let (lo, hi) = (
-                ints.iter().copied().min().unwrap_or(0),
-                ints.iter().copied().max().unwrap_or(0),
-            );
-            // 1973..2096 in seconds or in milliseconds.
-            if lo >= 100_000_000 && hi <= 4_000_000_000 {
-                return b.epoch(1_000_000);
+    match scan.decide() {
+        Decision::AllMissing => b.text(false),
+        Decision::Bool => b.bools(),
+        Decision::Integers => {
+            if name_says_time(name) {
+                let (lo, hi) = raw
+                    .iter()
+                    .filter_map(parse::parse_i64)
+                    .fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+                if let Some(unit) = epoch_unit(lo, hi) {
+                    return b.epoch(unit);
+                }
             }
-            if lo >= 100_000_000_000 && hi <= 4_000_000_000_000 {
-                return b.epoch(1_000);
+            b.integers()
+        }
+        Decision::Floats => b.floats(),
+        Decision::Timestamps { order, all_offsets } => b.timestamps(order, all_offsets),
+        Decision::Strings {
+            why,
+            small,
+            categorical,
+        } => {
+            if let Some((ok, row, what)) = why {
+                let bad_share = 100.0 * (present - ok) as f64 / present as f64;
+                let cell = raw.iter().nth(row).unwrap_or_default();
+                let shown: String = cell.chars().take(40).collect();
+                let line = ctx.row_lines.get(row).copied();
+                let reason = if scan.leading_zero > 0 && what == "numbers" {
+                    format!(
+                        "{} cells are numbers written with leading zeros (identifiers such as '{shown}' would lose them)",
+                        scan.leading_zero
+                    )
+                } else {
+                    format!(
+                        "{bad_share:.0} % of cells are not {what} (more than the {:.0} % a {} column may have), first at line {}: '{shown}'",
+                        100.0 * (1.0 - TYPE_RULE_SHARE),
+                        if what == "numbers" {
+                            "numeric"
+                        } else {
+                            "date-time"
+                        },
+                        line.map_or_else(|| "?".to_owned(), |l| l.to_string()),
+                    )
+                };
+                b.warnings.push(LoadWarning {
+                    line,
+                    column: Some(index + 1),
+                    message: format!("column '{name}' is read as text: {reason}"),
+                });
+            }
+            if small {
+                b.text_small(categorical)
+            } else {
+                b.text(categorical)
             }
         }
-        return b.integers();
     }
-    if mostly(scan.float_ok, present) && scan.float_ok >= scan.date_ok {
-        return b.floats();
+}
+
+/// Microseconds per unit when integers `lo..=hi` are epoch seconds or
+/// milliseconds of 1973..2096.
+pub(super) fn epoch_unit(lo: i64, hi: i64) -> Option<i64> {
+    if lo >= 100_000_000 && hi <= 4_000_000_000 {
+        Some(1_000_000)
+    } else if lo >= 100_000_000_000 && hi <= 4_000_000_000_000 {
+        Some(1_000)
+    } else {
+        None
     }
-    if mostly(scan.date_ok, present) {
-        let order = if scan.max_a > 12 {
-            DayOrder::DayFirst
-        } else {
-            DayOrder::MonthFirst
-        };
-        return b.timestamps(order, scan.date_with_offset == scan.date_ok);
-    }
-    // Strings: short ones that repeat become categorical.
-    let avg_len = scan.total_len as f64 / present as f64;
-    // In a small file uniqueness says little: short values are labels.
-    if present < 50 {
-        return b.text_small(avg_len <= 32.0);
-    }
-    b.text(avg_len <= 48.0)
 }
 
 struct Builder<'a> {
@@ -231,6 +382,7 @@ impl Builder<'_> {
             column: Column::new(self.name, values, validity),
             warnings: self.warnings,
             offsets: OffsetSample::default(),
+            cells_set_missing: self.failures,
         }
     }
 
@@ -246,24 +398,34 @@ impl Builder<'_> {
         self.finish(ColumnValues::Bool(values), validity)
     }
 
-    fn integers(self) -> Inferred {
+    /// The integer in a cell; a present cell that is not one is warned
+    /// about and becomes missing.
+    fn int_cell(&mut self, row: usize, cell: &str) -> Option<i64> {
+        let v = parse::parse_i64(cell);
+        if v.is_none() && !parse::is_missing(cell) {
+            self.fail(row, cell, "a whole number");
+        }
+        v
+    }
+
+    fn integers(mut self) -> Inferred {
         let n = self.raw.len();
         let mut values = Vec::with_capacity(n);
         let mut validity = Validity::with_capacity(n);
-        for cell in self.raw.iter() {
-            let v = parse::parse_i64(cell);
+        for (row, cell) in self.raw.iter().enumerate() {
+            let v = self.int_cell(row, cell);
             values.push(v.unwrap_or(0));
             validity.push(v.is_some());
         }
         self.finish(ColumnValues::Integer(values), validity)
     }
 
-    fn epoch(self, micros_per_unit: i64) -> Inferred {
+    fn epoch(mut self, micros_per_unit: i64) -> Inferred {
         let n = self.raw.len();
         let mut values = Vec::with_capacity(n);
         let mut validity = Validity::with_capacity(n);
-        for cell in self.raw.iter() {
-            let v = parse::parse_i64(cell);
+        for (row, cell) in self.raw.iter().enumerate() {
+            let v = self.int_cell(row, cell);
             values.push(v.map_or(0, |x| x.saturating_mul(micros_per_unit)));
             validity.push(v.is_some());
         }
@@ -398,14 +560,14 @@ impl Builder<'_> {
 /// Resolves local civil times in a zone, remembering the last hour's offset
 /// (consecutive rows usually share it). DST gaps and folds resolve the
 /// "compatible" way (as RFC 5545 and most calendars do).
-struct LocalResolver<'a> {
+pub(super) struct LocalResolver<'a> {
     tz: &'a TimeZone,
     last_hour: i64,
     last_offset_secs: i64,
 }
 
 impl<'a> LocalResolver<'a> {
-    fn new(tz: &'a TimeZone) -> Self {
+    pub(super) fn new(tz: &'a TimeZone) -> Self {
         Self {
             tz,
             last_hour: i64::MIN,
@@ -438,7 +600,7 @@ impl<'a> LocalResolver<'a> {
     }
 }
 
-fn to_utc_micros(
+pub(super) fn to_utc_micros(
     d: &ParsedDateTime,
     resolver: &mut LocalResolver<'_>,
     offsets: &mut OffsetSample,

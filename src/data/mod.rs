@@ -7,10 +7,12 @@
 pub mod alerts;
 pub mod aqi;
 pub mod combine;
+mod csv_fast;
 pub mod csv_load;
 pub mod csv_write;
 pub mod decimate;
 pub mod demo;
+pub mod file;
 pub mod infer;
 pub mod parse;
 pub mod pivot;
@@ -61,6 +63,10 @@ pub enum LoadError {
         "{path}: cannot read the file: {message}. Check that the path is right and the file is readable."
     )]
     Io { path: String, message: String },
+    #[error(
+        "{path}: this is {what}, not a regular file; cityops reads only regular files. Save the data to a file and open that."
+    )]
+    NotAFile { path: String, what: &'static str },
     #[error("{path}: the file is empty. Choose a CSV file with a header row and data rows.")]
     Empty { path: String },
     #[error(
@@ -139,6 +145,9 @@ pub struct CsvFormat {
     pub delimiter: u8,
     pub encoding: &'static str,
     pub file_bytes: u64,
+    /// What the loader did to rows and cells (skipped, padded, re-read,
+    /// set missing).
+    pub counts: csv_load::LoadCounts,
 }
 
 /// A loaded table with its meaning: roles, domain, time zone and warnings.
@@ -178,6 +187,39 @@ impl Dataset {
     /// The time zone's name for display ("America/Chicago", "UTC-05:00").
     pub fn time_zone_name(&self) -> String {
         zone_name(&self.time_zone)
+    }
+
+    /// Gives the column named `name` the role `role`. A role only one
+    /// column can hold (time, user, item, rating) is taken from the column
+    /// that had it; a time role needs a date-time column. The error says
+    /// which columns there are.
+    pub fn set_role(&mut self, name: &str, role: Role) -> Result<(), String> {
+        let Some(i) = self.table.columns.iter().position(|c| c.name == name) else {
+            let names: Vec<&str> = self.table.columns.iter().map(|c| c.name.as_str()).collect();
+            return Err(format!(
+                "there is no column '{name}'; the columns are: {}",
+                names.join(", ")
+            ));
+        };
+        if role == Role::Time
+            && self.table.columns.get(i).map(Column::kind) != Some(ColumnKind::Timestamp)
+        {
+            let kind = self.table.columns.get(i).map_or("", |c| c.kind().name());
+            return Err(format!(
+                "column '{name}' holds {kind} values, not date-times, so it cannot be the time axis"
+            ));
+        }
+        if matches!(role, Role::Time | Role::User | Role::Item | Role::Rating) {
+            for r in &mut self.schema.roles {
+                if *r == role {
+                    *r = Role::Other;
+                }
+            }
+        }
+        if let Some(r) = self.schema.roles.get_mut(i) {
+            *r = role;
+        }
+        Ok(())
     }
 
     /// The first column with this role.
@@ -459,6 +501,7 @@ pub fn load_dataset(
         delimiter: loaded.delimiter,
         encoding: loaded.encoding,
         file_bytes: loaded.file_bytes,
+        counts: loaded.counts,
     });
     Ok(ds)
 }

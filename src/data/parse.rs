@@ -45,6 +45,45 @@ pub fn parse_i64(cell: &str) -> Option<i64> {
 
 /// A finite decimal number. With `decimal_comma`, "3,5" and "1.234,5" are
 /// read the European way (used when the delimiter is `;`).
+/// `1,234` and `-12,345,678.5`: thousands grouped by commas, as
+/// spreadsheets export them into comma-separated files (quoted). Anything
+/// else with a comma (`12,,5`, `1,23`) is not a number.
+fn parse_thousands(s: &str) -> Option<f64> {
+    let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int_part, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let mut groups = int_part.split(',');
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits = String::with_capacity(s.len());
+    digits.push_str(first);
+    let mut grouped = false;
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.push_str(g);
+        grouped = true;
+    }
+    if !grouped || (first.starts_with('0')) {
+        return None;
+    }
+    if let Some(f) = frac {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.push('.');
+        digits.push_str(f);
+    }
+    let v: f64 = digits.parse().ok()?;
+    let v = if s.starts_with('-') { -v } else { v };
+    v.is_finite().then_some(v)
+}
+
 pub fn parse_f64(cell: &str, decimal_comma: bool) -> Option<f64> {
     let s = cell.trim();
     if s.is_empty() || s.len() > 64 {
@@ -64,7 +103,7 @@ pub fn parse_f64(cell: &str, decimal_comma: bool) -> Option<f64> {
     }
     let value = if s.contains(',') {
         if !decimal_comma {
-            return None;
+            return parse_thousands(s);
         }
         let mut buf = [0u8; 64];
         let mut n = 0;

@@ -565,9 +565,54 @@ pub fn recognise(table: &Table) -> (Schema, Domain) {
             seen_time = true;
         }
     }
+    ratings_item(table, &mut roles);
     let schema = Schema { roles };
     let domain = recognise_domain(table, &schema);
     (schema, domain)
+}
+
+/// In a ratings or interactions table laid out as public rating data is —
+/// a user id, the id of the thing rated named after that thing (`bookId`,
+/// `film_id`, `ISBN`, `service_code`), a rating, a count or a time — the
+/// other id-like column is the item, whatever it is called.
+fn ratings_item(table: &Table, roles: &mut [Role]) {
+    let Some(user) = roles.iter().position(|r| *r == Role::User) else {
+        return;
+    };
+    if roles.contains(&Role::Item) {
+        return;
+    }
+    let has_signal = roles
+        .iter()
+        .any(|r| matches!(r, Role::Rating | Role::Count | Role::Time));
+    if !has_signal {
+        return;
+    }
+    let id_like = |i: usize, c: &Column| {
+        let (ws, squashed) = words(&c.name);
+        i != user
+            && matches!(
+                c.kind(),
+                ColumnKind::Integer | ColumnKind::Categorical | ColumnKind::Text
+            )
+            && matches!(
+                roles.get(i),
+                Some(Role::Id | Role::Category | Role::Measure(Measure::Other) | Role::Other)
+            )
+            && (has(
+                &ws,
+                &["id", "code", "key", "isbn", "asin", "sku", "uuid", "no"],
+            ) || squashed.ends_with("id"))
+    };
+    let item = table
+        .columns
+        .iter()
+        .enumerate()
+        .find(|&(i, c)| id_like(i, c))
+        .map(|(i, _)| i);
+    if let Some(slot) = item.and_then(|i| roles.get_mut(i)) {
+        *slot = Role::Item;
+    }
 }
 
 #[cfg(test)]
@@ -576,6 +621,33 @@ mod tests {
 
     fn table(cols: Vec<Column>) -> Table {
         Table::new(cols).unwrap()
+    }
+
+    #[test]
+    fn the_other_id_of_a_ratings_table_is_the_item_whatever_its_name() {
+        for (user, item) in [
+            ("userId", "movieId"),
+            ("user_id", "book_id"),
+            ("User-ID", "ISBN"),
+            ("member", "film_id"),
+        ] {
+            let t = table(vec![
+                Column::categorical(user, &["u1", "u2", "u1", "u3"]),
+                Column::categorical(item, &["b1", "b1", "b2", "b3"]),
+                Column::from_f64("rating", vec![4.0, 3.5, 5.0, 2.0]),
+                Column::from_timestamps("timestamp", vec![0, 1, 2, 3]),
+            ]);
+            let (s, d) = recognise(&t);
+            assert_eq!(s.find(Role::User), Some(0), "{user}");
+            assert_eq!(s.find(Role::Item), Some(1), "{item}");
+            assert_eq!(d, Domain::Services, "{user}/{item}");
+        }
+        // Without a rating, count or time it is just two ids.
+        let t = table(vec![
+            Column::categorical("user_id", &["u1", "u2"]),
+            Column::categorical("group_id", &["g1", "g1"]),
+        ]);
+        assert_eq!(recognise(&t).0.find(Role::Item), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use egui_plot::{Legend, Line, Plot, Points, Span};
+use egui_plot::{Legend, Plot, Points, Span};
 
 use crate::app::i18n::{aqi_category_label, measure_label, tr};
 use crate::app::theme;
@@ -88,7 +88,7 @@ fn compute(
     let place = ds.column_for(Role::PlaceId);
     let decimated = |m: BTreeMap<String, Series>| {
         m.into_iter()
-            .map(|(k, s)| (k, decimate::min_max(&s, PLOT_BUCKETS)))
+            .map(|(k, s)| (k, decimate::min_max_with_gaps(&s, PLOT_BUCKETS)))
             .collect::<BTreeMap<_, _>>()
     };
     if let Some((aqi_col, computed)) = ds.aqi() {
@@ -230,11 +230,7 @@ impl EnvironmentView {
                     for name in c.aqi.keys() {
                         let color = station_color(name, &c.aqi);
                         if let Some(pts) = c.aqi.get(name) {
-                            p.line(
-                                Line::new(name.clone(), pts.clone())
-                                    .color(color)
-                                    .width(theme::LINE_WIDTH),
-                            );
+                            widgets::gapped_line(p, name, pts, color, theme::LINE_WIDTH);
                         }
                     }
                 })
@@ -273,11 +269,7 @@ impl EnvironmentView {
                 axis.apply(plot, unit).show(ui, |p| {
                     for (name, pts) in &c.pollutant {
                         let color = station_color(name, &c.pollutant);
-                        p.line(
-                            Line::new(name.clone(), pts.clone())
-                                .color(color)
-                                .width(theme::LINE_WIDTH),
-                        );
+                        widgets::gapped_line(p, name, pts, color, theme::LINE_WIDTH);
                     }
                 })
             });

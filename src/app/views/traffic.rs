@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use egui_plot::{Legend, Line, Plot, Points};
+use egui_plot::{Legend, Plot, Points};
 
 use crate::app::i18n::tr;
 use crate::app::theme;
@@ -80,7 +80,7 @@ fn compute(
     let keep = |m: BTreeMap<String, Series>| -> BTreeMap<String, Series> {
         m.into_iter()
             .filter(|(k, _)| selected.contains(k) || place.is_none())
-            .map(|(k, s)| (k, decimate::min_max(&s, PLOT_BUCKETS)))
+            .map(|(k, s)| (k, decimate::min_max_with_gaps(&s, PLOT_BUCKETS)))
             .collect()
     };
     if let Some(v) = ds.measure(Measure::Volume) {
@@ -294,10 +294,12 @@ impl TrafficView {
                     let plot_shown = ui.scope(|ui| {
                         axis.apply(plot, unit).show(ui, |p| {
                             for (name, pts) in series {
-                                p.line(
-                                    Line::new(name.clone(), pts.clone())
-                                        .color(color_of(name))
-                                        .width(theme::LINE_WIDTH),
+                                widgets::gapped_line(
+                                    p,
+                                    name,
+                                    pts,
+                                    color_of(name),
+                                    theme::LINE_WIDTH,
                                 );
                             }
                         })

@@ -202,6 +202,34 @@ pub fn missing_ui(ui: &mut egui::Ui, what: &str) {
     ui.add_space(12.0);
 }
 
+/// A line that breaks where the data has gaps: `points` may hold points
+/// whose y is NaN (see `data::decimate::min_max_with_gaps`), and each run
+/// between them is drawn as its own line under the one legend name; a run
+/// of one point is drawn as a dot, so a lone reading is not lost.
+pub fn gapped_line(
+    p: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    points: &[[f64; 2]],
+    color: Color32,
+    width: f32,
+) {
+    for run in points.split(|pt| !pt[1].is_finite()) {
+        match run {
+            [] => {}
+            [one] => p.points(
+                egui_plot::Points::new(name.to_owned(), vec![*one])
+                    .color(color)
+                    .radius(width * 1.5),
+            ),
+            _ => p.line(
+                egui_plot::Line::new(name.to_owned(), run.to_vec())
+                    .color(color)
+                    .width(width),
+            ),
+        }
+    }
+}
+
 /// A tiny line chart without axes.
 pub fn sparkline_ui(ui: &mut egui::Ui, id: &str, points: &[[f64; 2]], color: Color32) {
     egui_plot::Plot::new(id)
