@@ -31,7 +31,7 @@ pub fn sentence_folders(dir: &Path) -> Vec<std::path::PathBuf> {
         .flatten()
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| !is_staging(p) && p.is_dir() && p.join("config.json").is_file())
+        .filter(|p| !is_staging(p) && p.is_dir() && p.join("config.json").exists())
         .collect();
     folders.sort();
     folders

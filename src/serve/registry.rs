@@ -201,9 +201,7 @@ pub fn load_registry(dir: &Path) -> Registry {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
-            !crate::models::fetch::is_staging(p)
-                && p.extension().is_some_and(|e| e == "json")
-                && p.is_file()
+            !crate::models::fetch::is_staging(p) && p.extension().is_some_and(|e| e == "json")
         })
         .collect();
     cards.sort();
