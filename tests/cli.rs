@@ -437,3 +437,41 @@ fn counts_beyond_their_maximum_exit_2_naming_the_flag_without_aborting() {
         );
     }
 }
+
+#[test]
+fn a_pairs_file_that_is_a_fifo_exits_2_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = dir.path().join("v.vec");
+    std::fs::write(&vectors, "2 2\nbus 1 0\nlate 0 1\n").unwrap();
+    let fifo = dir.path().join("pairs.txt");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut child = cityops()
+        .args(["text", "eval", "--model"])
+        .arg(&vectors)
+        .arg("--pairs")
+        .arg(&fifo)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("cityops text eval blocked on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("named pipe"), "{err}");
+}

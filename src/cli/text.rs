@@ -277,10 +277,11 @@ pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
                 ));
             }
             let v = load_model(&model, max_words)?;
+            // Only regular files, read no further than their length.
             let open = |p: &Path| {
-                std::fs::File::open(p)
-                    .map(std::io::BufReader::new)
-                    .map_err(|e| Failure::bad_input(format!("{}: {e}", p.display())))
+                crate::data::file::open_regular(p)
+                    .map(|(f, len)| std::io::BufReader::new(std::io::Read::take(f, len)))
+                    .map_err(|e| Failure::bad_input(e.to_string()))
             };
             let pe = match &pairs {
                 Some(p) => Some(text::eval_pairs(&v, open(p)?).map_err(text_err)?),
