@@ -163,7 +163,7 @@ pub enum FetchError {
     )]
     Deadline { url: String, limit: Duration },
     #[error(
-        "{url}: {path} is already there; nothing was downloaded. Remove it, fetch into another folder, or replace it with --force."
+        "{url}: {path} is already there; nothing was downloaded. Remove it or fetch into another folder (on the command line, --force replaces it)."
     )]
     Exists { url: String, path: String },
     #[error(
