@@ -103,6 +103,30 @@ pub fn bundle(bytes: &[u8]) -> bool {
     ok
 }
 
+/// A sentence-encoder folder, as `cityops serve` loads one from the
+/// models folder: the bytes are split at the first two NULs into
+/// config.json, tokenizer.json and model.safetensors (the rest, NULs and
+/// all), written to a temporary folder and loaded. Every size config.json
+/// gives is checked against fixed maxima and the weights' real length
+/// before memory is reserved from it.
+pub fn model_folder(bytes: &[u8]) -> bool {
+    let mut parts = bytes.splitn(3, |b| *b == 0);
+    let files = [
+        ("config.json", parts.next().unwrap_or_default()),
+        ("tokenizer.json", parts.next().unwrap_or_default()),
+        ("model.safetensors", parts.next().unwrap_or_default()),
+    ];
+    let Ok(dir) = tempfile_dir() else {
+        return false;
+    };
+    let ok = files
+        .iter()
+        .all(|(name, data)| std::fs::write(dir.join(name), data).is_ok())
+        && crate::text::sentence::SentenceEncoder::load(&dir).is_ok();
+    let _ = std::fs::remove_dir_all(&dir);
+    ok
+}
+
 fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
@@ -133,9 +157,10 @@ pub type Target = fn(&[u8]) -> bool;
 /// The targets by name, as the fuzz crate and the replay test name them.
 /// Each returns whether the input was accepted (a table, vectors, a model,
 /// a response) rather than refused with an error.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("csv_load", csv),
     ("word2vec", word2vec),
     ("bundle", bundle),
     ("v2_request", v2_request),
+    ("model_folder", model_folder),
 ];

@@ -330,3 +330,193 @@ fn charts_json_lists_the_suggested_charts_of_a_real_layout() {
         "{v:#}"
     );
 }
+
+#[test]
+fn counts_beyond_their_maximum_exit_2_naming_the_flag_without_aborting() {
+    for (args, flag) in [
+        (
+            vec![
+                "text",
+                "similar",
+                "--model",
+                "m",
+                "bus",
+                "--top",
+                "1000000000000",
+            ],
+            "--top",
+        ),
+        (
+            vec![
+                "text",
+                "similar",
+                "--model",
+                "m",
+                "bus",
+                "--top",
+                "18446744073709551615",
+            ],
+            "--top",
+        ),
+        (
+            vec![
+                "text",
+                "analogy",
+                "--model",
+                "m",
+                "a",
+                "b",
+                "c",
+                "--top",
+                "99999999999999999999999",
+            ],
+            "--top",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--batch-size",
+                "1000000000000",
+            ],
+            "--batch-size",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--epochs",
+                "0",
+            ],
+            "--epochs",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--hidden",
+                "64,1000000000000",
+            ],
+            "--hidden",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--horizon",
+                "1000000",
+            ],
+            "--horizon",
+        ),
+        (
+            vec![
+                "text",
+                "train",
+                "--corpus",
+                "demo:reports",
+                "--out",
+                "x.vec",
+                "--dim",
+                "1000000",
+            ],
+            "--dim",
+        ),
+        (
+            vec![
+                "text",
+                "train",
+                "--corpus",
+                "demo:reports",
+                "--out",
+                "x.vec",
+                "--window",
+                "1000000000000",
+            ],
+            "--window",
+        ),
+        (
+            vec![
+                "text",
+                "train",
+                "--corpus",
+                "demo:reports",
+                "--out",
+                "x.vec",
+                "--threads",
+                "1000000000000",
+            ],
+            "--threads",
+        ),
+        (
+            vec![
+                "text",
+                "similar",
+                "--model",
+                "m",
+                "bus",
+                "--max-words",
+                "1000000000000",
+            ],
+            "--max-words",
+        ),
+    ] {
+        let out = cityops().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_pairs_file_that_is_a_fifo_exits_2_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = dir.path().join("v.vec");
+    std::fs::write(&vectors, "2 2\nbus 1 0\nlate 0 1\n").unwrap();
+    let fifo = dir.path().join("pairs.txt");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut child = cityops()
+        .args(["text", "eval", "--model"])
+        .arg(&vectors)
+        .arg("--pairs")
+        .arg(&fifo)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("cityops text eval blocked on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("named pipe"), "{err}");
+}

@@ -2,6 +2,13 @@
 //! folder, a card nested thousands of levels deep, weights whose header
 //! claims terabytes. Each is refused with a clear error, without reading
 //! outside the folder, overflowing the stack or allocating what it claims.
+//!
+//! Model files that lie: a card or config.json claiming huge sizes, word
+//! vectors with no words and an enormous dimension, a standard deviation of
+//! 0, an unknown time zone, vectors holding NaN; weights, cards and other
+//! inputs that are a FIFO, /dev/zero or a folder; a download's staging
+//! folder. Each is refused with a message naming the field or the path,
+//! never blocking, and `cityops serve` serves the good models beside them.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
@@ -64,7 +71,11 @@ fn weights_whose_header_claims_terabytes_are_refused_without_allocating_them() {
     hostile.extend_from_slice(b"{\"x\":1}");
     std::fs::write(&weights, &hostile).unwrap();
     let err = load_bundle(&card).err().expect("refused").to_string();
-    assert!(err.contains("sha256") || err.contains("checksum"), "{err}");
+    // (The card's weights.bytes no longer matches the file either.)
+    assert!(
+        err.contains("sha256") || err.contains("checksum") || err.contains("weights.bytes"),
+        "{err}"
+    );
     // ...and with the checksum made to match, the header itself is refused.
     let sha = {
         use sha2::Digest;
@@ -245,4 +256,377 @@ fn a_csv_with_one_100_mb_line_loads_within_bounded_memory() {
         "peak grew by {} KiB for a {size}-byte file (bound {bound_kib} KiB)",
         peak_after - peak_before
     );
+}
+
+/// A shipped model copied into `dir` under its name, its card edited by `edit`.
+fn copy_model(dir: &Path, name: &str, edit: impl Fn(&mut serde_json::Value)) -> PathBuf {
+    let shipped = common::shipped_models();
+    let weights = format!("{name}.safetensors");
+    std::fs::copy(shipped.join(&weights), dir.join(&weights)).unwrap();
+    let mut card: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shipped.join(format!("{name}.json"))).unwrap())
+            .unwrap();
+    edit(&mut card);
+    let path = dir.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_vec(&card).unwrap()).unwrap();
+    path
+}
+
+/// The tests below load models on several threads: they wait for the
+/// memory tests above, which measure this process, and those for them.
+fn not_while_measuring() -> std::sync::MutexGuard<'static, ()> {
+    MEASURING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Runs `f` on another thread and fails the test if it has not returned
+/// within 10 s (a FIFO would block it forever).
+fn within_10_s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("returned within 10 s instead of blocking")
+}
+
+#[test]
+fn every_size_field_of_a_tabular_card_is_checked_and_named() {
+    let _quiet = not_while_measuring();
+    let dir = tempfile::tempdir().unwrap();
+    let huge = serde_json::json!(1u64 << 40);
+    for (model, pointer, value, field) in [
+        (
+            "incident_risk",
+            "/network/inputs",
+            huge.clone(),
+            "network.inputs",
+        ),
+        (
+            "incident_risk",
+            "/network/outputs",
+            0.into(),
+            "network.outputs",
+        ),
+        (
+            "incident_risk",
+            "/network/hidden/1",
+            huge.clone(),
+            "network.hidden[1]",
+        ),
+        // Each layer within the maximum, together more than the weights hold.
+        (
+            "incident_risk",
+            "/network/hidden",
+            serde_json::json!([60000, 60000]),
+            "network",
+        ),
+        (
+            "aqi_forecast",
+            "/inputs/horizon_hours",
+            u64::MAX.into(),
+            "inputs.horizon_hours",
+        ),
+        (
+            "aqi_forecast",
+            "/inputs/history_hours",
+            huge.clone(),
+            "inputs.history_hours",
+        ),
+        (
+            "aqi_forecast",
+            "/inputs/season_hours",
+            huge.clone(),
+            "inputs.season_hours",
+        ),
+    ] {
+        let card = copy_model(dir.path(), model, |c| {
+            *c.pointer_mut(pointer).unwrap() = value.clone();
+        });
+        let err = load_bundle(&card).err().expect("refused").to_string();
+        assert!(err.contains(&format!("card's {field} ")), "{field}: {err}");
+    }
+}
+
+#[test]
+fn a_standard_deviation_of_0_is_refused_naming_the_field() {
+    let _quiet = not_while_measuring();
+    let dir = tempfile::tempdir().unwrap();
+    let card = copy_model(dir.path(), "aqi_forecast", |c| {
+        c["target"]["std"] = 0.0.into()
+    });
+    let err = load_bundle(&card).err().expect("refused").to_string();
+    assert!(err.contains("target.std"), "{err}");
+    assert!(err.contains("every prediction the same"), "{err}");
+    let card = copy_model(dir.path(), "incident_risk", |c| {
+        let inputs = c["inputs"]["inputs"].as_array_mut().unwrap();
+        let scaled = inputs
+            .iter_mut()
+            .find(|i| i["encoding"] == "standardize")
+            .unwrap();
+        scaled["std"] = 0.0.into();
+    });
+    let err = load_bundle(&card).err().expect("refused").to_string();
+    assert!(
+        err.contains("card's inputs.inputs[3].std (column 'latitude') is 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_time_zone_is_an_error_naming_the_field_not_utc() {
+    let _quiet = not_while_measuring();
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["incident_risk", "aqi_forecast"] {
+        let card = copy_model(dir.path(), name, |c| {
+            c["inputs"]["time_zone"] = "Mars/Olympus_Mons".into()
+        });
+        let err = load_bundle(&card).err().expect("refused").to_string();
+        assert!(err.contains("inputs.time_zone"), "{err}");
+        assert!(err.contains("Mars/Olympus_Mons"), "{err}");
+    }
+    // The fixed offsets cityops itself writes for zones without a name load.
+    let card = copy_model(dir.path(), "aqi_forecast", |c| {
+        c["inputs"]["time_zone"] = "UTC+05:30".into()
+    });
+    load_bundle(&card).unwrap();
+}
+
+#[test]
+fn weights_or_cards_that_are_a_fifo_a_device_or_a_folder_are_refused_without_blocking() {
+    let _quiet = not_while_measuring();
+    let dir = tempfile::tempdir().unwrap();
+    let card = copy_model(dir.path(), "incident_risk", |_| {});
+    let weights = dir.path().join("incident_risk.safetensors");
+    std::fs::remove_file(&weights).unwrap();
+    mkfifo(&weights);
+    let c = card.clone();
+    let err = within_10_s(move || load_bundle(&c).err().expect("refused").to_string());
+    assert!(err.contains("named pipe"), "{err}");
+    std::fs::remove_file(&weights).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &weights).unwrap();
+    let err = load_bundle(&card).err().expect("refused").to_string();
+    assert!(err.contains("character device"), "{err}");
+    std::fs::remove_file(&weights).unwrap();
+    std::fs::create_dir(&weights).unwrap();
+    let err = load_bundle(&card).err().expect("refused").to_string();
+    assert!(err.contains("a folder"), "{err}");
+    // The card itself a FIFO.
+    let fifo_card = dir.path().join("pipe.json");
+    mkfifo(&fifo_card);
+    let err = within_10_s(move || load_bundle(&fifo_card).err().expect("refused").to_string());
+    assert!(err.contains("named pipe"), "{err}");
+}
+
+fn tiny_vectors(dir: &Path, vectors: Vec<f32>) -> PathBuf {
+    let v = cityops::text::WordVectors::new(vec!["bus".into(), "late".into()], 2, vectors, vec![])
+        .unwrap();
+    let (_, card) =
+        cityops::models::word_vectors::save_word_vectors(&dir.join("wv"), &v, None, None).unwrap();
+    card
+}
+
+fn edit_json(path: &Path, edit: impl Fn(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(path, serde_json::to_vec(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn word_vectors_with_no_words_and_a_huge_dimension_are_refused_at_load() {
+    let _quiet = not_while_measuring();
+    use cityops::models::word_vectors::load_word_vectors;
+    let dir = tempfile::tempdir().unwrap();
+    let card = tiny_vectors(dir.path(), vec![1.0, 0.0, 0.0, 1.0]);
+    load_word_vectors(&card).unwrap();
+    edit_json(&card, |c| {
+        c["words"] = serde_json::json!([]);
+        c["dim"] = serde_json::json!(1u64 << 40);
+    });
+    let err = load_word_vectors(&card).expect_err("refused").to_string();
+    assert!(err.contains("card's dim"), "{err}");
+    edit_json(&card, |c| c["dim"] = 2.into());
+    let err = load_word_vectors(&card).expect_err("refused").to_string();
+    assert!(err.contains("card's words"), "{err}");
+    // Many words of a large dimension, more than the weights file holds.
+    edit_json(&card, |c| {
+        c["words"] = serde_json::json!(vec!["w"; 10_000]);
+        c["dim"] = 10_000.into();
+    });
+    let err = load_word_vectors(&card).expect_err("refused").to_string();
+    assert!(err.contains("card's words"), "{err}");
+}
+
+#[test]
+fn word_vectors_holding_nan_or_infinity_are_refused() {
+    let _quiet = not_while_measuring();
+    use cityops::models::word_vectors::load_word_vectors;
+    let dir = tempfile::tempdir().unwrap();
+    let card = tiny_vectors(dir.path(), vec![1.0, 0.0, f32::NAN, 1.0]);
+    let err = load_word_vectors(&card).expect_err("refused").to_string();
+    assert!(err.contains("finite"), "{err}");
+    assert!(err.contains("late"), "{err}");
+    for text in ["2 2\nbus 1 0\nlate inf 1\n", "2 2\nbus 1 0\nlate NaN 1\n"] {
+        let err = cityops::text::format::read_word2vec(text.as_bytes(), "t.vec", None, None, &())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("t.vec:3") && err.contains("finite"), "{err}");
+    }
+    let mut bin = b"1 2\nbus ".to_vec();
+    bin.extend(1.0f32.to_le_bytes());
+    bin.extend(f32::INFINITY.to_le_bytes());
+    let err = cityops::text::format::read_word2vec(&bin[..], "t.bin", None, None, &())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("finite"), "{err}");
+}
+
+#[test]
+fn an_encoder_config_claiming_huge_sizes_is_refused_naming_the_field() {
+    let _quiet = not_while_measuring();
+    use cityops::text::sentence::SentenceEncoder;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("enc");
+    for field in [
+        "hidden_size",
+        "num_hidden_layers",
+        "num_attention_heads",
+        "intermediate_size",
+        "vocab_size",
+        "max_position_embeddings",
+        "type_vocab_size",
+    ] {
+        common::tiny_bert::write(&folder, 1);
+        edit_json(&folder.join("config.json"), |c| {
+            c[field] = serde_json::json!(1u64 << 40)
+        });
+        let err = SentenceEncoder::load(&folder).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("config.json: {field} is")),
+            "{field}: {err}"
+        );
+    }
+    // Within the maxima, but more than the weights file could hold.
+    common::tiny_bert::write(&folder, 1);
+    edit_json(&folder.join("config.json"), |c| {
+        c["hidden_size"] = 8192.into();
+        c["num_attention_heads"] = 8.into();
+    });
+    let err = SentenceEncoder::load(&folder).unwrap_err().to_string();
+    assert!(
+        err.contains("hidden_size 8192") && err.contains("model.safetensors has only"),
+        "{err}"
+    );
+    // The weights a FIFO: refused, not waited on.
+    common::tiny_bert::write(&folder, 1);
+    std::fs::remove_file(folder.join("model.safetensors")).unwrap();
+    mkfifo(&folder.join("model.safetensors"));
+    let f = folder.clone();
+    let err = within_10_s(move || SentenceEncoder::load(&f).unwrap_err().to_string());
+    assert!(err.contains("named pipe"), "{err}");
+}
+
+#[test]
+fn serve_keeps_its_good_models_beside_lying_files_and_staging_folders() {
+    let _quiet = not_while_measuring();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    copy_model(d, "incident_risk", |_| {});
+    // A forecast whose weights are a FIFO.
+    copy_model(d, "aqi_forecast", |_| {});
+    std::fs::remove_file(d.join("aqi_forecast.safetensors")).unwrap();
+    mkfifo(&d.join("aqi_forecast.safetensors"));
+    // A card that is a FIFO.
+    mkfifo(&d.join("pipe.json"));
+    // Word vectors with no words and an enormous dimension.
+    let wv = tiny_vectors(d, vec![1.0, 0.0, 0.0, 1.0]);
+    edit_json(&wv, |c| {
+        c["words"] = serde_json::json!([]);
+        c["dim"] = serde_json::json!(1u64 << 40);
+    });
+    // An encoder whose config claims a huge hidden size.
+    common::tiny_bert::write(&d.join("huge"), 1);
+    edit_json(&d.join("huge/config.json"), |c| {
+        c["hidden_size"] = serde_json::json!(1u64 << 40)
+    });
+    // A good encoder, half-downloaded: a staging folder, hidden.
+    common::tiny_bert::write(&d.join(format!(".enc.{}-0.tmp", u32::MAX)), 1);
+    common::tiny_bert::write(&d.join(".hidden"), 1);
+    // A staging card.
+    std::fs::copy(d.join("incident_risk.json"), d.join(".other.json")).unwrap();
+    let models = d.to_owned();
+    let registry = within_10_s(move || cityops::serve::registry::load_registry(&models));
+    assert_eq!(registry.names(), ["incident_risk"]);
+    // The dashboard's list shows the same folder without the staging entries.
+    let listed: Vec<String> = cityops::models::registry::scan(d)
+        .iter()
+        .map(cityops::models::registry::Entry::name)
+        .collect();
+    assert!(!listed.iter().any(|n| n.starts_with('.')), "{listed:?}");
+    assert_eq!(
+        cityops::models::registry::sentence_folders(d),
+        [d.join("huge")]
+    );
+}
+
+#[test]
+fn a_forecast_model_name_that_is_a_path_is_refused() {
+    let _quiet = not_while_measuring();
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["../x", "/etc/x", "a/b", "..", ""] {
+        let err =
+            cityops::models::alerts::load_forecast_model(dir.path(), name).expect_err("refused");
+        assert!(err.contains("not a path"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn a_workspace_that_is_a_fifo_or_dev_zero_is_refused_without_blocking() {
+    let _quiet = not_while_measuring();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("w.json");
+    mkfifo(&fifo);
+    let err = within_10_s(move || {
+        cityops::app::workspace::read_workspace_file(&fifo)
+            .err()
+            .expect("refused")
+    });
+    assert!(err.contains("named pipe"), "{err}");
+    let err = cityops::app::workspace::read_workspace_file(Path::new("/dev/zero"))
+        .err()
+        .expect("refused");
+    assert!(err.contains("character device"), "{err}");
+}
+
+#[test]
+fn a_corpus_that_is_a_fifo_or_dev_zero_is_refused_without_blocking() {
+    let _quiet = not_while_measuring();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("corpus.txt");
+    mkfifo(&fifo);
+    let err = within_10_s(move || {
+        cityops::text::corpus::read_corpus(&fifo, &())
+            .unwrap_err()
+            .to_string()
+    });
+    assert!(err.contains("named pipe"), "{err}");
+    let err = cityops::text::corpus::read_corpus(Path::new("/dev/zero"), &())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("character device"), "{err}");
+    let zero = dir.path().join("zero.vec");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let err = cityops::text::format::read_word2vec_file(&zero, None, &())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("character device"), "{err}");
 }

@@ -164,11 +164,20 @@ fn damaged_bundles_are_refused_with_the_reason() {
     let good_card = std::fs::read_to_string(&card_path).unwrap();
     let good_weights = std::fs::read(&weights).unwrap();
 
-    // Truncated weights.
+    // Truncated weights: refused by their length, before they are read.
     std::fs::write(&weights, &good_weights[..good_weights.len() / 2]).unwrap();
     let err = bundle::load_bundle(&card_path).err().unwrap();
-    assert!(matches!(err, BundleError::Checksum { .. }), "{err}");
+    assert!(matches!(err, BundleError::Weights { .. }), "{err}");
+    assert!(err.to_string().contains("weights.bytes"), "{err}");
     assert!(err.to_string().contains("lin.safetensors"));
+    // Damaged weights of the right length: refused by their checksum.
+    let mut damaged = good_weights.clone();
+    if let Some(last) = damaged.last_mut() {
+        *last ^= 1;
+    }
+    std::fs::write(&weights, &damaged).unwrap();
+    let err = bundle::load_bundle(&card_path).err().unwrap();
+    assert!(matches!(err, BundleError::Checksum { .. }), "{err}");
     std::fs::write(&weights, &good_weights).unwrap();
 
     // A card from a newer cityops.
@@ -207,10 +216,12 @@ fn damaged_bundles_are_refused_with_the_reason() {
     }
     assert!(err.to_string().contains("save or download the model again"));
 
-    // Not safetensors at all, with a matching checksum.
+    // Not safetensors at all, with a matching checksum (and no length
+    // recorded: a length too small for the network is refused before).
     std::fs::write(&weights, b"not a tensor file").unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&good_card).unwrap();
     v["weights"]["sha256"] = serde_json::json!(bundle::sha256_hex(b"not a tensor file"));
+    v["weights"]["bytes"] = serde_json::json!(0);
     std::fs::write(&card_path, serde_json::to_string(&v).unwrap()).unwrap();
     let err = bundle::load_bundle(&card_path).err().unwrap();
     assert!(

@@ -188,11 +188,11 @@ fn a_wrong_or_partial_folder_is_a_clear_error() {
     );
 
     tiny_bert::write(dir.path(), 1);
-    std::fs::write(
-        dir.path().join("model.safetensors"),
-        b"\xff\xff\xff\xff\xff\xff\xff\x7f{",
-    )
-    .unwrap();
+    // A header claiming 2^63 bytes (padded to the size the config needs,
+    // so that the safetensors reader itself is what refuses it).
+    let mut hostile = b"\xff\xff\xff\xff\xff\xff\xff\x7f{".to_vec();
+    hostile.resize(4096, b' ');
+    std::fs::write(dir.path().join("model.safetensors"), hostile).unwrap();
     let err = SentenceEncoder::load(dir.path()).unwrap_err().to_string();
     assert!(err.contains("model.safetensors cannot be read"), "{err}");
 

@@ -1,6 +1,7 @@
 //! Workspaces: saved to a file and opened again (files, view, time range,
 //! playlist), a file that no longer exists noted instead of failing, and a
-//! broken workspace file reported with its line and column.
+//! broken workspace file reported with its line and column; the models
+//! folder a workspace names used only once the user confirms it.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
@@ -174,4 +175,39 @@ fn the_language_switches_at_run_time_and_travels_with_the_workspace() {
     common::click(&mut h, "English");
     h.get_by_role_and_label(egui::Role::Button, "Overview");
     h.get_by_role_and_label(egui::Role::Button, "Open CSV…");
+}
+
+#[test]
+fn a_models_folder_from_a_workspace_is_shown_and_used_only_once_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = dir.path().join("their-models");
+    let file = dir.path().join("theirs.cityops.json");
+    let mut h = common::demo_app();
+    h.state_mut().ws.models_dir = theirs.clone();
+    h.state_mut()
+        .apply(Command::SaveWorkspace(Some(file.clone())));
+    common::wait(&mut h);
+
+    for (answer, used) in [
+        ("Keep the current models folder", false),
+        ("Use this models folder", true),
+    ] {
+        let mut other = common::demo_app();
+        let mine = other.state().ws.models_dir.clone();
+        assert_ne!(mine, theirs);
+        other
+            .state_mut()
+            .apply(Command::OpenWorkspace(Some(file.clone())));
+        common::wait(&mut other);
+        // Shown with the folder in full, not yet used.
+        other.get_by_label_contains(&format!(
+            "asks to use the models folder {}",
+            theirs.display()
+        ));
+        assert_eq!(other.state().ws.models_dir, mine);
+        common::click(&mut other, answer);
+        let expected = if used { &theirs } else { &mine };
+        assert_eq!(&other.state().ws.models_dir, expected, "{answer}");
+        assert!(other.query_by_label("Use this models folder").is_none());
+    }
 }

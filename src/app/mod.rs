@@ -141,6 +141,10 @@ pub struct CityApp {
     dialog_started: Option<Instant>,
     pub errors: Vec<UiError>,
     pub notices: Vec<String>,
+    /// A models folder an opened workspace asks for, shown until the user
+    /// confirms or declines it: a workspace file from someone else must
+    /// not point the dashboard at a folder of models unseen.
+    pending_models_dir: Option<PathBuf>,
     views: views::Views,
     wake: Wake,
     screenshot_path: Option<PathBuf>,
@@ -234,6 +238,7 @@ impl CityApp {
             dialog_started: None,
             errors: Vec::new(),
             notices: Vec::new(),
+            pending_models_dir: None,
             views: views::Views::default(),
             wake,
             screenshot: if opts.screenshot.is_some() || opts.export_view.is_some() {
@@ -417,7 +422,9 @@ impl CityApp {
                 }
                 self.ws.view = new.view;
                 self.ws.window = new.window;
-                self.ws.models_dir = new.models_dir;
+                // Another models folder is used only once confirmed.
+                self.pending_models_dir =
+                    (new.models_dir != self.ws.models_dir).then_some(new.models_dir);
                 self.ws.playlist = new.playlist;
                 self.ws.alert_rules = new.alert_rules;
                 self.apply(Command::SetTheme(new.theme));
@@ -428,6 +435,42 @@ impl CityApp {
                     .push(trf!("Opened the workspace {}.", p.display()));
                 self.reopen_sources();
             }
+        }
+    }
+
+    /// The question whether to use the models folder an opened workspace
+    /// names: the folder in full, and two labelled buttons.
+    fn models_dir_confirmation_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(dir) = &self.pending_models_dir else {
+            return;
+        };
+        let mut answer = None;
+        egui::Frame::new()
+            .fill(theme::error_bg(ui))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(trf!(
+                        "This workspace asks to use the models folder {}. Models are read from it only if you confirm.",
+                        dir.display()
+                    ));
+                    if ui.button(tr("Use this models folder")).clicked() {
+                        answer = Some(true);
+                    }
+                    if ui.button(tr("Keep the current models folder")).clicked() {
+                        answer = Some(false);
+                    }
+                });
+            });
+        match answer {
+            Some(true) => {
+                if let Some(dir) = self.pending_models_dir.take() {
+                    self.ws.models_dir = dir;
+                }
+            }
+            Some(false) => self.pending_models_dir = None,
+            None => {}
         }
     }
 
@@ -1036,6 +1079,7 @@ impl CityApp {
                 });
         }
         self.alert_banner_ui(ui, cmds);
+        self.models_dir_confirmation_ui(ui);
         let mut dismiss_notices = false;
         for n in &self.notices {
             ui.horizontal_wrapped(|ui| {

@@ -267,6 +267,8 @@ struct WorkspaceFile {
 
 const WORKSPACE_FORMAT: &str = "cityops-workspace";
 const WORKSPACE_VERSION: u32 = 1;
+/// Largest workspace file read, in bytes (a saved workspace is a few KB).
+const MAX_WORKSPACE_BYTES: u64 = 64 << 20;
 
 /// Saves a workspace (as serialised by serde, sources recorded) to `path`
 /// atomically.
@@ -290,7 +292,10 @@ pub fn save_workspace_file(ws: serde_json::Value, path: &std::path::Path) -> Res
 /// column for malformed JSON.
 pub fn read_workspace_file(path: &std::path::Path) -> Result<Workspace, String> {
     let name = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+    // Only a regular file of a workspace's size: a FIFO or /dev/zero given
+    // as a workspace must not block or fill memory.
+    let bytes =
+        crate::data::file::read_regular(path, MAX_WORKSPACE_BYTES).map_err(|e| e.to_string())?;
     let doc: WorkspaceFile = serde_json::from_slice(&bytes).map_err(|e| {
         crate::trf!(
             "{}:{}:{}: {}. Is it a workspace saved by cityops?",

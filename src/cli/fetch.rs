@@ -1,12 +1,15 @@
 //! `cityops fetch URL [--sha256 HEX] [--out DIR]`: downloads a model card
 //! and its weights (or any one model file) into the models folder,
-//! verified, atomically.
+//! verified, atomically. Ctrl-C or SIGTERM stops the download and removes
+//! its staging files (the fetch future is dropped, and its guards delete
+//! them) before the process exits.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::Failure;
+use super::count::{MAX_DEADLINE_SECS, count};
 use super::progress::TerminalProgress;
 use crate::models::fetch::{self, FetchError, FetchOptions};
 
@@ -28,9 +31,41 @@ pub struct FetchArgs {
     /// as OUT/NAME. --sha256 then checks model.safetensors.
     #[arg(long, value_name = "NAME")]
     pub folder: Option<String>,
+    /// Replace a model of the same name already in the folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Give up when the whole download has not finished after this many seconds.
+    #[arg(long, default_value_t = 3600, value_name = "SECS", value_parser = count(1, MAX_DEADLINE_SECS))]
+    pub deadline_secs: usize,
     #[arg(long)]
     pub json: bool,
 }
+
+/// Resolves when the user asks the process to stop: Ctrl-C, or SIGTERM on Unix.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Exit code after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
 
 pub fn run(args: FetchArgs) -> Result<(), Failure> {
     if let Some(h) = &args.sha256
@@ -41,20 +76,37 @@ pub fn run(args: FetchArgs) -> Result<(), Failure> {
     let opts = FetchOptions {
         sha256: args.sha256.clone().map(|h| h.to_lowercase()),
         allow_http: args.allow_http,
+        force: args.force,
+        deadline: std::time::Duration::from_secs(args.deadline_secs as u64),
         ..FetchOptions::default()
     };
     let rt = crate::jobs::runtime()
         .map_err(|e| Failure::other(format!("cannot start the network runtime: {e}")))?;
     let progress = TerminalProgress::new(format!("Downloading {}", args.url));
-    let result = match &args.folder {
-        Some(name) => rt.block_on(fetch::fetch_folder(
-            &args.url, &args.out, name, &opts, &progress,
-        )),
-        None => rt.block_on(fetch::fetch(&args.url, &args.out, &opts, &progress)),
-    };
+    let result = rt.block_on(async {
+        let download = async {
+            match &args.folder {
+                Some(name) => {
+                    fetch::fetch_folder(&args.url, &args.out, name, &opts, &progress).await
+                }
+                None => fetch::fetch(&args.url, &args.out, &opts, &progress).await,
+            }
+        };
+        // Leaving the select drops the download, which removes its files.
+        tokio::select! {
+            r = download => Some(r),
+            () = stop_requested() => None,
+        }
+    });
     progress.finish();
+    let Some(result) = result else {
+        return Err(Failure {
+            code: EXIT_INTERRUPTED,
+            message: format!("{}: interrupted; nothing was saved.", args.url),
+        });
+    };
     let outcome = result.map_err(|e| match e {
-        FetchError::Io { .. } => Failure::other(e.to_string()),
+        FetchError::Io { .. } | FetchError::Deadline { .. } => Failure::other(e.to_string()),
         _ => Failure::bad_input(e.to_string()),
     })?;
     if args.json {

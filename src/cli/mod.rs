@@ -5,6 +5,7 @@
 //! on success, 2 on bad input or usage, 1 on other failures.
 
 mod charts;
+mod count;
 mod dataset_arg;
 mod demo;
 mod evaluate;
@@ -122,7 +123,7 @@ pub enum Cmd {
         action: text::TextCmd,
         /// Keep only the first N (most frequent) words of a word2vec file
         /// given with --model (read as a stream; for huge files).
-        #[arg(long, global = true, value_name = "N")]
+        #[arg(long, global = true, value_name = "N", value_parser = count::count(0, count::MAX_WORDS))]
         max_words: Option<usize>,
     },
     /// The embedded demo city.

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::count::{MAX_BATCH_ROWS, count};
 use super::progress::TerminalProgress;
 use super::{Failure, dataset_arg, parse_time_zone};
 use crate::data::{LoadOptions, Table, csv_write};
@@ -51,7 +52,7 @@ pub struct PredictArgs {
     #[arg(long, requires = "remote")]
     pub skip_missing: bool,
     /// Rows per request (remote only).
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 1024, value_parser = count(1, MAX_BATCH_ROWS))]
     pub batch_rows: usize,
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,

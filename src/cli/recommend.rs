@@ -11,6 +11,7 @@ use std::sync::Arc;
 use clap::Args;
 use serde::Serialize;
 
+use super::count::{MAX_NEIGHBOURS, MAX_TOP, count};
 use super::progress::TerminalProgress;
 use super::{Failure, dataset_arg};
 use crate::data::{Column, LoadOptions, Role, Table, csv_write};
@@ -40,13 +41,13 @@ pub struct RecommendArgs {
     #[arg(long)]
     pub eval: bool,
     /// How many services per resident (and k of the evaluation).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = count(1, MAX_TOP))]
     pub top: usize,
     /// item, user or popular.
     #[arg(long, default_value = "item")]
     pub method: Method,
     /// Neighbours kept per item (or user).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = count(1, MAX_NEIGHBOURS))]
     pub neighbours: usize,
     /// Shrinks similarities built on few shared residents.
     #[arg(long, default_value_t = 10.0)]

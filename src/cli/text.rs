@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::count::{
+    MAX_DIM, MAX_EPOCHS, MAX_NEGATIVE, MAX_PLAIN, MAX_TEXT_BATCH, MAX_THREADS, MAX_TOP, MAX_WINDOW,
+    count,
+};
 use super::progress::TerminalProgress;
 use super::train::{Report, print_evaluation};
 use super::{Failure, dataset_arg};
@@ -28,7 +32,7 @@ pub enum TextCmd {
         #[arg(long, value_name = "MODEL")]
         model: PathBuf,
         word: String,
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = count(1, MAX_TOP))]
         top: usize,
         #[arg(long)]
         json: bool,
@@ -40,7 +44,7 @@ pub enum TextCmd {
         a: String,
         b: String,
         c: String,
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 5, value_parser = count(1, MAX_TOP))]
         top: usize,
         #[arg(long)]
         json: bool,
@@ -98,7 +102,7 @@ pub struct EmbedArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Texts per forward pass.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = count(1, MAX_TEXT_BATCH))]
     pub batch: usize,
     /// Neither read nor write the embedding cache.
     #[arg(long)]
@@ -121,18 +125,18 @@ pub struct TrainArgs {
     /// Continuous bag of words.
     #[arg(long)]
     pub cbow: bool,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = count(1, MAX_DIM))]
     pub dim: usize,
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = count(1, MAX_WINDOW))]
     pub window: usize,
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = count(1, MAX_EPOCHS))]
     pub epochs: usize,
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = count(0, MAX_PLAIN))]
     pub min_count: usize,
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = count(0, MAX_NEGATIVE))]
     pub negative: usize,
     /// Worker threads (0 = every core).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = count(0, MAX_THREADS))]
     pub threads: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -273,10 +277,11 @@ pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
                 ));
             }
             let v = load_model(&model, max_words)?;
+            // Only regular files, read no further than their length.
             let open = |p: &Path| {
-                std::fs::File::open(p)
-                    .map(std::io::BufReader::new)
-                    .map_err(|e| Failure::bad_input(format!("{}: {e}", p.display())))
+                crate::data::file::open_regular(p)
+                    .map(|(f, len)| std::io::BufReader::new(std::io::Read::take(f, len)))
+                    .map_err(|e| Failure::bad_input(e.to_string()))
             };
             let pe = match &pairs {
                 Some(p) => Some(text::eval_pairs(&v, open(p)?).map_err(text_err)?),

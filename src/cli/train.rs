@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
+use super::count::{MAX_BATCH_SIZE, MAX_EPOCHS, MAX_HIDDEN, MAX_HORIZON_HOURS, MAX_PLAIN, count};
 use super::progress::TerminalProgress;
 use super::{Failure, dataset_arg, parse_time_zone};
 use crate::data::LoadOptions;
@@ -32,17 +33,18 @@ pub struct TrainArgs {
         long,
         value_delimiter = ',',
         default_value = "64,64",
-        value_name = "N,N,..."
+        value_name = "N,N,...",
+        value_parser = count(1, MAX_HIDDEN)
     )]
     pub hidden: Vec<usize>,
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = count(1, MAX_EPOCHS))]
     pub epochs: usize,
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = count(1, MAX_BATCH_SIZE))]
     pub batch_size: usize,
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
     /// Epochs without a better validation loss before stopping.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = count(0, MAX_PLAIN))]
     pub patience: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -51,7 +53,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub no_class_weights: bool,
     /// Forecast horizon in hours (forecast task).
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, default_value_t = 24, value_parser = count(1, MAX_HORIZON_HOURS))]
     pub horizon: usize,
     /// Where to write the bundle: models/NAME (writes NAME.json and NAME.safetensors).
     #[arg(long, value_name = "models/NAME")]

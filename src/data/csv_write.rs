@@ -298,8 +298,10 @@ fn create_temp_file(dir: &Path, file_name: &str) -> io::Result<(File, TempFileGu
 /// left behind when their process was killed (named
 /// `.NAME.PID-N.tmp`; the process is gone). Temporary files of live
 /// processes, this one included, are left alone; where processes cannot be
-/// looked up (not Linux), all are.
-fn remove_stale_temps(dir: &Path, file_name: &str) {
+/// looked up (not Linux), all are. Model downloads stage their files and
+/// folders under the same names and clean up with this too
+/// (`models::fetch`), so a staging folder is removed like a file.
+pub(crate) fn remove_stale_temps(dir: &Path, file_name: &str) {
     let prefix = format!(".{file_name}.");
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -324,7 +326,12 @@ fn remove_stale_temps(dir: &Path, file_name: &str) {
         }
         let gone = cfg!(target_os = "linux") && !Path::new("/proc").join(pid.to_string()).exists();
         if gone {
-            let _ = fs::remove_file(e.path());
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            let _ = if is_dir {
+                fs::remove_dir_all(e.path())
+            } else {
+                fs::remove_file(e.path())
+            };
         }
     }
 }

@@ -1,6 +1,12 @@
 //! Time bucketing and aggregation for plots and KPIs: series per place,
 //! hourly means, hour-of-day × weekday profiles and event counts, all in the
 //! dataset's time zone.
+//!
+//! Empty buckets are never materialised one by one: a run of empty buckets
+//! between two non-empty ones is stored as its first and last bucket at
+//! zero ([`with_gaps`]), which draws the same line. So three rows dated in
+//! year 1 and year 9999 give a handful of points, not the 87 million hours
+//! between them (which took 2 GB when every hour was filled).
 
 use std::collections::BTreeMap;
 
@@ -149,7 +155,8 @@ pub fn bucket_mean(time: &Column, value: &Column, bucket_micros: i64, range: Tim
 }
 
 /// Number of rows per time bucket (events over time), x in seconds; empty
-/// buckets between the first and last are included as zeros.
+/// buckets between the first and last are zeros, each run of them stored as
+/// its first and last bucket ([`with_gaps`]).
 pub fn bucket_count(
     time: &Column,
     bucket_micros: i64,
@@ -166,17 +173,43 @@ pub fn bucket_count(
             *counts.entry(t.div_euclid(bucket_micros)).or_insert(0.0) += 1.0;
         }
     }
-    let (Some(&lo), Some(&hi)) = (counts.keys().next(), counts.keys().next_back()) else {
-        return Vec::new();
-    };
-    (lo..=hi)
-        .map(|b| {
-            [
-                (b * bucket_micros) as f64 / 1e6,
-                counts.get(&b).copied().unwrap_or(0.0),
-            ]
-        })
-        .collect()
+    with_gaps(
+        &counts,
+        |b| b.saturating_add(1),
+        |b| b.saturating_sub(1),
+        |b| b.saturating_mul(bucket_micros) as f64 / 1e6,
+    )
+}
+
+/// Counts per bucket (keyed by any increasing bucket key) as a plot series
+/// with the empty buckets between them at zero: each run of empty buckets
+/// becomes its first and last bucket (one point for a run of one), found
+/// with `next` and `prev` (the bucket after and before a key). At most
+/// three points per non-empty bucket, whatever the span; `x` gives a
+/// bucket's x value.
+pub fn with_gaps(
+    counts: &BTreeMap<i64, f64>,
+    mut next: impl FnMut(i64) -> i64,
+    mut prev: impl FnMut(i64) -> i64,
+    x: impl Fn(i64) -> f64,
+) -> Series {
+    let mut out = Vec::with_capacity(counts.len().saturating_mul(3));
+    let mut last: Option<i64> = None;
+    for (&key, &n) in counts {
+        if let Some(before) = last {
+            let first_empty = next(before);
+            if first_empty < key {
+                out.push([x(first_empty), 0.0]);
+                let last_empty = prev(key);
+                if last_empty > first_empty {
+                    out.push([x(last_empty), 0.0]);
+                }
+            }
+        }
+        out.push([x(key), n]);
+        last = Some(key);
+    }
+    out
 }
 
 /// Mean of a metric by local weekday (rows, Monday first) and hour of day
@@ -293,6 +326,19 @@ mod tests {
         let s = series_by_place(&time, Some(&place), &value, range);
         assert_eq!(s["a"], vec![[0.0, 1.0]]);
         assert_eq!(s["b"], vec![[3600.0, 2.0]]);
+    }
+
+    #[test]
+    fn rows_in_year_1_and_year_9999_give_a_few_points_not_every_hour() {
+        let year_1 = -62_135_596_800_000_000;
+        let year_9999 = 253_370_764_800_000_000;
+        let time = Column::from_timestamps("t", vec![year_1, year_1 + 10, year_9999]);
+        let s = bucket_count(&time, MICROS_PER_HOUR, TimeRange::default(), None);
+        assert_eq!(s.len(), 4, "{s:?}");
+        assert_eq!(s[0][1], 2.0);
+        assert_eq!((s[1][1], s[2][1], s[3][1]), (0.0, 0.0, 1.0));
+        assert_eq!(s[1][0], (year_1 + MICROS_PER_HOUR) as f64 / 1e6);
+        assert_eq!(s[2][0], (year_9999 - MICROS_PER_HOUR) as f64 / 1e6);
     }
 
     #[test]

@@ -21,6 +21,27 @@ use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Role, Table};
 /// Categories kept per one-hot column (the rest share "other").
 pub const MAX_CATEGORIES: usize = 32;
 
+/// The zone a card names, as `data::zone_name` writes it: an IANA name
+/// (`Europe/Paris`, `UTC`) or a fixed offset (`UTC+05:30`, `UTC-03:00`).
+/// `None` for anything else, which a card must not hold.
+pub fn zone_from_name(name: &str) -> Option<TimeZone> {
+    if let Some(offset) = name.strip_prefix("UTC").filter(|o| !o.is_empty()) {
+        let (sign, rest) = match offset.as_bytes().first() {
+            Some(b'+') => (1, offset.get(1..)?),
+            Some(b'-') => (-1, offset.get(1..)?),
+            _ => return None,
+        };
+        let (h, m) = rest.split_once(':')?;
+        let (h, m) = (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?);
+        if h.to_string().len() > 2 || !(0..60).contains(&m) {
+            return None;
+        }
+        let offset = jiff::tz::Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()?;
+        return Some(TimeZone::fixed(offset));
+    }
+    TimeZone::get(name).ok()
+}
+
 /// How one input column becomes features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "encoding", rename_all = "snake_case")]
@@ -242,8 +263,11 @@ impl FeaturePipeline {
             .collect()
     }
 
+    /// The zone calendar features are read in; a card's zone is checked
+    /// when the model loads (`models::bundle`), so UTC here is never a
+    /// silent substitute for a zone the card names.
     fn zone(&self) -> TimeZone {
-        TimeZone::get(&self.time_zone).unwrap_or(TimeZone::UTC)
+        zone_from_name(&self.time_zone).unwrap_or(TimeZone::UTC)
     }
 
     /// Checks that `table` has every input with a usable type.

@@ -190,7 +190,8 @@ pub fn build_samples(
     std: f64,
     with_targets: bool,
 ) -> Samples {
-    let tz = TimeZone::get(&spec.time_zone).unwrap_or(TimeZone::UTC);
+    // Checked when the model loads (`models::bundle`).
+    let tz = super::features::zone_from_name(&spec.time_zone).unwrap_or(TimeZone::UTC);
     let mut clock = LocalClock::new(&tz);
     let mut s = Samples::default();
     let mut all: Vec<(i64, &String)> = series

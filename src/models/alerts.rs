@@ -12,7 +12,15 @@ use crate::ml::model::TabularModel;
 
 /// Loads the forecast model `name` from `models_dir`; the error says what
 /// to do (the app shows it next to the rule).
+/// The name is a model's name, never a path: `../x`, `/etc/x` or `a/b`
+/// (from a workspace file, say) is refused before any file is opened.
 pub fn load_forecast_model(models_dir: &Path, name: &str) -> Result<TabularModel, String> {
+    if let Some(problem) = super::fetch::name_problem(name) {
+        return Err(format!(
+            "the forecast model name '{name}' {problem}; give the name of a model in {} (as the Models view lists it), not a path",
+            models_dir.display()
+        ));
+    }
     let path = models_dir.join(format!("{name}.json"));
     let bundle = super::bundle::load_bundle(&path).map_err(|e| e.to_string())?;
     if bundle.model.task != Task::Forecast {

@@ -18,6 +18,7 @@ use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::data::file::{FileError, open_regular, read_regular};
 use crate::data::{ColumnValues, Table};
 use crate::ml::evaluate::Evaluation;
 use crate::ml::metrics::Metrics;
@@ -27,6 +28,8 @@ use crate::ml::{ModelInputs, TabularModel, TargetSpec, Task, TrainConfig};
 pub const FORMAT_VERSION: u32 = 1;
 /// Cards larger than this are not model cards.
 const MAX_CARD_BYTES: u64 = 16 << 20;
+/// Largest weights file read, in bytes.
+pub const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
 
 /// What a model was trained on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +109,18 @@ pub enum BundleError {
     Weights { path: String, message: String },
     #[error("{path}: the model cannot be saved: {message}")]
     Save { path: String, message: String },
+    /// A path that is not a regular file, or cannot be read within its bound.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// A card field out of its range: the field, its value and why.
+    #[error(
+        "{path}: the card's {field} {message}. The card is damaged or was edited by hand; save or download the model again."
+    )]
+    Field {
+        path: String,
+        field: String,
+        message: String,
+    },
 }
 
 /// `models/NAME`, `models/NAME.json` or `models/NAME.safetensors` →
@@ -310,21 +325,14 @@ struct CardHead {
 /// Reads and parses any card, checking size, JSON and format version.
 pub fn read_json_card<T: serde::de::DeserializeOwned>(card_path: &Path) -> Result<T, BundleError> {
     let shown = card_path.display().to_string();
-    let meta = std::fs::metadata(card_path).map_err(|e| BundleError::Io {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
-    if meta.len() > MAX_CARD_BYTES {
-        return Err(BundleError::Card {
-            path: shown,
+    let text = read_regular(card_path, MAX_CARD_BYTES).map_err(|e| match e {
+        FileError::TooLarge { size, .. } => BundleError::Card {
+            path: shown.clone(),
             line: 1,
             column: 1,
-            message: format!("{} bytes is far too large for a model card", meta.len()),
-        });
-    }
-    let text = std::fs::read(card_path).map_err(|e| BundleError::Io {
-        path: shown.clone(),
-        message: e.to_string(),
+            message: format!("{size} bytes is far too large for a model card"),
+        },
+        other => BundleError::File(other),
     })?;
     let json_err = |e: serde_json::Error| BundleError::Card {
         path: shown.clone(),
@@ -355,9 +363,163 @@ pub fn card_kind(card_path: &Path) -> Result<String, BundleError> {
     Ok(head.kind.unwrap_or_else(|| "tabular".to_owned()))
 }
 
-/// Reads a tabular model's card without its weights (for listing models).
+/// Reads a tabular model's card without its weights (for listing models),
+/// checking every field that sizes memory or scales a value
+/// ([`check_card`]).
 pub fn read_card(card_path: &Path) -> Result<ModelCard, BundleError> {
-    read_json_card(card_path)
+    let card: ModelCard = read_json_card(card_path)?;
+    check_card(&card).map_err(|(field, message)| BundleError::Field {
+        path: card_path.display().to_string(),
+        field,
+        message,
+    })?;
+    Ok(card)
+}
+
+/// Units in one layer of a tabular network (inputs, hidden, outputs).
+pub const MAX_UNITS: usize = 1 << 16;
+/// Hidden layers in a tabular network.
+pub const MAX_HIDDEN_LAYERS: usize = 64;
+/// Hours a forecast card may give for its horizon, history or season.
+pub const MAX_FORECAST_HOURS: usize = 8_784;
+
+/// A card's fields checked before anything is sized or scaled from them:
+/// layer sizes within [`MAX_UNITS`] and their parameters within what the
+/// weights file holds, forecast hours within [`MAX_FORECAST_HOURS`], every
+/// mean finite and every standard deviation finite and positive (a 0 would
+/// make every prediction the same value), class frequencies finite and one
+/// per label, and a time zone this cityops knows. Returns the field's path
+/// in the card and what is wrong with it.
+pub fn check_card(card: &ModelCard) -> Result<(), (String, String)> {
+    let field = |name: &str, message: String| Err((name.to_owned(), message));
+    let units = |name: &str, n: usize| {
+        if n == 0 || n > MAX_UNITS {
+            field(name, format!("is {n}, outside 1..={MAX_UNITS}"))
+        } else {
+            Ok(())
+        }
+    };
+    let net = &card.network;
+    units("network.inputs", net.inputs)?;
+    units("network.outputs", net.outputs)?;
+    if net.hidden.len() > MAX_HIDDEN_LAYERS {
+        return field(
+            "network.hidden",
+            format!(
+                "has {} layers, more than {MAX_HIDDEN_LAYERS}",
+                net.hidden.len()
+            ),
+        );
+    }
+    for (i, &h) in net.hidden.iter().enumerate() {
+        units(&format!("network.hidden[{i}]"), h)?;
+    }
+    // Bounded by the checks above: at most 66 layers of 2^16 × 2^16.
+    let parameters: u64 = net
+        .layer_dims()
+        .iter()
+        .map(|&(i, o)| (i as u64) * (o as u64) + o as u64)
+        .sum();
+    if card.weights.bytes != 0 && parameters.saturating_mul(4) > card.weights.bytes {
+        return field(
+            "network",
+            format!(
+                "has {parameters} parameters, more than the {} bytes of {} (weights.bytes) can hold",
+                card.weights.bytes, card.weights.file
+            ),
+        );
+    }
+    // `name` is the field's path, `column` the column it scales.
+    let scale = |name: String, column: &str, mean: f64, std: f64| {
+        if !mean.is_finite() {
+            return field(
+                &format!("{name}.mean"),
+                format!("(column '{column}') is {mean}, not a finite number"),
+            );
+        }
+        if !std.is_finite() || std <= 0.0 {
+            return field(
+                &format!("{name}.std"),
+                format!(
+                    "(column '{column}') is {std}; a standard deviation must be a finite number above 0 (0 would make every prediction the same)"
+                ),
+            );
+        }
+        Ok(())
+    };
+    match &card.target {
+        TargetSpec::Numeric { column, mean, std } => {
+            scale("target".to_owned(), column, *mean, *std)?;
+        }
+        TargetSpec::Classes {
+            labels,
+            frequencies,
+            ..
+        } => {
+            if labels.is_empty() {
+                return field("target.labels", "is empty".to_owned());
+            }
+            if frequencies.len() != labels.len() {
+                return field(
+                    "target.frequencies",
+                    format!(
+                        "has {} values for {} labels",
+                        frequencies.len(),
+                        labels.len()
+                    ),
+                );
+            }
+            if let Some(f) = frequencies.iter().find(|f| !f.is_finite() || **f < 0.0) {
+                return field(
+                    "target.frequencies",
+                    format!("holds {f}, not a finite number of at least 0"),
+                );
+            }
+        }
+    }
+    let zone = |name: &str, zone: &str| {
+        if crate::ml::features::zone_from_name(zone).is_none() {
+            return field(
+                name,
+                format!(
+                    "'{zone}' is not a time zone this cityops knows (an IANA name such as Europe/Paris, or UTC+05:00)"
+                ),
+            );
+        }
+        Ok(())
+    };
+    match &card.inputs {
+        ModelInputs::Tabular(p) => {
+            zone("inputs.time_zone", &p.time_zone)?;
+            for (i, input) in p.inputs.iter().enumerate() {
+                if let crate::ml::features::Encoding::Standardize { mean, std } = input.encoding {
+                    scale(format!("inputs.inputs[{i}]"), &input.column, mean, std)?;
+                }
+            }
+        }
+        ModelInputs::Forecast(f) => {
+            zone("inputs.time_zone", &f.time_zone)?;
+            for (name, hours) in [
+                ("inputs.horizon_hours", f.horizon_hours),
+                ("inputs.history_hours", f.history_hours),
+                ("inputs.season_hours", f.season_hours),
+            ] {
+                if hours == 0 || hours > MAX_FORECAST_HOURS {
+                    return field(
+                        name,
+                        format!("is {hours}, outside 1..={MAX_FORECAST_HOURS}"),
+                    );
+                }
+            }
+            if f.places.len() > MAX_UNITS {
+                return field(
+                    "inputs.places",
+                    format!("has {} places, more than {MAX_UNITS}", f.places.len()),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the weights a card names, beside the card, checking the sha256.
@@ -381,24 +543,23 @@ pub fn read_weights(
         .parent()
         .map_or_else(|| PathBuf::from(&weights.file), |d| d.join(&weights.file));
     let wshown = weights_path.display().to_string();
-    let bytes = std::fs::read(&weights_path).map_err(|e| BundleError::Io {
-        path: wshown.clone(),
-        message: e.to_string(),
-    })?;
-    let found = sha256_hex(&bytes);
-    let bytes = if found == weights.sha256 {
-        bytes
-    } else {
-        // A save that died between its two renames: the card is the old
-        // one, and its weights are the ones kept aside.
-        match std::fs::read(previous_weights_path(&weights_path)) {
-            Ok(prev) if sha256_hex(&prev) == weights.sha256 => prev,
-            _ => {
-                return Err(BundleError::Checksum {
-                    path: wshown,
-                    expected: weights.sha256.clone(),
-                    found,
-                });
+    let bytes = match read_weights_file(&weights_path, weights.bytes) {
+        Ok(bytes) if sha256_hex(&bytes) == weights.sha256 => bytes,
+        current => {
+            // A save that died between its two renames: the card is the old
+            // one, and its weights are the ones kept aside.
+            match read_weights_file(&previous_weights_path(&weights_path), weights.bytes) {
+                Ok(prev) if sha256_hex(&prev) == weights.sha256 => prev,
+                _ => {
+                    return Err(match current {
+                        Ok(bytes) => BundleError::Checksum {
+                            path: wshown,
+                            expected: weights.sha256.clone(),
+                            found: sha256_hex(&bytes),
+                        },
+                        Err(e) => e,
+                    });
+                }
             }
         }
     };
@@ -406,6 +567,22 @@ pub fn read_weights(
         path: wshown,
         message: format!("not a readable safetensors file ({e})"),
     })
+}
+
+/// Reads a weights file: a regular file of at most [`MAX_WEIGHTS_BYTES`],
+/// whose length is the one its card gives (`weights.bytes`, when the card
+/// gives one), checked before a byte is read.
+fn read_weights_file(path: &Path, card_bytes: u64) -> Result<Vec<u8>, BundleError> {
+    let (_, len) = open_regular(path)?;
+    if card_bytes != 0 && len != card_bytes {
+        return Err(BundleError::Weights {
+            path: path.display().to_string(),
+            message: format!(
+                "the file is {len} bytes but the card's weights.bytes says {card_bytes}"
+            ),
+        });
+    }
+    Ok(read_regular(path, MAX_WEIGHTS_BYTES)?)
 }
 
 /// Loads a bundle and checks it fully.

@@ -2,12 +2,26 @@
 //! with the weights file it names, or one file on its own (safetensors,
 //! word2vec `.bin`/`.txt`/`.vec`).
 //!
-//! Bytes stream into `.NAME.part` in the target folder and are hashed on the
-//! way; a file is synced and renamed into place only when it is complete and
-//! verified. On any failure, cancel or dropped future the part files are
-//! deleted, so the folder holds nothing new. https by default; plain http
-//! only to this computer unless allowed. Uses reqwest, tokio, sha2 and the
-//! address rules of `models::remote`; must not import egui or candle.
+//! Bytes stream into a hidden staging file `.NAME.PID-N.tmp` in the target
+//! folder (a sentence-encoder folder into a staging folder of that form)
+//! and are hashed on the way; a file is synced and renamed into place only
+//! when it is complete and verified. On any failure, cancel, dropped
+//! future (the command line drops it on Ctrl-C or SIGTERM) or the overall
+//! deadline the staging files are deleted, so the folder holds nothing
+//! new; staging files of processes that were killed outright are removed
+//! by the next fetch of the same name, with the helper workspace and CSV
+//! saves use ([`crate::data::csv_write::remove_stale_temps`]). The
+//! registry never lists or loads a staging name ([`is_staging`]).
+//!
+//! A card names exactly one weights file, its own: `NAME.safetensors`
+//! beside `NAME.json`, so a card can never bring down another model's
+//! files. Nothing already in the folder is replaced unless the caller
+//! allows it (`force`). `verified` means the weights' sha256 was compared
+//! (with the card's, or with the one the user gave).
+//!
+//! https by default; plain http only to this computer unless allowed. Uses
+//! reqwest, tokio, sha2 and the address rules of `models::remote`; must not
+//! import egui or candle.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -41,6 +55,10 @@ pub struct FetchOptions {
     pub read_timeout: Duration,
     /// Plain http to other computers.
     pub allow_http: bool,
+    /// Replace files (or a folder) of the same name already there.
+    pub force: bool,
+    /// The longest a whole fetch may take, all files together.
+    pub deadline: Duration,
 }
 
 impl Default for FetchOptions {
@@ -51,6 +69,8 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
             allow_http: false,
+            force: false,
+            deadline: Duration::from_secs(3600),
         }
     }
 }
@@ -138,6 +158,14 @@ pub enum FetchError {
     },
     #[error("{url}: the download was cancelled; nothing was saved.")]
     Cancelled { url: String },
+    #[error(
+        "{url}: the download did not finish within {limit:?}; nothing was saved. Try again on a faster connection."
+    )]
+    Deadline { url: String, limit: Duration },
+    #[error(
+        "{url}: {path} is already there; nothing was downloaded. Remove it or fetch into another folder (on the command line, --force replaces it)."
+    )]
+    Exists { url: String, path: String },
     #[error(
         "{url}: this is not a usable model card: {message}. Check that the address points to a cityops model card."
     )]
@@ -227,42 +255,56 @@ pub async fn fetch_folder(
         path: path.display().to_string(),
         message: e.to_string(),
     };
-    if target.exists() {
-        return Err(FetchError::Io {
+    let exists = || {
+        (target.symlink_metadata().is_ok() && !opts.force).then(|| FetchError::Exists {
             url: base.clone(),
             path: target.display().to_string(),
-            message: "a model of that name is already there; remove it or choose another name"
-                .to_owned(),
-        });
+        })
+    };
+    if let Some(e) = exists() {
+        return Err(e);
     }
-    let staging = dir.join(format!(".{name}.part"));
-    if staging.exists() {
-        tokio::fs::remove_dir_all(&staging)
-            .await
-            .map_err(|e| io(&staging, e))?;
-    }
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| io(dir, e))?;
+    crate::data::csv_write::remove_stale_temps(dir, name);
+    let staging = staging_path(dir, name);
     tokio::fs::create_dir_all(&staging)
         .await
         .map_err(|e| io(&staging, e))?;
-    let result = fetch_folder_files(&base, &staging, opts, progress).await;
-    let outcome = match result {
-        Ok(o) => o,
-        Err(e) => {
-            let _ = tokio::fs::remove_dir_all(&staging).await;
-            return Err(e);
-        }
-    };
+    // Removed on every way out but success: errors, the deadline, a
+    // dropped future (Ctrl-C).
+    let mut guard = StagingFolder(Some(staging.clone()));
+    let outcome = tokio::time::timeout(
+        opts.deadline,
+        fetch_folder_files(&base, &staging, opts, progress),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(FetchError::Deadline {
+            url: base.clone(),
+            limit: opts.deadline,
+        })
+    })?;
     // A folder that does not load is not kept.
     if let Err(e) = crate::text::sentence::SentenceEncoder::load(&staging) {
-        let _ = tokio::fs::remove_dir_all(&staging).await;
         return Err(FetchError::BadCard {
             url: base,
             message: format!("the downloaded folder is not a usable sentence encoder ({e})"),
         });
     }
+    if let Some(e) = exists() {
+        return Err(e);
+    }
+    if opts.force && target.is_dir() {
+        tokio::fs::remove_dir_all(&target)
+            .await
+            .map_err(|e| io(&target, e))?;
+    }
     tokio::fs::rename(&staging, &target)
         .await
         .map_err(|e| io(&target, e))?;
+    guard.0 = None;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -274,6 +316,17 @@ pub async fn fetch_folder(
             .collect(),
         ..outcome
     })
+}
+
+/// A staging folder removed when dropped, unless taken.
+struct StagingFolder(Option<PathBuf>);
+
+impl Drop for StagingFolder {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 async fn fetch_folder_files(
@@ -313,6 +366,27 @@ async fn fetch_folder_files(
 }
 
 async fn fetch_as(
+    url: &str,
+    dir: &Path,
+    opts: &FetchOptions,
+    progress: &dyn Progress,
+    one_file: bool,
+) -> Result<FetchOutcome, FetchError> {
+    // Dropping the fetch at the deadline deletes its staging files.
+    tokio::time::timeout(
+        opts.deadline,
+        fetch_within(url, dir, opts, progress, one_file),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(FetchError::Deadline {
+            url: url.trim().to_owned(),
+            limit: opts.deadline,
+        })
+    })
+}
+
+async fn fetch_within(
     url: &str,
     dir: &Path,
     opts: &FetchOptions,
@@ -397,8 +471,9 @@ fn parse_sha256(given: &str) -> Option<String> {
     (t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())).then(|| t.to_ascii_lowercase())
 }
 
-/// Why `name` is not a plain file name to write into the models folder.
-fn file_name_problem(name: &str) -> Option<&'static str> {
+/// Why `name` is not a plain file name to write into the models folder
+/// (or a model's name to look up there): `None` when it is one.
+pub fn name_problem(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("is empty")
     } else if name.contains(['/', '\\']) {
@@ -424,7 +499,7 @@ fn url_file_name(url: &Url) -> Result<String, &'static str> {
     if name.is_empty() {
         return Err("it does not end in a file name");
     }
-    if file_name_problem(&name).is_some() {
+    if name_problem(&name).is_some() {
         return Err("its file name is not a plain file name");
     }
     Ok(name)
@@ -544,7 +619,8 @@ impl Fetcher<'_> {
             url: shown.clone(),
             message,
         };
-        let card_part = dir.join(format!(".{card_name}.part"));
+        crate::data::csv_write::remove_stale_temps(dir, card_name);
+        let card_part = staging_path(dir, card_name);
         let card_limit = self.opts.max_bytes.min(MAX_CARD_BYTES);
         let card = match self
             .download(url, &card_part, card_name, card_limit, None, (0.0, 0.01))
@@ -576,15 +652,23 @@ impl Fetcher<'_> {
         let weights = serde_json::from_slice::<CardWeights>(&text)
             .map_err(|e| bad_card(format!("{e}")))?
             .weights;
-        if let Some(problem) = file_name_problem(&weights.file) {
+        if let Some(problem) = name_problem(&weights.file) {
             return Err(bad_card(format!(
                 "its weights file name '{}' {problem}; a card must name a file beside it",
                 weights.file
             )));
         }
-        if weights.file.eq_ignore_ascii_case(card_name) {
-            return Err(bad_card("it names itself as its weights file".to_owned()));
+        let stem = card_name
+            .get(..card_name.len().saturating_sub(".json".len()))
+            .unwrap_or(card_name);
+        let own = format!("{stem}.safetensors");
+        if weights.file != own {
+            return Err(bad_card(format!(
+                "its weights file is '{}', but a card may name only its own weights, '{own}' beside '{card_name}'",
+                weights.file
+            )));
         }
+        self.refuse_existing(url, &[dir.join(card_name), dir.join(&own)])?;
         let Some(expected_weights) = parse_sha256(&weights.sha256) else {
             return Err(bad_card(format!(
                 "its weights sha256 '{}' is not 64 hexadecimal digits",
@@ -601,7 +685,8 @@ impl Fetcher<'_> {
                 size_bytes: Some(weights.bytes),
             });
         }
-        let weights_part = dir.join(format!(".{}.part", weights.file));
+        crate::data::csv_write::remove_stale_temps(dir, &weights.file);
+        let weights_part = staging_path(dir, &weights.file);
         let got = self
             .download(
                 &weights_url,
@@ -622,6 +707,8 @@ impl Fetcher<'_> {
         // Weights first, so the registry never sees a card without them.
         let weights_path = dir.join(&weights.file);
         let card_path = dir.join(card_name);
+        // Again: another process may have saved one meanwhile.
+        self.refuse_existing(url, &[card_path.clone(), weights_path.clone()])?;
         self.place(&weights_url, &weights_part, &weights_path)
             .await?;
         self.place(url, &card_part, &card_path).await?;
@@ -640,7 +727,9 @@ impl Fetcher<'_> {
         name: &str,
         expected: Option<String>,
     ) -> Result<FetchOutcome, FetchError> {
-        let part = dir.join(format!(".{name}.part"));
+        self.refuse_existing(url, &[dir.join(name)])?;
+        crate::data::csv_write::remove_stale_temps(dir, name);
+        let part = staging_path(dir, name);
         let got = self
             .download(url, &part, name, self.opts.max_bytes, None, (0.0, 1.0))
             .await?;
@@ -654,6 +743,7 @@ impl Fetcher<'_> {
             });
         }
         let path = dir.join(name);
+        self.refuse_existing(url, std::slice::from_ref(&path))?;
         self.place(url, &part, &path).await?;
         Ok(FetchOutcome {
             files: vec![path],
@@ -825,6 +915,21 @@ impl Fetcher<'_> {
         }
     }
 
+    /// Refuses to go on when any of `paths` exists and replacing was not
+    /// allowed.
+    fn refuse_existing(&self, url: &Url, paths: &[PathBuf]) -> Result<(), FetchError> {
+        if self.opts.force {
+            return Ok(());
+        }
+        match paths.iter().find(|p| p.symlink_metadata().is_ok()) {
+            Some(p) => Err(FetchError::Exists {
+                url: url.to_string(),
+                path: p.display().to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Renames a verified part file into place (and keeps it tracked, so a
     /// later failure still leaves nothing new).
     async fn place(&mut self, url: &Url, part: &Path, path: &Path) -> Result<(), FetchError> {
@@ -883,6 +988,25 @@ impl Fetcher<'_> {
             },
         }
     }
+}
+
+/// A fresh staging name for `name` in `dir`: `.NAME.PID-N.tmp`, the form
+/// `data::csv_write::remove_stale_temps` recognises, so the left-overs of a
+/// killed process are removed by a later fetch.
+fn staging_path(dir: &Path, name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()))
+}
+
+/// Whether an entry of a models folder is hidden or being written (a
+/// download's staging file or folder, a save's temporary file, weights
+/// kept aside during a save): such entries are never listed or loaded.
+pub fn is_staging(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_none_or(|n| {
+        n.starts_with('.') || n.ends_with(".tmp") || n.ends_with(".part") || n.ends_with(".prev")
+    })
 }
 
 /// `https://host/dir/card.json` + `w.safetensors` → `https://host/dir/w.safetensors`.
@@ -1013,6 +1137,108 @@ mod tests {
             assert!(matches!(err, FetchError::BadCard { .. }), "{file}: {err}");
             assert!(listing(tmp.path()).is_empty(), "{file}");
         }
+    }
+
+    #[tokio::test]
+    async fn card_naming_another_models_card_is_refused_and_nothing_is_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("other.json"), b"the other model's card").unwrap();
+        // The "weights" the hostile server serves under the other card's name.
+        let evil = Bytes::from_static(b"{\"replaced\": true}");
+        let card = card_bytes("other.json", &sha256_hex(&evil), evil.len() as u64);
+        let router = Router::new()
+            .route("/m/speed.json", get(move || async move { card }))
+            .route("/m/other.json", get(move || async move { evil }));
+        let base = serve(router).await;
+        let err = fetch(&format!("{base}/m/speed.json"), tmp.path(), &quick(), &())
+            .await
+            .unwrap_err();
+        let FetchError::BadCard { message, .. } = &err else {
+            panic!("{err}")
+        };
+        assert!(
+            message.contains("only its own weights, 'speed.safetensors'"),
+            "{message}"
+        );
+        assert_eq!(listing(tmp.path()), ["other.json"]);
+        assert_eq!(
+            std::fs::read(tmp.path().join("other.json")).unwrap(),
+            b"the other model's card"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_model_already_there_is_replaced_only_with_force() {
+        let sha = sha256_hex(&weights_bytes());
+        let base = model_server("speed.safetensors", &sha).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let url = format!("{base}/m/speed.json");
+        std::fs::write(tmp.path().join("speed.safetensors"), b"mine").unwrap();
+        let err = fetch(&url, tmp.path(), &quick(), &()).await.unwrap_err();
+        assert!(matches!(err, FetchError::Exists { .. }), "{err}");
+        assert!(err.to_string().contains("--force"), "{err}");
+        assert_eq!(listing(tmp.path()), ["speed.safetensors"]);
+        assert_eq!(
+            std::fs::read(tmp.path().join("speed.safetensors")).unwrap(),
+            b"mine"
+        );
+        let force = FetchOptions {
+            force: true,
+            ..quick()
+        };
+        let out = fetch(&url, tmp.path(), &force, &()).await.unwrap();
+        assert!(out.verified);
+        assert_eq!(listing(tmp.path()), ["speed.json", "speed.safetensors"]);
+        // A single file too.
+        let err = fetch_file(
+            &format!("{base}/m/speed.safetensors"),
+            tmp.path(),
+            &quick(),
+            &(),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(err, FetchError::Exists { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_fetch_past_its_deadline_stops_and_leaves_nothing() {
+        // The server answers after a minute: within the read timeout given,
+        // past the whole fetch's deadline.
+        let router = Router::new().route(
+            "/slow.bin",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                "late"
+            }),
+        );
+        let base = serve(router).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = FetchOptions {
+            deadline: Duration::from_secs(1),
+            read_timeout: Duration::from_secs(120),
+            ..quick()
+        };
+        let err = fetch(&format!("{base}/slow.bin"), tmp.path(), &opts, &())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FetchError::Deadline { .. }), "{err}");
+        assert!(listing(tmp.path()).is_empty(), "{:?}", listing(tmp.path()));
+    }
+
+    #[test]
+    fn staging_left_by_a_dead_process_is_removed_by_the_next_fetch() {
+        let tmp = tempfile::tempdir().unwrap();
+        // No process has this id (above the kernel's pid_max).
+        let dead = tmp.path().join(format!(".speed.json.{}-0.tmp", u32::MAX));
+        std::fs::write(&dead, b"half").unwrap();
+        let mine = staging_path(tmp.path(), "speed.json");
+        std::fs::write(&mine, b"in progress").unwrap();
+        crate::data::csv_write::remove_stale_temps(tmp.path(), "speed.json");
+        assert!(!dead.exists());
+        assert!(mine.exists(), "this process's own staging file stays");
+        assert!(is_staging(&dead) && is_staging(&mine));
+        assert!(!is_staging(Path::new("models/speed.json")));
     }
 
     #[tokio::test]
@@ -1320,9 +1546,9 @@ mod tests {
             Some("ab".repeat(32))
         );
         assert_eq!(parse_sha256("abc"), None);
-        assert!(file_name_problem("speed.safetensors").is_none());
+        assert!(name_problem("speed.safetensors").is_none());
         for bad in ["", "..", "../x", "a/b", "a\\b", ".hidden", "c:x"] {
-            assert!(file_name_problem(bad).is_some(), "{bad}");
+            assert!(name_problem(bad).is_some(), "{bad}");
         }
         let url = Url::parse("https://h.example/a/b/card.json?x=1").unwrap();
         assert_eq!(

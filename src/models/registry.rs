@@ -1,10 +1,13 @@
 //! The models folder: every `*.json` card in it, read without weights, in
 //! name order. A card that cannot be read is listed with its error so the
-//! user sees why a model is missing.
+//! user sees why a model is missing. Hidden entries and staging names
+//! (a download or save in progress, see [`super::fetch::is_staging`]) are
+//! never listed.
 
 use std::path::{Path, PathBuf};
 
 use super::bundle::{BundleError, ModelCard, read_card};
+use super::fetch::is_staging;
 
 pub struct Entry {
     pub card_path: PathBuf,
@@ -28,7 +31,7 @@ pub fn sentence_folders(dir: &Path) -> Vec<std::path::PathBuf> {
         .flatten()
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_dir() && p.join("config.json").is_file())
+        .filter(|p| !is_staging(p) && p.is_dir() && p.join("config.json").exists())
         .collect();
     folders.sort();
     folders
@@ -42,7 +45,7 @@ pub fn scan(dir: &Path) -> Vec<Entry> {
     let mut paths: Vec<PathBuf> = read
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| !is_staging(p) && p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
     paths

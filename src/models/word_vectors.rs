@@ -12,6 +12,7 @@ use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::bundle::{self, BundleError, FORMAT_VERSION, WeightsRef};
+use crate::text::word2vec::MAX_DIM;
 use crate::text::{W2vParams, WordVectors};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,6 +76,11 @@ pub fn load_word_vectors(path: &Path) -> Result<(WordVectorsCard, WordVectors), 
             message: format!("this is a '{}' model, not word vectors", card.kind),
         });
     }
+    check_sizes(&card).map_err(|(field, message)| BundleError::Field {
+        path: card_path.display().to_string(),
+        field: field.to_owned(),
+        message,
+    })?;
     let tensors = bundle::read_weights(&card_path, &card.weights)?;
     let bad = |message: String| BundleError::Weights {
         path: card_path
@@ -98,6 +104,16 @@ pub fn load_word_vectors(path: &Path) -> Result<(WordVectorsCard, WordVectors), 
         .flatten_all()
         .and_then(|t| t.to_vec1())
         .map_err(|e| bad(format!("tensor 'vectors': {e}")))?;
+    if let Some(i) = flat.iter().position(|x| !x.is_finite()) {
+        let word = card
+            .words
+            .get(i / card.dim.max(1))
+            .map_or("?", String::as_str);
+        return Err(bad(format!(
+            "tensor 'vectors' holds {} in the vector of {word:?}; word vectors must be finite numbers",
+            flat.get(i).copied().unwrap_or(f32::NAN)
+        )));
+    }
     let counts: Vec<u64> = match tensors.get("counts") {
         Some(c) => c
             .to_vec1::<i64>()
@@ -119,6 +135,38 @@ pub fn load_word_vectors(path: &Path) -> Result<(WordVectorsCard, WordVectors), 
         counts,
     };
     Ok((card, v))
+}
+
+/// The card's sizes, checked before its weights are read: a dimension from
+/// 1 to `MAX_DIM`, at least one word, and `words × dim` values that fit in
+/// the weights file the card names (4 bytes each) and in the largest
+/// weights file read. Returns the field and what is wrong with it.
+fn check_sizes(card: &WordVectorsCard) -> Result<(), (&'static str, String)> {
+    if card.dim == 0 || card.dim > MAX_DIM {
+        return Err(("dim", format!("is {}, outside 1..={MAX_DIM}", card.dim)));
+    }
+    if card.words.is_empty() {
+        return Err((
+            "words",
+            "is empty; word vectors need at least one word".to_owned(),
+        ));
+    }
+    let need = card.words.len() as u128 * card.dim as u128 * 4;
+    let room = match card.weights.bytes {
+        0 => bundle::MAX_WEIGHTS_BYTES,
+        n => n.min(bundle::MAX_WEIGHTS_BYTES),
+    };
+    if need > u128::from(room) {
+        return Err((
+            "words",
+            format!(
+                "has {} words of dimension {}, {need} bytes of vectors, more than the weights file's {room} bytes can hold",
+                card.words.len(),
+                card.dim
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Word vectors from any of the forms users have: a bundle (`NAME`,

@@ -2,8 +2,11 @@
 //! loaded once at start and shared read-only (through `Arc`) by all
 //! requests. Tabular bundles load with [`load_bundle`], recommenders with
 //! [`load_recommender`], chosen by the card's `kind`; a bundle that fails to
-//! load is skipped with a warning on stderr, so one damaged file does not
-//! keep the others offline.
+//! load is skipped with a warning on stderr naming the reason, so one
+//! damaged or lying file does not keep the others offline: every size a
+//! card or config gives is checked before memory is reserved from it, and
+//! only regular files are read. Hidden and staging entries (a download in
+//! progress) are never loaded.
 //!
 //! Also describes each model for the metadata endpoint and dispatches
 //! inference to [`super::tabular`] or [`super::recommender`].
@@ -197,7 +200,9 @@ pub fn load_registry(dir: &Path) -> Registry {
     let mut cards: Vec<PathBuf> = read
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+        .filter(|p| {
+            !crate::models::fetch::is_staging(p) && p.extension().is_some_and(|e| e == "json")
+        })
         .collect();
     cards.sort();
     for card_path in cards {

@@ -11,10 +11,11 @@ use crate::data::Progress;
 /// A line that is not UTF-8 is an error naming the file and line.
 pub fn read_corpus(path: &Path, progress: &dyn Progress) -> Result<Vec<Vec<String>>, TextError> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path)
-        .map_err(|e| TextError::io(&name, &e, "Check the path and that the file is readable."))?;
-    let total = file.metadata().map_or(0, |m| m.len()).max(1);
-    read_documents(BufReader::new(file), &name, total, progress)
+    // Only a regular file: a FIFO or /dev/zero would block or never end.
+    let (file, len) = crate::data::file::open_regular(path)?;
+    // Read no more than the length found, so a file that grows is not followed.
+    let file = file.take(len);
+    read_documents(BufReader::new(file), &name, len.max(1), progress)
 }
 
 /// [`read_corpus`] over any reader; `total` bytes is for the progress.

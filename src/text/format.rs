@@ -34,6 +34,7 @@ use std::path::Path;
 use super::TextError;
 use super::word2vec::{MAX_DIM, WordVectors};
 use crate::data::Progress;
+use crate::data::file::open_regular;
 
 /// Longest word accepted when reading, in bytes.
 const MAX_WORD_BYTES: usize = 4096;
@@ -176,12 +177,7 @@ pub fn read_word2vec_file(
     progress: &dyn Progress,
 ) -> Result<WordVectors, TextError> {
     let shown = path.display().to_string();
-    let what_to_do = "Check the path and that the file is readable.";
-    let file = File::open(path).map_err(|e| TextError::io(&shown, &e, what_to_do))?;
-    let total = file
-        .metadata()
-        .map_err(|e| TextError::io(&shown, &e, what_to_do))?
-        .len();
+    let (file, total) = open_regular(path)?;
     let reader = BufReader::with_capacity(1 << 16, file);
     read_word2vec(reader, &shown, Some(total), limit, progress)
 }
@@ -558,13 +554,13 @@ fn read_text_records<R: BufRead>(
             if found > dim {
                 continue;
             }
-            let Ok(x) = field.parse::<f32>() else {
+            let Some(x) = field.parse::<f32>().ok().filter(|x| x.is_finite()) else {
                 out.vectors.truncate(start);
                 return Err(TextError::at_line(
                     source,
                     line_number,
                     format!(
-                        "{field:?} (number {found} of the word {word:?}) is not a number; each line must be a word and {dim} numbers"
+                        "{field:?} (number {found} of the word {word:?}) is not a finite number; each line must be a word and {dim} finite numbers"
                     ),
                 ));
             };
@@ -640,11 +636,20 @@ fn read_binary_records<R: BufRead>(
             }
             return Err(io_error(source, &err));
         }
-        out.vectors.extend(
-            values
-                .chunks_exact(4)
-                .map(|b| <[u8; 4]>::try_from(b).map_or(0.0, f32::from_le_bytes)),
-        );
+        let row = values
+            .chunks_exact(4)
+            .map(|b| <[u8; 4]>::try_from(b).map_or(0.0, f32::from_le_bytes));
+        if let Some((k, x)) = row.clone().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(TextError::at_byte(
+                source,
+                vector_at + 4 * k as u64,
+                format!(
+                    "value {} of the word {word_text:?} is {x}, not a finite number; the file is damaged",
+                    k + 1
+                ),
+            ));
+        }
+        out.vectors.extend(row);
         out.words.push(word_text);
         out.tick(offset(r))?;
     }

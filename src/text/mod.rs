@@ -84,8 +84,25 @@ pub enum TextError {
     Shape(String),
     /// A sentence-encoder folder that cannot be used: which, and why.
     Model { folder: String, message: String },
+    /// A path that is not a regular file (a FIFO, a device, a folder) or
+    /// is larger than its bound; the message names the path.
+    File(crate::data::file::FileError),
     /// The user cancelled the job.
     Cancelled,
+}
+
+impl From<crate::data::file::FileError> for TextError {
+    /// A failed read stays an I/O error (with its path); a special file or
+    /// one over its bound is bad input.
+    fn from(e: crate::data::file::FileError) -> Self {
+        match e {
+            crate::data::file::FileError::Io { path, message } => Self::Io {
+                path,
+                message: format!("{message}. Check the path and that the file is readable."),
+            },
+            other => Self::File(other),
+        }
+    }
 }
 
 impl std::fmt::Display for TextError {
@@ -106,6 +123,7 @@ impl std::fmt::Display for TextError {
             Self::InvalidParams(what) => write!(f, "invalid word2vec parameters: {what}"),
             Self::Shape(what) => write!(f, "malformed word vectors: {what}"),
             Self::Model { folder, message } => write!(f, "{folder}: {message}"),
+            Self::File(e) => write!(f, "{e}"),
             Self::Cancelled => write!(f, "the text job was cancelled"),
         }
     }

@@ -33,6 +33,7 @@ use tokenizers::TruncationParams;
 use super::TextError;
 use super::bert::{Bert, Tokens};
 use crate::data::Progress;
+use crate::data::file::{open_regular, read_regular};
 
 /// Texts per forward pass.
 pub const DEFAULT_BATCH: usize = 32;
@@ -81,7 +82,7 @@ impl SentenceEncoder {
         }
         let missing: Vec<&str> = REQUIRED_FILES
             .into_iter()
-            .filter(|f| !folder.join(f).is_file())
+            .filter(|f| !folder.join(f).exists())
             .collect();
         if !missing.is_empty() {
             return Err(model_error(
@@ -92,16 +93,13 @@ impl SentenceEncoder {
                 ),
             ));
         }
-        let read = |name: &str| {
-            std::fs::read(folder.join(name)).map_err(|e| {
-                TextError::io(
-                    &folder.join(name).display().to_string(),
-                    &e,
-                    "Check that the file is readable.",
-                )
-            })
+        // Only regular files, each through its bound: a FIFO or a device
+        // named model.safetensors must not block or fill memory.
+        let read = |name: &str, max_bytes: u64| {
+            read_regular(&folder.join(name), max_bytes)
+                .map_err(|e| model_error(folder, format!("{name}: {e}")))
         };
-        let config_bytes = read("config.json")?;
+        let config_bytes = read("config.json", MAX_CONFIG_BYTES)?;
         let config = parse_config(&config_bytes).map_err(|e| {
             // Syntax errors have a place; a missing or mistyped field does
             // not (the file is read as JSON first), and its message names it.
@@ -117,6 +115,12 @@ impl SentenceEncoder {
                 ),
             )
         })?;
+        // Every size is checked against fixed maxima and against what the
+        // weights file could hold before anything is reserved from it.
+        let (_, weights_len) = open_regular(&folder.join("model.safetensors"))
+            .map_err(|e| model_error(folder, format!("model.safetensors: {e}")))?;
+        check_config_sizes(&config, weights_len)
+            .map_err(|message| model_error(folder, format!("config.json: {message}")))?;
         if config.hidden_size == 0
             || config.num_attention_heads == 0
             || !config
@@ -131,7 +135,7 @@ impl SentenceEncoder {
                 ),
             ));
         }
-        let tokenizer_bytes = read("tokenizer.json")?;
+        let tokenizer_bytes = read("tokenizer.json", MAX_TOKENIZER_BYTES)?;
         let mut tokenizer = tokenizers::Tokenizer::from_bytes(&tokenizer_bytes)
             .map_err(|e| model_error(folder, format!("tokenizer.json cannot be read: {e}")))?;
         let vocab = tokenizer.get_vocab_size(true);
@@ -145,7 +149,7 @@ impl SentenceEncoder {
             ));
         }
         // sentence-transformers' limit when given, else the model's.
-        let max_len = std::fs::read(folder.join("sentence_bert_config.json"))
+        let max_len = read_regular(&folder.join("sentence_bert_config.json"), MAX_CONFIG_BYTES)
             .ok()
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
             .and_then(|v| v.get("max_seq_length")?.as_u64())
@@ -159,7 +163,7 @@ impl SentenceEncoder {
                 ..TruncationParams::default()
             }))
             .map_err(|e| model_error(folder, format!("tokenizer.json: {e}")))?;
-        let weights_bytes = read("model.safetensors")?;
+        let weights_bytes = read("model.safetensors", MAX_WEIGHTS_BYTES)?;
         let tensors = candle_core::safetensors::load_buffer(&weights_bytes, &Device::Cpu)
             .map_err(|e| model_error(folder, format!("model.safetensors cannot be read: {e}")))?;
         let model = Bert::from_tensors(&tensors, &config).map_err(|e| {
@@ -294,6 +298,62 @@ impl SentenceEncoder {
             .map_err(|e| TextError::Shape(format!("sentence encoder: {e}")))?;
         Ok((rows, tokens))
     }
+}
+
+/// Largest config.json and sentence_bert_config.json read, in bytes.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+/// Largest tokenizer.json read, in bytes.
+const MAX_TOKENIZER_BYTES: u64 = 64 << 20;
+/// Largest model.safetensors read, in bytes (BERT-large in f32 is 1.3 GB).
+pub const MAX_WEIGHTS_BYTES: u64 = 4 << 30;
+
+/// The sizes a config.json may give, each from 1 (0 for `type_vocab_size`)
+/// to a fixed maximum far above every published BERT-family encoder.
+fn size_limits(config: &Config) -> [(&'static str, usize, usize, usize); 7] {
+    [
+        ("hidden_size", config.hidden_size, 1, 8_192),
+        ("num_hidden_layers", config.num_hidden_layers, 1, 256),
+        ("num_attention_heads", config.num_attention_heads, 1, 256),
+        ("intermediate_size", config.intermediate_size, 1, 65_536),
+        ("vocab_size", config.vocab_size, 1, 1_000_000),
+        (
+            "max_position_embeddings",
+            config.max_position_embeddings,
+            1,
+            65_536,
+        ),
+        ("type_vocab_size", config.type_vocab_size, 0, 1_024),
+    ]
+}
+
+/// Checks the config's sizes against fixed maxima, and the parameters they
+/// imply against the weights file's real length (at one byte a parameter,
+/// the smallest type a safetensors file can hold), so that a config that
+/// lies about its sizes is refused before any memory is reserved from it.
+/// The message names the field.
+fn check_config_sizes(config: &Config, weights_bytes: u64) -> Result<(), String> {
+    for (field, value, min, max) in size_limits(config) {
+        if value < min || value > max {
+            return Err(format!(
+                "{field} is {value}, outside {min}..={max}; the file is damaged or not a BERT config"
+            ));
+        }
+    }
+    let h = config.hidden_size as u128;
+    let per_layer = 4 * h * h + 2 * h * config.intermediate_size as u128 + 9 * h;
+    let embeddings =
+        (config.vocab_size + config.max_position_embeddings + config.type_vocab_size) as u128 * h;
+    let parameters = embeddings + config.num_hidden_layers as u128 * per_layer;
+    if parameters > u128::from(weights_bytes) {
+        return Err(format!(
+            "hidden_size {}, num_hidden_layers {}, intermediate_size {} and vocab_size {} make {parameters} parameters, but model.safetensors has only {weights_bytes} bytes; the config belongs to another model",
+            config.hidden_size,
+            config.num_hidden_layers,
+            config.intermediate_size,
+            config.vocab_size
+        ));
+    }
+    Ok(())
 }
 
 /// A BERT `config.json`. Hugging Face names the tanh form of GELU

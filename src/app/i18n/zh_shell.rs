@@ -112,6 +112,12 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Saved the workspace to {}.", "工作区已保存到 {}。"),
     ("Opened the workspace {}.", "已打开工作区 {}。"),
     (
+        "This workspace asks to use the models folder {}. Models are read from it only if you confirm.",
+        "此工作区要求使用模型文件夹 {}。只有在您确认后才会从中读取模型。",
+    ),
+    ("Use this models folder", "使用此模型文件夹"),
+    ("Keep the current models folder", "保留当前模型文件夹"),
+    (
         "{} no longer exists, so it was not opened; the rest of the workspace was.",
         "{} 已不存在，未能打开；工作区的其余部分已打开。",
     ),

@@ -122,8 +122,9 @@ fn sentence_folders(dir: &Path) -> Vec<Listed> {
                 .into_iter()
                 .filter(|f| !folder.join(f).is_file())
                 .collect();
-            let config: Option<serde_json::Value> = std::fs::read(folder.join("config.json"))
-                .ok()
+            let config: Option<serde_json::Value> =
+                crate::data::file::read_regular(&folder.join("config.json"), 1 << 20)
+                    .ok()
                 .and_then(|b| serde_json::from_slice(&b).ok());
             let summary = match (&config, missing.is_empty()) {
                 (_, false) => Err(trf!("incomplete: no {}", missing.join(", "))),

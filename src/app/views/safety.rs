@@ -10,7 +10,7 @@ use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::ViewCtx;
 use crate::data::timeseries::{
-    LocalClock, MICROS_PER_DAY, Series, TimeRange, category_counts, hour_histogram,
+    self, LocalClock, MICROS_PER_DAY, Series, TimeRange, category_counts, hour_histogram,
 };
 use crate::data::{Dataset, Domain, Measure, Role};
 
@@ -66,15 +66,16 @@ fn compute(ds: &Dataset, range: TimeRange, filter: Option<&str>) -> Computed {
             *days.entry(clock.day_start(t)).or_insert(0.0) += 1.0;
         }
     }
-    if let (Some(&first), Some(&last)) = (days.keys().next(), days.keys().next_back()) {
-        let mut d = first;
-        while d <= last {
-            out.per_day
-                .push([d as f64 / 1e6, days.get(&d).copied().unwrap_or(0.0)]);
-            // Step a day and re-align to local midnight (DST days are 23/25 h).
-            d = clock.day_start(d + MICROS_PER_DAY + 2 * 3_600_000_000);
-        }
-    }
+    // Days without incidents as runs of zeros, never one point per empty
+    // day (rows from year 1 to 9999 must not fill millions of days). A
+    // step of a day re-aligns to local midnight (DST days are 23/25 h).
+    let mut next_clock = LocalClock::new(&ds.time_zone);
+    out.per_day = timeseries::with_gaps(
+        &days,
+        |d| next_clock.day_start(d.saturating_add(MICROS_PER_DAY + 2 * 3_600_000_000)),
+        |d| clock.day_start(d.saturating_sub(1)),
+        |d| d as f64 / 1e6,
+    );
     if let Some(sev) = ds.measure(Measure::Severity) {
         let vals: Vec<f64> = (0..n)
             .filter(|&r| rows[r])
