@@ -1,6 +1,7 @@
 //! `cityops serve [--models DIR] [--addr 127.0.0.1:8080] [--token TOKEN]`:
 //! serves every model in the folder over the Open Inference Protocol V2
-//! until Ctrl-C.
+//! until Ctrl-C or SIGTERM; requests in flight then get the server's
+//! shutdown deadline to finish.
 
 use std::path::PathBuf;
 
@@ -42,7 +43,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let rt = crate::jobs::runtime()
         .map_err(|e| Failure::other(format!("cannot start the network runtime: {e}")))?;
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        shutdown_signal().await;
         eprintln!("cityops serve: shutting down");
     };
     rt.block_on(crate::serve::serve(cfg, shutdown))
@@ -50,4 +51,33 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             ServeError::NonLoopbackWithoutToken { .. } => Failure::bad_input(e.to_string()),
             _ => Failure::other(e.to_string()),
         })
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. A signal that cannot
+/// be listened for is logged, and the other still stops the server.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("warning: cannot listen for Ctrl-C ({e}); stop the server with SIGTERM");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                eprintln!("warning: cannot listen for SIGTERM ({e}); stop the server with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }
