@@ -1,7 +1,8 @@
 //! `cityops serve` as a process on a loopback port, used by the cityops
 //! client commands: list the models with their tensors, run a shipped model
 //! remotely over V2 with the same results as locally, refuse a wrong token,
-//! and stop cleanly on Ctrl-C (SIGINT).
+//! stop cleanly on Ctrl-C (SIGINT), and stop on SIGTERM within the shutdown
+//! deadline although a client holds an unsent body.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
@@ -420,4 +421,58 @@ fn the_server_holds_a_mixed_load_with_slow_and_oversized_clients() {
     // And the server still answers.
     let health = rt.block_on(reqwest::get(format!("{}/v2/health/live", server.url)));
     assert!(health.is_ok_and(|h| h.status().is_success()));
+}
+
+/// A client that sent a request head and holds the body back: SIGTERM
+/// still stops the server, at the shutdown deadline (0.5 s here), with
+/// exit 0, and the held connection is closed.
+#[test]
+fn sigterm_stops_the_server_at_the_deadline_despite_a_held_body() {
+    use std::io::{Read, Write};
+    let mut server = start_with(
+        &shipped(),
+        None,
+        &["--shutdown-deadline-secs", "0.5"],
+        Stdio::null(),
+    );
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let mut held = std::net::TcpStream::connect(&addr).unwrap();
+    held.write_all(
+        b"POST /v2/models/incident_risk/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{\"inputs\"",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "the server did not stop within 5 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = t0.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(took >= Duration::from_millis(400), "stopped after {took:?}");
+    held.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut rest = Vec::new();
+    // Closed: end of stream (or a reset), not a timeout.
+    match held.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) => assert!(
+            e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::TimedOut,
+            "the held connection stayed open: {e}"
+        ),
+    }
+    eprintln!("SIGTERM with a held body: stopped after {took:?}");
 }
