@@ -15,7 +15,9 @@
 //!   at most twice the cap are open).
 //! - **Idle timeout** (`idle_timeout`): a connection that has no request in
 //!   service and has sent nothing for this long — a new connection that says
-//!   nothing, or a keep-alive connection between requests — is closed.
+//!   nothing, a keep-alive connection between requests, or a client that
+//!   stopped reading its response — is closed (dropped if it has not closed
+//!   half a second after being told to).
 //! - **Header-read timeout** (`header_read_timeout`): once the first byte of
 //!   a request head has arrived, the whole head must arrive within this
 //!   time, or the connection is closed (slowloris).
