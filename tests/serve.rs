@@ -476,3 +476,59 @@ fn sigterm_stops_the_server_at_the_deadline_despite_a_held_body() {
     }
     eprintln!("SIGTERM with a held body: stopped after {took:?}");
 }
+
+/// The review's case: a server with 64 file descriptors and 80 idle
+/// connections. The cap (16 here: half of 64 less 32) and the eviction of
+/// the longest-idle connection keep descriptors free, so a fresh client is
+/// still answered at once.
+#[test]
+fn eighty_idle_connections_do_not_starve_a_server_with_64_descriptors() {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let bin = env!("CARGO_BIN_EXE_cityops");
+    let child = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -n 64 && exec \"$0\" \"$@\"",
+            bin,
+            "serve",
+            "--models",
+        ])
+        .arg(shipped())
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let idle: Vec<std::net::TcpStream> = (0..80)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    let mut fresh = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    fresh
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    fresh
+        .write_all(b"GET /v2/models HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = fresh.read_to_string(&mut answer);
+    let took = t0.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+    eprintln!("80 idle connections, 64 descriptors: a fresh client answered in {took:?}");
+    drop(idle);
+}
