@@ -20,7 +20,10 @@
 //!   half a second after being told to).
 //! - **Header-read timeout** (`header_read_timeout`): once the first byte of
 //!   a request head has arrived, the whole head must arrive within this
-//!   time, or the connection is closed (slowloris).
+//!   time, or the connection is closed (slowloris). Both timeouts are
+//!   checked on a tick of a quarter of the shorter one, at most a second
+//!   (so with the defaults a half-sent head is closed 10–11 s after its
+//!   first byte).
 //! - **Body-read timeout**: see [`super::guard`]; the body is read by the
 //!   router, which answers `408` when it does not arrive in time.
 //! - **Shutdown deadline** (`shutdown_deadline`): when the shutdown future
