@@ -532,3 +532,69 @@ fn eighty_idle_connections_do_not_starve_a_server_with_64_descriptors() {
     eprintln!("80 idle connections, 64 descriptors: a fresh client answered in {took:?}");
     drop(idle);
 }
+
+/// The server process's peak resident memory so far, from /proc (Linux).
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// A 16 MB body (8 million values for a shape of [1]) under the 16 MiB
+/// limit is refused with 400 without building a JSON tree: the server's
+/// peak memory stays within 64 MiB of where it was (it rose by ~513 MiB
+/// when every body became a serde_json::Value first).
+#[test]
+fn a_rejected_16_mb_body_costs_little_memory() {
+    use std::io::{Read, Write};
+    let server = start_with(&shipped(), None, &[], Stdio::null());
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let card: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shipped().join("incident_risk.json")).unwrap())
+            .unwrap();
+    let good = cityops::serve::load::demo_request(&card, 8).unwrap();
+    let send = |body: &[u8]| -> String {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let head = format!(
+            "POST /v2/models/incident_risk/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body).unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer
+    };
+    assert!(send(good.as_bytes()).starts_with("HTTP/1.1 200"));
+    let before = rss_kib(server.child.id());
+    let values = 8_000_000;
+    let mut body = Vec::with_capacity(2 * values + 100);
+    body.extend_from_slice(
+        br#"{"inputs": [{"name": "speed_kmh", "shape": [1], "datatype": "FP64", "data": ["#,
+    );
+    for _ in 1..values {
+        body.extend_from_slice(b"1,");
+    }
+    body.extend_from_slice(b"1]}]}");
+    let t0 = Instant::now();
+    let answer = send(&body);
+    let took = t0.elapsed();
+    assert!(
+        answer.starts_with("HTTP/1.1 400"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    let peak = peak_rss_kib(server.child.id());
+    eprintln!(
+        "a rejected {} byte body: 400 in {took:?}; server RSS {before} KiB before, peak {peak} KiB",
+        body.len()
+    );
+    assert!(
+        peak < before + 64 * 1024,
+        "peak RSS {peak} KiB, more than 64 MiB over {before} KiB"
+    );
+}
