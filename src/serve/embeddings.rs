@@ -170,7 +170,13 @@ pub async fn openai_embeddings(
     body: Result<Json<EmbeddingsRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(|e| ApiError {
-        status: e.status(),
+        // 415 for a body that is not declared JSON; 400 for the rest, as
+        // on the V2 endpoints.
+        status: if e.status() == axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            e.status()
+        } else {
+            axum::http::StatusCode::BAD_REQUEST
+        },
         message: format!(
             "the body must be {{\"model\": NAME, \"input\": TEXT or [TEXT, ...]}} sent as 'Content-Type: application/json': {}",
             e.body_text()
