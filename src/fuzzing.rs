@@ -147,7 +147,16 @@ pub fn v2_request(bytes: &[u8]) -> bool {
         crate::serve::registry::load_registry(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
     });
     registry.get("incident_risk").is_some_and(|model| {
-        crate::serve::routes::infer_blocking("incident_risk", &model, bytes, 1000).is_ok()
+        crate::serve::routes::infer_blocking(
+            "incident_risk",
+            &model,
+            bytes,
+            crate::serve::routes::RequestLimits {
+                max_batch_rows: 1000,
+                max_output_values: 100_000,
+            },
+        )
+        .is_ok()
     })
 }
 

@@ -1,7 +1,8 @@
 //! `cityops serve` as a process on a loopback port, used by the cityops
 //! client commands: list the models with their tensors, run a shipped model
 //! remotely over V2 with the same results as locally, refuse a wrong token,
-//! and stop cleanly on Ctrl-C (SIGINT).
+//! stop cleanly on Ctrl-C (SIGINT), and stop on SIGTERM within the shutdown
+//! deadline although a client holds an unsent body.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
 
@@ -420,4 +421,180 @@ fn the_server_holds_a_mixed_load_with_slow_and_oversized_clients() {
     // And the server still answers.
     let health = rt.block_on(reqwest::get(format!("{}/v2/health/live", server.url)));
     assert!(health.is_ok_and(|h| h.status().is_success()));
+}
+
+/// A client that sent a request head and holds the body back: SIGTERM
+/// still stops the server, at the shutdown deadline (0.5 s here), with
+/// exit 0, and the held connection is closed.
+#[test]
+fn sigterm_stops_the_server_at_the_deadline_despite_a_held_body() {
+    use std::io::{Read, Write};
+    let mut server = start_with(
+        &shipped(),
+        None,
+        &["--shutdown-deadline-secs", "0.5"],
+        Stdio::null(),
+    );
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let mut held = std::net::TcpStream::connect(&addr).unwrap();
+    held.write_all(
+        b"POST /v2/models/incident_risk/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{\"inputs\"",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "the server did not stop within 5 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = t0.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(took >= Duration::from_millis(400), "stopped after {took:?}");
+    held.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut rest = Vec::new();
+    // Closed: end of stream (or a reset), not a timeout.
+    match held.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(e) => assert!(
+            e.kind() != std::io::ErrorKind::WouldBlock && e.kind() != std::io::ErrorKind::TimedOut,
+            "the held connection stayed open: {e}"
+        ),
+    }
+    eprintln!("SIGTERM with a held body: stopped after {took:?}");
+}
+
+/// The review's case: a server with 64 file descriptors and 80 idle
+/// connections. The cap (16 here: half of 64 less 32) and the eviction of
+/// the longest-idle connection keep descriptors free, so a fresh client is
+/// still answered at once.
+#[test]
+fn eighty_idle_connections_do_not_starve_a_server_with_64_descriptors() {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let bin = env!("CARGO_BIN_EXE_cityops");
+    let child = Command::new("sh")
+        .args([
+            "-c",
+            "ulimit -n 64 && exec \"$0\" \"$@\"",
+            bin,
+            "serve",
+            "--models",
+        ])
+        .arg(shipped())
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let t0 = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let idle: Vec<std::net::TcpStream> = (0..80)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    let mut fresh = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    fresh
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    fresh
+        .write_all(b"GET /v2/models HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = fresh.read_to_string(&mut answer);
+    let took = t0.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    assert!(took < Duration::from_secs(2), "answered after {took:?}");
+    eprintln!("80 idle connections, 64 descriptors: a fresh client answered in {took:?}");
+    drop(idle);
+}
+
+/// The server process's peak resident memory so far, from /proc (Linux).
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// A 16 MB body (8 million values for a shape of [1]) under the 16 MiB
+/// limit is refused with 400 without building a JSON tree: the server's
+/// peak memory stays within 64 MiB of where it was (it rose by ~513 MiB
+/// when every body became a serde_json::Value first).
+#[test]
+fn a_rejected_16_mb_body_costs_little_memory() {
+    use std::io::{Read, Write};
+    let server = start_with(&shipped(), None, &[], Stdio::null());
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let card: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shipped().join("incident_risk.json")).unwrap())
+            .unwrap();
+    let good = cityops::serve::load::demo_request(&card, 8).unwrap();
+    let send = |body: &[u8]| -> String {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let head = format!(
+            "POST /v2/models/incident_risk/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body).unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        answer
+    };
+    assert!(send(good.as_bytes()).starts_with("HTTP/1.1 200"));
+    let before = rss_kib(server.child.id());
+    let values = 8_000_000;
+    let mut body = Vec::with_capacity(2 * values + 100);
+    body.extend_from_slice(
+        br#"{"inputs": [{"name": "speed_kmh", "shape": [1], "datatype": "FP64", "data": ["#,
+    );
+    for _ in 1..values {
+        body.extend_from_slice(b"1,");
+    }
+    body.extend_from_slice(b"1]}]}");
+    let t0 = Instant::now();
+    let answer = send(&body);
+    let took = t0.elapsed();
+    assert!(
+        answer.starts_with("HTTP/1.1 400"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    let peak = peak_rss_kib(server.child.id());
+    eprintln!(
+        "a rejected {} byte body: 400 in {took:?}; server RSS {before} KiB before, peak {peak} KiB",
+        body.len()
+    );
+    assert!(
+        peak < before + 64 * 1024,
+        "peak RSS {peak} KiB, more than 64 MiB over {before} KiB"
+    );
 }

@@ -28,6 +28,11 @@ const EMBED_BATCH: usize = 64;
 /// How much of an error answer is read and shown.
 const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 const MAX_ERROR_CHARS: usize = 400;
+/// The largest successful answer read (a V2 answer of a few million
+/// numbers is tens of MB; a server sending more is refused, not buffered).
+const MAX_ANSWER_BYTES: usize = 256 << 20;
+/// The most values per row of an output turned into table columns.
+const MAX_OUTPUT_COLUMNS: usize = 65_536;
 const V2_API: &str = "Open Inference Protocol V2";
 const EMBEDDINGS_API: &str = "OpenAI-compatible embeddings";
 
@@ -77,6 +82,10 @@ pub enum RemoteError {
         message: String,
         hint: &'static str,
     },
+    #[error(
+        "{url}: the answer is larger than {max_mib} MiB, more than cityops reads. Send fewer rows per batch, or ask for fewer outputs."
+    )]
+    AnswerTooLarge { url: String, max_mib: usize },
     #[error(
         "{url}: the answer is not valid JSON ({message}). Check that the address points to an {api} server."
     )]
@@ -357,7 +366,24 @@ impl Endpoint {
         if !resp.status().is_success() {
             return Err(status_error(url, resp).await);
         }
-        let bytes = resp.bytes().await.map_err(|e| transport_error(url, &e))?;
+        let too_large = || RemoteError::AnswerTooLarge {
+            url: url.to_string(),
+            max_mib: MAX_ANSWER_BYTES >> 20,
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut resp = resp;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(url, &e))? {
+            if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         serde_json::from_slice(&bytes).map_err(|e| RemoteError::BadJson {
             url: url.to_string(),
             api: self.api,
@@ -792,7 +818,9 @@ fn parse_infer_tensor(v: &Value, at: &str) -> Result<InferTensor, Bad> {
         )
     })?;
     let data_field = join(at, "data");
-    let mut flat = Vec::with_capacity(count);
+    // The shape is only a claim: the values are counted as received and
+    // compared with it, and nothing is reserved from the claim.
+    let mut flat = Vec::new();
     flatten(required(v, "data", at)?, &mut flat);
     if flat.len() != count {
         return Err(bad(
@@ -1461,8 +1489,10 @@ impl OutputColumns {
     }
 }
 
-/// Empty columns for the outputs the metadata promises (for an empty table).
-fn empty_outputs(meta: &ModelMetadata, outputs: &[String]) -> Vec<Column> {
+/// Empty columns for the outputs the metadata promises (for an empty table);
+/// an output claiming more than [`MAX_OUTPUT_COLUMNS`] values per row is an
+/// error naming it.
+fn empty_outputs(meta: &ModelMetadata, outputs: &[String]) -> Result<Vec<Column>, Bad> {
     let wanted: Vec<&TensorMeta> = if outputs.is_empty() {
         meta.outputs.iter().collect()
     } else {
@@ -1471,13 +1501,21 @@ fn empty_outputs(meta: &ModelMetadata, outputs: &[String]) -> Vec<Column> {
             .filter(|o| outputs.contains(&o.name))
             .collect()
     };
-    wanted
-        .into_iter()
-        .flat_map(|o| {
-            let width = o.shape.get(1..).and_then(element_count).unwrap_or(1);
-            OutputColumns::new(&o.name, &o.datatype, width).into_columns()
-        })
-        .collect()
+    let mut columns = Vec::new();
+    for (i, o) in wanted.into_iter().enumerate() {
+        let width = o.shape.get(1..).and_then(element_count).unwrap_or(1);
+        if width > MAX_OUTPUT_COLUMNS {
+            return Err(bad(
+                format!("outputs[{i}].shape"),
+                format!(
+                    "is {}, {width} values per row; at most {MAX_OUTPUT_COLUMNS} are turned into columns",
+                    shape_text(&o.shape)
+                ),
+            ));
+        }
+        columns.extend(OutputColumns::new(&o.name, &o.datatype, width).into_columns());
+    }
+    Ok(columns)
 }
 
 /// Sends `table` to `model` in batches of `batch_rows` rows and returns its
@@ -1506,11 +1544,12 @@ pub async fn infer_table(
 ) -> Result<(Vec<Column>, Duration), RemoteError> {
     let inputs = plan_inputs(model, meta, table, mapping)?;
     let rows = table.n_rows();
+    let url = client.http.url(&["v2", "models", model, "infer"])?;
     if rows == 0 {
-        return Ok((empty_outputs(meta, outputs), Duration::ZERO));
+        let columns = empty_outputs(meta, outputs).map_err(|b| client.http.protocol(&url, b))?;
+        return Ok((columns, Duration::ZERO));
     }
     let batch_rows = batch_rows.max(1);
-    let url = client.http.url(&["v2", "models", model, "infer"])?;
     let mut gathered: Vec<OutputColumns> = Vec::new();
     let mut latency = Duration::ZERO;
     let mut done = 0;
@@ -1556,6 +1595,21 @@ pub async fn infer_table(
                 Some(i) => gathered.get_mut(i),
                 None if done == 0 => {
                     let width = t.shape.get(1..).and_then(element_count).unwrap_or(0);
+                    // The batch has n >= 1 rows, so the values received
+                    // bound the width the shape claims.
+                    if width > t.data.len().max(1) || width > MAX_OUTPUT_COLUMNS {
+                        return Err(client.http.protocol(
+                            &url,
+                            bad(
+                                format!("{at}.shape"),
+                                format!(
+                                    "is {}, {width} values per row, but the answer holds {} values for {n} rows (and at most {MAX_OUTPUT_COLUMNS} values per row are turned into columns)",
+                                    shape_text(&t.shape),
+                                    t.data.len()
+                                ),
+                            ),
+                        ));
+                    }
                     gathered.push(OutputColumns::new(&t.name, &t.datatype, width));
                     gathered.last_mut()
                 }
@@ -2082,6 +2136,78 @@ mod tests {
         );
         assert!(text.contains("model crashed: CUDA out of memory"), "{text}");
         assert!(text.contains("/v2/models/m/infer"), "{text}");
+    }
+
+    /// A server whose answer claims shapes far larger than the data it
+    /// sends: an error naming the field, never an attempt to reserve the
+    /// claim (which aborted the process).
+    #[tokio::test]
+    async fn huge_claimed_output_shape_is_an_error_not_an_abort() {
+        let router = Router::new().route(
+            "/v2/models/{model}/infer",
+            post(|| async {
+                Json(json!({
+                    "model_name": "m",
+                    "outputs": [{"name": "y", "datatype": "FP64",
+                                 "shape": [1, 1_000_000_000_000_000_i64], "data": [1.0]}]
+                }))
+            }),
+        );
+        let base = serve(router).await;
+        let client = V2Client::new(&base, None).unwrap();
+        let input = || {
+            vec![InferTensor {
+                name: "x".into(),
+                shape: vec![1],
+                datatype: "FP64".into(),
+                data: TensorData::Float(vec![1.0]),
+            }]
+        };
+        let err = client.infer("m", input(), &[]).await.unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, RemoteError::Protocol { .. }), "{text}");
+        assert!(
+            text.contains("outputs[0].data") && text.contains("has 1 values"),
+            "{text}"
+        );
+
+        // A batch of one row whose output claims [1, 2^40] values per row
+        // with zero rows' worth of data: refused before any column is made.
+        let router = Router::new().route(
+            "/v2/models/{model}/infer",
+            post(|| async {
+                Json(json!({
+                    "model_name": "m",
+                    "outputs": [{"name": "y", "datatype": "FP64",
+                                 "shape": [0, 1_099_511_627_776_i64], "data": []}]
+                }))
+            }),
+        );
+        let base = serve(router).await;
+        let client = V2Client::new(&base, None).unwrap();
+        let mapping = vec![(
+            "x".to_owned(),
+            vec![
+                "speed_kmh".to_owned(),
+                "rain".to_owned(),
+                "holiday".to_owned(),
+            ],
+        )];
+        let err = infer_table(
+            &client,
+            "m",
+            &speed_meta("FP32"),
+            &speed_table(),
+            &mapping,
+            &[],
+            100,
+            &(),
+        )
+        .await
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, RemoteError::Protocol { .. }), "{text}");
+        assert!(text.contains("outputs[0].shape"), "{text}");
     }
 
     #[tokio::test]

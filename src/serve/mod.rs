@@ -16,10 +16,39 @@
 //! | POST | `/v2/models/{name}/infer` | inference |
 //!
 //! The versioned forms `/v2/models/{name}/versions/1[/ready|/infer]` answer
-//! too (every model has the one version `"1"`). Errors are
+//! too (every model has the one version `"1"`), and `POST /v1/embeddings`
+//! serves embedding models the OpenAI way (see [`embeddings`]). Errors are
 //! `{"error": "…"}`: 400 for a bad request (naming the tensor and what was
-//! expected), 404 for an unknown model or path, 401 for a missing or wrong
-//! bearer token, 413 for a body over `max_body_bytes`.
+//! expected, or the limit it broke), 404 for an unknown model or path, 401
+//! for a missing or wrong bearer token, 403 for a non-loopback `Host` on a
+//! tokenless server, 408 for a body that did not arrive within
+//! `body_read_timeout`, 413 for a body over `max_body_bytes`, 415 for an
+//! inference body that is not `application/json` (or
+//! `application/octet-stream`), 503 when the server is at its connection or
+//! inference cap.
+//!
+//! # Limits (all in [`ServeConfig`])
+//!
+//! | limit | default | past it |
+//! |---|---|---|
+//! | `max_body_bytes` | 16 MiB | 413, from `Content-Length` before reading |
+//! | `max_batch_rows` | 100,000 | 400: rows, and values (product of every dimension), per input tensor; texts per embeddings request |
+//! | `max_output_values` | 4,000,000 | 400, worked out from the output shapes before the model runs |
+//! | `max_connections` | 256, lowered to (open-file limit − 32) / 2 | the longest-idle connection is closed; if all are busy, 503 and close |
+//! | `max_concurrent_inference` | CPUs | wait up to `inference_queue_wait` (2 s), then 503 |
+//! | `header_read_timeout` | 10 s from a head's first byte | connection closed |
+//! | `body_read_timeout` | 30 s after the head | 408 and close |
+//! | `idle_timeout` | 30 s without a request or a byte | connection closed |
+//! | `shutdown_deadline` | 10 s | open connections dropped |
+//!
+//! Bodies are parsed without a JSON tree: an inference request keeps each
+//! input's `data` as a slice of the body until its shape has passed the
+//! limits, then reads it straight into typed values (see [`tensor`]); the
+//! connection layer is in [`conn`], the request checks in [`guard`], the
+//! work limits in [`limits`]. Without a token, only requests addressed to a
+//! loopback `Host` are answered (DNS-rebinding defence). On shutdown the
+//! listener closes, requests in flight finish, and after
+//! `shutdown_deadline` the remaining connections are dropped.
 //!
 //! # Tensors
 //!
@@ -39,13 +68,17 @@
 //! (see [`tabular`]); recommenders take `user` and the optional `top` (see
 //! [`recommender`]).
 //!
-//! Uses `models` (and through it `ml`, `recommend`, `data`), axum and
-//! tokio; it must not import `app` or `cli`. Model computation runs on
-//! tokio's blocking pool, and the models are shared through `Arc`.
+//! Uses `models` (and through it `ml`, `recommend`, `data`), axum, hyper
+//! and tokio; it must not import `app` or `cli`. Model computation runs on
+//! tokio's blocking pool behind the inference cap, and the models are
+//! shared through `Arc`.
 
 pub mod auth;
+pub mod conn;
 pub mod embeddings;
 pub mod error;
+pub mod guard;
+pub mod limits;
 #[doc(hidden)]
 pub mod load;
 pub mod recommender;
@@ -60,7 +93,7 @@ mod tests;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -79,16 +112,42 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     /// When set, every endpoint but health needs `Authorization: Bearer
     /// TOKEN`. Required to listen on anything but a loopback address. An
-    /// empty or blank token counts as none.
+    /// empty or blank token counts as none; without one, requests must be
+    /// addressed to a loopback `Host`.
     pub token: Option<String>,
     /// Larger request bodies get 413.
     pub max_body_bytes: usize,
-    /// Larger batches (rows of an input tensor) get 400.
+    /// Larger batches get 400: rows (the first dimension) and values (the
+    /// product of every dimension) per input tensor, texts per embeddings
+    /// request.
     pub max_batch_rows: usize,
+    /// Responses that would hold more values get 400, before the model runs.
+    pub max_output_values: usize,
+    /// Open connections; lowered to what the open-file limit allows. Past
+    /// it the longest-idle connection is closed, or, when all are busy, the
+    /// newcomer gets 503.
+    pub max_connections: usize,
+    /// Model computations running at once.
+    pub max_concurrent_inference: usize,
+    /// How long a request waits for a model slot before a 503.
+    pub inference_queue_wait: Duration,
+    /// A request head must arrive within this, from its first byte.
+    pub header_read_timeout: Duration,
+    /// A request body must arrive within this, from the end of the head
+    /// (else 408).
+    pub body_read_timeout: Duration,
+    /// A connection with no request in service that sends nothing for this
+    /// long is closed.
+    pub idle_timeout: Duration,
+    /// After shutdown starts, requests in flight get this long to finish;
+    /// then the remaining connections are dropped.
+    pub shutdown_deadline: Duration,
 }
 
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
 pub const DEFAULT_MAX_BATCH_ROWS: usize = 100_000;
+pub const DEFAULT_MAX_OUTPUT_VALUES: usize = 4_000_000;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 pub const DEFAULT_PORT: u16 = 8080;
 
 impl Default for ServeConfig {
@@ -99,6 +158,14 @@ impl Default for ServeConfig {
             token: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_batch_rows: DEFAULT_MAX_BATCH_ROWS,
+            max_output_values: DEFAULT_MAX_OUTPUT_VALUES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_concurrent_inference: limits::default_concurrent_inference(),
+            inference_queue_wait: Duration::from_secs(2),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
+            shutdown_deadline: Duration::from_secs(10),
         }
     }
 }
@@ -112,6 +179,14 @@ impl std::fmt::Debug for ServeConfig {
             .field("token", &self.token.as_ref().map(|_| "<set>"))
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_batch_rows", &self.max_batch_rows)
+            .field("max_output_values", &self.max_output_values)
+            .field("max_connections", &self.max_connections)
+            .field("max_concurrent_inference", &self.max_concurrent_inference)
+            .field("inference_queue_wait", &self.inference_queue_wait)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("shutdown_deadline", &self.shutdown_deadline)
             .finish()
     }
 }
@@ -123,6 +198,17 @@ impl ServeConfig {
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty())
+    }
+
+    /// The connection layer's limits, the cap lowered to what this
+    /// process's open-file limit allows.
+    pub fn conn_limits(&self) -> conn::ConnLimits {
+        conn::ConnLimits {
+            max_connections: conn::connection_cap(self.max_connections, conn::open_file_limit()),
+            idle_timeout: self.idle_timeout,
+            header_read_timeout: self.header_read_timeout,
+            shutdown_deadline: self.shutdown_deadline,
+        }
     }
 }
 
@@ -142,14 +228,22 @@ pub enum ServeError {
     Io(String),
 }
 
-/// The V2 router over `registry`, with the body limit and, when `cfg` has
-/// a token, bearer authentication on every endpoint but health. Serve it
-/// with `axum::serve` (tests bind a tokio `TcpListener` to `127.0.0.1:0`).
+/// The V2 router over `registry`: the body read within `max_body_bytes`
+/// and `body_read_timeout`, and, when `cfg` has a token, bearer
+/// authentication on every endpoint but health, or without one the
+/// loopback-`Host` check. Serve it with [`serve_on`] (tests bind a tokio
+/// `TcpListener` to `127.0.0.1:0`).
 pub fn router(registry: Arc<Registry>, cfg: &ServeConfig) -> Router {
     let state = routes::AppState {
         registry,
-        max_body_bytes: cfg.max_body_bytes,
-        max_batch_rows: cfg.max_batch_rows,
+        limits: routes::RequestLimits {
+            max_batch_rows: cfg.max_batch_rows,
+            max_output_values: cfg.max_output_values,
+        },
+        inference: limits::InferenceSlots::new(
+            cfg.max_concurrent_inference,
+            cfg.inference_queue_wait,
+        ),
     };
     let health = Router::new()
         .route("/v2/health/live", get(routes::live))
@@ -174,16 +268,25 @@ pub fn router(registry: Arc<Registry>, cfg: &ServeConfig) -> Router {
             "/v2/models/{name}/versions/{version}/infer",
             post(routes::infer_version),
         );
-    if let Some(token) = cfg.effective_token() {
-        api = api.route_layer(middleware::from_fn_with_state(
+    api = match cfg.effective_token() {
+        Some(token) => api.route_layer(middleware::from_fn_with_state(
             auth::Token::new(token),
             auth::require_token,
-        ));
-    }
+        )),
+        None => api.route_layer(middleware::from_fn(guard::require_loopback_host)),
+    };
+    let body_limits = guard::BodyLimits {
+        max_bytes: cfg.max_body_bytes,
+        read_timeout: cfg.body_read_timeout,
+    };
     health
         .merge(api)
         .fallback(routes::no_such_endpoint)
         .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            body_limits,
+            guard::read_body,
+        ))
         .layer(DefaultBodyLimit::max(cfg.max_body_bytes))
         .with_state(state)
 }
@@ -211,7 +314,8 @@ async fn log_request(request: Request, next: Next) -> Response {
 /// Binds `cfg.addr` (refusing a non-loopback address without a token),
 /// loads the models in `cfg.models_dir`, logs one line per request to
 /// stderr (method, path, status, milliseconds) and serves until `shutdown`
-/// completes; then it stops accepting and finishes the requests in flight.
+/// completes; then it stops accepting, lets the requests in flight finish
+/// and, after `cfg.shutdown_deadline`, drops the connections still open.
 pub async fn serve(
     cfg: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -253,8 +357,24 @@ pub async fn serve(
         }
     );
     let app = with_request_log(router(Arc::new(registry), &cfg));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| ServeError::Io(format!("the server stopped with an error: {e}")))
+    serve_on(listener, app, &cfg, shutdown).await;
+    Ok(())
+}
+
+/// Serves `app` on `listener` with `cfg`'s connection limits until
+/// `shutdown` completes, then drains for at most `cfg.shutdown_deadline`
+/// (logging how many connections were dropped at the deadline).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    cfg: &ServeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let dropped = conn::serve_connections(listener, app, cfg.conn_limits(), shutdown).await;
+    if dropped > 0 {
+        eprintln!(
+            "cityops serve: dropped {dropped} connection(s) still open {:.1} s after shutdown began",
+            cfg.shutdown_deadline.as_secs_f64()
+        );
+    }
 }

@@ -1,29 +1,44 @@
 //! The endpoint handlers: health, server and model metadata, the model
 //! list and repository index, readiness and inference. Each one is a thin
-//! layer over the [`Registry`]: inference parses and checks the body and
-//! runs the model on the blocking pool (`spawn_blocking`), so a long batch
-//! never stalls the I/O threads and concurrent requests use every core.
+//! layer over the [`Registry`]: inference checks the content type, parses
+//! and checks the body (shapes and the response size against the limits
+//! before any model runs) and runs the model on the blocking pool through
+//! the inference slots of [`super::limits`], so a long batch never stalls
+//! the I/O threads and no more computations run at once than the cap.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
+use super::guard::require_infer_content_type;
+use super::limits::{InferenceSlots, check_output_values, output_values};
 use super::registry::{MODEL_VERSION, Registry, ServedModel};
-use super::tensor::{InferRequest, InferResponse, OutputTensor, decode_input};
+use super::tensor::{
+    InferRequest, InferResponse, OutputTensor, TensorLimits, decode_input, parse_parameters,
+};
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub registry: Arc<Registry>,
-    pub max_body_bytes: usize,
+    pub limits: RequestLimits,
+    pub inference: InferenceSlots,
+}
+
+/// The per-request limits the handlers check.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestLimits {
+    /// Rows, and values in all, per input tensor (and texts per embeddings
+    /// request).
     pub max_batch_rows: usize,
+    /// Values in a response.
+    pub max_output_values: usize,
 }
 
 impl AppState {
@@ -112,8 +127,10 @@ pub async fn model_version_ready(
 pub async fn infer(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
+    require_infer_content_type(&headers)?;
     let model = state.model(&name)?;
     run_infer(state, name, model, body).await
 }
@@ -121,8 +138,10 @@ pub async fn infer(
 pub async fn infer_version(
     State(state): State<AppState>,
     Path((name, version)): Path<(String, String)>,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
+    require_infer_content_type(&headers)?;
     let model = state.model_version(&name, &version)?;
     run_infer(state, name, model, body).await
 }
@@ -149,47 +168,46 @@ async fn run_infer(
     state: AppState,
     name: String,
     model: Arc<ServedModel>,
-    body: Result<Bytes, BytesRejection>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(|rejection| {
-        let status = rejection.status();
-        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            format!(
-                "the request body is larger than this server's limit of {} bytes; send fewer rows per request",
-                state.max_body_bytes
-            )
-        } else {
-            format!("cannot read the request body: {}", rejection.body_text())
-        };
-        ApiError { status, message }
-    })?;
-    let max_rows = state.max_batch_rows;
-    let json = tokio::task::spawn_blocking(move || infer_blocking(&name, &model, &body, max_rows))
-        .await
-        .map_err(|e| ApiError::internal(format!("the inference task failed: {e}")))??;
+    let limits = state.limits;
+    let json = state
+        .inference
+        .run(move || infer_blocking(&name, &model, &body, limits))
+        .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
-/// Parses the request, runs the model, keeps the requested outputs and
-/// serialises the response. Runs on the blocking pool.
+/// Parses the request, checks the response size, runs the model, keeps the
+/// requested outputs and serialises the response. Runs on the blocking
+/// pool.
 pub(crate) fn infer_blocking(
     name: &str,
     model: &ServedModel,
     body: &[u8],
-    max_rows: usize,
+    limits: RequestLimits,
 ) -> Result<Vec<u8>, ApiError> {
-    let request: InferRequest = serde_json::from_slice(body).map_err(|e| {
+    let request: InferRequest<'_> = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(format!(
             "the body is not a V2 inference request: {e}. Send JSON like {{\"inputs\": [{{\"name\", \"shape\", \"datatype\", \"data\"}}]}}."
         ))
     })?;
+    let parameters = parse_parameters(request.parameters, "the request")?;
+    let tensor_limits = TensorLimits {
+        max_rows: limits.max_batch_rows,
+    };
     let inputs = request
         .inputs
         .into_iter()
         .enumerate()
-        .map(|(i, raw)| decode_input(raw, i, max_rows))
+        .map(|(i, raw)| decode_input(raw, i, tensor_limits))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut outputs = model.infer(name, inputs, request.parameters.as_ref())?;
+    check_output_values(
+        name,
+        output_values(model, &inputs),
+        limits.max_output_values,
+    )?;
+    let mut outputs = model.infer(name, inputs, parameters.as_ref())?;
     if let Some(wanted) = request.outputs {
         let mut picked = Vec::with_capacity(wanted.len());
         for w in wanted {

@@ -7,6 +7,7 @@
 //! wrong) and says what was expected. This file knows nothing of models.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
@@ -104,17 +105,47 @@ impl std::fmt::Display for DataType {
     }
 }
 
-/// A V2 inference request. Inputs stay raw JSON until [`decode_input`]
-/// reads them one by one, so an error can name the tensor.
+/// A V2 inference request, read from the body without building a JSON
+/// tree: inputs and parameters stay raw (slices of the body) until
+/// [`decode_input`] checks each tensor's shape against the limits and then
+/// reads its data straight into typed values.
 #[derive(Debug, Deserialize)]
-pub struct InferRequest {
+pub struct InferRequest<'a> {
     #[serde(default)]
     pub id: Option<String>,
-    pub inputs: Vec<Value>,
+    #[serde(borrow)]
+    pub inputs: Vec<&'a RawValue>,
     #[serde(default)]
     pub outputs: Option<Vec<RequestedOutput>>,
-    #[serde(default)]
-    pub parameters: Option<Map<String, Value>>,
+    #[serde(default, borrow)]
+    pub parameters: Option<&'a RawValue>,
+}
+
+/// Request parameters larger than this are refused (they are small maps of
+/// options; a larger one could only be a way to make the server build a
+/// big JSON tree).
+pub const MAX_PARAMETERS_BYTES: usize = 64 * 1024;
+
+/// Parses request- or tensor-level `parameters` (a JSON object of at most
+/// [`MAX_PARAMETERS_BYTES`]); `at` names where they were, for messages.
+pub fn parse_parameters(
+    raw: Option<&RawValue>,
+    at: &str,
+) -> Result<Option<Map<String, Value>>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    if raw.get().len() > MAX_PARAMETERS_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "{at}: \"parameters\" is {} bytes; this server takes at most {MAX_PARAMETERS_BYTES}",
+            raw.get().len()
+        )));
+    }
+    serde_json::from_str::<Option<Map<String, Value>>>(raw.get()).map_err(|e| {
+        ApiError::bad_request(format!(
+            "{at}: \"parameters\" must be a JSON object of names and values: {e}"
+        ))
+    })
 }
 
 /// An entry of the request's `outputs`: which output to return.
@@ -123,15 +154,33 @@ pub struct RequestedOutput {
     pub name: String,
 }
 
-/// An input tensor as sent, before its data is checked.
+/// An input tensor as sent, before its data is checked; `data` is still
+/// the raw text of the body.
 #[derive(Debug, Deserialize)]
-struct RawInput {
+struct RawInput<'a> {
     name: String,
     shape: Vec<i64>,
     datatype: String,
-    data: Value,
+    #[serde(borrow)]
+    data: &'a RawValue,
+    #[serde(default, borrow)]
+    parameters: Option<&'a RawValue>,
+}
+
+/// Just the name of an input, for messages about an input that does not
+/// parse (other fields are skipped without being built).
+#[derive(Deserialize)]
+struct NameOnly {
     #[serde(default)]
-    parameters: Option<Map<String, Value>>,
+    name: Option<String>,
+}
+
+/// The limits [`decode_input`] checks before reading a tensor's data.
+#[derive(Clone, Copy, Debug)]
+pub struct TensorLimits {
+    /// Rows (the first dimension), and values (the product of every
+    /// dimension), per input tensor.
+    pub max_rows: usize,
 }
 
 /// An input tensor's values in row-major order; `None` is a JSON `null`
@@ -264,43 +313,255 @@ impl TensorSpec {
     }
 }
 
-/// Collects the leaves of nested arrays, row-major.
-fn flatten<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
-    match value {
-        Value::Array(items) => items.iter().for_each(|v| flatten(v, out)),
-        leaf => out.push(leaf),
+/// A leaf of an input's `data`, as the JSON parser hands it over.
+enum Leaf<'s> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'s str),
+    /// An object where a value was expected.
+    Object,
+}
+
+impl Leaf<'_> {
+    /// What the value is, for messages.
+    fn describe(&self) -> String {
+        match self {
+            Self::Null => "null".to_owned(),
+            Self::Bool(b) => b.to_string(),
+            Self::Int(n) => n.to_string(),
+            Self::Float(f) => f.to_string(),
+            Self::Str(s) if s.chars().count() > 40 => {
+                format!("the string \"{}…\"", s.chars().take(40).collect::<String>())
+            }
+            Self::Str(s) => format!("the string \"{s}\""),
+            Self::Object => "an object".to_owned(),
+        }
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::Int(n) => Some(*n as f64),
+            Self::Float(f) => Some(*f),
+            _ => None,
+        }
     }
 }
 
-/// What a JSON value is, for messages.
-fn describe(value: &Value) -> String {
-    match value {
-        Value::String(s) if s.chars().count() > 40 => {
-            format!("the string \"{}…\"", s.chars().take(40).collect::<String>())
+/// Typed values as the leaves arrive, stopping at the first wrong one or
+/// at one more than the shape holds.
+struct Collector<'l> {
+    label: &'l str,
+    datatype: DataType,
+    expected: usize,
+    seen: usize,
+    values: Values,
+    /// The first problem, reported instead of the parser's own error.
+    failure: Option<ApiError>,
+}
+
+impl<'l> Collector<'l> {
+    fn new(label: &'l str, datatype: DataType, expected: usize, raw_len: usize) -> Self {
+        // Every value takes at least two bytes of the body (digit and
+        // comma), so the data cannot hold more than this: never reserve
+        // more than the body could fill.
+        let capacity = expected.min(raw_len / 2 + 1);
+        let values = match datatype {
+            DataType::Bool => Values::Bool(Vec::with_capacity(capacity)),
+            DataType::Fp16 | DataType::Fp32 | DataType::Fp64 => {
+                Values::Float(Vec::with_capacity(capacity))
+            }
+            DataType::Bytes => Values::Bytes(Vec::with_capacity(capacity)),
+            _ => Values::Int(Vec::with_capacity(capacity)),
+        };
+        Self {
+            label,
+            datatype,
+            expected,
+            seen: 0,
+            values,
+            failure: None,
         }
-        Value::String(s) => format!("the string \"{s}\""),
-        Value::Array(_) => "an array".to_owned(),
-        Value::Object(_) => "an object".to_owned(),
-        other => other.to_string(),
+    }
+
+    fn wrong(&self, leaf: &Leaf<'_>, expected: &str) -> ApiError {
+        ApiError::bad_request(format!(
+            "{}, value #{}: expected {expected} for {}, found {}",
+            self.label,
+            self.seen + 1,
+            self.datatype,
+            leaf.describe()
+        ))
+    }
+
+    /// Adds one leaf; `Err` when the request must be refused.
+    fn push(&mut self, leaf: Leaf<'_>) -> Result<(), ApiError> {
+        if self.seen >= self.expected {
+            return Err(ApiError::bad_request(format!(
+                "{}: the shape holds {} values but \"data\" has more. Send exactly the shape's product of values, flat in row-major order or nested.",
+                self.label, self.expected
+            )));
+        }
+        let datatype = self.datatype;
+        let problem = match (&mut self.values, &leaf) {
+            (Values::Bool(v), Leaf::Null) => {
+                v.push(None);
+                None
+            }
+            (Values::Bool(v), Leaf::Bool(b)) => {
+                v.push(Some(*b));
+                None
+            }
+            (Values::Bool(v), l) if l.as_f64() == Some(0.0) => {
+                v.push(Some(false));
+                None
+            }
+            (Values::Bool(v), l) if l.as_f64() == Some(1.0) => {
+                v.push(Some(true));
+                None
+            }
+            (Values::Bool(_), _) => Some("true, false, 0 or 1".to_owned()),
+            (Values::Float(v), Leaf::Null) => {
+                v.push(None);
+                None
+            }
+            (Values::Float(v), l) if l.as_f64().is_some() => {
+                v.push(l.as_f64());
+                None
+            }
+            (Values::Float(_), _) => Some("a number".to_owned()),
+            (Values::Bytes(v), Leaf::Null) => {
+                v.push(None);
+                None
+            }
+            (Values::Bytes(v), Leaf::Str(s)) => {
+                v.push(Some((*s).to_owned()));
+                None
+            }
+            (Values::Bytes(_), _) => Some("a string".to_owned()),
+            (Values::Int(v), leaf) => {
+                let (lo, hi) = datatype.integer_range().unwrap_or((0, 0));
+                let n = match leaf {
+                    Leaf::Null => {
+                        v.push(None);
+                        self.seen += 1;
+                        return Ok(());
+                    }
+                    Leaf::Int(n) => Some(*n),
+                    // 3.0 is a whole number too.
+                    Leaf::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i128),
+                    _ => None,
+                };
+                match n.filter(|n| (lo..=hi).contains(n)) {
+                    Some(n) => {
+                        v.push(i64::try_from(n).ok());
+                        None
+                    }
+                    None => Some(format!("a whole number from {lo} to {hi}")),
+                }
+            }
+        };
+        if let Some(expected) = problem {
+            return Err(self.wrong(&leaf, &expected));
+        }
+        self.seen += 1;
+        Ok(())
+    }
+}
+
+/// Walks nested arrays, handing each leaf to the collector.
+struct Leaves<'c, 'l>(&'c mut Collector<'l>);
+
+impl Leaves<'_, '_> {
+    fn take<E: serde::de::Error>(self, leaf: Leaf<'_>) -> Result<(), E> {
+        match self.0.push(leaf) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.0.failure = Some(e);
+                Err(E::custom("refused"))
+            }
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Leaves<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Leaves<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("values or nested arrays of values")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Leaves(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _map: A) -> Result<(), A::Error> {
+        self.take(Leaf::Object)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.take(Leaf::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.take(Leaf::Null)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<(), E> {
+        self.take(Leaf::Bool(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        self.take(Leaf::Int(v.into()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        self.take(Leaf::Int(v.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        self.take(Leaf::Float(v))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        self.take(Leaf::Str(v))
     }
 }
 
 /// Reads the `index`-th entry of a request's `inputs`: its fields, its
-/// datatype, its shape (at most `max_rows` rows) and its data (as many
-/// values as the shape holds, each of the datatype).
-pub fn decode_input(raw: Value, index: usize, max_rows: usize) -> Result<InputTensor, ApiError> {
-    let label = match raw.get("name").and_then(Value::as_str) {
-        Some(name) => format!("input '{name}'"),
-        None => format!("input #{} (it has no \"name\")", index + 1),
+/// datatype, its shape (at most `limits.max_rows` rows, and as many values
+/// in all) and then its data (as many values as the shape holds, each of
+/// the datatype), straight from the body's text into typed values.
+pub fn decode_input(
+    raw: &RawValue,
+    index: usize,
+    limits: TensorLimits,
+) -> Result<InputTensor, ApiError> {
+    let raw_input: RawInput<'_> = match serde_json::from_str(raw.get()) {
+        Ok(r) => r,
+        Err(e) => {
+            let label = match serde_json::from_str::<NameOnly>(raw.get()) {
+                Ok(NameOnly { name: Some(name) }) => format!("input '{name}'"),
+                _ => format!("input #{} (it has no \"name\")", index + 1),
+            };
+            return Err(ApiError::bad_request(format!(
+                "{label}: {e}. An input tensor is {{\"name\", \"shape\", \"datatype\", \"data\"}}."
+            )));
+        }
     };
-    let raw: RawInput = serde_json::from_value(raw).map_err(|e| {
-        ApiError::bad_request(format!(
-            "{label}: {e}. An input tensor is {{\"name\", \"shape\", \"datatype\", \"data\"}}."
-        ))
-    })?;
+    let raw = raw_input;
     let label = format!("input '{}'", raw.name);
-    if raw
-        .parameters
+    if parse_parameters(raw.parameters, &label)?
         .as_ref()
         .is_some_and(|p| p.contains_key("binary_data_size"))
     {
@@ -326,6 +587,7 @@ pub fn decode_input(raw: Value, index: usize, max_rows: usize) -> Result<InputTe
         };
         shape.push(dim);
     }
+    let max_rows = limits.max_rows;
     if let Some(&rows) = shape.first()
         && rows > max_rows
     {
@@ -336,101 +598,36 @@ pub fn decode_input(raw: Value, index: usize, max_rows: usize) -> Result<InputTe
     let count = shape
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&c| c <= max_rows)
         .ok_or_else(|| {
-            ApiError::bad_request(format!("{label}: shape {shape:?} is impossibly large"))
+            ApiError::bad_request(format!(
+                "{label} has shape {shape:?}, more than {max_rows} values in all; this server takes at most {max_rows} values per input (its batch limit of {max_rows} rows counts every dimension). Split the batch into smaller requests."
+            ))
         })?;
-    let mut leaves = Vec::new();
-    flatten(&raw.data, &mut leaves);
-    if leaves.len() != count {
+    let mut collector = Collector::new(&label, datatype, count, raw.data.get().len());
+    let parsed = {
+        let mut de = serde_json::Deserializer::from_str(raw.data.get());
+        serde::de::DeserializeSeed::deserialize(Leaves(&mut collector), &mut de)
+    };
+    if let Some(failure) = collector.failure.take() {
+        return Err(failure);
+    }
+    if let Err(e) = parsed {
         return Err(ApiError::bad_request(format!(
-            "{label}: shape {shape:?} holds {count} values but \"data\" has {}. Send exactly the shape's product of values, flat in row-major order or nested.",
-            leaves.len()
+            "{label}: \"data\" cannot be read: {e}. Send the values as a flat or nested JSON array."
         )));
     }
-    let values = decode_values(&label, datatype, &leaves)?;
+    if collector.seen != count {
+        return Err(ApiError::bad_request(format!(
+            "{label}: shape {shape:?} holds {count} values but \"data\" has {}. Send exactly the shape's product of values, flat in row-major order or nested.",
+            collector.seen
+        )));
+    }
     Ok(InputTensor {
         name: raw.name,
         shape,
         datatype,
-        values,
-    })
-}
-
-/// Converts the leaves to `datatype`'s values; `null` is a missing value.
-fn decode_values(label: &str, datatype: DataType, leaves: &[&Value]) -> Result<Values, ApiError> {
-    let wrong = |i: usize, v: &Value, expected: &str| {
-        ApiError::bad_request(format!(
-            "{label}, value #{}: expected {expected} for {datatype}, found {}",
-            i + 1,
-            describe(v)
-        ))
-    };
-    Ok(match datatype {
-        DataType::Bool => Values::Bool(
-            leaves
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::Null => Ok(None),
-                    Value::Bool(b) => Ok(Some(*b)),
-                    Value::Number(n) if n.as_f64() == Some(0.0) => Ok(Some(false)),
-                    Value::Number(n) if n.as_f64() == Some(1.0) => Ok(Some(true)),
-                    other => Err(wrong(i, other, "true, false, 0 or 1")),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        DataType::Fp16 | DataType::Fp32 | DataType::Fp64 => Values::Float(
-            leaves
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::Null => Ok(None),
-                    Value::Number(n) => n.as_f64().map(Some).ok_or_else(|| wrong(i, v, "a number")),
-                    other => Err(wrong(i, other, "a number")),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        DataType::Bytes => Values::Bytes(
-            leaves
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::Null => Ok(None),
-                    Value::String(s) => Ok(Some(s.clone())),
-                    other => Err(wrong(i, other, "a string")),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        integer => {
-            let (lo, hi) = integer.integer_range().unwrap_or((0, 0));
-            let expected = format!("a whole number from {lo} to {hi}");
-            Values::Int(
-                leaves
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| {
-                        let n = match v {
-                            Value::Null => return Ok(None),
-                            Value::Number(n) => n
-                                .as_i64()
-                                .map(i128::from)
-                                .or_else(|| n.as_u64().map(i128::from))
-                                .or_else(|| {
-                                    // 3.0 is a whole number too.
-                                    n.as_f64()
-                                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
-                                        .map(|f| f as i128)
-                                }),
-                            _ => None,
-                        };
-                        match n {
-                            Some(n) if (lo..=hi).contains(&n) => Ok(i64::try_from(n).ok()),
-                            _ => Err(wrong(i, v, &expected)),
-                        }
-                    })
-                    .collect::<Result<_, _>>()?,
-            )
-        }
+        values: collector.values,
     })
 }
 
@@ -439,8 +636,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn decode_with(v: Value, index: usize, max_rows: usize) -> Result<InputTensor, ApiError> {
+        let raw = RawValue::from_string(v.to_string()).unwrap();
+        decode_input(&raw, index, TensorLimits { max_rows })
+    }
+
     fn decode(v: Value) -> Result<InputTensor, ApiError> {
-        decode_input(v, 0, 1000)
+        decode_with(v, 0, 1000)
     }
 
     #[test]
@@ -522,13 +724,48 @@ mod tests {
 
     #[test]
     fn too_many_rows_are_refused_before_decoding() {
-        let err = decode_input(
+        let err = decode_with(
             json!({"name": "x", "shape": [5], "datatype": "INT64", "data": [1, 2, 3, 4, 5]}),
             0,
             4,
         )
         .unwrap_err();
         assert!(err.message.contains("at most 4 rows"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_batch_limit_counts_every_dimension_of_the_shape() {
+        // [1, 5] is one row but five values: over a limit of 4.
+        let err = decode_with(
+            json!({"name": "text", "shape": [1, 5], "datatype": "BYTES", "data": [["a", "b", "c", "d", "e"]]}),
+            0,
+            4,
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains("at most 4 values per input"),
+            "{}",
+            err.message
+        );
+        // A product that overflows is refused the same way.
+        let err = decode_with(
+            json!({"name": "x", "shape": [1, 4294967296_u64, 4294967296_u64], "datatype": "FP32", "data": []}),
+            0,
+            4,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("at most 4 values"), "{}", err.message);
+    }
+
+    #[test]
+    fn more_data_than_the_shape_is_refused_as_soon_as_it_overflows() {
+        let err = decode(json!({"name": "x", "shape": [2], "datatype": "FP64", "data": [1, 2, 3]}))
+            .unwrap_err();
+        assert!(err.message.contains("has more"), "{}", err.message);
+        let err =
+            decode(json!({"name": "x", "shape": [1], "datatype": "FP64", "data": [{"a": 1}]}))
+                .unwrap_err();
+        assert!(err.message.contains("an object"), "{}", err.message);
     }
 
     #[test]
@@ -539,7 +776,7 @@ mod tests {
             "{}",
             err.message
         );
-        let err = decode_input(
+        let err = decode_with(
             json!({"shape": [1], "datatype": "BYTES", "data": ["a"]}),
             2,
             10,

@@ -124,14 +124,38 @@ fn save_recommender_model(dir: &Path) -> Recommender {
     rec
 }
 
-/// Serves `dir` with `cfg` on a free loopback port; returns the base URL.
+/// Serves `dir` with `cfg` on a free loopback port, through the real
+/// connection layer, until the test ends; returns the base URL.
 async fn start(dir: &Path, cfg: ServeConfig) -> String {
     let registry = Arc::new(load_registry(dir));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = router(registry, &cfg);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    tokio::spawn(async move { serve_on(listener, app, &cfg, std::future::pending()).await });
     format!("http://{addr}")
+}
+
+/// Serves `registry` with `cfg`; returns the base URL, the sender that
+/// starts shutdown and the task that ends when the server has stopped.
+async fn start_registry(
+    registry: Arc<Registry>,
+    cfg: ServeConfig,
+) -> (
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(registry, &cfg);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(async move {
+        serve_on(listener, app, &cfg, async move {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    (format!("http://{addr}"), stop, done)
 }
 
 fn client() -> reqwest::Client {
@@ -741,4 +765,399 @@ async fn request_log_layer_keeps_statuses_and_bodies() {
     let (status, body) = get(&format!("{base}/v2/models/nowhere")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(error_text(&body).contains("'nowhere'"), "{body}");
+}
+
+// ---------------------------------------------------------------------------
+// Hostile clients: timeouts, the connection cap, shutdown, sizes, origins.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The `host:port` of a base URL.
+fn authority(base: &str) -> &str {
+    base.trim_start_matches("http://")
+}
+
+/// Reads what the server sends until it closes the connection or `limit`
+/// passes; the text, and whether the connection was closed.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&got).into_owned(), true),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => return (String::from_utf8_lossy(&got).into_owned(), false),
+        }
+    }
+}
+
+/// Short timeouts so the tests stay fast.
+fn quick_cfg() -> ServeConfig {
+    ServeConfig {
+        header_read_timeout: Duration::from_millis(300),
+        body_read_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_secs(5),
+        shutdown_deadline: Duration::from_millis(300),
+        ..ServeConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn half_a_request_head_is_closed_within_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(dir.path(), quick_cfg()).await;
+    let mut s = TcpStream::connect(authority(&base)).await.unwrap();
+    s.write_all(b"GET /v2/models HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ")
+        .await
+        .unwrap();
+    let t0 = Instant::now();
+    let (_, closed) = read_until_closed(&mut s, Duration::from_secs(5)).await;
+    let waited = t0.elapsed();
+    assert!(closed, "the connection stayed open");
+    assert!(
+        waited >= Duration::from_millis(250) && waited < Duration::from_secs(2),
+        "closed after {waited:?}, expected about 300 ms"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ServeConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..quick_cfg()
+    };
+    let base = start(dir.path(), cfg).await;
+    let mut s = TcpStream::connect(authority(&base)).await.unwrap();
+    let t0 = Instant::now();
+    let (_, closed) = read_until_closed(&mut s, Duration::from_secs(5)).await;
+    assert!(
+        closed && t0.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        t0.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_gets_408() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let base = start(dir.path(), quick_cfg()).await;
+    let mut s = TcpStream::connect(authority(&base)).await.unwrap();
+    s.write_all(
+        b"POST /v2/models/services/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"inputs\"",
+    )
+    .await
+    .unwrap();
+    let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 0.3 s"), "{answer}");
+    assert!(closed);
+}
+
+#[tokio::test]
+async fn idle_connections_beyond_the_cap_are_refused_while_a_fresh_client_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let cfg = ServeConfig {
+        max_connections: 4,
+        header_read_timeout: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(30),
+        ..quick_cfg()
+    };
+    let base = start(dir.path(), cfg).await;
+    let mut idle = Vec::new();
+    for _ in 0..12 {
+        idle.push(TcpStream::connect(authority(&base)).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let t0 = Instant::now();
+    let (status, body) = get(&format!("{base}/v2/models")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    // At most the cap of them are still open (less the one the fresh
+    // client took); the rest were closed or refused.
+    let mut closed = 0;
+    for s in &mut idle {
+        if read_until_closed(s, Duration::from_millis(100)).await.1 {
+            closed += 1;
+        }
+    }
+    assert!(
+        closed >= 12 - 4,
+        "only {closed} of 12 idle connections closed"
+    );
+}
+
+#[tokio::test]
+async fn past_the_cap_with_every_connection_busy_a_newcomer_gets_503() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let cfg = ServeConfig {
+        max_connections: 2,
+        body_read_timeout: Duration::from_secs(5),
+        ..quick_cfg()
+    };
+    let base = start(dir.path(), cfg).await;
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(authority(&base)).await.unwrap();
+        s.write_all(
+            b"POST /v2/models/services/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+        busy.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut newcomer = TcpStream::connect(authority(&base)).await.unwrap();
+    let (answer, closed) = read_until_closed(&mut newcomer, Duration::from_secs(3)).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("connection limit"), "{answer}");
+    assert!(closed);
+}
+
+#[tokio::test]
+async fn a_client_holding_an_unsent_body_does_not_keep_shutdown_past_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let cfg = ServeConfig {
+        body_read_timeout: Duration::from_secs(30),
+        shutdown_deadline: Duration::from_millis(300),
+        ..quick_cfg()
+    };
+    let (base, stop, done) = start_registry(Arc::new(load_registry(dir.path())), cfg).await;
+    let mut s = TcpStream::connect(authority(&base)).await.unwrap();
+    s.write_all(
+        b"POST /v2/models/services/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t0 = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), done)
+        .await
+        .expect("the server did not stop")
+        .unwrap();
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(250) && took < Duration::from_secs(2),
+        "stopped after {took:?}, expected about the 300 ms deadline"
+    );
+    let (_, closed) = read_until_closed(&mut s, Duration::from_secs(2)).await;
+    assert!(closed, "the held connection was not dropped");
+}
+
+#[tokio::test]
+async fn a_request_in_flight_at_shutdown_is_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let cfg = ServeConfig {
+        body_read_timeout: Duration::from_secs(5),
+        shutdown_deadline: Duration::from_secs(5),
+        ..quick_cfg()
+    };
+    let (base, stop, done) = start_registry(Arc::new(load_registry(dir.path())), cfg).await;
+    let body =
+        br#"{"inputs": [{"name": "user", "shape": [1], "datatype": "BYTES", "data": ["u1"]}]}"#;
+    let mut s = TcpStream::connect(authority(&base)).await.unwrap();
+    let head = format!(
+        "POST /v2/models/services/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The listener is closed: a new client is not served.
+    assert!(
+        TcpStream::connect(authority(&base)).await.is_err(),
+        "still accepting after shutdown began"
+    );
+    s.write_all(&body[10..]).await.unwrap();
+    let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(3)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(closed, "the connection stayed open after shutdown");
+    tokio::time::timeout(Duration::from_secs(3), done)
+        .await
+        .expect("the server did not stop")
+        .unwrap();
+}
+
+/// Word vectors of dimension 4 over a few words, served as `words`.
+fn word_vectors_registry(dir: &Path) -> Registry {
+    let words: Vec<String> = ["bus", "tram", "road", "rain"]
+        .iter()
+        .map(|w| (*w).to_owned())
+        .collect();
+    let vectors: Vec<f32> = (0..16).map(|i| i as f32 / 16.0 + 0.1).collect();
+    let v = crate::text::WordVectors::new(words, 4, vectors, vec![]).unwrap();
+    let (card, _) =
+        crate::models::word_vectors::save_word_vectors(&dir.join("words"), &v, None, None).unwrap();
+    let mut registry = Registry::default();
+    registry.insert(
+        "words",
+        ServedModel::WordVectors {
+            card: Box::new(card),
+            vectors: v,
+        },
+    );
+    registry
+}
+
+#[tokio::test]
+async fn an_embeddings_shape_of_1_by_n_is_refused_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ServeConfig {
+        max_batch_rows: 50,
+        max_output_values: 100,
+        ..quick_cfg()
+    };
+    let (base, _stop, _done) =
+        start_registry(Arc::new(word_vectors_registry(dir.path())), cfg).await;
+    let url = format!("{base}/v2/models/words/infer");
+    // [1, 60]: one row, but 60 values.
+    let texts = vec!["bus road"; 60];
+    let wide = json!({"inputs": [{"name": "text", "shape": [1, 60], "datatype": "BYTES", "data": [texts]}]});
+    let (status, body) = post(&url, &wide).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        error_text(&body).contains("at most 50 values per input"),
+        "{body}"
+    );
+    // 30 texts pass the batch limit, but 30 × 4 = 120 values out is over
+    // the response limit of 100.
+    let texts = vec!["bus road"; 30];
+    let many =
+        json!({"inputs": [{"name": "text", "shape": [30], "datatype": "BYTES", "data": texts}]});
+    let (status, body) = post(&url, &many).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        error_text(&body).contains("120 values") && error_text(&body).contains("at most 100"),
+        "{body}"
+    );
+    // The same through /v1/embeddings.
+    let (status, body) = post(
+        &format!("{base}/v1/embeddings"),
+        &json!({"model": "words", "input": texts}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(error_text(&body).contains("at most 100"), "{body}");
+    // Within the limits both answer.
+    let few = json!({"inputs": [{"name": "text", "shape": [2], "datatype": "BYTES", "data": ["bus", "rain"]}]});
+    let (status, body) = post(&url, &few).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(output(&body, "embedding")["shape"], json!([2, 4]));
+    let (status, body) = post(
+        &format!("{base}/v1/embeddings"),
+        &json!({"model": "words", "input": "bus"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"][0]["embedding"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_cross_site_text_plain_post_is_refused_with_415() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let base = start(dir.path(), ServeConfig::default()).await;
+    let body =
+        r#"{"inputs": [{"name": "user", "shape": [1], "datatype": "BYTES", "data": ["u1"]}]}"#;
+    let url = format!("{base}/v2/models/services/infer");
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut request = client().post(&url).body(body);
+        if let Some(t) = content_type {
+            request = request.header("content-type", t);
+        }
+        let r = request.send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
+        let text: Value = r.json().await.unwrap();
+        assert!(error_text(&text).contains("application/json"), "{text}");
+    }
+    let r = client()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// Sends a GET with the given `Host` (and token) over raw TCP; the answer.
+async fn get_with_host(base: &str, path: &str, host: &str, token: Option<&str>) -> String {
+    let mut s = TcpStream::connect(authority(base)).await.unwrap();
+    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
+    let request = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\n{auth}connection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).await.unwrap();
+    read_until_closed(&mut s, Duration::from_secs(5)).await.0
+}
+
+#[tokio::test]
+async fn a_foreign_host_is_refused_without_a_token_and_allowed_with_one() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let open = start(dir.path(), ServeConfig::default()).await;
+    let answer = get_with_host(&open, "/v2/models", "rebind.example:8080", None).await;
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("DNS rebinding"), "{answer}");
+    for host in ["localhost:1234", "127.0.0.1", "[::1]:8080"] {
+        let answer = get_with_host(&open, "/v2/models", host, None).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{host}: {answer}");
+    }
+    let protected = start(
+        dir.path(),
+        ServeConfig {
+            token: Some("s3cret".to_owned()),
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    let answer = get_with_host(
+        &protected,
+        "/v2/models",
+        "models.example.org",
+        Some("s3cret"),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_body_declared_over_the_limit_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let cfg = ServeConfig {
+        max_body_bytes: 1024,
+        ..quick_cfg()
+    };
+    let base = start(dir.path(), cfg).await;
+    let mut s = TcpStream::connect(authority(&base)).await.unwrap();
+    // Nothing of the body is sent: the answer comes from the head alone.
+    s.write_all(
+        b"POST /v2/models/services/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 16777216\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let (answer, closed) = read_until_closed(&mut s, Duration::from_secs(3)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("1024 bytes"), "{answer}");
+    assert!(closed);
 }
