@@ -11,11 +11,11 @@
 //! | [`ml`] | features, the MLP on candle, trainer, metrics and baselines, forecasting, `dense` (CPU inference) | `data`, candle, gemm |
 //! | [`recommend`] | sparse matrix, item/user cosine CF, popularity, explanations, ranking metrics | `data` |
 //! | [`text`] | tokenising, word2vec and its formats, routing, topics, the BERT encoder | `data`, `ml`, candle |
-//! | [`models`] | bundles (card + safetensors), registry, fetch, forecast alerts, remote V2 and embeddings clients | the core above, reqwest |
+//! | [`models`] | bundles (card + safetensors, every size checked against the file before anything is reserved), registry (a bad model is left out with its reason), fetch (staging names, `is_staging`), forecast alerts, remote V2 and embeddings clients | the core above, reqwest |
 //! | [`jobs`] | `Job<T>`: background work with progress, cancel and result | std |
-//! | [`serve`] | the V2 HTTP server over the models folder | `models`, axum |
+//! | [`serve`] | the V2 HTTP server over the models folder: `conn` (hyper connections with timeouts, a cap and a shutdown deadline), `guard` (body size and time, Host and Content-Type checks), `limits` (inference slots, shape and answer sizes), adapters, routes | `models`, axum, hyper |
 //! | [`app`] | the eframe dashboard: views, widgets, i18n, PNG export, workspace | everything above, egui |
-//! | [`cli`] | one file per subcommand: a call into the core plus printing | everything but `app` (except to launch it) |
+//! | [`cli`] | one file per subcommand: a call into the core plus printing; `count` holds every count flag's range | everything but `app` (except to launch it) |
 //!
 //! Imports point down the table: `data` ← `charts`/`ml`/`recommend`/`text`
 //! ← `models` ← `serve`/`app`/`cli`. Nothing in the core knows egui.
