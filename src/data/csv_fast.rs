@@ -850,7 +850,17 @@ impl ColBuilder {
         if self.len() != rows {
             return Err("a column of the wrong length".into());
         }
-        Ok(match self {
+        // The vectors grew by doubling: give the slack back (a large
+        // allocation shrinks in place).
+        let mut this = self;
+        match &mut this {
+            Self::Bool(v, _) => v.shrink_to_fit(),
+            Self::Int { values, .. } | Self::Time { values, .. } => values.shrink_to_fit(),
+            Self::Float(v, _) => v.shrink_to_fit(),
+            Self::Str(b) => b.codes.shrink_to_fit(),
+            Self::Unknown { .. } => {}
+        }
+        Ok(match this {
             Self::Unknown { missing } => {
                 // All missing: text, as the general way types it.
                 let mut col = StringColumn::with_capacity(missing, 0);
