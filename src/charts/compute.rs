@@ -527,24 +527,36 @@ fn scatter(
     }
     let mut out = ChartData::new(ChartKind::Scatter, XAxis::Numeric(x.name.clone()), y_label);
     let plan = SeriesPlan::new(measures, group, rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
+    out.series = sampled_series(&plan, rows, MAX_SAMPLE_POINTS, |r, v| {
+        x.f64_at(r).map(|xv| [xv, v])
+    });
+    Ok(out)
+}
+
+/// One series of points per planned series, from an even sample of at
+/// most `max` rows: `point(row, value)` places a row's value, or skips it.
+fn sampled_series(
+    plan: &SeriesPlan<'_>,
+    rows: &[u32],
+    max: usize,
+    point: impl Fn(usize, f64) -> Option<[f64; 2]>,
+) -> Vec<Series> {
     let mut points: Vec<Vec<[f64; 2]>> = vec![Vec::new(); plan.names.len()];
-    for (i, r) in sample(rows, MAX_SAMPLE_POINTS) {
-        let Some(xv) = x.f64_at(r as usize) else {
-            continue;
-        };
+    for (i, r) in sample(rows, max) {
         plan.each(i, r as usize, |s, v| {
-            if let Some(p) = points.get_mut(s) {
-                p.push([xv, v]);
+            if let (Some(p), Some(list)) = (point(r as usize, v), points.get_mut(s)) {
+                list.push(p);
             }
         });
     }
-    for (name, points) in plan.names.iter().zip(points) {
-        out.series.push(Series {
+    plan.names
+        .iter()
+        .zip(points)
+        .map(|(name, points)| Series {
             name: name.clone(),
             points,
-        });
-    }
-    Ok(out)
+        })
+        .collect()
 }
 
 fn histogram(measures: &[&Column], rows: &[u32]) -> Result<ChartData, ChartError> {
@@ -707,27 +719,13 @@ fn map_points(
     };
     let mut out = ChartData::new(ChartKind::MapPoints, XAxis::Map, "latitude".to_owned());
     let plan = SeriesPlan::new(&[], group, rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
-    let mut points: Vec<Vec<[f64; 2]>> = vec![Vec::new(); plan.names.len()];
-    for (i, r) in sample(rows, MAX_MAP_POINTS) {
-        let (Some(y), Some(x)) = (lat.f64_at(r as usize), lon.f64_at(r as usize)) else {
-            continue;
-        };
-        if !(-90.0..=90.0).contains(&y) || !(-180.0..=180.0).contains(&x) || (x == 0.0 && y == 0.0)
-        {
-            continue;
-        }
-        plan.each(i, r as usize, |s, _| {
-            if let Some(p) = points.get_mut(s) {
-                p.push([x, y]);
-            }
-        });
-    }
-    for (name, points) in plan.names.iter().zip(points) {
-        out.series.push(Series {
-            name: name.clone(),
-            points,
-        });
-    }
+    // Coordinates outside longitude/latitude ranges, and 0,0 (a common
+    // placeholder for "unknown"), are not places.
+    out.series = sampled_series(&plan, rows, MAX_MAP_POINTS, |r, _| {
+        let (y, x) = (lat.f64_at(r)?, lon.f64_at(r)?);
+        let on_earth = (-90.0..=90.0).contains(&y) && (-180.0..=180.0).contains(&x);
+        (on_earth && !(x == 0.0 && y == 0.0)).then_some([x, y])
+    });
     Ok(out)
 }
 
