@@ -148,8 +148,16 @@ fn a_workspace_save_killed_at_any_point_leaves_a_workspace_that_opens() {
     };
     // Kills that caught a save half-written (its temporary file is left).
     let mut cut_short = 0;
-    for delay in delays(30, 600) {
-        run_and_kill(child(), delay + Duration::from_millis(50));
+    // Up to three sweeps, each shifted a little: on a loaded machine one
+    // sweep of 30 kills may happen to miss every save's write.
+    let sweeps = (0..3u64).flat_map(|sweep| {
+        delays(30, 600).map(move |d| (sweep, d + Duration::from_millis(50 + 7 * sweep)))
+    });
+    for (sweep, delay) in sweeps {
+        if sweep > 0 && cut_short > 0 {
+            break;
+        }
+        run_and_kill(child(), delay);
         cut_short += usize::from(!temps(dir.path()).is_empty());
         if !path.exists() {
             continue; // killed before the first save finished
