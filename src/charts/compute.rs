@@ -274,6 +274,23 @@ impl Cells {
         }
     }
 
+    /// One series per name: the aggregate of each slot at `xs[slot]`,
+    /// NaN (a gap) where a slot has no value.
+    fn series(&mut self, names: &[String], xs: &[f64]) -> Vec<Series> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(s, name)| Series {
+                name: name.clone(),
+                points: xs
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, &x)| [x, self.get(s, slot).unwrap_or(f64::NAN)])
+                    .collect(),
+            })
+            .collect()
+    }
+
     fn get(&mut self, series: usize, slot: usize) -> Option<f64> {
         let i = series * self.slots + slot;
         let &(sum, n, lo, hi) = self.acc.get(i)?;
@@ -414,21 +431,13 @@ fn over_time(
     let xs: Vec<f64> = (k0..=k1)
         .map(|k| bucket.start_secs(k, &ds.time_zone))
         .collect();
-    for (s, name) in plan.names.iter().enumerate() {
-        let points: Vec<[f64; 2]> = xs
-            .iter()
-            .enumerate()
-            .map(|(slot, &x)| [x, cells.get(s, slot).unwrap_or(f64::NAN)])
-            .collect();
-        let points = if points.len() > MAX_LINE_POINTS && spec.kind == ChartKind::Line {
-            decimate::min_max_with_gaps(&points, MAX_LINE_POINTS / 4)
-        } else {
-            points
-        };
-        out.series.push(Series {
-            name: name.clone(),
-            points,
-        });
+    out.series = cells.series(&plan.names, &xs);
+    if spec.kind == ChartKind::Line {
+        for s in &mut out.series {
+            if s.points.len() > MAX_LINE_POINTS {
+                s.points = decimate::min_max_with_gaps(&s.points, MAX_LINE_POINTS / 4);
+            }
+        }
     }
     Ok(out)
 }
@@ -460,17 +469,7 @@ fn over_number(
         };
         plan.each(i, r as usize, |s, v| cells.add(s, slot, v));
     }
-    for (s, name) in plan.names.iter().enumerate() {
-        let points = xs
-            .iter()
-            .enumerate()
-            .map(|(slot, &xv)| [xv, cells.get(s, slot).unwrap_or(f64::NAN)])
-            .collect();
-        out.series.push(Series {
-            name: name.clone(),
-            points,
-        });
-    }
+    out.series = cells.series(&plan.names, &xs);
     out
 }
 
@@ -493,15 +492,8 @@ fn by_category(
         plan.each(i, r as usize, |s, v| cells.add(s, cat as usize, v));
     }
     let mut out = ChartData::new(spec.kind, XAxis::Category(labels.clone()), y_label);
-    for (s, name) in plan.names.iter().enumerate() {
-        let points = (0..labels.len())
-            .map(|c| [c as f64, cells.get(s, c).unwrap_or(f64::NAN)])
-            .collect();
-        out.series.push(Series {
-            name: name.clone(),
-            points,
-        });
-    }
+    let xs: Vec<f64> = (0..labels.len()).map(|c| c as f64).collect();
+    out.series = cells.series(&plan.names, &xs);
     out
 }
 
