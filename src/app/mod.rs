@@ -6,8 +6,10 @@
 //! Views never read files or compute heavy results on the UI thread: they
 //! ask for work by sending a command, and the app starts a job.
 
+pub mod dashboards;
 mod fonts;
 pub mod i18n;
+pub mod panels;
 pub mod png_export;
 pub mod present;
 pub mod theme;
@@ -108,8 +110,12 @@ pub fn run(opts: AppOptions) -> anyhow::Result<()> {
 /// A file (or the demo city) being loaded in the background.
 struct LoadTask {
     label: String,
-    job: Job<Result<Vec<Dataset>, LoadError>>,
+    job: Job<Result<Vec<Loaded>, LoadError>>,
 }
+
+/// A loaded dataset and the charts suggested for it (made in the load job,
+/// off the UI thread).
+type Loaded = (Dataset, Vec<crate::charts::ChartSpec>);
 
 /// Where an export was written and how many rows, `None` when the user
 /// closed the dialog.
@@ -427,6 +433,8 @@ impl CityApp {
                     (new.models_dir != self.ws.models_dir).then_some(new.models_dir);
                 self.ws.playlist = new.playlist;
                 self.ws.alert_rules = new.alert_rules;
+                self.ws.dashboards = new.dashboards;
+                self.ws.dashboards.revision += 1;
                 self.apply(Command::SetTheme(new.theme));
                 self.apply(Command::SetLang(new.lang));
                 self.ws.open_files = new.open_files;
@@ -697,6 +705,15 @@ impl CityApp {
                 }
             }
             Command::SetAlertRules(rules) => self.ws.alert_rules = rules,
+            Command::Dashboard(cmd) => {
+                if let Some(note) = self.ws.dashboards.apply(cmd, &self.ws.suggested) {
+                    self.notices.push(note);
+                }
+            }
+            Command::ExploreDataset(id) => {
+                self.ws.explore_dataset = Some(id);
+                self.ws.view = ViewId::Explore;
+            }
             Command::SetTheme(t) => {
                 self.ws.theme = t;
                 if self.presentation.is_none() {
@@ -731,6 +748,16 @@ impl CityApp {
         label: String,
         work: impl FnOnce(&crate::jobs::JobProgress) -> Result<Vec<Dataset>, LoadError> + Send + 'static,
     ) {
+        let work = move |p: &crate::jobs::JobProgress| {
+            work(p).map(|sets| {
+                sets.into_iter()
+                    .map(|ds| {
+                        let specs = crate::charts::suggest(&ds);
+                        (ds, specs)
+                    })
+                    .collect()
+            })
+        };
         match Job::spawn(label.clone(), Arc::clone(&self.wake), work) {
             Ok(job) => self.loads.push(LoadTask { label, job }),
             Err(e) => self.errors.push(UiError {
@@ -834,7 +861,13 @@ impl CityApp {
                 let task = self.loads.remove(i);
                 match result {
                     Ok(sets) => {
-                        for ds in sets {
+                        for (ds, specs) in sets {
+                            // A file of the operator's gets a dashboard of
+                            // its charts; the demo city has its own views.
+                            if matches!(ds.source, data::Source::File(_)) {
+                                self.ws.dashboards.add_default(&ds.name, &specs);
+                            }
+                            self.ws.suggested.insert(ds.name.clone(), specs);
                             self.ws.add_dataset(ds);
                         }
                     }
@@ -1688,6 +1721,11 @@ pub fn view_domain(v: ViewId) -> Option<Domain> {
         ViewId::Environment => Some(Domain::Environment),
         ViewId::Recommend => Some(Domain::Services),
         ViewId::Text => Some(Domain::Reports),
-        ViewId::Overview | ViewId::Predict | ViewId::Models | ViewId::Data => None,
+        ViewId::Overview
+        | ViewId::Explore
+        | ViewId::Dashboards
+        | ViewId::Predict
+        | ViewId::Models
+        | ViewId::Data => None,
     }
 }

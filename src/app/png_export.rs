@@ -188,6 +188,20 @@ pub fn take_request(ctx: &egui::Context) -> Option<PngRequest> {
     })
 }
 
+/// A request to save `area` (on screen, this frame) of the view as a PNG
+/// at `scale`, asking where.
+pub fn request_for(ctx: &egui::Context, area: Rect, name: &str, scale: f32) -> PngRequest {
+    let origin = ctx
+        .data(|d| d.get_temp::<Pos2>(origin_id()))
+        .unwrap_or(Pos2::ZERO);
+    PngRequest {
+        scale,
+        crop: Some(area.expand(4.0).translate(-origin.to_vec2())),
+        path: None,
+        name: name.to_owned(),
+    }
+}
+
 /// A right-click menu on a plot (`response`) that saves `area` (the plot
 /// with its axes, on screen) as a PNG at a chosen scale. `name` goes into
 /// the default file name.
@@ -201,16 +215,7 @@ pub fn context_menu(response: &egui::Response, area: Rect, name: &str) {
                 crate::trf!("PNG, {}× sharper for slides…", scale)
             };
             if ui.button(label).clicked() {
-                let origin = ui
-                    .ctx()
-                    .data(|d| d.get_temp::<Pos2>(origin_id()))
-                    .unwrap_or(Pos2::ZERO);
-                let req = PngRequest {
-                    scale,
-                    crop: Some(area.expand(4.0).translate(-origin.to_vec2())),
-                    path: None,
-                    name: name.to_owned(),
-                };
+                let req = request_for(ui.ctx(), area, name, scale);
                 ui.ctx().data_mut(|d| d.insert_temp(request_id(), req));
                 ui.close();
             }

@@ -98,6 +98,16 @@ pub struct Workspace {
     pub theme: super::theme::Theme,
     /// The language of the user interface.
     pub lang: super::i18n::Lang,
+    /// The operator's dashboards (version 2 of the workspace file; older
+    /// files have none).
+    pub dashboards: super::dashboards::Dashboards,
+    /// The dataset the Explore view shows (runtime only).
+    #[serde(skip)]
+    pub explore_dataset: Option<u64>,
+    /// Each open dataset's suggested charts, by dataset name, made when it
+    /// was loaded (default dashboards and their Reset; runtime only).
+    #[serde(skip)]
+    pub suggested: HashMap<String, Vec<crate::charts::ChartSpec>>,
     /// The active alerts, from the latest check (runtime only).
     #[serde(skip)]
     pub alerts: Vec<crate::data::alerts::Alert>,
@@ -138,6 +148,9 @@ impl Default for Workspace {
             alert_rules: crate::data::alerts::AlertRules::default(),
             theme: super::theme::Theme::Dark,
             lang: super::i18n::Lang::En,
+            dashboards: super::dashboards::Dashboards::default(),
+            explore_dataset: None,
+            suggested: HashMap::new(),
             alerts: Vec::new(),
             forecast_rule_problem: None,
             acknowledged: std::collections::HashSet::new(),
@@ -184,6 +197,9 @@ impl Workspace {
         if self.data_view_dataset == Some(id) {
             self.data_view_dataset = None;
         }
+        if self.explore_dataset == Some(id) {
+            self.explore_dataset = None;
+        }
         if !self.view_available(self.view) {
             self.view = ViewId::Overview;
         }
@@ -229,6 +245,9 @@ impl Workspace {
 
     /// A view is listed only when it has data to show.
     pub fn view_available(&self, v: ViewId) -> bool {
+        if v == ViewId::Explore {
+            return !self.datasets.is_empty();
+        }
         match super::view_domain(v) {
             None => true,
             Some(d) => self.active_for(d).is_some(),
@@ -266,7 +285,8 @@ struct WorkspaceFile {
 }
 
 const WORKSPACE_FORMAT: &str = "cityops-workspace";
-const WORKSPACE_VERSION: u32 = 1;
+/// Version 2 added dashboards; version 1 files open (without them).
+const WORKSPACE_VERSION: u32 = 2;
 /// Largest workspace file read, in bytes (a saved workspace is a few KB).
 const MAX_WORKSPACE_BYTES: u64 = 64 << 20;
 
@@ -380,6 +400,10 @@ pub enum Command {
     SetLang(super::i18n::Lang),
     /// Draw the view (or a part of it) into a PNG.
     ExportPng(super::png_export::PngRequest),
+    /// Change the dashboards.
+    Dashboard(super::dashboards::DashboardCommand),
+    /// Show this dataset in the Explore view.
+    ExploreDataset(u64),
     /// Change the alert thresholds.
     SetAlertRules(crate::data::alerts::AlertRules),
     /// The operator has seen this alert (by key).

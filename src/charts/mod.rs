@@ -18,9 +18,10 @@
 mod bucket;
 mod compute;
 mod suggest;
+mod table;
 
 pub use bucket::TimeBucket;
-pub use compute::compute;
+pub use compute::{compute, format_value};
 pub use suggest::suggest;
 
 use serde::{Deserialize, Serialize};

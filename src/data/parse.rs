@@ -238,13 +238,39 @@ impl Cursor<'_> {
     }
 }
 
+/// `2024-03` or `2024/03`: a month of monthly statistics, as its first day.
+fn parse_year_month(s: &str) -> Option<ParsedDateTime> {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4) && matches!(b.get(4), Some(b'-' | b'/')) && digits(5..7)) {
+        return None;
+    }
+    let year: i32 = s.get(0..4)?.parse().ok()?;
+    let month: u8 = s.get(5..7)?.parse().ok()?;
+    (1..=12).contains(&month).then_some(ParsedDateTime {
+        year,
+        month,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        micros: 0,
+        offset_secs: None,
+        ambiguous_ab: None,
+    })
+}
+
 /// Parses the date-time forms seen in open-data exports:
-/// `2024-03-01`, `2024-03-01T08:00:00Z`, `2024-03-01 08:00:00.250+01:00`,
+/// `2024-03` (a month), `2024-03-01`, `2024-03-01T08:00:00Z`, `2024-03-01 08:00:00.250+01:00`,
 /// `2024/03/01 08:00`, `01.03.2024 08:00`, `03/01/2024 08:00:00 AM`
 /// (month or day first, as `order` says), with optional offsets
 /// (`Z`, `±HH`, `±HHMM`, `±HH:MM`, ` UTC`, ` GMT`).
 pub fn parse_datetime(cell: &str, order: DayOrder) -> Option<ParsedDateTime> {
     let s = cell.trim();
+    if s.len() == 7 {
+        return parse_year_month(s);
+    }
     if s.len() < 8 || s.len() > 40 {
         return None;
     }
@@ -438,6 +464,21 @@ mod tests {
         assert!(parse_datetime("2024-02-30", DayOrder::MonthFirst).is_none());
         assert!(parse_datetime("2024-13-01", DayOrder::MonthFirst).is_none());
         assert!(parse_datetime("2024-03-01 25:00", DayOrder::MonthFirst).is_none());
+    }
+
+    #[test]
+    fn a_year_and_month_is_the_first_of_that_month() {
+        let d = parse_datetime("1983-02", DayOrder::MonthFirst).unwrap();
+        assert_eq!((d.year, d.month, d.day, d.hour), (1983, 2, 1, 0));
+        assert!(parse_datetime("2024/11", DayOrder::MonthFirst).is_some());
+        for not_a_month in [
+            "2024-13", "2024-00", "202-011", "2024_03", "12-2024", "abcd-ef",
+        ] {
+            assert!(
+                parse_datetime(not_a_month, DayOrder::MonthFirst).is_none(),
+                "{not_a_month}"
+            );
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 
 mod zh_city;
 mod zh_data;
+mod zh_explore;
 mod zh_models;
 mod zh_predict;
 mod zh_recommend;
@@ -110,6 +111,7 @@ fn catalog_entries() -> impl Iterator<Item = (&'static str, &'static str)> {
         zh_widgets::ENTRIES,
         zh_city::ENTRIES,
         zh_data::ENTRIES,
+        zh_explore::ENTRIES,
         zh_models::ENTRIES,
         zh_predict::ENTRIES,
         zh_recommend::ENTRIES,

@@ -3,8 +3,10 @@
 //! the workspace and sends commands, and recomputes only when its inputs
 //! (dataset revision, time range, selection) change.
 
+mod dashboards;
 mod data;
 mod environment;
+mod explore;
 mod models;
 mod overview;
 mod predict;
@@ -26,6 +28,8 @@ pub enum ViewId {
     Traffic,
     Safety,
     Environment,
+    Explore,
+    Dashboards,
     Text,
     Predict,
     Recommend,
@@ -34,11 +38,13 @@ pub enum ViewId {
 }
 
 impl ViewId {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 11] = [
         Self::Overview,
         Self::Traffic,
         Self::Safety,
         Self::Environment,
+        Self::Explore,
+        Self::Dashboards,
         Self::Text,
         Self::Predict,
         Self::Recommend,
@@ -52,6 +58,8 @@ impl ViewId {
             Self::Traffic => tr("Traffic"),
             Self::Safety => tr("Safety"),
             Self::Environment => tr("Environment"),
+            Self::Explore => tr("Explore"),
+            Self::Dashboards => tr("Dashboards"),
             Self::Text => tr("Reports"),
             Self::Predict => tr("Predict"),
             Self::Recommend => tr("Recommend"),
@@ -67,6 +75,8 @@ impl ViewId {
             Self::Traffic => "traffic",
             Self::Safety => "safety",
             Self::Environment => "environment",
+            Self::Explore => "explore",
+            Self::Dashboards => "dashboards",
             Self::Text => "text",
             Self::Predict => "predict",
             Self::Recommend => "recommend",
@@ -89,6 +99,8 @@ pub struct Views {
     traffic: traffic::TrafficView,
     safety: safety::SafetyView,
     environment: environment::EnvironmentView,
+    explore: explore::ExploreView,
+    dashboards: dashboards::DashboardsView,
     text: text::TextView,
     predict: predict::PredictView,
     recommend: recommend::RecommendView,
@@ -103,6 +115,8 @@ impl Views {
             || self.traffic.is_busy()
             || self.safety.is_busy()
             || self.environment.is_busy()
+            || self.explore.is_busy()
+            || self.dashboards.is_busy()
             || self.text.is_busy()
             || self.predict.is_busy()
             || self.recommend.is_busy()
@@ -112,10 +126,12 @@ impl Views {
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
         let view = ctx.ws.view;
-        if view == ViewId::Data {
-            // The data table scrolls itself.
-            self.data.ui(ctx, ui);
-            return;
+        match view {
+            // The data table scrolls itself; a dashboard's panels fill the
+            // view and are arranged, not scrolled.
+            ViewId::Data => return self.data.ui(ctx, ui),
+            ViewId::Dashboards => return self.dashboards.ui(ctx, ui),
+            _ => {}
         }
         egui::ScrollArea::vertical()
             .id_salt(view.name())
@@ -125,11 +141,12 @@ impl Views {
                 ViewId::Traffic => self.traffic.ui(ctx, ui),
                 ViewId::Safety => self.safety.ui(ctx, ui),
                 ViewId::Environment => self.environment.ui(ctx, ui),
+                ViewId::Explore => self.explore.ui(ctx, ui),
                 ViewId::Text => self.text.ui(ctx, ui),
                 ViewId::Predict => self.predict.ui(ctx, ui),
                 ViewId::Recommend => self.recommend.ui(ctx, ui),
                 ViewId::Models => self.models.ui(ctx, ui),
-                ViewId::Data => {}
+                ViewId::Data | ViewId::Dashboards => {}
             });
     }
 }

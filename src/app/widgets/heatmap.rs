@@ -1,5 +1,6 @@
-//! The weekday × hour-of-day heatmap, painted cell by cell with a hover
-//! label per cell.
+//! Heatmaps painted cell by cell with a hover label per cell: any grid of
+//! labelled rows and columns ([`grid_heatmap_ui`]), and the weekday ×
+//! hour-of-day profile on it.
 
 use egui::{Align2, FontId, Sense, Stroke, pos2, vec2};
 
@@ -21,47 +22,87 @@ fn weekday(d: usize) -> &'static str {
 
 /// Draws `values[weekday][hour]`; `unit` goes in the hover label.
 pub fn weekday_hour_heatmap_ui(ui: &mut egui::Ui, values: &[[Option<f64>; 24]; 7], unit: &str) {
-    let (lo, hi) = values
+    let rows: Vec<String> = (0..7).map(|d| weekday(d).to_owned()).collect();
+    let columns: Vec<String> = (0..24).map(|h| format!("{h:02}:00")).collect();
+    let flat: Vec<f64> = values
         .iter()
         .flatten()
-        .flatten()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    grid_heatmap_ui(ui, &rows, &columns, &flat, unit, 24.0);
+}
+
+/// Draws a grid of `values` (row-major, NaN where a cell has no value) with
+/// row labels on the left and column labels on top (thinned to fit); the
+/// colour runs from the smallest value to the largest.
+pub fn grid_heatmap_ui(
+    ui: &mut egui::Ui,
+    rows: &[String],
+    columns: &[String],
+    values: &[f64],
+    unit: &str,
+    cell_h: f32,
+) {
+    if rows.is_empty() || columns.is_empty() {
+        return;
+    }
+    let (lo, hi) = values
+        .iter()
+        .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
-    let label_w = 40.0;
+    let font = FontId::proportional(12.0);
+    let label_w = rows
+        .iter()
+        .map(|r| {
+            ui.fonts_mut(|f| f.layout_no_wrap(r.clone(), font.clone(), egui::Color32::WHITE))
+                .size()
+                .x
+        })
+        .fold(24.0f32, f32::max)
+        .min(180.0)
+        + 10.0;
     let header_h = 18.0;
-    let width = ui.available_width().clamp(300.0, 1400.0);
-    let cell_w = (width - label_w) / 24.0;
-    let cell_h = 24.0;
-    let (rect, response) =
-        ui.allocate_exact_size(vec2(width, header_h + 7.0 * cell_h), Sense::hover());
+    let width = ui.available_width().clamp(240.0, 1400.0);
+    let cell_w = (width - label_w) / columns.len() as f32;
+    // Label every column that fits, else every k-th.
+    let every = ((46.0 / cell_w).ceil() as usize).max(1);
+    let (rect, response) = ui.allocate_exact_size(
+        vec2(width, header_h + rows.len() as f32 * cell_h),
+        Sense::hover(),
+    );
     let painter = ui.painter_at(rect);
     let text_color = ui.visuals().text_color();
-    for h in (0..24).step_by(3) {
+    for (c, name) in columns.iter().enumerate().step_by(every) {
         painter.text(
             pos2(
-                rect.left() + label_w + (h as f32 + 0.5) * cell_w,
+                rect.left() + label_w + (c as f32 + 0.5) * cell_w,
                 rect.top() + header_h / 2.0,
             ),
             Align2::CENTER_CENTER,
-            format!("{h:02}"),
+            name,
             FontId::proportional(11.0),
             text_color,
         );
     }
     let mut hovered = None;
-    for (d, row) in values.iter().enumerate() {
-        let y = rect.top() + header_h + d as f32 * cell_h;
+    for (r, name) in rows.iter().enumerate() {
+        let y = rect.top() + header_h + r as f32 * cell_h;
         painter.text(
             pos2(rect.left() + 4.0, y + cell_h / 2.0),
             Align2::LEFT_CENTER,
-            weekday(d),
-            FontId::proportional(12.0),
+            name,
+            font.clone(),
             text_color,
         );
-        for (h, v) in row.iter().enumerate() {
+        for c in 0..columns.len() {
+            let v = values
+                .get(r * columns.len() + c)
+                .copied()
+                .filter(|v| v.is_finite());
             let cell = egui::Rect::from_min_size(
-                pos2(rect.left() + label_w + h as f32 * cell_w, y),
+                pos2(rect.left() + label_w + c as f32 * cell_w, y),
                 vec2(cell_w, cell_h),
             );
             let color = match v {
@@ -77,14 +118,15 @@ pub fn weekday_hour_heatmap_ui(ui: &mut egui::Ui, values: &[[Option<f64>; 24]; 7
                     Stroke::new(2.0, text_color),
                     egui::StrokeKind::Inside,
                 );
-                hovered = Some((d, h, *v));
+                hovered = Some((r, c, v));
             }
         }
     }
-    if let Some((d, h, v)) = hovered {
+    if let Some((r, c, v)) = hovered {
+        let (row, column) = (&rows[r], &columns[c]);
         let text = match v {
-            Some(v) => format!("{} {h:02}:00 – {v:.1} {unit}", weekday(d)),
-            None => crate::trf!("{} {}:00 – no data", weekday(d), format!("{h:02}")),
+            Some(v) => format!("{row} {column} – {} {unit}", crate::charts::format_value(v)),
+            None => crate::trf!("{} {} – no data", row, column),
         };
         response.on_hover_text(text);
     }

@@ -11,7 +11,7 @@ use std::path::Path;
 use egui::{Color32, ColorImage};
 
 pub use background::{Background, updating_ui};
-pub use heatmap::weekday_hour_heatmap_ui;
+pub use heatmap::{grid_heatmap_ui, weekday_hour_heatmap_ui};
 pub use remote::RemotePredict;
 pub use time_axis::{TimeAxis, format_instant};
 

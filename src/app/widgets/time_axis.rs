@@ -45,6 +45,9 @@ impl TimeAxis {
     pub fn marks(&self, input: GridInput) -> Vec<GridMark> {
         let (lo, hi) = input.bounds;
         let span = (hi - lo).max(1.0);
+        if span > 120.0 * DAY {
+            return self.month_marks(lo, hi);
+        }
         const STEPS: [f64; 12] = [
             60.0,
             300.0,
@@ -93,8 +96,56 @@ impl TimeAxis {
         out
     }
 
+    /// Marks on the first of every k-th month in the zone (k = 1, 3, 6,
+    /// 12, 24, 60, … months), about eight of them, for spans of months and
+    /// years.
+    fn month_marks(&self, lo: f64, hi: f64) -> Vec<GridMark> {
+        let civil = |secs: f64| {
+            jiff::Timestamp::from_second(secs as i64)
+                .ok()
+                .map(|t| t.to_zoned(self.tz.clone()))
+        };
+        let (Some(a), Some(b)) = (civil(lo), civil(hi)) else {
+            return Vec::new();
+        };
+        let month_index = |z: &jiff::Zoned| i64::from(z.year()) * 12 + i64::from(z.month()) - 1;
+        let (first, last) = (month_index(&a), month_index(&b) + 1);
+        let months = (last - first).max(1);
+        let k = [1, 3, 6, 12, 24, 60, 120, 240, 600]
+            .into_iter()
+            .find(|k| months / k <= 8)
+            .unwrap_or(1200);
+        let mut out = Vec::new();
+        let mut m = first.div_euclid(k) * k;
+        while m <= last {
+            let (year, month) = (m.div_euclid(12), m.rem_euclid(12) + 1);
+            let start = i16::try_from(year)
+                .ok()
+                .and_then(|y| {
+                    jiff::civil::date(y, month as i8, 1)
+                        .to_zoned(self.tz.clone())
+                        .ok()
+                })
+                .map(|z| z.timestamp().as_second() as f64);
+            if let Some(t) = start.filter(|t| (lo..=hi).contains(t)) {
+                out.push(GridMark {
+                    value: t,
+                    step_size: k as f64 * 30.0 * DAY,
+                });
+            }
+            m += k;
+        }
+        out
+    }
+
     /// The label of a grid mark.
     pub fn label(&self, mark: GridMark, _range: &RangeInclusive<f64>) -> String {
+        if mark.step_size >= 360.0 * DAY {
+            return format_instant(mark.value, &self.tz, "%Y");
+        }
+        if mark.step_size >= 28.0 * DAY {
+            return format_instant(mark.value, &self.tz, "%b %Y");
+        }
         let pattern = if mark.step_size >= DAY {
             "%b %d"
         } else {

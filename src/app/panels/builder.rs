@@ -1,0 +1,340 @@
+//! The chart builder: every part of a chart spec with the usual controls
+//! (kind, x, measures, group, aggregation, time bucket, top N, filters,
+//! title) beside a live preview. A spec that cannot be drawn (a sum with
+//! no numeric measure, a scatter without a y) shows the reason and cannot
+//! be applied.
+
+use egui::RichText;
+
+use super::{ChartPanel, PanelStyle, find_dataset};
+use crate::app::i18n::tr;
+use crate::app::theme;
+use crate::app::widgets;
+use crate::app::workspace::ViewCtx;
+use crate::charts::{Aggregation, ChartKind, ChartSpec, Filter, TimeBucket};
+use crate::data::ColumnKind;
+use crate::trf;
+
+/// What the operator did with the builder this frame.
+pub enum BuilderOutcome {
+    Editing,
+    Apply(Box<ChartSpec>),
+    Cancel,
+}
+
+/// A spec being edited, and its preview.
+pub struct ChartBuilder {
+    pub spec: ChartSpec,
+    preview: ChartPanel,
+    /// The filter being added: column and its values, comma-separated.
+    filter_column: Option<String>,
+    filter_values: String,
+}
+
+fn kind_label(k: ChartKind) -> &'static str {
+    match k {
+        ChartKind::Line => tr("Line"),
+        ChartKind::Area => tr("Area"),
+        ChartKind::Bar => tr("Bars"),
+        ChartKind::StackedBar => tr("Stacked bars"),
+        ChartKind::Scatter => tr("Scatter"),
+        ChartKind::Histogram => tr("Histogram"),
+        ChartKind::Heatmap => tr("Heatmap"),
+        ChartKind::MapPoints => tr("Map of points"),
+        ChartKind::Kpi => tr("Key figure"),
+        ChartKind::Table => tr("Table"),
+    }
+}
+
+fn aggregation_label(a: Aggregation) -> &'static str {
+    match a {
+        Aggregation::Count => tr("count of rows"),
+        Aggregation::Sum => tr("sum"),
+        Aggregation::Mean => tr("mean"),
+        Aggregation::Median => tr("median"),
+        Aggregation::Min => tr("minimum"),
+        Aggregation::Max => tr("maximum"),
+        Aggregation::P95 => tr("95th percentile"),
+    }
+}
+
+fn bucket_label(b: TimeBucket) -> &'static str {
+    match b {
+        TimeBucket::Auto => tr("automatic"),
+        TimeBucket::Hour => tr("hour"),
+        TimeBucket::Day => tr("day"),
+        TimeBucket::Week => tr("week"),
+        TimeBucket::Month => tr("month"),
+        TimeBucket::Quarter => tr("quarter"),
+        TimeBucket::Year => tr("year"),
+    }
+}
+
+const BUCKETS: [TimeBucket; 7] = [
+    TimeBucket::Auto,
+    TimeBucket::Hour,
+    TimeBucket::Day,
+    TimeBucket::Week,
+    TimeBucket::Month,
+    TimeBucket::Quarter,
+    TimeBucket::Year,
+];
+
+/// A combo box with a name for screen readers.
+fn combo<T: PartialEq + Copy>(
+    ui: &mut egui::Ui,
+    name: &str,
+    value: &mut T,
+    choices: impl IntoIterator<Item = T>,
+    label: impl Fn(T) -> String,
+) -> bool {
+    let mut changed = false;
+    ui.label(name);
+    let r = egui::ComboBox::from_id_salt(("builder", name))
+        .selected_text(label(*value))
+        .show_ui(ui, |ui| {
+            for c in choices {
+                if ui.selectable_label(*value == c, label(c)).clicked() {
+                    *value = c;
+                    changed = true;
+                }
+            }
+        });
+    widgets::name_for_screen_readers(&r.response, egui::Role::ComboBox, name);
+    ui.end_row();
+    changed
+}
+
+/// A combo box over the column names (and "none" when `optional`).
+fn column_combo(ui: &mut egui::Ui, name: &str, value: &mut Option<String>, columns: &[String]) {
+    ui.label(name);
+    let none = tr("(none)");
+    let r = egui::ComboBox::from_id_salt(("builder", name))
+        .selected_text(value.as_deref().unwrap_or(none))
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(value.is_none(), none).clicked() {
+                *value = None;
+            }
+            for c in columns {
+                if ui
+                    .selectable_label(value.as_deref() == Some(c.as_str()), c)
+                    .clicked()
+                {
+                    *value = Some(c.clone());
+                }
+            }
+        });
+    widgets::name_for_screen_readers(&r.response, egui::Role::ComboBox, name);
+    ui.end_row();
+}
+
+impl ChartBuilder {
+    pub fn new(spec: ChartSpec) -> Self {
+        Self {
+            spec,
+            preview: ChartPanel::default(),
+            filter_column: None,
+            filter_values: String::new(),
+        }
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.preview.is_busy()
+    }
+
+    /// The controls on the left, the preview on the right, and Apply and
+    /// Cancel under them.
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) -> BuilderOutcome {
+        let Some(entry) = find_dataset(ctx.ws, &self.spec.dataset) else {
+            widgets::missing_ui(ui, tr("The chart's dataset is no longer open."));
+            return if ui.button(tr("Close the builder")).clicked() {
+                BuilderOutcome::Cancel
+            } else {
+                BuilderOutcome::Editing
+            };
+        };
+        let ds = &entry.dataset;
+        let all: Vec<String> = ds.table.columns.iter().map(|c| c.name.clone()).collect();
+        let numeric: Vec<String> = ds
+            .table
+            .columns
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.kind(),
+                    ColumnKind::Integer | ColumnKind::Float | ColumnKind::Bool
+                )
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        let groupable: Vec<String> = ds
+            .table
+            .columns
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.kind(),
+                    ColumnKind::Categorical | ColumnKind::Text | ColumnKind::Bool
+                )
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        ui.heading(tr("Chart builder"));
+        ui.label(RichText::new(trf!("Dataset: {}", ds.name)).color(theme::MUTED));
+        let mut outcome = BuilderOutcome::Editing;
+        ui.columns(2, |cols| {
+            let ui = &mut cols[0];
+            egui::Grid::new("builder_grid")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    ui.label(tr("Title"));
+                    let t = ui.text_edit_singleline(&mut self.spec.title);
+                    widgets::name_for_screen_readers(&t, egui::Role::TextInput, tr("Title"));
+                    ui.end_row();
+                    combo(
+                        ui,
+                        tr("Chart kind"),
+                        &mut self.spec.kind,
+                        ChartKind::ALL,
+                        |k| kind_label(k).to_owned(),
+                    );
+                    column_combo(ui, tr("X axis"), &mut self.spec.x, &all);
+                    ui.label(tr("Measures"));
+                    ui.vertical(|ui| {
+                        if numeric.is_empty() {
+                            ui.label(
+                                RichText::new(tr("No numeric columns: the chart counts rows."))
+                                    .color(theme::MUTED),
+                            );
+                        }
+                        for c in &numeric {
+                            let mut on = self.spec.measures.contains(c);
+                            if ui.checkbox(&mut on, c).changed() {
+                                if on {
+                                    self.spec.measures.push(c.clone());
+                                } else {
+                                    self.spec.measures.retain(|m| m != c);
+                                }
+                            }
+                        }
+                    });
+                    ui.end_row();
+                    combo(
+                        ui,
+                        tr("Aggregation"),
+                        &mut self.spec.aggregation,
+                        Aggregation::ALL,
+                        |a| aggregation_label(a).to_owned(),
+                    );
+                    combo(ui, tr("Time bucket"), &mut self.spec.bucket, BUCKETS, |b| {
+                        bucket_label(b).to_owned()
+                    });
+                    column_combo(ui, tr("Group by"), &mut self.spec.group, &groupable);
+                    ui.label(tr("Top N"));
+                    let mut top = self.spec.top_n.unwrap_or(0);
+                    let r = ui.add(egui::DragValue::new(&mut top).range(0..=100));
+                    widgets::name_for_screen_readers(&r, egui::Role::SpinButton, tr("Top N"));
+                    self.spec.top_n = (top > 0).then_some(top);
+                    ui.end_row();
+                });
+            self.filters_ui(ui, &all);
+            let ui = &mut cols[1];
+            let style = PanelStyle {
+                height: theme::PLOT_HEIGHT,
+                link: None,
+                export_name: "chart_builder".to_owned(),
+            };
+            self.preview.ui(ctx, ui, &self.spec, &style);
+            ui.add_space(8.0);
+            let error = matches!(self.preview.data().as_deref(), Some(Err(_)));
+            ui.horizontal(|ui| {
+                let apply = ui.add_enabled(!error, egui::Button::new(tr("Apply")));
+                let apply = if error {
+                    apply.on_disabled_hover_text(tr("Mend the chart first: the reason is above."))
+                } else {
+                    apply
+                };
+                if apply.clicked() {
+                    outcome = BuilderOutcome::Apply(Box::new(self.spec.clone()));
+                }
+                if ui.button(tr("Cancel")).clicked() {
+                    outcome = BuilderOutcome::Cancel;
+                }
+            });
+        });
+        outcome
+    }
+
+    /// The spec's filters, each with a remove button, and a row to add one:
+    /// a column and the values to keep.
+    fn filters_ui(&mut self, ui: &mut egui::Ui, columns: &[String]) {
+        ui.add_space(8.0);
+        ui.strong(tr("Filters"));
+        let mut remove = None;
+        for (i, f) in self.spec.filters.iter().enumerate() {
+            ui.horizontal(|ui| {
+                ui.label(match f {
+                    Filter::InSet { column, values } => {
+                        trf!("{} is one of: {}", column, values.join(", "))
+                    }
+                    Filter::Range { column, min, max } => trf!(
+                        "{} between {} and {}",
+                        column,
+                        min.map_or_else(|| "…".to_owned(), |v| v.to_string()),
+                        max.map_or_else(|| "…".to_owned(), |v| v.to_string())
+                    ),
+                });
+                if ui.small_button(tr("Remove")).clicked() {
+                    remove = Some(i);
+                }
+            });
+        }
+        if let Some(i) = remove {
+            self.spec.filters.remove(i);
+        }
+        ui.horizontal(|ui| {
+            let none = tr("(column)");
+            let r = egui::ComboBox::from_id_salt("builder_filter_column")
+                .selected_text(self.filter_column.as_deref().unwrap_or(none))
+                .show_ui(ui, |ui| {
+                    for c in columns {
+                        if ui
+                            .selectable_label(self.filter_column.as_deref() == Some(c), c)
+                            .clicked()
+                        {
+                            self.filter_column = Some(c.clone());
+                        }
+                    }
+                });
+            widgets::name_for_screen_readers(
+                &r.response,
+                egui::Role::ComboBox,
+                tr("Filter column"),
+            );
+            let t = ui.add(
+                egui::TextEdit::singleline(&mut self.filter_values)
+                    .hint_text(tr("values, comma-separated"))
+                    .desired_width(180.0),
+            );
+            widgets::name_for_screen_readers(&t, egui::Role::TextInput, tr("Filter values"));
+            let values: Vec<String> = self
+                .filter_values
+                .split(',')
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .collect();
+            if ui
+                .add_enabled(
+                    self.filter_column.is_some() && !values.is_empty(),
+                    egui::Button::new(tr("Add filter")),
+                )
+                .clicked()
+                && let Some(column) = self.filter_column.take()
+            {
+                self.spec.filters.push(Filter::InSet { column, values });
+                self.filter_values.clear();
+            }
+        });
+    }
+}

@@ -1,0 +1,278 @@
+//! Draws a computed chart: lines and areas that break at gaps, bars over
+//! time or by category (side by side or stacked), scatters, histograms,
+//! heatmaps, points by longitude and latitude, and key figures.
+
+use egui::RichText;
+use egui_plot::{Bar, BarChart, Legend, Plot, PlotUi, Points};
+use jiff::tz::TimeZone;
+
+use super::PanelStyle;
+use crate::app::i18n::tr;
+use crate::app::theme;
+use crate::app::widgets::{self, TimeAxis};
+use crate::charts::{ChartData, ChartKind, TimeBucket, XAxis, format_value};
+use crate::trf;
+
+/// Draws `data` at the style's height, with a right-click menu that saves
+/// the plot as a PNG.
+pub fn chart_ui(ui: &mut egui::Ui, data: &ChartData, tz: &TimeZone, style: &PanelStyle) {
+    if let Some(h) = &data.heatmap {
+        let rows = h.row_labels.len().max(1) as f32;
+        let cell_h = ((style.height - 20.0) / rows).clamp(10.0, 28.0);
+        widgets::grid_heatmap_ui(
+            ui,
+            &h.row_labels,
+            &h.column_labels,
+            &h.values,
+            &data.y_label,
+            cell_h,
+        );
+        return;
+    }
+    if data.kind == ChartKind::Kpi {
+        kpi_ui(ui, data, tz);
+        return;
+    }
+    if data.kind == ChartKind::Table {
+        super::table_ui(ui, "", data, tz, style.height);
+        return;
+    }
+    if data.series.iter().all(|s| s.drawn() == 0) {
+        widgets::missing_ui(ui, tr("No values to draw in the selected time range."));
+        return;
+    }
+    // What the values are, above the plot (a rotated axis label of a long
+    // column name would run off a small panel).
+    ui.label(RichText::new(&data.y_label).small().color(theme::MUTED));
+    let mut plot = Plot::new(("chart", &style.export_name))
+        .height(style.height - 18.0)
+        .allow_scroll(false);
+    if data.series.len() > 1 {
+        plot = plot.legend(Legend::default().follow_insertion_order(true));
+    }
+    let shown = match &data.x {
+        XAxis::Time => {
+            if let Some(id) = style.link {
+                plot = plot
+                    .link_axis(id, [true, false])
+                    .link_cursor(id, [true, false]);
+            }
+            let axis = TimeAxis::new(tz.clone());
+            axis.apply(plot, &data.y_label)
+                .show(ui, |p| time_series(p, data))
+        }
+        XAxis::Category(labels) => {
+            category_plot(plot, labels, data.kind).show(ui, |p| categories(p, data))
+        }
+        XAxis::Map => {
+            // Degrees of longitude shrink with latitude: keep the map's
+            // shape right where the points are.
+            let mid_lat = mean_latitude(data).to_radians().cos().max(0.05);
+            plot.data_aspect((1.0 / mid_lat) as f32)
+                .x_axis_label(tr("longitude"))
+                .y_axis_label(tr("latitude"))
+                .show(ui, |p| points(p, data, 2.0))
+        }
+        XAxis::Numeric(name) => {
+            let plot = plot.x_axis_label(name.clone());
+            match data.kind {
+                ChartKind::Histogram => plot.show(ui, |p| histogram(p, data)),
+                ChartKind::Scatter => plot.show(ui, |p| points(p, data, 1.5)),
+                _ => plot.show(ui, |p| lines(p, data)),
+            }
+        }
+        XAxis::None => return,
+    };
+    crate::app::png_export::context_menu(&shown.response, shown.response.rect, &style.export_name);
+}
+
+fn color(i: usize) -> egui::Color32 {
+    theme::series_color(i)
+}
+
+/// Lines (or filled areas) through each series, broken at gaps.
+fn lines(p: &mut PlotUi<'_>, data: &ChartData) {
+    for (i, s) in data.series.iter().enumerate() {
+        if data.kind == ChartKind::Area {
+            for run in s.points.split(|pt| !pt[1].is_finite()) {
+                if !run.is_empty() {
+                    p.line(
+                        egui_plot::Line::new(s.name.clone(), run.to_vec())
+                            .color(color(i))
+                            .width(theme::LINE_WIDTH)
+                            .fill(0.0)
+                            .fill_alpha(0.25),
+                    );
+                }
+            }
+        } else {
+            widgets::gapped_line(p, &s.name, &s.points, color(i), theme::LINE_WIDTH);
+        }
+    }
+}
+
+/// The width of one bucket: the smallest step between points.
+fn step(data: &ChartData) -> f64 {
+    data.series
+        .iter()
+        .flat_map(|s| s.points.windows(2).map(|w| w[1][0] - w[0][0]))
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min)
+        .min(1e12)
+}
+
+fn time_series(p: &mut PlotUi<'_>, data: &ChartData) {
+    match data.kind {
+        ChartKind::Bar | ChartKind::StackedBar => {
+            let w = step(data);
+            let w = if w.is_finite() { w } else { 86_400.0 };
+            bars(p, data, |x| x + w / 2.0, w * 0.9, false);
+        }
+        _ => lines(p, data),
+    }
+}
+
+/// Bars for every series at `place(x)`: stacked for a stacked chart, else
+/// side by side within `width`.
+fn bars(
+    p: &mut PlotUi<'_>,
+    data: &ChartData,
+    place: impl Fn(f64) -> f64,
+    width: f64,
+    horizontal: bool,
+) {
+    let stacked = data.kind == ChartKind::StackedBar;
+    let n = data.series.len().max(1) as f64;
+    let each = if stacked { width } else { width / n };
+    let mut charts: Vec<BarChart> = Vec::new();
+    for (i, s) in data.series.iter().enumerate() {
+        let offset = if stacked {
+            0.0
+        } else {
+            (i as f64 - (n - 1.0) / 2.0) * each
+        };
+        let fill = color(i).gamma_multiply(0.85);
+        let bars: Vec<Bar> = s
+            .points
+            .iter()
+            .filter(|pt| pt[1].is_finite())
+            .map(|pt| {
+                Bar::new(place(pt[0]) + offset, pt[1])
+                    .width(each)
+                    .fill(fill)
+            })
+            .collect();
+        let mut chart = BarChart::new(s.name.clone(), bars).color(color(i));
+        if horizontal {
+            chart = chart.horizontal();
+        }
+        if stacked {
+            let below: Vec<&BarChart> = charts.iter().collect();
+            chart = chart.stack_on(&below);
+        }
+        charts.push(chart);
+    }
+    for c in charts {
+        p.bar_chart(c);
+    }
+}
+
+/// Categories run down the y axis (their names readable at any length),
+/// the first at the top; lines over categories keep them on the x axis.
+fn category_plot<'a>(plot: Plot<'a>, labels: &[String], kind: ChartKind) -> Plot<'a> {
+    let n = labels.len();
+    let names = labels.to_vec();
+    let name_at = move |v: f64, flip: bool| {
+        let i = v.round();
+        if (v - i).abs() > 1e-6 || i < 0.0 {
+            return String::new();
+        }
+        let i = i as usize;
+        let i = if flip { n.checked_sub(i + 1) } else { Some(i) };
+        i.and_then(|i| names.get(i).cloned()).unwrap_or_default()
+    };
+    if matches!(kind, ChartKind::Bar | ChartKind::StackedBar) {
+        plot.y_axis_formatter(move |mark, _| name_at(mark.value, true))
+            .y_axis_min_width(110.0)
+            .y_axis_label("")
+            .show_grid([true, false])
+            .allow_drag(false)
+            .allow_zoom(false)
+    } else {
+        plot.x_axis_formatter(move |mark, _| name_at(mark.value, false))
+    }
+}
+
+fn categories(p: &mut PlotUi<'_>, data: &ChartData) {
+    let XAxis::Category(labels) = &data.x else {
+        return;
+    };
+    match data.kind {
+        ChartKind::Bar | ChartKind::StackedBar => {
+            let n = labels.len() as f64;
+            bars(p, data, |x| n - 1.0 - x, 0.8, true);
+        }
+        _ => lines(p, data),
+    }
+}
+
+fn histogram(p: &mut PlotUi<'_>, data: &ChartData) {
+    let width = data.bin_width.unwrap_or(1.0);
+    bars(p, data, |x| x, width * 0.95, false);
+}
+
+fn points(p: &mut PlotUi<'_>, data: &ChartData, radius: f32) {
+    for (i, s) in data.series.iter().enumerate() {
+        let pts: Vec<[f64; 2]> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|pt| pt[0].is_finite() && pt[1].is_finite())
+            .collect();
+        p.points(
+            Points::new(s.name.clone(), pts)
+                .color(color(i))
+                .radius(radius),
+        );
+    }
+}
+
+fn mean_latitude(data: &ChartData) -> f64 {
+    let (sum, n) = data
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| p[1].is_finite())
+        .fold((0.0, 0usize), |(s, n), p| (s + p[1], n + 1));
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+/// The latest value in large type, the usual level and how far from it,
+/// and a sparkline of the buckets before.
+fn kpi_ui(ui: &mut egui::Ui, data: &ChartData, tz: &TimeZone) {
+    let Some(k) = &data.kpi else {
+        widgets::missing_ui(ui, tr("No values in the selected time range."));
+        return;
+    };
+    ui.label(RichText::new(format_value(k.latest)).font(theme::kpi_value_font()));
+    ui.label(RichText::new(&data.y_label).color(theme::MUTED));
+    let pattern = match data.bucket {
+        Some(TimeBucket::Year) => "%Y",
+        Some(TimeBucket::Quarter | TimeBucket::Month) => "%B %Y",
+        Some(TimeBucket::Week | TimeBucket::Day) => "%a %b %d %Y",
+        _ => "%a %b %d %Y %H:%M",
+    };
+    ui.label(widgets::format_instant(k.at, tz, pattern));
+    if let Some(usual) = k.usual {
+        let text = if usual.abs() > f64::EPSILON {
+            let pct = (k.latest - usual) / usual.abs() * 100.0;
+            trf!("usual {} ({} %)", format_value(usual), format!("{pct:+.0}"))
+        } else {
+            trf!("usual {}", format_value(usual))
+        };
+        ui.label(RichText::new(text).color(theme::MUTED));
+    }
+    if let Some(s) = data.series.first() {
+        widgets::sparkline_ui(ui, "kpi_sparkline", &s.points, theme::series_color(0));
+    }
+}

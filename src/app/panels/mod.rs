@@ -1,0 +1,201 @@
+//! Panels: one chart spec over an open dataset and the top bar's time
+//! window, computed in the background and drawn as a plot, a heatmap, a key
+//! figure or a table — with its accessible twin, the same values as a
+//! table ("View as table"). The Explore view and the dashboards draw every
+//! chart through [`ChartPanel`].
+
+pub mod builder;
+mod draw;
+
+use egui::RichText;
+
+use super::i18n::tr;
+use super::theme;
+use super::widgets::{self, Background};
+use super::workspace::{DatasetEntry, ViewCtx, Workspace};
+use crate::charts::{ChartData, ChartSpec};
+use crate::data::Progress;
+use crate::trf;
+
+pub use draw::chart_ui;
+
+/// How a panel is drawn where it stands.
+pub struct PanelStyle {
+    /// The plot's height in points.
+    pub height: f32,
+    /// Plots with the same id share their time axis and cursor.
+    pub link: Option<egui::Id>,
+    /// What a PNG of the plot is called ("explore_speed").
+    pub export_name: String,
+}
+
+/// What a computed chart depends on: the dataset and its revision, the
+/// spec and the window.
+#[derive(Clone, PartialEq)]
+struct PanelKey {
+    dataset: u64,
+    revision: u64,
+    spec: String,
+    start: Option<i64>,
+    end: Option<i64>,
+}
+
+/// One chart's computed data, kept until its inputs change, and whether it
+/// is shown as a table.
+#[derive(Default)]
+pub struct ChartPanel {
+    data: Background<PanelKey, Result<ChartData, String>>,
+    pub show_table: bool,
+}
+
+/// The open dataset a spec names (the newest of that name).
+pub fn find_dataset<'a>(ws: &'a Workspace, name: &str) -> Option<&'a DatasetEntry> {
+    ws.datasets.iter().rev().find(|e| e.dataset.name == name)
+}
+
+impl ChartPanel {
+    pub fn is_busy(&self) -> bool {
+        self.data.is_busy()
+    }
+
+    /// The latest computed data (maybe for older inputs), if any.
+    pub fn data(&self) -> Option<std::sync::Arc<Result<ChartData, String>>> {
+        self.data.value()
+    }
+
+    /// Makes sure the chart for `spec` over its dataset and the current
+    /// window is (being) computed. False when the dataset is not open.
+    pub fn ensure(&mut self, ctx: &ViewCtx<'_>, ui: &egui::Ui, spec: &ChartSpec) -> bool {
+        let Some(entry) = find_dataset(ctx.ws, &spec.dataset) else {
+            return false;
+        };
+        let window = ctx.ws.range_for(&entry.dataset);
+        let key = PanelKey {
+            dataset: entry.id,
+            revision: entry.revision,
+            spec: serde_json::to_string(spec).unwrap_or_default(),
+            start: window.start,
+            end: window.end,
+        };
+        let ds = std::sync::Arc::clone(&entry.dataset);
+        let spec = spec.clone();
+        self.data.ensure(ui.ctx(), &key, move || {
+            move |p: &crate::jobs::JobProgress| {
+                crate::charts::compute(&spec, &ds, window, p as &dyn Progress)
+                    .map_err(|e| e.to_string())
+            }
+        });
+        true
+    }
+
+    /// Computes and draws `spec`: the chart, or its table when
+    /// `show_table`, or why it cannot be drawn.
+    pub fn ui(
+        &mut self,
+        ctx: &ViewCtx<'_>,
+        ui: &mut egui::Ui,
+        spec: &ChartSpec,
+        style: &PanelStyle,
+    ) {
+        if !self.ensure(ctx, ui, spec) {
+            widgets::missing_ui(
+                ui,
+                &trf!(
+                    "The dataset '{}' is not open. Open its file to see this chart.",
+                    spec.dataset
+                ),
+            );
+            return;
+        }
+        let Some(entry) = find_dataset(ctx.ws, &spec.dataset) else {
+            return;
+        };
+        let tz = entry.dataset.time_zone.clone();
+        match self.data.value().as_deref() {
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(tr("Computing the chart…"));
+                });
+                ui.add_space(style.height - 20.0);
+            }
+            Some(Err(e)) => {
+                ui.colored_label(theme::BAD, trf!("This chart cannot be drawn: {}.", e));
+            }
+            Some(Ok(data)) if self.show_table => {
+                table_ui(ui, &spec.title, data, &tz, style.height);
+            }
+            Some(Ok(data)) => {
+                if data.rows_used == 0 {
+                    ui.label(
+                        RichText::new(tr("No rows in the selected time range."))
+                            .color(theme::MUTED),
+                    );
+                }
+                draw::chart_ui(ui, data, &tz, style);
+            }
+        }
+        widgets::updating_ui(ui, self.data.is_busy() && self.data.value().is_some());
+    }
+}
+
+/// The button that switches a panel between its chart and its table; its
+/// accessible name says which chart.
+pub fn table_toggle_ui(ui: &mut egui::Ui, show_table: &mut bool, title: &str) {
+    let (text, name) = if *show_table {
+        (tr("View as chart"), trf!("View {} as chart", title))
+    } else {
+        (tr("View as table"), trf!("View {} as table", title))
+    };
+    let r = ui.small_button(text);
+    widgets::name_for_screen_readers(&r, egui::Role::Button, &name);
+    if r.clicked() {
+        *show_table = !*show_table;
+    }
+}
+
+/// Rows shown of a panel's table (a chart holds a few thousand values at
+/// most; beyond this the table says how many are left out).
+const MAX_TABLE_ROWS: usize = 2_000;
+
+/// The chart's values as a grid of labels, scrolled within `height`.
+pub fn table_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    data: &ChartData,
+    tz: &jiff::tz::TimeZone,
+    height: f32,
+) {
+    let t = data.as_table(tz);
+    egui::ScrollArea::both()
+        .id_salt(("panel_table", title))
+        .max_height(height)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            egui::Grid::new(("panel_table_grid", title))
+                .striped(true)
+                .spacing([16.0, 4.0])
+                .show(ui, |ui| {
+                    for c in &t.columns {
+                        ui.strong(c);
+                    }
+                    ui.end_row();
+                    for row in t.rows.iter().take(MAX_TABLE_ROWS) {
+                        for cell in row {
+                            ui.label(cell);
+                        }
+                        ui.end_row();
+                    }
+                });
+            if t.rows.len() > MAX_TABLE_ROWS {
+                ui.label(
+                    RichText::new(trf!(
+                        "The first {} of {} rows; export the dataset for all of them.",
+                        MAX_TABLE_ROWS,
+                        t.rows.len()
+                    ))
+                    .color(theme::MUTED),
+                );
+            }
+        });
+}

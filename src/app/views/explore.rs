@@ -1,0 +1,247 @@
+//! Explore: the charts suggested for any open dataset (`charts::suggest`),
+//! each with Edit (the chart builder), Pin to dashboard, View as table and
+//! PNG export. Listed whenever a dataset is open, so a planner's own file
+//! is charted the moment it opens.
+
+use egui::RichText;
+
+use crate::app::dashboards::DashboardCommand;
+use crate::app::i18n::tr;
+use crate::app::panels::builder::{BuilderOutcome, ChartBuilder};
+use crate::app::panels::{self, ChartPanel, PanelStyle};
+use crate::app::theme;
+use crate::app::widgets::{self, Background};
+use crate::app::workspace::{Command, DatasetEntry, ViewCtx};
+use crate::charts::ChartSpec;
+use crate::trf;
+
+/// The dataset and revision the suggestions were made for.
+type Key = (u64, u64);
+
+#[derive(Default)]
+pub struct ExploreView {
+    suggested: Background<Key, Vec<ChartSpec>>,
+    /// The charts shown (suggested, then as edited) and for which key.
+    shown: Option<Key>,
+    specs: Vec<ChartSpec>,
+    panels: Vec<ChartPanel>,
+    /// Each card's place on screen last frame (for its PNG export).
+    rects: Vec<egui::Rect>,
+    editing: Option<(usize, ChartBuilder)>,
+}
+
+/// The dataset Explore shows: the one chosen, else the newest.
+pub fn explored<'a>(ctx: &'a ViewCtx<'_>) -> Option<&'a DatasetEntry> {
+    ctx.ws
+        .explore_dataset
+        .and_then(|id| ctx.ws.entry(id))
+        .or_else(|| ctx.ws.datasets.last())
+}
+
+impl ExploreView {
+    pub fn is_busy(&self) -> bool {
+        self.suggested.is_busy()
+            || self.panels.iter().any(ChartPanel::is_busy)
+            || self.editing.as_ref().is_some_and(|(_, b)| b.is_busy())
+    }
+
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let Some(entry) = explored(ctx) else {
+            widgets::missing_ui(ui, tr("Open a CSV file to see its charts."));
+            return;
+        };
+        let key = (entry.id, entry.revision);
+        let ds = std::sync::Arc::clone(&entry.dataset);
+        self.suggested.ensure(ui.ctx(), &key, move || {
+            move |_: &crate::jobs::JobProgress| crate::charts::suggest(&ds)
+        });
+        if self.shown != Some(key)
+            && let Some(specs) = self.suggested.value()
+            && !self.suggested.is_busy()
+        {
+            self.shown = Some(key);
+            self.specs = (*specs).clone();
+            self.panels = self.specs.iter().map(|_| ChartPanel::default()).collect();
+            self.editing = None;
+        }
+        self.header_ui(ctx, ui, entry);
+        if let Some((i, builder)) = &mut self.editing {
+            match builder.ui(ctx, ui) {
+                BuilderOutcome::Editing => {}
+                BuilderOutcome::Apply(spec) => {
+                    if let Some(s) = self.specs.get_mut(*i) {
+                        *s = *spec;
+                    }
+                    self.editing = None;
+                }
+                BuilderOutcome::Cancel => self.editing = None,
+            }
+            return;
+        }
+        if self.shown != Some(key) {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(tr("Finding the charts for this dataset…"));
+            });
+            return;
+        }
+        if self.specs.is_empty() {
+            widgets::missing_ui(
+                ui,
+                tr(
+                    "No chart suits this dataset: it has no time, number, category or place columns. The Data view shows its rows.",
+                ),
+            );
+            return;
+        }
+        self.cards_ui(ctx, ui);
+    }
+
+    fn header_ui(&self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui, entry: &DatasetEntry) {
+        ui.horizontal_wrapped(|ui| {
+            ui.heading(tr("Explore"));
+            ui.label(tr("Dataset:"));
+            let combo = egui::ComboBox::from_id_salt("explore_dataset")
+                .selected_text(&entry.dataset.name)
+                .show_ui(ui, |ui| {
+                    for e in &ctx.ws.datasets {
+                        if ui
+                            .selectable_label(e.id == entry.id, &e.dataset.name)
+                            .clicked()
+                        {
+                            ctx.send(Command::ExploreDataset(e.id));
+                        }
+                    }
+                });
+            widgets::name_for_screen_readers(
+                &combo.response,
+                egui::Role::ComboBox,
+                tr("Dataset to explore"),
+            );
+            if !self.specs.is_empty() && !ctx.presenting {
+                ui.label(
+                    RichText::new(trf!(
+                        "{} charts suggested for {} rows",
+                        self.specs.len(),
+                        crate::app::i18n::count(entry.dataset.table.n_rows())
+                    ))
+                    .color(theme::MUTED),
+                );
+                if ui
+                    .button(tr("Pin all to a new dashboard"))
+                    .on_hover_text(tr("A dashboard of these charts, to arrange and keep"))
+                    .clicked()
+                {
+                    for (n, spec) in self.specs.iter().enumerate() {
+                        // The first pin makes the dashboard; the rest join it.
+                        let dashboard = (n > 0).then_some(ctx.ws.dashboards.list.len());
+                        ctx.send(Command::Dashboard(DashboardCommand::Pin {
+                            dashboard,
+                            spec: Box::new(spec.clone()),
+                        }));
+                    }
+                    ctx.send(Command::ShowView(super::ViewId::Dashboards));
+                }
+            }
+        });
+        ui.add_space(6.0);
+    }
+
+    /// The charts two to a row, each a card with its actions.
+    fn cards_ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
+        let columns = if ui.available_width() > 900.0 { 2 } else { 1 };
+        self.rects.resize(self.specs.len(), egui::Rect::NOTHING);
+        let n = self.specs.len();
+        for start in (0..n).step_by(columns) {
+            ui.columns(columns, |cols| {
+                for (c, ui) in cols.iter_mut().enumerate() {
+                    let i = start + c;
+                    if i < n {
+                        self.card_ui(ctx, ui, i);
+                    }
+                }
+            });
+            ui.add_space(10.0);
+        }
+    }
+
+    fn card_ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui, i: usize) {
+        let spec = self.specs[i].clone();
+        let card = egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.push_id(i, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.strong(&spec.title);
+                    if ctx.presenting {
+                        return;
+                    }
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        let png = ui.small_button(tr("PNG…"));
+                        widgets::name_for_screen_readers(
+                            &png,
+                            egui::Role::Button,
+                            &trf!("Save {} as PNG", spec.title),
+                        );
+                        if png.clicked() {
+                            let rect = self.rects[i];
+                            ctx.send(Command::ExportPng(crate::app::png_export::request_for(
+                                ui.ctx(),
+                                rect,
+                                &format!("explore_{}", spec.title),
+                                2.0,
+                            )));
+                        }
+                        if let Some(p) = self.panels.get_mut(i) {
+                            panels::table_toggle_ui(ui, &mut p.show_table, &spec.title);
+                        }
+                        pin_menu_ui(ctx, ui, &spec);
+                        let edit = ui.small_button(tr("Edit"));
+                        widgets::name_for_screen_readers(
+                            &edit,
+                            egui::Role::Button,
+                            &trf!("Edit {}", spec.title),
+                        );
+                        if edit.clicked() {
+                            self.editing = Some((i, ChartBuilder::new(spec.clone())));
+                        }
+                    });
+                });
+                let style = PanelStyle {
+                    height: theme::SMALL_PLOT_HEIGHT,
+                    link: None,
+                    export_name: format!("explore_{}", spec.title),
+                };
+                if let Some(p) = self.panels.get_mut(i) {
+                    p.ui(ctx, ui, &spec, &style);
+                }
+            });
+        });
+        self.rects[i] = card.response.rect;
+    }
+}
+
+/// "Pin to dashboard": each dashboard by name, or a new one.
+pub fn pin_menu_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, spec: &ChartSpec) {
+    let r = ui.menu_button(tr("Pin to dashboard"), |ui| {
+        for (d, dash) in ctx.ws.dashboards.list.iter().enumerate() {
+            if ui.button(&dash.name).clicked() {
+                ctx.send(Command::Dashboard(DashboardCommand::Pin {
+                    dashboard: Some(d),
+                    spec: Box::new(spec.clone()),
+                }));
+                ui.close();
+            }
+        }
+        if ui.button(tr("New dashboard")).clicked() {
+            ctx.send(Command::Dashboard(DashboardCommand::Pin {
+                dashboard: None,
+                spec: Box::new(spec.clone()),
+            }));
+            ui.close();
+        }
+    });
+    widgets::name_for_screen_readers(
+        &r.response,
+        egui::Role::Button,
+        &trf!("Pin {} to dashboard", spec.title),
+    );
+}
