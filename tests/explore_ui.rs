@@ -202,3 +202,38 @@ fn a_version_1_workspace_still_opens_without_dashboards() {
     assert!(h.state().ws.dashboards.list.is_empty());
     h.get_by_label_contains("Opened the workspace");
 }
+
+/// Monthly road casualties with a seat-belt law (the layout of the UK
+/// Seatbelts series): months as `YYYY-MM`, counts, a 0/1 law column.
+fn casualties(dir: &Path) -> PathBuf {
+    let mut text = String::from("month,drivers_killed,front_seat,law\n");
+    for i in 0..48u32 {
+        let (year, month) = (1980 + i / 12, i % 12 + 1);
+        let law = u32::from(i >= 37);
+        let drivers = 1600 - 300 * law + (i % 12) * 20;
+        writeln!(text, "{year}-{month:02},{drivers},{},{law}", drivers / 2).unwrap();
+    }
+    let path = dir.join("casualties.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_overview_shows_key_figures_of_a_planners_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![casualties(dir.path())]);
+    common::wait(&mut h);
+    assert_eq!(h.state().ws.view, ViewId::Overview);
+    assert!(
+        h.query_by_label_contains("None of the open datasets")
+            .is_none(),
+        "the overview is empty for a monthly series"
+    );
+    h.get_by_label("Latest drivers killed");
+    // December 1983: 1600 − 300 + 11 × 20.
+    h.get_by_label("1520");
+    assert!(h.query_all_by_label_contains("December 1983").count() >= 1);
+    common::click(&mut h, "Explore");
+    h.get_by_label("drivers killed over time");
+    h.get_by_label("drivers killed by law");
+}

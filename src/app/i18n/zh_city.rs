@@ -35,10 +35,12 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("City overview", "城市总览"),
     ("No data is open yet.", "尚未打开任何数据。"),
     (
-        "None of the open datasets has the columns the key figures need (speed, incidents, AQI, reports).",
-        "已打开的数据集都缺少关键指标所需的列（车速、事件、AQI、市民反映）。",
+        "None of the open datasets has a measure over time for a key figure. Explore shows the charts each one allows.",
+        "已打开的数据集都没有可作关键指标的随时间变化的度量。“探索”会显示每个数据集可绘制的图表。",
     ),
     ("Open datasets", "已打开的数据集"),
+    ("{} · usual {} ({} %)", "{} · 通常 {}（{} %）"),
+    ("{} ({})", "{}（{}）"),
     // Overview: alerts and thresholds.
     ("Alerts ({} active)", "告警（{} 条生效）"),
     (

@@ -1,6 +1,8 @@
 //! Overview: KPI cards with sparklines (mean speed against typical,
 //! incidents today against the daily average, worst AQI now, reports
-//! today) and a summary of the open datasets.
+//! today), the key figures suggested for any other open dataset (its main
+//! measures' latest value against their usual level), and a summary of the
+//! open datasets.
 
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use crate::app::i18n::{aqi_category_label, domain_label, tr};
 use crate::app::theme;
 use crate::app::widgets;
 use crate::app::workspace::{Command, ViewCtx, Workspace};
+use crate::charts::{ChartKind, ChartSpec, TimeBucket, format_value};
 use crate::data::aqi::AqiCategory;
 use crate::data::timeseries::{self, LocalClock, MICROS_PER_DAY, MICROS_PER_HOUR, TimeRange};
 use crate::data::{Dataset, Domain, Measure, Role};
@@ -19,15 +22,15 @@ use crate::trf;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Kpi {
     /// Names the card's plots; the same in every language.
-    pub id: &'static str,
-    pub title: &'static str,
+    pub id: String,
+    pub title: String,
     pub value: String,
     pub detail: String,
     pub tone: Tone,
     pub spark: Vec<[f64; 2]>,
     pub spark_color: Color32,
     /// What the sparkline shows, for the large chart in presentation mode.
-    pub spark_label: &'static str,
+    pub spark_label: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -98,8 +101,8 @@ fn speed_kpi(ds: &Dataset) -> Option<Kpi> {
         400,
     );
     Some(Kpi {
-        id: "speed",
-        title: tr("Mean speed, last 24 h"),
+        id: "speed".into(),
+        title: tr("Mean speed, last 24 h").into(),
         value: format!("{now:.1} km/h"),
         detail: if pct < 0.0 {
             trf!("{:.1} % below typical ({:.1} km/h)", pct.abs(), typical)
@@ -115,7 +118,7 @@ fn speed_kpi(ds: &Dataset) -> Option<Kpi> {
         },
         spark,
         spark_color: theme::series_color(0),
-        spark_label: tr("Mean speed of all sensors, hourly, the last 7 days (km/h)"),
+        spark_label: tr("Mean speed of all sensors, hourly, the last 7 days (km/h)").into(),
     })
 }
 
@@ -151,8 +154,8 @@ fn per_day_kpi(
         .collect();
     let ratio = if avg > 0.0 { today_n / avg } else { 1.0 };
     Some(Kpi {
-        id,
-        title,
+        id: id.into(),
+        title: title.into(),
         value: value(today_n),
         detail: trf!(
             "{} · daily average {:.1}",
@@ -168,7 +171,7 @@ fn per_day_kpi(
         },
         spark,
         spark_color: theme::series_color(5),
-        spark_label: label,
+        spark_label: label.into(),
     })
 }
 
@@ -195,8 +198,8 @@ fn aqi_kpi(ds: &Dataset) -> Option<Kpi> {
     let spark = max_per_hour(time, aqi, end - 3 * MICROS_PER_DAY, end);
     let cat = aqi_category_label(cat);
     Some(Kpi {
-        id: "aqi",
-        title: tr("Worst AQI now"),
+        id: "aqi".into(),
+        title: tr("Worst AQI now").into(),
         value: format!("{value:.0}"),
         detail: match station {
             Some(s) => trf!("{} at {}", cat, s),
@@ -205,7 +208,7 @@ fn aqi_kpi(ds: &Dataset) -> Option<Kpi> {
         tone: Tone::Custom(theme::aqi_color(value)),
         spark,
         spark_color: theme::aqi_color(value),
-        spark_label: tr("Worst AQI of all stations, hourly, the last 3 days"),
+        spark_label: tr("Worst AQI of all stations, hourly, the last 3 days").into(),
     })
 }
 
@@ -237,6 +240,9 @@ pub struct KpiInputs {
     pub safety: Option<Arc<Dataset>>,
     pub environment: Option<Arc<Dataset>>,
     pub reports: Option<Arc<Dataset>>,
+    /// The suggested key figures of datasets the city's own figures do
+    /// not read (a planner's file): its dataset and spec.
+    pub generic: Vec<(Arc<Dataset>, ChartSpec)>,
 }
 
 impl KpiInputs {
@@ -247,8 +253,89 @@ impl KpiInputs {
             safety: get(Domain::Safety),
             environment: get(Domain::Environment),
             reports: get(Domain::Reports),
+            generic: generic_figures(ws),
         }
     }
+}
+
+/// Key figures shown at most.
+const MAX_CARDS: usize = 6;
+
+/// The suggested key figures (the latest value of a main measure against
+/// its usual level) of every open dataset that is not one the city's own
+/// figures read, newest dataset first.
+fn generic_figures(ws: &Workspace) -> Vec<(Arc<Dataset>, ChartSpec)> {
+    let domain_read = |e: &crate::app::workspace::DatasetEntry| {
+        matches!(
+            e.dataset.domain,
+            Domain::Traffic | Domain::Safety | Domain::Environment | Domain::Reports
+        ) && ws
+            .active_for(e.dataset.domain)
+            .is_some_and(|a| a.id == e.id)
+    };
+    ws.datasets
+        .iter()
+        .rev()
+        .filter(|e| !domain_read(e))
+        .flat_map(|e| {
+            ws.suggested
+                .get(&e.dataset.name)
+                .into_iter()
+                .flatten()
+                .filter(|s| s.kind == ChartKind::Kpi)
+                .map(move |s| (Arc::clone(&e.dataset), s.clone()))
+        })
+        .take(MAX_CARDS)
+        .collect()
+}
+
+/// A generic key figure's card: the latest bucket's value, when it was,
+/// and how far from the usual level (the median of the buckets before).
+fn generic_kpi(n: usize, ds: &Dataset, spec: &ChartSpec) -> Option<Kpi> {
+    let data = crate::charts::compute(spec, ds, TimeRange::default(), &()).ok()?;
+    let k = data.kpi.as_ref()?;
+    let pattern = match data.bucket {
+        Some(TimeBucket::Year) => "%Y",
+        Some(TimeBucket::Quarter | TimeBucket::Month) => "%B %Y",
+        Some(TimeBucket::Week | TimeBucket::Day) => "%a %b %d %Y",
+        _ => "%a %b %d %H:%M",
+    };
+    let when = widgets::format_instant(k.at, &ds.time_zone, pattern);
+    let (detail, tone) = match k.usual {
+        Some(u) if u.abs() > f64::EPSILON => {
+            let pct = (k.latest - u) / u.abs() * 100.0;
+            let tone = if pct.abs() > 25.0 {
+                Tone::Warn
+            } else {
+                Tone::Custom(theme::series_color(n))
+            };
+            (
+                trf!(
+                    "{} · usual {} ({} %)",
+                    when,
+                    format_value(u),
+                    format!("{pct:+.0}")
+                ),
+                tone,
+            )
+        }
+        _ => (when, Tone::Custom(theme::series_color(n))),
+    };
+    let spark: Vec<[f64; 2]> = data
+        .series
+        .first()
+        .map(|s| s.points.iter().rev().take(60).rev().copied().collect())
+        .unwrap_or_default();
+    Some(Kpi {
+        id: format!("generic_{n}"),
+        title: spec.title.clone(),
+        value: format_value(k.latest),
+        detail,
+        tone,
+        spark,
+        spark_color: theme::series_color(n),
+        spark_label: trf!("{} ({})", data.y_label, ds.name),
+    })
 }
 
 /// All KPIs the open data allows, in a fixed order.
@@ -278,7 +365,7 @@ pub fn compute_kpis(inputs: &KpiInputs) -> Vec<Kpi> {
     if let Some(k) = ds(Domain::Environment).and_then(aqi_kpi) {
         out.push(k);
     }
-    if let Some(k) = ds(Domain::Reports).and_then(|d| {
+    let reports = ds(Domain::Reports).and_then(|d| {
         per_day_kpi(
             d,
             "reports",
@@ -286,8 +373,13 @@ pub fn compute_kpis(inputs: &KpiInputs) -> Vec<Kpi> {
             |n| trf!("{:.0} reports", n),
             tr("Citizen reports per day, the last 30 days"),
         )
-    }) {
-        out.push(k);
+    });
+    out.extend(reports);
+    for (n, (d, spec)) in inputs.generic.iter().enumerate() {
+        if out.len() >= MAX_CARDS {
+            break;
+        }
+        out.extend(generic_kpi(n, d, spec));
     }
     out
 }
@@ -299,7 +391,7 @@ fn kpi_card_ui(ui: &mut egui::Ui, k: &Kpi) {
         .show(ui, |ui| {
             ui.vertical(|ui| {
                 ui.set_width(theme::KPI_WIDTH);
-                ui.label(RichText::new(k.title).color(theme::MUTED));
+                ui.label(RichText::new(&k.title).color(theme::MUTED));
                 ui.label(
                     RichText::new(&k.value)
                         .font(theme::kpi_value_font())
@@ -343,7 +435,7 @@ impl OverviewView {
             widgets::missing_ui(
                 ui,
                 tr(
-                    "None of the open datasets has the columns the key figures need (speed, incidents, AQI, reports).",
+                    "None of the open datasets has a measure over time for a key figure. Explore shows the charts each one allows.",
                 ),
             );
         }
@@ -529,9 +621,9 @@ fn trends_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, kpis: &[Kpi]) {
             for k in pair {
                 ui.vertical(|ui| {
                     ui.set_width(width);
-                    ui.strong(k.spark_label);
+                    ui.strong(&k.spark_label);
                     axis.apply(
-                        egui_plot::Plot::new(("present_trend", k.id))
+                        egui_plot::Plot::new(("present_trend", &k.id))
                             .height(theme::PLOT_HEIGHT)
                             .width(width)
                             .allow_drag(false)
@@ -540,7 +632,7 @@ fn trends_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, kpis: &[Kpi]) {
                         "",
                     )
                     .show(ui, |p| {
-                        widgets::gapped_line(p, k.title, &k.spark, k.spark_color, 2.5);
+                        widgets::gapped_line(p, &k.title, &k.spark, k.spark_color, 2.5);
                     });
                 });
             }
