@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod aqi;
+pub mod blame;
 pub mod combine;
 mod csv_fast;
 pub mod csv_load;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
+pub use blame::Blame;
 pub use csv_load::{LoadOptions, LoadedCsv};
 pub use progress::Progress;
 pub use schema::{Domain, Measure, Role, Schema};
@@ -112,6 +114,24 @@ pub enum LoadError {
     },
     #[error("loading was cancelled")]
     Cancelled,
+}
+
+impl Blame for LoadError {
+    /// Every load error is about the file the user chose, except a file
+    /// that exists but cannot be read and a cancel.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::Io { path, .. } => blame::missing_path(path),
+            Self::Cancelled => false,
+            Self::NotAFile { .. }
+            | Self::Empty { .. }
+            | Self::HeaderOnly { .. }
+            | Self::Binary { .. }
+            | Self::Malformed { .. }
+            | Self::TooManyBadRows { .. }
+            | Self::TooLarge { .. } => true,
+        }
+    }
 }
 
 impl LoadError {
