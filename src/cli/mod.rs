@@ -3,6 +3,12 @@
 //! subcommand. Conventions for every command: results on stdout, progress
 //! and diagnostics on stderr, `--json` for machine-readable results, exit 0
 //! on success, 2 on bad input or usage, 1 on other failures.
+//!
+//! The exit code of a library error is chosen once, by the error itself
+//! ([`crate::data::Blame`]): `?` turns any such error into a [`Failure`],
+//! and [`Context::context`] or [`Failure::within`] put the flag or path in
+//! front of its message. A subcommand writes `Failure::bad_input` only for
+//! what it checks itself (a flag's form, a missing flag).
 
 mod charts;
 mod count;

@@ -50,10 +50,9 @@ struct Summary {
 
 fn column(ds: &Dataset, name: &str) -> Result<usize, Failure> {
     ds.table.column_index(name).ok_or_else(|| {
-        let names: Vec<&str> = ds.table.columns.iter().map(|c| c.name.as_str()).collect();
         Failure::bad_input(format!(
             "the table has no column '{name}'; its columns are: {}",
-            names.join(", ")
+            ds.table.column_names()
         ))
     })
 }

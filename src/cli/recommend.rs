@@ -98,7 +98,6 @@ struct RecJson<'a> {
 /// On the command line, a column that was not recognised is named with a
 /// flag (the core's own message speaks of the Data view).
 fn column_error(e: RecError, ds: &crate::data::Dataset) -> Failure {
-    let names: Vec<&str> = ds.table.columns.iter().map(|c| c.name.as_str()).collect();
     let (what, flag) = match e {
         RecError::NoUserColumn => ("the users (residents)", "--user-col"),
         RecError::NoItemColumn => ("the items (what is rated or used)", "--item-col"),
@@ -106,7 +105,7 @@ fn column_error(e: RecError, ds: &crate::data::Dataset) -> Failure {
     };
     Failure::bad_input(format!(
         "no column was recognised as {what}; name it with {flag} COLUMN (the columns are: {})",
-        names.join(", ")
+        ds.table.column_names()
     ))
 }
 

@@ -443,7 +443,7 @@ fn train(a: TrainArgs) -> Result<(), Failure> {
         let tmp = a.out.with_extension(format!("{ext}.part"));
         std::fs::write(&tmp, bytes)
             .and_then(|()| std::fs::rename(&tmp, &a.out))
-            .map_err(|e| Failure::other(format!("{}: {e}", a.out.display())))
+            .context(a.out.display())
     };
     match ext.as_str() {
         "txt" | "vec" => {

@@ -164,10 +164,9 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
     let mut ds = dataset_arg::load(&args.data, &opts)?;
     dataset_arg::set_time_col(&mut ds, args.time_col.as_deref())?;
     if args.task == TaskChoice::Fixed(crate::ml::Task::Forecast) && ds.time_column().is_none() {
-        let names: Vec<&str> = ds.table.columns.iter().map(|c| c.name.as_str()).collect();
         return Err(Failure::bad_input(format!(
             "a forecast needs a time axis and no date-time column was recognised; name it with --time-col COLUMN (the columns are: {})",
-            names.join(", ")
+            ds.table.column_names()
         )));
     }
     let req = TrainRequest {

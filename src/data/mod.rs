@@ -1,5 +1,7 @@
 //! The data layer: the columnar table, CSV ingest, column roles and domains,
-//! time bucketing and plot decimation, and the demo city.
+//! time bucketing and plot decimation, and the demo city; and [`Blame`],
+//! which every library error implements to say whether it is the user's
+//! input.
 //!
 //! Nothing here knows about egui, candle or tokio; it must stay that way so
 //! the CLI, the server and the tests can use it without a window.
@@ -215,10 +217,9 @@ impl Dataset {
     /// which columns there are.
     pub fn set_role(&mut self, name: &str, role: Role) -> Result<(), String> {
         let Some(i) = self.table.columns.iter().position(|c| c.name == name) else {
-            let names: Vec<&str> = self.table.columns.iter().map(|c| c.name.as_str()).collect();
             return Err(format!(
                 "there is no column '{name}'; the columns are: {}",
-                names.join(", ")
+                self.table.column_names()
             ));
         };
         if role == Role::Time

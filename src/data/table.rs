@@ -443,6 +443,15 @@ impl Table {
         Ok(Self { columns, n_rows })
     }
 
+    /// The column names, comma-separated, for messages that list them.
+    pub fn column_names(&self) -> String {
+        self.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn n_rows(&self) -> usize {
         self.n_rows
     }

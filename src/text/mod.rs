@@ -32,8 +32,9 @@
 //! `std`, serde, jieba-rs, and for the sentence encoder candle,
 //! candle-transformers' BERT config, tokenizers and gemm. It
 //! must not import egui, tokio or `models`: saving a model as a bundle is the
-//! bundle's job, drawing it is the app's, and long steps run inside a job
-//! that hands us a [`crate::data::Progress`].
+//! bundle's job, drawing it is the app's, a remote embeddings endpoint is
+//! reached through [`reports::Encoder`] (which `models` implements), and
+//! long steps run inside a job that hands us a [`crate::data::Progress`].
 
 pub mod bert;
 pub mod corpus;

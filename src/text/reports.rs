@@ -149,14 +149,7 @@ impl Reports {
         text_column: Option<&str>,
         department_column: Option<&str>,
     ) -> Result<Self, ReportsError> {
-        let columns = || {
-            ds.table
-                .columns
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let columns = || ds.table.column_names();
         let named = |name: &str| {
             ds.table.column(name).ok_or_else(|| ReportsError::NoColumn {
                 column: name.to_owned(),

@@ -205,7 +205,7 @@ fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
         .map(str::parse::<usize>)
         .collect();
     match v {
-        Ok(v) if !v.is_empty() && !v.contains(&0) => Ok(v),
+        Ok(v) if !v.is_empty() => Ok(v),
         _ => Err(crate::trf!(
             "hidden layers '{}': write sizes separated by commas, e.g. 64, 64",
             s
@@ -667,24 +667,30 @@ impl PredictView {
                 .add_enabled(!busy, egui::Button::new(tr("Train")))
                 .clicked()
             {
-                match parse_hidden(&self.hidden) {
+                // The core's one validation of the settings.
+                let config = parse_hidden(&self.hidden).and_then(|hidden| {
+                    let config = TrainConfig {
+                        hidden,
+                        epochs: self.epochs,
+                        batch_size: self.batch_size,
+                        learning_rate: self.learning_rate,
+                        patience: self.patience,
+                        seed: self.seed,
+                        class_weights: self.class_weights,
+                        ..Default::default()
+                    };
+                    config.validate().map_err(|e| e.to_string())?;
+                    Ok(config)
+                });
+                match config {
                     Err(e) => self.form_error = Some(e),
-                    Ok(hidden) => {
+                    Ok(config) => {
                         self.form_error = None;
                         let req = TrainRequest {
                             target: self.target.clone(),
                             task: self.task,
                             features: Some(self.features.iter().cloned().collect()),
-                            config: TrainConfig {
-                                hidden,
-                                epochs: self.epochs,
-                                batch_size: self.batch_size,
-                                learning_rate: self.learning_rate,
-                                patience: self.patience,
-                                seed: self.seed,
-                                class_weights: self.class_weights,
-                                ..Default::default()
-                            },
+                            config,
                             horizon_hours: self.horizon,
                         };
                         let history = Arc::new(Mutex::new(Vec::new()));

@@ -274,10 +274,12 @@ impl TextView {
         self.job.is_some() || self.dialog.is_some() || self.query_job.is_some()
     }
 
-    fn train_params(&self) -> W2vParams {
+    /// The form's word2vec parameters, checked by the core's one rule.
+    fn train_params(&self) -> Result<W2vParams, String> {
         let mut params = self.params.clone();
         params.alpha = if params.skip_gram { 0.025 } else { 0.05 };
-        params
+        params.validate().map_err(|e| e.to_string())?;
+        Ok(params)
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -320,10 +322,13 @@ impl TextView {
                         path,
                         (self.max_words > 0).then_some(self.max_words),
                     )),
-                    Pick::Corpus => Some(Source::Corpus {
-                        path,
-                        params: self.train_params(),
-                    }),
+                    Pick::Corpus => match self.train_params() {
+                        Ok(params) => Some(Source::Corpus { path, params }),
+                        Err(e) => {
+                            self.error = Some(e);
+                            None
+                        }
+                    },
                     Pick::SentenceFolder => {
                         // Chosen only; encoding starts with the button.
                         self.sentence_folder = path.display().to_string();
@@ -621,17 +626,23 @@ impl TextView {
                 )
                 .clicked()
             {
-                let src = Source::Train {
-                    ds: Arc::clone(ds),
-                    column: column.clone(),
-                    params: self.train_params(),
-                };
-                let rep = Some(Arc::clone(ds));
-                let lang = i18n::current();
-                match widgets::start_job("word2vec", wake.clone(), move |p| {
-                    analyse(src, rep, lang, p)
-                }) {
-                    Ok(j) => self.job = Some(j),
+                let started = self.train_params().and_then(|params| {
+                    let src = Source::Train {
+                        ds: Arc::clone(ds),
+                        column: column.clone(),
+                        params,
+                    };
+                    let rep = Some(Arc::clone(ds));
+                    let lang = i18n::current();
+                    widgets::start_job("word2vec", wake.clone(), move |p| {
+                        analyse(src, rep, lang, p)
+                    })
+                });
+                match started {
+                    Ok(j) => {
+                        self.job = Some(j);
+                        self.error = None;
+                    }
                     Err(e) => self.error = Some(e),
                 }
             }
