@@ -520,3 +520,92 @@ fn a_pairs_file_that_is_a_fifo_exits_2_without_blocking() {
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("named pipe"), "{err}");
 }
+
+/// A setting out of its range exits 2 before any data is read, naming the
+/// flag, the value and the range (the core's one validation).
+#[test]
+fn settings_out_of_range_exit_2_naming_the_flag_value_and_range() {
+    for (args, flag, said) in [
+        (
+            vec![
+                "train",
+                "--data",
+                "demo:traffic",
+                "--target",
+                "volume",
+                "--lr=-0.5",
+            ],
+            "--lr",
+            "learning_rate is -0.5; choose a number above 0",
+        ),
+        (
+            vec![
+                "recommend",
+                "--data",
+                "demo:service_use",
+                "--user",
+                "r1",
+                "--shrinkage=-3",
+            ],
+            "--shrinkage",
+            "shrinkage is -3; choose a number from 0",
+        ),
+        (
+            vec![
+                "text",
+                "train",
+                "--corpus",
+                "demo:reports",
+                "--out",
+                "x.vec",
+                "--negative",
+                "0",
+            ],
+            "--negative",
+            "negative is 0; choose from 1 to 1000",
+        ),
+    ] {
+        let out = cityops().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag) && err.contains(said), "{args:?}: {err}");
+    }
+}
+
+/// `text classify` and the Reports view share one rule: a router needs 20
+/// reports with a department.
+#[test]
+fn classify_with_too_few_labelled_reports_exits_2_saying_how_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("text,department\n");
+    for i in 0..12 {
+        let (t, d) = if i % 2 == 0 {
+            ("streetlight out on main street", "streets")
+        } else {
+            ("trash not collected again", "sanitation")
+        };
+        csv.push_str(&format!("{t},{d}\n"));
+    }
+    let data = dir.path().join("reports.csv");
+    std::fs::write(&data, csv).unwrap();
+    let vectors = dir.path().join("v.vec");
+    std::fs::write(
+        &vectors,
+        "4 2\nstreetlight 1 0\nstreet 0.9 0.1\ntrash 0 1\ncollected 0.1 0.9\n",
+    )
+    .unwrap();
+    let out = cityops()
+        .args(["text", "classify", "--model"])
+        .arg(&vectors)
+        .arg("--data")
+        .arg(&data)
+        .args(["--column", "text", "--label", "department"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("only 12 reports have a department") && err.contains("at least 20"),
+        "{err}"
+    );
+}

@@ -111,7 +111,7 @@ pub fn run(args: ChartsArgs) -> Result<(), Failure> {
             .zip(&computed)
             .map(|(s, d)| chart_json(s, d))
             .collect();
-        let text = serde_json::to_string_pretty(&out).map_err(|e| Failure::other(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&out)?;
         println!("{text}");
         return Ok(());
     }

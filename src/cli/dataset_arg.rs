@@ -28,10 +28,7 @@ pub fn load(spec: &str, opts: &LoadOptions) -> Result<Dataset, Failure> {
     let progress = TerminalProgress::new(format!("Loading {spec}"));
     let loaded = data::load_dataset(path, opts, &progress);
     progress.finish();
-    loaded.map_err(|e| match e {
-        data::LoadError::Io { .. } if path.exists() => Failure::other(e.to_string()),
-        _ => Failure::bad_input(e.to_string()),
-    })
+    Ok(loaded?)
 }
 
 /// `--time-col COLUMN`: makes that column the time axis.

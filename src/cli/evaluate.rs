@@ -25,21 +25,19 @@ pub struct EvaluateArgs {
 }
 
 pub fn run(args: EvaluateArgs) -> Result<(), Failure> {
-    let b = bundle::load_bundle(&args.model).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let b = bundle::load_bundle(&args.model)?;
     let opts = LoadOptions {
         time_zone: parse_time_zone(args.tz.as_deref())?,
         delimiter: None,
         ..LoadOptions::default()
     };
     let ds = dataset_arg::load(&args.data, &opts)?;
-    let e = b
-        .model
-        .evaluate_on(&ds.table, b.card.rows_train)
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let e = b.model.evaluate_on(&ds.table, b.card.rows_train)?;
     if args.json {
-        let text =
-            serde_json::to_string_pretty(&Report::new(&e, Some(b.card_path.display().to_string())))
-                .map_err(|e| Failure::other(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&Report::new(
+            &e,
+            Some(b.card_path.display().to_string()),
+        ))?;
         println!("{text}");
     } else {
         print_evaluation(&e);

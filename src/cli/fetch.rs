@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Failure;
 use super::count::{MAX_DEADLINE_SECS, count};
 use super::progress::TerminalProgress;
-use crate::models::fetch::{self, FetchError, FetchOptions};
+use super::{Context, Failure};
+use crate::models::fetch::{self, FetchOptions};
 
 #[derive(Args, Debug)]
 pub struct FetchArgs {
@@ -80,8 +80,7 @@ pub fn run(args: FetchArgs) -> Result<(), Failure> {
         deadline: std::time::Duration::from_secs(args.deadline_secs as u64),
         ..FetchOptions::default()
     };
-    let rt = crate::jobs::runtime()
-        .map_err(|e| Failure::other(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::jobs::runtime().context("cannot start the network runtime")?;
     let progress = TerminalProgress::new(format!("Downloading {}", args.url));
     let result = rt.block_on(async {
         let download = async {
@@ -105,10 +104,7 @@ pub fn run(args: FetchArgs) -> Result<(), Failure> {
             message: format!("{}: interrupted; nothing was saved.", args.url),
         });
     };
-    let outcome = result.map_err(|e| match e {
-        FetchError::Io { .. } | FetchError::Deadline { .. } => Failure::other(e.to_string()),
-        _ => Failure::bad_input(e.to_string()),
-    })?;
+    let outcome = result?;
     if args.json {
         let files: Vec<serde_json::Value> = outcome
             .files

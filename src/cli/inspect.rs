@@ -116,14 +116,10 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
     let progress = TerminalProgress::new(format!("Loading {}", args.file.display()));
     let loaded = data::load_dataset(&args.file, &opts, &progress);
     progress.finish();
-    let ds = loaded.map_err(|e| match e {
-        data::LoadError::Io { .. } if !args.file.exists() => Failure::bad_input(e.to_string()),
-        data::LoadError::Io { .. } => Failure::other(e.to_string()),
-        _ => Failure::bad_input(e.to_string()),
-    })?;
+    let ds = loaded?;
     let rep = report(&ds);
     if args.json {
-        let text = serde_json::to_string_pretty(&rep).map_err(|e| Failure::other(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&rep)?;
         println!("{text}");
         return Ok(());
     }

@@ -3,6 +3,12 @@
 //! subcommand. Conventions for every command: results on stdout, progress
 //! and diagnostics on stderr, `--json` for machine-readable results, exit 0
 //! on success, 2 on bad input or usage, 1 on other failures.
+//!
+//! The exit code of a library error is chosen once, by the error itself
+//! ([`crate::data::Blame`]): `?` turns any such error into a [`Failure`],
+//! and [`Context::context`] or [`Failure::within`] put the flag or path in
+//! front of its message. A subcommand writes `Failure::bad_input` only for
+//! what it checks itself (a flag's form, a missing flag).
 
 mod charts;
 mod count;
@@ -27,6 +33,7 @@ use clap::{Parser, Subcommand};
 use jiff::tz::TimeZone;
 
 use crate::app::{self, AppOptions, ViewId};
+use crate::data::Blame;
 
 /// Exit code for bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -154,19 +161,55 @@ impl Failure {
             message: message.into(),
         }
     }
+}
 
-    /// A remote call's failure: the user's address or mapping is bad input
-    /// (exit 2); the network or the server failing is not (exit 1).
-    pub fn remote(e: &crate::models::remote::RemoteError) -> Self {
-        use crate::models::remote::RemoteError as E;
-        match e {
-            E::BadUrl { .. }
-            | E::InsecureHttp { .. }
-            | E::NoModelName { .. }
-            | E::Input { .. }
-            | E::MissingColumns { .. } => Self::bad_input(e.to_string()),
-            _ => Self::other(e.to_string()),
+/// The one mapping from a library error to an exit code: the error says
+/// whether it is the user's input ([`Blame`]); its message is kept.
+impl<E: Blame + std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        if e.is_user_input() {
+            Self::bad_input(e.to_string())
+        } else {
+            Self::other(e.to_string())
         }
+    }
+}
+
+/// Says where a library error happened ("--out x.csv: …") while keeping
+/// the exit code the error chose.
+pub trait Context<T> {
+    fn context(self, what: impl std::fmt::Display) -> Result<T, Failure>;
+}
+
+impl<T, E: Blame + std::fmt::Display> Context<T> for Result<T, E> {
+    fn context(self, what: impl std::fmt::Display) -> Result<T, Failure> {
+        self.map_err(|e| Failure::within(what, e))
+    }
+}
+
+impl Failure {
+    /// `e` with its exit code, its message after `what: `.
+    pub fn within(what: impl std::fmt::Display, e: impl Blame + std::fmt::Display) -> Self {
+        let f = Self::from(e);
+        Self {
+            code: f.code,
+            message: format!("{what}: {}", f.message),
+        }
+    }
+}
+
+/// Printing our own results as JSON fails only for a bug, never for the
+/// user's input.
+impl Blame for serde_json::Error {
+    fn is_user_input(&self) -> bool {
+        false
+    }
+}
+
+/// A bare I/O error (starting the runtime, writing a file) is the machine's.
+impl Blame for std::io::Error {
+    fn is_user_input(&self) -> bool {
+        false
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::Failure;
+use super::{Context, Failure};
 use crate::models::bundle;
 use crate::models::registry;
 use crate::models::remote::V2Client;
@@ -65,10 +65,7 @@ pub fn run(args: ModelsArgs) -> Result<(), Failure> {
             })
             .collect();
         if args.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&list).map_err(|e| Failure::other(e.to_string()))?
-            );
+            println!("{}", serde_json::to_string_pretty(&list)?);
         } else if list.is_empty() {
             println!("no models in {}", args.dir.display());
         } else {
@@ -87,11 +84,9 @@ pub fn run(args: ModelsArgs) -> Result<(), Failure> {
         }
         return Ok(());
     };
-    let client = V2Client::new(base, args.token.clone())
-        .map(|c| c.allow_insecure_http(args.allow_http))
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let rt = crate::jobs::runtime()
-        .map_err(|e| Failure::other(format!("cannot start the network runtime: {e}")))?;
+    let client =
+        V2Client::new(base, args.token.clone()).map(|c| c.allow_insecure_http(args.allow_http))?;
+    let rt = crate::jobs::runtime().context("cannot start the network runtime")?;
     let result = rt.block_on(async {
         let names = client.list_models().await?;
         let mut metas = Vec::new();
@@ -100,12 +95,9 @@ pub fn run(args: ModelsArgs) -> Result<(), Failure> {
         }
         Ok::<_, crate::models::remote::RemoteError>(metas)
     });
-    let metas = result.map_err(|e| Failure::remote(&e))?;
+    let metas = result?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&metas).map_err(|e| Failure::other(e.to_string()))?
-        );
+        println!("{}", serde_json::to_string_pretty(&metas)?);
         return Ok(());
     }
     for m in metas {

@@ -50,10 +50,9 @@ struct Summary {
 
 fn column(ds: &Dataset, name: &str) -> Result<usize, Failure> {
     ds.table.column_index(name).ok_or_else(|| {
-        let names: Vec<&str> = ds.table.columns.iter().map(|c| c.name.as_str()).collect();
         Failure::bad_input(format!(
             "the table has no column '{name}'; its columns are: {}",
-            names.join(", ")
+            ds.table.column_names()
         ))
     })
 }
@@ -95,9 +94,8 @@ pub fn run(args: PivotArgs) -> Result<(), Failure> {
     let progress = TerminalProgress::new("Pivoting".to_owned());
     let out = pivot::pivot_wider(&ds.table, &spec, &progress);
     progress.finish();
-    let out = out.map_err(|e| Failure::bad_input(e.to_string()))?;
-    csv_write::write_csv_file(&out.table, &ds.time_zone, &args.out)
-        .map_err(|e| Failure::other(e.to_string()))?;
+    let out = out?;
+    csv_write::write_csv_file(&out.table, &ds.time_zone, &args.out)?;
     let summary = Summary {
         rows: out.table.n_rows(),
         columns: out.table.columns.iter().map(|c| c.name.clone()).collect(),
@@ -105,7 +103,7 @@ pub fn run(args: PivotArgs) -> Result<(), Failure> {
         skipped_rows: out.skipped_rows,
     };
     if args.json {
-        let text = serde_json::to_string(&summary).map_err(|e| Failure::other(e.to_string()))?;
+        let text = serde_json::to_string(&summary)?;
         println!("{text}");
     } else {
         println!(

@@ -14,9 +14,9 @@ use clap::Args;
 
 use super::count::{MAX_BATCH_ROWS, count};
 use super::progress::TerminalProgress;
-use super::{Failure, dataset_arg, parse_time_zone};
+use super::{Context, Failure, dataset_arg, parse_time_zone};
 use crate::data::{LoadOptions, Table, csv_write};
-use crate::ml::model;
+use crate::ml::{apply, model};
 use crate::models::bundle;
 use crate::models::remote::{self, V2Client};
 
@@ -89,26 +89,20 @@ pub fn run(args: PredictArgs) -> Result<(), Failure> {
     };
     let table = match &args.remote {
         None => {
-            let b = bundle::load_bundle(std::path::Path::new(&args.model))
-                .map_err(|e| Failure::bad_input(e.to_string()))?;
+            let b = bundle::load_bundle(std::path::Path::new(&args.model))?;
             let ds = dataset_arg::load(&args.data, &opts)?;
-            let preds = b
-                .model
-                .predict(&ds.table)
-                .map_err(|e| Failure::bad_input(e.to_string()))?;
+            let applied = apply::apply(&b.model, &ds, &args.model)?;
             (
-                model::with_columns(&ds.table, preds.columns(b.model.target_column())),
+                std::sync::Arc::unwrap_or_clone(applied.dataset.table),
                 ds.time_zone,
             )
         }
         Some(base) => {
             let mapping = parse_mapping(&args.inputs)?;
             let client = V2Client::new(base, args.token.clone())
-                .map(|c| c.allow_insecure_http(args.allow_http))
-                .map_err(|e| Failure::bad_input(e.to_string()))?;
+                .map(|c| c.allow_insecure_http(args.allow_http))?;
             let ds = dataset_arg::load(&args.data, &opts)?;
-            let rt = crate::jobs::runtime()
-                .map_err(|e| Failure::other(format!("cannot start the network runtime: {e}")))?;
+            let rt = crate::jobs::runtime().context("cannot start the network runtime")?;
             let progress = TerminalProgress::new(format!("Predicting on {base}"));
             let result = rt.block_on(async {
                 let meta = client.metadata(&args.model).await?;
@@ -140,7 +134,7 @@ pub fn run(args: PredictArgs) -> Result<(), Failure> {
                 }
             });
             progress.finish();
-            let (cols, latency, skipped) = result.map_err(|e| Failure::remote(&e))?;
+            let (cols, latency, skipped) = result?;
             if skipped > 0 {
                 eprintln!(
                     "{skipped} rows with a missing input were not sent; their predictions are empty"
@@ -157,14 +151,12 @@ pub fn run(args: PredictArgs) -> Result<(), Failure> {
     let (table, tz): (Table, _) = table;
     match &args.out {
         Some(path) => {
-            csv_write::write_csv_file(&table, &tz, path)
-                .map_err(|e| Failure::other(e.to_string()))?;
+            csv_write::write_csv_file(&table, &tz, path)?;
             eprintln!("wrote {} rows to {}", table.n_rows(), path.display());
         }
         None => {
             let stdout = std::io::stdout();
-            csv_write::write_csv(&table, &tz, stdout.lock())
-                .map_err(|e| Failure::other(e.to_string()))?;
+            csv_write::write_csv(&table, &tz, stdout.lock())?;
         }
     }
     Ok(())

@@ -95,43 +95,35 @@ struct RecJson<'a> {
     because: Vec<Because<'a>>,
 }
 
-fn rec_error(e: RecError) -> Failure {
-    match e {
-        RecError::Cancelled => Failure::other(e.to_string()),
-        _ => Failure::bad_input(e.to_string()),
-    }
-}
-
 /// On the command line, a column that was not recognised is named with a
 /// flag (the core's own message speaks of the Data view).
 fn column_error(e: RecError, ds: &crate::data::Dataset) -> Failure {
-    let names: Vec<&str> = ds.table.columns.iter().map(|c| c.name.as_str()).collect();
     let (what, flag) = match e {
         RecError::NoUserColumn => ("the users (residents)", "--user-col"),
         RecError::NoItemColumn => ("the items (what is rated or used)", "--item-col"),
-        other => return rec_error(other),
+        other => return Failure::from(other),
     };
     Failure::bad_input(format!(
         "no column was recognised as {what}; name it with {flag} COLUMN (the columns are: {})",
-        names.join(", ")
+        ds.table.column_names()
     ))
 }
 
 pub fn run(args: RecommendArgs) -> Result<(), Failure> {
-    if args.top == 0 {
-        return Err(Failure::bad_input("--top must be at least 1"));
-    }
     let params = CfParams {
-        neighbours: args.neighbours.max(1),
-        shrinkage: args.shrinkage.max(0.0),
+        neighbours: args.neighbours,
+        shrinkage: args.shrinkage,
         mean_centre: args.mean_centre,
     };
+    params.validate().map_err(|e| match &e {
+        RecError::InvalidParams { field, .. } => Failure::within(format!("--{field}"), e),
+        _ => Failure::from(e),
+    })?;
     let progress = TerminalProgress::new("Building");
     // The recommender: from a saved bundle or built from a table.
     let (rec, columns, fingerprint) = match (&args.model, &args.data) {
         (Some(path), _) => {
-            let (card, mut rec) = recommender::load_recommender(path)
-                .map_err(|e| Failure::bad_input(e.to_string()))?;
+            let (card, mut rec) = recommender::load_recommender(path)?;
             if args.method != card.method {
                 // Another method over the same interactions.
                 rec = Recommender::build(
@@ -139,8 +131,7 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
                     args.method,
                     card.params.clone(),
                     &progress,
-                )
-                .map_err(rec_error)?;
+                )?;
             }
             (rec, card.columns, card.training_data)
         }
@@ -158,9 +149,8 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
             }
             dataset_arg::set_time_col(&mut ds, args.time_col.as_deref())?;
             let columns = ColumnChoice::detect(&ds).map_err(|e| column_error(e, &ds))?;
-            let inter = Interactions::from_dataset(&ds, &columns).map_err(rec_error)?;
-            let rec = Recommender::build(Arc::new(inter), args.method, params.clone(), &progress)
-                .map_err(rec_error)?;
+            let inter = Interactions::from_dataset(&ds, &columns)?;
+            let rec = Recommender::build(Arc::new(inter), args.method, params.clone(), &progress)?;
             (rec, columns, bundle::fingerprint(&ds.name, &ds.table))
         }
         (None, None) => {
@@ -180,12 +170,10 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
             &rec.params,
             args.seed,
             &progress,
-        )
-        .map_err(rec_error)?;
+        )?;
         progress.finish();
         if args.json {
-            let text =
-                serde_json::to_string_pretty(&r).map_err(|e| Failure::other(e.to_string()))?;
+            let text = serde_json::to_string_pretty(&r)?;
             println!("{text}");
         } else {
             println!(
@@ -206,7 +194,7 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
         report = Some(r);
     } else if args.all {
         let progress = TerminalProgress::new("Recommending");
-        let all = rec.recommend_all(args.top, &progress).map_err(rec_error)?;
+        let all = rec.recommend_all(args.top, &progress)?;
         progress.finish();
         let (mut users, mut ranks, mut items, mut scores) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -224,14 +212,12 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
             Column::from_i64("rank", ranks),
             Column::categorical("item", &items),
             Column::from_f64("score", scores),
-        ])
-        .map_err(|e| Failure::other(e.to_string()))?;
+        ])?;
         let out = args
             .out
             .as_ref()
             .ok_or_else(|| Failure::bad_input("--all needs --out FILE"))?;
-        csv_write::write_csv_file(&table, &jiff::tz::TimeZone::UTC, out)
-            .map_err(|e| Failure::other(e.to_string()))?;
+        csv_write::write_csv_file(&table, &jiff::tz::TimeZone::UTC, out)?;
         eprintln!(
             "wrote {} recommendations for {} residents to {}",
             table.n_rows(),
@@ -239,9 +225,7 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
             out.display()
         );
     } else if let Some(user) = &args.user {
-        let recs = rec
-            .recommend_for_id(user, args.top, args.fallback)
-            .map_err(rec_error)?;
+        let recs = rec.recommend_for_id(user, args.top, args.fallback)?;
         if args.json {
             let out: Vec<RecJson<'_>> = recs
                 .iter()
@@ -258,8 +242,7 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
                         .collect(),
                 })
                 .collect();
-            let text =
-                serde_json::to_string_pretty(&out).map_err(|e| Failure::other(e.to_string()))?;
+            let text = serde_json::to_string_pretty(&out)?;
             println!("{text}");
         } else {
             if rec.interactions.user_index(user).is_none() {
@@ -291,8 +274,7 @@ pub fn run(args: RecommendArgs) -> Result<(), Failure> {
     }
     if let Some(path) = &args.save {
         let (_, p) =
-            recommender::save_recommender(path, &rec, &columns, fingerprint, report.as_ref())
-                .map_err(|e| Failure::other(e.to_string()))?;
+            recommender::save_recommender(path, &rec, &columns, fingerprint, report.as_ref())?;
         eprintln!("saved {}", p.display());
     }
     Ok(())

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::Failure;
-use crate::serve::{ServeConfig, ServeError};
+use super::{Context, Failure};
+use crate::serve::ServeConfig;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -55,17 +55,12 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         shutdown_deadline: std::time::Duration::from_secs_f64(deadline),
         ..ServeConfig::default()
     };
-    let rt = crate::jobs::runtime()
-        .map_err(|e| Failure::other(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::jobs::runtime().context("cannot start the network runtime")?;
     let shutdown = async {
         shutdown_signal().await;
         eprintln!("cityops serve: shutting down");
     };
-    rt.block_on(crate::serve::serve(cfg, shutdown))
-        .map_err(|e| match e {
-            ServeError::NonLoopbackWithoutToken { .. } => Failure::bad_input(e.to_string()),
-            _ => Failure::other(e.to_string()),
-        })
+    Ok(rt.block_on(crate::serve::serve(cfg, shutdown))?)
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM. A signal that cannot

@@ -7,6 +7,7 @@
 //! bundle, or the word2vec format by its extension.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -17,11 +18,12 @@ use super::count::{
 };
 use super::progress::TerminalProgress;
 use super::train::{Report, print_evaluation};
-use super::{Failure, dataset_arg};
+use super::{Context, Failure, dataset_arg};
 use crate::data::{Column, LoadOptions, Role, csv_write};
 use crate::models::encoder::ReportEncoder;
 use crate::models::word_vectors;
-use crate::text::{self, Tokenizer, W2vParams, WordVectors};
+use crate::text::reports::{self, Reports};
+use crate::text::{self, TextError, Tokenizer, W2vParams, WordVectors};
 
 #[derive(Subcommand, Debug)]
 pub enum TextCmd {
@@ -163,7 +165,7 @@ fn print_words(near: &[(String, f32)], json: bool) -> Result<(), Failure> {
                 similarity: *s,
             })
             .collect();
-        let text = serde_json::to_string_pretty(&out).map_err(|e| Failure::other(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&out)?;
         println!("{text}");
     } else {
         for (w, s) in near {
@@ -177,34 +179,26 @@ fn load_model(path: &Path, max_words: Option<usize>) -> Result<WordVectors, Fail
     let progress = TerminalProgress::new(format!("Loading {}", path.display()));
     let v = word_vectors::load_any(path, max_words, &progress);
     progress.finish();
-    v.map_err(Failure::bad_input)
+    Ok(v?)
 }
 
 /// How `classify` encodes reports: a sentence-encoder folder, or word
-/// vectors (TF-IDF weighted over `texts`).
+/// vectors (TF-IDF weighted over the reports), with the word vectors.
 fn report_encoder(
     model: &Path,
-    texts: &[String],
+    reports: &Reports,
     max_words: Option<usize>,
-) -> Result<ReportEncoder, Failure> {
+) -> Result<(ReportEncoder, Option<Arc<WordVectors>>), Failure> {
     if model.is_dir() {
-        let enc = text::sentence::SentenceEncoder::load(model).map_err(text_err)?;
-        return Ok(ReportEncoder::sentence(std::sync::Arc::new(enc), None));
+        let enc = text::sentence::SentenceEncoder::load(model)?;
+        return Ok((ReportEncoder::sentence(Arc::new(enc), None), None));
     }
-    let v = load_model(model, max_words)?;
-    let tok = Tokenizer::shared();
-    let docs: Vec<Vec<String>> = texts.iter().map(|t| tok.tokenize(t)).collect();
-    Ok(ReportEncoder::Words {
-        vectors: std::sync::Arc::new(v),
-        idf: std::sync::Arc::new(text::idf(&docs)),
-    })
-}
-
-fn text_err(e: text::TextError) -> Failure {
-    match e {
-        text::TextError::Io { .. } | text::TextError::Cancelled => Failure::other(e.to_string()),
-        _ => Failure::bad_input(e.to_string()),
-    }
+    let v = Arc::new(load_model(model, max_words)?);
+    let encoder = ReportEncoder::Words {
+        vectors: Arc::clone(&v),
+        idf: Arc::clone(&reports.idf),
+    };
+    Ok((encoder, Some(v)))
 }
 
 /// The documents of a corpus, tokenised.
@@ -218,7 +212,7 @@ fn corpus(spec: &str, column: Option<&str>) -> Result<Vec<Vec<String>>, Failure>
         let progress = TerminalProgress::new("Reading");
         let docs = text::read_corpus(Path::new(spec), &progress);
         progress.finish();
-        return docs.map_err(text_err);
+        return Ok(docs?);
     }
     let ds = dataset_arg::load(spec, &LoadOptions::default())?;
     let col = match column {
@@ -250,7 +244,7 @@ pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
             json,
         } => {
             let v = load_model(&model, max_words)?;
-            let near = text::nearest(&v, &word, top).map_err(text_err)?;
+            let near = text::nearest(&v, &word, top)?;
             print_words(&near, json)
         }
         TextCmd::Analogy {
@@ -262,7 +256,7 @@ pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
             json,
         } => {
             let v = load_model(&model, max_words)?;
-            let near = text::analogy(&v, &a, &b, &c, top).map_err(text_err)?;
+            let near = text::analogy(&v, &a, &b, &c, top)?;
             print_words(&near, json)
         }
         TextCmd::Eval {
@@ -281,14 +275,13 @@ pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
             let open = |p: &Path| {
                 crate::data::file::open_regular(p)
                     .map(|(f, len)| std::io::BufReader::new(std::io::Read::take(f, len)))
-                    .map_err(|e| Failure::bad_input(e.to_string()))
             };
             let pe = match &pairs {
-                Some(p) => Some(text::eval_pairs(&v, open(p)?).map_err(text_err)?),
+                Some(p) => Some(text::eval_pairs(&v, open(p)?)?),
                 None => None,
             };
             let ae = match &analogies {
-                Some(p) => Some(text::eval_analogies(&v, open(p)?).map_err(text_err)?),
+                Some(p) => Some(text::eval_analogies(&v, open(p)?)?),
                 None => None,
             };
             if json {
@@ -335,66 +328,54 @@ pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
             json,
         } => {
             let ds = dataset_arg::load(&data, &LoadOptions::default())?;
-            let text_col = ds
-                .table
-                .column(&column)
-                .ok_or_else(|| Failure::bad_input(format!("{data} has no column '{column}'")))?;
-            let label_col = match &label {
-                Some(l) => ds
-                    .table
-                    .column(l)
-                    .ok_or_else(|| Failure::bad_input(format!("{data} has no column '{l}'")))?,
-                None => ds.category_column().ok_or_else(|| {
-                    Failure::bad_input(format!(
-                        "{data}: say which column holds the department with --label"
-                    ))
-                })?,
+            let department = match &label {
+                Some(l) => l.clone(),
+                None => ds
+                    .category_column()
+                    .map(|c| c.name.clone())
+                    .ok_or_else(|| {
+                        Failure::bad_input(format!(
+                            "{data}: say which column holds the department with --label"
+                        ))
+                    })?,
             };
-            let (mut texts, mut labels) = (Vec::new(), Vec::new());
-            for r in 0..ds.table.n_rows() {
-                if let (Some(t), Some(l)) = (
-                    text_col.str_at(r),
-                    crate::ml::features::cell_key(label_col, r),
-                ) {
-                    texts.push(t.to_owned());
-                    labels.push(l);
-                }
-            }
-            let encoder = report_encoder(&model, &texts, max_words)?;
-            let progress = TerminalProgress::new("Encoding the reports");
-            let encoded = encoder.encode(&texts, &progress);
+            let reports =
+                Reports::from_dataset(&ds, Some(&column), Some(&department)).context(&data)?;
+            let (encoder, vectors) = report_encoder(&model, &reports, max_words)?;
+            let input = reports::Input {
+                reports,
+                encoder,
+                vectors,
+                overview: false,
+            };
+            let progress = TerminalProgress::new("Encoding the reports and training the router");
+            let analysed = reports::analyse(input, &progress);
             progress.finish();
-            let (x, dim) = encoded.map_err(|e| Failure::other(e.to_string()))?;
-            let progress = TerminalProgress::new("Training the router");
-            let trained = text::route::train_router_on(
-                &x,
-                dim,
-                &labels,
-                &crate::ml::TrainConfig::default(),
-                &progress,
-            );
-            progress.finish();
-            let (router, eval) = trained.map_err(|e| Failure::bad_input(e.to_string()))?;
+            let analysis = analysed?;
+            let (_, eval) = analysis
+                .router
+                .as_ref()
+                .map_err(|e| Failure::within(&data, e))?;
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&Report::new(&eval, None))
-                        .map_err(|e| Failure::other(e.to_string()))?
+                    serde_json::to_string_pretty(&Report::new(eval, None))?
                 );
             } else {
-                print_evaluation(&eval);
+                print_evaluation(eval);
             }
             if let Some(path) = out {
+                // Every row, a missing text as an empty one.
+                let text_col = ds.table.column(&column).ok_or_else(|| {
+                    Failure::bad_input(format!("{data} has no column '{column}'"))
+                })?;
                 let all: Vec<String> = (0..ds.table.n_rows())
                     .map(|r| text_col.str_at(r).unwrap_or_default().to_owned())
                     .collect();
-                let progress = TerminalProgress::new("Encoding every report");
-                let encoded = encoder.encode(&all, &progress);
+                let progress = TerminalProgress::new("Routing every report");
+                let routed = analysis.route(&all, &progress);
                 progress.finish();
-                let (x, dim) = encoded.map_err(|e| Failure::other(e.to_string()))?;
-                let routed = router
-                    .route_embedded(&x, dim)
-                    .map_err(|e| Failure::other(e.to_string()))?;
+                let routed = routed?;
                 let best: Vec<&str> = routed
                     .iter()
                     .map(|r| r.first().map_or("", |(l, _)| l.as_str()))
@@ -406,12 +387,11 @@ pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
                 let table = crate::ml::model::with_columns(
                     &ds.table,
                     vec![
-                        Column::categorical(format!("{}_routed", label_col.name), &best),
-                        Column::from_f64(format!("{}_confidence", label_col.name), conf),
+                        Column::categorical(format!("{department}_routed"), &best),
+                        Column::from_f64(format!("{department}_confidence"), conf),
                     ],
                 );
-                csv_write::write_csv_file(&table, &ds.time_zone, &path)
-                    .map_err(|e| Failure::other(e.to_string()))?;
+                csv_write::write_csv_file(&table, &ds.time_zone, &path)?;
                 eprintln!(
                     "wrote {} routed reports to {}",
                     table.n_rows(),
@@ -423,13 +403,18 @@ pub fn run(cmd: TextCmd, max_words: Option<usize>) -> Result<(), Failure> {
     }
 }
 
-fn train(a: TrainArgs) -> Result<(), Failure> {
-    if a.dim == 0 || a.window == 0 || a.epochs == 0 {
-        return Err(Failure::bad_input(
-            "--dim, --window and --epochs must be at least 1",
-        ));
+/// A word2vec parameter out of range, named by the flag that set it.
+fn flag_named(e: TextError) -> Failure {
+    match &e {
+        TextError::InvalidParams { field, .. } => {
+            let flag = format!("--{}", field.replace('_', "-"));
+            Failure::within(flag, e)
+        }
+        _ => Failure::from(e),
     }
-    let docs = corpus(&a.corpus, a.column.as_deref())?;
+}
+
+fn train(a: TrainArgs) -> Result<(), Failure> {
     let params = W2vParams {
         skip_gram: !a.cbow,
         dim: a.dim,
@@ -442,10 +427,12 @@ fn train(a: TrainArgs) -> Result<(), Failure> {
         alpha: if a.cbow { 0.05 } else { 0.025 },
         ..W2vParams::default()
     };
+    params.validate().map_err(flag_named)?;
+    let docs = corpus(&a.corpus, a.column.as_deref())?;
     let progress = TerminalProgress::new("Training");
     let trained = text::train(&docs, &params, &progress);
     progress.finish();
-    let (v, stats) = trained.map_err(text_err)?;
+    let (v, stats) = trained?;
     let ext = a
         .out
         .extension()
@@ -456,22 +443,21 @@ fn train(a: TrainArgs) -> Result<(), Failure> {
         let tmp = a.out.with_extension(format!("{ext}.part"));
         std::fs::write(&tmp, bytes)
             .and_then(|()| std::fs::rename(&tmp, &a.out))
-            .map_err(|e| Failure::other(format!("{}: {e}", a.out.display())))
+            .context(a.out.display())
     };
     match ext.as_str() {
         "txt" | "vec" => {
             let mut buf = Vec::new();
-            text::write_text(&v, &mut buf).map_err(text_err)?;
+            text::write_text(&v, &mut buf)?;
             write_atomic(buf)?;
         }
         "bin" => {
             let mut buf = Vec::new();
-            text::write_binary(&v, &mut buf).map_err(text_err)?;
+            text::write_binary(&v, &mut buf)?;
             write_atomic(buf)?;
         }
         _ => {
-            word_vectors::save_word_vectors(&a.out, &v, Some(&params), Some(stats.words))
-                .map_err(|e| Failure::other(e.to_string()))?;
+            word_vectors::save_word_vectors(&a.out, &v, Some(&params), Some(stats.words))?;
         }
     }
     if a.json {
@@ -494,7 +480,7 @@ fn train(a: TrainArgs) -> Result<(), Failure> {
 
 fn embed(a: EmbedArgs) -> Result<(), Failure> {
     use crate::text::sentence::{self, EmbeddingCache, SentenceEncoder};
-    let enc = SentenceEncoder::load(&a.model).map_err(text_err)?;
+    let enc = SentenceEncoder::load(&a.model)?;
     let ds = dataset_arg::load(&a.data, &LoadOptions::default())?;
     let col = ds
         .table
@@ -530,7 +516,7 @@ fn embed(a: EmbedArgs) -> Result<(), Failure> {
             .map(|v| (v, 0)),
     };
     progress.finish();
-    let (mut vectors, cached) = result.map_err(text_err)?;
+    let (mut vectors, cached) = result?;
     // A missing text is a zero row, not the embedding of "".
     for r in (0..col.len()).filter(|&r| col.str_at(r).is_none()) {
         if let Some(row) = vectors.get_mut(r * dim..(r + 1) * dim) {
@@ -567,8 +553,7 @@ fn embed(a: EmbedArgs) -> Result<(), Failure> {
             })
             .collect();
         let table = crate::ml::model::with_columns(&ds.table, columns);
-        csv_write::write_csv_file(&table, &ds.time_zone, &a.out)
-            .map_err(|e| Failure::other(e.to_string()))?;
+        csv_write::write_csv_file(&table, &ds.time_zone, &a.out)?;
     }
     eprintln!(
         "{} texts × {dim} dimensions in {seconds:.1} s ({cached} from the cache) → {}",

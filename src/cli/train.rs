@@ -11,7 +11,7 @@ use super::progress::TerminalProgress;
 use super::{Failure, dataset_arg, parse_time_zone};
 use crate::data::LoadOptions;
 use crate::ml::metrics::Metrics;
-use crate::ml::{Evaluation, TaskChoice, TrainConfig, TrainRequest, model};
+use crate::ml::{Evaluation, MlError, TaskChoice, TrainConfig, TrainRequest, model};
 use crate::models::bundle;
 
 #[derive(Args, Debug)]
@@ -128,43 +128,52 @@ pub fn print_evaluation(e: &Evaluation) {
     }
 }
 
+/// A training setting out of range, named by the flag that set it.
+fn flag_named(e: MlError) -> Failure {
+    let flag = match &e {
+        MlError::InvalidConfig { field, .. } => match *field {
+            "hidden" => "--hidden",
+            "epochs" => "--epochs",
+            "batch_size" => "--batch-size",
+            "learning_rate" => "--lr",
+            "patience" => "--patience",
+            _ => return Failure::from(e),
+        },
+        _ => return Failure::from(e),
+    };
+    Failure::within(flag, e)
+}
+
 pub fn run(args: TrainArgs) -> Result<(), Failure> {
     let opts = LoadOptions {
         time_zone: parse_time_zone(args.tz.as_deref())?,
         delimiter: None,
         ..LoadOptions::default()
     };
-    if args.hidden.contains(&0) || args.batch_size == 0 || args.epochs == 0 {
-        return Err(Failure::bad_input(
-            "--hidden sizes, --batch-size and --epochs must be at least 1",
-        ));
-    }
-    if !(args.lr > 0.0 && args.lr.is_finite()) {
-        return Err(Failure::bad_input("--lr must be a positive number"));
-    }
+    let config = TrainConfig {
+        hidden: args.hidden.clone(),
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        learning_rate: args.lr,
+        patience: args.patience,
+        seed: args.seed,
+        class_weights: !args.no_class_weights,
+        ..Default::default()
+    };
+    config.validate().map_err(flag_named)?;
     let mut ds = dataset_arg::load(&args.data, &opts)?;
     dataset_arg::set_time_col(&mut ds, args.time_col.as_deref())?;
     if args.task == TaskChoice::Fixed(crate::ml::Task::Forecast) && ds.time_column().is_none() {
-        let names: Vec<&str> = ds.table.columns.iter().map(|c| c.name.as_str()).collect();
         return Err(Failure::bad_input(format!(
             "a forecast needs a time axis and no date-time column was recognised; name it with --time-col COLUMN (the columns are: {})",
-            names.join(", ")
+            ds.table.column_names()
         )));
     }
     let req = TrainRequest {
         target: args.target.clone(),
         task: args.task,
         features: args.features.clone(),
-        config: TrainConfig {
-            hidden: args.hidden.clone(),
-            epochs: args.epochs,
-            batch_size: args.batch_size,
-            learning_rate: args.lr,
-            patience: args.patience,
-            seed: args.seed,
-            class_weights: !args.no_class_weights,
-            ..Default::default()
-        },
+        config,
         horizon_hours: args.horizon,
     };
     let progress = TerminalProgress::new("Training");
@@ -179,12 +188,7 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
         }
     });
     progress.finish();
-    let trained = trained.map_err(|e| match e {
-        crate::ml::MlError::Candle(_) | crate::ml::MlError::Weights(_) => {
-            Failure::other(e.to_string())
-        }
-        _ => Failure::bad_input(e.to_string()),
-    })?;
+    let trained = trained?;
     for x in &trained.excluded {
         if !quiet && args.features.is_none() {
             eprintln!("left out '{}': {}", x.column, x.reason);
@@ -200,13 +204,11 @@ pub fn run(args: TrainArgs) -> Result<(), Failure> {
             req.config.clone(),
             trained.best_epoch,
         );
-        let (_, path) = bundle::save_bundle(out, card, &trained.model)
-            .map_err(|e| Failure::other(e.to_string()))?;
+        let (_, path) = bundle::save_bundle(out, card, &trained.model)?;
         saved = Some(path.display().to_string());
     }
     if args.json {
-        let text = serde_json::to_string_pretty(&Report::new(&trained.evaluation, saved))
-            .map_err(|e| Failure::other(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&Report::new(&trained.evaluation, saved))?;
         println!("{text}");
     } else {
         print_evaluation(&trained.evaluation);

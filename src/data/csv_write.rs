@@ -77,6 +77,20 @@ pub enum WriteError {
     },
 }
 
+impl super::Blame for WriteError {
+    /// Only a path that names no file is the user's; the disk refusing a
+    /// write, and cells or rows that cannot be written, are not.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::NotAFilePath { .. } => true,
+            Self::Io { .. }
+            | Self::Csv { .. }
+            | Self::RowOutOfRange { .. }
+            | Self::TimestampOutOfRange { .. } => false,
+        }
+    }
+}
+
 impl WriteError {
     /// Attaches the target path to an error raised while writing a stream.
     fn with_path(self, target: &Path) -> Self {

@@ -30,6 +30,15 @@ pub enum FileError {
     TooLarge { path: String, size: u64, limit: u64 },
 }
 
+impl super::Blame for FileError {
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::NotRegular { .. } | Self::TooLarge { .. } => true,
+            Self::Io { path, .. } => super::blame::missing_path(path),
+        }
+    }
+}
+
 /// What a non-regular file is, in words.
 fn describe(ft: std::fs::FileType) -> &'static str {
     #[cfg(unix)]

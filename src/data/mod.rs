@@ -1,11 +1,14 @@
 //! The data layer: the columnar table, CSV ingest, column roles and domains,
-//! time bucketing and plot decimation, and the demo city.
+//! time bucketing and plot decimation, and the demo city; and [`Blame`],
+//! which every library error implements to say whether it is the user's
+//! input.
 //!
 //! Nothing here knows about egui, candle or tokio; it must stay that way so
 //! the CLI, the server and the tests can use it without a window.
 
 pub mod alerts;
 pub mod aqi;
+pub mod blame;
 pub mod combine;
 mod csv_fast;
 pub mod csv_load;
@@ -29,6 +32,7 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
+pub use blame::Blame;
 pub use csv_load::{LoadOptions, LoadedCsv};
 pub use progress::Progress;
 pub use schema::{Domain, Measure, Role, Schema};
@@ -114,6 +118,24 @@ pub enum LoadError {
     Cancelled,
 }
 
+impl Blame for LoadError {
+    /// Every load error is about the file the user chose, except a file
+    /// that exists but cannot be read and a cancel.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::Io { path, .. } => blame::missing_path(path),
+            Self::Cancelled => false,
+            Self::NotAFile { .. }
+            | Self::Empty { .. }
+            | Self::HeaderOnly { .. }
+            | Self::Binary { .. }
+            | Self::Malformed { .. }
+            | Self::TooManyBadRows { .. }
+            | Self::TooLarge { .. } => true,
+        }
+    }
+}
+
 impl LoadError {
     /// `(line, column)` of the problem, when there is one.
     pub fn location(&self) -> Option<(u64, u64)> {
@@ -195,10 +217,9 @@ impl Dataset {
     /// which columns there are.
     pub fn set_role(&mut self, name: &str, role: Role) -> Result<(), String> {
         let Some(i) = self.table.columns.iter().position(|c| c.name == name) else {
-            let names: Vec<&str> = self.table.columns.iter().map(|c| c.name.as_str()).collect();
             return Err(format!(
                 "there is no column '{name}'; the columns are: {}",
-                names.join(", ")
+                self.table.column_names()
             ));
         };
         if role == Role::Time

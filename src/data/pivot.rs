@@ -57,6 +57,12 @@ pub enum PivotError {
     Cancelled,
 }
 
+impl super::Blame for PivotError {
+    fn is_user_input(&self) -> bool {
+        !matches!(self, Self::Cancelled)
+    }
+}
+
 /// A hashable stand-in for one cell of a key column.
 fn key_part(col: &Column, row: usize, text_ids: &mut HashMap<String, u64>) -> u64 {
     if !col.is_valid(row) {

@@ -421,6 +421,13 @@ pub struct RaggedColumns {
     pub expected: usize,
 }
 
+impl super::Blame for RaggedColumns {
+    /// Columns are put together by cityops, not typed by the user.
+    fn is_user_input(&self) -> bool {
+        false
+    }
+}
+
 impl Table {
     pub fn new(columns: Vec<Column>) -> Result<Self, RaggedColumns> {
         let n_rows = columns.first().map_or(0, Column::len);
@@ -434,6 +441,15 @@ impl Table {
             }
         }
         Ok(Self { columns, n_rows })
+    }
+
+    /// The column names, comma-separated, for messages that list them.
+    pub fn column_names(&self) -> String {
+        self.columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn n_rows(&self) -> usize {

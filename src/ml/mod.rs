@@ -1,12 +1,15 @@
 //! Predictions: tabular neural networks on candle. The feature pipeline,
-//! the MLP, the trainer, metrics and baselines, forecasting from lagged
-//! values, and the trained [`TabularModel`] with its evaluation; and
+//! the MLP, the trainer (with [`TrainConfig::validate`]), metrics and
+//! baselines, forecasting from lagged values, the trained [`TabularModel`]
+//! with its evaluation, [`apply`] (a model's predictions as a new dataset,
+//! for the command line and the dashboard); and
 //! [`dense`], the CPU dense layers that batch inference (here and in the
 //! sentence encoder) runs on instead of candle's graph.
 //!
 //! Uses `data`, candle and gemm; knows nothing of egui, files or the network
 //! (saving and loading bundles is `models`' job).
 
+pub mod apply;
 pub mod dense;
 pub mod evaluate;
 pub mod features;
@@ -126,6 +129,30 @@ pub enum MlError {
     Cancelled,
     #[error("the model's weights do not fit its card: {0}")]
     Weights(String),
+    /// A training setting out of its range: which, its value, and the
+    /// values that work.
+    #[error("the training setting {field} is {value}; choose {allowed}")]
+    InvalidConfig {
+        field: &'static str,
+        value: String,
+        allowed: String,
+    },
     #[error("numeric error in candle: {0}")]
     Candle(#[from] candle_core::Error),
+}
+
+impl crate::data::Blame for MlError {
+    /// Columns, targets, features and settings are the user's choice; a
+    /// cancel, weights that do not fit and candle failing are not.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::MissingColumn { .. }
+            | Self::WrongType { .. }
+            | Self::BadTarget { .. }
+            | Self::NotEnoughData { .. }
+            | Self::NoFeatures(_)
+            | Self::InvalidConfig { .. } => true,
+            Self::Cancelled | Self::Weights(_) | Self::Candle(_) => false,
+        }
+    }
 }

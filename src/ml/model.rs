@@ -162,6 +162,7 @@ pub fn train_model(
     progress: &dyn Progress,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<Trained, MlError> {
+    req.config.validate()?;
     let task = resolve_task(ds, &req.target, req.task)?;
     if task == Task::Forecast {
         return train_forecast(ds, req, progress, on_epoch);

@@ -80,6 +80,99 @@ impl Default for TrainConfig {
     }
 }
 
+/// Most hidden layers a network may have.
+pub const MAX_HIDDEN_LAYERS: usize = 64;
+/// Most units in one hidden layer.
+pub const MAX_HIDDEN_UNITS: usize = 16_384;
+/// Most passes over the training rows.
+pub const MAX_EPOCHS: usize = 100_000;
+/// Most rows in one training step.
+pub const MAX_BATCH_SIZE: usize = 1_000_000;
+/// Largest learning rate accepted (AdamW diverges long before).
+pub const MAX_LEARNING_RATE: f64 = 10.0;
+
+impl TrainConfig {
+    /// Checks that training with these settings can work: the one rule for
+    /// the command line, the dashboard and the router. The error names the
+    /// field, its value and the values that work.
+    pub fn validate(&self) -> Result<(), MlError> {
+        let bad = |field: &'static str, value: String, allowed: String| {
+            Err(MlError::InvalidConfig {
+                field,
+                value,
+                allowed,
+            })
+        };
+        let shown = || {
+            self.hidden
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        if self.hidden.len() > MAX_HIDDEN_LAYERS {
+            return bad(
+                "hidden",
+                format!("{} layers", self.hidden.len()),
+                format!("at most {MAX_HIDDEN_LAYERS} hidden layers (two are usual)"),
+            );
+        }
+        if self
+            .hidden
+            .iter()
+            .any(|n| !(1..=MAX_HIDDEN_UNITS).contains(n))
+        {
+            return bad(
+                "hidden",
+                shown(),
+                format!("layer sizes from 1 to {MAX_HIDDEN_UNITS} units (64,64 is usual)"),
+            );
+        }
+        if !(1..=MAX_EPOCHS).contains(&self.epochs) {
+            return bad(
+                "epochs",
+                self.epochs.to_string(),
+                format!("from 1 to {MAX_EPOCHS} epochs"),
+            );
+        }
+        if !(1..=MAX_BATCH_SIZE).contains(&self.batch_size) {
+            return bad(
+                "batch_size",
+                self.batch_size.to_string(),
+                format!("from 1 to {MAX_BATCH_SIZE} rows per step (32 is usual)"),
+            );
+        }
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate > 0.0
+            && self.learning_rate <= MAX_LEARNING_RATE)
+        {
+            return bad(
+                "learning_rate",
+                self.learning_rate.to_string(),
+                format!("a number above 0 and at most {MAX_LEARNING_RATE} (0.001 is usual)"),
+            );
+        }
+        if !(self.weight_decay.is_finite() && (0.0..=1.0).contains(&self.weight_decay)) {
+            return bad(
+                "weight_decay",
+                self.weight_decay.to_string(),
+                "a number from 0 to 1 (0.0001 is usual)".to_owned(),
+            );
+        }
+        if !(self.validation_fraction.is_finite()
+            && self.validation_fraction > 0.0
+            && self.validation_fraction < 1.0)
+        {
+            return bad(
+                "validation_fraction",
+                self.validation_fraction.to_string(),
+                "a share above 0 and below 1 (0.2 is usual)".to_owned(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// One epoch's figures, streamed to the UI and the terminal.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EpochReport {
@@ -301,6 +394,7 @@ pub fn train(
     progress: &dyn Progress,
     on_epoch: &mut dyn FnMut(&EpochReport),
 ) -> Result<TrainOutcome, MlError> {
+    cfg.validate()?;
     let dev = Device::Cpu;
     let n = train.rows();
     if n == 0 {
@@ -527,6 +621,57 @@ mod tests {
         assert!(acc > 0.95, "accuracy {acc}");
         assert!(out.history.len() >= 2);
         assert!(out.history.last().unwrap().train_loss < out.history[0].train_loss);
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused_naming_field_value_and_range() {
+        let tr = separable(50, 4);
+        for (cfg, field, value) in [
+            (
+                TrainConfig {
+                    learning_rate: -0.5,
+                    ..Default::default()
+                },
+                "learning_rate",
+                "-0.5",
+            ),
+            (
+                TrainConfig {
+                    hidden: vec![64, 0],
+                    ..Default::default()
+                },
+                "hidden",
+                "64,0",
+            ),
+            (
+                TrainConfig {
+                    batch_size: 0,
+                    ..Default::default()
+                },
+                "batch_size",
+                "0",
+            ),
+            (
+                TrainConfig {
+                    validation_fraction: 1.0,
+                    ..Default::default()
+                },
+                "validation_fraction",
+                "1",
+            ),
+        ] {
+            let err = train(&tr, &tr, &cfg, &(), &mut |_| {}).err().unwrap();
+            assert!(
+                matches!(&err, MlError::InvalidConfig { field: f, value: v, .. } if *f == field && v == value),
+                "{err:?}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("{field} is {value}; choose ")),
+                "{text}"
+            );
+        }
+        assert!(TrainConfig::default().validate().is_ok());
     }
 
     #[test]

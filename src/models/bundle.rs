@@ -123,6 +123,24 @@ pub enum BundleError {
     },
 }
 
+impl crate::data::Blame for BundleError {
+    /// A model file the user chose that is missing, damaged or of another
+    /// version is theirs to replace; a file that exists but cannot be read,
+    /// and a save that fails, are not.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::Io { path, .. } => crate::data::blame::missing_path(path),
+            Self::File(e) => crate::data::Blame::is_user_input(e),
+            Self::Card { .. }
+            | Self::Version { .. }
+            | Self::Checksum { .. }
+            | Self::Weights { .. }
+            | Self::Field { .. } => true,
+            Self::Save { .. } => false,
+        }
+    }
+}
+
 /// `models/NAME`, `models/NAME.json` or `models/NAME.safetensors` →
 /// (`models/NAME.json`, `models/NAME.safetensors`, `NAME`).
 pub fn bundle_paths(path: &Path) -> (PathBuf, PathBuf, String) {

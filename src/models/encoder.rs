@@ -53,6 +53,16 @@ pub enum EncodeError {
     Width { got: usize, want: usize },
 }
 
+impl crate::data::Blame for EncodeError {
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::Remote(e) => crate::data::Blame::is_user_input(e),
+            Self::Local(e) => crate::data::Blame::is_user_input(e),
+            Self::Cancelled { .. } | Self::Runtime(_) | Self::Width { .. } => false,
+        }
+    }
+}
+
 impl ReportEncoder {
     /// A short description for the screen: what encodes the reports.
     pub fn describe(&self) -> String {
@@ -170,6 +180,19 @@ impl ReportEncoder {
     }
 }
 
+/// The reports pipeline (`text::reports`) encodes through this.
+impl crate::text::reports::Encoder for ReportEncoder {
+    type Error = EncodeError;
+
+    fn encode(
+        &self,
+        texts: &[String],
+        progress: &dyn Progress,
+    ) -> Result<(Vec<f32>, usize), EncodeError> {
+        ReportEncoder::encode(self, texts, progress)
+    }
+}
+
 /// Scales `v` to unit length (a zero vector stays zero).
 pub fn normalize(v: &mut [f32]) {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -178,26 +201,11 @@ pub fn normalize(v: &mut [f32]) {
     }
 }
 
-/// The rows of `matrix` (unit vectors of `dim` values) most similar to
-/// `query`, best first: (cosine, row index).
-pub fn most_similar(matrix: &[f32], dim: usize, query: &[f32], top: usize) -> Vec<(f32, usize)> {
-    if dim == 0 || query.len() != dim {
-        return Vec::new();
-    }
-    let mut sims: Vec<(f32, usize)> = matrix
-        .chunks_exact(dim)
-        .enumerate()
-        .map(|(i, d)| (d.iter().zip(query).map(|(x, y)| x * y).sum::<f32>(), i))
-        .collect();
-    sims.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-    sims.truncate(top);
-    sims
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::models::test_server::serve;
+    use crate::text::reports::most_similar;
 
     fn words() -> ReportEncoder {
         let v = WordVectors::new(

@@ -182,6 +182,34 @@ pub enum FetchError {
     Transport { url: String, message: String },
 }
 
+impl crate::data::Blame for FetchError {
+    /// The address, the checksum, the limit and the target the user gave
+    /// (and a 4xx answer to their address) are theirs to fix; the network,
+    /// the server, the disk, a deadline and a cancel are not.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::BadUrl { .. }
+            | Self::InsecureHttp { .. }
+            | Self::BadChecksum { .. }
+            | Self::Checksum { .. }
+            | Self::TooLarge { .. }
+            | Self::Exists { .. }
+            | Self::BadCard { .. } => true,
+            Self::Status { status, .. } => (400..500).contains(status),
+            Self::Dns { .. }
+            | Self::Refused { .. }
+            | Self::Connect { .. }
+            | Self::Tls { .. }
+            | Self::Timeout { .. }
+            | Self::Truncated { .. }
+            | Self::Cancelled { .. }
+            | Self::Deadline { .. }
+            | Self::Io { .. }
+            | Self::Transport { .. } => false,
+        }
+    }
+}
+
 fn size_note(size: &Option<u64>) -> String {
     size.map_or_else(String::new, |n| format!(" (it is {n} bytes)"))
 }

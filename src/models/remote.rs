@@ -135,6 +135,33 @@ pub enum RemoteError {
     },
 }
 
+impl crate::data::Blame for RemoteError {
+    /// The user's address, names and column mapping are theirs to fix; the
+    /// network, the server and a cancel are not.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::BadUrl { .. }
+            | Self::InsecureHttp { .. }
+            | Self::NoModelName { .. }
+            | Self::Input { .. }
+            | Self::MissingColumns { .. } => true,
+            Self::Setup { .. }
+            | Self::Dns { .. }
+            | Self::Connect { .. }
+            | Self::Tls { .. }
+            | Self::Timeout { .. }
+            | Self::Transport { .. }
+            | Self::Status { .. }
+            | Self::AnswerTooLarge { .. }
+            | Self::BadJson { .. }
+            | Self::Protocol { .. }
+            | Self::CannotList { .. }
+            | Self::NoInputs { .. }
+            | Self::Cancelled { .. } => false,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Addresses and transport failures (shared with `fetch`).
 

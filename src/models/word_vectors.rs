@@ -177,10 +177,10 @@ pub fn load_any(
     path: &Path,
     max_words: Option<usize>,
     progress: &dyn crate::data::Progress,
-) -> Result<WordVectors, String> {
+) -> Result<WordVectors, VectorsError> {
     match path.extension().and_then(|e| e.to_str()) {
         Some("txt" | "vec" | "bin") => {
-            crate::text::read_word2vec_file(path, max_words, progress).map_err(|e| e.to_string())
+            Ok(crate::text::read_word2vec_file(path, max_words, progress)?)
         }
         _ => load_word_vectors(path)
             .map(|(_, mut v)| {
@@ -191,6 +191,25 @@ pub fn load_any(
                 }
                 v
             })
-            .map_err(|e| e.to_string()),
+            .map_err(VectorsError::from),
+    }
+}
+
+/// Why word vectors could not be loaded: a word2vec file's error or a
+/// bundle's.
+#[derive(Debug, thiserror::Error)]
+pub enum VectorsError {
+    #[error(transparent)]
+    File(#[from] crate::text::TextError),
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+}
+
+impl crate::data::Blame for VectorsError {
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::File(e) => crate::data::Blame::is_user_input(e),
+            Self::Bundle(e) => crate::data::Blame::is_user_input(e),
+        }
     }
 }

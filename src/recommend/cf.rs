@@ -116,6 +116,34 @@ impl Default for CfParams {
     }
 }
 
+/// Most neighbours kept per item or user.
+pub const MAX_NEIGHBOURS: usize = 100_000;
+/// Largest shrinkage accepted (far beyond any support count).
+pub const MAX_SHRINKAGE: f32 = 1_000_000.0;
+
+impl CfParams {
+    /// Checks the settings: the one rule for the command line, the
+    /// dashboard and a saved recommender's card. The error names the field,
+    /// its value and the values that work.
+    pub fn validate(&self) -> Result<(), RecError> {
+        if !(1..=MAX_NEIGHBOURS).contains(&self.neighbours) {
+            return Err(RecError::InvalidParams {
+                field: "neighbours",
+                value: self.neighbours.to_string(),
+                allowed: format!("from 1 to {MAX_NEIGHBOURS} neighbours (50 is usual)"),
+            });
+        }
+        if !(self.shrinkage.is_finite() && (0.0..=MAX_SHRINKAGE).contains(&self.shrinkage)) {
+            return Err(RecError::InvalidParams {
+                field: "shrinkage",
+                value: self.shrinkage.to_string(),
+                allowed: format!("a number from 0 (none) to {MAX_SHRINKAGE} (10 is usual)"),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The top-k most similar items of every item, best first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ItemNeighbours {
@@ -514,6 +542,7 @@ impl Recommender {
         params: CfParams,
         progress: &dyn Progress,
     ) -> Result<Self, RecError> {
+        params.validate()?;
         if inter.n_interactions() == 0 {
             return Err(RecError::Empty(format!(
                 "the interactions have {} users, {} items and no user–item pairs. Load a dataset with interaction rows.",
@@ -1005,6 +1034,29 @@ pub(crate) mod tests {
             assert_eq!(j, ej, "item {item}: {js:?}");
             assert!(close(s, es), "item {item} → {j}: {s} vs {es}");
         }
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused_before_building_naming_the_field() {
+        let inter = Arc::new(four_by_four());
+        for (p, field, value) in [
+            (params(0, 10.0), "neighbours", "0"),
+            (params(50, -1.0), "shrinkage", "-1"),
+            (params(50, f32::NAN), "shrinkage", "NaN"),
+        ] {
+            let err = Recommender::build(Arc::clone(&inter), Method::ItemCf, p, &())
+                .err()
+                .unwrap();
+            assert!(
+                matches!(&err, RecError::InvalidParams { field: f, value: v, .. } if *f == field && v == value),
+                "{err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .contains(&format!("{field} is {value}; choose"))
+            );
+        }
+        assert!(CfParams::default().validate().is_ok());
     }
 
     #[test]

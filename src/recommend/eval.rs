@@ -228,6 +228,7 @@ pub fn evaluate(
     seed: u64,
     progress: &dyn Progress,
 ) -> Result<EvalReport, RecError> {
+    params.validate()?;
     let k = k.max(1);
     progress.report(0.0, "Holding out interactions");
     let split = holdout(inter, EVAL_HOLDOUT_FRACTION, seed);

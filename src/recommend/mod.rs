@@ -67,8 +67,32 @@ pub enum RecError {
         "item '{item}' is not among the services this recommender knows. Check the id: only services that appear in the interactions are known."
     )]
     UnknownItem { item: String },
+    /// A setting out of its range: which, its value, and the values that
+    /// work.
+    #[error("the recommender setting {field} is {value}; choose {allowed}")]
+    InvalidParams {
+        field: &'static str,
+        value: String,
+        allowed: String,
+    },
     #[error("the recommender job was cancelled")]
     Cancelled,
+}
+
+impl crate::data::Blame for RecError {
+    /// Columns, ids and settings are the user's; a cancel is not.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::MissingColumn { .. }
+            | Self::NoUserColumn
+            | Self::NoItemColumn
+            | Self::Empty(_)
+            | Self::UnknownUser { .. }
+            | Self::UnknownItem { .. }
+            | Self::InvalidParams { .. } => true,
+            Self::Cancelled => false,
+        }
+    }
 }
 
 /// Which columns of a dataset hold the user, the item and, optionally, an

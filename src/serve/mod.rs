@@ -228,6 +228,17 @@ pub enum ServeError {
     Io(String),
 }
 
+impl crate::data::Blame for ServeError {
+    /// Serving beyond this machine without a token is the user's choice to
+    /// change; a port in use and I/O failures are not.
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::NonLoopbackWithoutToken { .. } => true,
+            Self::Bind { .. } | Self::Io(_) => false,
+        }
+    }
+}
+
 /// The V2 router over `registry`: the body read within `max_body_bytes`
 /// and `body_read_timeout`, and, when `cfg` has a token, bearer
 /// authentication on every endpoint but health, or without one the

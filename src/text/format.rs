@@ -144,7 +144,7 @@ fn check_writable(v: &WordVectors) -> Result<(), TextError> {
     for (i, word) in v.words.iter().enumerate() {
         if word.is_empty() || word.bytes().any(|b| b.is_ascii_whitespace()) {
             return Err(TextError::Format {
-                source: "word2vec output".into(),
+                file: "word2vec output".into(),
                 line_or_offset: format!("word {}", i + 1),
                 message: format!(
                     "the word {word:?} is empty or contains whitespace, which the word2vec formats cannot store; replace the whitespace (e.g. with '_') first"
@@ -793,7 +793,7 @@ mod tests {
     fn errors_name_the_line_or_byte_offset() {
         let err = read(b"2 2\nthe 0.5 0.25\ncity 1 x\n").unwrap_err();
         assert!(
-            matches!(&err, TextError::Format { source, line_or_offset, .. } if source == "test.vec" && line_or_offset == "3"),
+            matches!(&err, TextError::Format { file, line_or_offset, .. } if file == "test.vec" && line_or_offset == "3"),
             "{err}"
         );
         let err = read(b"2 2\nthe 0.5 0.25\ncity 1\n").unwrap_err();

@@ -22,18 +22,24 @@
 //!   `unsafe`: the call into gemm's matrix product, and the calls into code
 //!   compiled for AVX2/AVX-512 once the CPU is known to have it);
 //! - [`route`] (the report router) and [`topics`] (reports grouped into
-//!   topics), on word vectors or sentence embeddings.
+//!   topics), on word vectors or sentence embeddings;
+//! - [`reports`]: the citizen-report pipeline the command line and the
+//!   dashboard both call — reports from a table, their vectors through an
+//!   encoder, the router with one rule for when it is trained, topics, the
+//!   word map and weekly trends.
 //!
 //! It uses `data` (progress, the seeded RNG), `ml` (the router's trainer),
 //! `std`, serde, jieba-rs, and for the sentence encoder candle,
 //! candle-transformers' BERT config, tokenizers and gemm. It
 //! must not import egui, tokio or `models`: saving a model as a bundle is the
-//! bundle's job, drawing it is the app's, and long steps run inside a job
-//! that hands us a [`crate::data::Progress`].
+//! bundle's job, drawing it is the app's, a remote embeddings endpoint is
+//! reached through [`reports::Encoder`] (which `models` implements), and
+//! long steps run inside a job that hands us a [`crate::data::Progress`].
 
 pub mod bert;
 pub mod corpus;
 pub mod format;
+pub mod reports;
 pub mod route;
 pub mod sentence;
 pub mod tokenize;
@@ -54,40 +60,52 @@ pub use word2vec::{TrainStats, W2vParams, WordVectors, train};
 
 /// Why text work failed: what went wrong, where (path and line or byte
 /// offset, word, parameter) and what to do about it.
-///
-/// `Display` and `Error` are written by hand rather than derived with
-/// thiserror: thiserror treats any field named `source` as the error's cause
-/// (which must itself be an error), and [`TextError::Format`] names the file
-/// in a field called `source`.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum TextError {
     /// Reading or writing failed; `message` says why and what to check.
+    #[error("{path}: {message}")]
     Io { path: String, message: String },
-    /// A word-vector or evaluation file is malformed. `source` is the path
+    /// A word-vector or evaluation file is malformed. `file` is the path
     /// (or a name like "analogy questions"), `line_or_offset` the line number
     /// for text ("7") or the byte offset for binary ("byte 1234").
+    #[error("{file}:{line_or_offset}: {message}")]
     Format {
-        source: String,
+        file: String,
         line_or_offset: String,
         message: String,
     },
     /// The word is not in the vocabulary.
+    #[error(
+        "'{word}' is not in the vocabulary. Check its spelling and case (the tokenizer lower-cases words), or train with a lower min_count so that rare words are kept."
+    )]
     UnknownWord { word: String },
     /// Nothing to work with; the text says what is empty and what to do.
+    #[error("nothing to work with: {0}")]
     Empty(String),
     /// A size beyond what we accept (a header claiming 10^12 words, a
     /// dimension above 10 000); the text says which and why.
+    #[error("too large: {0}")]
     TooLarge(String),
-    /// Training parameters that cannot work; the text names the parameter.
-    InvalidParams(String),
+    /// A word2vec parameter out of its range: which, its value, and the
+    /// values that work.
+    #[error("invalid word2vec parameters: {field} is {value}; choose {allowed}")]
+    InvalidParams {
+        field: &'static str,
+        value: String,
+        allowed: String,
+    },
     /// In-memory vectors whose parts disagree (rows × dimension ≠ values).
+    #[error("malformed word vectors: {0}")]
     Shape(String),
     /// A sentence-encoder folder that cannot be used: which, and why.
+    #[error("{folder}: {message}")]
     Model { folder: String, message: String },
     /// A path that is not a regular file (a FIFO, a device, a folder) or
     /// is larger than its bound; the message names the path.
+    #[error(transparent)]
     File(crate::data::file::FileError),
     /// The user cancelled the job.
+    #[error("the text job was cancelled")]
     Cancelled,
 }
 
@@ -105,31 +123,24 @@ impl From<crate::data::file::FileError> for TextError {
     }
 }
 
-impl std::fmt::Display for TextError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl crate::data::Blame for TextError {
+    /// Files, words, parameters and folders are the user's; the disk
+    /// refusing a read or write of a path that exists, in-memory vectors
+    /// that disagree, and a cancel are not.
+    fn is_user_input(&self) -> bool {
         match self {
-            Self::Io { path, message } => write!(f, "{path}: {message}"),
-            Self::Format {
-                source,
-                line_or_offset,
-                message,
-            } => write!(f, "{source}:{line_or_offset}: {message}"),
-            Self::UnknownWord { word } => write!(
-                f,
-                "'{word}' is not in the vocabulary. Check its spelling and case (the tokenizer lower-cases words), or train with a lower min_count so that rare words are kept."
-            ),
-            Self::Empty(what) => write!(f, "nothing to work with: {what}"),
-            Self::TooLarge(what) => write!(f, "too large: {what}"),
-            Self::InvalidParams(what) => write!(f, "invalid word2vec parameters: {what}"),
-            Self::Shape(what) => write!(f, "malformed word vectors: {what}"),
-            Self::Model { folder, message } => write!(f, "{folder}: {message}"),
-            Self::File(e) => write!(f, "{e}"),
-            Self::Cancelled => write!(f, "the text job was cancelled"),
+            Self::Io { path, .. } => crate::data::blame::missing_path(path),
+            Self::File(e) => crate::data::Blame::is_user_input(e),
+            Self::Format { .. }
+            | Self::UnknownWord { .. }
+            | Self::Empty(_)
+            | Self::TooLarge(_)
+            | Self::InvalidParams { .. }
+            | Self::Model { .. } => true,
+            Self::Shape(_) | Self::Cancelled => false,
         }
     }
 }
-
-impl std::error::Error for TextError {}
 
 impl TextError {
     /// An I/O error on `path`, with what to check.
@@ -143,7 +154,7 @@ impl TextError {
     /// A format error at a text line.
     pub(crate) fn at_line(source: &str, line: u64, message: impl Into<String>) -> Self {
         Self::Format {
-            source: source.to_owned(),
+            file: source.to_owned(),
             line_or_offset: line.to_string(),
             message: message.into(),
         }
@@ -152,7 +163,7 @@ impl TextError {
     /// A format error at a byte offset of a binary file.
     pub(crate) fn at_byte(source: &str, offset: u64, message: impl Into<String>) -> Self {
         Self::Format {
-            source: source.to_owned(),
+            file: source.to_owned(),
             line_or_offset: format!("byte {offset}"),
             message: message.into(),
         }

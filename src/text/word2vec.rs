@@ -85,6 +85,14 @@ const MAX_EXP: f32 = 6.0;
 const MAX_SENTENCE_WORDS: usize = 1000;
 /// Largest vector dimension accepted (also the file readers' limit).
 pub const MAX_DIM: usize = 10_000;
+/// Largest context window, in words either side.
+pub const MAX_WINDOW: usize = 1_000;
+/// Most negative samples per positive example.
+pub const MAX_NEGATIVE: usize = 1_000;
+/// Most passes over the documents.
+pub const MAX_EPOCHS: usize = 100_000;
+/// Most worker threads (0 means every core).
+pub const MAX_THREADS: usize = 1_024;
 /// How often the watching thread reports and checks for cancel.
 const REPORT_EVERY: Duration = Duration::from_millis(100);
 
@@ -149,48 +157,83 @@ impl W2vParams {
         }
     }
 
-    /// Checks that training with these parameters can work; the error names
-    /// the parameter and the accepted range.
+    /// Checks that training with these parameters can work, the one rule
+    /// for the command line, the dashboard and a bundle's saved
+    /// parameters; the error names the field, its value and the values
+    /// that work.
     pub fn validate(&self) -> Result<(), TextError> {
-        let bad = |what: String| Err(TextError::InvalidParams(what));
-        if self.dim == 0 || self.dim > MAX_DIM {
-            return bad(format!(
-                "dim is {}; choose a vector dimension between 1 and {MAX_DIM} (100 to 300 is usual)",
-                self.dim
-            ));
-        }
-        if self.window == 0 {
-            return bad("window is 0; choose a context window of at least 1 (5 is usual)".into());
-        }
-        if self.negative == 0 {
+        let bad = |field: &'static str, value: String, allowed: String| {
+            Err(TextError::InvalidParams {
+                field,
+                value,
+                allowed,
+            })
+        };
+        if !(1..=MAX_DIM).contains(&self.dim) {
             return bad(
-                "negative is 0; only negative sampling is implemented, so choose at least 1 negative sample (5 is usual)"
-                    .into(),
+                "dim",
+                self.dim.to_string(),
+                format!("a vector dimension from 1 to {MAX_DIM} (100 to 300 is usual)"),
             );
         }
-        if self.epochs == 0 {
-            return bad("epochs is 0; choose at least 1 pass over the documents".into());
+        if !(1..=MAX_WINDOW).contains(&self.window) {
+            return bad(
+                "window",
+                self.window.to_string(),
+                format!("a context window from 1 to {MAX_WINDOW} words (5 is usual)"),
+            );
+        }
+        if !(1..=MAX_NEGATIVE).contains(&self.negative) {
+            return bad(
+                "negative",
+                self.negative.to_string(),
+                format!(
+                    "from 1 to {MAX_NEGATIVE} negative samples (only negative sampling is implemented; 5 is usual)"
+                ),
+            );
+        }
+        if !(1..=MAX_EPOCHS).contains(&self.epochs) {
+            return bad(
+                "epochs",
+                self.epochs.to_string(),
+                format!("from 1 to {MAX_EPOCHS} passes over the documents (5 is usual)"),
+            );
+        }
+        if self.threads > MAX_THREADS {
+            return bad(
+                "threads",
+                self.threads.to_string(),
+                format!("from 0 (every core) to {MAX_THREADS} worker threads"),
+            );
         }
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return bad(format!(
-                "alpha is {}; choose a positive learning rate (0.025 for skip-gram, 0.05 for CBOW)",
-                self.alpha
-            ));
+            return bad(
+                "alpha",
+                self.alpha.to_string(),
+                "a positive learning rate (0.025 for skip-gram, 0.05 for CBOW)".to_owned(),
+            );
         }
         if !(self.min_alpha.is_finite() && self.min_alpha >= 0.0 && self.min_alpha <= self.alpha) {
-            return bad(format!(
-                "min_alpha is {}; choose a final learning rate between 0 and alpha ({})",
-                self.min_alpha, self.alpha
-            ));
+            return bad(
+                "min_alpha",
+                self.min_alpha.to_string(),
+                format!("a final learning rate from 0 to alpha ({})", self.alpha),
+            );
         }
         if !(self.sample.is_finite() && self.sample >= 0.0) {
-            return bad(format!(
-                "sample is {}; choose a subsampling threshold of 0 (off) or a small positive number such as 1e-3",
-                self.sample
-            ));
+            return bad(
+                "sample",
+                self.sample.to_string(),
+                "a subsampling threshold of 0 (off) or a small positive number such as 1e-3"
+                    .to_owned(),
+            );
         }
         if self.max_vocab == Some(0) {
-            return bad("max_vocab is 0; leave it unset or keep at least one word".into());
+            return bad(
+                "max_vocab",
+                "0".to_owned(),
+                "to leave it unset or keep at least one word".to_owned(),
+            );
         }
         Ok(())
     }
@@ -1502,7 +1545,7 @@ pub(crate) mod tests {
         ] {
             assert!(matches!(
                 train(&docs, &bad, &()),
-                Err(TextError::InvalidParams(_))
+                Err(TextError::InvalidParams { .. })
             ));
         }
         struct Cancelled;
@@ -1516,6 +1559,34 @@ pub(crate) mod tests {
             train(&docs, &params(true), &Cancelled),
             Err(TextError::Cancelled)
         ));
+    }
+
+    #[test]
+    fn a_parameter_out_of_range_is_named_with_its_value_and_the_range() {
+        let err = W2vParams {
+            window: 5000,
+            ..W2vParams::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(
+            matches!(&err, TextError::InvalidParams { field: "window", value, .. } if value == "5000"),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("window is 5000") && text.contains("from 1 to 1000"),
+            "{text}"
+        );
+        let err = W2vParams {
+            min_alpha: 0.5,
+            ..W2vParams::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(err.to_string().contains("min_alpha is 0.5"), "{err}");
+        assert!(W2vParams::default().validate().is_ok());
+        assert!(W2vParams::cbow().validate().is_ok());
     }
 
     #[test]

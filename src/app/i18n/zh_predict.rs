@@ -84,6 +84,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("could not start training: {}", "无法开始训练：{}"),
     ("Cancel training", "取消训练"),
     ("Training failed: {}", "训练失败：{}"),
+    (
+        "The table has the target, but the metrics could not be computed: {}",
+        "此表含有目标列，但无法计算指标：{}",
+    ),
     // Training result: loss curve, evaluation, saving.
     ("Loss per epoch", "每轮损失"),
     ("epoch", "轮次"),

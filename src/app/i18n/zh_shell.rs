@@ -89,6 +89,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("CSV and text tables", "CSV 与文本表格"),
     ("All files", "所有文件"),
     ("Could not open the file dialog", "无法打开文件对话框"),
+    (
+        "Could not start the background task '{}': {}. Close some programs or restart cityops, then try again.",
+        "无法启动后台任务“{}”：{}。请关闭一些程序或重新启动 cityops，然后重试。",
+    ),
     ("Loading {} was cancelled.", "已取消加载 {}。"),
     ("Could not load {}", "无法加载 {}"),
     (

@@ -20,8 +20,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "no word vectors and no embeddings endpoint",
         "既没有词向量，也没有嵌入服务端点",
     ),
-    ("Training the department router", "正在训练部门分派模型"),
-    ("Topics", "正在归纳主题"),
+    ("No department router: {}", "没有部门分派模型：{}"),
     // Choosing how reports become vectors.
     (
         "No citizen-report data is open: open a table with a text column and a department, or load the demo city.",

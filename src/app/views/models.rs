@@ -200,11 +200,13 @@ impl ModelsView {
             self.scanned_dir = Some(dir.clone());
             self.scanned_lang = lang;
             let d = dir.clone();
-            self.scan = Job::spawn("scan models", wake(ui), move |_| {
+            match widgets::start_job("scan models", wake(ui), move |_| {
                 i18n::set(lang);
                 list(&d)
-            })
-            .ok();
+            }) {
+                Ok(j) => self.scan = Some(j),
+                Err(e) => self.message = Some(Err(e)),
+            }
         }
         ui.heading(tr("Models"));
         ui.label(trf!("Models folder: {}", dir.display()));
@@ -213,7 +215,7 @@ impl ModelsView {
                 && self.import.is_none()
             {
                 let d = dir.clone();
-                self.import = Job::spawn("import", wake(ui), move |_| {
+                let job = widgets::start_job("import", wake(ui), move |_| {
                     i18n::set(lang);
                     let Some(card) = rfd::FileDialog::new()
                         .set_title(tr("Import a cityops model card"))
@@ -223,8 +225,11 @@ impl ModelsView {
                         return Err(tr("No file was chosen (or no file dialog is available: use cityops fetch or copy the files into the models folder).").to_owned());
                     };
                     registry::import(&card, &d)
-                })
-                .ok();
+                });
+                match job {
+                    Ok(j) => self.import = Some(j),
+                    Err(e) => self.message = Some(Err(e)),
+                }
             }
             if ui.button(tr("Rescan")).clicked() {
                 self.scanned_dir = None;
@@ -315,7 +320,7 @@ impl ModelsView {
                 let sha = self.sha256.trim().to_lowercase();
                 let folder = self.folder_name.trim().to_owned();
                 let d = dir.clone();
-                self.download = Job::spawn("download", wake(ui), move |p| {
+                let job = widgets::start_job("download", wake(ui), move |p| {
                     i18n::set(lang);
                     let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
                     let opts = FetchOptions {
@@ -339,9 +344,14 @@ impl ModelsView {
                     } else {
                         trf!("Downloaded {} — no checksum was available: compare it with the publisher's", names.join(", "))
                     })
-                })
-                .ok();
-                self.message = None;
+                });
+                match job {
+                    Ok(j) => {
+                        self.download = Some(j);
+                        self.message = None;
+                    }
+                    Err(e) => self.message = Some(Err(e)),
+                }
             }
         });
         if let Some(j) = &self.download {
@@ -374,7 +384,7 @@ impl ModelsView {
                 let url = self.remote_url.trim().to_owned();
                 let token = Some(self.remote_token.trim().to_owned()).filter(|t| !t.is_empty());
                 self.connected = Some((url.clone(), token.clone()));
-                self.remote = Job::spawn("connect", wake(ui), move |_| {
+                let job = widgets::start_job("connect", wake(ui), move |_| {
                     let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
                     rt.block_on(async {
                         let c = V2Client::new(&url, token)?;
@@ -391,8 +401,11 @@ impl ModelsView {
                         })
                     })
                     .map_err(|e| e.to_string())
-                })
-                .ok();
+                });
+                match job {
+                    Ok(j) => self.remote = Some(j),
+                    Err(e) => self.message = Some(Err(e)),
+                }
             }
             if self.remote.is_some() {
                 ui.spinner();

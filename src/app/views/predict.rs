@@ -20,9 +20,10 @@ use crate::app::theme;
 use crate::app::widgets::wake;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::{Command, RemoteServer, ViewCtx};
+use crate::data::Dataset;
 use crate::data::timeseries::MICROS_PER_HOUR;
-use crate::data::{Dataset, Source};
 use crate::jobs::Job;
+use crate::ml::apply;
 use crate::ml::evaluate::Evaluation;
 use crate::ml::features::{Encoding, FeaturePipeline, suggest_features};
 use crate::ml::model::{self, LatestForecast, Predictions, TrainRequest, Trained};
@@ -85,7 +86,8 @@ struct Applied {
     dataset_name: String,
     /// (actual, predicted) for tables that have the target.
     pairs: Vec<[f64; 2]>,
-    evaluation: Option<Evaluation>,
+    /// The metrics when the table has the target, or why there are none.
+    evaluation: Option<Result<Evaluation, String>>,
     forecasts: Vec<LatestForecast>,
     /// Hourly history per place for the forecast plot: (hour, value).
     history: HashMap<String, Vec<[f64; 2]>>,
@@ -203,7 +205,7 @@ fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
         .map(str::parse::<usize>)
         .collect();
     match v {
-        Ok(v) if !v.is_empty() && !v.contains(&0) => Ok(v),
+        Ok(v) if !v.is_empty() => Ok(v),
         _ => Err(crate::trf!(
             "hidden layers '{}': write sizes separated by commas, e.g. 64, 64",
             s
@@ -379,7 +381,8 @@ impl PredictView {
             return;
         }
         self.scanned = true;
-        let job = Job::spawn("scan models", wake(ui), move |_| {
+        let shown_dir = dir.display().to_string();
+        let job = widgets::start_job("scan models", wake(ui), move |_| {
             registry::scan(&dir)
                 .into_iter()
                 // Recommenders and other kinds are listed in their own views.
@@ -401,7 +404,10 @@ impl PredictView {
                 })
                 .collect()
         });
-        self.scan = job.ok();
+        match job {
+            Ok(j) => self.scan = Some(j),
+            Err(e) => self.models.push((shown_dir, Err(e))),
+        }
     }
 
     fn poll(&mut self) {
@@ -661,24 +667,30 @@ impl PredictView {
                 .add_enabled(!busy, egui::Button::new(tr("Train")))
                 .clicked()
             {
-                match parse_hidden(&self.hidden) {
+                // The core's one validation of the settings.
+                let config = parse_hidden(&self.hidden).and_then(|hidden| {
+                    let config = TrainConfig {
+                        hidden,
+                        epochs: self.epochs,
+                        batch_size: self.batch_size,
+                        learning_rate: self.learning_rate,
+                        patience: self.patience,
+                        seed: self.seed,
+                        class_weights: self.class_weights,
+                        ..Default::default()
+                    };
+                    config.validate().map_err(|e| e.to_string())?;
+                    Ok(config)
+                });
+                match config {
                     Err(e) => self.form_error = Some(e),
-                    Ok(hidden) => {
+                    Ok(config) => {
                         self.form_error = None;
                         let req = TrainRequest {
                             target: self.target.clone(),
                             task: self.task,
                             features: Some(self.features.iter().cloned().collect()),
-                            config: TrainConfig {
-                                hidden,
-                                epochs: self.epochs,
-                                batch_size: self.batch_size,
-                                learning_rate: self.learning_rate,
-                                patience: self.patience,
-                                seed: self.seed,
-                                class_weights: self.class_weights,
-                                ..Default::default()
-                            },
+                            config,
                             horizon_hours: self.horizon,
                         };
                         let history = Arc::new(Mutex::new(Vec::new()));
@@ -810,12 +822,14 @@ impl PredictView {
                 let trained = Arc::clone(&t);
                 let card = result.card.clone();
                 let dir = ctx.ws.models_dir.clone();
-                self.saving = Job::spawn("save model", wake(ui), move |_| {
+                match widgets::start_job("save model", wake(ui), move |_| {
                     bundle::save_bundle(&dir.join(&name), card, &trained.model)
                         .map(|(_, p)| p)
                         .map_err(|e| e.to_string())
-                })
-                .ok();
+                }) {
+                    Ok(j) => self.saving = Some(j),
+                    Err(e) => self.save_message = Some(Err(e)),
+                }
             }
             if !valid {
                 ui.colored_label(theme::MUTED, tr("letters, digits, _ and - only"));
@@ -862,13 +876,15 @@ impl PredictView {
                 // The dialog opens on a job's thread: its texts are taken now.
                 let title = tr("Open a cityops model card");
                 let filter = tr("Model cards");
-                self.load_dialog = Job::spawn("model dialog", wake(ui), move |_| {
+                match widgets::start_job("model dialog", wake(ui), move |_| {
                     rfd::FileDialog::new()
                         .set_title(title)
                         .add_filter(filter, &["json"])
                         .pick_file()
-                })
-                .ok();
+                }) {
+                    Ok(j) => self.load_dialog = Some(j),
+                    Err(e) => self.models.push((title.to_owned(), Err(e))),
+                }
             }
             if ui.button(tr("Rescan models folder")).clicked() {
                 self.scanned = false;
@@ -1042,11 +1058,13 @@ impl PredictView {
                     let label = current.label.clone();
                     let shown = current.shown();
                     let rows_train = card.rows_train;
-                    self.applying = Job::spawn("apply model", wake(ui), move |_| {
-                        apply(&model, &ds, &label, shown, rows_train)
-                    })
-                    .ok();
                     self.apply_error = None;
+                    match widgets::start_job("apply model", wake(ui), move |_| {
+                        apply_and_review(&model, &ds, &label, shown, rows_train)
+                    }) {
+                        Ok(j) => self.applying = Some(j),
+                        Err(e) => self.apply_error = Some(e),
+                    }
                 }
                 if self.applying.is_some() {
                     ui.spinner();
@@ -1113,12 +1131,24 @@ fn applied_ui(
                 }
             });
         }
-        if let Some(e) = &a.evaluation {
-            ui.strong(tr("On this table (it has the target)"));
-            evaluation_ui(ui, e, "applied_eval");
-            if a.forecasts.is_empty() {
-                evaluation_plots_ui(ui, e, "applied_plots");
+        match &a.evaluation {
+            Some(Ok(e)) => {
+                ui.strong(tr("On this table (it has the target)"));
+                evaluation_ui(ui, e, "applied_eval");
+                if a.forecasts.is_empty() {
+                    evaluation_plots_ui(ui, e, "applied_plots");
+                }
             }
+            Some(Err(e)) => {
+                ui.colored_label(
+                    theme::WARN,
+                    crate::trf!(
+                        "The table has the target, but the metrics could not be computed: {}",
+                        e
+                    ),
+                );
+            }
+            None => {}
         }
         if !a.pairs.is_empty() && a.forecasts.is_empty() && a.evaluation.is_none() {
             ui.label(crate::trf!("{} predictions", a.pairs.len()));
@@ -1295,77 +1325,28 @@ impl PredictView {
     }
 }
 
-/// Runs a model over a dataset: the predictions as a new dataset, and
-/// what the view plots.
-fn apply(
+/// Runs a model over a dataset (the core's [`apply`]): the predictions as
+/// a new dataset, and what the view shows of them.
+fn apply_and_review(
     model: &model::TabularModel,
     ds: &Dataset,
     label: &str,
     shown_label: String,
     rows_train: usize,
 ) -> Result<(Applied, Dataset), String> {
-    let preds = model.predict(&ds.table).map_err(|e| e.to_string())?;
-    let target = model.target_column().to_owned();
-    let has_target = ds.table.column(&target).is_some();
-    let evaluation = if has_target {
-        model.evaluate_on(&ds.table, rows_train).ok()
-    } else {
-        None
-    };
-    let pairs = match (&preds, ds.table.column(&target)) {
-        (Predictions::Values(v), Some(t)) => (0..v.len())
-            .filter_map(|r| Some([t.f64_at(r)?, *v.get(r)?]))
-            .collect(),
-        _ => Vec::new(),
-    };
-    let (forecasts, history) = if model.task == Task::Forecast {
-        let f = model
-            .latest_forecasts(&ds.table)
-            .map_err(|e| e.to_string())?;
-        let mut history = HashMap::new();
-        if let ModelInputs::Forecast(spec) = &model.inputs
-            && let Ok(series) = crate::ml::forecast::hourly_series(&ds.table, spec, &target)
-        {
-            for lf in &f {
-                if let Some(values) = series.get(&lf.place) {
-                    let mut pts: Vec<[f64; 2]> = values
-                        .iter()
-                        .filter(|(h, _)| **h > lf.origin_hour - 7 * 24)
-                        .map(|(h, v)| [(h * MICROS_PER_HOUR) as f64 / 1e6, *v])
-                        .collect();
-                    pts.sort_by(|a, b| a[0].total_cmp(&b[0]));
-                    history.insert(lf.place.clone(), pts);
-                }
-            }
-        }
-        (f, history)
-    } else {
-        (Vec::new(), HashMap::new())
-    };
-    let table = model::with_columns(&ds.table, preds.columns(&target));
-    let mut out = Dataset::from_table(
-        format!("{} predictions", ds.name),
-        Source::Derived(format!("{} + {label}", ds.name)),
-        table,
-        ds.time_zone.clone(),
-    );
-    // Keep the source's meaning: same roles for its columns, same domain.
-    for (i, r) in ds.schema.roles.iter().enumerate() {
-        if let Some(slot) = out.schema.roles.get_mut(i) {
-            *slot = *r;
-        }
-    }
-    out.domain = crate::data::Domain::General;
+    let applied = apply::apply(model, ds, label).map_err(|e| e.to_string())?;
+    let review =
+        apply::review(model, ds, &applied.predictions, rows_train).map_err(|e| e.to_string())?;
     Ok((
         Applied {
             model_label: shown_label,
             dataset_name: ds.name.clone(),
-            pairs,
-            evaluation,
-            forecasts,
-            history,
+            pairs: review.pairs,
+            evaluation: review.evaluation.map(|e| e.map_err(|e| e.to_string())),
+            forecasts: review.forecasts,
+            history: review.history,
             tz: ds.time_zone.clone(),
         },
-        out,
+        applied.dataset,
     ))
 }

@@ -435,7 +435,7 @@ impl RecommendView {
                 let columns = built.columns.clone();
                 let eval = built.evaluation.as_ref().ok().cloned();
                 let c = ui.ctx().clone();
-                self.saving = Job::spawn(
+                let job = widgets::start_job(
                     "save recommender",
                     Arc::new(move || c.request_repaint()),
                     move |_| {
@@ -449,8 +449,11 @@ impl RecommendView {
                         .map(|(_, p)| p.display().to_string())
                         .map_err(|e| e.to_string())
                     },
-                )
-                .ok();
+                );
+                match job {
+                    Ok(j) => self.saving = Some(j),
+                    Err(e) => self.save_message = Some(Err(e)),
+                }
             }
             match &self.save_message {
                 Some(Ok(path)) => {
@@ -491,7 +494,7 @@ impl RecommendView {
                 user.to_owned(),
             );
             let c = ui.ctx().clone();
-            self.remote_job = Job::spawn(
+            let job = widgets::start_job(
                 "remote recommend",
                 Arc::new(move || c.request_repaint()),
                 move |_| {
@@ -500,10 +503,13 @@ impl RecommendView {
                     rt.block_on(remote::recommend(&client, &meta, &user, TOP))
                         .map_err(|e| e.to_string())
                 },
-            )
-            .ok();
+            );
             self.remote_for = Some(key);
             self.remote_answer = None;
+            match job {
+                Ok(j) => self.remote_job = Some(j),
+                Err(e) => self.remote_answer = Some(Err(e)),
+            }
         }
         if self.remote_job.is_some() {
             ui.horizontal(|ui| {

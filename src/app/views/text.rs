@@ -6,9 +6,10 @@
 //! department with confidence and the alternatives, similar past reports and
 //! keywords; explore words (neighbours and a 2-D PCA map of the vocabulary);
 //! see which terms trend week by week. All of it is computed in background
-//! jobs with progress and cancel.
+//! jobs with progress and cancel; the analysis itself is the core's
+//! [`reports::analyse`], the same as `cityops text classify`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,48 +20,20 @@ use crate::app::i18n::{self, Lang, tr};
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::ViewCtx;
-use crate::data::timeseries::{LocalClock, MICROS_PER_DAY};
 use crate::data::{Dataset, Domain, Progress, Role};
 use crate::jobs::{Job, JobProgress};
-use crate::ml::evaluate::Evaluation;
-use crate::models::encoder::{ReportEncoder, most_similar};
+use crate::models::encoder::ReportEncoder;
 use crate::models::remote::EmbeddingsClient;
-use crate::text::route::{Router, train_router_on};
+use crate::text::reports::{self, Query, Reports};
 use crate::text::sentence::SentenceEncoder;
-use crate::text::topics::{self, Topic, pca2};
 use crate::text::{self, Tokenizer, W2vParams, WordVectors};
 
-/// Topics the reports are grouped into.
-const TOPICS: usize = 8;
-
-/// Everything the view shows, built in one job.
+/// Everything the view shows, built in one job: the core's analysis and
+/// where its vectors came from.
 struct Analysis {
     source: SourceLabel,
-    /// Word vectors (for the word explorer), unless the reports are
-    /// encoded remotely.
-    vectors: Option<Arc<WordVectors>>,
-    encoder: ReportEncoder,
     words_per_sec: Option<f64>,
-    router: Option<(Router, Evaluation)>,
-    /// The reports: text, department (if any).
-    reports: Vec<(String, Option<String>)>,
-    /// One unit vector of `dim` values per report.
-    doc_vectors: Vec<f32>,
-    dim: usize,
-    idf: Arc<HashMap<String, f32>>,
-    /// Frequent words on their first two principal components.
-    pca: Vec<(String, [f64; 2])>,
-    /// Topics of the reports, largest first, and each report's topic and
-    /// place on the plane of the document vectors' principal components.
-    topics: Vec<Topic>,
-    topic_of: Vec<usize>,
-    report_points: Vec<(usize, [f64; 2])>,
-    /// Top terms: weekly counts (week start seconds, count).
-    trends: Vec<(String, Vec<[f64; 2]>)>,
-    /// The latest weeks, newest first: week start (seconds), reports that
-    /// week, and the week's top terms by summed tf-idf.
-    weekly_keywords: Vec<(f64, usize, Vec<String>)>,
-    tz: jiff::tz::TimeZone,
+    core: reports::Analysis<ReportEncoder>,
 }
 
 enum Source {
@@ -122,37 +95,14 @@ fn describe_encoder(encoder: &ReportEncoder) -> String {
     }
 }
 
-/// What the view shows for the typed report.
-struct Query {
-    text: String,
-    routed: Vec<(String, f64)>,
-    similar: Vec<(f32, usize)>,
-}
-
 /// Routes one report and finds the most similar past reports.
 fn query(a: &Analysis, text: &str, p: &dyn Progress) -> Result<Query, String> {
-    let (q, dim) = a
-        .encoder
-        .encode(&[text.to_owned()], p)
-        .map_err(|e| e.to_string())?;
-    let routed = match &a.router {
-        Some((router, _)) => router
-            .route_embedded(&q, dim)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .next()
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    Ok(Query {
-        text: text.to_owned(),
-        routed,
-        similar: most_similar(&a.doc_vectors, a.dim, &q, 5),
-    })
+    a.core.query(text, p).map_err(|e| e.to_string())
 }
 
 /// Builds the analysis in a background job; `lang` is the language of the
-/// progress messages and errors it reports.
+/// progress messages and errors it reports. Where the vectors come from is
+/// the view's choice; the rest is [`reports::analyse`].
 fn analyse(
     source: Source,
     reports_ds: Option<Arc<Dataset>>,
@@ -194,7 +144,8 @@ fn analyse(
             (v, w, l, None)
         }
         Source::File(path, max_words) => {
-            let v = crate::models::word_vectors::load_any(&path, max_words, p)?;
+            let v = crate::models::word_vectors::load_any(&path, max_words, p)
+                .map_err(|e| e.to_string())?;
             (
                 Some(v),
                 None,
@@ -219,159 +170,33 @@ fn analyse(
             )
         }
     };
-    let mut reports = Vec::new();
-    let mut times = Vec::new();
-    let mut tz = jiff::tz::TimeZone::UTC;
-    if let Some(ds) = &reports_ds {
-        tz = ds.time_zone.clone();
-        let text_col = ds.column_for(Role::Text);
-        let label_col = ds.category_column();
-        let time_col = ds.time_column();
-        if let Some(tc) = text_col {
-            for r in 0..ds.table.n_rows() {
-                if let Some(t) = tc.str_at(r) {
-                    let l = label_col.and_then(|c| crate::ml::features::cell_key(c, r));
-                    reports.push((t.to_owned(), l));
-                    times.push(time_col.and_then(|c| c.timestamp_at(r)));
-                }
-            }
-        }
-    }
     p.report(0.9, tr("Document vectors"));
-    let docs: Vec<Vec<String>> = reports.iter().map(|(t, _)| tok.tokenize(t)).collect();
-    let idf = Arc::new(text::idf(&docs));
+    let reports = match &reports_ds {
+        Some(ds) => Reports::from_dataset(ds, None, None).map_err(|e| e.to_string())?,
+        None => Reports::new(Vec::new(), jiff::tz::TimeZone::UTC),
+    };
     let vectors = vectors.map(Arc::new);
     let encoder = match (remote, &vectors) {
         (Some(encoder), _) => encoder,
         (None, Some(v)) => ReportEncoder::Words {
             vectors: Arc::clone(v),
-            idf: Arc::clone(&idf),
+            idf: Arc::clone(&reports.idf),
         },
         (None, None) => return Err(tr("no word vectors and no embeddings endpoint").to_owned()),
     };
-    let texts: Vec<String> = reports.iter().map(|(t, _)| t.clone()).collect();
-    let (doc_vectors, dim) = encoder.encode(&texts, p).map_err(|e| e.to_string())?;
-    let labelled: Vec<usize> = (0..reports.len())
-        .filter(|&i| reports.get(i).is_some_and(|(_, l)| l.is_some()))
-        .collect();
-    let router = if labelled.len() >= 20 {
-        p.report(0.92, tr("Training the department router"));
-        let mut x = Vec::with_capacity(labelled.len() * dim);
-        let mut labels = Vec::with_capacity(labelled.len());
-        for &i in &labelled {
-            x.extend_from_slice(doc_vectors.get(i * dim..(i + 1) * dim).unwrap_or(&[]));
-            labels.push(reports.get(i).and_then(|r| r.1.clone()).unwrap_or_default());
-        }
-        train_router_on(&x, dim, &labels, &crate::ml::TrainConfig::default(), p).ok()
-    } else {
-        None
+    let input = reports::Input {
+        reports,
+        encoder,
+        vectors,
+        overview: true,
     };
-    p.report(0.95, tr("Topics"));
-    let (topics, topic_of) = topics::topics(&doc_vectors, dim, &docs, &idf, TOPICS, 3, 7);
-    // At most 2,000 reports on the plane (evenly spread over the table).
-    let step = reports.len().div_ceil(2000).max(1);
-    let shown: Vec<usize> = (0..reports.len()).step_by(step).collect();
-    let rows: Vec<&[f32]> = shown
-        .iter()
-        .filter_map(|&i| doc_vectors.get(i * dim..(i + 1) * dim))
-        .collect();
-    let report_points: Vec<(usize, [f64; 2])> = shown.into_iter().zip(pca2(&rows, dim)).collect();
-    // PCA of the 300 most frequent words (the vocabulary is in frequency order).
-    let pca = match &vectors {
-        Some(vectors) => {
-            let top = vectors.len().min(300);
-            let unit = vectors.normalized();
-            let rows: Vec<&[f32]> = (0..top)
-                .filter_map(|i| unit.get(i * vectors.dim..(i + 1) * vectors.dim))
-                .collect();
-            vectors
-                .words
-                .iter()
-                .take(top)
-                .cloned()
-                .zip(pca2(&rows, vectors.dim))
-                .collect()
-        }
-        None => Vec::new(),
-    };
-    // Weekly counts of the five terms with the highest total tf-idf, and
-    // each week's own top terms.
-    let mut clock = LocalClock::new(&tz);
-    let mut score: HashMap<&str, f32> = HashMap::new();
-    let mut by_week: BTreeMap<i64, (usize, HashMap<&str, f32>)> = BTreeMap::new();
-    for (d, t) in docs.iter().zip(&times) {
-        let week = t.map(|t| clock.day_start(t) - (clock.weekday(t) as i64) * MICROS_PER_DAY);
-        if let Some(w) = week {
-            by_week.entry(w).or_default().0 += 1;
-        }
-        for (w, s) in text::top_keywords(d, &idf, 3) {
-            if let Some(k) = d.iter().find(|x| **x == w) {
-                *score.entry(k.as_str()).or_insert(0.0) += s;
-                if let Some(e) = week.and_then(|wk| by_week.get_mut(&wk)) {
-                    *e.1.entry(k.as_str()).or_insert(0.0) += s;
-                }
-            }
-        }
-    }
-    let weekly_keywords = by_week
-        .into_iter()
-        .rev()
-        .take(WEEKS_OF_KEYWORDS)
-        .map(|(week, (n, scores))| {
-            let mut terms: Vec<(&str, f32)> = scores.into_iter().collect();
-            terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-            let top = terms
-                .into_iter()
-                .take(6)
-                .map(|(t, _)| t.to_owned())
-                .collect();
-            (week as f64 / 1e6, n, top)
-        })
-        .collect();
-    let mut terms: Vec<(&str, f32)> = score.into_iter().collect();
-    terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut trends = Vec::new();
-    for (term, _) in terms.into_iter().take(5) {
-        let mut weeks: BTreeMap<i64, f64> = BTreeMap::new();
-        for (d, t) in docs.iter().zip(&times) {
-            if let Some(t) = t
-                && d.iter().any(|w| w == term)
-            {
-                let day = clock.day_start(*t);
-                let week = day - (clock.weekday(*t) as i64) * MICROS_PER_DAY;
-                *weeks.entry(week).or_insert(0.0) += 1.0;
-            }
-        }
-        trends.push((
-            term.to_owned(),
-            weeks
-                .into_iter()
-                .map(|(w, c)| [w as f64 / 1e6, c])
-                .collect(),
-        ));
-    }
+    let core = reports::analyse(input, p).map_err(|e| e.to_string())?;
     Ok(Analysis {
         source: label,
-        vectors,
-        encoder,
         words_per_sec,
-        router,
-        reports,
-        doc_vectors,
-        dim,
-        idf,
-        pca,
-        topics,
-        topic_of,
-        report_points,
-        trends,
-        weekly_keywords,
-        tz,
+        core,
     })
 }
-
-/// How many of the latest weeks the keyword table lists.
-const WEEKS_OF_KEYWORDS: usize = 8;
 
 /// What a file dialog is picking.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -449,10 +274,12 @@ impl TextView {
         self.job.is_some() || self.dialog.is_some() || self.query_job.is_some()
     }
 
-    fn train_params(&self) -> W2vParams {
+    /// The form's word2vec parameters, checked by the core's one rule.
+    fn train_params(&self) -> Result<W2vParams, String> {
         let mut params = self.params.clone();
         params.alpha = if params.skip_gram { 0.025 } else { 0.05 };
-        params
+        params.validate().map_err(|e| e.to_string())?;
+        Ok(params)
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -467,6 +294,7 @@ impl TextView {
             match r {
                 Ok(a) => {
                     self.word = a
+                        .core
                         .vectors
                         .as_ref()
                         .and_then(|v| v.words.iter().find(|w| w.len() > 4).cloned())
@@ -494,10 +322,13 @@ impl TextView {
                         path,
                         (self.max_words > 0).then_some(self.max_words),
                     )),
-                    Pick::Corpus => Some(Source::Corpus {
-                        path,
-                        params: self.train_params(),
-                    }),
+                    Pick::Corpus => match self.train_params() {
+                        Ok(params) => Some(Source::Corpus { path, params }),
+                        Err(e) => {
+                            self.error = Some(e);
+                            None
+                        }
+                    },
                     Pick::SentenceFolder => {
                         // Chosen only; encoding starts with the button.
                         self.sentence_folder = path.display().to_string();
@@ -506,10 +337,12 @@ impl TextView {
                 };
                 if let Some(src) = src {
                     let lang = i18n::current();
-                    self.job = Job::spawn("text model", wake.clone(), move |p| {
+                    match widgets::start_job("text model", wake.clone(), move |p| {
                         analyse(src, ds, lang, p)
-                    })
-                    .ok();
+                    }) {
+                        Ok(j) => self.job = Some(j),
+                        Err(e) => self.error = Some(e),
+                    }
                 }
             }
         }
@@ -562,13 +395,13 @@ impl TextView {
             RichText::new(match a.words_per_sec {
                 Some(w) => crate::trf!(
                     "Reports encoded with {}, {}, {:.0} words/s",
-                    describe_encoder(&a.encoder),
+                    describe_encoder(&a.core.encoder),
                     a.source.describe(),
                     w
                 ),
                 None => crate::trf!(
                     "Reports encoded with {}, {}",
-                    describe_encoder(&a.encoder),
+                    describe_encoder(&a.core.encoder),
                     a.source.describe()
                 ),
             })
@@ -599,7 +432,7 @@ impl TextView {
                 ui.colored_label(theme::BAD, e);
             }
             Some(Ok(q)) => {
-                if let (Some((_, eval)), Some((dept, p))) = (&a.router, q.routed.first()) {
+                if let (Ok((_, eval)), Some((dept, p))) = (&a.core.router, q.routed.first()) {
                     ui.horizontal_wrapped(|ui| {
                         ui.strong(crate::trf!("Department: {} ({:.0} %)", dept, p * 100.0));
                         let alts: Vec<String> = q
@@ -623,7 +456,10 @@ impl TextView {
             }
             None => {}
         }
-        let kw = text::top_keywords(&tokens, &a.idf, 6);
+        if let Err(e) = &a.core.router {
+            ui.colored_label(theme::MUTED, crate::trf!("No department router: {}", e));
+        }
+        let kw = text::top_keywords(&tokens, &a.core.reports.idf, 6);
         ui.label(crate::trf!(
             "Keywords: {}",
             kw.iter()
@@ -638,10 +474,10 @@ impl TextView {
                 .num_columns(3)
                 .show(ui, |ui| {
                     for (s, i) in &q.similar {
-                        if let Some((t, l)) = a.reports.get(*i) {
+                        if let Some(r) = a.core.reports.items.get(*i) {
                             ui.label(format!("{s:.2}"));
-                            ui.label(l.as_deref().unwrap_or("–"));
-                            ui.label(t);
+                            ui.label(r.department.as_deref().unwrap_or("–"));
+                            ui.label(&r.text);
                             ui.end_row();
                         }
                     }
@@ -649,11 +485,11 @@ impl TextView {
         }
 
         topics_ui(ui, &a);
-        if let Some(vectors) = &a.vectors {
+        if let Some(vectors) = &a.core.vectors {
             self.words_ui(ui, &a, vectors);
         }
         ui.strong(tr("Trending terms: reports per week mentioning each"));
-        let axis = TimeAxis::new(a.tz.clone());
+        let axis = TimeAxis::new(a.core.reports.tz.clone());
         let plot_shown = ui.scope(|ui| {
             axis.apply(
                 Plot::new("text_trends")
@@ -662,7 +498,7 @@ impl TextView {
                 tr("reports"),
             )
             .show(ui, |p| {
-                for (i, (term, pts)) in a.trends.iter().enumerate() {
+                for (i, (term, pts)) in a.core.overview.trends.iter().enumerate() {
                     p.line(
                         Line::new(term.clone(), pts.clone())
                             .color(theme::series_color(i))
@@ -676,7 +512,7 @@ impl TextView {
             plot_shown.response.rect,
             "report_trends",
         );
-        if !a.weekly_keywords.is_empty() {
+        if !a.core.overview.weekly_keywords.is_empty() {
             egui::CollapsingHeader::new(tr("Keywords week by week"))
                 .id_salt("text_weekly_keywords")
                 .default_open(true)
@@ -689,8 +525,12 @@ impl TextView {
                                 ui.label(egui::RichText::new(h).strong());
                             }
                             ui.end_row();
-                            for (week, n, terms) in &a.weekly_keywords {
-                                ui.label(widgets::format_instant(*week, &a.tz, "%a %b %d"));
+                            for (week, n, terms) in &a.core.overview.weekly_keywords {
+                                ui.label(widgets::format_instant(
+                                    *week,
+                                    &a.core.reports.tz,
+                                    "%a %b %d",
+                                ));
                                 ui.label(crate::app::i18n::count(*n));
                                 ui.label(terms.join(" · "));
                                 ui.end_row();
@@ -720,10 +560,12 @@ impl TextView {
         if !stale || self.query_job.is_some() {
             return;
         }
-        if a.encoder.runs_in_background() {
+        if a.core.encoder.runs_in_background() {
             let (a, text) = (Arc::clone(a), self.report.clone());
-            self.query_job =
-                Job::spawn("encode report", wake.clone(), move |p| query(&a, &text, p)).ok();
+            match widgets::start_job("encode report", wake.clone(), move |p| query(&a, &text, p)) {
+                Ok(j) => self.query_job = Some(j),
+                Err(e) => self.query = Some(Err(e)),
+            }
         } else {
             self.query = Some(query(a, &self.report, &()));
         }
@@ -784,17 +626,25 @@ impl TextView {
                 )
                 .clicked()
             {
-                let src = Source::Train {
-                    ds: Arc::clone(ds),
-                    column: column.clone(),
-                    params: self.train_params(),
-                };
-                let rep = Some(Arc::clone(ds));
-                let lang = i18n::current();
-                self.job = Job::spawn("word2vec", wake.clone(), move |p| {
-                    analyse(src, rep, lang, p)
-                })
-                .ok();
+                let started = self.train_params().and_then(|params| {
+                    let src = Source::Train {
+                        ds: Arc::clone(ds),
+                        column: column.clone(),
+                        params,
+                    };
+                    let rep = Some(Arc::clone(ds));
+                    let lang = i18n::current();
+                    widgets::start_job("word2vec", wake.clone(), move |p| {
+                        analyse(src, rep, lang, p)
+                    })
+                });
+                match started {
+                    Ok(j) => {
+                        self.job = Some(j);
+                        self.error = None;
+                    }
+                    Err(e) => self.error = Some(e),
+                }
             }
             ui.label(tr("load at most"));
             let r = ui
@@ -840,7 +690,7 @@ impl TextView {
                         Pick::Vectors => (tr("Open word vectors"), tr("Word vectors")),
                         Pick::SentenceFolder => (tr("Choose a sentence-encoder folder"), ""),
                     };
-                    let job = Job::spawn("text dialog", wake.clone(), move |_| {
+                    let job = widgets::start_job("text dialog", wake.clone(), move |_| {
                         let d = rfd::FileDialog::new().set_title(title);
                         match pick {
                             Pick::Corpus => d.add_filter(filter, &["txt"]).pick_file(),
@@ -850,7 +700,10 @@ impl TextView {
                             Pick::SentenceFolder => d.pick_folder(),
                         }
                     });
-                    self.dialog = job.ok().map(|j| (pick, j));
+                    match job {
+                        Ok(j) => self.dialog = Some((pick, j)),
+                        Err(e) => self.error = Some(e),
+                    }
                 }
             }
         });
@@ -877,10 +730,13 @@ impl TextView {
                 .clicked()
             {
                 let title = tr("Choose a sentence-encoder folder");
-                let job = Job::spawn("folder dialog", wake.clone(), move |_| {
+                let job = widgets::start_job("folder dialog", wake.clone(), move |_| {
                     rfd::FileDialog::new().set_title(title).pick_folder()
                 });
-                self.dialog = job.ok().map(|j| (Pick::SentenceFolder, j));
+                match job {
+                    Ok(j) => self.dialog = Some((Pick::SentenceFolder, j)),
+                    Err(e) => self.error = Some(e),
+                }
             }
             if ui
                 .add_enabled(
@@ -897,10 +753,12 @@ impl TextView {
                 let rep = Some(Arc::clone(ds));
                 self.error = None;
                 let lang = i18n::current();
-                self.job = Job::spawn("sentence encoder", wake.clone(), move |p| {
+                match widgets::start_job("sentence encoder", wake.clone(), move |p| {
                     analyse(Source::Sentence(folder, cache), rep, lang, p)
-                })
-                .ok();
+                }) {
+                    Ok(j) => self.job = Some(j),
+                    Err(e) => self.error = Some(e),
+                }
             }
         });
     }
@@ -950,10 +808,12 @@ impl TextView {
                         let rep = Some(Arc::clone(ds));
                         self.error = None;
                         let lang = i18n::current();
-                        self.job = Job::spawn("embeddings", wake.clone(), move |p| {
+                        match widgets::start_job("embeddings", wake.clone(), move |p| {
                             analyse(Source::Remote(client), rep, lang, p)
-                        })
-                        .ok();
+                        }) {
+                            Ok(j) => self.job = Some(j),
+                            Err(e) => self.error = Some(e),
+                        }
                     }
                     Err(e) => self.error = Some(e.to_string()),
                 }
@@ -984,10 +844,10 @@ impl TextView {
                 ui.strong(tr(
                     "The 300 most frequent words on their first two principal components",
                 ));
-                let pts: Vec<[f64; 2]> = a.pca.iter().map(|(_, p)| *p).collect();
-                let names: Vec<String> = a.pca.iter().map(|(w, _)| w.clone()).collect();
-                let highlight: Vec<[f64; 2]> = a
-                    .pca
+                let word_map = &a.core.overview.word_map;
+                let pts: Vec<[f64; 2]> = word_map.iter().map(|(_, p)| *p).collect();
+                let names: Vec<String> = word_map.iter().map(|(w, _)| w.clone()).collect();
+                let highlight: Vec<[f64; 2]> = word_map
                     .iter()
                     .filter(|(w, _)| *w == self.word.trim())
                     .map(|(_, p)| *p)
@@ -1028,22 +888,23 @@ impl TextView {
 /// The reports on the plane of their vectors' first two principal
 /// components, one colour per topic; hovering a point shows its report.
 fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
-    if a.topics.is_empty() {
+    let o = &a.core.overview;
+    if o.topics.is_empty() {
         return;
     }
     ui.strong(crate::trf!(
         "Topics: the reports in {} groups, on the first two principal components of their vectors",
-        a.topics.len()
+        o.topics.len()
     ));
-    let names: Vec<String> = a
+    let names: Vec<String> = o
         .topics
         .iter()
         .enumerate()
         .map(|(i, t)| format!("{}. {} ({})", i + 1, t.words.join(", "), t.members.len()))
         .collect();
     let mut series: Vec<(Vec<[f64; 2]>, Vec<usize>)> = vec![(Vec::new(), Vec::new()); names.len()];
-    for (i, p) in &a.report_points {
-        if let Some((pts, rows)) = a.topic_of.get(*i).and_then(|t| series.get_mut(*t)) {
+    for (i, p) in &o.report_points {
+        if let Some((pts, rows)) = o.topic_of.get(*i).and_then(|t| series.get_mut(*t)) {
             pts.push(*p);
             rows.push(*i);
         }
@@ -1053,7 +914,7 @@ fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
         .cloned()
         .zip(series.iter().map(|(_, r)| r.clone()))
         .collect();
-    let texts: Vec<String> = a.reports.iter().map(|(t, _)| t.clone()).collect();
+    let texts: Vec<String> = a.core.reports.texts();
     let plot_shown = ui.scope(|ui| {
         Plot::new("report_topics")
             .height(320.0)

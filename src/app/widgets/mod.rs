@@ -319,6 +319,23 @@ pub fn wake(ui: &egui::Ui) -> crate::jobs::Wake {
     std::sync::Arc::new(move || ctx.request_repaint())
 }
 
+/// Starts a background job. A start that fails (the system could not make
+/// a thread) comes back as the sentence to show where the view shows its
+/// other errors, so that it never goes unseen.
+pub fn start_job<T: Send + 'static>(
+    label: &str,
+    wake: crate::jobs::Wake,
+    work: impl FnOnce(&crate::jobs::JobProgress) -> T + Send + 'static,
+) -> Result<crate::jobs::Job<T>, String> {
+    crate::jobs::Job::spawn(label, wake, work).map_err(|e| {
+        crate::trf!(
+            "Could not start the background task '{}': {}. Close some programs or restart cityops, then try again.",
+            label,
+            e
+        )
+    })
+}
+
 /// A running job's progress bar with its message, and a button that
 /// cancels it.
 pub fn job_progress_ui<T: Send + 'static>(

@@ -178,15 +178,18 @@ impl RemotePredict {
             // The job writes the message people read: in this thread's language.
             let lang = i18n::current();
             self.message = None;
-            self.job = Job::spawn(
+            let job = super::start_job(
                 "remote predict",
                 Arc::new(move || c.request_repaint()),
                 move |p| {
                     i18n::set(lang);
                     run(&url, token, &meta, &ds, &plan, p)
                 },
-            )
-            .ok();
+            );
+            match job {
+                Ok(j) => self.job = Some(j),
+                Err(e) => self.message = Some(Err(e)),
+            }
         }
         if !complete {
             ui.colored_label(theme::WARN, tr("Choose a column for every input."));
