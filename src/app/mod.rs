@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod panels;
 pub mod png_export;
 pub mod present;
+pub mod raster;
 pub mod theme;
 pub mod views;
 pub mod widgets;
@@ -1154,14 +1155,10 @@ impl CityApp {
         }
     }
 
-    /// Draws the current view (or the requested part) into a PNG, then
-    /// asks where to save it and writes it in the background.
-    fn export_png(
-        &mut self,
-        ctx: &egui::Context,
-        gl: Option<&Arc<eframe::glow::Context>>,
-        req: png_export::PngRequest,
-    ) {
+    /// Lays out the current view at the requested scale (the UI thread's
+    /// part), then paints it (or the requested part), asks where to save
+    /// it and writes it in the background.
+    fn export_png(&mut self, ctx: &egui::Context, req: png_export::PngRequest) {
         let fail = |app: &mut Self, message: String| {
             if app.export_view.is_some()
                 && let Ok(mut slot) = app.screenshot_result.lock()
@@ -1173,30 +1170,13 @@ impl CityApp {
                 message,
             });
         };
-        let Some(gl) = gl else {
-            fail(
-                self,
-                tr("PNG export needs the OpenGL renderer, which this window does not use.")
-                    .to_owned(),
-            );
-            return;
-        };
-        let ppp = ctx.pixels_per_point();
-        let scale = req.scale * ppp;
-        let screen = ctx.content_rect();
-        let framebuffer = [
-            (screen.width() * ppp).round().max(1.0) as u32,
-            (screen.height() * ppp).round().max(1.0) as u32,
-        ];
         let presenting = self.presentation.is_some();
         let (ws, views) = (&self.ws, &mut self.views);
-        let drawn = png_export::render(
-            gl,
+        let drawn = png_export::draw_view(
             ctx,
             &self.cjk_font,
             self.view_rect.size(),
-            scale,
-            framebuffer,
+            req.scale,
             |ui| {
                 egui::CentralPanel::default().show(ui, |ui| {
                     let mut view_ctx = ViewCtx::new(ws);
@@ -1207,24 +1187,14 @@ impl CityApp {
                 });
             },
         );
-        let image = match drawn {
-            Ok(img) => {
-                match req.crop {
-                    None => img,
-                    Some(c) => match png_export::crop(&img, c, scale) {
-                        Some(part) => part,
-                        None => {
-                            fail(self, tr("The plot is outside the view; scroll it into view and try again.").to_owned());
-                            return;
-                        }
-                    },
-                }
-            }
+        let drawn = match drawn {
+            Ok(d) => d,
             Err(e) => {
                 fail(self, e);
                 return;
             }
         };
+        let crop = req.crop;
         let lang = i18n::current();
         let default_name = png_export::default_file_name(&req.name, req.scale);
         let path = req.path.clone();
@@ -1245,6 +1215,15 @@ impl CityApp {
                 Some(p) => (p, false),
                 None if no_dialog => (pictures_dir().join(&default_name), true),
                 None => return PngOutcome::NoChoice,
+            };
+            let Some(image) = drawn.paint(crop) else {
+                return PngOutcome::Failed(
+                    i18n::tr_in(
+                        lang,
+                        "The plot is outside the view; scroll it into view and try again.",
+                    )
+                    .to_owned(),
+                );
             };
             match widgets::save_png(&path, &image) {
                 Ok(()) => PngOutcome::Saved(path, image.size, fallback),
@@ -1668,11 +1647,11 @@ impl CityApp {
 }
 
 impl eframe::App for CityApp {
-    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.frame_ui(ui);
         if let Some(req) = self.png_request.take() {
             let ctx = ui.ctx().clone();
-            self.export_png(&ctx, frame.gl(), req);
+            self.export_png(&ctx, req);
         }
     }
 

@@ -2,21 +2,17 @@
 //!
 //! The window's own screenshot is only as sharp as the screen. Here the
 //! view is laid out once more in a separate egui context (same style, same
-//! fonts, the view's current data) at `scale` pixels per point, tessellated,
-//! and painted with a second `egui_glow::Painter` on the window's GL
-//! context. The image may be larger than the window, so it is painted in
-//! window-sized tiles into the back buffer and read back tile by tile;
-//! eframe clears and paints the real frame over it afterwards. All of it is
-//! safe glow API, so no FBO code of our own.
+//! fonts, the view's current data) at `scale` pixels per point and
+//! tessellated on the UI thread ([`draw_view`]); a background job paints
+//! the triangles into pixels with the software rasterizer (`raster`) and
+//! writes the file. No GPU is involved, so the image may be larger than
+//! the window, and the command line renders charts the same way without
+//! a window ([`draw_offscreen`]).
 
-use std::sync::Arc;
-
-use eframe::{egui_glow, glow};
-use egui::{
-    ClippedPrimitive, Color32, ColorImage, Pos2, Rect, Vec2, ViewportId, epaint::Primitive,
-};
+use egui::{ClippedPrimitive, Color32, ColorImage, Pos2, Rect, Vec2, ViewportId};
 
 use super::fonts::CjkFontStatus;
+use super::raster;
 
 /// The scales offered (pixels per point of the view).
 pub const SCALES: [f32; 4] = [1.0, 2.0, 3.0, 4.0];
@@ -40,16 +36,53 @@ pub struct PngRequest {
     pub name: String,
 }
 
-/// Draws `draw` into an image of `size` points at `scale` pixels per point.
-pub fn render(
-    gl: &Arc<glow::Context>,
-    main: &egui::Context,
-    fonts: &CjkFontStatus,
+/// A view (or a chart) laid out and tessellated at a scale, ready to be
+/// painted into pixels off the UI thread (`raster`).
+pub struct Drawn {
+    primitives: Vec<ClippedPrimitive>,
+    textures: raster::Textures,
+    ppp: f32,
+    size: [usize; 2],
+    background: Color32,
+}
+
+impl Drawn {
+    /// The whole image, or the part inside `crop` (points).
+    pub fn paint(&self, crop: Option<Rect>) -> Option<ColorImage> {
+        let (offset, size) = match crop {
+            None => ([0.0, 0.0], self.size),
+            Some(c) => {
+                let x0 = (c.min.x * self.ppp).floor().max(0.0);
+                let y0 = (c.min.y * self.ppp).floor().max(0.0);
+                let x1 = (c.max.x * self.ppp).ceil().min(self.size[0] as f32);
+                let y1 = (c.max.y * self.ppp).ceil().min(self.size[1] as f32);
+                if x1 - x0 < 1.0 || y1 - y0 < 1.0 {
+                    return None;
+                }
+                ([x0, y0], [(x1 - x0) as usize, (y1 - y0) as usize])
+            }
+        };
+        Some(raster::paint(
+            &self.primitives,
+            &self.textures,
+            self.ppp,
+            size,
+            offset,
+            self.background,
+        ))
+    }
+}
+
+/// Lays out `draw` in a context of its own (set up by `setup`: style,
+/// fonts, memory) on `size` points at `scale` pixels per point, and
+/// tessellates it. No window or GPU is needed, so this also serves the
+/// command line.
+pub fn draw_offscreen(
+    setup: impl FnOnce(&egui::Context),
     size: Vec2,
     scale: f32,
-    framebuffer_px: [u32; 2],
     mut draw: impl FnMut(&mut egui::Ui),
-) -> Result<ColorImage, String> {
+) -> Result<Drawn, String> {
     let w = (size.x * scale).round();
     let h = (size.y * scale).round();
     if !(w >= 1.0 && h >= 1.0) {
@@ -60,23 +93,11 @@ pub fn render(
             "{w:.0} × {h:.0} pixels is larger than {MAX_SIDE} on a side; choose a smaller scale"
         ));
     }
-    let (w, h) = (w as u32, h as u32);
-    let [fw, fh] = framebuffer_px;
-    if fw == 0 || fh == 0 {
-        return Err("the window has no area to draw with".to_owned());
-    }
-
     let off = egui::Context::default();
-    // The window's memory (scroll offsets, plot bounds, open sections), so
-    // the image shows the view as it is on screen, minus any open menu.
-    off.memory_mut(|m| *m = main.memory(Clone::clone));
-    egui::Popup::close_all(&off);
+    setup(&off);
     off.options_mut(|o| o.zoom_factor = 1.0);
-    fonts.install_into(&off);
-    let mut painter =
-        egui_glow::Painter::new(Arc::clone(gl), "", None, false).map_err(|e| e.to_string())?;
     let screen = Rect::from_min_size(Pos2::ZERO, size);
-    let mut to_free = Vec::new();
+    let mut textures = raster::Textures::default();
     let mut last = None;
     // Three passes: text measured, plots' bounds settled, then drawn.
     for _ in 0..3 {
@@ -90,76 +111,42 @@ pub fn render(
             .or_default()
             .native_pixels_per_point = Some(scale);
         let mut full = off.run_ui(input, |ui| draw(ui));
-        for (id, images) in full.textures_delta.set.drain() {
-            for image in &images {
-                painter.set_texture(id, image);
-            }
-        }
-        to_free.extend(full.textures_delta.free.drain());
+        textures.apply(&full.textures_delta);
+        full.textures_delta.clear();
         last = Some((full.shapes, full.pixels_per_point));
     }
     let Some((shapes, ppp)) = last else {
-        painter.destroy();
         return Err("nothing was drawn".to_owned());
     };
-    let primitives = off.tessellate(shapes, ppp);
-    let background = egui::Rgba::from(main.global_style().visuals.panel_fill).to_array();
-    let mut image = ColorImage::filled([w as usize, h as usize], Color32::BLACK);
-    let mut ty = 0;
-    while ty < h {
-        let mut tx = 0;
-        while tx < w {
-            let shift = Vec2::new(-(tx as f32) / ppp, -(ty as f32) / ppp);
-            let tile: Vec<ClippedPrimitive> = primitives
-                .iter()
-                .map(|p| {
-                    let mut p = p.clone();
-                    p.clip_rect = p.clip_rect.translate(shift);
-                    if let Primitive::Mesh(m) = &mut p.primitive {
-                        m.translate(shift);
-                    }
-                    p
-                })
-                .collect();
-            painter.clear([fw, fh], background);
-            painter.paint_primitives([fw, fh], ppp, &tile);
-            let shot = painter.read_screen_rgba([fw, fh]);
-            let cw = fw.min(w - tx) as usize;
-            let ch = fh.min(h - ty) as usize;
-            for row in 0..ch {
-                let src = &shot.pixels[row * fw as usize..row * fw as usize + cw];
-                let at = (ty as usize + row) * w as usize + tx as usize;
-                for (d, s) in image.pixels[at..at + cw].iter_mut().zip(src) {
-                    let [r, g, b, _] = s.to_array();
-                    *d = Color32::from_rgb(r, g, b);
-                }
-            }
-            tx += fw;
-        }
-        ty += fh;
-    }
-    for id in to_free {
-        painter.free_texture(id);
-    }
-    painter.destroy();
-    Ok(image)
+    Ok(Drawn {
+        primitives: off.tessellate(shapes, ppp),
+        textures,
+        ppp,
+        size: [w as usize, h as usize],
+        background: off.global_style().visuals.panel_fill,
+    })
 }
 
-/// The part of `image` (drawn at `scale`) inside `crop` (points).
-pub fn crop(image: &ColorImage, crop: Rect, scale: f32) -> Option<ColorImage> {
-    let [w, h] = image.size;
-    let x0 = ((crop.min.x * scale).floor().max(0.0) as usize).min(w);
-    let y0 = ((crop.min.y * scale).floor().max(0.0) as usize).min(h);
-    let x1 = ((crop.max.x * scale).ceil().max(0.0) as usize).min(w);
-    let y1 = ((crop.max.y * scale).ceil().max(0.0) as usize).min(h);
-    if x1 <= x0 || y1 <= y0 {
-        return None;
-    }
-    let mut pixels = Vec::with_capacity((x1 - x0) * (y1 - y0));
-    for y in y0..y1 {
-        pixels.extend_from_slice(&image.pixels[y * w + x0..y * w + x1]);
-    }
-    Some(ColorImage::new([x1 - x0, y1 - y0], pixels))
+/// Lays out a view of the window (`main`) as it is on screen — its memory
+/// (scroll offsets, plot bounds, open sections), style and fonts, minus
+/// any open menu — for a PNG.
+pub fn draw_view(
+    main: &egui::Context,
+    fonts: &CjkFontStatus,
+    size: Vec2,
+    scale: f32,
+    draw: impl FnMut(&mut egui::Ui),
+) -> Result<Drawn, String> {
+    draw_offscreen(
+        |off| {
+            off.memory_mut(|m| *m = main.memory(Clone::clone));
+            egui::Popup::close_all(off);
+            fonts.install_into(off);
+        },
+        size,
+        scale,
+        draw,
+    )
 }
 
 /// Where a view's context menu leaves its request for the app, and where
@@ -251,31 +238,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cropping_takes_the_scaled_rectangle_and_stays_inside() {
-        let mut img = ColorImage::filled([40, 20], Color32::BLACK);
-        img.pixels[5 * 40 + 10] = Color32::RED;
-        let c = crop(
-            &img,
-            Rect::from_min_max(Pos2::new(5.0, 2.5), Pos2::new(10.0, 5.0)),
+    fn a_drawing_is_painted_whole_or_in_part_at_its_scale() {
+        let drawn = draw_offscreen(
+            |ctx| ctx.set_visuals(egui::Visuals::dark()),
+            Vec2::new(40.0, 20.0),
             2.0,
+            |ui| {
+                let r = Rect::from_min_max(Pos2::new(5.0, 2.5), Pos2::new(10.0, 5.0));
+                ui.painter().rect_filled(r, 0.0, Color32::RED);
+            },
         )
-        .expect("inside");
-        assert_eq!(c.size, [10, 5]);
-        assert_eq!(c.pixels[0], Color32::RED);
-        let edge = crop(
-            &img,
-            Rect::from_min_max(Pos2::new(15.0, 8.0), Pos2::new(50.0, 50.0)),
-            2.0,
-        )
-        .expect("clipped");
-        assert_eq!(edge.size, [10, 4]);
+        .unwrap();
+        let whole = drawn.paint(None).unwrap();
+        assert_eq!(whole.size, [80, 40]);
+        assert_eq!(whole.pixels[6 * 80 + 12], Color32::RED);
+        let part = drawn
+            .paint(Some(Rect::from_min_max(
+                Pos2::new(5.0, 2.5),
+                Pos2::new(10.0, 5.0),
+            )))
+            .unwrap();
+        assert_eq!(part.size, [10, 5]);
+        assert_eq!(part.pixels[0], Color32::RED);
+        let edge = drawn
+            .paint(Some(Rect::from_min_max(
+                Pos2::new(35.0, 8.0),
+                Pos2::new(50.0, 50.0),
+            )))
+            .unwrap();
+        assert_eq!(edge.size, [10, 24], "clipped to the drawing");
         assert!(
-            crop(
-                &img,
-                Rect::from_min_max(Pos2::new(30.0, 0.0), Pos2::new(40.0, 5.0)),
-                2.0
-            )
-            .is_none()
+            drawn
+                .paint(Some(Rect::from_min_max(
+                    Pos2::new(45.0, 0.0),
+                    Pos2::new(50.0, 5.0)
+                )))
+                .is_none()
         );
     }
 
