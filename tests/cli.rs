@@ -331,6 +331,102 @@ fn charts_json_lists_the_suggested_charts_of_a_real_layout() {
     );
 }
 
+/// Width, height and the number of distinct colours of a PNG.
+fn png_summary(path: &std::path::Path) -> (u32, u32, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let bytes = &buf[..info.buffer_size()];
+    let step = info.color_type.samples();
+    let colours: std::collections::HashSet<&[u8]> = bytes.chunks(step).collect();
+    (info.width, info.height, colours.len())
+}
+
+#[test]
+fn charts_out_writes_one_drawn_png_per_chart_headlessly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cityops()
+        .args(["charts", "--json", "--tz", "UTC", "--scale", "1", "--data"])
+        .arg(fixture("epa_hourly_multi.csv"))
+        .arg("--out")
+        .arg(dir.path().join("pngs"))
+        // No display: the charts are drawn without a window.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let charts = v.as_array().unwrap();
+    assert!(charts.len() >= 3, "{v:#}");
+    for c in charts {
+        let png = std::path::PathBuf::from(c["png"].as_str().unwrap());
+        let (w, h, colours) = png_summary(&png);
+        assert_eq!((w, h), (960, 540), "{}", png.display());
+        assert!(
+            colours > 20,
+            "{} looks blank ({colours} colours)",
+            png.display()
+        );
+    }
+}
+
+#[test]
+fn chart_draws_one_spec_and_refuses_one_that_makes_no_sense() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"title": "Ozone by site", "kind": "bar", "x": "Site Num", "measures": ["Sample Measurement"], "aggregation": "max"}"#,
+    )
+    .unwrap();
+    let png = dir.path().join("ozone.png");
+    let run = |spec: &std::path::Path| {
+        cityops()
+            .args(["chart", "--tz", "UTC", "--scale", "1", "--data"])
+            .arg(fixture("epa_hourly_multi.csv"))
+            .arg("--spec")
+            .arg(spec)
+            .arg("--out")
+            .arg(&png)
+            .output()
+            .unwrap()
+    };
+    let out = run(&spec);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(png_summary(&png).0, 960);
+
+    // The sum of a text column: refused with the reason, exit 2.
+    std::fs::write(
+        &spec,
+        r#"{"kind": "bar", "x": "Site Num", "measures": ["Parameter Name"], "aggregation": "sum"}"#,
+    )
+    .unwrap();
+    let out = run(&spec);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("'Parameter Name'") && err.contains("spec.json"),
+        "{err}"
+    );
+
+    // Not JSON: the file, line and column.
+    std::fs::write(&spec, "{\"kind\": \"bar\",\n  oops}").unwrap();
+    let out = run(&spec);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("spec.json:2:"), "{err}");
+}
+
 #[test]
 fn counts_beyond_their_maximum_exit_2_naming_the_flag_without_aborting() {
     for (args, flag) in [

@@ -83,6 +83,22 @@ fn add_cjk_font(ctx: &egui::Context, bytes: Vec<u8>) {
     ));
 }
 
+/// The first CJK font file found on this system, read whole.
+pub fn find_cjk_font() -> Option<Vec<u8>> {
+    CANDIDATES
+        .iter()
+        .map(Path::new)
+        .find_map(|p| std::fs::read(p).ok().filter(|b| b.len() > 1024))
+}
+
+/// Adds the system's CJK font (if any) to `ctx` now: for drawing without
+/// a window, where nothing waits for a background search.
+pub fn install_cjk_font_now(ctx: &egui::Context) -> bool {
+    find_cjk_font()
+        .map(|bytes| add_cjk_font(ctx, bytes))
+        .is_some()
+}
+
 /// Starts the search; the status turns `Loaded` or `NotFound`.
 pub fn load_cjk_font_in_background(ctx: &egui::Context) -> CjkFontStatus {
     let status = CjkFontStatus::default();
@@ -91,11 +107,7 @@ pub fn load_cjk_font_in_background(ctx: &egui::Context) -> CjkFontStatus {
     let spawned = std::thread::Builder::new()
         .name("cityops-fonts".to_owned())
         .spawn(move || {
-            let found = CANDIDATES
-                .iter()
-                .map(Path::new)
-                .find_map(|p| std::fs::read(p).ok().filter(|b| b.len() > 1024));
-            match found {
+            match find_cjk_font() {
                 Some(bytes) => {
                     add_cjk_font(&ctx, bytes.clone());
                     let _ = s.1.set(bytes);

@@ -346,6 +346,18 @@ pub enum ChartError {
     Cancelled,
 }
 
+impl crate::data::Blame for ChartError {
+    fn is_user_input(&self) -> bool {
+        match self {
+            Self::NoColumn { .. }
+            | Self::NotNumeric { .. }
+            | Self::Needs { .. }
+            | Self::TooManyBuckets { .. } => true,
+            Self::Cancelled => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,8 +110,10 @@ pub enum Cmd {
     Train(Box<train::TrainArgs>),
     /// Make a long table wide: one row per key, one column per name.
     Pivot(pivot::PivotArgs),
-    /// The charts suggested for a table (counts of points, or JSON).
+    /// The charts suggested for a table (counts of points, JSON, or PNGs).
     Charts(charts::ChartsArgs),
+    /// Draw one chart spec over a table into a PNG.
+    Chart(charts::ChartArgs),
     /// Add a model's predictions to a table (CSV out).
     Predict(predict::PredictArgs),
     /// A model's metrics on a table with the target, next to the baseline.
@@ -271,6 +273,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Inspect(args)) => inspect::run(args),
         Some(Cmd::Pivot(args)) => pivot::run(args),
         Some(Cmd::Charts(args)) => charts::run(args),
+        Some(Cmd::Chart(args)) => charts::run_one(args),
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
         Some(Cmd::Serve(args)) => serve::run(args),

@@ -139,6 +139,44 @@ impl ChartPanel {
     }
 }
 
+/// A chart's size in points when drawn on its own (16:9, a slide's shape).
+pub const IMAGE_SIZE: egui::Vec2 = egui::vec2(960.0, 540.0);
+
+/// Draws one computed chart with its title on its own, without a window:
+/// `cityops charts --out` and `cityops chart`. The same panel drawing and
+/// the same rasterizer as the dashboard's PNG export, in the light theme
+/// (for documents and slides) or the dark one.
+pub fn chart_image(
+    title: &str,
+    data: &ChartData,
+    tz: &jiff::tz::TimeZone,
+    scale: f32,
+    theme: theme::Theme,
+) -> Result<egui::ColorImage, String> {
+    let style = PanelStyle {
+        height: IMAGE_SIZE.y - 60.0,
+        link: None,
+        export_name: title.to_owned(),
+    };
+    let drawn = super::png_export::draw_offscreen(
+        |ctx| {
+            theme::apply(ctx, theme);
+            super::fonts::install_cjk_font_now(ctx);
+        },
+        IMAGE_SIZE,
+        scale,
+        |ui| {
+            egui::CentralPanel::default().show(ui, |ui| {
+                ui.heading(title);
+                draw::chart_ui(ui, data, tz, &style);
+            });
+        },
+    )?;
+    drawn
+        .paint(None)
+        .ok_or_else(|| "the chart has no area to draw".to_owned())
+}
+
 /// The button that switches a panel between its chart and its table; its
 /// accessible name says which chart.
 pub fn table_toggle_ui(ui: &mut egui::Ui, show_table: &mut bool, title: &str) {
