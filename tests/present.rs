@@ -112,3 +112,30 @@ fn the_light_theme_is_one_click_away_and_presentation_keeps_it_after() {
     h.run_steps(2);
     assert!(!h.ctx.global_style().visuals.dark_mode);
 }
+
+/// On the projector: the last 7 days of the demo's hourly data rather than
+/// 90 days of piled-up lines, and no sensor checklist; leaving restores the
+/// operator's range.
+#[test]
+fn presenting_shows_a_recent_window_without_selection_lists() {
+    let opts = AppOptions {
+        fresh: true,
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1600.0, 1000.0));
+    common::wait(&mut h);
+    common::click(&mut h, "Traffic");
+    h.get_by_label("Sensors");
+    assert_eq!(h.state().ws.window, cityops::app::TimeWindow::All);
+    common::click(&mut h, "Present");
+    assert_eq!(h.state().ws.window, cityops::app::TimeWindow::LastWeek);
+    assert_eq!(h.state().ws.view, ViewId::Traffic);
+    assert!(
+        h.query_by_label("Sensors").is_none(),
+        "the sensor checklist shows on the projector"
+    );
+    h.key_press(egui::Key::Escape);
+    common::wait(&mut h);
+    assert!(!presenting(&h));
+    assert_eq!(h.state().ws.window, cityops::app::TimeWindow::All);
+}

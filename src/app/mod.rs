@@ -674,6 +674,19 @@ impl CityApp {
             Command::Present(true) => {
                 if self.presentation.is_none() {
                     let mut p = present::Presentation::start(&self.ws.playlist, self.ws.view);
+                    p.return_window = self.ws.window;
+                    if self.ws.window == TimeWindow::All {
+                        let spans: Vec<(i64, i64, usize)> = self
+                            .ws
+                            .datasets
+                            .iter()
+                            .filter_map(|e| {
+                                let (lo, hi) = e.dataset.time_extent()?;
+                                Some((lo, hi, e.dataset.table.n_rows()))
+                            })
+                            .collect();
+                        self.ws.window = present::recent_window(&spans);
+                    }
                     if !self.ws.playlist.views.contains(&self.ws.view)
                         && let Some(v) = p.step(&self.ws.playlist, 0, |v| self.ws.view_available(v))
                     {
@@ -690,6 +703,7 @@ impl CityApp {
             Command::Present(false) => {
                 if let Some(p) = self.presentation.take() {
                     self.ws.view = p.return_to;
+                    self.ws.window = p.return_window;
                     theme::set_presentation(&self.egui_ctx, false, self.ws.theme);
                     if self.screenshot_path.is_none() {
                         self.egui_ctx

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::views::ViewId;
+use super::workspace::TimeWindow;
 
 /// How much larger everything is drawn while presenting.
 pub const ZOOM: f32 = 1.45;
@@ -49,7 +50,38 @@ pub struct Presentation {
     pub shown_since: Instant,
     /// The view to return to on leaving.
     pub return_to: ViewId,
+    /// The time window to return to on leaving (a presentation may start
+    /// on a recent one, see [`recent_window`]).
+    pub return_window: TimeWindow,
 }
+
+/// The window a projector shows when the operator chose all data: the
+/// shortest of the last 7 or 30 days in which every open dataset still has
+/// at least [`ENOUGH_ROWS`] rows (so lines do not pile up over 90 days, yet
+/// monthly statistics are not cut to nothing), else all data. Each dataset
+/// is given as (first, last timestamp in µs, rows), spread evenly.
+pub fn recent_window(datasets: &[(i64, i64, usize)]) -> TimeWindow {
+    const DAY: i64 = 86_400_000_000;
+    if datasets.is_empty() {
+        return TimeWindow::All;
+    }
+    let fits = |days: i64| {
+        datasets.iter().all(|&(lo, hi, rows)| {
+            let span = hi.saturating_sub(lo);
+            span >= 2 * days * DAY && rows as f64 * (days * DAY) as f64 / span as f64 >= ENOUGH_ROWS
+        })
+    };
+    if fits(7) {
+        TimeWindow::LastWeek
+    } else if fits(30) {
+        TimeWindow::LastMonth
+    } else {
+        TimeWindow::All
+    }
+}
+
+/// Rows a presented window should keep of each dataset.
+const ENOUGH_ROWS: f64 = 50.0;
 
 impl Presentation {
     /// Starts on `current` when it is in the playlist, else on its first view.
@@ -63,6 +95,7 @@ impl Presentation {
                 .unwrap_or(0),
             shown_since: Instant::now(),
             return_to: current,
+            return_window: TimeWindow::All,
         }
     }
 
@@ -106,6 +139,26 @@ impl Presentation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_projector_starts_on_a_recent_window_that_leaves_no_dataset_empty() {
+        const DAY: i64 = 86_400_000_000;
+        // 100 sensors hourly for 60 days: the last 7 days.
+        let hourly = (0, 60 * DAY, 100 * 60 * 24);
+        assert_eq!(recent_window(&[hourly]), TimeWindow::LastWeek);
+        // Daily weather at two stations for two years: the last 30 days;
+        // at one station, all of it (a single line does not pile up).
+        let daily = (0, 730 * DAY, 2 * 730);
+        assert_eq!(recent_window(&[daily]), TimeWindow::LastMonth);
+        assert_eq!(recent_window(&[hourly, daily]), TimeWindow::LastMonth);
+        assert_eq!(recent_window(&[(0, 730 * DAY, 730)]), TimeWindow::All);
+        // An incident list of 2,000 over 90 days: the last week.
+        assert_eq!(recent_window(&[(0, 90 * DAY, 2_000)]), TimeWindow::LastWeek);
+        // Monthly statistics: all of them, whatever else is open.
+        let monthly = (0, 5_800 * DAY, 192);
+        assert_eq!(recent_window(&[hourly, monthly]), TimeWindow::All);
+        assert_eq!(recent_window(&[]), TimeWindow::All);
+    }
 
     #[test]
     fn stepping_wraps_and_skips_views_without_data() {

@@ -231,41 +231,44 @@ impl TrafficView {
         let link = egui::Id::unique(("traffic_time", entry.id));
 
         ui.horizontal_top(|ui| {
-            ui.vertical(|ui| {
-                ui.set_width(150.0);
-                ui.strong(tr("Sensors"));
-                ui.horizontal(|ui| {
-                    if ui.small_button(tr("All")).clicked() {
-                        self.selected = computed.places.iter().cloned().collect();
-                    }
-                    if ui.small_button(tr("None")).clicked() {
-                        self.selected.clear();
-                    }
-                });
-                egui::ScrollArea::vertical()
-                    .id_salt("sensor_list")
-                    .max_height(2.0 * theme::PLOT_HEIGHT)
-                    .show(ui, |ui| {
-                        for (i, p) in computed.places.iter().enumerate() {
-                            let mut on = self.selected.contains(p);
-                            let color = theme::series_color(i);
-                            ui.horizontal(|ui| {
-                                let (r, _) = ui.allocate_exact_size(
-                                    egui::vec2(10.0, 10.0),
-                                    egui::Sense::hover(),
-                                );
-                                ui.painter().rect_filled(r, 2.0, color);
-                                if ui.checkbox(&mut on, p).changed() {
-                                    if on {
-                                        self.selected.insert(p.clone());
-                                    } else {
-                                        self.selected.remove(p);
-                                    }
-                                }
-                            });
+            // A projector shows the plots, not the checklist behind them.
+            if !ctx.presenting {
+                ui.vertical(|ui| {
+                    ui.set_width(150.0);
+                    ui.strong(tr("Sensors"));
+                    ui.horizontal(|ui| {
+                        if ui.small_button(tr("All")).clicked() {
+                            self.selected = computed.places.iter().cloned().collect();
+                        }
+                        if ui.small_button(tr("None")).clicked() {
+                            self.selected.clear();
                         }
                     });
-            });
+                    egui::ScrollArea::vertical()
+                        .id_salt("sensor_list")
+                        .max_height(2.0 * theme::PLOT_HEIGHT)
+                        .show(ui, |ui| {
+                            for (i, p) in computed.places.iter().enumerate() {
+                                let mut on = self.selected.contains(p);
+                                let color = theme::series_color(i);
+                                ui.horizontal(|ui| {
+                                    let (r, _) = ui.allocate_exact_size(
+                                        egui::vec2(10.0, 10.0),
+                                        egui::Sense::hover(),
+                                    );
+                                    ui.painter().rect_filled(r, 2.0, color);
+                                    if ui.checkbox(&mut on, p).changed() {
+                                        if on {
+                                            self.selected.insert(p.clone());
+                                        } else {
+                                            self.selected.remove(p);
+                                        }
+                                    }
+                                });
+                            }
+                        });
+                });
+            }
             ui.vertical(|ui| {
                 let color_of = |name: &str| {
                     let i = computed.places.iter().position(|p| p == name).unwrap_or(0);

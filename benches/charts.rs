@@ -1,0 +1,122 @@
+//! Charts of the 1,000,000-row traffic CSV: the suggested charts found and
+//! computed (`charts::suggest` + `charts::compute` over every row), and the
+//! CPU time of one frame of a 12-panel dashboard of them, drawn headlessly
+//! (an egui context, no window: layout of the panels' plots, heatmaps and
+//! key figures, and tessellation into triangles — what the app does on the
+//! UI thread every frame the dashboard is shown).
+//!
+//! Run: `cargo bench --bench charts`. Prints the median and the slowest of
+//! 7 runs of the suggestions, and the median and 95th percentile of 300
+//! frames.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
+
+use std::time::{Duration, Instant};
+
+use cityops::app::panels::{PanelStyle, chart_ui};
+use cityops::charts::{self, ChartData, ChartSpec};
+use cityops::data::timeseries::TimeRange;
+use cityops::data::{LoadOptions, load_dataset};
+
+#[path = "common/traffic_csv.rs"]
+mod traffic_csv;
+use traffic_csv::traffic_csv;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[rank]
+}
+
+fn suggest_and_compute(ds: &cityops::data::Dataset) -> Vec<(ChartSpec, ChartData)> {
+    charts::suggest(ds)
+        .into_iter()
+        .map(|spec| {
+            let data = charts::compute(&spec, ds, TimeRange::default(), &()).unwrap();
+            (spec, data)
+        })
+        .collect()
+}
+
+fn main() {
+    let path = traffic_csv();
+    let ds = load_dataset(path, &LoadOptions::default(), &()).expect("load");
+
+    let mut runs = Vec::new();
+    let mut charts = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        charts = suggest_and_compute(&ds);
+        runs.push(t.elapsed());
+    }
+    runs.sort();
+    println!(
+        "suggest + compute: {} charts of {} rows: median {:.0} ms, slowest {:.0} ms (7 runs)",
+        charts.len(),
+        ds.table.n_rows(),
+        percentile(&runs, 0.5).as_secs_f64() * 1e3,
+        runs[runs.len() - 1].as_secs_f64() * 1e3,
+    );
+
+    // Twelve panels: the suggestions, repeated if there are fewer.
+    let panels: Vec<&(ChartSpec, ChartData)> = charts.iter().cycle().take(12).collect();
+    let ctx = egui::Context::default();
+    cityops::app::theme::apply(&ctx, cityops::app::theme::Theme::Dark);
+    let tz = ds.time_zone.clone();
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0));
+    let frame = |ctx: &egui::Context| {
+        let input = egui::RawInput {
+            screen_rect: Some(screen),
+            ..Default::default()
+        };
+        let mut out = ctx.run_ui(input, |ui| {
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::Grid::new("dashboard").num_columns(4).show(ui, |ui| {
+                    for (i, (spec, data)) in panels.iter().enumerate() {
+                        ui.push_id(i, |ui| {
+                            ui.vertical(|ui| {
+                                ui.set_width(380.0);
+                                ui.strong(&spec.title);
+                                let style = PanelStyle {
+                                    height: 260.0,
+                                    link: None,
+                                    export_name: spec.title.clone(),
+                                };
+                                chart_ui(ui, data, &tz, &style);
+                            });
+                        });
+                        if i % 4 == 3 {
+                            ui.end_row();
+                        }
+                    }
+                });
+            });
+        });
+        out.textures_delta.clear();
+        ctx.tessellate(out.shapes, out.pixels_per_point)
+    };
+    // Fonts and plot bounds settle in the first frames.
+    for _ in 0..10 {
+        frame(&ctx);
+    }
+    let mut times = Vec::new();
+    let mut triangles = 0;
+    for _ in 0..300 {
+        let t = Instant::now();
+        let prims = frame(&ctx);
+        times.push(t.elapsed());
+        triangles = prims
+            .iter()
+            .map(|p| match &p.primitive {
+                egui::epaint::Primitive::Mesh(m) => m.indices.len() / 3,
+                egui::epaint::Primitive::Callback(_) => 0,
+            })
+            .sum::<usize>();
+    }
+    times.sort();
+    println!(
+        "12-panel dashboard frame (1600 x 1000 points, {} triangles): median {:.2} ms, p95 {:.2} ms (300 frames)",
+        triangles,
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.95).as_secs_f64() * 1e3,
+    );
+}
