@@ -78,6 +78,7 @@ use super::aqi::{self, AqiCategory};
 use super::csv_write::{self, WriteError};
 use super::rng::Rng;
 use super::table::{Column, ColumnValues, Table, Validity};
+use super::timeseries::{MICROS_PER_HOUR, MICROS_PER_SECOND};
 
 /// The IANA time zone of the demo city.
 pub const DEMO_TIME_ZONE: &str = "America/Chicago";
@@ -90,9 +91,6 @@ pub const DEMO_DAYS: usize = 90;
 
 /// 2026-08-10T00:00:00-05:00, local midnight in Chicago: the first hour.
 const START: Timestamp = Timestamp::constant(1_786_338_000, 0);
-
-const MICROS_PER_SECOND: i64 = 1_000_000;
-const MICROS_PER_HOUR: i64 = 3_600 * MICROS_PER_SECOND;
 
 /// The five demo tables.
 #[derive(Clone, Debug)]

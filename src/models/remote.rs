@@ -19,6 +19,7 @@ use reqwest::{Method, Response, StatusCode, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::data::timeseries::MICROS_PER_SECOND;
 use crate::data::{Column, ColumnValues, Progress, Table};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -1107,7 +1108,7 @@ fn int_at(column: &Column, row: usize, datatype: &str, min: i64, max: i64) -> Re
     let value = match &column.values {
         ColumnValues::Integer(v) => v.get(row).copied(),
         ColumnValues::Bool(v) => v.get(row).map(|b| i64::from(*b)),
-        ColumnValues::Timestamp(v) => v.get(row).map(|t| t.div_euclid(1_000_000)),
+        ColumnValues::Timestamp(v) => v.get(row).map(|t| t.div_euclid(MICROS_PER_SECOND)),
         ColumnValues::Float(v) => match v.get(row).copied() {
             Some(x) if x.is_nan() => {
                 return Err(cell(

@@ -20,6 +20,7 @@
 
 use std::collections::HashMap;
 
+use crate::data::timeseries::MICROS_PER_SECOND;
 use crate::data::{Column, ColumnKind, ColumnValues, StringColumn, Table, Validity};
 use crate::ml::metrics::argmax_rows;
 use crate::ml::{MlError, ModelInputs, Predictions, TabularModel, TargetSpec};
@@ -32,8 +33,6 @@ pub const LABEL_OUTPUT: &str = "label";
 pub const PROBABILITY_OUTPUT: &str = "probability";
 pub const PREDICTION_OUTPUT: &str = "prediction";
 pub const FORECAST_OUTPUT: &str = "forecast";
-
-const MICROS_PER_SECOND: i64 = 1_000_000;
 
 /// The table columns a model reads, in input order, with their kinds.
 fn input_columns(model: &TabularModel) -> Vec<(String, ColumnKind)> {
