@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod bundle;
+pub mod card;
 pub mod encoder;
 pub mod fetch;
 pub mod recommender;
@@ -16,3 +17,4 @@ mod test_server;
 pub mod word_vectors;
 
 pub use bundle::{Bundle, BundleError, ModelCard, load_bundle, save_bundle};
+pub use card::{CardHeader, ModelKind};

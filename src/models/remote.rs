@@ -582,7 +582,8 @@ pub struct ModelMetadata {
 /// as text and answers a `[users, k]` list of item ids.
 pub fn is_recommender(meta: &ModelMetadata) -> bool {
     if let Some(kind) = meta.parameters.get("kind").and_then(Value::as_str) {
-        return kind == "recommender";
+        return crate::models::ModelKind::parse(kind)
+            == Some(crate::models::ModelKind::Recommender);
     }
     meta.inputs.iter().any(|t| t.datatype == "BYTES")
         && meta

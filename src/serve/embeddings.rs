@@ -88,7 +88,7 @@ pub fn output_specs(dim: usize) -> Vec<TensorSpec> {
 /// The metadata `parameters` of word vectors.
 pub fn word_vectors_parameters(card: &WordVectorsCard) -> Value {
     serde_json::json!({
-        "kind": "word_vectors",
+        "kind": card.header.kind,
         "dim": card.dim,
         "vocabulary": card.words.len(),
         "embedding": "mean of the text's word vectors, L2-normalised; also at POST /v1/embeddings",
@@ -98,7 +98,7 @@ pub fn word_vectors_parameters(card: &WordVectorsCard) -> Value {
 /// The metadata `parameters` of a sentence encoder.
 pub fn sentence_parameters(encoder: &SentenceEncoder) -> Value {
     serde_json::json!({
-        "kind": "sentence_encoder",
+        "kind": crate::models::ModelKind::SentenceEncoder,
         "dim": encoder.dim(),
         "layers": encoder.layers(),
         "max_tokens": encoder.max_len(),

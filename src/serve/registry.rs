@@ -20,9 +20,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::ml::TabularModel;
-use crate::models::ModelCard;
 use crate::models::bundle::{card_kind, load_bundle};
 use crate::models::recommender::{RecommenderCard, load_recommender};
+use crate::models::{ModelCard, ModelKind};
 use crate::recommend::Recommender;
 
 use super::embeddings::{self, Embedder};
@@ -203,20 +203,20 @@ pub fn load_registry(dir: &Path) -> Registry {
         else {
             continue;
         };
-        let loaded = card_kind(&card_path).and_then(|kind| match kind.as_str() {
-            "tabular" => load_bundle(&card_path).map(|b| {
+        let loaded = card_kind(&card_path).and_then(|kind| match kind {
+            ModelKind::Tabular => load_bundle(&card_path).map(|b| {
                 Some(ServedModel::Tabular {
                     card: Box::new(b.card),
                     model: b.model,
                 })
             }),
-            "recommender" => load_recommender(&card_path).map(|(card, rec)| {
+            ModelKind::Recommender => load_recommender(&card_path).map(|(card, rec)| {
                 Some(ServedModel::Recommender {
                     card: Box::new(card),
                     recommender: rec,
                 })
             }),
-            "word_vectors" => {
+            ModelKind::WordVectors => {
                 crate::models::word_vectors::load_word_vectors(&card_path).map(|(card, v)| {
                     Some(ServedModel::WordVectors {
                         card: Box::new(card),
@@ -224,9 +224,10 @@ pub fn load_registry(dir: &Path) -> Registry {
                     })
                 })
             }
-            other => {
+            // Folders, never cards: `card_kind` does not answer it.
+            ModelKind::SentenceEncoder => {
                 eprintln!(
-                    "warning: skipping {}: models of kind '{other}' cannot be served yet",
+                    "warning: skipping {}: a sentence encoder is served from its folder, not a card",
                     card_path.display()
                 );
                 Ok(None)

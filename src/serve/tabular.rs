@@ -95,7 +95,7 @@ pub fn output_specs(model: &TabularModel) -> Vec<TensorSpec> {
 /// time zone and how timestamps are read, and the card's metrics.
 pub fn parameters(card: &ModelCard, model: &TabularModel) -> serde_json::Value {
     let mut p = serde_json::Map::new();
-    p.insert("kind".to_owned(), "tabular".into());
+    p.insert("kind".to_owned(), card.header.kind.as_str().into());
     p.insert("task".to_owned(), model.task.name().into());
     p.insert("target".to_owned(), model.target.column().into());
     if let TargetSpec::Classes { labels, .. } = &model.target {
@@ -138,10 +138,13 @@ pub fn parameters(card: &ModelCard, model: &TabularModel) -> serde_json::Value {
     if let Ok(metrics) = serde_json::to_value(&card.metrics) {
         p.insert("metrics".to_owned(), metrics);
     }
-    p.insert("created_at".to_owned(), card.created_at.clone().into());
+    p.insert(
+        "created_at".to_owned(),
+        card.header.created_at.clone().into(),
+    );
     p.insert(
         "cityops_version".to_owned(),
-        card.cityops_version.clone().into(),
+        card.header.cityops_version.clone().into(),
     );
     serde_json::Value::Object(p)
 }
