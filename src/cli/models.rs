@@ -1,4 +1,5 @@
-//! `cityops models [--dir DIR] [--json]` lists the local models, described
+//! `cityops models [--dir DIR] [--json]` lists the local models (the folder
+//! is found as `models::folder` says), described
 //! from their cards by the registry (as the Models view lists them);
 //! `cityops models --remove NAME` removes one (card and weights, or an
 //! encoder's folder); `cityops models --remote BASE_URL [--token T]
@@ -16,9 +17,10 @@ use crate::models::remote::V2Client;
 
 #[derive(Args, Debug)]
 pub struct ModelsArgs {
-    /// The local models folder.
-    #[arg(long, default_value = "models", value_name = "DIR")]
-    pub dir: PathBuf,
+    /// The local models folder (default: CITYOPS_MODELS, else the user's
+    /// data folder, e.g. ~/.local/share/cityops/models).
+    #[arg(long, visible_alias = "models", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
     /// A V2 serving engine (KServe, Triton, MLServer, cityops serve) instead.
     #[arg(long, value_name = "BASE_URL")]
     pub remote: Option<String>,
@@ -106,10 +108,11 @@ fn remove(dir: &std::path::Path, name: &str, json: bool) -> Result<(), Failure> 
 
 pub fn run(args: ModelsArgs) -> Result<(), Failure> {
     let Some(base) = &args.remote else {
+        let dir = super::models_folder(args.dir.as_deref());
         if let Some(name) = &args.remove {
-            return remove(&args.dir, name, args.json);
+            return remove(&dir, name, args.json);
         }
-        let list: Vec<Local> = registry::describe(&args.dir)
+        let list: Vec<Local> = registry::describe(&dir)
             .into_iter()
             .map(|d| {
                 let (task, target) = match &d.details {
@@ -136,8 +139,9 @@ pub fn run(args: ModelsArgs) -> Result<(), Failure> {
                 serde_json::to_string_pretty(&list).map_err(|e| Failure::other(e.to_string()))?
             );
         } else if list.is_empty() {
-            println!("no models in {}", args.dir.display());
+            println!("no models in {}", dir.display());
         } else {
+            println!("models in {}:", dir.display());
             for m in list {
                 match m.error {
                     Some(e) => println!("{:<28} {:<16} cannot be read: {e}", m.name, m.kind),

@@ -118,7 +118,8 @@ pub use registry::{Registry, ServedModel, load_registry};
 /// How the server runs.
 #[derive(Clone)]
 pub struct ServeConfig {
-    /// The folder of model bundles to serve.
+    /// The folder of model bundles to serve (default: the user's models
+    /// folder, see [`crate::models::folder`]).
     pub models_dir: PathBuf,
     pub addr: SocketAddr,
     /// When set, every endpoint but health needs `Authorization: Bearer
@@ -164,7 +165,7 @@ pub const DEFAULT_PORT: u16 = 8080;
 impl Default for ServeConfig {
     fn default() -> Self {
         Self {
-            models_dir: PathBuf::from("models"),
+            models_dir: crate::models::folder::default_dir(),
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT)),
             token: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

@@ -201,7 +201,9 @@ impl ModelsView {
             .ok();
         }
         ui.heading(tr("Models"));
-        ui.label(trf!("Models folder: {}", dir.display()));
+        // The full path, whatever form the setting was given in.
+        let shown = std::path::absolute(&dir).unwrap_or_else(|_| dir.clone());
+        ui.label(trf!("Models folder: {}", shown.display()));
         ui.horizontal(|ui| {
             if ui.button(tr("Import model…")).on_hover_text(tr("Copy a model card and its weights into the models folder")).clicked()
                 && self.import.is_none()
