@@ -334,7 +334,7 @@ pub fn infer_column(name: &str, index: usize, raw: &RawColumn, ctx: &InferContex
 /// milliseconds of 1973..2096.
 pub(super) fn epoch_unit(lo: i64, hi: i64) -> Option<i64> {
     if lo >= 100_000_000 && hi <= 4_000_000_000 {
-        Some(1_000_000)
+        Some(MICROS_PER_SECOND)
     } else if lo >= 100_000_000_000 && hi <= 4_000_000_000_000 {
         Some(1_000)
     } else {
