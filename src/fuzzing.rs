@@ -151,7 +151,7 @@ pub fn v2_request(bytes: &[u8]) -> bool {
             "incident_risk",
             &model,
             bytes,
-            crate::serve::routes::RequestLimits {
+            crate::serve::state::RequestLimits {
                 max_batch_rows: 1000,
                 max_output_values: 100_000,
             },

@@ -705,3 +705,152 @@ fn classify_with_too_few_labelled_reports_exits_2_saying_how_many() {
         "{err}"
     );
 }
+
+/// `cityops` in a home of its own (`XDG_DATA_HOME` and `HOME` inside `dir`,
+/// no `CITYOPS_MODELS`), run from `dir/elsewhere`: a folder without models.
+fn in_fresh_home(dir: &std::path::Path) -> std::process::Command {
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let mut c = cityops();
+    c.env("XDG_DATA_HOME", dir.join("data"))
+        .env("HOME", dir.join("home"))
+        .env_remove("CITYOPS_MODELS")
+        .current_dir(elsewhere);
+    c
+}
+
+fn listed(out: &std::process::Output) -> Vec<(String, String)> {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_owned(),
+                m["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_shipped_models_are_listed_from_any_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let home_models = dir.path().join("data/cityops/models");
+    let out = in_fresh_home(dir.path())
+        .args(["models", "--json"])
+        .output()
+        .unwrap();
+    let models = listed(&out);
+    let names: Vec<&str> = models.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["aqi_forecast", "incident_risk", "traffic_volume_forecast"]
+    );
+    for (name, path) in &models {
+        assert_eq!(
+            std::path::Path::new(path),
+            home_models.join(format!("{name}.json"))
+        );
+    }
+    // The text listing names the folder in full.
+    let out = in_fresh_home(dir.path()).arg("models").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(&format!("models in {}:", home_models.display())),
+        "{text}"
+    );
+    // A removed shipped model stays removed.
+    let out = in_fresh_home(dir.path())
+        .args(["models", "--remove", "incident_risk"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("incident_risk.safetensors"));
+    let out = in_fresh_home(dir.path())
+        .args(["models", "--json"])
+        .output()
+        .unwrap();
+    let names: Vec<String> = listed(&out).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["aqi_forecast", "traffic_volume_forecast"]);
+    // Nothing was written where it ran.
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("elsewhere"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn cityops_models_variable_chooses_the_folder_and_the_flag_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = common::shipped_models();
+    let copy = |name: &str, to: &std::path::Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for ext in ["json", "safetensors"] {
+            std::fs::copy(
+                shipped.join(format!("{name}.{ext}")),
+                to.join(format!("{name}.{ext}")),
+            )
+            .unwrap();
+        }
+    };
+    let by_env = dir.path().join("elsewhere/by-env");
+    let by_flag = dir.path().join("by-flag");
+    copy("aqi_forecast", &by_env);
+    copy("incident_risk", &by_flag);
+    // Relative to where cityops runs, reported in full.
+    let out = in_fresh_home(dir.path())
+        .env("CITYOPS_MODELS", "by-env")
+        .args(["models", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        listed(&out),
+        [(
+            "aqi_forecast".to_owned(),
+            by_env.join("aqi_forecast.json").display().to_string()
+        )]
+    );
+    // The user's data folder was not touched.
+    assert!(!dir.path().join("data").exists());
+    let out = in_fresh_home(dir.path())
+        .env("CITYOPS_MODELS", "by-env")
+        .args(["models", "--json", "--models"])
+        .arg(&by_flag)
+        .output()
+        .unwrap();
+    let names: Vec<String> = listed(&out).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["incident_risk"]);
+}
+
+#[test]
+fn removing_a_model_that_is_not_there_exits_2_naming_the_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = in_fresh_home(dir.path())
+        .args(["models", "--remove", "speed"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no model 'speed'") && err.contains("aqi_forecast, incident_risk"),
+        "{err}"
+    );
+    let out = in_fresh_home(dir.path())
+        .args(["models", "--remove", "../data"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(dir.path().join("data/cityops/models").is_dir());
+}

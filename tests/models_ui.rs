@@ -173,3 +173,23 @@ fn a_dropped_model_card_is_imported_into_the_models_folder() {
     // The imported copy loads.
     cityops::models::bundle::load_bundle(&models.join("incident_risk")).unwrap();
 }
+
+#[test]
+fn models_view_shows_the_folder_in_full_when_given_relative() {
+    // Tests run in the crate's folder; this one has no models.
+    let opts = AppOptions {
+        fresh: true,
+        models_dir: Some(PathBuf::from("tests/data/no-models-here")),
+        ..Default::default()
+    };
+    let mut h: Harness<'static, CityApp> = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| CityApp::new(cc, opts));
+    wait(&mut h);
+    h.get_by_role_and_label(egui::Role::Button, "Models")
+        .click();
+    wait(&mut h);
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/no-models-here");
+    h.get_by_label(&format!("Models folder: {}", full.display()));
+    h.get_by_label_contains("No models in this folder yet");
+}

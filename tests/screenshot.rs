@@ -42,6 +42,13 @@ fn run_and_decode(args: &[&std::ffi::OsStr], out_png: &Path, what: &str) -> (u32
         .arg(env!("CARGO_BIN_EXE_cityops"))
         .args(args)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        // The default models folder under the build's temporary folder,
+        // never the user's own.
+        .env(
+            "XDG_DATA_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-data"),
+        )
+        .env_remove("CITYOPS_MODELS")
         .output()
         .unwrap();
     assert!(

@@ -45,7 +45,8 @@ pub struct AppOptions {
     pub time_zone: Option<TimeZone>,
     /// Ignore the saved workspace (tests and screenshots).
     pub fresh: bool,
-    /// The models folder (default: `models`).
+    /// The models folder; without one, `CITYOPS_MODELS`, the workspace's
+    /// setting or the user's data folder (see `models::folder`).
     pub models_dir: Option<PathBuf>,
     /// Where sentence embeddings are cached (default: the user's cache
     /// folder, see `EmbeddingCache::default_dir`).
@@ -233,9 +234,8 @@ impl CityApp {
         }
         i18n::set(ws.lang);
         theme::apply(&cc.egui_ctx, ws.theme);
-        if let Some(d) = opts.models_dir {
-            ws.models_dir = d;
-        }
+        ws.models_dir =
+            crate::models::folder::resolve(opts.models_dir.as_deref(), Some(&ws.models_dir)).path;
         let ctx = cc.egui_ctx.clone();
         let wake: Wake = Arc::new(move || ctx.request_repaint());
         let mut app = Self {

@@ -141,7 +141,7 @@ impl Default for Workspace {
         Self {
             view: ViewId::default(),
             window: TimeWindow::default(),
-            models_dir: PathBuf::from("models"),
+            models_dir: crate::models::folder::default_dir(),
             playlist: super::present::Playlist::default(),
             open_files: Vec::new(),
             demo_open: true,

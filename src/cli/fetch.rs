@@ -1,5 +1,6 @@
 //! `cityops fetch URL [--sha256 HEX] [--out DIR]`: downloads a model card
-//! and its weights (or any one model file) into the models folder,
+//! and its weights (or any one model file) into the models folder (see
+//! `models::folder` for where it is),
 //! verified, atomically. Ctrl-C or SIGTERM stops the download and removes
 //! its staging files (the fetch future is dropped, and its guards delete
 //! them) before the process exits.
@@ -20,9 +21,10 @@ pub struct FetchArgs {
     /// The expected sha256 of the file (hex).
     #[arg(long, value_name = "HEX")]
     pub sha256: Option<String>,
-    /// The folder to save into.
-    #[arg(long, default_value = "models", value_name = "DIR")]
-    pub out: PathBuf,
+    /// The folder to save into (default: the models folder: CITYOPS_MODELS,
+    /// else the user's data folder, e.g. ~/.local/share/cityops/models).
+    #[arg(long, visible_alias = "models", value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Allow plain http to hosts other than this machine.
     #[arg(long)]
     pub allow_http: bool,
@@ -80,15 +82,14 @@ pub fn run(args: FetchArgs) -> Result<(), Failure> {
         deadline: std::time::Duration::from_secs(args.deadline_secs as u64),
         ..FetchOptions::default()
     };
+    let out = super::models_folder(args.out.as_deref());
     let rt = crate::jobs::runtime().context("cannot start the network runtime")?;
     let progress = TerminalProgress::new(format!("Downloading {}", args.url));
     let result = rt.block_on(async {
         let download = async {
             match &args.folder {
-                Some(name) => {
-                    fetch::fetch_folder(&args.url, &args.out, name, &opts, &progress).await
-                }
-                None => fetch::fetch(&args.url, &args.out, &opts, &progress).await,
+                Some(name) => fetch::fetch_folder(&args.url, &out, name, &opts, &progress).await,
+                None => fetch::fetch(&args.url, &out, &opts, &progress).await,
             }
         };
         // Leaving the select drops the download, which removes its files.

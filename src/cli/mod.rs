@@ -67,7 +67,9 @@ pub struct Cli {
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
 
-    /// The models folder the dashboard lists and saves to (default: models).
+    /// The models folder the dashboard lists and saves to (default:
+    /// CITYOPS_MODELS, else the workspace's setting, else the user's data
+    /// folder, e.g. ~/.local/share/cityops/models).
     #[arg(long, value_name = "DIR")]
     pub models: Option<PathBuf>,
 
@@ -140,6 +142,19 @@ pub enum Cmd {
         #[command(subcommand)]
         action: demo::DemoCmd,
     },
+}
+
+/// The models folder for a command: its flag, else `CITYOPS_MODELS`, else
+/// the user's data folder, which gets the shipped models the first time
+/// (see [`crate::models::folder`]). A default folder that cannot be set up
+/// is reported on stderr and used as it is: the command then says what it
+/// finds there.
+fn models_folder(flag: Option<&std::path::Path>) -> PathBuf {
+    let folder = crate::models::folder::resolve(flag, None);
+    if let Err(e) = crate::models::folder::prepare(&folder) {
+        eprintln!("warning: {e}");
+    }
+    folder.path
 }
 
 /// A failure with the exit code it deserves.
@@ -305,6 +320,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     )));
                 }
             }
+            // The user's data folder gets the shipped models the first
+            // time; the dashboard then picks its folder (flag, variable,
+            // workspace setting, that default) as `models::folder` says.
+            models_folder(cli.models.as_deref());
             let opts = AppOptions {
                 files: cli.files,
                 screenshot: cli.screenshot,

@@ -13,9 +13,10 @@ use crate::serve::ServeConfig;
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// The models folder to serve.
-    #[arg(long, default_value = "models", value_name = "DIR")]
-    pub models: PathBuf,
+    /// The models folder to serve (default: CITYOPS_MODELS, else the user's
+    /// data folder, e.g. ~/.local/share/cityops/models).
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
     /// Address to listen on; anything but loopback needs --token.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
     pub addr: String,
@@ -47,8 +48,9 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             "--shutdown-deadline-secs {deadline} is not a number of seconds from 0 to {MAX_SHUTDOWN_DEADLINE_SECS}; for example 10"
         )));
     }
+    let models = super::models_folder(args.models.as_deref());
     let cfg = ServeConfig {
-        models_dir: args.models,
+        models_dir: models,
         addr,
         token: args.token.filter(|t| !t.is_empty()),
         max_body_bytes: args.max_body_bytes,

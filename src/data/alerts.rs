@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::timeseries::{LocalClock, TimeRange, bucket_count, series_by_place};
+use super::timeseries::{LocalClock, MICROS_PER_HOUR, TimeRange, bucket_count, series_by_place};
 use super::{Dataset, Domain, Measure, Role};
 
 /// The thresholds; `None` switches a rule off. Persisted with the workspace.
@@ -179,7 +179,7 @@ pub fn evaluate(datasets: &[&Dataset], rules: &AlertRules) -> Vec<Alert> {
             }
         }
         if let (Some(level), Domain::Safety) = (rules.incidents_per_hour_above, ds.domain) {
-            let hours = bucket_count(time, 3_600_000_000, TimeRange::default(), None);
+            let hours = bucket_count(time, MICROS_PER_HOUR, TimeRange::default(), None);
             if let Some(start) = trailing_run(&hours, |_, p| p[1] > level) {
                 out.push(Alert {
                     key: format!("incidents|{}|{start}", ds.name),

@@ -31,6 +31,7 @@ use jiff::fmt::temporal::DateTimePrinter;
 use jiff::tz::TimeZone;
 
 use super::table::{Column, ColumnValues, Table};
+use super::timeseries::MICROS_PER_SECOND;
 
 /// Something went wrong while writing CSV. Each variant names where.
 #[derive(Debug, thiserror::Error)]
@@ -387,7 +388,7 @@ impl CellFormat {
             if !column.is_valid(row) {
                 continue;
             }
-            let sub_second = micros.rem_euclid(1_000_000);
+            let sub_second = micros.rem_euclid(MICROS_PER_SECOND);
             if sub_second % 1000 != 0 {
                 fraction_digits = 6;
                 break;

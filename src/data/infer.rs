@@ -24,6 +24,7 @@ use jiff::tz::TimeZone;
 use super::LoadWarning;
 use super::parse::{self, DayOrder, ParsedDateTime};
 use super::table::{Column, ColumnValues, StringColumn, TimestampInfo, Validity};
+use super::timeseries::{MICROS_PER_HOUR, MICROS_PER_SECOND};
 
 /// The raw cells of one column, stored back to back.
 #[derive(Default)]
@@ -333,7 +334,7 @@ pub fn infer_column(name: &str, index: usize, raw: &RawColumn, ctx: &InferContex
 /// milliseconds of 1973..2096.
 pub(super) fn epoch_unit(lo: i64, hi: i64) -> Option<i64> {
     if lo >= 100_000_000 && hi <= 4_000_000_000 {
-        Some(1_000_000)
+        Some(MICROS_PER_SECOND)
     } else if lo >= 100_000_000_000 && hi <= 4_000_000_000_000 {
         Some(1_000)
     } else {
@@ -576,7 +577,7 @@ impl<'a> LocalResolver<'a> {
     }
 
     fn offset_for(&mut self, d: &ParsedDateTime, naive_micros: i64) -> i64 {
-        let hour = naive_micros.div_euclid(3_600_000_000);
+        let hour = naive_micros.div_euclid(MICROS_PER_HOUR);
         if hour == self.last_hour {
             return self.last_offset_secs;
         }
@@ -608,12 +609,12 @@ pub(super) fn to_utc_micros(
     let naive = d.naive_micros();
     match d.offset_secs {
         Some(off) => {
-            let utc = naive - i64::from(off) * 1_000_000;
+            let utc = naive - i64::from(off) * MICROS_PER_SECOND;
             if offsets.pairs.len() < 512 && offsets.pairs.last().is_none_or(|&(_, o)| o != off) {
                 offsets.pairs.push((utc, off));
             }
             utc
         }
-        None => naive - resolver.offset_for(d, naive) * 1_000_000,
+        None => naive - resolver.offset_for(d, naive) * MICROS_PER_SECOND,
     }
 }

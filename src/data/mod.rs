@@ -336,7 +336,7 @@ impl Dataset {
         &self,
         reading: &dyn Fn(usize, usize) -> Option<f64>,
     ) -> Option<Vec<[Option<f64>; 4]>> {
-        const HOUR: i64 = 3_600_000_000;
+        const HOUR: i64 = timeseries::MICROS_PER_HOUR;
         let time = self.time_column()?;
         let place = self.column_for(Role::PlaceId);
         // Rows per station, by hour.

@@ -3,6 +3,8 @@
 //!
 //! Pure functions over `&str`; the column-level decisions live in `infer`.
 
+use super::timeseries::MICROS_PER_SECOND;
+
 /// Is this cell a missing value? (empty, NA, N/A, null, NaN, -, none, #N/A)
 pub fn is_missing(cell: &str) -> bool {
     let s = cell.trim();
@@ -162,7 +164,7 @@ impl ParsedDateTime {
             + i64::from(self.hour) * 3600
             + i64::from(self.minute) * 60
             + i64::from(self.second);
-        secs * 1_000_000 + i64::from(self.micros)
+        secs * MICROS_PER_SECOND + i64::from(self.micros)
     }
 }
 

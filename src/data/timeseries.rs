@@ -14,7 +14,11 @@ use jiff::tz::TimeZone;
 
 use super::table::{Column, ColumnValues, TimestampMicros};
 
-pub const MICROS_PER_HOUR: i64 = 3_600_000_000;
+// The one definition of these units in the crate: timestamps are
+// microseconds since the Unix epoch (UTC) everywhere.
+pub const MICROS_PER_SECOND: i64 = 1_000_000;
+pub const MICROS_PER_MINUTE: i64 = 60 * MICROS_PER_SECOND;
+pub const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
 pub const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
 
 /// Local calendar facts for UTC instants, cached per UTC hour (offsets
@@ -39,7 +43,7 @@ impl<'a> LocalClock<'a> {
         if hour != self.cached_hour {
             self.cached_hour = hour;
             self.cached_offset_micros = jiff::Timestamp::from_microsecond(utc).map_or(0, |ts| {
-                i64::from(self.tz.to_offset(ts).seconds()) * 1_000_000
+                i64::from(self.tz.to_offset(ts).seconds()) * MICROS_PER_SECOND
             });
         }
         self.cached_offset_micros

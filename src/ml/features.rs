@@ -15,7 +15,7 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 use super::MlError;
-use crate::data::timeseries::LocalClock;
+use crate::data::timeseries::{LocalClock, MICROS_PER_HOUR};
 use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Role, Table};
 
 /// Categories kept per one-hot column (the rest share "other").
@@ -347,7 +347,8 @@ impl FeaturePipeline {
                     Encoding::Calendar => {
                         if let Some(t) = col.timestamp_at(r) {
                             let hour = clock.hour(t) as f64
-                                + (clock.local_micros(t).rem_euclid(3_600_000_000) as f64 / 3.6e9);
+                                + (clock.local_micros(t).rem_euclid(MICROS_PER_HOUR) as f64
+                                    / MICROS_PER_HOUR as f64);
                             let weekday = clock.weekday(t) as f64;
                             let month = month_of(t, &tz) as f64;
                             let tau = std::f64::consts::TAU;

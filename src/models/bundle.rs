@@ -18,6 +18,7 @@ use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::card::{CardHeader, ModelKind};
 use crate::data::file::{FileError, open_regular, read_regular};
 use crate::data::{ColumnValues, Table};
 use crate::ml::evaluate::Evaluation;
@@ -50,8 +51,9 @@ pub struct WeightsRef {
 /// The JSON card of a tabular model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelCard {
-    pub format_version: u32,
-    pub kind: String,
+    /// Format version, kind, creation, cityops version, weights.
+    #[serde(flatten)]
+    pub header: CardHeader,
     pub name: String,
     pub task: Task,
     pub target: TargetSpec,
@@ -66,9 +68,6 @@ pub struct ModelCard {
     pub training_data: DataFingerprint,
     pub training: TrainConfig,
     pub best_epoch: usize,
-    pub created_at: String,
-    pub cityops_version: String,
-    pub weights: WeightsRef,
 }
 
 /// A loaded model with its card.
@@ -107,6 +106,20 @@ pub enum BundleError {
         "{path}: {message}. The weights do not fit the card; save or download the model again."
     )]
     Weights { path: String, message: String },
+    #[error(
+        "{path}: this card is for {}, not {}. Choose a model of the right kind.",
+        found.described(),
+        expected.described()
+    )]
+    Kind {
+        path: String,
+        found: ModelKind,
+        expected: ModelKind,
+    },
+    #[error(
+        "{path}: the model kind '{found}' is not one this cityops knows (tabular, recommender, word_vectors). Check that this is a cityops model card, or update cityops."
+    )]
+    UnknownKind { path: String, found: String },
     #[error("{path}: the model cannot be saved: {message}")]
     Save { path: String, message: String },
     /// A path that is not a regular file, or cannot be read within its bound.
@@ -135,7 +148,9 @@ impl crate::data::Blame for BundleError {
             | Self::Version { .. }
             | Self::Checksum { .. }
             | Self::Weights { .. }
-            | Self::Field { .. } => true,
+            | Self::Field { .. }
+            | Self::Kind { .. }
+            | Self::UnknownKind { .. } => true,
             Self::Save { .. } => false,
         }
     }
@@ -209,8 +224,14 @@ pub fn make_card(
     best_epoch: usize,
 ) -> ModelCard {
     ModelCard {
-        format_version: FORMAT_VERSION,
-        kind: "tabular".to_owned(),
+        header: CardHeader::new(
+            ModelKind::Tabular,
+            WeightsRef {
+                file: String::new(),
+                sha256: String::new(),
+                bytes: 0,
+            },
+        ),
         name: name.to_owned(),
         task: model.task,
         target: model.target.clone(),
@@ -225,15 +246,6 @@ pub fn make_card(
         training_data: data,
         training,
         best_epoch,
-        created_at: jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .map_or_else(|_| String::new(), |t| t.to_string()),
-        cityops_version: env!("CARGO_PKG_VERSION").to_owned(),
-        weights: WeightsRef {
-            file: String::new(),
-            sha256: String::new(),
-            bytes: 0,
-        },
     }
 }
 
@@ -328,20 +340,50 @@ pub fn save_bundle(
 ) -> Result<(ModelCard, PathBuf), BundleError> {
     write_bundle(path, &model.weights, move |name, weights| ModelCard {
         name: name.to_owned(),
-        weights,
+        header: CardHeader {
+            weights,
+            ..card.header
+        },
         ..card
     })
 }
 
-/// The `kind` and `format_version` every card starts with.
+/// The `kind` and `format_version` every card starts with, read before the
+/// rest so that a newer format or another kind gets its own message.
 #[derive(Deserialize)]
 struct CardHead {
     format_version: Option<u32>,
     kind: Option<String>,
 }
 
-/// Reads and parses any card, checking size, JSON and format version.
-pub fn read_json_card<T: serde::de::DeserializeOwned>(card_path: &Path) -> Result<T, BundleError> {
+/// Reads and parses a card of `kind`, checking size, JSON, format version
+/// and kind (the one place a card's kind is checked) before the rest of it.
+pub fn read_card_of_kind<T: serde::de::DeserializeOwned>(
+    card_path: &Path,
+    kind: ModelKind,
+) -> Result<T, BundleError> {
+    let (text, found) = read_card_head(card_path)?;
+    if found != kind {
+        return Err(BundleError::Kind {
+            path: card_path.display().to_string(),
+            found,
+            expected: kind,
+        });
+    }
+    serde_json::from_slice(&text).map_err(|e| card_json_error(card_path, &e))
+}
+
+fn card_json_error(card_path: &Path, e: &serde_json::Error) -> BundleError {
+    BundleError::Card {
+        path: card_path.display().to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    }
+}
+
+/// A card's bytes and kind, its size, JSON and format version checked.
+fn read_card_head(card_path: &Path) -> Result<(Vec<u8>, ModelKind), BundleError> {
     let shown = card_path.display().to_string();
     let text = read_regular(card_path, MAX_CARD_BYTES).map_err(|e| match e {
         FileError::TooLarge { size, .. } => BundleError::Card {
@@ -352,14 +394,9 @@ pub fn read_json_card<T: serde::de::DeserializeOwned>(card_path: &Path) -> Resul
         },
         other => BundleError::File(other),
     })?;
-    let json_err = |e: serde_json::Error| BundleError::Card {
-        path: shown.clone(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    };
     // The version first, so a newer format gets the right message.
-    let head: CardHead = serde_json::from_slice(&text).map_err(json_err)?;
+    let head: CardHead =
+        serde_json::from_slice(&text).map_err(|e| card_json_error(card_path, &e))?;
     match head.format_version {
         Some(FORMAT_VERSION) => {}
         Some(found) => return Err(BundleError::Version { path: shown, found }),
@@ -372,20 +409,32 @@ pub fn read_json_card<T: serde::de::DeserializeOwned>(card_path: &Path) -> Resul
             });
         }
     }
-    serde_json::from_slice(&text).map_err(json_err)
+    let kind = match head.kind.as_deref() {
+        // The first cards were all tabular and carried no kind.
+        None => ModelKind::Tabular,
+        Some(k) => match ModelKind::parse(k) {
+            Some(kind) if kind.has_card() => kind,
+            _ => {
+                return Err(BundleError::UnknownKind {
+                    path: shown,
+                    found: k.to_owned(),
+                });
+            }
+        },
+    };
+    Ok((text, kind))
 }
 
-/// The `kind` of a card ("tabular", "recommender", …) without parsing all of it.
-pub fn card_kind(card_path: &Path) -> Result<String, BundleError> {
-    let head: CardHead = read_json_card(card_path)?;
-    Ok(head.kind.unwrap_or_else(|| "tabular".to_owned()))
+/// The kind of a card without parsing all of it (format version checked).
+pub fn card_kind(card_path: &Path) -> Result<ModelKind, BundleError> {
+    read_card_head(card_path).map(|(_, kind)| kind)
 }
 
 /// Reads a tabular model's card without its weights (for listing models),
 /// checking every field that sizes memory or scales a value
 /// ([`check_card`]).
 pub fn read_card(card_path: &Path) -> Result<ModelCard, BundleError> {
-    let card: ModelCard = read_json_card(card_path)?;
+    let card: ModelCard = read_card_of_kind(card_path, ModelKind::Tabular)?;
     check_card(&card).map_err(|(field, message)| BundleError::Field {
         path: card_path.display().to_string(),
         field,
@@ -438,12 +487,13 @@ pub fn check_card(card: &ModelCard) -> Result<(), (String, String)> {
         .iter()
         .map(|&(i, o)| (i as u64) * (o as u64) + o as u64)
         .sum();
-    if card.weights.bytes != 0 && parameters.saturating_mul(4) > card.weights.bytes {
+    let weights = &card.header.weights;
+    if weights.bytes != 0 && parameters.saturating_mul(4) > weights.bytes {
         return field(
             "network",
             format!(
                 "has {parameters} parameters, more than the {} bytes of {} (weights.bytes) can hold",
-                card.weights.bytes, card.weights.file
+                weights.bytes, weights.file
             ),
         );
     }
@@ -607,9 +657,9 @@ fn read_weights_file(path: &Path, card_bytes: u64) -> Result<Vec<u8>, BundleErro
 pub fn load_bundle(path: &Path) -> Result<Bundle, BundleError> {
     let (card_path, _, _) = bundle_paths(path);
     let card = read_card(&card_path)?;
-    let tensors = read_weights(&card_path, &card.weights)?;
+    let tensors = read_weights(&card_path, &card.header.weights)?;
     let wshown = card_path
-        .with_file_name(&card.weights.file)
+        .with_file_name(&card.header.weights.file)
         .display()
         .to_string();
     let werr = |message: String| BundleError::Weights {

@@ -12,15 +12,17 @@ use std::sync::Arc;
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::bundle::{self, BundleError, DataFingerprint, FORMAT_VERSION, WeightsRef};
+use super::bundle::{self, BundleError, DataFingerprint};
+use super::card::{CardHeader, ModelKind};
 use crate::recommend::{
     CfParams, ColumnChoice, Csr, EvalReport, Interactions, ItemNeighbours, Method, Recommender,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecommenderCard {
-    pub format_version: u32,
-    pub kind: String,
+    /// Format version, kind, creation, cityops version, weights.
+    #[serde(flatten)]
+    pub header: CardHeader,
     pub name: String,
     pub method: Method,
     pub params: CfParams,
@@ -31,9 +33,6 @@ pub struct RecommenderCard {
     pub n_interactions: usize,
     pub evaluation: Option<serde_json::Value>,
     pub training_data: DataFingerprint,
-    pub created_at: String,
-    pub cityops_version: String,
-    pub weights: WeightsRef,
 }
 
 fn to_tensors(rec: &Recommender) -> Result<HashMap<String, Tensor>, candle_core::Error> {
@@ -91,8 +90,7 @@ pub fn save_recommender(
     })?;
     let inter = &rec.interactions;
     bundle::write_bundle(path, &tensors, |name, weights| RecommenderCard {
-        format_version: FORMAT_VERSION,
-        kind: "recommender".to_owned(),
+        header: CardHeader::new(ModelKind::Recommender, weights),
         name: name.to_owned(),
         method: rec.method,
         params: rec.params.clone(),
@@ -103,31 +101,22 @@ pub fn save_recommender(
         n_interactions: inter.n_interactions(),
         evaluation: evaluation.and_then(|e| serde_json::to_value(e).ok()),
         training_data: data,
-        created_at: jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .map_or_else(|_| String::new(), |t| t.to_string()),
-        cityops_version: env!("CARGO_PKG_VERSION").to_owned(),
-        weights,
     })
+}
+
+/// Reads a recommender's card alone (no weights), for describing it.
+pub fn read_recommender_card(card_path: &Path) -> Result<RecommenderCard, BundleError> {
+    bundle::read_card_of_kind(card_path, ModelKind::Recommender)
 }
 
 /// Loads a recommender bundle and checks every array against the card.
 pub fn load_recommender(path: &Path) -> Result<(RecommenderCard, Recommender), BundleError> {
     let (card_path, _, _) = bundle::bundle_paths(path);
-    let card: RecommenderCard = bundle::read_json_card(&card_path)?;
-    let shown = card_path.display().to_string();
-    if card.kind != "recommender" {
-        return Err(BundleError::Card {
-            path: shown,
-            line: 1,
-            column: 1,
-            message: format!("this is a '{}' model, not a recommender", card.kind),
-        });
-    }
-    let tensors = bundle::read_weights(&card_path, &card.weights)?;
+    let card = read_recommender_card(&card_path)?;
+    let tensors = bundle::read_weights(&card_path, &card.header.weights)?;
     let bad = |message: String| BundleError::Weights {
         path: card_path
-            .with_file_name(&card.weights.file)
+            .with_file_name(&card.header.weights.file)
             .display()
             .to_string(),
         message,

@@ -19,6 +19,7 @@ use reqwest::{Method, Response, StatusCode, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::data::timeseries::MICROS_PER_SECOND;
 use crate::data::{Column, ColumnValues, Progress, Table};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -608,7 +609,8 @@ pub struct ModelMetadata {
 /// as text and answers a `[users, k]` list of item ids.
 pub fn is_recommender(meta: &ModelMetadata) -> bool {
     if let Some(kind) = meta.parameters.get("kind").and_then(Value::as_str) {
-        return kind == "recommender";
+        return crate::models::ModelKind::parse(kind)
+            == Some(crate::models::ModelKind::Recommender);
     }
     meta.inputs.iter().any(|t| t.datatype == "BYTES")
         && meta
@@ -1134,7 +1136,7 @@ fn int_at(column: &Column, row: usize, datatype: &str, min: i64, max: i64) -> Re
     let value = match &column.values {
         ColumnValues::Integer(v) => v.get(row).copied(),
         ColumnValues::Bool(v) => v.get(row).map(|b| i64::from(*b)),
-        ColumnValues::Timestamp(v) => v.get(row).map(|t| t.div_euclid(1_000_000)),
+        ColumnValues::Timestamp(v) => v.get(row).map(|t| t.div_euclid(MICROS_PER_SECOND)),
         ColumnValues::Float(v) => match v.get(row).copied() {
             Some(x) if x.is_nan() => {
                 return Err(cell(

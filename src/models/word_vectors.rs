@@ -11,22 +11,21 @@ use std::path::{Path, PathBuf};
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::bundle::{self, BundleError, FORMAT_VERSION, WeightsRef};
+use super::bundle::{self, BundleError};
+use super::card::{CardHeader, ModelKind};
 use crate::text::word2vec::MAX_DIM;
 use crate::text::{W2vParams, WordVectors};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WordVectorsCard {
-    pub format_version: u32,
-    pub kind: String,
+    /// Format version, kind, creation, cityops version, weights.
+    #[serde(flatten)]
+    pub header: CardHeader,
     pub name: String,
     pub dim: usize,
     pub words: Vec<String>,
     pub params: Option<W2vParams>,
     pub trained_words: Option<u64>,
-    pub created_at: String,
-    pub cityops_version: String,
-    pub weights: WeightsRef,
 }
 
 pub fn save_word_vectors(
@@ -50,41 +49,32 @@ pub fn save_word_vectors(
         Tensor::from_vec(counts, v.words.len(), &Device::Cpu).map_err(err)?,
     );
     bundle::write_bundle(path, &t, |name, weights| WordVectorsCard {
-        format_version: FORMAT_VERSION,
-        kind: "word_vectors".to_owned(),
+        header: CardHeader::new(ModelKind::WordVectors, weights),
         name: name.to_owned(),
         dim: v.dim,
         words: v.words.clone(),
         params: params.cloned(),
         trained_words,
-        created_at: jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .map_or_else(|_| String::new(), |t| t.to_string()),
-        cityops_version: env!("CARGO_PKG_VERSION").to_owned(),
-        weights,
     })
+}
+
+/// Reads a word-vector card alone (no weights), for describing it.
+pub fn read_word_vectors_card(card_path: &Path) -> Result<WordVectorsCard, BundleError> {
+    bundle::read_card_of_kind(card_path, ModelKind::WordVectors)
 }
 
 pub fn load_word_vectors(path: &Path) -> Result<(WordVectorsCard, WordVectors), BundleError> {
     let (card_path, _, _) = bundle::bundle_paths(path);
-    let card: WordVectorsCard = bundle::read_json_card(&card_path)?;
-    if card.kind != "word_vectors" {
-        return Err(BundleError::Card {
-            path: card_path.display().to_string(),
-            line: 1,
-            column: 1,
-            message: format!("this is a '{}' model, not word vectors", card.kind),
-        });
-    }
+    let card = read_word_vectors_card(&card_path)?;
     check_sizes(&card).map_err(|(field, message)| BundleError::Field {
         path: card_path.display().to_string(),
         field: field.to_owned(),
         message,
     })?;
-    let tensors = bundle::read_weights(&card_path, &card.weights)?;
+    let tensors = bundle::read_weights(&card_path, &card.header.weights)?;
     let bad = |message: String| BundleError::Weights {
         path: card_path
-            .with_file_name(&card.weights.file)
+            .with_file_name(&card.header.weights.file)
             .display()
             .to_string(),
         message,
@@ -152,7 +142,7 @@ fn check_sizes(card: &WordVectorsCard) -> Result<(), (&'static str, String)> {
         ));
     }
     let need = card.words.len() as u128 * card.dim as u128 * 4;
-    let room = match card.weights.bytes {
+    let room = match card.header.weights.bytes {
         0 => bundle::MAX_WEIGHTS_BYTES,
         n => n.min(bundle::MAX_WEIGHTS_BYTES),
     };

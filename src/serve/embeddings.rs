@@ -1,44 +1,62 @@
-//! Embedding models served two ways: as a V2 model (input `text` BYTES
-//! `[n]`, output `embedding` FP32 `[n, dim]`) and at the OpenAI-compatible
-//! `POST /v1/embeddings` (`{"model", "input": "…" | ["…", …]}` →
+//! Serving an embedding model (word vectors or a sentence encoder): its V2
+//! signature (input `text` BYTES `[n]`, output `embedding` FP32
+//! `[n, dim]`), its metadata parameters and inference, and the wire types
+//! of the OpenAI-compatible `POST /v1/embeddings`
+//! (`{"model", "input": "…" | ["…", …]}` →
 //! `{"object": "list", "data": [{"object": "embedding", "index", "embedding"}],
 //! "model", "usage"}`), so tools written for vLLM, Ollama or llama.cpp's
-//! server can use cityops' word vectors and sentence encoders.
+//! server can use cityops' word vectors and sentence encoders. The handler
+//! itself is in `routes`, like every handler.
 //!
 //! The answer's size (`texts × dim` numbers) is checked against the
 //! response limit before anything is embedded, and the answer is written
-//! from the flat vectors, never as a JSON tree.
+//! from the flat vectors, never as a JSON tree. Uses `text` and `models`;
+//! nothing here touches HTTP, and it imports neither the registry nor the
+//! handlers.
 
-use std::sync::Arc;
-
-use axum::Json;
-use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::error::ApiError;
-use super::limits::check_output_values;
-use super::registry::ServedModel;
-use super::routes::AppState;
-use super::tensor::{InputTensor, OutputData, OutputTensor, Values};
+use super::tensor::{DataType, InputTensor, OutputData, OutputTensor, TensorSpec, Values};
+use crate::models::word_vectors::WordVectorsCard;
+use crate::text::sentence::SentenceEncoder;
 use crate::text::{Tokenizer, WordVectors, doc_vector};
 
-/// Flattened unit vectors, their dimension and the tokens read.
-type Embedded = (Vec<f32>, usize, usize);
+pub const TEXT_INPUT: &str = "text";
+pub const EMBEDDING_OUTPUT: &str = "embedding";
 
-/// Embeds texts with an embedding model; `None` for a model that does not
-/// embed.
-fn embed(model: &ServedModel, texts: &[String]) -> Option<Result<Embedded, ApiError>> {
-    match model {
-        ServedModel::WordVectors { vectors, .. } => Some(Ok(embed_words(vectors, texts))),
-        ServedModel::Sentence { encoder } => Some(
-            encoder
+/// Flattened unit vectors, their dimension and the tokens read.
+pub type Embedded = (Vec<f32>, usize, usize);
+
+/// An embedding model, borrowed from the registry.
+#[derive(Clone, Copy)]
+pub enum Embedder<'a> {
+    /// A text's embedding is the mean of its words' vectors (TF-free,
+    /// L2-normalised).
+    Words(&'a WordVectors),
+    /// A BERT encoder, mean-pooled over the attention mask, L2-normalised.
+    Sentence(&'a SentenceEncoder),
+}
+
+impl Embedder<'_> {
+    /// The dimension of the vectors.
+    pub fn dim(self) -> usize {
+        match self {
+            Self::Words(v) => v.dim,
+            Self::Sentence(encoder) => encoder.dim(),
+        }
+    }
+
+    /// Embeds texts: flat unit vectors, their dimension and the tokens read.
+    pub fn embed(self, texts: &[String]) -> Result<Embedded, ApiError> {
+        match self {
+            Self::Words(v) => Ok(embed_words(v, texts)),
+            Self::Sentence(encoder) => encoder
                 .encode_counting(texts, crate::text::sentence::DEFAULT_BATCH, &())
                 .map(|(v, tokens)| (v, encoder.dim(), tokens))
                 .map_err(|e| ApiError::internal(format!("the sentence encoder failed: {e}"))),
-        ),
-        _ => None,
+        }
     }
 }
 
@@ -55,31 +73,62 @@ fn embed_words(v: &WordVectors, texts: &[String]) -> Embedded {
     (out, v.dim, tokens)
 }
 
+pub fn input_specs() -> Vec<TensorSpec> {
+    vec![TensorSpec::new(TEXT_INPUT, DataType::Bytes, vec![-1])]
+}
+
+pub fn output_specs(dim: usize) -> Vec<TensorSpec> {
+    vec![TensorSpec::new(
+        EMBEDDING_OUTPUT,
+        DataType::Fp32,
+        vec![-1, dim as i64],
+    )]
+}
+
+/// The metadata `parameters` of word vectors.
+pub fn word_vectors_parameters(card: &WordVectorsCard) -> Value {
+    serde_json::json!({
+        "kind": card.header.kind,
+        "dim": card.dim,
+        "vocabulary": card.words.len(),
+        "embedding": "mean of the text's word vectors, L2-normalised; also at POST /v1/embeddings",
+    })
+}
+
+/// The metadata `parameters` of a sentence encoder.
+pub fn sentence_parameters(encoder: &SentenceEncoder) -> Value {
+    serde_json::json!({
+        "kind": crate::models::ModelKind::SentenceEncoder,
+        "dim": encoder.dim(),
+        "layers": encoder.layers(),
+        "max_tokens": encoder.max_len(),
+        "model_sha256": encoder.id(),
+        "embedding": "BERT encoder, mean-pooled over the attention mask, L2-normalised; also at POST /v1/embeddings",
+    })
+}
+
+/// V2 inference: the `text` input's strings (a missing one is empty) →
+/// `embedding` FP32 `[n, dim]`.
 pub fn infer(
     name: &str,
-    model: &ServedModel,
+    embedder: Embedder<'_>,
     inputs: Vec<InputTensor>,
 ) -> Result<Vec<OutputTensor>, ApiError> {
-    let Some(input) = inputs.into_iter().find(|t| t.name == "text") else {
+    let Some(input) = inputs.into_iter().find(|t| t.name == TEXT_INPUT) else {
         return Err(ApiError::bad_request(format!(
-            "model '{name}' takes one input 'text' (BYTES, shape [n])"
+            "model '{name}' takes one input '{TEXT_INPUT}' (BYTES, shape [n])"
         )));
     };
     let Values::Bytes(texts) = input.values else {
         return Err(ApiError::bad_request(format!(
-            "input 'text' of model '{name}' must be BYTES, not {}",
+            "input '{TEXT_INPUT}' of model '{name}' must be BYTES, not {}",
             input.datatype
         )));
     };
     let texts: Vec<String> = texts.into_iter().map(Option::unwrap_or_default).collect();
-    let Some(result) = embed(model, &texts) else {
-        return Err(ApiError::bad_request(format!(
-            "model '{name}' is not an embedding model"
-        )));
-    };
-    let (data, dim, _) = result?;
+    let (data, dim, _) = embedder.embed(&texts)?;
     Ok(vec![OutputTensor {
-        name: "embedding".to_owned(),
+        name: EMBEDDING_OUTPUT.to_owned(),
         shape: vec![texts.len(), dim],
         datatype: "FP32",
         data: OutputData::Fp32(data),
@@ -89,7 +138,7 @@ pub fn infer(
 /// `input`: one text or a list of texts. Read by hand rather than as an
 /// untagged enum, which would first copy the whole list into a generic
 /// tree.
-enum EmbeddingInput {
+pub enum EmbeddingInput {
     One(String),
     Many(Vec<String>),
 }
@@ -129,13 +178,22 @@ impl<'de> Deserialize<'de> for EmbeddingInput {
 
 #[derive(Deserialize)]
 pub struct EmbeddingsRequest {
-    model: String,
-    input: EmbeddingInput,
+    pub model: String,
+    pub input: EmbeddingInput,
+}
+
+impl EmbeddingInput {
+    pub fn into_texts(self) -> Vec<String> {
+        match self {
+            Self::One(t) => vec![t],
+            Self::Many(v) => v,
+        }
+    }
 }
 
 /// The OpenAI embeddings answer, written straight from the flat vectors.
 #[derive(Serialize)]
-struct EmbeddingsResponse<'a> {
+pub struct EmbeddingsResponse<'a> {
     object: &'static str,
     data: Vec<EmbeddingItem<'a>>,
     model: &'a str,
@@ -143,98 +201,38 @@ struct EmbeddingsResponse<'a> {
 }
 
 #[derive(Serialize)]
-struct EmbeddingItem<'a> {
+pub struct EmbeddingItem<'a> {
     object: &'static str,
     index: usize,
     embedding: &'a [f32],
 }
 
 #[derive(Serialize)]
-struct Usage {
+pub struct Usage {
     prompt_tokens: usize,
     total_tokens: usize,
 }
 
-/// The dimension of an embedding model's vectors; `None` for other models.
-fn embedding_dim(model: &ServedModel) -> Option<usize> {
-    match model {
-        ServedModel::WordVectors { vectors, .. } => Some(vectors.dim),
-        ServedModel::Sentence { encoder } => Some(encoder.dim()),
-        _ => None,
-    }
-}
-
-/// `POST /v1/embeddings`.
-pub async fn openai_embeddings(
-    State(state): State<AppState>,
-    body: Result<Json<EmbeddingsRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Response, ApiError> {
-    let Json(req) = body.map_err(|e| ApiError {
-        // 415 for a body that is not declared JSON; 400 for the rest, as
-        // on the V2 endpoints.
-        status: if e.status() == axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            e.status()
-        } else {
-            axum::http::StatusCode::BAD_REQUEST
+/// The OpenAI answer for `model`, written from flat vectors of `dim`.
+pub fn openai_response(model: &str, embedded: &Embedded) -> Result<Vec<u8>, ApiError> {
+    let (flat, dim, tokens) = embedded;
+    let response = EmbeddingsResponse {
+        object: "list",
+        data: flat
+            .chunks((*dim).max(1))
+            .enumerate()
+            .map(|(index, embedding)| EmbeddingItem {
+                object: "embedding",
+                index,
+                embedding,
+            })
+            .collect(),
+        model,
+        usage: Usage {
+            prompt_tokens: *tokens,
+            total_tokens: *tokens,
         },
-        message: format!(
-            "the body must be {{\"model\": NAME, \"input\": TEXT or [TEXT, ...]}} sent as 'Content-Type: application/json': {}",
-            e.body_text()
-        ),
-    })?;
-    let model: Arc<ServedModel> = state.model_arc(&req.model)?;
-    let texts = match req.input {
-        EmbeddingInput::One(t) => vec![t],
-        EmbeddingInput::Many(v) => v,
     };
-    let limits = state.limits;
-    if texts.len() > limits.max_batch_rows {
-        return Err(ApiError::bad_request(format!(
-            "{} inputs is more than this server's limit of {} per request",
-            texts.len(),
-            limits.max_batch_rows
-        )));
-    }
-    let name = req.model;
-    let Some(dim) = embedding_dim(&model) else {
-        return Err(ApiError::bad_request(format!(
-            "model '{name}' is not an embedding model; GET /v2/models lists the models"
-        )));
-    };
-    check_output_values(
-        &name,
-        texts.len().saturating_mul(dim),
-        limits.max_output_values,
-    )?;
-    let body = state
-        .inference
-        .run(move || {
-            let Some(result) = embed(model.as_ref(), &texts) else {
-                return Err(ApiError::bad_request(format!(
-                    "model '{name}' is not an embedding model; GET /v2/models lists the models"
-                )));
-            };
-            let (flat, dim, tokens) = result?;
-            let response = EmbeddingsResponse {
-                object: "list",
-                data: flat
-                    .chunks(dim.max(1))
-                    .enumerate()
-                    .map(|(index, embedding)| EmbeddingItem {
-                        object: "embedding",
-                        index,
-                        embedding,
-                    })
-                    .collect(),
-                model: &name,
-                usage: Usage {
-                    prompt_tokens: tokens,
-                    total_tokens: tokens,
-                },
-            };
-            serde_json::to_vec(&response)
-                .map_err(|e| ApiError::internal(format!("cannot write the response: {e}")))
-        })
-        .await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    serde_json::to_vec(&response)
+        .map_err(|e| ApiError::internal(format!("cannot write the response: {e}")))
 }

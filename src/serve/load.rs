@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 
+use crate::data::timeseries::MICROS_PER_SECOND;
 use crate::data::{Column, ColumnValues};
 
 /// What to send.
@@ -115,7 +116,7 @@ pub fn demo_request(model_card: &serde_json::Value, rows: usize) -> Option<Strin
             ColumnValues::Bool(v) => ("BOOL", complete.iter().map(|&r| v[r]).collect()),
             ColumnValues::Timestamp(v) => (
                 "INT64",
-                complete.iter().map(|&r| v[r] / 1_000_000).collect(),
+                complete.iter().map(|&r| v[r] / MICROS_PER_SECOND).collect(),
             ),
             _ => (
                 "BYTES",

@@ -68,6 +68,16 @@
 //! (see [`tabular`]); recommenders take `user` and the optional `top` (see
 //! [`recommender`]).
 //!
+//! # Layout
+//!
+//! Imports run one way, with no circle: the adapters ([`tabular`],
+//! [`recommender`], [`embeddings`]: a model kind's V2 signature, metadata
+//! parameters and inference, no HTTP) → [`registry`] (the loaded models,
+//! dispatching to the adapters) → [`state`] (what the handlers share, model
+//! lookup) → [`routes`] (every axum handler) → the router here. [`tensor`],
+//! [`error`] and [`limits`] sit below them all; [`conn`], [`guard`] and
+//! [`auth`] wrap the router.
+//!
 //! Uses `models` (and through it `ml`, `recommend`, `data`), axum, hyper
 //! and tokio; it must not import `app` or `cli`. Model computation runs on
 //! tokio's blocking pool behind the inference cap, and the models are
@@ -84,6 +94,7 @@ pub mod load;
 pub mod recommender;
 pub mod registry;
 pub mod routes;
+pub mod state;
 pub mod tabular;
 pub mod tensor;
 
@@ -107,7 +118,8 @@ pub use registry::{Registry, ServedModel, load_registry};
 /// How the server runs.
 #[derive(Clone)]
 pub struct ServeConfig {
-    /// The folder of model bundles to serve.
+    /// The folder of model bundles to serve (default: the user's models
+    /// folder, see [`crate::models::folder`]).
     pub models_dir: PathBuf,
     pub addr: SocketAddr,
     /// When set, every endpoint but health needs `Authorization: Bearer
@@ -153,7 +165,7 @@ pub const DEFAULT_PORT: u16 = 8080;
 impl Default for ServeConfig {
     fn default() -> Self {
         Self {
-            models_dir: PathBuf::from("models"),
+            models_dir: crate::models::folder::default_dir(),
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT)),
             token: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -245,9 +257,9 @@ impl crate::data::Blame for ServeError {
 /// loopback-`Host` check. Serve it with [`serve_on`] (tests bind a tokio
 /// `TcpListener` to `127.0.0.1:0`).
 pub fn router(registry: Arc<Registry>, cfg: &ServeConfig) -> Router {
-    let state = routes::AppState {
+    let state = state::AppState {
         registry,
-        limits: routes::RequestLimits {
+        limits: state::RequestLimits {
             max_batch_rows: cfg.max_batch_rows,
             max_output_values: cfg.max_output_values,
         },
@@ -266,7 +278,7 @@ pub fn router(registry: Arc<Registry>, cfg: &ServeConfig) -> Router {
         .route("/v2/models/{name}", get(routes::model_metadata))
         .route("/v2/models/{name}/ready", get(routes::model_ready))
         .route("/v2/models/{name}/infer", post(routes::infer))
-        .route("/v1/embeddings", post(embeddings::openai_embeddings))
+        .route("/v1/embeddings", post(routes::openai_embeddings))
         .route(
             "/v2/models/{name}/versions/{version}",
             get(routes::model_version_metadata),

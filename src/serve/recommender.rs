@@ -42,7 +42,7 @@ pub fn output_specs() -> Vec<TensorSpec> {
 /// `top` and the fallback work.
 pub fn parameters(card: &RecommenderCard) -> Value {
     serde_json::json!({
-        "kind": "recommender",
+        "kind": card.header.kind,
         "method": card.method.key(),
         "users": card.users.len(),
         "items": card.items.len(),
@@ -51,8 +51,8 @@ pub fn parameters(card: &RecommenderCard) -> Value {
         "default_top": DEFAULT_TOP,
         "max_top": MAX_TOP,
         "fallback": "unknown users get the most popular items; send parameters {\"fallback\": false} to get an error instead",
-        "created_at": card.created_at,
-        "cityops_version": card.cityops_version,
+        "created_at": card.header.created_at,
+        "cityops_version": card.header.cityops_version,
     })
 }
 

@@ -9,7 +9,9 @@
 //! progress) are never loaded.
 //!
 //! Also describes each model for the metadata endpoint and dispatches
-//! inference to [`super::tabular`] or [`super::recommender`].
+//! inference to the adapters: [`super::tabular`], [`super::recommender`]
+//! and [`super::embeddings`]. Imports the adapters only; the handlers'
+//! shared state is in [`super::state`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,11 +20,12 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::ml::TabularModel;
-use crate::models::ModelCard;
 use crate::models::bundle::{card_kind, load_bundle};
 use crate::models::recommender::{RecommenderCard, load_recommender};
+use crate::models::{ModelCard, ModelKind};
 use crate::recommend::Recommender;
 
+use super::embeddings::{self, Embedder};
 use super::error::ApiError;
 use super::tensor::{InputTensor, OutputTensor, TensorSpec};
 use super::{recommender, tabular};
@@ -70,11 +73,7 @@ impl ServedModel {
         match self {
             Self::Tabular { model, .. } => tabular::input_specs(model),
             Self::Recommender { .. } => recommender::input_specs(),
-            Self::WordVectors { .. } | Self::Sentence { .. } => vec![TensorSpec {
-                name: "text".to_owned(),
-                datatype: "BYTES",
-                shape: vec![-1],
-            }],
+            Self::WordVectors { .. } | Self::Sentence { .. } => embeddings::input_specs(),
         }
     }
 
@@ -82,16 +81,8 @@ impl ServedModel {
         match self {
             Self::Tabular { model, .. } => tabular::output_specs(model),
             Self::Recommender { .. } => recommender::output_specs(),
-            Self::WordVectors { vectors, .. } => vec![TensorSpec {
-                name: "embedding".to_owned(),
-                datatype: "FP32",
-                shape: vec![-1, vectors.dim as i64],
-            }],
-            Self::Sentence { encoder } => vec![TensorSpec {
-                name: "embedding".to_owned(),
-                datatype: "FP32",
-                shape: vec![-1, encoder.dim() as i64],
-            }],
+            Self::WordVectors { vectors, .. } => embeddings::output_specs(vectors.dim),
+            Self::Sentence { encoder } => embeddings::output_specs(encoder.dim()),
         }
     }
 
@@ -105,21 +96,18 @@ impl ServedModel {
             parameters: match self {
                 Self::Tabular { card, model } => tabular::parameters(card, model),
                 Self::Recommender { card, .. } => recommender::parameters(card),
-                Self::WordVectors { card, .. } => serde_json::json!({
-                    "kind": "word_vectors",
-                    "dim": card.dim,
-                    "vocabulary": card.words.len(),
-                    "embedding": "mean of the text's word vectors, L2-normalised; also at POST /v1/embeddings",
-                }),
-                Self::Sentence { encoder } => serde_json::json!({
-                    "kind": "sentence_encoder",
-                    "dim": encoder.dim(),
-                    "layers": encoder.layers(),
-                    "max_tokens": encoder.max_len(),
-                    "model_sha256": encoder.id(),
-                    "embedding": "BERT encoder, mean-pooled over the attention mask, L2-normalised; also at POST /v1/embeddings",
-                }),
+                Self::WordVectors { card, .. } => embeddings::word_vectors_parameters(card),
+                Self::Sentence { encoder } => embeddings::sentence_parameters(encoder),
             },
+        }
+    }
+
+    /// The model as an embedder; `None` for a model that does not embed.
+    pub fn embedder(&self) -> Option<Embedder<'_>> {
+        match self {
+            Self::WordVectors { vectors, .. } => Some(Embedder::Words(vectors)),
+            Self::Sentence { encoder } => Some(Embedder::Sentence(encoder)),
+            Self::Tabular { .. } | Self::Recommender { .. } => None,
         }
     }
 
@@ -135,8 +123,11 @@ impl ServedModel {
             Self::Recommender { recommender, .. } => {
                 recommender::infer(name, recommender, inputs, parameters)
             }
-            Self::WordVectors { .. } | Self::Sentence { .. } => {
-                super::embeddings::infer(name, self, inputs)
+            Self::WordVectors { vectors, .. } => {
+                embeddings::infer(name, Embedder::Words(vectors), inputs)
+            }
+            Self::Sentence { encoder } => {
+                embeddings::infer(name, Embedder::Sentence(encoder), inputs)
             }
         }
     }
@@ -212,20 +203,20 @@ pub fn load_registry(dir: &Path) -> Registry {
         else {
             continue;
         };
-        let loaded = card_kind(&card_path).and_then(|kind| match kind.as_str() {
-            "tabular" => load_bundle(&card_path).map(|b| {
+        let loaded = card_kind(&card_path).and_then(|kind| match kind {
+            ModelKind::Tabular => load_bundle(&card_path).map(|b| {
                 Some(ServedModel::Tabular {
                     card: Box::new(b.card),
                     model: b.model,
                 })
             }),
-            "recommender" => load_recommender(&card_path).map(|(card, rec)| {
+            ModelKind::Recommender => load_recommender(&card_path).map(|(card, rec)| {
                 Some(ServedModel::Recommender {
                     card: Box::new(card),
                     recommender: rec,
                 })
             }),
-            "word_vectors" => {
+            ModelKind::WordVectors => {
                 crate::models::word_vectors::load_word_vectors(&card_path).map(|(card, v)| {
                     Some(ServedModel::WordVectors {
                         card: Box::new(card),
@@ -233,9 +224,10 @@ pub fn load_registry(dir: &Path) -> Registry {
                     })
                 })
             }
-            other => {
+            // Folders, never cards: `card_kind` does not answer it.
+            ModelKind::SentenceEncoder => {
                 eprintln!(
-                    "warning: skipping {}: models of kind '{other}' cannot be served yet",
+                    "warning: skipping {}: a sentence encoder is served from its folder, not a card",
                     card_path.display()
                 );
                 Ok(None)

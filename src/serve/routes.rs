@@ -1,10 +1,14 @@
-//! The endpoint handlers: health, server and model metadata, the model
-//! list and repository index, readiness and inference. Each one is a thin
-//! layer over the [`Registry`]: inference checks the content type, parses
+//! Every axum handler: health, server and model metadata, the model list
+//! and repository index, readiness, V2 inference and the OpenAI-compatible
+//! `POST /v1/embeddings`. Each one is a thin layer over the registry
+//! reached through [`AppState`]: inference checks the content type, parses
 //! and checks the body (shapes and the response size against the limits
 //! before any model runs) and runs the model on the blocking pool through
 //! the inference slots of [`super::limits`], so a long batch never stalls
 //! the I/O threads and no more computations run at once than the cap.
+//!
+//! The handlers import the state, the registry and the adapters; nothing
+//! below imports this file.
 
 use std::sync::Arc;
 
@@ -15,55 +19,15 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::embeddings::{EmbeddingsRequest, openai_response};
 use super::error::ApiError;
 use super::guard::require_infer_content_type;
-use super::limits::{InferenceSlots, check_output_values, output_values};
-use super::registry::{MODEL_VERSION, Registry, ServedModel};
+use super::limits::{check_output_values, output_values};
+use super::registry::{MODEL_VERSION, ServedModel};
+use super::state::{AppState, RequestLimits};
 use super::tensor::{
     InferRequest, InferResponse, OutputTensor, TensorLimits, decode_input, parse_parameters,
 };
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub registry: Arc<Registry>,
-    pub limits: RequestLimits,
-    pub inference: InferenceSlots,
-}
-
-/// The per-request limits the handlers check.
-#[derive(Clone, Copy, Debug)]
-pub struct RequestLimits {
-    /// Rows, and values in all, per input tensor (and texts per embeddings
-    /// request).
-    pub max_batch_rows: usize,
-    /// Values in a response.
-    pub max_output_values: usize,
-}
-
-impl AppState {
-    /// The model by name, for handlers outside this file.
-    pub(crate) fn model_arc(&self, name: &str) -> Result<Arc<ServedModel>, ApiError> {
-        self.model(name)
-    }
-
-    fn model(&self, name: &str) -> Result<Arc<ServedModel>, ApiError> {
-        self.registry
-            .get(name)
-            .ok_or_else(|| ApiError::unknown_model(name, &self.registry.names()))
-    }
-
-    /// The model, when `version` is the one version every model has.
-    fn model_version(&self, name: &str, version: &str) -> Result<Arc<ServedModel>, ApiError> {
-        let model = self.model(name)?;
-        if version != MODEL_VERSION {
-            return Err(ApiError::not_found(format!(
-                "model '{name}' has no version '{version}'; cityops serves version {MODEL_VERSION} of every model"
-            )));
-        }
-        Ok(model)
-    }
-}
 
 pub async fn live() -> Json<Value> {
     Json(json!({ "live": true }))
@@ -144,6 +108,60 @@ pub async fn infer_version(
     require_infer_content_type(&headers)?;
     let model = state.model_version(&name, &version)?;
     run_infer(state, name, model, body).await
+}
+
+/// `POST /v1/embeddings`: the OpenAI way to call an embedding model.
+pub async fn openai_embeddings(
+    State(state): State<AppState>,
+    body: Result<Json<EmbeddingsRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(|e| ApiError {
+        // 415 for a body that is not declared JSON; 400 for the rest, as
+        // on the V2 endpoints.
+        status: if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            e.status()
+        } else {
+            StatusCode::BAD_REQUEST
+        },
+        message: format!(
+            "the body must be {{\"model\": NAME, \"input\": TEXT or [TEXT, ...]}} sent as 'Content-Type: application/json': {}",
+            e.body_text()
+        ),
+    })?;
+    let model = state.model(&req.model)?;
+    let texts = req.input.into_texts();
+    let limits = state.limits;
+    if texts.len() > limits.max_batch_rows {
+        return Err(ApiError::bad_request(format!(
+            "{} inputs is more than this server's limit of {} per request",
+            texts.len(),
+            limits.max_batch_rows
+        )));
+    }
+    let name = req.model;
+    let not_embedding = |name: &str| {
+        ApiError::bad_request(format!(
+            "model '{name}' is not an embedding model; GET /v2/models lists the models"
+        ))
+    };
+    let Some(dim) = model.embedder().map(|e| e.dim()) else {
+        return Err(not_embedding(&name));
+    };
+    check_output_values(
+        &name,
+        texts.len().saturating_mul(dim),
+        limits.max_output_values,
+    )?;
+    let body = state
+        .inference
+        .run(move || {
+            let Some(embedder) = model.embedder() else {
+                return Err(not_embedding(&name));
+            };
+            openai_response(&name, &embedder.embed(&texts)?)
+        })
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// Unknown paths: a JSON 404 that points at the API.

@@ -20,6 +20,7 @@
 
 use std::collections::HashMap;
 
+use crate::data::timeseries::MICROS_PER_SECOND;
 use crate::data::{Column, ColumnKind, ColumnValues, StringColumn, Table, Validity};
 use crate::ml::metrics::argmax_rows;
 use crate::ml::{MlError, ModelInputs, Predictions, TabularModel, TargetSpec};
@@ -32,8 +33,6 @@ pub const LABEL_OUTPUT: &str = "label";
 pub const PROBABILITY_OUTPUT: &str = "probability";
 pub const PREDICTION_OUTPUT: &str = "prediction";
 pub const FORECAST_OUTPUT: &str = "forecast";
-
-const MICROS_PER_SECOND: i64 = 1_000_000;
 
 /// The table columns a model reads, in input order, with their kinds.
 fn input_columns(model: &TabularModel) -> Vec<(String, ColumnKind)> {
@@ -96,7 +95,7 @@ pub fn output_specs(model: &TabularModel) -> Vec<TensorSpec> {
 /// time zone and how timestamps are read, and the card's metrics.
 pub fn parameters(card: &ModelCard, model: &TabularModel) -> serde_json::Value {
     let mut p = serde_json::Map::new();
-    p.insert("kind".to_owned(), "tabular".into());
+    p.insert("kind".to_owned(), card.header.kind.as_str().into());
     p.insert("task".to_owned(), model.task.name().into());
     p.insert("target".to_owned(), model.target.column().into());
     if let TargetSpec::Classes { labels, .. } = &model.target {
@@ -139,10 +138,13 @@ pub fn parameters(card: &ModelCard, model: &TabularModel) -> serde_json::Value {
     if let Ok(metrics) = serde_json::to_value(&card.metrics) {
         p.insert("metrics".to_owned(), metrics);
     }
-    p.insert("created_at".to_owned(), card.created_at.clone().into());
+    p.insert(
+        "created_at".to_owned(),
+        card.header.created_at.clone().into(),
+    );
     p.insert(
         "cityops_version".to_owned(),
-        card.cityops_version.clone().into(),
+        card.header.cityops_version.clone().into(),
     );
     serde_json::Value::Object(p)
 }

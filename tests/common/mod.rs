@@ -15,9 +15,20 @@ use cityops::app::{AppOptions, CityApp};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-/// The `cityops` binary built for these tests.
+/// The `cityops` binary built for these tests. Its default models folder
+/// is under the build's temporary folder, never the user's own, and
+/// `CITYOPS_MODELS` is not inherited.
 pub fn cityops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_cityops"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cityops"));
+    c.env("XDG_DATA_HOME", test_data_home())
+        .env_remove("CITYOPS_MODELS");
+    c
+}
+
+/// The data folder the binary runs with in tests (it gets the shipped
+/// models the first time a command uses the default models folder).
+pub fn test_data_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-data")
 }
 
 /// A file under tests/data.

@@ -11,7 +11,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "{} over {} residents × {} services ({} interactions) · {}",
         "{}，{} 位居民 × {} 项服务（{} 次交互）· {}",
     ),
-    ("a '{}' model", "“{}”类模型"),
+    (
+        "word vectors: {} words × {} dimensions · {}",
+        "词向量：{} 个词 × {} 维 · {}",
+    ),
     ("incomplete: no {}", "不完整：缺少 {}"),
     ("config.json cannot be read", "无法读取 config.json"),
     (

@@ -16,14 +16,13 @@ use crate::app::widgets::wake;
 use crate::app::workspace::{Command, RemoteServer, ViewCtx};
 use crate::jobs::Job;
 use crate::models::fetch::{self, FetchOptions};
+use crate::models::registry::{self, Details, RegistryError};
 use crate::models::remote::{ModelMetadata, V2Client};
-use crate::models::{bundle, registry};
 use crate::trf;
 
 /// One local model as listed.
 struct Listed {
     name: String,
-    card_path: PathBuf,
     kind: String,
     summary: Result<String, String>,
     bytes: u64,
@@ -60,93 +59,88 @@ pub struct ModelsView {
     remote_apply: widgets::RemotePredict,
 }
 
+/// The folder's models as the registry describes them (cards and encoder
+/// configs only, never weights), in the interface's language.
 fn list(dir: &Path) -> Vec<Listed> {
-    registry::scan(dir)
+    registry::describe(dir)
         .into_iter()
-        .map(|e| {
-            let kind = bundle::card_kind(&e.card_path).unwrap_or_else(|_| tr("unknown").to_owned());
-            let weights_bytes =
-                std::fs::metadata(e.card_path.with_extension("safetensors")).map_or(0, |m| m.len());
-            let summary = match (&kind[..], &e.card) {
-                ("tabular", Ok(c)) => Ok(trf!(
-                    "{} '{}' · {}: {} vs baseline {} · trained on {} ({} rows, sha256 {}…) · {}",
-                    i18n::task_label(c.task),
-                    c.target.column(),
-                    c.headline_metric,
-                    c.metrics
-                        .get(&c.headline_metric)
-                        .map_or("–".to_owned(), |v| format!("{v:.4}")),
-                    c.baseline
-                        .get(&c.headline_metric)
-                        .map_or("–".to_owned(), |v| format!("{v:.4}")),
-                    c.training_data.name,
-                    c.training_data.rows,
-                    c.training_data.sha256.get(..12).unwrap_or_default(),
-                    c.created_at
-                )),
-                ("recommender", _) => {
-                    match crate::models::recommender::load_recommender(&e.card_path) {
-                        Ok((c, _)) => Ok(trf!(
-                            "{} over {} residents × {} services ({} interactions) · {}",
-                            c.method.key(),
-                            c.users.len(),
-                            c.items.len(),
-                            c.n_interactions,
-                            c.created_at
-                        )),
-                        Err(err) => Err(err.to_string()),
+        .map(|d| Listed {
+            kind: d
+                .kind
+                .map_or_else(|| tr("unknown").to_owned(), |k| k.as_str().to_owned()),
+            summary: d
+                .details
+                .map(|details| summary(&details))
+                .map_err(|e| match e {
+                    RegistryError::IncompleteEncoder { missing, .. } => {
+                        trf!("incomplete: no {}", missing)
                     }
-                }
-                (_, Err(err)) => Err(err.to_string()),
-                (k, Ok(_)) => Ok(trf!("a '{}' model", k)),
-            };
-            Listed {
-                name: e.name(),
-                kind,
-                summary,
-                bytes: weights_bytes,
-                card_path: e.card_path,
-            }
+                    RegistryError::EncoderConfig { .. } => {
+                        tr("config.json cannot be read").to_owned()
+                    }
+                    other => other.to_string(),
+                }),
+            name: d.name,
+            bytes: d.weights_bytes,
         })
-        .chain(sentence_folders(dir))
         .collect()
 }
 
-/// Sentence-encoder folders (config.json, tokenizer.json, model.safetensors)
-/// in the models folder; described from config.json alone.
-fn sentence_folders(dir: &Path) -> Vec<Listed> {
-    registry::sentence_folders(dir)
-        .into_iter()
-        .map(|folder| {
-            let missing: Vec<&str> = crate::text::sentence::REQUIRED_FILES
-                .into_iter()
-                .filter(|f| !folder.join(f).is_file())
-                .collect();
-            let config: Option<serde_json::Value> =
-                crate::data::file::read_regular(&folder.join("config.json"), 1 << 20)
-                    .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok());
-            let summary = match (&config, missing.is_empty()) {
-                (_, false) => Err(trf!("incomplete: no {}", missing.join(", "))),
-                (None, true) => Err(tr("config.json cannot be read").to_owned()),
-                (Some(c), true) => Ok(trf!(
-                    "{} encoder, {} layers, {} dimensions (Reports view: Sentence encoder; served at /v1/embeddings)",
-                    c["model_type"].as_str().unwrap_or("BERT"),
-                    c["num_hidden_layers"],
-                    c["hidden_size"]
-                )),
-            };
-            Listed {
-                name: folder
-                    .file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-                kind: "sentence_encoder".to_owned(),
-                summary,
-                bytes: std::fs::metadata(folder.join("model.safetensors")).map_or(0, |m| m.len()),
-                card_path: folder,
-            }
-        })
-        .collect()
+/// One line about a model, from what its card says.
+fn summary(details: &Details) -> String {
+    let or_dash = |v: Option<u64>| v.map_or_else(|| "–".to_owned(), |v| v.to_string());
+    match details {
+        Details::Tabular(c) => trf!(
+            "{} '{}' · {}: {} vs baseline {} · trained on {} ({} rows, sha256 {}…) · {}",
+            i18n::task_label(c.task),
+            c.target.column(),
+            c.headline_metric,
+            c.metrics
+                .get(&c.headline_metric)
+                .map_or("–".to_owned(), |v| format!("{v:.4}")),
+            c.baseline
+                .get(&c.headline_metric)
+                .map_or("–".to_owned(), |v| format!("{v:.4}")),
+            c.training_data.name,
+            c.training_data.rows,
+            c.training_data.sha256.get(..12).unwrap_or_default(),
+            c.header.created_at
+        ),
+        Details::Recommender {
+            method,
+            users,
+            items,
+            interactions,
+            created_at,
+        } => trf!(
+            "{} over {} residents × {} services ({} interactions) · {}",
+            method.key(),
+            users,
+            items,
+            interactions,
+            created_at
+        ),
+        Details::WordVectors {
+            words,
+            dim,
+            created_at,
+        } => trf!(
+            "word vectors: {} words × {} dimensions · {}",
+            words,
+            dim,
+            created_at
+        ),
+        Details::SentenceEncoder {
+            model_type,
+            layers,
+            dim,
+        } => trf!(
+            "{} encoder, {} layers, {} dimensions (Reports view: Sentence encoder; served at /v1/embeddings)",
+            model_type,
+            or_dash(*layers),
+            or_dash(*dim)
+        ),
+    }
 }
 
 impl ModelsView {
@@ -209,7 +203,9 @@ impl ModelsView {
             }
         }
         ui.heading(tr("Models"));
-        ui.label(trf!("Models folder: {}", dir.display()));
+        // The full path, whatever form the setting was given in.
+        let shown = std::path::absolute(&dir).unwrap_or_else(|_| dir.clone());
+        ui.label(trf!("Models folder: {}", shown.display()));
         ui.horizontal(|ui| {
             if ui.button(tr("Import model…")).on_hover_text(tr("Copy a model card and its weights into the models folder")).clicked()
                 && self.import.is_none()
@@ -255,7 +251,7 @@ impl ModelsView {
                 ),
             );
         }
-        let mut remove: Option<PathBuf> = None;
+        let mut remove: Option<String> = None;
         egui::Grid::new("local_models")
             .striped(true)
             .num_columns(4)
@@ -266,7 +262,7 @@ impl ModelsView {
                     if self.confirm_remove.as_deref() == Some(m.name.as_str()) {
                         ui.horizontal(|ui| {
                             if ui.button(trf!("Really remove {}", m.name)).clicked() {
-                                remove = Some(m.card_path.clone());
+                                remove = Some(m.name.clone());
                             }
                             if ui.button(tr("Keep")).clicked() {
                                 self.confirm_remove = None;
@@ -282,19 +278,16 @@ impl ModelsView {
                     ui.end_row();
                 }
             });
-        if let Some(card) = remove {
-            // Two files, or one folder of a few: removing them is quick.
-            let r1 = if card.is_dir() {
-                std::fs::remove_dir_all(&card)
-            } else {
-                let weights = card.with_extension("safetensors");
-                let r = std::fs::remove_file(&card);
-                let _ = std::fs::remove_file(&weights);
-                r
-            };
+        if let Some(name) = remove {
+            // A card and its weights, or one folder of a few files: quick.
             self.message = Some(
-                r1.map(|()| trf!("Removed {}", card.display()))
-                    .map_err(|e| format!("{}: {e}", card.display())),
+                registry::remove(&dir, &name)
+                    .map(|removed| {
+                        let paths: Vec<String> =
+                            removed.iter().map(|p| p.display().to_string()).collect();
+                        trf!("Removed {}", paths.join(", "))
+                    })
+                    .map_err(|e| e.to_string()),
             );
             self.confirm_remove = None;
             self.scanned_dir = None;

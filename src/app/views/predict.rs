@@ -386,7 +386,10 @@ impl PredictView {
             registry::scan(&dir)
                 .into_iter()
                 // Recommenders and other kinds are listed in their own views.
-                .filter(|e| bundle::card_kind(&e.card_path).map_or(true, |k| k == "tabular"))
+                .filter(|e| {
+                    bundle::card_kind(&e.card_path)
+                        .map_or(true, |k| k == crate::models::ModelKind::Tabular)
+                })
                 .map(|e| {
                     let name = e.name();
                     let loaded = match e.card {

@@ -10,7 +10,8 @@ use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::app::workspace::ViewCtx;
 use crate::data::timeseries::{
-    self, LocalClock, MICROS_PER_DAY, Series, TimeRange, category_counts, hour_histogram,
+    self, LocalClock, MICROS_PER_DAY, MICROS_PER_HOUR, Series, TimeRange, category_counts,
+    hour_histogram,
 };
 use crate::data::{Dataset, Domain, Measure, Role};
 
@@ -72,7 +73,7 @@ fn compute(ds: &Dataset, range: TimeRange, filter: Option<&str>) -> Computed {
     let mut next_clock = LocalClock::new(&ds.time_zone);
     out.per_day = timeseries::with_gaps(
         &days,
-        |d| next_clock.day_start(d.saturating_add(MICROS_PER_DAY + 2 * 3_600_000_000)),
+        |d| next_clock.day_start(d.saturating_add(MICROS_PER_DAY + 2 * MICROS_PER_HOUR)),
         |d| clock.day_start(d.saturating_sub(1)),
         |d| d as f64 / 1e6,
     );
