@@ -6,16 +6,16 @@
 //!
 //! | module | owns | imports |
 //! |---|---|---|
-//! | [`data`] | `Table` and typed columns; CSV ingest (`csv_load`: the general loader with its warnings, unclosed-quote recovery and load counts; `csv_fast`: the one-pass, two-core path for large clean files, which gives the same result or defers), type inference (`infer`: the 95 % rule), `file` (only regular files, read through a bound), roles and domains (`schema`), date+time combining, pivot, time bucketing, decimation (gaps kept), AQI, alert rules, the demo city | std, csv, csv-core, jiff |
+//! | [`data`] | `Table` and typed columns; CSV ingest (`csv_load`: the general loader with its warnings, unclosed-quote recovery and load counts; `csv_fast`: the one-pass, two-core path for large clean files, which gives the same result or defers), type inference (`infer`: the 95 % rule), `file` (only regular files, read through a bound), roles and domains (`schema`), date+time combining, pivot, time bucketing, decimation (gaps kept), AQI, alert rules, the demo city (`demo/`: mod.rs assembles it; calendar, weather, places, templates; one file per table), the time units (`timeseries::MICROS_PER_SECOND/MINUTE/HOUR/DAY`, defined nowhere else), `blame` (`Blame`: each library error says whether it is the user's input) | std, csv, csv-core, jiff |
 //! | [`charts`] | `ChartSpec` (serde), `compute` (spec + dataset + window → `ChartData`, buckets in the dataset's zone, gaps as NaN), `suggest` (the charts of any table), `ChartData::as_table` (every chart's accessible twin) | `data` |
-//! | [`ml`] | features, the MLP on candle, trainer, metrics and baselines, forecasting, `dense` (CPU inference) | `data`, candle, gemm |
-//! | [`recommend`] | sparse matrix, item/user cosine CF, popularity, explanations, ranking metrics | `data` |
-//! | [`text`] | tokenising, word2vec and its formats, routing, topics, the BERT encoder | `data`, `ml`, candle |
-//! | [`models`] | bundles (card + safetensors, every size checked against the file before anything is reserved), registry (a bad model is left out with its reason), fetch (staging names, `is_staging`), forecast alerts, remote V2 and embeddings clients | the core above, reqwest |
+//! | [`ml`] | features, the MLP on candle, trainer (`TrainConfig::validate`), metrics and baselines, forecasting, `apply` (a model's predictions as a new dataset, and what to check them by), `dense` (CPU inference) | `data`, candle, gemm |
+//! | [`recommend`] | sparse matrix, item/user cosine CF (`CfParams::validate`), popularity, explanations, ranking metrics | `data` |
+//! | [`text`] | tokenising, word2vec (`W2vParams::validate`) and its formats, routing, topics, `reports` (the report pipeline the CLI and the Reports view both call: reports from a table, the router by one rule, topics, word map, weekly trends), the BERT encoder | `data`, `ml`, candle |
+//! | [`models`] | `ModelKind` and the `CardHeader` every card flattens (`card`; the kind checked once, in `bundle::read_card_of_kind`; cards without a kind read as tabular), bundles (card + safetensors, every size checked against the file before anything is reserved), registry (`describe` and `remove` for the CLI and the Models view — cards only, never weights; a bad model is listed with its reason), `folder` (where the models folder is: flag, `CITYOPS_MODELS`, workspace setting, the user's data folder, which gets the shipped models built into the binary the first time), fetch (staging names, `is_staging`), forecast alerts, remote V2 and embeddings clients | the core above, reqwest |
 //! | [`jobs`] | `Job<T>`: background work with progress, cancel and result | std |
-//! | [`serve`] | the V2 HTTP server over the models folder: `conn` (hyper connections with timeouts, a cap and a shutdown deadline), `guard` (body size and time, Host and Content-Type checks), `limits` (inference slots, shape and answer sizes), adapters, routes | `models`, axum, hyper |
-//! | [`app`] | the eframe dashboard: views (Explore and Dashboards on `charts`, the domain views, Predict, Reports, Recommend, Models, Data), `panels` (a chart spec computed in the background and drawn, its table twin, the chart builder), `dashboards` (named `egui_tiles` trees of panels, saved in the workspace, version 2), widgets, i18n, PNG export, workspace | everything above, egui, egui_plot, egui_tiles |
-//! | [`cli`] | one file per subcommand: a call into the core plus printing; `count` holds every count flag's range | everything but `app` (except to launch it) |
+//! | [`serve`] | the V2 HTTP server over the models folder: `conn` (hyper connections with timeouts, a cap and a shutdown deadline), `guard` (body size and time, Host and Content-Type checks), `limits` (inference slots, shape and answer sizes); imports run one way, no circle: adapters (`tabular`, `recommender`, `embeddings`: signature, metadata parameters, inference, no HTTP) → `registry` (the loaded models) → `state` (what the handlers share, model lookup) → `routes` (every axum handler, `/v1/embeddings` included) | `models`, axum, hyper |
+//! | [`app`] | the eframe dashboard: views (Explore and Dashboards on `charts`, the domain views, Predict, Reports, Recommend, Models, Data), `panels` (a chart spec computed in the background and drawn, its table twin, the chart builder, `chart_image` for the command line), `dashboards` (named `egui_tiles` trees of panels, saved in the workspace, version 2), `raster` (egui's triangles painted into pixels without a GPU), `png_export` (a view laid out at a scale on the UI thread, painted in a job), widgets, i18n, workspace | everything above, egui, egui_plot, egui_tiles |
+//! | [`cli`] | one file per subcommand: a call into the core plus printing; `count` holds every count flag's range (the core's maxima where the core validates); one error → exit-code mapping (`Failure: From<E: Blame>`) | everything but `app` (except to launch it, and `charts --out`/`chart`, which draw with `app::panels::chart_image`) |
 //!
 //! Imports point down the table: `data` ← `charts`/`ml`/`recommend`/`text`
 //! ← `models` ← `serve`/`app`/`cli`. Nothing in the core knows egui.
@@ -25,8 +25,16 @@
 //! the domain views (Overview, Traffic, Safety, Environment) are still
 //! hand-written views, not default dashboards (a file the operator opens
 //! gets a default dashboard of its suggested charts); `data::source`,
-//! `jobs` running every long step of the
-//! CLI, and the app's `state.rs`/`tasks.rs` split do not exist yet.
+//! `jobs` running every long step of the CLI, and the app's
+//! `state.rs`/`tasks.rs` split do not exist yet. The command line draws
+//! chart PNGs with the app's panel code (`app::panels::chart_image`) so a
+//! chart looks the same everywhere; that is its one import of `app`
+//! besides launching it. The card header leaves out the training data's
+//! fingerprint that DESIGN.md lists: tabular and recommender cards always
+//! carry one and word vectors never do, so it stays in those two cards. The
+//! remote and sentence encoders (`models::encoder::ReportEncoder`) reach
+//! `text::reports` through its `Encoder` trait, so `text` still does not
+//! import `models`; `text::reports` reports progress in English only.
 
 pub mod app;
 pub mod charts;
