@@ -8,7 +8,7 @@
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use crate::data::timeseries::{LocalClock, MICROS_PER_DAY, MICROS_PER_HOUR};
+use crate::data::timeseries::{LocalClock, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SECOND};
 
 /// How time is bucketed; `Auto` chooses from the span and the density.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -131,7 +131,7 @@ impl TimeBucket {
 /// since 1970-01-01T00:00 local; DST gaps and folds resolve the
 /// "compatible" way (as the loader does).
 fn local_to_utc_secs(naive_micros: i64, tz: &TimeZone) -> f64 {
-    let secs = naive_micros.div_euclid(1_000_000);
+    let secs = naive_micros.div_euclid(MICROS_PER_SECOND);
     let civil = jiff::Timestamp::from_second(secs)
         .ok()
         .map(|ts| ts.to_zoned(TimeZone::UTC).datetime());

@@ -94,19 +94,10 @@ pub fn compute(
     Ok(out)
 }
 
-fn column_names(ds: &Dataset) -> String {
-    ds.table
-        .columns
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn column<'a>(ds: &'a Dataset, name: &str) -> Result<&'a Column, ChartError> {
     ds.table.column(name).ok_or_else(|| ChartError::NoColumn {
         column: name.to_owned(),
-        columns: column_names(ds),
+        columns: ds.table.column_names(),
     })
 }
 

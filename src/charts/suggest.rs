@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 
 use super::{Aggregation, ChartKind, ChartSpec};
+use crate::data::timeseries::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Measure, Role};
 
 /// The most charts suggested for one table.
@@ -98,12 +99,12 @@ fn hourly(time: &Column) -> bool {
     let (Some(&lo), Some(&hi)) = (ts.first(), ts.last()) else {
         return false;
     };
-    if hi - lo < 2 * 86_400_000_000 {
+    if hi - lo < 2 * MICROS_PER_DAY {
         return false;
     }
     let small = ts
         .windows(2)
-        .filter(|w| w[1] - w[0] <= 3_600_000_000)
+        .filter(|w| w[1] - w[0] <= MICROS_PER_HOUR)
         .count();
     small * 2 >= ts.len()
 }

@@ -154,31 +154,17 @@ impl ChartBuilder {
             };
         };
         let ds = &entry.dataset;
-        let all: Vec<String> = ds.table.columns.iter().map(|c| c.name.clone()).collect();
-        let numeric: Vec<String> = ds
-            .table
-            .columns
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c.kind(),
-                    ColumnKind::Integer | ColumnKind::Float | ColumnKind::Bool
-                )
-            })
-            .map(|c| c.name.clone())
-            .collect();
-        let groupable: Vec<String> = ds
-            .table
-            .columns
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c.kind(),
-                    ColumnKind::Categorical | ColumnKind::Text | ColumnKind::Bool
-                )
-            })
-            .map(|c| c.name.clone())
-            .collect();
+        let of_kinds = |kinds: &[ColumnKind]| -> Vec<String> {
+            ds.table
+                .columns
+                .iter()
+                .filter(|c| kinds.is_empty() || kinds.contains(&c.kind()))
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        let all = of_kinds(&[]);
+        let numeric = of_kinds(&[ColumnKind::Integer, ColumnKind::Float, ColumnKind::Bool]);
+        let groupable = of_kinds(&[ColumnKind::Categorical, ColumnKind::Text, ColumnKind::Bool]);
         ui.heading(tr("Chart builder"));
         ui.label(RichText::new(trf!("Dataset: {}", ds.name)).color(theme::MUTED));
         let mut outcome = BuilderOutcome::Editing;

@@ -177,6 +177,43 @@ pub fn chart_image(
         .ok_or_else(|| "the chart has no area to draw".to_owned())
 }
 
+/// What a panel's header buttons asked for this frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderAction {
+    Edit,
+    Png,
+}
+
+/// A panel's header buttons, right to left: PNG…, View as table, then
+/// what `middle` adds (Pin, Remove), then Edit — each named for screen
+/// readers with the chart's title ("Edit Rows by BOROUGH").
+pub fn header_buttons_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    show_table: &mut bool,
+    middle: impl FnOnce(&mut egui::Ui),
+) -> Option<HeaderAction> {
+    let mut action = None;
+    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        if named_button(ui, tr("PNG…"), &trf!("Save {} as PNG", title)).clicked() {
+            action = Some(HeaderAction::Png);
+        }
+        table_toggle_ui(ui, show_table, title);
+        middle(ui);
+        if named_button(ui, tr("Edit"), &trf!("Edit {}", title)).clicked() {
+            action = Some(HeaderAction::Edit);
+        }
+    });
+    action
+}
+
+/// A small button whose accessible name says what it acts on.
+pub fn named_button(ui: &mut egui::Ui, text: &str, name: &str) -> egui::Response {
+    let r = ui.small_button(text);
+    widgets::name_for_screen_readers(&r, egui::Role::Button, name);
+    r
+}
+
 /// The button that switches a panel between its chart and its table; its
 /// accessible name says which chart.
 pub fn table_toggle_ui(ui: &mut egui::Ui, show_table: &mut bool, title: &str) {
@@ -185,9 +222,7 @@ pub fn table_toggle_ui(ui: &mut egui::Ui, show_table: &mut bool, title: &str) {
     } else {
         (tr("View as table"), trf!("View {} as table", title))
     };
-    let r = ui.small_button(text);
-    widgets::name_for_screen_readers(&r, egui::Role::Button, &name);
-    if r.clicked() {
+    if named_button(ui, text, &name).clicked() {
         *show_table = !*show_table;
     }
 }

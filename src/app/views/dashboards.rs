@@ -14,7 +14,7 @@ use egui_tiles::{Behavior, TileId, Tree, UiResponse};
 use crate::app::dashboards::{DashboardCommand, Panel};
 use crate::app::i18n::tr;
 use crate::app::panels::builder::{BuilderOutcome, ChartBuilder};
-use crate::app::panels::{self, ChartPanel, PanelStyle};
+use crate::app::panels::{self, ChartPanel, HeaderAction, PanelStyle};
 use crate::app::theme;
 use crate::app::widgets;
 use crate::app::workspace::{Command, ViewCtx};
@@ -70,41 +70,27 @@ impl Behavior<Panel> for PanelBehavior<'_, '_> {
             if self.ctx.presenting {
                 return;
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let remove = ui.small_button("×");
-                widgets::name_for_screen_readers(
-                    &remove,
-                    egui::Role::Button,
+            let panel = self.panels.entry((self.tree, tile)).or_default();
+            let mut remove = false;
+            let action = panels::header_buttons_ui(ui, &spec.title, &mut panel.show_table, |ui| {
+                remove = panels::named_button(
+                    ui,
+                    "×",
                     &trf!("Remove {} from the dashboard", spec.title),
-                );
-                if remove
-                    .on_hover_text(tr("Remove from the dashboard"))
-                    .clicked()
-                {
-                    self.actions.push(PanelAction::Remove(tile));
-                }
-                let png = ui.small_button(tr("PNG…"));
-                widgets::name_for_screen_readers(
-                    &png,
-                    egui::Role::Button,
-                    &trf!("Save {} as PNG", spec.title),
-                );
-                if png.clicked() {
-                    self.actions
-                        .push(PanelAction::Png(rect, spec.title.clone()));
-                }
-                let panel = self.panels.entry((self.tree, tile)).or_default();
-                panels::table_toggle_ui(ui, &mut panel.show_table, &spec.title);
-                let edit = ui.small_button(tr("Edit"));
-                widgets::name_for_screen_readers(
-                    &edit,
-                    egui::Role::Button,
-                    &trf!("Edit {}", spec.title),
-                );
-                if edit.clicked() {
-                    self.actions.push(PanelAction::Edit(tile));
-                }
+                )
+                .on_hover_text(tr("Remove from the dashboard"))
+                .clicked();
             });
+            match action {
+                Some(HeaderAction::Edit) => self.actions.push(PanelAction::Edit(tile)),
+                Some(HeaderAction::Png) => self
+                    .actions
+                    .push(PanelAction::Png(rect, spec.title.clone())),
+                None => {}
+            }
+            if remove {
+                self.actions.push(PanelAction::Remove(tile));
+            }
         });
         let style = PanelStyle {
             height: (ui.available_height() - 8.0).max(60.0),

@@ -8,7 +8,7 @@ use egui::RichText;
 use crate::app::dashboards::DashboardCommand;
 use crate::app::i18n::tr;
 use crate::app::panels::builder::{BuilderOutcome, ChartBuilder};
-use crate::app::panels::{self, ChartPanel, PanelStyle};
+use crate::app::panels::{self, ChartPanel, HeaderAction, PanelStyle};
 use crate::app::theme;
 use crate::app::widgets::{self, Background};
 use crate::app::workspace::{Command, DatasetEntry, ViewCtx};
@@ -174,36 +174,27 @@ impl ExploreView {
                     if ctx.presenting {
                         return;
                     }
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        let png = ui.small_button(tr("PNG…"));
-                        widgets::name_for_screen_readers(
-                            &png,
-                            egui::Role::Button,
-                            &trf!("Save {} as PNG", spec.title),
-                        );
-                        if png.clicked() {
-                            let rect = self.rects[i];
+                    let Some(panel) = self.panels.get_mut(i) else {
+                        return;
+                    };
+                    let action =
+                        panels::header_buttons_ui(ui, &spec.title, &mut panel.show_table, |ui| {
+                            pin_menu_ui(ctx, ui, &spec);
+                        });
+                    match action {
+                        Some(HeaderAction::Png) => {
                             ctx.send(Command::ExportPng(crate::app::png_export::request_for(
                                 ui.ctx(),
-                                rect,
+                                self.rects[i],
                                 &format!("explore_{}", spec.title),
                                 2.0,
                             )));
                         }
-                        if let Some(p) = self.panels.get_mut(i) {
-                            panels::table_toggle_ui(ui, &mut p.show_table, &spec.title);
-                        }
-                        pin_menu_ui(ctx, ui, &spec);
-                        let edit = ui.small_button(tr("Edit"));
-                        widgets::name_for_screen_readers(
-                            &edit,
-                            egui::Role::Button,
-                            &trf!("Edit {}", spec.title),
-                        );
-                        if edit.clicked() {
+                        Some(HeaderAction::Edit) => {
                             self.editing = Some((i, ChartBuilder::new(spec.clone())));
                         }
-                    });
+                        None => {}
+                    }
                 });
                 let style = PanelStyle {
                     height: theme::SMALL_PLOT_HEIGHT,
