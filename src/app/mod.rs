@@ -13,6 +13,7 @@ pub mod panels;
 pub mod png_export;
 pub mod present;
 pub mod raster;
+pub mod state;
 pub mod theme;
 pub mod views;
 pub mod widgets;
@@ -24,13 +25,12 @@ use std::time::{Duration, Instant};
 
 use jiff::tz::TimeZone;
 
-use crate::data::{self, Dataset, Domain, LoadError, LoadOptions};
+use crate::data::{self, Dataset, LoadError, LoadOptions};
 use crate::jobs::{Job, Wake};
 use crate::trf;
 use i18n::tr;
 
-pub use views::ViewId;
-pub use workspace::{Command, DatasetEntry, TimeWindow, ViewCtx, Workspace};
+pub use state::{Command, DatasetEntry, TimeWindow, ViewCtx, ViewId, Workspace};
 
 /// How the dashboard is started.
 #[derive(Clone, Debug, Default)]
@@ -1703,22 +1703,5 @@ fn pictures_dir() -> PathBuf {
         Some(h) if h.join("Pictures").is_dir() => h.join("Pictures"),
         Some(h) if h.is_dir() => h,
         _ => PathBuf::from("."),
-    }
-}
-
-/// The domains that have a view of their own.
-pub fn view_domain(v: ViewId) -> Option<Domain> {
-    match v {
-        ViewId::Traffic => Some(Domain::Traffic),
-        ViewId::Safety => Some(Domain::Safety),
-        ViewId::Environment => Some(Domain::Environment),
-        ViewId::Recommend => Some(Domain::Services),
-        ViewId::Text => Some(Domain::Reports),
-        ViewId::Overview
-        | ViewId::Explore
-        | ViewId::Dashboards
-        | ViewId::Predict
-        | ViewId::Models
-        | ViewId::Data => None,
     }
 }

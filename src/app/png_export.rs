@@ -13,6 +13,7 @@ use egui::{ClippedPrimitive, Color32, ColorImage, Pos2, Rect, Vec2, ViewportId};
 
 use super::fonts::CjkFontStatus;
 use super::raster;
+pub use super::state::PngRequest;
 
 /// The scales offered (pixels per point of the view).
 pub const SCALES: [f32; 4] = [1.0, 2.0, 3.0, 4.0];
@@ -20,21 +21,6 @@ pub const SCALES: [f32; 4] = [1.0, 2.0, 3.0, 4.0];
 /// The largest side of an exported image, in pixels (a 16k × 16k RGBA
 /// image is 1 GiB; this keeps one under 256 MiB).
 pub const MAX_SIDE: u32 = 8192;
-
-/// What to export.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PngRequest {
-    /// Pixels per point of the image.
-    pub scale: f32,
-    /// Only this part of the view (points, relative to the view's top-left
-    /// corner); `None`: the whole view.
-    pub crop: Option<Rect>,
-    /// Where to write; `None`: ask with a save dialog.
-    pub path: Option<std::path::PathBuf>,
-    /// What the image shows, for the default file name ("traffic",
-    /// "traffic_speed").
-    pub name: String,
-}
 
 /// A view (or a chart) laid out and tessellated at a scale, ready to be
 /// painted into pixels off the UI thread (`raster`).

@@ -7,39 +7,11 @@
 
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
-use super::views::ViewId;
-use super::workspace::TimeWindow;
+pub use super::state::Playlist;
+use super::state::{TimeWindow, ViewId};
 
 /// How much larger everything is drawn while presenting.
 pub const ZOOM: f32 = 1.45;
-
-/// Which views the playlist shows, and for how long each. Persisted with
-/// the workspace.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Playlist {
-    pub views: Vec<ViewId>,
-    pub seconds: u32,
-    /// Move on by itself (otherwise only the arrow keys step).
-    pub cycle: bool,
-}
-
-impl Default for Playlist {
-    fn default() -> Self {
-        Self {
-            views: vec![
-                ViewId::Overview,
-                ViewId::Traffic,
-                ViewId::Safety,
-                ViewId::Environment,
-            ],
-            seconds: 20,
-            cycle: true,
-        }
-    }
-}
 
 /// The state of a presentation under way (not persisted).
 #[derive(Debug)]

@@ -4,6 +4,8 @@
 
 use egui::{Color32, FontFamily, FontId, TextStyle};
 
+pub use super::state::Theme;
+
 /// The Okabe–Ito palette: eight colours that stay distinct for the common
 /// forms of colour blindness, used for series and categories.
 pub const SERIES: [Color32; 8] = [
@@ -36,13 +38,6 @@ pub fn error_bg(ui: &egui::Ui) -> Color32 {
     }
 }
 
-/// Light or dark; persisted with the workspace.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Theme {
-    #[default]
-    Dark,
-    Light,
-}
 pub const MUTED: Color32 = Color32::from_gray(150);
 
 /// Congestion from 0 (free flow) to 1 (stopped): green → yellow → red.

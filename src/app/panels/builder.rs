@@ -8,9 +8,9 @@ use egui::RichText;
 
 use super::{ChartPanel, PanelStyle, find_dataset};
 use crate::app::i18n::tr;
+use crate::app::state::ViewCtx;
 use crate::app::theme;
 use crate::app::widgets;
-use crate::app::workspace::ViewCtx;
 use crate::charts::{Aggregation, ChartKind, ChartSpec, Filter, TimeBucket};
 use crate::data::ColumnKind;
 use crate::trf;

@@ -10,9 +10,9 @@ mod draw;
 use egui::RichText;
 
 use super::i18n::tr;
+use super::state::{DatasetEntry, ViewCtx, Workspace};
 use super::theme;
 use super::widgets::{self, Background};
-use super::workspace::{DatasetEntry, ViewCtx, Workspace};
 use crate::charts::{ChartData, ChartSpec};
 use crate::data::Progress;
 use crate::trf;

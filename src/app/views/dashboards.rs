@@ -15,9 +15,9 @@ use crate::app::dashboards::{DashboardCommand, Panel};
 use crate::app::i18n::tr;
 use crate::app::panels::builder::{BuilderOutcome, ChartBuilder};
 use crate::app::panels::{self, ChartPanel, HeaderAction, PanelStyle};
+use crate::app::state::{Command, ViewCtx};
 use crate::app::theme;
 use crate::app::widgets;
-use crate::app::workspace::{Command, ViewCtx};
 use crate::trf;
 
 #[derive(Default)]

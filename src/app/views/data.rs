@@ -9,9 +9,9 @@ use egui::RichText;
 use egui_extras::{Column as TableColumn, TableBuilder};
 
 use crate::app::i18n::{self, tr};
+use crate::app::state::{Command, ViewCtx};
 use crate::app::theme;
 use crate::app::widgets;
-use crate::app::workspace::{Command, ViewCtx};
 use crate::data::pivot::{self, PivotSpec};
 use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Domain, Role};
 use crate::jobs::Job;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use egui_plot::{Legend, Plot, Points, Span};
 
 use crate::app::i18n::{aqi_category_label, measure_label, tr};
+use crate::app::state::ViewCtx;
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
-use crate::app::workspace::ViewCtx;
 use crate::data::aqi::AqiCategory;
 use crate::data::decimate;
 use crate::data::timeseries::{self, MICROS_PER_HOUR, Series, TimeRange};

@@ -9,9 +9,9 @@ use crate::app::dashboards::DashboardCommand;
 use crate::app::i18n::tr;
 use crate::app::panels::builder::{BuilderOutcome, ChartBuilder};
 use crate::app::panels::{self, ChartPanel, HeaderAction, PanelStyle};
+use crate::app::state::{Command, DatasetEntry, ViewCtx};
 use crate::app::theme;
 use crate::app::widgets::{self, Background};
-use crate::app::workspace::{Command, DatasetEntry, ViewCtx};
 use crate::charts::ChartSpec;
 use crate::trf;
 

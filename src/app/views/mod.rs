@@ -15,82 +15,8 @@ mod safety;
 mod text;
 mod traffic;
 
-use serde::{Deserialize, Serialize};
-
-use super::i18n::tr;
-use super::workspace::ViewCtx;
-
-/// The views, by the name used in `--view NAME`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ViewId {
-    #[default]
-    Overview,
-    Traffic,
-    Safety,
-    Environment,
-    Explore,
-    Dashboards,
-    Text,
-    Predict,
-    Recommend,
-    Models,
-    Data,
-}
-
-impl ViewId {
-    pub const ALL: [Self; 11] = [
-        Self::Overview,
-        Self::Traffic,
-        Self::Safety,
-        Self::Environment,
-        Self::Explore,
-        Self::Dashboards,
-        Self::Text,
-        Self::Predict,
-        Self::Recommend,
-        Self::Models,
-        Self::Data,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Overview => tr("Overview"),
-            Self::Traffic => tr("Traffic"),
-            Self::Safety => tr("Safety"),
-            Self::Environment => tr("Environment"),
-            Self::Explore => tr("Explore"),
-            Self::Dashboards => tr("Dashboards"),
-            Self::Text => tr("Reports"),
-            Self::Predict => tr("Predict"),
-            Self::Recommend => tr("Recommend"),
-            Self::Models => tr("Models"),
-            Self::Data => tr("Data"),
-        }
-    }
-
-    /// The lower-case name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Overview => "overview",
-            Self::Traffic => "traffic",
-            Self::Safety => "safety",
-            Self::Environment => "environment",
-            Self::Explore => "explore",
-            Self::Dashboards => "dashboards",
-            Self::Text => "text",
-            Self::Predict => "predict",
-            Self::Recommend => "recommend",
-            Self::Models => "models",
-            Self::Data => "data",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.name() == name.to_lowercase())
-    }
-}
+use super::state::ViewCtx;
+pub use super::state::ViewId;
 
 /// Every view's state.
 #[derive(Default)]

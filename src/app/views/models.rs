@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use egui::RichText;
 
 use crate::app::i18n::{self, tr};
+use crate::app::state::{Command, RemoteServer, ViewCtx};
 use crate::app::theme;
 use crate::app::widgets;
 use crate::app::widgets::wake;
-use crate::app::workspace::{Command, RemoteServer, ViewCtx};
 use crate::jobs::Job;
 use crate::models::fetch::{self, FetchOptions};
 use crate::models::registry::{self, Details, RegistryError};

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use egui::{Color32, RichText};
 
 use crate::app::i18n::{aqi_category_label, domain_label, tr};
+use crate::app::state::{Command, ViewCtx, Workspace};
 use crate::app::theme;
 use crate::app::widgets;
-use crate::app::workspace::{Command, ViewCtx, Workspace};
 use crate::charts::{ChartKind, ChartSpec, TimeBucket, format_value};
 use crate::data::aqi::AqiCategory;
 use crate::data::timeseries::{self, LocalClock, MICROS_PER_DAY, MICROS_PER_HOUR, TimeRange};
@@ -265,7 +265,7 @@ const MAX_CARDS: usize = 6;
 /// its usual level) of every open dataset that is not one the city's own
 /// figures read, newest dataset first.
 fn generic_figures(ws: &Workspace) -> Vec<(Arc<Dataset>, ChartSpec)> {
-    let domain_read = |e: &crate::app::workspace::DatasetEntry| {
+    let domain_read = |e: &crate::app::state::DatasetEntry| {
         matches!(
             e.dataset.domain,
             Domain::Traffic | Domain::Safety | Domain::Environment | Domain::Reports

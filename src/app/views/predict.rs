@@ -16,10 +16,10 @@ use egui::RichText;
 use egui_plot::{Legend, Line, Plot, Points};
 
 use crate::app::i18n::{self, tr};
+use crate::app::state::{Command, RemoteServer, ViewCtx};
 use crate::app::theme;
 use crate::app::widgets::wake;
 use crate::app::widgets::{self, TimeAxis};
-use crate::app::workspace::{Command, RemoteServer, ViewCtx};
 use crate::data::Dataset;
 use crate::data::timeseries::MICROS_PER_HOUR;
 use crate::jobs::Job;

@@ -11,9 +11,9 @@ use egui::RichText;
 use egui_plot::{Bar, BarChart, Legend, Line, Plot};
 
 use crate::app::i18n::tr;
+use crate::app::state::{RemoteServer, ViewCtx};
 use crate::app::theme;
 use crate::app::widgets;
-use crate::app::workspace::{RemoteServer, ViewCtx};
 use crate::data::{Dataset, Domain};
 use crate::jobs::Job;
 use crate::models::remote::{self, ModelMetadata, V2Client};

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
 
 use crate::app::i18n::tr;
+use crate::app::state::ViewCtx;
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
-use crate::app::workspace::ViewCtx;
 use crate::data::timeseries::{
     self, LocalClock, MICROS_PER_DAY, MICROS_PER_HOUR, Series, TimeRange, category_counts,
     hour_histogram,

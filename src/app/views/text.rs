@@ -17,9 +17,9 @@ use egui::RichText;
 use egui_plot::{Legend, Line, Plot, Points};
 
 use crate::app::i18n::{self, Lang, tr};
+use crate::app::state::ViewCtx;
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
-use crate::app::workspace::ViewCtx;
 use crate::data::{Dataset, Domain, Progress, Role};
 use crate::jobs::{Job, JobProgress};
 use crate::models::encoder::ReportEncoder;

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use egui_plot::{Legend, Plot, Points};
 
 use crate::app::i18n::tr;
+use crate::app::state::ViewCtx;
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
-use crate::app::workspace::ViewCtx;
 use crate::data::decimate;
 use crate::data::timeseries::{self, Series, TimeRange};
 use crate::data::{Dataset, Domain, Measure, Role};

@@ -16,8 +16,8 @@ pub use remote::RemotePredict;
 pub use time_axis::{TimeAxis, format_instant};
 
 use super::i18n::{domain_label, tr};
+use super::state::{Command, TimeWindow, ViewCtx};
 use super::theme;
-use super::workspace::{Command, TimeWindow, ViewCtx};
 use crate::data::Domain;
 
 /// The time-window picker in the top bar: presets relative to the latest
@@ -176,7 +176,7 @@ pub fn domain_view_header<'a>(
     title: &str,
     when_missing: &str,
     needs_time: bool,
-) -> Option<&'a crate::app::workspace::DatasetEntry> {
+) -> Option<&'a crate::app::state::DatasetEntry> {
     let Some(entry) = ctx.ws.active_for(domain) else {
         missing_ui(ui, when_missing);
         return None;

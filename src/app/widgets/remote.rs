@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::app::i18n::{self, tr};
+use crate::app::state::{Command, RemoteServer, ViewCtx};
 use crate::app::theme;
-use crate::app::workspace::{Command, RemoteServer, ViewCtx};
 use crate::data::Dataset;
 use crate::jobs::Job;
 use crate::models::remote::{ModelMetadata, V2Client};

@@ -1,0 +1,541 @@
+//! The dashboard's state, in one leaf module that the rest of the app
+//! builds on: the [`Workspace`] (what is open and every setting), the
+//! views' names ([`ViewId`]), the time window, the [`Command`]s views send
+//! and the read-only [`ViewCtx`] they draw from, the theme and playlist
+//! settings and a PNG export request.
+//!
+//! Imports of the app: only `i18n` (labels) and `dashboards` (the
+//! dashboards model) — never widgets, panels or views, so the one
+//! direction holds: state/theme → widgets → panels and views → the app.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use egui::Rect;
+use serde::{Deserialize, Serialize};
+
+use super::i18n::tr;
+use crate::data::timeseries::{MICROS_PER_DAY, MICROS_PER_HOUR, TimeRange};
+use crate::data::{Dataset, Domain, Role, Source, TimestampMicros};
+
+/// The views, by the name used in `--view NAME`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ViewId {
+    #[default]
+    Overview,
+    Traffic,
+    Safety,
+    Environment,
+    Explore,
+    Dashboards,
+    Text,
+    Predict,
+    Recommend,
+    Models,
+    Data,
+}
+
+impl ViewId {
+    pub const ALL: [Self; 11] = [
+        Self::Overview,
+        Self::Traffic,
+        Self::Safety,
+        Self::Environment,
+        Self::Explore,
+        Self::Dashboards,
+        Self::Text,
+        Self::Predict,
+        Self::Recommend,
+        Self::Models,
+        Self::Data,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Overview => tr("Overview"),
+            Self::Traffic => tr("Traffic"),
+            Self::Safety => tr("Safety"),
+            Self::Environment => tr("Environment"),
+            Self::Explore => tr("Explore"),
+            Self::Dashboards => tr("Dashboards"),
+            Self::Text => tr("Reports"),
+            Self::Predict => tr("Predict"),
+            Self::Recommend => tr("Recommend"),
+            Self::Models => tr("Models"),
+            Self::Data => tr("Data"),
+        }
+    }
+
+    /// The lower-case name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Overview => "overview",
+            Self::Traffic => "traffic",
+            Self::Safety => "safety",
+            Self::Environment => "environment",
+            Self::Explore => "explore",
+            Self::Dashboards => "dashboards",
+            Self::Text => "text",
+            Self::Predict => "predict",
+            Self::Recommend => "recommend",
+            Self::Models => "models",
+            Self::Data => "data",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.name() == name.to_lowercase())
+    }
+
+    /// The domain whose dataset the view shows, for the domain views.
+    pub fn domain(self) -> Option<Domain> {
+        match self {
+            Self::Traffic => Some(Domain::Traffic),
+            Self::Safety => Some(Domain::Safety),
+            Self::Environment => Some(Domain::Environment),
+            Self::Recommend => Some(Domain::Services),
+            Self::Text => Some(Domain::Reports),
+            Self::Overview
+            | Self::Explore
+            | Self::Dashboards
+            | Self::Predict
+            | Self::Models
+            | Self::Data => None,
+        }
+    }
+}
+
+/// A loaded dataset with a stable id and a revision that changes whenever
+/// the dataset does (views key their caches on both).
+#[derive(Clone, Debug)]
+pub struct DatasetEntry {
+    pub id: u64,
+    pub revision: u64,
+    pub dataset: Arc<Dataset>,
+}
+
+/// The time window shown in every view, relative to the latest data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum TimeWindow {
+    #[default]
+    All,
+    LastDay,
+    LastWeek,
+    LastMonth,
+    /// From/to in microseconds UTC.
+    Custom {
+        start: TimestampMicros,
+        end: TimestampMicros,
+    },
+}
+
+impl TimeWindow {
+    pub const PRESETS: [Self; 4] = [Self::All, Self::LastDay, Self::LastWeek, Self::LastMonth];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => tr("All data"),
+            Self::LastDay => tr("Last 24 hours"),
+            Self::LastWeek => tr("Last 7 days"),
+            Self::LastMonth => tr("Last 30 days"),
+            Self::Custom { .. } => tr("Custom range"),
+        }
+    }
+
+    /// The concrete range for data whose latest timestamp is `latest`.
+    pub fn resolve(self, latest: Option<TimestampMicros>) -> TimeRange {
+        let back = |micros: i64| TimeRange {
+            start: latest.map(|l| l - micros),
+            end: latest,
+        };
+        match self {
+            Self::All => TimeRange::default(),
+            Self::LastDay => back(24 * MICROS_PER_HOUR),
+            Self::LastWeek => back(7 * MICROS_PER_DAY),
+            Self::LastMonth => back(30 * MICROS_PER_DAY),
+            Self::Custom { start, end } => TimeRange {
+                start: Some(start),
+                end: Some(end),
+            },
+        }
+    }
+}
+
+/// A remote V2 server the user connected to (Models view): its models are
+/// choices in the Predict and Recommend views too.
+#[derive(Clone, Debug)]
+pub struct RemoteServer {
+    pub url: String,
+    pub token: Option<String>,
+    pub models: Vec<crate::models::remote::ModelMetadata>,
+}
+
+/// Everything the dashboard shows. The serialisable part persists across
+/// restarts (eframe storage); loaded data is runtime-only.
+#[derive(Serialize, Deserialize)]
+#[serde(default)]
+pub struct Workspace {
+    pub view: ViewId,
+    pub window: TimeWindow,
+    /// Where models are listed and saved.
+    pub models_dir: PathBuf,
+    /// The views presentation mode cycles through.
+    pub playlist: Playlist,
+    /// The CSV files that were open (written when the workspace is saved).
+    pub open_files: Vec<PathBuf>,
+    /// Whether the demo city was open (written when the workspace is saved).
+    pub demo_open: bool,
+    /// Alert thresholds.
+    pub alert_rules: crate::data::alerts::AlertRules,
+    /// Light or dark.
+    pub theme: Theme,
+    /// The language of the user interface.
+    pub lang: super::i18n::Lang,
+    /// The operator's dashboards (version 2 of the workspace file; older
+    /// files have none).
+    pub dashboards: super::dashboards::Dashboards,
+    /// The dataset the Explore view shows (runtime only).
+    #[serde(skip)]
+    pub explore_dataset: Option<u64>,
+    /// Each open dataset's suggested charts, by dataset name, made when it
+    /// was loaded (default dashboards and their Reset; runtime only).
+    #[serde(skip)]
+    pub suggested: HashMap<String, Vec<crate::charts::ChartSpec>>,
+    /// The active alerts, from the latest check (runtime only).
+    #[serde(skip)]
+    pub alerts: Vec<crate::data::alerts::Alert>,
+    /// Why the forecast rule could not run (its model), from the latest
+    /// check (runtime only).
+    #[serde(skip)]
+    pub forecast_rule_problem: Option<String>,
+    /// Alerts the operator acknowledged, by key (runtime only).
+    #[serde(skip)]
+    pub acknowledged: std::collections::HashSet<String>,
+    #[serde(skip)]
+    pub datasets: Vec<DatasetEntry>,
+    /// The dataset each domain view shows.
+    #[serde(skip)]
+    pub active: HashMap<Domain, u64>,
+    /// The dataset the Data view shows.
+    #[serde(skip)]
+    pub data_view_dataset: Option<u64>,
+    /// Where sentence embeddings are cached (`None`: the default folder).
+    #[serde(skip)]
+    pub cache_dir: Option<PathBuf>,
+    /// Connected remote servers (tokens are never written to disk).
+    #[serde(skip)]
+    pub remotes: Vec<RemoteServer>,
+    #[serde(skip)]
+    next_id: u64,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self {
+            view: ViewId::default(),
+            window: TimeWindow::default(),
+            models_dir: crate::models::folder::default_dir(),
+            playlist: Playlist::default(),
+            open_files: Vec::new(),
+            demo_open: true,
+            alert_rules: crate::data::alerts::AlertRules::default(),
+            theme: Theme::Dark,
+            lang: super::i18n::Lang::En,
+            dashboards: super::dashboards::Dashboards::default(),
+            explore_dataset: None,
+            suggested: HashMap::new(),
+            alerts: Vec::new(),
+            forecast_rule_problem: None,
+            acknowledged: std::collections::HashSet::new(),
+            datasets: Vec::new(),
+            active: HashMap::new(),
+            data_view_dataset: None,
+            cache_dir: None,
+            remotes: Vec::new(),
+            next_id: 0,
+        }
+    }
+}
+
+impl Workspace {
+    pub fn add_dataset(&mut self, ds: Dataset) -> u64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        // Loading the same file again replaces it.
+        if let Source::File(p) = &ds.source {
+            let p: PathBuf = p.clone();
+            self.datasets
+                .retain(|e| !matches!(&e.dataset.source, Source::File(q) if *q == p));
+        }
+        self.active.insert(ds.domain, id);
+        self.datasets.push(DatasetEntry {
+            id,
+            revision: 0,
+            dataset: Arc::new(ds),
+        });
+        id
+    }
+
+    pub fn remove_dataset(&mut self, id: u64) {
+        self.datasets.retain(|e| e.id != id);
+        self.active.retain(|_, v| *v != id);
+        // Fall back to another dataset of the same domain, newest first.
+        for d in Domain::ALL {
+            if !self.active.contains_key(&d)
+                && let Some(e) = self.datasets.iter().rev().find(|e| e.dataset.domain == d)
+            {
+                self.active.insert(d, e.id);
+            }
+        }
+        if self.data_view_dataset == Some(id) {
+            self.data_view_dataset = None;
+        }
+        if self.explore_dataset == Some(id) {
+            self.explore_dataset = None;
+        }
+        if !self.view_available(self.view) {
+            self.view = ViewId::Overview;
+        }
+    }
+
+    /// Changes a dataset (copy on write) and bumps its revision.
+    pub fn update_dataset(&mut self, id: u64, f: impl FnOnce(&mut Dataset)) {
+        if let Some(e) = self.datasets.iter_mut().find(|e| e.id == id) {
+            f(Arc::make_mut(&mut e.dataset));
+            e.revision += 1;
+        }
+    }
+
+    pub fn entry(&self, id: u64) -> Option<&DatasetEntry> {
+        self.datasets.iter().find(|e| e.id == id)
+    }
+
+    /// The dataset a domain's view shows.
+    pub fn active_for(&self, domain: Domain) -> Option<&DatasetEntry> {
+        self.active
+            .get(&domain)
+            .and_then(|&id| self.entry(id))
+            .filter(|e| e.dataset.domain == domain)
+            .or_else(|| {
+                self.datasets
+                    .iter()
+                    .rev()
+                    .find(|e| e.dataset.domain == domain)
+            })
+    }
+
+    pub fn of_domain(&self, domain: Domain) -> impl Iterator<Item = &DatasetEntry> {
+        self.datasets
+            .iter()
+            .filter(move |e| e.dataset.domain == domain)
+    }
+
+    pub fn has_demo(&self) -> bool {
+        self.datasets
+            .iter()
+            .any(|e| matches!(e.dataset.source, Source::Demo(_)))
+    }
+
+    /// A view is listed only when it has data to show.
+    pub fn view_available(&self, v: ViewId) -> bool {
+        if v == ViewId::Explore {
+            return !self.datasets.is_empty();
+        }
+        match v.domain() {
+            None => true,
+            Some(d) => self.active_for(d).is_some(),
+        }
+    }
+
+    /// The window as a concrete range for a dataset.
+    pub fn range_for(&self, ds: &Dataset) -> TimeRange {
+        self.window.resolve(ds.time_extent().map(|(_, hi)| hi))
+    }
+}
+
+impl Workspace {
+    /// Records which files (and whether the demo city) are open, so that a
+    /// saved workspace can open them again.
+    pub fn snapshot_sources(&mut self) {
+        self.open_files = self
+            .datasets
+            .iter()
+            .filter_map(|e| match &e.dataset.source {
+                Source::File(p) => Some(p.clone()),
+                Source::Demo(_) | Source::Derived(_) => None,
+            })
+            .collect();
+        self.demo_open = self.has_demo();
+    }
+}
+
+/// A request from a view; the app applies them after the frame.
+#[derive(Clone, Debug)]
+pub enum Command {
+    ShowView(ViewId),
+    OpenDialog,
+    OpenPaths(Vec<PathBuf>),
+    LoadDemo,
+    CloseDataset(u64),
+    SelectDataset {
+        domain: Domain,
+        id: u64,
+    },
+    ShowInDataView(u64),
+    /// A dataset made in the app (e.g. predictions).
+    AddDataset(Box<Dataset>),
+    /// Save a dataset as CSV (asks where).
+    ExportCsv(u64),
+    /// Save the rows of a dataset inside the selected time range as CSV
+    /// (asks where when `to` is `None`).
+    ExportRangeCsv {
+        id: u64,
+        to: Option<PathBuf>,
+    },
+    SetRole {
+        id: u64,
+        column: usize,
+        role: Role,
+    },
+    SetDomain {
+        id: u64,
+        domain: Domain,
+    },
+    SetTimeZone {
+        id: u64,
+        zone: String,
+    },
+    SetWindow(TimeWindow),
+    CancelLoad(usize),
+    DismissError(usize),
+    /// A remote server answered: list (or refresh) its models.
+    RemoteConnected(RemoteServer),
+    /// Enter (true) or leave presentation mode.
+    Present(bool),
+    /// Show the playlist's next (1) or previous (-1) view.
+    PresentStep(isize),
+    /// Pause or resume the playlist.
+    PresentPause,
+    /// Save the workspace to a file (asks where when `None`).
+    SaveWorkspace(Option<PathBuf>),
+    /// Open a workspace file (asks which when `None`).
+    OpenWorkspace(Option<PathBuf>),
+    /// Switch between the light and dark themes.
+    SetTheme(Theme),
+    /// Switch the language of the user interface.
+    SetLang(super::i18n::Lang),
+    /// Draw the view (or a part of it) into a PNG.
+    ExportPng(PngRequest),
+    /// Change the dashboards.
+    Dashboard(super::dashboards::DashboardCommand),
+    /// Show this dataset in the Explore view.
+    ExploreDataset(u64),
+    /// Change the alert thresholds.
+    SetAlertRules(crate::data::alerts::AlertRules),
+    /// The operator has seen this alert (by key).
+    Acknowledge(String),
+}
+
+/// What a view may read, and where it sends its commands.
+pub struct ViewCtx<'a> {
+    pub ws: &'a Workspace,
+    /// Presentation mode: views leave out their editing controls.
+    pub presenting: bool,
+    commands: RefCell<Vec<Command>>,
+}
+
+impl<'a> ViewCtx<'a> {
+    pub fn new(ws: &'a Workspace) -> Self {
+        Self {
+            ws,
+            presenting: false,
+            commands: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn send(&self, cmd: Command) {
+        self.commands.borrow_mut().push(cmd);
+    }
+
+    pub fn take_commands(&self) -> Vec<Command> {
+        std::mem::take(&mut *self.commands.borrow_mut())
+    }
+}
+
+/// Which views the playlist shows, and for how long each. Persisted with
+/// the workspace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Playlist {
+    pub views: Vec<ViewId>,
+    pub seconds: u32,
+    /// Move on by itself (otherwise only the arrow keys step).
+    pub cycle: bool,
+}
+
+impl Default for Playlist {
+    fn default() -> Self {
+        Self {
+            views: vec![
+                ViewId::Overview,
+                ViewId::Traffic,
+                ViewId::Safety,
+                ViewId::Environment,
+            ],
+            seconds: 20,
+            cycle: true,
+        }
+    }
+}
+
+/// Light or dark; persisted with the workspace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Theme {
+    #[default]
+    Dark,
+    Light,
+}
+/// What to export.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PngRequest {
+    /// Pixels per point of the image.
+    pub scale: f32,
+    /// Only this part of the view (points, relative to the view's top-left
+    /// corner); `None`: the whole view.
+    pub crop: Option<Rect>,
+    /// Where to write; `None`: ask with a save dialog.
+    pub path: Option<std::path::PathBuf>,
+    /// What the image shows, for the default file name ("traffic",
+    /// "traffic_speed").
+    pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Column, Table};
+
+    fn dataset(name: &str, source: Source) -> Dataset {
+        let table = Table::new(vec![Column::from_f64("v", vec![1.0])]).unwrap();
+        Dataset::from_table(name, source, table, jiff::tz::TimeZone::UTC)
+    }
+
+    #[test]
+    fn derived_datasets_sit_beside_their_file_and_are_not_reopened() {
+        let mut ws = Workspace::default();
+        let file = PathBuf::from("/data/long.csv");
+        ws.add_dataset(dataset("long", Source::File(file.clone())));
+        ws.add_dataset(dataset(
+            "long (wide)",
+            Source::Derived("pivot of long".to_owned()),
+        ));
+        assert_eq!(ws.datasets.len(), 2, "the pivot did not replace its file");
+        ws.snapshot_sources();
+        assert_eq!(ws.open_files, vec![file]);
+        assert!(!ws.demo_open, "a derived dataset is not the demo city");
+    }
+}
