@@ -237,3 +237,35 @@ fn the_overview_shows_key_figures_of_a_planners_own_file() {
     h.get_by_label("drivers killed over time");
     h.get_by_label("drivers killed by law");
 }
+
+/// Hourly weather at three stations: an environment file without
+/// pollutants. The Environment view shows its temperature, humidity and
+/// wind instead of an empty page.
+#[test]
+fn a_domain_view_shows_what_a_file_has_when_its_usual_columns_are_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("station,datetime,temperature_c,relative_humidity,wind_speed_ms\n");
+    for h in 0..24 * 20u32 {
+        for (s, station) in ["Airport", "Harbour", "Downtown"].iter().enumerate() {
+            let (day, hour) = (1 + h / 24, h % 24);
+            writeln!(
+                text,
+                "{station},2024-07-{day:02}T{hour:02}:00:00Z,{},{},{}",
+                15 + hour / 2 + s as u32,
+                50 + (h % 40),
+                2 + h % 5
+            )
+            .unwrap();
+        }
+    }
+    let path = dir.path().join("weather.csv");
+    std::fs::write(&path, text).unwrap();
+    let mut h = harness(vec![path]);
+    common::wait(&mut h);
+    common::click(&mut h, "Environment");
+    h.get_by_label("No AQI or pollutant columns in this dataset.");
+    h.get_by_label("What weather has instead:");
+    h.get_by_label("temperature c over time by station");
+    common::click(&mut h, "Open in Explore");
+    assert_eq!(h.state().ws.view, ViewId::Explore);
+}

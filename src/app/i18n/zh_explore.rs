@@ -35,6 +35,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Pin to dashboard", "固定到仪表板"),
     ("Pin {} to dashboard", "将“{}”固定到仪表板"),
     ("New dashboard", "新建仪表板"),
+    // Domain views falling back on a dataset's suggested charts.
+    ("{} has no columns to chart.", "{} 没有可绘制的列。"),
+    ("What {} has instead:", "{} 所含的内容："),
+    ("Open in Explore", "在“探索”中打开"),
     // Panels.
     ("Computing the chart…", "正在计算图表…"),
     (

@@ -10,7 +10,7 @@ mod draw;
 use egui::RichText;
 
 use super::i18n::tr;
-use super::state::{DatasetEntry, ViewCtx, Workspace};
+use super::state::{Command, DatasetEntry, ViewCtx, Workspace};
 use super::theme;
 use super::widgets::{self, Background};
 use crate::charts::{ChartData, ChartSpec};
@@ -175,6 +175,67 @@ pub fn chart_image(
     drawn
         .paint(None)
         .ok_or_else(|| "the chart has no area to draw".to_owned())
+}
+
+/// Charts suggested for a dataset shown at most where a view falls back
+/// on them.
+const FALLBACK_CHARTS: usize = 6;
+
+/// The charts suggested for a dataset (made when it was loaded), drawn
+/// where a domain view cannot draw its own — a weather file without
+/// pollutants in Environment, an incident list without a time column in
+/// Safety — so the view shows what the file has instead of an empty page.
+#[derive(Default)]
+pub struct SuggestedGrid {
+    shown: Option<(u64, u64)>,
+    panels: Vec<ChartPanel>,
+}
+
+impl SuggestedGrid {
+    pub fn is_busy(&self) -> bool {
+        self.panels.iter().any(ChartPanel::is_busy)
+    }
+
+    pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui, entry: &DatasetEntry) {
+        let specs: &[ChartSpec] = ctx
+            .ws
+            .suggested
+            .get(&entry.dataset.name)
+            .map_or(&[], Vec::as_slice);
+        let specs = &specs[..specs.len().min(FALLBACK_CHARTS)];
+        if self.shown != Some((entry.id, entry.revision)) || self.panels.len() != specs.len() {
+            self.shown = Some((entry.id, entry.revision));
+            self.panels = specs.iter().map(|_| ChartPanel::default()).collect();
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label(if specs.is_empty() {
+                trf!("{} has no columns to chart.", entry.dataset.name)
+            } else {
+                trf!("What {} has instead:", entry.dataset.name)
+            });
+            if !ctx.presenting && ui.button(tr("Open in Explore")).clicked() {
+                ctx.send(Command::ExploreDataset(entry.id));
+            }
+        });
+        for (row, pair) in specs.chunks(2).enumerate() {
+            ui.columns(2, |cols| {
+                for (c, (spec, ui)) in pair.iter().zip(cols.iter_mut()).enumerate() {
+                    let i = row * 2 + c;
+                    ui.push_id(("fallback", i), |ui| {
+                        ui.strong(&spec.title);
+                        let style = PanelStyle {
+                            height: theme::SMALL_PLOT_HEIGHT,
+                            link: None,
+                            export_name: spec.title.clone(),
+                        };
+                        if let Some(p) = self.panels.get_mut(i) {
+                            p.ui(ctx, ui, spec, &style);
+                        }
+                    });
+                }
+            });
+        }
+    }
 }
 
 /// What a panel's header buttons asked for this frame.

@@ -47,6 +47,7 @@ struct Computed {
 pub struct EnvironmentView {
     bg: widgets::Background<Key, Computed>,
     pollutant: Measure,
+    fallback: crate::app::panels::SuggestedGrid,
 }
 
 impl Default for EnvironmentView {
@@ -54,6 +55,7 @@ impl Default for EnvironmentView {
         Self {
             bg: widgets::Background::default(),
             pollutant: Measure::Pm25,
+            fallback: crate::app::panels::SuggestedGrid::default(),
         }
     }
 }
@@ -158,7 +160,7 @@ fn aqi_key_ui(ui: &mut egui::Ui) {
 
 impl EnvironmentView {
     pub fn is_busy(&self) -> bool {
-        self.bg.is_busy()
+        self.bg.is_busy() || self.fallback.is_busy()
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -169,6 +171,7 @@ impl EnvironmentView {
             tr("Environment"),
             tr("No environment data is open. Open an air-quality CSV, or load the demo city."),
             true,
+            &mut self.fallback,
         ) else {
             return;
         };
@@ -206,6 +209,12 @@ impl EnvironmentView {
             theme::series_color(names.keys().position(|n| n == name).unwrap_or(0))
         };
 
+        if c.aqi.is_empty() && POLLUTANTS.iter().all(|(m, _)| ds.measure(*m).is_none()) {
+            // A weather file, say: what it has rather than empty sections.
+            widgets::missing_ui(ui, tr("No AQI or pollutant columns in this dataset."));
+            self.fallback.ui(ctx, ui, entry);
+            return;
+        }
         ui.strong(if c.aqi_computed {
             tr(
                 "Air Quality Index (US EPA), computed from the pollutant columns (NowCast for particles, 8-hour ozone), on its category bands",

@@ -38,6 +38,7 @@ struct Computed {
 pub struct SafetyView {
     bg: widgets::Background<Key, Computed>,
     filter: Option<String>,
+    fallback: crate::app::panels::SuggestedGrid,
 }
 
 fn compute(ds: &Dataset, range: TimeRange, filter: Option<&str>) -> Computed {
@@ -108,7 +109,7 @@ fn compute(ds: &Dataset, range: TimeRange, filter: Option<&str>) -> Computed {
 
 impl SafetyView {
     pub fn is_busy(&self) -> bool {
-        self.bg.is_busy()
+        self.bg.is_busy() || self.fallback.is_busy()
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -119,6 +120,7 @@ impl SafetyView {
             tr("Public safety"),
             tr("No public-safety data is open. Open a CSV of incidents, or load the demo city."),
             true,
+            &mut self.fallback,
         ) else {
             return;
         };

@@ -51,6 +51,7 @@ pub struct TrafficView {
     selected: BTreeSet<String>,
     selection_for: Option<u64>,
     profile_speed: bool,
+    fallback: crate::app::panels::SuggestedGrid,
 }
 
 /// The sensor names, sorted.
@@ -186,7 +187,7 @@ fn compute(
 
 impl TrafficView {
     pub fn is_busy(&self) -> bool {
-        self.bg.is_busy()
+        self.bg.is_busy() || self.fallback.is_busy()
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -199,6 +200,7 @@ impl TrafficView {
                 "No traffic data is open. Open a CSV with volume or speed columns, or load the demo city.",
             ),
             true,
+            &mut self.fallback,
         ) else {
             return;
         };

@@ -168,7 +168,8 @@ pub fn dataset_picker_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, domain: Domain, c
 /// The top of a domain view: the active dataset of `domain` with a heading
 /// and a picker, or a note saying what to open. `None` when there is
 /// nothing to draw (the note has been shown); `needs_time` also asks for a
-/// time column.
+/// time column, and a dataset without one shows its suggested charts
+/// (`fallback`) under the note instead of an empty page.
 pub fn domain_view_header<'a>(
     ctx: &ViewCtx<'a>,
     ui: &mut egui::Ui,
@@ -176,6 +177,7 @@ pub fn domain_view_header<'a>(
     title: &str,
     when_missing: &str,
     needs_time: bool,
+    fallback: &mut crate::app::panels::SuggestedGrid,
 ) -> Option<&'a crate::app::state::DatasetEntry> {
     let Some(entry) = ctx.ws.active_for(domain) else {
         missing_ui(ui, when_missing);
@@ -190,6 +192,7 @@ pub fn domain_view_header<'a>(
             ui,
             tr("This dataset has no time column. Set a column's role to 'time' in the Data view."),
         );
+        fallback.ui(ctx, ui, entry);
         return None;
     }
     Some(entry)
