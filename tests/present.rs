@@ -33,7 +33,7 @@ fn the_presentation_playlist_steps_pauses_and_leaves_with_esc() {
         h.query_by_label("Open CSV…").is_none(),
         "editing controls are hidden"
     );
-    h.get_by_label_contains("view 1 of 4 · next in");
+    h.get_by_label_contains("view 1 of 5 · next in");
     h.get_by_label_contains("City operations — Overview");
 
     h.key_press(egui::Key::ArrowRight);
@@ -47,7 +47,7 @@ fn the_presentation_playlist_steps_pauses_and_leaves_with_esc() {
     assert_eq!(h.state().ws.view, ViewId::Traffic);
     h.key_press(egui::Key::Space);
     h.run_steps(2);
-    h.get_by_label_contains("view 2 of 4 · paused");
+    h.get_by_label_contains("view 2 of 5 · paused");
     h.get_by_role_and_label(egui::Role::Button, "Resume");
 
     h.key_press(egui::Key::Escape);
@@ -84,9 +84,12 @@ fn f11_toggles_presentation_mode_and_the_playlist_skips_views_without_data() {
     h.run_steps(2);
     assert_eq!(
         h.state().ws.view,
-        ViewId::Overview,
-        "Safety and Environment are skipped"
+        ViewId::Dashboards,
+        "Safety and Environment are skipped; the file's dashboard plays"
     );
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(h.state().ws.view, ViewId::Overview);
     h.key_press(egui::Key::F11);
     h.run_steps(2);
     assert!(!presenting(&h));
@@ -138,4 +141,38 @@ fn presenting_shows_a_recent_window_without_selection_lists() {
     common::wait(&mut h);
     assert!(!presenting(&h));
     assert_eq!(h.state().ws.window, cityops::app::TimeWindow::All);
+}
+
+/// A planner's file gets a default dashboard, and the playlist plays it.
+#[test]
+fn the_playlist_plays_the_dashboard_of_a_planners_file() {
+    let opts = AppOptions {
+        fresh: true,
+        files: vec![common::fixture("sf_police_incidents.csv")],
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1600.0, 1000.0));
+    common::wait(&mut h);
+    assert_eq!(h.state().ws.dashboards.list.len(), 1);
+    common::click(&mut h, "Present");
+    let mut reached = false;
+    for _ in 0..5 {
+        if h.state().ws.view == ViewId::Dashboards {
+            reached = true;
+            break;
+        }
+        h.key_press(egui::Key::ArrowRight);
+        common::wait(&mut h);
+    }
+    assert!(reached, "the playlist never showed the dashboard");
+    let first = h.state().ws.dashboards.list[0].panels()[0]
+        .1
+        .spec
+        .title
+        .clone();
+    h.get_by_label(&first);
+    assert!(
+        h.query_by_label("Rename…").is_none(),
+        "editing controls are hidden"
+    );
 }

@@ -688,7 +688,7 @@ impl CityApp {
                         self.ws.window = present::recent_window(&spans);
                     }
                     if !self.ws.playlist.views.contains(&self.ws.view)
-                        && let Some(v) = p.step(&self.ws.playlist, 0, |v| self.ws.view_available(v))
+                        && let Some(v) = p.step(&self.ws.playlist, 0, |v| self.ws.presentable(v))
                     {
                         self.ws.view = v;
                     }
@@ -714,7 +714,7 @@ impl CityApp {
             Command::PresentStep(delta) => {
                 let ws = &self.ws;
                 if let Some(p) = &mut self.presentation
-                    && let Some(v) = p.step(&ws.playlist, delta, |v| ws.view_available(v))
+                    && let Some(v) = p.step(&ws.playlist, delta, |v| ws.presentable(v))
                 {
                     self.ws.view = v;
                 }

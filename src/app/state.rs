@@ -340,6 +340,12 @@ impl Workspace {
             .any(|e| matches!(e.dataset.source, Source::Demo(_)))
     }
 
+    /// A view presentation mode shows: one with data, and the dashboards
+    /// only when there is one to play.
+    pub fn presentable(&self, v: ViewId) -> bool {
+        self.view_available(v) && (v != ViewId::Dashboards || !self.dashboards.list.is_empty())
+    }
+
     /// A view is listed only when it has data to show.
     pub fn view_available(&self, v: ViewId) -> bool {
         if v == ViewId::Explore {
@@ -485,6 +491,7 @@ impl Default for Playlist {
                 ViewId::Traffic,
                 ViewId::Safety,
                 ViewId::Environment,
+                ViewId::Dashboards,
             ],
             seconds: 20,
             cycle: true,
