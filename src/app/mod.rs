@@ -14,6 +14,7 @@ pub mod png_export;
 pub mod present;
 pub mod raster;
 pub mod state;
+mod tasks;
 pub mod theme;
 pub mod views;
 pub mod widgets;
@@ -26,9 +27,10 @@ use std::time::{Duration, Instant};
 use jiff::tz::TimeZone;
 
 use crate::data::{self, Dataset, LoadError, LoadOptions};
-use crate::jobs::{Job, Wake};
+use crate::jobs::Wake;
 use crate::trf;
 use i18n::tr;
+use tasks::{ExportOutcome, Finished, Outcome, PngOutcome, TaskKind, Tasks, WorkspaceOutcome};
 
 pub use state::{Command, DatasetEntry, TimeWindow, ViewCtx, ViewId, Workspace};
 
@@ -109,20 +111,6 @@ pub fn run(opts: AppOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A file (or the demo city) being loaded in the background.
-struct LoadTask {
-    label: String,
-    job: Job<Result<Vec<Loaded>, LoadError>>,
-}
-
-/// A loaded dataset and the charts suggested for it (made in the load job,
-/// off the UI thread).
-type Loaded = (Dataset, Vec<crate::charts::ChartSpec>);
-
-/// Where an export was written and how many rows, `None` when the user
-/// closed the dialog.
-type ExportOutcome = Result<Option<(PathBuf, usize)>, String>;
-
 /// An error shown to the user until dismissed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UiError {
@@ -144,9 +132,9 @@ enum ScreenshotState {
 
 pub struct CityApp {
     pub ws: Workspace,
-    loads: Vec<LoadTask>,
-    dialog: Option<Job<Option<Vec<PathBuf>>>>,
-    dialog_started: Option<Instant>,
+    /// Every background job of the app's own: loads, the file dialog,
+    /// exports, imports, workspace files, PNGs.
+    tasks: Tasks,
     pub errors: Vec<UiError>,
     pub notices: Vec<String>,
     /// A models folder an opened workspace asks for, shown until the user
@@ -168,46 +156,22 @@ pub struct CityApp {
     cjk_usable: bool,
     cjk_loaded_last_frame: bool,
     window_editor: widgets::TimeWindowEditor,
-    export: Option<Job<ExportOutcome>>,
-    imports: Vec<Job<Result<String, String>>>,
     /// Presentation mode, when on.
     presentation: Option<present::Presentation>,
     egui_ctx: egui::Context,
-    /// Saving or opening a workspace file (with its dialog).
-    workspace_job: Option<Job<WorkspaceOutcome>>,
     /// The alert check, keyed on the datasets' revisions and the rules.
     alert_check: widgets::Background<AlertKey, (Vec<data::alerts::Alert>, Option<String>)>,
     /// A PNG export to draw after this frame (it needs the GL context).
     png_request: Option<png_export::PngRequest>,
-    /// Writing an exported PNG (after its save dialog).
-    png_job: Option<Job<PngOutcome>>,
     /// The central panel (the view) on screen, points.
     view_rect: egui::Rect,
     /// `--export-view`: where and at which scale; exit when written.
     export_view: Option<(PathBuf, f32)>,
 }
 
-/// How writing an exported PNG ended.
-enum PngOutcome {
-    /// Where, how large, and whether the folder was chosen for the user
-    /// (no file dialog available).
-    Saved(PathBuf, [usize; 2], bool),
-    NoChoice,
-    Failed(String),
-}
-
 /// What the alert check depends on: (dataset id, revision) pairs and the
 /// rules as JSON.
 type AlertKey = (Vec<(u64, u64)>, String);
-
-/// How saving or opening a workspace file ended.
-enum WorkspaceOutcome {
-    Saved(PathBuf),
-    Opened(Box<Workspace>, PathBuf),
-    /// The dialog was closed without a choice.
-    NoChoice,
-    Failed(String),
-}
 
 impl CityApp {
     pub fn new(cc: &eframe::CreationContext<'_>, opts: AppOptions) -> Self {
@@ -240,9 +204,7 @@ impl CityApp {
         let wake: Wake = Arc::new(move || ctx.request_repaint());
         let mut app = Self {
             ws,
-            loads: Vec::new(),
-            dialog: None,
-            dialog_started: None,
+            tasks: Tasks::default(),
             errors: Vec::new(),
             notices: Vec::new(),
             pending_models_dir: None,
@@ -265,8 +227,6 @@ impl CityApp {
             cjk_usable: false,
             cjk_loaded_last_frame: false,
             window_editor: widgets::TimeWindowEditor::default(),
-            export: None,
-            imports: Vec::new(),
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
@@ -274,10 +234,8 @@ impl CityApp {
             },
             presentation: None,
             egui_ctx: cc.egui_ctx.clone(),
-            workspace_job: None,
             alert_check: widgets::Background::default(),
             png_request: None,
-            png_job: None,
             view_rect: egui::Rect::NOTHING,
             export_view: opts
                 .export_view
@@ -327,7 +285,7 @@ impl CityApp {
     }
 
     fn start_workspace_save(&mut self, path: Option<PathBuf>) {
-        if self.workspace_job.is_some() {
+        if self.tasks.running(TaskKind::Workspace) {
             return;
         }
         self.ws.snapshot_sources();
@@ -360,7 +318,7 @@ impl CityApp {
     }
 
     fn start_workspace_open(&mut self, path: Option<PathBuf>) {
-        if self.workspace_job.is_some() {
+        if self.tasks.running(TaskKind::Workspace) {
             return;
         }
         self.spawn_workspace_job("open workspace", path, |path, lang| {
@@ -390,26 +348,38 @@ impl CityApp {
         work: impl FnOnce(Option<PathBuf>, i18n::Lang) -> WorkspaceOutcome + Send + 'static,
     ) {
         let lang = i18n::current();
-        match Job::spawn(name, Arc::clone(&self.wake), move |_| {
-            i18n::set(lang);
-            work(path, lang)
-        }) {
-            Ok(job) => self.workspace_job = Some(job),
-            Err(e) => self.errors.push(UiError {
-                title: tr("Workspace").to_owned(),
+        self.spawn_task(
+            TaskKind::Workspace,
+            name.to_owned(),
+            tr("Workspace").to_owned(),
+            move |_| {
+                i18n::set(lang);
+                Outcome::Workspace(work(path, lang))
+            },
+        );
+    }
+
+    /// Starts one of the app's tasks; a start that fails (no thread to be
+    /// had) reaches the user under `title`.
+    fn spawn_task(
+        &mut self,
+        kind: TaskKind,
+        label: String,
+        title: String,
+        work: impl FnOnce(&crate::jobs::JobProgress) -> Outcome + Send + 'static,
+    ) {
+        if let Err(e) = self.tasks.spawn(kind, label, Arc::clone(&self.wake), work) {
+            self.errors.push(UiError {
+                title,
                 message: trf!(
                     "{}. The system is out of threads or memory; close other programs and try again.",
                     e
                 ),
-            }),
+            });
         }
     }
 
-    fn poll_workspace_job(&mut self) {
-        let Some(outcome) = self.workspace_job.as_mut().and_then(Job::try_result) else {
-            return;
-        };
-        self.workspace_job = None;
+    fn workspace_done(&mut self, outcome: WorkspaceOutcome) {
         match outcome {
             WorkspaceOutcome::Saved(p) => self
                 .notices
@@ -578,20 +548,16 @@ impl CityApp {
 
     /// True while any file or the demo city is still loading.
     pub fn is_loading(&self) -> bool {
-        !self.loads.is_empty()
+        self.tasks.running(TaskKind::Load)
     }
 
     /// True while data loads or a view computes in the background (tests
     /// and the screenshot wait for this).
     pub fn is_busy(&self) -> bool {
-        self.is_loading()
+        !self.tasks.is_empty()
             || self.views.is_busy()
-            || !self.imports.is_empty()
-            || self.workspace_job.is_some()
             || self.alert_check.is_busy()
-            || self.export.is_some()
             || self.cjk_font.get() == fonts::CjkFont::Searching
-            || self.png_job.is_some()
             || self.png_request.is_some()
     }
 
@@ -658,8 +624,8 @@ impl CityApp {
             },
             Command::SetWindow(w) => self.ws.window = w,
             Command::CancelLoad(i) => {
-                if let Some(t) = self.loads.get(i) {
-                    t.job.cancel();
+                if let Some(t) = self.tasks.of_kind(TaskKind::Load).nth(i) {
+                    t.cancel();
                 }
             }
             Command::DismissError(i) => {
@@ -745,7 +711,7 @@ impl CityApp {
             Command::SaveWorkspace(path) => self.start_workspace_save(path),
             Command::OpenWorkspace(path) => self.start_workspace_open(path),
             Command::ExportPng(req) => {
-                if self.png_job.is_none() {
+                if !self.tasks.running(TaskKind::Png) {
                     self.png_request = Some(req);
                 }
             }
@@ -773,16 +739,10 @@ impl CityApp {
                     .collect()
             })
         };
-        match Job::spawn(label.clone(), Arc::clone(&self.wake), work) {
-            Ok(job) => self.loads.push(LoadTask { label, job }),
-            Err(e) => self.errors.push(UiError {
-                title: trf!("Could not start loading {}", label),
-                message: trf!(
-                    "{}. The system is out of threads or memory; close other programs and try again.",
-                    e
-                ),
-            }),
-        }
+        let title = trf!("Could not start loading {}", label);
+        self.spawn_task(TaskKind::Load, label, title, move |p| {
+            Outcome::Loaded(work(p))
+        });
     }
 
     /// Asks where to save a dataset as CSV (a file dialog in the
@@ -793,7 +753,7 @@ impl CityApp {
         let Some(entry) = self.ws.entry(id) else {
             return;
         };
-        if self.export.is_some() {
+        if self.tasks.running(TaskKind::ExportCsv) {
             return;
         }
         let ds = Arc::clone(&entry.dataset);
@@ -808,7 +768,7 @@ impl CityApp {
             _ => format!("{stem}_{}.csv", jiff::Zoned::now().strftime("%Y-%m-%d")),
         };
         let lang = i18n::current();
-        let job = Job::spawn("export", Arc::clone(&self.wake), move |_| {
+        let work = move || -> ExportOutcome {
             let Some(path) = to.or_else(|| {
                 rfd::FileDialog::new()
                     .set_title(i18n::tr_in(lang, "Export as CSV"))
@@ -830,140 +790,124 @@ impl CityApp {
             crate::data::csv_write::write_csv_file(&table, &ds.time_zone, &path)
                 .map(|()| Some((path, table.n_rows())))
                 .map_err(|e| e.to_string())
-        });
-        match job {
-            Ok(j) => self.export = Some(j),
-            Err(e) => self.errors.push(UiError {
-                title: tr("Could not start the export").to_owned(),
-                message: e.to_string(),
-            }),
-        }
+        };
+        self.spawn_task(
+            TaskKind::ExportCsv,
+            "export".to_owned(),
+            tr("Could not start the export").to_owned(),
+            move |_| Outcome::Exported(work()),
+        );
     }
 
     fn open_dialog(&mut self) {
-        if self.dialog.is_some() {
+        if self.tasks.running(TaskKind::FileDialog) {
             return;
         }
         let lang = i18n::current();
-        let job = Job::spawn("file dialog", Arc::clone(&self.wake), move |_| {
-            rfd::FileDialog::new()
-                .set_title(i18n::tr_in(lang, "Open CSV files"))
-                .add_filter(
-                    i18n::tr_in(lang, "CSV and text tables"),
-                    &["csv", "tsv", "txt"],
+        self.spawn_task(
+            TaskKind::FileDialog,
+            "file dialog".to_owned(),
+            tr("Could not open the file dialog").to_owned(),
+            move |_| {
+                Outcome::Picked(
+                    rfd::FileDialog::new()
+                        .set_title(i18n::tr_in(lang, "Open CSV files"))
+                        .add_filter(
+                            i18n::tr_in(lang, "CSV and text tables"),
+                            &["csv", "tsv", "txt"],
+                        )
+                        .add_filter(i18n::tr_in(lang, "All files"), &["*"])
+                        .pick_files(),
                 )
-                .add_filter(i18n::tr_in(lang, "All files"), &["*"])
-                .pick_files()
-        });
-        match job {
-            Ok(j) => {
-                self.dialog = Some(j);
-                self.dialog_started = Some(Instant::now());
-            }
-            Err(e) => self.errors.push(UiError {
-                title: tr("Could not open the file dialog").to_owned(),
-                message: e.to_string(),
-            }),
-        }
+            },
+        );
     }
 
-    /// Moves finished jobs' results into the workspace.
-    fn poll_jobs(&mut self) {
-        let mut i = 0;
-        while i < self.loads.len() {
-            let task = &mut self.loads[i];
-            if let Some(result) = task.job.try_result() {
-                let task = self.loads.remove(i);
-                match result {
-                    Ok(sets) => {
-                        for (ds, specs) in sets {
-                            // A file of the operator's gets a dashboard of
-                            // its charts; the demo city has its own views.
-                            if matches!(ds.source, data::Source::File(_)) {
-                                self.ws.dashboards.add_default(&ds.name, &specs);
-                            }
-                            self.ws.suggested.insert(ds.name.clone(), specs);
-                            self.ws.add_dataset(ds);
-                        }
-                    }
-                    Err(LoadError::Cancelled) => {
-                        self.notices
-                            .push(trf!("Loading {} was cancelled.", task.label));
-                    }
-                    Err(e) => self.errors.push(UiError {
-                        title: trf!("Could not load {}", task.label),
-                        message: e.to_string(),
-                    }),
-                }
-                continue;
-            }
-            if task.job.is_lost() {
-                let task = self.loads.remove(i);
+    /// Applies every finished task's outcome: datasets into the workspace,
+    /// notices and errors for the operator.
+    fn poll_tasks(&mut self) {
+        for Finished {
+            kind,
+            label,
+            started,
+            outcome,
+        } in self.tasks.finished()
+        {
+            let Some(outcome) = outcome else {
                 self.errors.push(UiError {
-                    title: trf!("Could not load {}", task.label),
-                    message: tr("The loader stopped unexpectedly. This is a bug in cityops; please report it with the file.").to_owned(),
+                    title: match kind {
+                        TaskKind::Load => trf!("Could not load {}", label),
+                        _ => trf!("{} stopped", label),
+                    },
+                    message: tr("The task stopped unexpectedly. This is a bug in cityops; please report it with the file.").to_owned(),
                 });
                 continue;
-            }
-            i += 1;
-        }
-        let mut i = 0;
-        while i < self.imports.len() {
-            match self.imports[i].try_result() {
-                Some(Ok(m)) => {
-                    self.imports.remove(i);
+            };
+            match outcome {
+                Outcome::Loaded(result) => self.loaded(&label, result),
+                Outcome::Imported(Ok(m)) => {
                     self.notices
-                        .push(trf!("{} into {}.", m, self.ws.models_dir.display()));
+                        .push(trf!("{} into {}.", m, self.ws.models_dir.display()))
                 }
-                Some(Err(e)) => {
-                    self.imports.remove(i);
-                    self.errors.push(UiError {
-                        title: tr("Could not import the model").to_owned(),
-                        message: e,
-                    });
-                }
-                None => i += 1,
-            }
-        }
-        if let Some(job) = &mut self.export
-            && let Some(result) = job.try_result()
-        {
-            self.export = None;
-            match result {
-                Ok(Some((path, rows))) => {
+                Outcome::Imported(Err(e)) => self.errors.push(UiError {
+                    title: tr("Could not import the model").to_owned(),
+                    message: e,
+                }),
+                Outcome::Exported(Ok(Some((path, rows)))) => {
                     self.notices
                         .push(trf!("Exported {} rows to {}.", rows, path.display()))
                 }
-                Ok(None) => {}
-                Err(e) => self.errors.push(UiError {
+                Outcome::Exported(Ok(None)) => {}
+                Outcome::Exported(Err(e)) => self.errors.push(UiError {
                     title: tr("Export failed").to_owned(),
                     message: trf!(
                         "{}. Nothing was overwritten; choose another folder or free some space.",
                         e
                     ),
                 }),
+                Outcome::Picked(picked) => {
+                    let quick = started.elapsed() < Duration::from_millis(300);
+                    match picked {
+                        Some(paths) if !paths.is_empty() => self.apply(Command::OpenPaths(paths)),
+                        _ if quick || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() => {
+                            // The portal answered at once: there is no dialog service.
+                            self.show_path_entry = true;
+                            self.notices.push(
+                                tr("No file dialog is available on this system (the desktop portal is not running). \
+                                 Drag a CSV file onto the window, type its path below, or start cityops with the file: cityops FILE.csv")
+                                    .to_owned(),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                Outcome::Workspace(o) => self.workspace_done(o),
+                Outcome::Png(o) => self.png_done(o),
             }
         }
-        if let Some(job) = &mut self.dialog
-            && let Some(picked) = job.try_result()
-        {
-            let quick = self
-                .dialog_started
-                .is_some_and(|t| t.elapsed() < Duration::from_millis(300));
-            self.dialog = None;
-            match picked {
-                Some(paths) if !paths.is_empty() => self.apply(Command::OpenPaths(paths)),
-                _ if quick || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() => {
-                    // The portal answered at once: there is no dialog service.
-                    self.show_path_entry = true;
-                    self.notices.push(
-                        tr("No file dialog is available on this system (the desktop portal is not running). \
-                         Drag a CSV file onto the window, type its path below, or start cityops with the file: cityops FILE.csv")
-                            .to_owned(),
-                    );
+    }
+
+    /// A load ended: its datasets join the workspace (a file of the
+    /// operator's with a default dashboard of its charts; the demo city has
+    /// its own views), or the reason it did not.
+    fn loaded(&mut self, label: &str, result: Result<Vec<tasks::Loaded>, LoadError>) {
+        match result {
+            Ok(sets) => {
+                for (ds, specs) in sets {
+                    if matches!(ds.source, data::Source::File(_)) {
+                        self.ws.dashboards.add_default(&ds.name, &specs);
+                    }
+                    self.ws.suggested.insert(ds.name.clone(), specs);
+                    self.ws.add_dataset(ds);
                 }
-                _ => {}
             }
+            Err(LoadError::Cancelled) => {
+                self.notices.push(trf!("Loading {} was cancelled.", label));
+            }
+            Err(e) => self.errors.push(UiError {
+                title: trf!("Could not load {}", label),
+                message: e.to_string(),
+            }),
         }
     }
 
@@ -986,15 +930,10 @@ impl CityApp {
         for card in cards {
             let dir = self.ws.models_dir.clone();
             let label = card.display().to_string();
-            match Job::spawn("import model", Arc::clone(&self.wake), move |_| {
-                crate::models::registry::import(&card, &dir)
-            }) {
-                Ok(job) => self.imports.push(job),
-                Err(e) => self.errors.push(UiError {
-                    title: trf!("Could not import {}", label),
-                    message: e.to_string(),
-                }),
-            }
+            let title = trf!("Could not import {}", label);
+            self.spawn_task(TaskKind::ImportModel, label, title, move |_| {
+                Outcome::Imported(crate::models::registry::import(&card, &dir))
+            });
         }
     }
     fn top_bar_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
@@ -1089,8 +1028,8 @@ impl CityApp {
                     });
                 });
         }
-        for (i, task) in self.loads.iter().enumerate() {
-            let (fraction, message) = task.job.progress();
+        for (i, task) in self.tasks.of_kind(TaskKind::Load).enumerate() {
+            let (fraction, message) = task.progress();
             ui.horizontal(|ui| {
                 ui.label(trf!("Loading {}", task.label));
                 ui.add(
@@ -1108,7 +1047,7 @@ impl CityApp {
                 }
             });
         }
-        if self.dialog.is_some() {
+        if self.tasks.running(TaskKind::FileDialog) {
             ui.label(tr("Waiting for the file dialog…"));
         }
         for (i, e) in self.errors.iter().enumerate() {
@@ -1212,7 +1151,7 @@ impl CityApp {
         let lang = i18n::current();
         let default_name = png_export::default_file_name(&req.name, req.scale);
         let path = req.path.clone();
-        let job = Job::spawn("export png", Arc::clone(&self.wake), move |_| {
+        let work = move || {
             let asked = Instant::now();
             let chosen = path.or_else(|| {
                 rfd::FileDialog::new()
@@ -1243,18 +1182,21 @@ impl CityApp {
                 Ok(()) => PngOutcome::Saved(path, image.size, fallback),
                 Err(e) => PngOutcome::Failed(format!("{e:#}")),
             }
-        });
-        match job {
-            Ok(j) => self.png_job = Some(j),
-            Err(e) => fail(self, e.to_string()),
+        };
+        let started = self.tasks.spawn(
+            TaskKind::Png,
+            "export png",
+            Arc::clone(&self.wake),
+            move |_| Outcome::Png(work()),
+        );
+        if let Err(e) = started {
+            fail(self, e.to_string());
         }
     }
 
-    fn poll_png_job(&mut self) {
-        let Some(outcome) = self.png_job.as_mut().and_then(Job::try_result) else {
-            return;
-        };
-        self.png_job = None;
+    /// Writing an exported PNG ended: a notice or an error, and the
+    /// answer `--export-view` waits for.
+    fn png_done(&mut self, outcome: PngOutcome) {
         let result = match outcome {
             PngOutcome::Saved(path, [w, h], fallback) => {
                 self.notices.push(if fallback {
@@ -1590,9 +1532,7 @@ impl CityApp {
         i18n::set(self.ws.lang);
         self.cjk_usable = self.cjk_loaded_last_frame;
         self.cjk_loaded_last_frame = self.cjk_font.get() == fonts::CjkFont::Loaded;
-        self.poll_jobs();
-        self.poll_workspace_job();
-        self.poll_png_job();
+        self.poll_tasks();
         self.check_alerts(&ctx);
         self.handle_dropped_files(&ctx);
         if !self.cjk_notice_shown && self.cjk_font.get() == fonts::CjkFont::NotFound {
@@ -1653,7 +1593,7 @@ impl CityApp {
             self.apply(c);
         }
         self.drive_screenshot(&ctx);
-        if self.is_loading() || self.dialog.is_some() {
+        if self.is_loading() || self.tasks.running(TaskKind::FileDialog) {
             // Progress bars animate; jobs also wake us on progress.
             ctx.request_repaint_after(Duration::from_millis(100));
         }

@@ -96,9 +96,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Loading {} was cancelled.", "已取消加载 {}。"),
     ("Could not load {}", "无法加载 {}"),
     (
-        "The loader stopped unexpectedly. This is a bug in cityops; please report it with the file.",
-        "加载程序意外停止。这是 cityops 的缺陷，请连同该文件一起报告。",
+        "The task stopped unexpectedly. This is a bug in cityops; please report it with the file.",
+        "任务意外停止。这是 cityops 的缺陷，请连同该文件一起报告。",
     ),
+    ("{} stopped", "{} 已停止"),
     ("{} into {}.", "{}，已放入 {}。"),
     ("Could not import the model", "无法导入模型"),
     ("Exported {} rows to {}.", "已导出 {} 行到 {}。"),

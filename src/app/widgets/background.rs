@@ -79,13 +79,15 @@ impl<K: PartialEq + Clone, V: Send + 'static> Background<K, V> {
         let Some((_, job)) = &mut self.running else {
             return;
         };
-        if let Some(v) = job.try_result() {
-            if let Some((k, _)) = self.running.take() {
-                self.done = Some(k);
-                self.value = Some(Arc::new(v));
-            }
-        } else if job.is_lost() {
+        // Lost first: after `try_result` has seen the thread gone, a
+        // panicked job would look like a running one for ever.
+        if job.is_lost() {
             self.running = None;
+        } else if let Some(v) = job.try_result()
+            && let Some((k, _)) = self.running.take()
+        {
+            self.done = Some(k);
+            self.value = Some(Arc::new(v));
         }
     }
 
