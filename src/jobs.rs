@@ -151,11 +151,9 @@ impl<T> Job<T> {
                 self.finished = true;
                 Some(v)
             }
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => {
-                self.finished = true;
-                None
-            }
+            // A thread gone without a result stays "lost" (`is_lost`),
+            // whichever of the two is asked first.
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
         }
     }
 
@@ -189,6 +187,22 @@ mod tests {
 
     fn no_wake() -> Wake {
         Arc::new(|| {})
+    }
+
+    #[test]
+    fn a_job_that_panicked_is_lost_whichever_is_asked_first() {
+        let mut job = Job::<u32>::spawn("t", no_wake(), |_| panic!("a bug")).unwrap();
+        for _ in 0..500 {
+            if job.try_result().is_none() && job.is_lost() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(job.try_result().is_none());
+        assert!(
+            job.is_lost(),
+            "asked after try_result, the job still says it is lost"
+        );
     }
 
     #[test]
