@@ -14,7 +14,7 @@
 //! | [`models`] | `ModelKind` and the `CardHeader` every card flattens (`card`; the kind checked once, in `bundle::read_card_of_kind`; cards without a kind read as tabular), bundles (card + safetensors, every size checked against the file before anything is reserved), registry (`describe` and `remove` for the CLI and the Models view — cards only, never weights; a bad model is listed with its reason), `folder` (where the models folder is: flag, `CITYOPS_MODELS`, workspace setting, the user's data folder, which gets the shipped models built into the binary the first time), fetch (staging names, `is_staging`), forecast alerts, remote V2 and embeddings clients | the core above, reqwest |
 //! | [`jobs`] | `Job<T>`: background work with progress, cancel and result | std |
 //! | [`serve`] | the V2 HTTP server over the models folder: `conn` (hyper connections with timeouts, a cap and a shutdown deadline), `guard` (body size and time, Host and Content-Type checks), `limits` (inference slots, shape and answer sizes); imports run one way, no circle: adapters (`tabular`, `recommender`, `embeddings`: signature, metadata parameters, inference, no HTTP) → `registry` (the loaded models) → `state` (what the handlers share, model lookup) → `routes` (every axum handler, `/v1/embeddings` included) | `models`, axum, hyper |
-//! | [`app`] | the eframe dashboard: views (Explore and Dashboards on `charts`, the domain views, Predict, Reports, Recommend, Models, Data), `panels` (a chart spec computed in the background and drawn, its table twin, the chart builder, `chart_image` for the command line), `dashboards` (named `egui_tiles` trees of panels, saved in the workspace, version 2), `raster` (egui's triangles painted into pixels without a GPU), `png_export` (a view laid out at a scale on the UI thread, painted in a job), widgets, i18n, workspace | everything above, egui, egui_plot, egui_tiles |
+//! | [`app`] | the eframe dashboard: views (Explore and Dashboards on `charts`, the domain views, Predict, Reports, Recommend, Models, Data), `panels` (a chart spec computed in the background and drawn, its table twin, the chart builder, `chart_image` for the command line), `dashboards` (named `egui_tiles` trees of panels, saved in the workspace, version 2), `raster` (egui's triangles painted into pixels without a GPU), `png_export` (a view laid out at a scale on the UI thread, painted in a job), `state` (the leaf every other part builds on: `Workspace`, `ViewId`, `TimeWindow`, `Command`, `ViewCtx`, theme, playlist), `tasks` (every background job of the app's own in one list, typed outcomes), `workspace` (the saved file), widgets, i18n | everything above, egui, egui_plot, egui_tiles |
 //! | [`cli`] | one file per subcommand: a call into the core plus printing; `count` holds every count flag's range (the core's maxima where the core validates); one error → exit-code mapping (`Failure: From<E: Blame>`) | everything but `app` (except to launch it, and `charts --out`/`chart`, which draw with `app::panels::chart_image`) |
 //!
 //! Imports point down the table: `data` ← `charts`/`ml`/`recommend`/`text`
@@ -25,8 +25,10 @@
 //! the domain views (Overview, Traffic, Safety, Environment) are still
 //! hand-written views, not default dashboards (a file the operator opens
 //! gets a default dashboard of its suggested charts); `data::source`,
-//! `jobs` running every long step of the CLI, and the app's
-//! `state.rs`/`tasks.rs` split do not exist yet. The command line draws
+//! and `jobs` running every long step of the CLI do not exist yet; the
+//! PNG export request of a plot's context menu still travels through
+//! egui's per-frame memory rather than a `Command`, and the Models and
+//! Predict views still load bundles in their own jobs. The command line draws
 //! chart PNGs with the app's panel code (`app::panels::chart_image`) so a
 //! chart looks the same everywhere; that is its one import of `app`
 //! besides launching it. The card header leaves out the training data's
