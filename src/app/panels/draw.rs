@@ -191,15 +191,35 @@ fn category_plot<'a>(plot: Plot<'a>, labels: &[String], kind: ChartKind) -> Plot
         let i = if flip { n.checked_sub(i + 1) } else { Some(i) };
         i.and_then(|i| names.get(i).cloned()).unwrap_or_default()
     };
+    // Marks on categories only — every one where the labels fit, else
+    // every k-th — never between two bars.
+    let every = move |input: egui_plot::GridInput| -> Vec<egui_plot::GridMark> {
+        let (lo, hi) = input.bounds;
+        let (lo, hi) = (lo.ceil().max(0.0), hi.floor().min(n as f64 - 1.0));
+        if hi < lo {
+            return Vec::new();
+        }
+        // Room for a label: about three of egui_plot's minimal steps.
+        let k = ((input.base_step_size * 3.0).ceil() as usize).max(1);
+        (lo as usize..=hi as usize)
+            .filter(|i| (n - 1 - i) % k == 0 || k == 1)
+            .map(|i| egui_plot::GridMark {
+                value: i as f64,
+                step_size: k as f64,
+            })
+            .collect()
+    };
     if matches!(kind, ChartKind::Bar | ChartKind::StackedBar) {
-        plot.y_axis_formatter(move |mark, _| name_at(mark.value, true))
+        plot.y_grid_spacer(every)
+            .y_axis_formatter(move |mark, _| name_at(mark.value, true))
             .y_axis_min_width(110.0)
             .y_axis_label("")
             .show_grid([true, false])
             .allow_drag(false)
             .allow_zoom(false)
     } else {
-        plot.x_axis_formatter(move |mark, _| name_at(mark.value, false))
+        plot.x_grid_spacer(every)
+            .x_axis_formatter(move |mark, _| name_at(mark.value, false))
     }
 }
 
