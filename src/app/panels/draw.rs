@@ -202,7 +202,7 @@ fn category_plot<'a>(plot: Plot<'a>, labels: &[String], kind: ChartKind) -> Plot
         // Room for a label: about three of egui_plot's minimal steps.
         let k = ((input.base_step_size * 3.0).ceil() as usize).max(1);
         (lo as usize..=hi as usize)
-            .filter(|i| (n - 1 - i) % k == 0 || k == 1)
+            .filter(|i| (n - 1 - i).is_multiple_of(k))
             .map(|i| egui_plot::GridMark {
                 value: i as f64,
                 step_size: k as f64,
