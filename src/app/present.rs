@@ -140,8 +140,9 @@ mod tests {
         // Safety has no data here: skipped.
         let no_safety = |v: ViewId| v != ViewId::Safety;
         assert_eq!(p.step(&playlist, 1, no_safety), Some(ViewId::Environment));
+        assert_eq!(p.step(&playlist, 1, no_safety), Some(ViewId::Dashboards));
         assert_eq!(p.step(&playlist, 1, no_safety), Some(ViewId::Overview));
-        assert_eq!(p.step(&playlist, -1, no_safety), Some(ViewId::Environment));
+        assert_eq!(p.step(&playlist, -1, no_safety), Some(ViewId::Dashboards));
         assert_eq!(p.step(&playlist, 1, |_| false), None);
         let empty = Playlist {
             views: Vec::new(),
