@@ -26,9 +26,7 @@
 //! hand-written views, not default dashboards (a file the operator opens
 //! gets a default dashboard of its suggested charts); `data::source`,
 //! and `jobs` running every long step of the CLI do not exist yet; the
-//! PNG export request of a plot's context menu still travels through
-//! egui's per-frame memory rather than a `Command`, and the Models and
-//! Predict views still load bundles in their own jobs. The command line draws
+//! Models and Predict views still load bundles in their own jobs. The command line draws
 //! chart PNGs with the app's panel code (`app::panels::chart_image`) so a
 //! chart looks the same everywhere; that is its one import of `app`
 //! besides launching it. The card header leaves out the training data's

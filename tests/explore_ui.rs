@@ -104,6 +104,19 @@ fn a_real_file_is_charted_read_as_a_table_and_pinned() {
         egui::Role::Button,
         "Remove Rows by BOROUGH from the dashboard",
     );
+
+    // Every chart at once: one new dashboard, one notice.
+    common::click(&mut h, "Explore");
+    common::click(&mut h, "Pin all to a new dashboard");
+    let list = &h.state().ws.dashboards.list;
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[2].panels().len(), specs.len());
+    assert_eq!(
+        list[2].name, "collisions 2",
+        "named after the dataset, made unique"
+    );
+    assert_eq!(h.state().ws.view, ViewId::Dashboards);
+    h.get_by_label_contains(&format!("of {} charts", specs.len()));
 }
 
 #[test]

@@ -129,6 +129,11 @@ pub enum DashboardCommand {
         spec: Box<ChartSpec>,
     },
     New,
+    /// A new dashboard of these charts, named after `name`.
+    NewWith {
+        name: String,
+        specs: Vec<ChartSpec>,
+    },
     Select(usize),
     Rename(usize, String),
     Duplicate(usize),
@@ -218,6 +223,17 @@ impl Dashboards {
                 let name = unique_name(crate::app::i18n::tr("Dashboard"), &self.list);
                 let seed = self.seed();
                 self.push(Dashboard::new(name, Vec::new(), seed));
+            }
+            DashboardCommand::NewWith { name, specs } => {
+                let name = unique_name(&name, &self.list);
+                let seed = self.seed();
+                let n = specs.len();
+                self.push(Dashboard::new(name.clone(), specs, seed));
+                return Some(crate::trf!(
+                    "Made the dashboard '{}' of {} charts.",
+                    name,
+                    n
+                ));
             }
             DashboardCommand::Select(i) if i < self.list.len() => self.selected = i,
             DashboardCommand::Rename(i, name) => {

@@ -1583,9 +1583,6 @@ impl CityApp {
             cmds.extend(view_ctx.take_commands());
         });
         self.view_rect = central.response.rect;
-        if let Some(req) = png_export::take_request(&ctx) {
-            cmds.push(Command::ExportPng(req));
-        }
         if ctx.input(|i| !i.raw.hovered_files.is_empty()) {
             widgets::drop_overlay(&ctx);
         }

@@ -14,6 +14,7 @@ use egui::{ClippedPrimitive, Color32, ColorImage, Pos2, Rect, Vec2, ViewportId};
 use super::fonts::CjkFontStatus;
 use super::raster;
 pub use super::state::PngRequest;
+use super::state::{Command, ViewCtx};
 
 /// The scales offered (pixels per point of the view).
 pub const SCALES: [f32; 4] = [1.0, 2.0, 3.0, 4.0];
@@ -135,13 +136,8 @@ pub fn draw_view(
     )
 }
 
-/// Where a view's context menu leaves its request for the app, and where
-/// the app leaves the view's top-left corner (egui's per-frame memory, so
-/// drawing code needs no handle to the app).
-fn request_id() -> egui::Id {
-    egui::Id::unique("cityops_png_request")
-}
-
+/// Where the app leaves the view's top-left corner for this frame
+/// (egui's per-frame memory, so drawing code needs no handle to the app).
 fn origin_id() -> egui::Id {
     egui::Id::unique("cityops_view_origin")
 }
@@ -150,15 +146,6 @@ fn origin_id() -> egui::Id {
 /// draws the view).
 pub fn set_view_origin(ctx: &egui::Context, origin: Pos2) {
     ctx.data_mut(|d| d.insert_temp(origin_id(), origin));
-}
-
-/// A request made from a context menu this frame, if any.
-pub fn take_request(ctx: &egui::Context) -> Option<PngRequest> {
-    ctx.data_mut(|d| {
-        let req = d.get_temp::<PngRequest>(request_id());
-        d.remove::<PngRequest>(request_id());
-        req
-    })
 }
 
 /// A request to save `area` (on screen, this frame) of the view as a PNG
@@ -176,9 +163,9 @@ pub fn request_for(ctx: &egui::Context, area: Rect, name: &str, scale: f32) -> P
 }
 
 /// A right-click menu on a plot (`response`) that saves `area` (the plot
-/// with its axes, on screen) as a PNG at a chosen scale. `name` goes into
-/// the default file name.
-pub fn context_menu(response: &egui::Response, area: Rect, name: &str) {
+/// with its axes, on screen) as a PNG at a chosen scale, sent to the app
+/// as a command. `name` goes into the default file name.
+pub fn context_menu(ctx: &ViewCtx<'_>, response: &egui::Response, area: Rect, name: &str) {
     response.context_menu(|ui| {
         ui.label(super::i18n::tr("Save this plot as a PNG:"));
         for scale in SCALES {
@@ -188,8 +175,7 @@ pub fn context_menu(response: &egui::Response, area: Rect, name: &str) {
                 crate::trf!("PNG, {}× sharper for slides…", scale)
             };
             if ui.button(label).clicked() {
-                let req = request_for(ui.ctx(), area, name, scale);
-                ui.ctx().data_mut(|d| d.insert_temp(request_id(), req));
+                ctx.send(Command::ExportPng(request_for(ui.ctx(), area, name, scale)));
                 ui.close();
             }
         }

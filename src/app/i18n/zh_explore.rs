@@ -131,6 +131,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "已将“{}”固定到仪表板“{}”。",
     ),
     (
+        "Made the dashboard '{}' of {} charts.",
+        "已用 {1} 个图表创建仪表板“{0}”。",
+    ),
+    (
         "'{}' cannot be reset: its dataset is not open.",
         "无法重置“{}”：其数据集未打开。",
     ),

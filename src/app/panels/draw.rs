@@ -13,9 +13,14 @@ use crate::app::widgets::{self, TimeAxis};
 use crate::charts::{ChartData, ChartKind, TimeBucket, XAxis, format_value};
 use crate::trf;
 
-/// Draws `data` at the style's height, with a right-click menu that saves
-/// the plot as a PNG.
-pub fn chart_ui(ui: &mut egui::Ui, data: &ChartData, tz: &TimeZone, style: &PanelStyle) {
+/// Draws `data` at the style's height; returns a plot's response (for a
+/// right-click menu that saves it as a PNG), if a plot was drawn.
+pub fn chart_ui(
+    ui: &mut egui::Ui,
+    data: &ChartData,
+    tz: &TimeZone,
+    style: &PanelStyle,
+) -> Option<egui::Response> {
     if let Some(h) = &data.heatmap {
         let rows = h.row_labels.len().max(1) as f32;
         let cell_h = ((style.height - 20.0) / rows).clamp(10.0, 28.0);
@@ -27,19 +32,19 @@ pub fn chart_ui(ui: &mut egui::Ui, data: &ChartData, tz: &TimeZone, style: &Pane
             &data.y_label,
             cell_h,
         );
-        return;
+        return None;
     }
     if data.kind == ChartKind::Kpi {
         kpi_ui(ui, data, tz);
-        return;
+        return None;
     }
     if data.kind == ChartKind::Table {
         super::table_ui(ui, "", data, tz, style.height);
-        return;
+        return None;
     }
     if data.series.iter().all(|s| s.drawn() == 0) {
         widgets::missing_ui(ui, tr("No values to draw in the selected time range."));
-        return;
+        return None;
     }
     // What the values are, above the plot (a rotated axis label of a long
     // column name would run off a small panel).
@@ -81,9 +86,9 @@ pub fn chart_ui(ui: &mut egui::Ui, data: &ChartData, tz: &TimeZone, style: &Pane
                 _ => plot.show(ui, |p| lines(p, data)),
             }
         }
-        XAxis::None => return,
+        XAxis::None => return None,
     };
-    crate::app::png_export::context_menu(&shown.response, shown.response.rect, &style.export_name);
+    Some(shown.response)
 }
 
 fn color(i: usize) -> egui::Color32 {

@@ -132,7 +132,9 @@ impl ChartPanel {
                             .color(theme::MUTED),
                     );
                 }
-                draw::chart_ui(ui, data, &tz, style);
+                if let Some(plot) = draw::chart_ui(ui, data, &tz, style) {
+                    super::png_export::context_menu(ctx, &plot, plot.rect, &style.export_name);
+                }
             }
         }
         widgets::updating_ui(ui, self.data.is_busy() && self.data.value().is_some());

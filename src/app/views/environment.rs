@@ -245,6 +245,7 @@ impl EnvironmentView {
                 })
             });
             crate::app::png_export::context_menu(
+                ctx,
                 &plot_shown.inner.response,
                 plot_shown.response.rect,
                 "aqi",
@@ -283,6 +284,7 @@ impl EnvironmentView {
                 })
             });
             crate::app::png_export::context_menu(
+                ctx,
                 &plot_shown.inner.response,
                 plot_shown.response.rect,
                 "pollutant",
@@ -320,6 +322,7 @@ impl EnvironmentView {
                 })
         });
         crate::app::png_export::context_menu(
+            ctx,
             &plot_shown.inner.response,
             plot_shown.response.rect,
             "traffic_vs_no2",

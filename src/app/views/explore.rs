@@ -132,14 +132,10 @@ impl ExploreView {
                     .on_hover_text(tr("A dashboard of these charts, to arrange and keep"))
                     .clicked()
                 {
-                    for (n, spec) in self.specs.iter().enumerate() {
-                        // The first pin makes the dashboard; the rest join it.
-                        let dashboard = (n > 0).then_some(ctx.ws.dashboards.list.len());
-                        ctx.send(Command::Dashboard(DashboardCommand::Pin {
-                            dashboard,
-                            spec: Box::new(spec.clone()),
-                        }));
-                    }
+                    ctx.send(Command::Dashboard(DashboardCommand::NewWith {
+                        name: entry.dataset.name.clone(),
+                        specs: self.specs.clone(),
+                    }));
                     ctx.send(Command::ShowView(super::ViewId::Dashboards));
                 }
             }

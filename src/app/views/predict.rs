@@ -277,7 +277,7 @@ pub fn evaluation_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
     };
 }
 
-fn evaluation_plots_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
+fn evaluation_plots_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, e: &Evaluation, id: &str) {
     let d = &e.details;
     ui.horizontal_top(|ui| {
         if !d.roc.is_empty() {
@@ -303,6 +303,7 @@ fn evaluation_plots_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
                         })
                 });
                 crate::app::png_export::context_menu(
+                    ctx,
                     &plot_shown.inner.response,
                     plot_shown.response.rect,
                     "roc",
@@ -358,6 +359,7 @@ fn evaluation_plots_ui(ui: &mut egui::Ui, e: &Evaluation, id: &str) {
                         })
                 });
                 crate::app::png_export::context_menu(
+                    ctx,
                     &plot_shown.inner.response,
                     plot_shown.response.rect,
                     "predicted_vs_actual",
@@ -788,6 +790,7 @@ impl PredictView {
                     })
             });
             crate::app::png_export::context_menu(
+                ctx,
                 &plot_shown.inner.response,
                 plot_shown.response.rect,
                 "loss_curve",
@@ -804,7 +807,7 @@ impl PredictView {
             stop_label(t.stop)
         ));
         evaluation_ui(ui, &t.evaluation, "train_eval");
-        evaluation_plots_ui(ui, &t.evaluation, "train_eval_plots");
+        evaluation_plots_ui(ctx, ui, &t.evaluation, "train_eval_plots");
         ui.horizontal(|ui| {
             ui.label(crate::trf!("Save as {}/", ctx.ws.models_dir.display()));
             let r = ui.add(egui::TextEdit::singleline(&mut self.save_name).desired_width(220.0));
@@ -1139,7 +1142,7 @@ fn applied_ui(
                 ui.strong(tr("On this table (it has the target)"));
                 evaluation_ui(ui, e, "applied_eval");
                 if a.forecasts.is_empty() {
-                    evaluation_plots_ui(ui, e, "applied_plots");
+                    evaluation_plots_ui(ctx, ui, e, "applied_plots");
                 }
             }
             Some(Err(e)) => {
@@ -1221,6 +1224,7 @@ fn applied_ui(
             })
         });
         crate::app::png_export::context_menu(
+            ctx,
             &plot_shown.inner.response,
             plot_shown.response.rect,
             "forecast",

@@ -340,7 +340,7 @@ impl RecommendView {
             ui.vertical(|ui| {
                 ui.set_width(520.0);
                 match &built.evaluation {
-                    Ok(r) => evaluation_ui(ui, r),
+                    Ok(r) => evaluation_ui(ctx, ui, r),
                     Err(e) => {
                         ui.colored_label(theme::WARN, crate::trf!("No evaluation: {}", e));
                     }
@@ -396,6 +396,7 @@ impl RecommendView {
                         })
                 });
                 crate::app::png_export::context_menu(
+                    ctx,
                     &plot_shown.inner.response,
                     plot_shown.response.rect,
                     "service_popularity",
@@ -554,7 +555,7 @@ impl RecommendView {
     }
 }
 
-fn evaluation_ui(ui: &mut egui::Ui, r: &EvalReport) {
+fn evaluation_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, r: &EvalReport) {
     let split = match r.split {
         "time" => tr("time"),
         "random" => tr("random"),
@@ -634,6 +635,7 @@ fn evaluation_ui(ui: &mut egui::Ui, r: &EvalReport) {
             })
     });
     crate::app::png_export::context_menu(
+        ctx,
         &plot_shown.inner.response,
         plot_shown.response.rect,
         "precision_at_k",

@@ -207,6 +207,7 @@ impl SafetyView {
                         })
                 });
                 crate::app::png_export::context_menu(
+                    ctx,
                     &plot_shown.inner.response,
                     plot_shown.response.rect,
                     "incidents_by_type",
@@ -240,6 +241,7 @@ impl SafetyView {
                         })
                 });
                 crate::app::png_export::context_menu(
+                    ctx,
                     &plot_shown.inner.response,
                     plot_shown.response.rect,
                     "incidents_by_hour",
@@ -265,6 +267,7 @@ impl SafetyView {
             })
         });
         crate::app::png_export::context_menu(
+            ctx,
             &plot_shown.inner.response,
             plot_shown.response.rect,
             "incidents_per_day",
@@ -298,6 +301,7 @@ impl SafetyView {
                 })
         });
         crate::app::png_export::context_menu(
+            ctx,
             &plot_shown.inner.response,
             plot_shown.response.rect,
             "incident_map",

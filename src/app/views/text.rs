@@ -484,9 +484,9 @@ impl TextView {
                 });
         }
 
-        topics_ui(ui, &a);
+        topics_ui(ctx, ui, &a);
         if let Some(vectors) = &a.core.vectors {
-            self.words_ui(ui, &a, vectors);
+            self.words_ui(ctx, ui, &a, vectors);
         }
         ui.strong(tr("Trending terms: reports per week mentioning each"));
         let axis = TimeAxis::new(a.core.reports.tz.clone());
@@ -508,6 +508,7 @@ impl TextView {
             })
         });
         crate::app::png_export::context_menu(
+            ctx,
             &plot_shown.inner.response,
             plot_shown.response.rect,
             "report_trends",
@@ -821,7 +822,13 @@ impl TextView {
         });
     }
 
-    fn words_ui(&mut self, ui: &mut egui::Ui, a: &Analysis, vectors: &WordVectors) {
+    fn words_ui(
+        &mut self,
+        ctx: &ViewCtx<'_>,
+        ui: &mut egui::Ui,
+        a: &Analysis,
+        vectors: &WordVectors,
+    ) {
         ui.separator();
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
@@ -876,6 +883,7 @@ impl TextView {
                         })
                 });
                 crate::app::png_export::context_menu(
+                    ctx,
                     &plot_shown.inner.response,
                     plot_shown.response.rect,
                     "word_map",
@@ -887,7 +895,7 @@ impl TextView {
 
 /// The reports on the plane of their vectors' first two principal
 /// components, one colour per topic; hovering a point shows its report.
-fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
+fn topics_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, a: &Analysis) {
     let o = &a.core.overview;
     if o.topics.is_empty() {
         return;
@@ -941,6 +949,7 @@ fn topics_ui(ui: &mut egui::Ui, a: &Analysis) {
             })
     });
     crate::app::png_export::context_menu(
+        ctx,
         &plot_shown.inner.response,
         plot_shown.response.rect,
         "report_topics",

@@ -310,6 +310,7 @@ impl TrafficView {
                         })
                     });
                     crate::app::png_export::context_menu(
+                        ctx,
                         &plot_shown.inner.response,
                         plot_shown.response.rect,
                         "traffic",
@@ -381,6 +382,7 @@ impl TrafficView {
                 })
         });
         crate::app::png_export::context_menu(
+            ctx,
             &plot_shown.inner.response,
             plot_shown.response.rect,
             "sensor_map",
