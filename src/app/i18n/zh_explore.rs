@@ -98,7 +98,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("(column)", "（列）"),
     ("(none)", "（无）"),
     ("Filter column", "筛选列"),
-    ("values, comma-separated", "值，以逗号分隔"),
+    (
+        "values, comma-separated, or a range: 10..50",
+        "值，以逗号分隔，或范围：10..50",
+    ),
     ("Filter values", "筛选值"),
     ("Add filter", "添加筛选"),
     ("Line", "折线"),

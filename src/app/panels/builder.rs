@@ -300,27 +300,104 @@ impl ChartBuilder {
             );
             let t = ui.add(
                 egui::TextEdit::singleline(&mut self.filter_values)
-                    .hint_text(tr("values, comma-separated"))
+                    .hint_text(tr("values, comma-separated, or a range: 10..50"))
                     .desired_width(180.0),
             );
             widgets::name_for_screen_readers(&t, egui::Role::TextInput, tr("Filter values"));
-            let values: Vec<String> = self
-                .filter_values
-                .split(',')
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .collect();
+            let filter = self
+                .filter_column
+                .as_ref()
+                .and_then(|c| parse_filter(c, &self.filter_values));
             if ui
-                .add_enabled(
-                    self.filter_column.is_some() && !values.is_empty(),
-                    egui::Button::new(tr("Add filter")),
-                )
+                .add_enabled(filter.is_some(), egui::Button::new(tr("Add filter")))
                 .clicked()
-                && let Some(column) = self.filter_column.take()
+                && let Some(f) = filter
             {
-                self.spec.filters.push(Filter::InSet { column, values });
+                self.spec.filters.push(f);
+                self.filter_column = None;
                 self.filter_values.clear();
             }
         });
+    }
+}
+
+/// A filter typed in the builder: `10..50`, `..50` or `10..` keeps the
+/// column's numbers in that range (either end open); anything else is a
+/// comma-separated list of the values to keep. `None` when nothing usable
+/// was typed.
+fn parse_filter(column: &str, text: &str) -> Option<Filter> {
+    let text = text.trim();
+    if let Some((lo, hi)) = text.split_once("..") {
+        let bound = |t: &str| -> Option<Option<f64>> {
+            let t = t.trim();
+            if t.is_empty() {
+                Some(None)
+            } else {
+                t.parse::<f64>().ok().filter(|v| v.is_finite()).map(Some)
+            }
+        };
+        if let (Some(min), Some(max)) = (bound(lo), bound(hi))
+            && (min.is_some() || max.is_some())
+        {
+            return Some(Filter::Range {
+                column: column.to_owned(),
+                min,
+                max,
+            });
+        }
+    }
+    let values: Vec<String> = text
+        .split(',')
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    (!values.is_empty()).then(|| Filter::InSet {
+        column: column.to_owned(),
+        values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_filters_are_ranges_or_lists_of_values() {
+        assert_eq!(
+            parse_filter("speed", "10..50"),
+            Some(Filter::Range {
+                column: "speed".to_owned(),
+                min: Some(10.0),
+                max: Some(50.0)
+            })
+        );
+        assert_eq!(
+            parse_filter("speed", " ..2.5"),
+            Some(Filter::Range {
+                column: "speed".to_owned(),
+                min: None,
+                max: Some(2.5)
+            })
+        );
+        assert_eq!(
+            parse_filter("road", "I-90, Main St"),
+            Some(Filter::InSet {
+                column: "road".to_owned(),
+                values: vec!["I-90".to_owned(), "Main St".to_owned()]
+            })
+        );
+        // Not numbers on both sides: the text is a value, not a range.
+        assert!(matches!(
+            parse_filter("code", "A..B"),
+            Some(Filter::InSet { .. })
+        ));
+        assert_eq!(parse_filter("road", " , "), None);
+        assert_eq!(
+            parse_filter("speed", ".."),
+            Some(Filter::InSet {
+                column: "speed".to_owned(),
+                values: vec!["..".to_owned()]
+            })
+        );
     }
 }

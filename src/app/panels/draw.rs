@@ -131,7 +131,7 @@ fn time_series(p: &mut PlotUi<'_>, data: &ChartData) {
         ChartKind::Bar | ChartKind::StackedBar => {
             let w = step(data);
             let w = if w.is_finite() { w } else { 86_400.0 };
-            bars(p, data, |x| x + w / 2.0, w * 0.9, false);
+            bars(p, data, |x| x + w / 2.0, w * 0.9, false, |_| String::new());
         }
         _ => lines(p, data),
     }
@@ -145,6 +145,7 @@ fn bars(
     place: impl Fn(f64) -> f64,
     width: f64,
     horizontal: bool,
+    name_of: impl Fn(f64) -> String,
 ) {
     let stacked = data.kind == ChartKind::StackedBar;
     let n = data.series.len().max(1) as f64;
@@ -165,6 +166,7 @@ fn bars(
                 Bar::new(place(pt[0]) + offset, pt[1])
                     .width(each)
                     .fill(fill)
+                    .name(name_of(pt[0]))
             })
             .collect();
         let mut chart = BarChart::new(s.name.clone(), bars).color(color(i));
@@ -235,7 +237,9 @@ fn categories(p: &mut PlotUi<'_>, data: &ChartData) {
     match data.kind {
         ChartKind::Bar | ChartKind::StackedBar => {
             let n = labels.len() as f64;
-            bars(p, data, |x| n - 1.0 - x, 0.8, true);
+            // Hovering a bar names its category.
+            let name_of = |x: f64| labels.get(x.max(0.0) as usize).cloned().unwrap_or_default();
+            bars(p, data, |x| n - 1.0 - x, 0.8, true, name_of);
         }
         _ => lines(p, data),
     }
@@ -243,7 +247,7 @@ fn categories(p: &mut PlotUi<'_>, data: &ChartData) {
 
 fn histogram(p: &mut PlotUi<'_>, data: &ChartData) {
     let width = data.bin_width.unwrap_or(1.0);
-    bars(p, data, |x| x, width * 0.95, false);
+    bars(p, data, |x| x, width * 0.95, false, |_| String::new());
 }
 
 fn points(p: &mut PlotUi<'_>, data: &ChartData, radius: f32) {
