@@ -123,42 +123,18 @@ fn main() {
         percentile(&times, 0.95).as_secs_f64() * 1e3,
     );
 
-    let prims = frame(&ctx);
-    let mut textures = cityops::app::raster::Textures::default();
-    // The font atlas as a fresh context would hand it over.
-    let fresh = egui::Context::default();
-    cityops::app::theme::apply(&fresh, cityops::app::theme::Theme::Dark);
-    let mut ppp = 1.0;
-    let mut shapes = Vec::new();
-    for _ in 0..3 {
-        let mut input = egui::RawInput {
-            screen_rect: Some(screen),
-            ..Default::default()
-        };
-        input
-            .viewports
-            .entry(egui::ViewportId::ROOT)
-            .or_default()
-            .native_pixels_per_point = Some(2.0);
-        let mut out = fresh.run_ui(input, |ui| draw(ui));
-        textures.apply(&out.textures_delta);
-        out.textures_delta.clear();
-        ppp = out.pixels_per_point;
-        shapes = out.shapes;
-    }
-    drop(prims);
-    let prims = fresh.tessellate(shapes, ppp);
+    // The same dashboard laid out at 2x as the PNG export does it.
+    let drawn = cityops::app::png_export::draw_offscreen(
+        |ctx| cityops::app::theme::apply(ctx, cityops::app::theme::Theme::Dark),
+        screen.size(),
+        2.0,
+        draw,
+    )
+    .unwrap();
     let mut paints = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let image = cityops::app::raster::paint(
-            &prims,
-            &textures,
-            ppp,
-            [3200, 2000],
-            [0.0, 0.0],
-            egui::Color32::from_gray(27),
-        );
+        let image = drawn.paint(None).unwrap();
         paints.push(t.elapsed());
         assert_eq!(image.size, [3200, 2000]);
     }
