@@ -348,6 +348,87 @@ pub fn alert_text(a: &crate::data::alerts::Alert) -> (String, String) {
     }
 }
 
+/// A chart title in the current language. The titles `charts::suggest`
+/// writes follow a few English patterns ("speed over time by road", "Rows
+/// by borough", "Distribution of rating"); in Chinese each becomes its
+/// Chinese form around the same column names. Other titles (an operator's
+/// own) are shown as written.
+pub fn chart_title(title: &str) -> String {
+    if current() == Lang::En {
+        return title.to_owned();
+    }
+    match title {
+        "Rows over time" => return tr("Rows over time").to_owned(),
+        "Rows by weekday and hour" => return tr("Rows by weekday and hour").to_owned(),
+        "Where" => return tr("Where").to_owned(),
+        "Correlations" => return tr("Correlations").to_owned(),
+        _ => {}
+    }
+    if let Some((a, b)) = title.split_once(" over time by ") {
+        return crate::trf!("{} over time by {}", a, b);
+    }
+    if let Some(a) = title.strip_suffix(" over time") {
+        return crate::trf!("{} over time", a);
+    }
+    if let Some(a) = title.strip_suffix(" by weekday and hour") {
+        return crate::trf!("{} by weekday and hour", a);
+    }
+    if let Some(a) = title.strip_prefix("Latest ") {
+        return crate::trf!("Latest {}", a);
+    }
+    if let Some(a) = title.strip_prefix("Distribution of ") {
+        return crate::trf!("Distribution of {}", a);
+    }
+    if let Some(b) = title.strip_prefix("Rows by ") {
+        return crate::trf!("Rows by {}", b);
+    }
+    if let Some((a, b)) = title.rsplit_once(" by ") {
+        return crate::trf!("{} by {}", a, b);
+    }
+    title.to_owned()
+}
+
+/// What a chart's values are ("rows", "mean of speed_kmh", as
+/// `charts::compute` writes them) in the current language.
+pub fn value_label(label: &str) -> String {
+    if current() == Lang::En {
+        return label.to_owned();
+    }
+    if label == "rows" {
+        return tr("rows").to_owned();
+    }
+    let Some((agg, column)) = label.split_once(" of ") else {
+        return label.to_owned();
+    };
+    let agg = match agg {
+        "count" => tr("count of rows"),
+        "sum" => tr("sum"),
+        "mean" => tr("mean"),
+        "median" => tr("median"),
+        "min" => tr("minimum"),
+        "max" => tr("maximum"),
+        "p95" => tr("95th percentile"),
+        _ => return label.to_owned(),
+    };
+    crate::trf!("{} of {}", agg, column)
+}
+
+/// A weekday's short name as `charts` writes it ("Mon") in the current
+/// language.
+pub fn weekday_label(label: &str) -> String {
+    let key = match label {
+        "Mon" => "Mon",
+        "Tue" => "Tue",
+        "Wed" => "Wed",
+        "Thu" => "Thu",
+        "Fri" => "Fri",
+        "Sat" => "Sat",
+        "Sun" => "Sun",
+        other => return other.to_owned(),
+    };
+    tr(key).to_owned()
+}
+
 /// A count with its digits grouped in threes (`26,243,184`): the grouping
 /// both English and zh-CN use.
 pub fn count(n: usize) -> String {

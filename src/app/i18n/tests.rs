@@ -190,3 +190,29 @@ fn counts_are_grouped_in_threes() {
     assert_eq!(count(1000), "1,000");
     assert_eq!(count(26_243_184), "26,243,184");
 }
+
+#[test]
+fn suggested_chart_titles_read_in_chinese_around_their_column_names() {
+    set(Lang::Zh);
+    assert_eq!(
+        chart_title("speed over time by road"),
+        "按road划分的speed随时间变化"
+    );
+    assert_eq!(chart_title("Rows by BOROUGH"), "按BOROUGH的行数");
+    assert_eq!(chart_title("Latest rating"), "最新rating");
+    assert_eq!(
+        chart_title("Distribution of front seat"),
+        "front seat的分布"
+    );
+    assert_eq!(
+        chart_title("drivers killed by law"),
+        "按law的drivers killed"
+    );
+    assert_eq!(chart_title("Rows over time"), "行数随时间变化");
+    assert_eq!(chart_title("My own chart"), "My own chart");
+    assert_eq!(value_label("mean of speed"), "speed的平均值");
+    assert_eq!(value_label("rows"), "行");
+    assert_eq!(weekday_label("Sun"), "周日");
+    set(Lang::En);
+    assert_eq!(chart_title("Rows by BOROUGH"), "Rows by BOROUGH");
+}

@@ -39,6 +39,19 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("{} has no columns to chart.", "{} 没有可绘制的列。"),
     ("What {} has instead:", "{} 所含的内容："),
     ("Open in Explore", "在“探索”中打开"),
+    // Titles of suggested charts (`i18n::chart_title`).
+    ("Rows over time", "行数随时间变化"),
+    ("Rows by weekday and hour", "按星期和小时的行数"),
+    ("Where", "位置"),
+    ("Correlations", "相关性"),
+    ("{} over time by {}", "按{1}划分的{0}随时间变化"),
+    ("{} over time", "{}随时间变化"),
+    ("{} by weekday and hour", "按星期和小时的{}"),
+    ("Latest {}", "最新{}"),
+    ("Distribution of {}", "{}的分布"),
+    ("Rows by {}", "按{}的行数"),
+    ("{} by {}", "按{1}的{0}"),
+    ("{} of {}", "{1}的{0}"),
     // Panels.
     ("Computing the chart…", "正在计算图表…"),
     (

@@ -7,7 +7,7 @@ use egui_plot::{Bar, BarChart, Legend, Plot, PlotUi, Points};
 use jiff::tz::TimeZone;
 
 use super::PanelStyle;
-use crate::app::i18n::tr;
+use crate::app::i18n::{self, tr};
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
 use crate::charts::{ChartData, ChartKind, TimeBucket, XAxis, format_value};
@@ -21,15 +21,21 @@ pub fn chart_ui(
     tz: &TimeZone,
     style: &PanelStyle,
 ) -> Option<egui::Response> {
+    let y_label = i18n::value_label(&data.y_label);
     if let Some(h) = &data.heatmap {
         let rows = h.row_labels.len().max(1) as f32;
+        let row_labels: Vec<String> = h
+            .row_labels
+            .iter()
+            .map(|l| i18n::weekday_label(l))
+            .collect();
         let cell_h = ((style.height - 20.0) / rows).clamp(10.0, 28.0);
         widgets::grid_heatmap_ui(
             ui,
-            &h.row_labels,
+            &row_labels,
             &h.column_labels,
             &h.values,
-            &data.y_label,
+            &y_label,
             cell_h,
         );
         return None;
@@ -48,7 +54,7 @@ pub fn chart_ui(
     }
     // What the values are, above the plot (a rotated axis label of a long
     // column name would run off a small panel).
-    ui.label(RichText::new(&data.y_label).small().color(theme::MUTED));
+    ui.label(RichText::new(&y_label).small().color(theme::MUTED));
     let mut plot = Plot::new(("chart", &style.export_name))
         .height(style.height - 18.0)
         .allow_scroll(false);
@@ -63,7 +69,7 @@ pub fn chart_ui(
                     .link_cursor(id, [true, false]);
             }
             let axis = TimeAxis::new(tz.clone());
-            axis.apply(plot, &data.y_label)
+            axis.apply(plot, &y_label)
                 .show(ui, |p| time_series(p, data))
         }
         XAxis::Category(labels) => {
@@ -284,7 +290,7 @@ fn kpi_ui(ui: &mut egui::Ui, data: &ChartData, tz: &TimeZone) {
         return;
     };
     ui.label(RichText::new(format_value(k.latest)).font(theme::kpi_value_font()));
-    ui.label(RichText::new(&data.y_label).color(theme::MUTED));
+    ui.label(RichText::new(i18n::value_label(&data.y_label)).color(theme::MUTED));
     let pattern = match data.bucket {
         Some(TimeBucket::Year) => "%Y",
         Some(TimeBucket::Quarter | TimeBucket::Month) => "%B %Y",

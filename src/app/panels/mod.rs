@@ -224,7 +224,7 @@ impl SuggestedGrid {
                 for (c, (spec, ui)) in pair.iter().zip(cols.iter_mut()).enumerate() {
                     let i = row * 2 + c;
                     ui.push_id(("fallback", i), |ui| {
-                        ui.strong(&spec.title);
+                        ui.strong(super::i18n::chart_title(&spec.title));
                         let style = PanelStyle {
                             height: theme::SMALL_PLOT_HEIGHT,
                             link: None,
@@ -268,6 +268,36 @@ pub fn header_buttons_ui(
         }
     });
     action
+}
+
+/// Room a panel header keeps for its buttons (Edit, Pin or ×, View as
+/// table, PNG…), points.
+pub const HEADER_BUTTONS_WIDTH: f32 = 340.0;
+
+/// A panel's title, cut short with "…" (the whole of it on hover) where the
+/// header's buttons need the room; a drag handle when `drag` is set.
+pub fn header_title_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    drag: bool,
+    buttons: bool,
+) -> egui::Response {
+    let room = if buttons {
+        (ui.available_width() - HEADER_BUTTONS_WIDTH).max(80.0)
+    } else {
+        ui.available_width()
+    };
+    let label = egui::Label::new(RichText::new(title).strong()).truncate();
+    let label = if drag {
+        label.sense(egui::Sense::drag())
+    } else {
+        label
+    };
+    ui.scope(|ui| {
+        ui.set_max_width(room);
+        ui.add(label)
+    })
+    .inner
 }
 
 /// A small button whose accessible name says what it acts on.

@@ -49,20 +49,16 @@ struct PanelBehavior<'a, 'b> {
 
 impl Behavior<Panel> for PanelBehavior<'_, '_> {
     fn tab_title_for_pane(&mut self, pane: &Panel) -> egui::WidgetText {
-        pane.spec.title.clone().into()
+        crate::app::i18n::chart_title(&pane.spec.title).into()
     }
 
     fn pane_ui(&mut self, ui: &mut egui::Ui, tile: TileId, pane: &mut Panel) -> UiResponse {
         let spec = &pane.spec;
+        let title = crate::app::i18n::chart_title(&spec.title);
         let mut response = UiResponse::None;
         let rect = ui.max_rect();
         ui.horizontal(|ui| {
-            let handle = ui
-                .add(
-                    egui::Label::new(RichText::new(&spec.title).strong())
-                        .sense(egui::Sense::drag())
-                        .truncate(),
-                )
+            let handle = panels::header_title_ui(ui, &title, true, !self.ctx.presenting)
                 .on_hover_cursor(egui::CursorIcon::Grab);
             if handle.drag_started() {
                 response = UiResponse::DragStarted;
@@ -72,14 +68,11 @@ impl Behavior<Panel> for PanelBehavior<'_, '_> {
             }
             let panel = self.panels.entry((self.tree, tile)).or_default();
             let mut remove = false;
-            let action = panels::header_buttons_ui(ui, &spec.title, &mut panel.show_table, |ui| {
-                remove = panels::named_button(
-                    ui,
-                    "×",
-                    &trf!("Remove {} from the dashboard", spec.title),
-                )
-                .on_hover_text(tr("Remove from the dashboard"))
-                .clicked();
+            let action = panels::header_buttons_ui(ui, &title, &mut panel.show_table, |ui| {
+                remove =
+                    panels::named_button(ui, "×", &trf!("Remove {} from the dashboard", title))
+                        .on_hover_text(tr("Remove from the dashboard"))
+                        .clicked();
             });
             match action {
                 Some(HeaderAction::Edit) => self.actions.push(PanelAction::Edit(tile)),

@@ -163,10 +163,11 @@ impl ExploreView {
 
     fn card_ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui, i: usize) {
         let spec = self.specs[i].clone();
+        let title = crate::app::i18n::chart_title(&spec.title);
         let card = egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.push_id(i, |ui| {
-                ui.horizontal_wrapped(|ui| {
-                    ui.strong(&spec.title);
+                ui.horizontal(|ui| {
+                    panels::header_title_ui(ui, &title, false, !ctx.presenting);
                     if ctx.presenting {
                         return;
                     }
@@ -174,7 +175,7 @@ impl ExploreView {
                         return;
                     };
                     let action =
-                        panels::header_buttons_ui(ui, &spec.title, &mut panel.show_table, |ui| {
+                        panels::header_buttons_ui(ui, &title, &mut panel.show_table, |ui| {
                             pin_menu_ui(ctx, ui, &spec);
                         });
                     match action {
@@ -229,6 +230,9 @@ pub fn pin_menu_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, spec: &ChartSpec) {
     widgets::name_for_screen_readers(
         &r.response,
         egui::Role::Button,
-        &trf!("Pin {} to dashboard", spec.title),
+        &trf!(
+            "Pin {} to dashboard",
+            crate::app::i18n::chart_title(&spec.title)
+        ),
     );
 }

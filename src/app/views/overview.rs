@@ -328,13 +328,17 @@ fn generic_kpi(n: usize, ds: &Dataset, spec: &ChartSpec) -> Option<Kpi> {
         .unwrap_or_default();
     Some(Kpi {
         id: format!("generic_{n}"),
-        title: spec.title.clone(),
+        title: crate::app::i18n::chart_title(&spec.title),
         value: format_value(k.latest),
         detail,
         tone,
         spark,
         spark_color: theme::series_color(n),
-        spark_label: trf!("{} ({})", data.y_label, ds.name),
+        spark_label: trf!(
+            "{} ({})",
+            crate::app::i18n::value_label(&data.y_label),
+            ds.name
+        ),
     })
 }
 
