@@ -282,3 +282,38 @@ fn a_domain_view_shows_what_a_file_has_when_its_usual_columns_are_missing() {
     common::click(&mut h, "Open in Explore");
     assert_eq!(h.state().ws.view, ViewId::Explore);
 }
+
+/// The chart builder: a chart that makes no sense says why and is not
+/// applied; a sensible change is.
+#[test]
+fn the_chart_builder_refuses_a_senseless_chart_with_the_reason_and_applies_a_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(vec![collisions(dir.path())]);
+    common::wait(&mut h);
+    common::click(&mut h, "Explore");
+    common::click(&mut h, "Edit Rows by BOROUGH");
+    h.get_by_label("Chart builder");
+
+    // A scatter needs numbers on its x axis; BOROUGH holds categories.
+    h.get_by_role_and_label(egui::Role::ComboBox, "Chart kind")
+        .click();
+    h.run_steps(2);
+    common::click(&mut h, "Scatter");
+    h.get_by_label_contains("This chart cannot be drawn: column 'BOROUGH'");
+    h.get_by_role_and_label(egui::Role::Button, "Apply").click();
+    common::wait(&mut h);
+    h.get_by_label("Chart builder");
+
+    // Lines over the boroughs are fine: applied, the builder closes.
+    h.get_by_role_and_label(egui::Role::ComboBox, "Chart kind")
+        .click();
+    h.run_steps(2);
+    common::click(&mut h, "Line");
+    assert!(
+        h.query_by_label_contains("This chart cannot be drawn")
+            .is_none()
+    );
+    common::click(&mut h, "Apply");
+    assert!(h.query_by_label("Chart builder").is_none());
+    h.get_by_label("Rows by BOROUGH");
+}
