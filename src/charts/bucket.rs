@@ -66,15 +66,8 @@ impl TimeBucket {
     /// `rows` timestamps: the finest giving at most about 400 buckets and,
     /// for sparse data, not many more buckets than rows (1.5 per row).
     pub fn auto(span_micros: i64, rows: usize) -> Self {
-        const CHOICES: [TimeBucket; 6] = [
-            TimeBucket::Hour,
-            TimeBucket::Day,
-            TimeBucket::Week,
-            TimeBucket::Month,
-            TimeBucket::Quarter,
-            TimeBucket::Year,
-        ];
-        for b in CHOICES {
+        // Every bucket but `Auto` (the first), finest first.
+        for b in Self::ALL.into_iter().skip(1) {
             let buckets = span_micros / b.approx_micros() + 1;
             if buckets <= 400 && buckets as f64 <= (rows as f64 * 1.5).max(12.0) {
                 return b;

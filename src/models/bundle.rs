@@ -70,6 +70,18 @@ pub struct ModelCard {
     pub best_epoch: usize,
 }
 
+impl ModelCard {
+    /// The headline metric of the model and of its baseline on the
+    /// validation rows, to four decimals ("–" where one is missing).
+    pub fn headline_figures(&self) -> (String, String) {
+        let show = |m: &Metrics| {
+            m.get(&self.headline_metric)
+                .map_or("–".to_owned(), |v| format!("{v:.4}"))
+        };
+        (show(&self.metrics), show(&self.baseline))
+    }
+}
+
 /// A loaded model with its card.
 pub struct Bundle {
     pub card: ModelCard,

@@ -70,16 +70,6 @@ fn bucket_label(b: TimeBucket) -> &'static str {
     }
 }
 
-const BUCKETS: [TimeBucket; 7] = [
-    TimeBucket::Auto,
-    TimeBucket::Hour,
-    TimeBucket::Day,
-    TimeBucket::Week,
-    TimeBucket::Month,
-    TimeBucket::Quarter,
-    TimeBucket::Year,
-];
-
 /// A combo box with a name for screen readers.
 fn combo<T: PartialEq + Copy>(
     ui: &mut egui::Ui,
@@ -213,9 +203,13 @@ impl ChartBuilder {
                         Aggregation::ALL,
                         |a| aggregation_label(a).to_owned(),
                     );
-                    combo(ui, tr("Time bucket"), &mut self.spec.bucket, BUCKETS, |b| {
-                        bucket_label(b).to_owned()
-                    });
+                    combo(
+                        ui,
+                        tr("Time bucket"),
+                        &mut self.spec.bucket,
+                        TimeBucket::ALL,
+                        |b| bucket_label(b).to_owned(),
+                    );
                     column_combo(ui, tr("Group by"), &mut self.spec.group, &groupable);
                     ui.label(tr("Top N"));
                     let mut top = self.spec.top_n.unwrap_or(0);

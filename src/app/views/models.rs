@@ -95,12 +95,8 @@ fn summary(details: &Details) -> String {
             i18n::task_label(c.task),
             c.target.column(),
             c.headline_metric,
-            c.metrics
-                .get(&c.headline_metric)
-                .map_or("–".to_owned(), |v| format!("{v:.4}")),
-            c.baseline
-                .get(&c.headline_metric)
-                .map_or("–".to_owned(), |v| format!("{v:.4}")),
+            c.headline_figures().0,
+            c.headline_figures().1,
             c.training_data.name,
             c.training_data.rows,
             c.training_data.sha256.get(..12).unwrap_or_default(),

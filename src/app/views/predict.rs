@@ -1006,15 +1006,12 @@ impl PredictView {
             card.training_data.name,
             card.training_data.rows
         ));
+        let (model, baseline) = card.headline_figures();
         ui.label(crate::trf!(
             "validation {}: model {} · baseline {}",
             card.headline_metric,
-            card.metrics
-                .get(&card.headline_metric)
-                .map_or("–".to_owned(), |v| format!("{v:.4}")),
-            card.baseline
-                .get(&card.headline_metric)
-                .map_or("–".to_owned(), |v| format!("{v:.4}")),
+            model,
+            baseline,
         ));
 
         // Apply to a dataset.
