@@ -7,7 +7,7 @@
 //! | module | owns | imports |
 //! |---|---|---|
 //! | [`data`] | `Table` and typed columns; CSV ingest (`csv_load`: the general loader with its warnings, unclosed-quote recovery and load counts; `csv_fast`: the one-pass, two-core path for large clean files, which gives the same result or defers), type inference (`infer`: the 95 % rule), `file` (only regular files, read through a bound), roles and domains (`schema`), date+time combining, pivot, time bucketing, decimation (gaps kept), AQI, alert rules, the demo city (`demo/`: mod.rs assembles it; calendar, weather, places, templates; one file per table), the time units (`timeseries::MICROS_PER_SECOND/MINUTE/HOUR/DAY`, defined nowhere else), `blame` (`Blame`: each library error says whether it is the user's input) | std, csv, csv-core, jiff |
-//! | [`charts`] | `ChartSpec` (serde), `compute` (spec + dataset + window → `ChartData`, buckets in the dataset's zone, gaps as NaN), `suggest` (the charts of any table), `ChartData::as_table` (every chart's accessible twin) | `data` |
+//! | [`charts`] | `ChartSpec` (serde), `compute` (spec + dataset + window → `ChartData`, buckets in the dataset's zone, gaps as NaN), `suggest` (the charts of any table), `domain` (`default_dashboard`: a dataset's Traffic, Safety or Environment panels from the columns it has, then suggestions; `Reference::Usual` and `Reference::AqiBands` for the special panels), `ChartData::as_table` (every chart's accessible twin) | `data` |
 //! | [`ml`] | features, the MLP on candle, trainer (`TrainConfig::validate`), metrics and baselines, forecasting, `apply` (a model's predictions as a new dataset, and what to check them by), `dense` (CPU inference) | `data`, candle, gemm |
 //! | [`recommend`] | sparse matrix, item/user cosine CF (`CfParams::validate`), popularity, explanations, ranking metrics | `data` |
 //! | [`text`] | tokenising, word2vec (`W2vParams::validate`) and its formats, routing, topics, `reports` (the report pipeline the CLI and the Reports view both call: reports from a table, the router by one rule, topics, word map, weekly trends), the BERT encoder | `data`, `ml`, candle |
@@ -22,11 +22,15 @@
 //!
 //! Where the code departs from DESIGN.md: the V2 protocol is still written
 //! twice (`models::remote` for the client, `serve::tensor` for the server);
-//! the domain views (Overview, Traffic, Safety, Environment) are still
-//! hand-written views, not default dashboards (a file the operator opens
-//! gets a default dashboard of its suggested charts); `data::source`,
-//! and `jobs` running every long step of the CLI do not exist yet; the
-//! Models and Predict views still load bundles in their own jobs. The command line draws
+//! the Traffic, Safety and Environment views are kept beside their default
+//! dashboards (made from the same domain panels, `charts::default_dashboard`)
+//! for what a dashboard panel cannot do yet — the sensor checklist, the
+//! incident-type filter, the station-by-station AQI with NowCast notes —
+//! and fall back to those panels when a file lacks their columns;
+//! `data::source`, and `jobs` running every long step of the CLI do not
+//! exist yet; the Models and Predict views start their own jobs to load
+//! and remove bundles (never in `poll`, never on the UI thread) rather
+//! than sending commands to the app. The command line draws
 //! chart PNGs with the app's panel code (`app::panels::chart_image`) so a
 //! chart looks the same everywhere; that is its one import of `app`
 //! besides launching it. The card header leaves out the training data's

@@ -111,10 +111,8 @@ fn a_real_file_is_charted_read_as_a_table_and_pinned() {
     let list = &h.state().ws.dashboards.list;
     assert_eq!(list.len(), 3);
     assert_eq!(list[2].panels().len(), specs.len());
-    assert_eq!(
-        list[2].name, "collisions 2",
-        "named after the dataset, made unique"
-    );
+    assert_eq!(list[0].name, "Public safety — collisions", "its default");
+    assert_eq!(list[2].name, "collisions", "named after the dataset");
     assert_eq!(h.state().ws.view, ViewId::Dashboards);
     h.get_by_label_contains(&format!("of {} charts", specs.len()));
 }
@@ -212,7 +210,16 @@ fn a_version_1_workspace_still_opens_without_dashboards() {
     h.state_mut().apply(Command::OpenWorkspace(Some(file)));
     common::wait(&mut h);
     assert_eq!(h.state().ws.view, ViewId::Safety);
-    assert!(h.state().ws.dashboards.list.is_empty());
+    // No dashboards in the file: the demo city's own defaults only.
+    let names: Vec<&str> = h
+        .state()
+        .ws
+        .dashboards
+        .list
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(names, ["Traffic", "Public safety", "Environment"]);
     h.get_by_label_contains("Opened the workspace");
 }
 
@@ -247,8 +254,8 @@ fn the_overview_shows_key_figures_of_a_planners_own_file() {
     h.get_by_label("1520");
     assert!(h.query_all_by_label_contains("December 1983").count() >= 1);
     common::click(&mut h, "Explore");
-    h.get_by_label("drivers killed over time");
-    h.get_by_label("drivers killed by law");
+    h.get_by_label("Drivers killed over time");
+    h.get_by_label("Drivers killed by law");
 }
 
 /// Hourly weather at three stations: an environment file without
@@ -278,9 +285,53 @@ fn a_domain_view_shows_what_a_file_has_when_its_usual_columns_are_missing() {
     common::click(&mut h, "Environment");
     h.get_by_label("No AQI or pollutant columns in this dataset.");
     h.get_by_label("What weather has instead:");
-    h.get_by_label("temperature c over time by station");
+    h.get_by_label("Temperature c over time by station");
+    // The same charts as an editable dashboard, named for its domain.
+    common::click(&mut h, "Edit as a dashboard");
+    assert_eq!(h.state().ws.view, ViewId::Dashboards);
+    let boards = &h.state().ws.dashboards;
+    let shown = boards.selected().unwrap();
+    assert_eq!(shown.name, "Environment — weather");
+    let i = boards.selected;
+    let before = panel_titles(&h, i);
+    assert_eq!(before[0], "Temperature c over time by station");
+    // Edited (a panel removed), then reset to the domain's panels.
+    common::click(&mut h, &format!("Remove {} from the dashboard", before[0]));
+    assert_eq!(panel_titles(&h, i).len(), before.len() - 1);
+    common::click(&mut h, "Reset");
+    assert_eq!(panel_titles(&h, i), before);
+    common::click(&mut h, "Environment");
     common::click(&mut h, "Open in Explore");
     assert_eq!(h.state().ws.view, ViewId::Explore);
+}
+
+/// The demo city's Traffic dashboard draws speed against its usual level
+/// for that weekday and hour, the special panel of the old Traffic view.
+#[test]
+fn the_demo_city_gets_traffic_safety_and_environment_dashboards() {
+    let mut h = common::app(
+        AppOptions {
+            fresh: true,
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 1000.0),
+    );
+    common::wait(&mut h);
+    let names: Vec<String> = h
+        .state()
+        .ws
+        .dashboards
+        .list
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
+    assert_eq!(names, ["Traffic", "Public safety", "Environment"]);
+    common::click(&mut h, "Dashboards");
+    h.get_by_label("Speed kmh against the usual");
+    common::wait(&mut h);
+    // The usual level is a series of its own in the panel's table twin.
+    common::click(&mut h, "View Speed kmh against the usual as table");
+    h.get_by_label("speed_kmh (usual)");
 }
 
 /// The chart builder: a chart that makes no sense says why and is not

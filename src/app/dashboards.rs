@@ -20,8 +20,8 @@ pub struct Panel {
 pub struct Dashboard {
     pub name: String,
     pub tree: Tree<Panel>,
-    /// The dataset whose suggested charts made this dashboard (its
-    /// default); "Reset" makes it again from them.
+    /// The dataset whose default charts (`charts::default_dashboard`) made
+    /// this dashboard; "Reset" makes it again from them.
     #[serde(default)]
     pub made_for: Option<String>,
 }
@@ -138,7 +138,7 @@ pub enum DashboardCommand {
     Rename(usize, String),
     Duplicate(usize),
     Delete(usize),
-    /// Make a default dashboard again from its dataset's suggested charts.
+    /// Make a default dashboard again from its dataset's default charts.
     Reset(usize),
     /// The operator moved, resized or tabbed panels.
     SetTree(usize, Box<Tree<Panel>>),
@@ -173,9 +173,10 @@ impl Dashboards {
         self.selected
     }
 
-    /// A default dashboard of a dataset's suggested charts, unless one was
-    /// made for it already (a workspace reopened keeps the operator's).
-    pub fn add_default(&mut self, dataset: &str, specs: &[ChartSpec]) {
+    /// A default dashboard named `name` of a dataset's default charts,
+    /// unless one was made for it already (a workspace reopened keeps the
+    /// operator's).
+    pub fn add_default(&mut self, name: &str, dataset: &str, specs: &[ChartSpec]) {
         if specs.is_empty()
             || self
                 .list
@@ -184,20 +185,20 @@ impl Dashboards {
         {
             return;
         }
-        let name = unique_name(dataset, &self.list);
+        let name = unique_name(name, &self.list);
         let seed = self.seed();
-        let mut d = Dashboard::new(name, default_panels(specs), seed);
+        let mut d = Dashboard::new(name, specs.to_vec(), seed);
         d.made_for = Some(dataset.to_owned());
         self.list.push(d);
         self.revision += 1;
     }
 
-    /// Applies a change; `suggested` holds each open dataset's suggested
-    /// charts (for Reset). Returns a note for the operator, if any.
+    /// Applies a change; `defaults` holds each open dataset's default
+    /// dashboard charts (for Reset). Returns a note for the operator, if any.
     pub fn apply(
         &mut self,
         cmd: DashboardCommand,
-        suggested: &std::collections::HashMap<String, Vec<ChartSpec>>,
+        defaults: &std::collections::HashMap<String, Vec<ChartSpec>>,
     ) -> Option<String> {
         self.revision += 1;
         match cmd {
@@ -259,13 +260,13 @@ impl Dashboards {
             DashboardCommand::Reset(i) => {
                 let seed = self.seed();
                 let d = self.list.get_mut(i)?;
-                let Some(specs) = d.made_for.as_ref().and_then(|n| suggested.get(n)) else {
+                let Some(specs) = d.made_for.as_ref().and_then(|n| defaults.get(n)) else {
                     return Some(crate::trf!(
                         "'{}' cannot be reset: its dataset is not open.",
                         d.name
                     ));
                 };
-                let mut fresh = Dashboard::new(d.name.clone(), default_panels(specs), seed);
+                let mut fresh = Dashboard::new(d.name.clone(), specs.clone(), seed);
                 fresh.made_for = d.made_for.take();
                 *d = fresh;
             }
@@ -292,11 +293,6 @@ impl Dashboards {
         }
         None
     }
-}
-
-/// Panels of a default dashboard: the first suggestions, at most eight.
-fn default_panels(specs: &[ChartSpec]) -> Vec<ChartSpec> {
-    specs.iter().take(8).cloned().collect()
 }
 
 fn tree_id(seed: u64) -> egui::Id {

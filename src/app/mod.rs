@@ -603,17 +603,24 @@ impl CityApp {
             }
             Command::ExportCsv(id) => self.start_export(id, false, None),
             Command::ExportRangeCsv { id, to } => self.start_export(id, true, to),
-            Command::SetRole { id, column, role } => self.ws.update_dataset(id, |ds| {
-                if let Some(r) = ds.schema.roles.get_mut(column) {
-                    *r = role;
-                }
-            }),
+            Command::SetRole { id, column, role } => {
+                self.ws.update_dataset(id, |ds| {
+                    if let Some(r) = ds.schema.roles.get_mut(column) {
+                        *r = role;
+                    }
+                });
+                self.remake_charts(id);
+            }
             Command::SetDomain { id, domain } => {
                 self.ws.update_dataset(id, |ds| ds.domain = domain);
                 self.ws.active.insert(domain, id);
+                self.remake_charts(id);
             }
             Command::SetTimeZone { id, zone } => match TimeZone::get(&zone) {
-                Ok(tz) => self.ws.update_dataset(id, |ds| ds.set_time_zone(tz)),
+                Ok(tz) => {
+                    self.ws.update_dataset(id, |ds| ds.set_time_zone(tz));
+                    self.remake_charts(id);
+                }
                 Err(e) => self.errors.push(UiError {
                     title: trf!("Unknown time zone '{}'", zone),
                     message: trf!(
@@ -678,16 +685,41 @@ impl CityApp {
                 }
             }
             Command::PresentStep(delta) => {
-                let ws = &self.ws;
-                if let Some(p) = &mut self.presentation
-                    && let Some(v) = p.step(&ws.playlist, delta, |v| ws.presentable(v))
-                {
-                    self.ws.view = v;
+                let Some(p) = &mut self.presentation else {
+                    return;
+                };
+                let boards = &self.ws.dashboards;
+                let select = if self.ws.view == ViewId::Dashboards {
+                    p.step_dashboard(boards.selected, boards.list.len(), delta)
+                } else {
+                    None
+                };
+                let select = match select {
+                    Some(i) => Some(i),
+                    None => {
+                        let ws = &self.ws;
+                        match p.step(&ws.playlist, delta, |v| ws.presentable(v)) {
+                            Some(v) => {
+                                self.ws.view = v;
+                                // A new pass over the dashboards starts at
+                                // their first (or, going back, their last).
+                                let n = self.ws.dashboards.list.len();
+                                (v == ViewId::Dashboards && n > 0)
+                                    .then(|| if delta < 0 { n - 1 } else { 0 })
+                            }
+                            None => None,
+                        }
+                    }
+                };
+                if let Some(i) = select {
+                    self.ws
+                        .dashboards
+                        .apply(dashboards::DashboardCommand::Select(i), &self.ws.defaults);
                 }
             }
             Command::SetAlertRules(rules) => self.ws.alert_rules = rules,
             Command::Dashboard(cmd) => {
-                if let Some(note) = self.ws.dashboards.apply(cmd, &self.ws.suggested) {
+                if let Some(note) = self.ws.dashboards.apply(cmd, &self.ws.defaults) {
                     self.notices.push(note);
                 }
             }
@@ -733,8 +765,8 @@ impl CityApp {
             work(p).map(|sets| {
                 sets.into_iter()
                     .map(|ds| {
-                        let specs = crate::charts::suggest(&ds);
-                        (ds, specs)
+                        let charts = tasks::Charts::of(&ds);
+                        (ds, charts)
                     })
                     .collect()
             })
@@ -745,8 +777,21 @@ impl CityApp {
         });
     }
 
-    /// Asks where to save a dataset as CSV (a file dialog in the
-    /// background), then writes it in another job.
+    /// Makes a dataset's suggested and default charts again, in the
+    /// background, after the operator changed what its columns mean.
+    fn remake_charts(&mut self, id: u64) {
+        let Some(entry) = self.ws.entry(id) else {
+            return;
+        };
+        let ds = Arc::clone(&entry.dataset);
+        let revision = entry.revision;
+        let label = trf!("charts of {}", ds.name);
+        let title = trf!("Could not make the charts of {}", ds.name);
+        self.spawn_task(TaskKind::Charts, label, title, move |_| {
+            Outcome::Charts(ds.name.clone(), revision, tasks::Charts::of(&ds))
+        });
+    }
+
     /// Writes a dataset (or its rows in the selected time range) as CSV, in
     /// the background, to `to` or where the save dialog says.
     fn start_export(&mut self, id: u64, in_range: bool, to: Option<PathBuf>) {
@@ -883,6 +928,18 @@ impl CityApp {
                 }
                 Outcome::Workspace(o) => self.workspace_done(o),
                 Outcome::Png(o) => self.png_done(o),
+                Outcome::Charts(name, revision, charts) => {
+                    // Only the newest: a later change has its own task.
+                    let current = self
+                        .ws
+                        .datasets
+                        .iter()
+                        .any(|e| e.dataset.name == name && e.revision == revision);
+                    if current {
+                        self.ws.suggested.insert(name.clone(), charts.suggested);
+                        self.ws.defaults.insert(name, charts.default);
+                    }
+                }
             }
         }
     }
@@ -893,12 +950,29 @@ impl CityApp {
     fn loaded(&mut self, label: &str, result: Result<Vec<tasks::Loaded>, LoadError>) {
         match result {
             Ok(sets) => {
-                for (ds, specs) in sets {
-                    if matches!(ds.source, data::Source::File(_)) {
-                        self.ws.dashboards.add_default(&ds.name, &specs);
+                for (dataset, tasks::Charts { suggested, default }) in sets {
+                    // Every file gets a dashboard; the demo city's
+                    // Traffic, Safety and Environment tables get theirs.
+                    let domain = matches!(
+                        dataset.domain,
+                        data::Domain::Traffic | data::Domain::Safety | data::Domain::Environment
+                    );
+                    if domain || matches!(dataset.source, data::Source::File(_)) {
+                        let file = matches!(dataset.source, data::Source::File(_));
+                        let name = match (domain, file) {
+                            (true, true) => {
+                                format!("{} — {}", i18n::domain_label(dataset.domain), dataset.name)
+                            }
+                            (true, false) => i18n::domain_label(dataset.domain).to_owned(),
+                            (false, _) => dataset.name.clone(),
+                        };
+                        self.ws
+                            .dashboards
+                            .add_default(&name, &dataset.name, &default);
                     }
-                    self.ws.suggested.insert(ds.name.clone(), specs);
-                    self.ws.add_dataset(ds);
+                    self.ws.suggested.insert(dataset.name.clone(), suggested);
+                    self.ws.defaults.insert(dataset.name.clone(), default);
+                    self.ws.add_dataset(dataset);
                 }
             }
             Err(LoadError::Cancelled) => {
@@ -1467,6 +1541,14 @@ impl CityApp {
         }
     }
 
+    /// What the presentation shows: the view's name, or the dashboard's.
+    fn presented_title(&self) -> String {
+        match (self.ws.view, self.ws.dashboards.selected()) {
+            (ViewId::Dashboards, Some(d)) => d.name.clone(),
+            (v, _) => v.label().to_owned(),
+        }
+    }
+
     /// The title bar of presentation mode: what is shown, a live clock, the
     /// playlist's state, and the few controls a presenter needs.
     fn presentation_bar_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
@@ -1481,7 +1563,7 @@ impl CityApp {
         let now = jiff::Timestamp::now().to_zoned(tz);
         ui.horizontal(|ui| {
             ui.heading(
-                egui::RichText::new(trf!("City operations — {}", self.ws.view.label())).strong(),
+                egui::RichText::new(trf!("City operations — {}", self.presented_title())).strong(),
             );
             ui.separator();
             ui.heading(now.strftime("%H:%M:%S").to_string());

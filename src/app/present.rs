@@ -2,8 +2,9 @@
 //! larger type scale and thicker lines (the whole interface zoomed), a
 //! high-contrast theme, no navigation or editing controls, a title bar with
 //! a live clock, and a playlist that shows chosen views in turn every N
-//! seconds. Keys: F11 enters and leaves, Esc leaves, space pauses and
-//! resumes, ← and → step through the playlist.
+//! seconds — every dashboard in turn when it reaches the Dashboards view.
+//! Keys: F11 enters and leaves, Esc leaves, space pauses and resumes, ←
+//! and → step through the playlist.
 
 use std::time::{Duration, Instant};
 
@@ -97,6 +98,20 @@ impl Presentation {
         None
     }
 
+    /// Within the Dashboards view, each dashboard is a slide: the
+    /// dashboard `delta` on from `selected` among `count`, when there is
+    /// one (the playlist's clock starts again), else `None` (the playlist
+    /// moves to its next view).
+    pub fn step_dashboard(&mut self, selected: usize, count: usize, delta: isize) -> Option<usize> {
+        let next = selected as isize + delta;
+        if (0..count as isize).contains(&next) {
+            self.shown_since = Instant::now();
+            Some(next as usize)
+        } else {
+            None
+        }
+    }
+
     /// Time left on the current view (zero when it is time to move on);
     /// `None` when the playlist is paused or does not cycle.
     pub fn remaining(&self, playlist: &Playlist) -> Option<Duration> {
@@ -149,6 +164,20 @@ mod tests {
             ..Playlist::default()
         };
         assert_eq!(p.step(&empty, 1, |_| true), None);
+    }
+
+    #[test]
+    fn each_dashboard_is_a_slide_then_the_playlist_moves_on() {
+        let playlist = Playlist::default();
+        let mut p = Presentation::start(&playlist, ViewId::Dashboards);
+        // Three dashboards, the first shown: forward to the 2nd and 3rd,
+        // then off the end (the next view takes over).
+        assert_eq!(p.step_dashboard(0, 3, 1), Some(1));
+        assert_eq!(p.step_dashboard(1, 3, 1), Some(2));
+        assert_eq!(p.step_dashboard(2, 3, 1), None);
+        assert_eq!(p.step_dashboard(0, 3, -1), None);
+        assert_eq!(p.step_dashboard(2, 3, -1), Some(1));
+        assert_eq!(p.step_dashboard(0, 0, 1), None);
     }
 
     #[test]

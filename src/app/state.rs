@@ -205,6 +205,11 @@ pub struct Workspace {
     /// was loaded (default dashboards and their Reset; runtime only).
     #[serde(skip)]
     pub suggested: HashMap<String, Vec<crate::charts::ChartSpec>>,
+    /// Each open dataset's default dashboard charts (its domain's panels,
+    /// then suggestions), by dataset name: the domain views' fallback and
+    /// a default dashboard's Reset (runtime only).
+    #[serde(skip)]
+    pub defaults: HashMap<String, Vec<crate::charts::ChartSpec>>,
     /// The active alerts, from the latest check (runtime only).
     #[serde(skip)]
     pub alerts: Vec<crate::data::alerts::Alert>,
@@ -248,6 +253,7 @@ impl Default for Workspace {
             dashboards: super::dashboards::Dashboards::default(),
             explore_dataset: None,
             suggested: HashMap::new(),
+            defaults: HashMap::new(),
             alerts: Vec::new(),
             forecast_rule_problem: None,
             acknowledged: std::collections::HashSet::new(),

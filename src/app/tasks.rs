@@ -14,9 +14,24 @@ use crate::charts::ChartSpec;
 use crate::data::{Dataset, LoadError};
 use crate::jobs::{Job, JobProgress, Wake};
 
-/// A loaded dataset and the charts suggested for it (made in the load job,
-/// off the UI thread).
-pub type Loaded = (Dataset, Vec<ChartSpec>);
+/// The charts made for a dataset, off the UI thread: those suggested for
+/// it and its default dashboard's.
+pub struct Charts {
+    pub suggested: Vec<ChartSpec>,
+    pub default: Vec<ChartSpec>,
+}
+
+impl Charts {
+    pub fn of(ds: &Dataset) -> Self {
+        Self {
+            suggested: crate::charts::suggest(ds),
+            default: crate::charts::default_dashboard(ds),
+        }
+    }
+}
+
+/// A loaded dataset and its charts (made in the load job).
+pub type Loaded = (Dataset, Charts);
 
 /// Where an export was written and how many rows, `None` when the user
 /// closed the dialog.
@@ -50,6 +65,9 @@ pub enum Outcome {
     Imported(Result<String, String>),
     Workspace(WorkspaceOutcome),
     Png(PngOutcome),
+    /// A dataset's charts made again after its roles, domain or time zone
+    /// changed: the dataset's name and revision, and the charts.
+    Charts(String, u64, Charts),
 }
 
 /// What a task does: at most one file dialog, export, workspace file or
@@ -62,6 +80,7 @@ pub enum TaskKind {
     ImportModel,
     Workspace,
     Png,
+    Charts,
 }
 
 /// A running task.

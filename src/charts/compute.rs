@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use super::AQI;
 use super::bucket::{MAX_BUCKETS, TimeBucket};
 use super::{
-    Aggregation, ChartData, ChartError, ChartKind, ChartSpec, Filter, Heatmap, Kpi, Series,
-    TableData, XAxis,
+    Aggregation, ChartData, ChartError, ChartKind, ChartSpec, Filter, Heatmap, Kpi, Reference,
+    Series, TableData, XAxis,
 };
 use crate::data::decimate;
 use crate::data::timeseries::{LocalClock, TimeRange};
@@ -35,11 +36,12 @@ pub fn compute(
     if progress.is_cancelled() {
         return Err(ChartError::Cancelled);
     }
-    let measures = spec
+    let owned = spec
         .measures
         .iter()
-        .map(|m| numeric(ds, m, "a measure"))
+        .map(|m| measure(ds, m))
         .collect::<Result<Vec<_>, _>>()?;
+    let measures: Vec<&Column> = owned.iter().map(AsRef::as_ref).collect();
     let aggregation = if measures.is_empty() {
         Aggregation::Count
     } else {
@@ -91,6 +93,7 @@ pub fn compute(
         ChartKind::Table => table(spec, x, &measures, group, aggregation, &rows, y_label),
     };
     out.rows_used = rows.len();
+    out.reference = spec.reference;
     Ok(out)
 }
 
@@ -112,6 +115,18 @@ fn numeric<'a>(ds: &'a Dataset, name: &str, role: &'static str) -> Result<&'a Co
             role,
         }),
     }
+}
+
+/// A measure: a numeric column, or the AQI computed from the pollutant
+/// columns when a table has those and no column named [`AQI`].
+fn measure<'a>(ds: &'a Dataset, name: &str) -> Result<Cow<'a, Column>, ChartError> {
+    if name == AQI
+        && ds.table.column(name).is_none()
+        && let Some((aqi, _)) = ds.aqi()
+    {
+        return Ok(aqi);
+    }
+    numeric(ds, name, "a measure").map(Cow::Borrowed)
 }
 
 /// A cell as text (for filters, groups and categories).
@@ -271,13 +286,13 @@ impl Cells {
         names
             .iter()
             .enumerate()
-            .map(|(s, name)| Series {
-                name: name.clone(),
-                points: xs
+            .map(|(s, name)| {
+                let points = xs
                     .iter()
                     .enumerate()
                     .map(|(slot, &x)| [x, self.get(s, slot).unwrap_or(f64::NAN)])
-                    .collect(),
+                    .collect();
+                Series::new(name.clone(), points)
             })
             .collect()
     }
@@ -423,6 +438,30 @@ fn over_time(
         .map(|k| bucket.start_secs(k, &ds.time_zone))
         .collect();
     out.series = cells.series(&plan.names, &xs);
+    if spec.reference == Reference::Usual
+        && spec.kind == ChartKind::Line
+        && let Some(usual) = usual_levels(spec, ds, time, measures, group, aggregation, bucket)?
+    {
+        let mut references = Vec::new();
+        for s in &out.series {
+            let Some(profile) = usual.get(&s.name) else {
+                continue;
+            };
+            let points = (k0..=k1)
+                .zip(&xs)
+                .map(|(k, &x)| {
+                    let v = profile_slot(bucket, k)
+                        .and_then(|i| profile.get(i).copied())
+                        .unwrap_or(f64::NAN);
+                    [x, v]
+                })
+                .collect();
+            let mut r = Series::new(format!("{} (usual)", s.name), points);
+            r.usual = true;
+            references.push(r);
+        }
+        out.series.extend(references);
+    }
     if spec.kind == ChartKind::Line {
         for s in &mut out.series {
             if s.points.len() > MAX_LINE_POINTS {
@@ -431,6 +470,82 @@ fn over_time(
         }
     }
     Ok(out)
+}
+
+/// Where a bucket falls in the week: weekday × 24 + hour for hourly
+/// buckets, weekday × 24 for daily ones; longer buckets have no usual.
+fn profile_slot(bucket: TimeBucket, key: i64) -> Option<usize> {
+    // Keys count local hours or days since 1970-01-01, a Thursday.
+    let weekday = |day: i64| (day + 3).rem_euclid(7) as usize;
+    match bucket {
+        TimeBucket::Auto | TimeBucket::Hour => {
+            Some(weekday(key.div_euclid(24)) * 24 + key.rem_euclid(24) as usize)
+        }
+        TimeBucket::Day => Some(weekday(key) * 24),
+        _ => None,
+    }
+}
+
+/// Each series' usual level for every weekday and hour: the median of the
+/// buckets in that slot over the whole dataset (filters kept, window
+/// ignored), by series name. `None` when the bucket is longer than a day
+/// or the whole dataset has too many buckets to hold.
+#[allow(clippy::too_many_arguments)]
+fn usual_levels(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    time: &Column,
+    measures: &[&Column],
+    group: Option<&Column>,
+    aggregation: Aggregation,
+    bucket: TimeBucket,
+) -> Result<Option<HashMap<String, Vec<f64>>>, ChartError> {
+    if profile_slot(bucket, 0).is_none() {
+        return Ok(None);
+    }
+    let rows = selected_rows(spec, ds, TimeRange::default())?;
+    let mut clock = LocalClock::new(&ds.time_zone);
+    let keys: Vec<Option<i64>> = rows
+        .iter()
+        .map(|&r| {
+            time.timestamp_at(r as usize)
+                .map(|t| bucket.key_of(&mut clock, t))
+        })
+        .collect();
+    let (k0, k1) = keys
+        .iter()
+        .flatten()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    if k0 > k1 || k1 - k0 + 1 > MAX_BUCKETS {
+        return Ok(None);
+    }
+    let slots = (k1 - k0 + 1) as usize;
+    let plan = SeriesPlan::new(measures, group, &rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
+    let mut cells = Cells::new(aggregation, plan.names.len(), slots);
+    for (i, (&r, key)) in rows.iter().zip(&keys).enumerate() {
+        if let Some(k) = key {
+            plan.each(i, r as usize, |s, v| cells.add(s, (k - k0) as usize, v));
+        }
+    }
+    let mut out = HashMap::new();
+    for (s, name) in plan.names.iter().enumerate() {
+        let mut by_slot: Vec<Vec<f64>> = vec![Vec::new(); 7 * 24];
+        for (slot, k) in (k0..=k1).enumerate() {
+            // An empty count bucket is a true zero and part of the usual.
+            if let Some(v) = cells.get(s, slot)
+                && let Some(p) = profile_slot(bucket, k)
+                && let Some(list) = by_slot.get_mut(p)
+            {
+                list.push(v);
+            }
+        }
+        let medians = by_slot
+            .iter_mut()
+            .map(|vs| Aggregation::Median.apply(vs).unwrap_or(f64::NAN))
+            .collect();
+        out.insert(name.clone(), medians);
+    }
+    Ok(Some(out))
 }
 
 /// A line over a numeric x (a day or index number): one point per value.
@@ -535,10 +650,7 @@ fn sampled_series(
     plan.names
         .iter()
         .zip(points)
-        .map(|(name, points)| Series {
-            name: name.clone(),
-            points,
-        })
+        .map(|(name, points)| Series::new(name.clone(), points))
         .collect()
 }
 
@@ -588,14 +700,14 @@ fn histogram(measures: &[&Column], rows: &[u32]) -> Result<ChartData, ChartError
         }
     }
     out.bin_width = Some(width);
-    out.series.push(Series {
-        name: m.name.clone(),
-        points: counts
+    out.series.push(Series::new(
+        m.name.clone(),
+        counts
             .into_iter()
             .enumerate()
             .map(|(b, c)| [start + (b as f64 + 0.5) * width, c])
             .collect(),
-    });
+    ));
     Ok(out)
 }
 
@@ -853,6 +965,50 @@ mod tests {
             aggregation,
             ..ChartSpec::default()
         }
+    }
+
+    #[test]
+    fn the_usual_is_the_median_of_the_same_weekday_and_hour_over_the_whole_table() {
+        // Three Mondays (2026-05-04, 11, 18) at 08:00 and 09:00 local time
+        // in Chicago, with one Tuesday reading that must not count.
+        let rows = [
+            ("2026-05-04T08:00:00-05:00", 10.0),
+            ("2026-05-04T09:00:00-05:00", 1.0),
+            ("2026-05-11T08:00:00-05:00", 30.0),
+            ("2026-05-11T09:00:00-05:00", 3.0),
+            ("2026-05-12T08:00:00-05:00", 500.0),
+            ("2026-05-18T08:00:00-05:00", 20.0),
+            ("2026-05-18T09:00:00-05:00", 9.0),
+        ];
+        let ds = dataset(
+            vec![
+                Column::from_timestamps("time", rows.iter().map(|r| ts(r.0)).collect()),
+                Column::from_f64("speed", rows.iter().map(|r| r.1).collect()),
+            ],
+            "America/Chicago",
+        );
+        let mut s = spec(ChartKind::Line, "time", &["speed"], Aggregation::Mean);
+        s.bucket = TimeBucket::Hour;
+        s.reference = Reference::Usual;
+        // The window holds only the last Monday morning.
+        let window = TimeRange {
+            start: Some(ts("2026-05-18T08:00:00-05:00")),
+            end: Some(ts("2026-05-18T09:30:00-05:00")),
+        };
+        let d = compute(&s, &ds, window, &()).unwrap();
+        assert_eq!(d.series.len(), 2, "{:?}", d.series);
+        assert!(!d.series[0].usual);
+        let usual = &d.series[1];
+        assert!(usual.usual);
+        assert_eq!(usual.name, "speed (usual)");
+        // 08:00: median of 10, 30, 20 = 20 (the Tuesday's 500 is another
+        // slot); 09:00: median of 1, 3, 9 = 3.
+        let ys: Vec<f64> = usual.points.iter().map(|p| p[1]).collect();
+        assert_eq!(ys, [20.0, 3.0]);
+        assert_eq!(usual.points[0][0], d.series[0].points[0][0]);
+        // Without the reference there is no second series.
+        s.reference = Reference::None;
+        assert_eq!(compute(&s, &ds, window, &()).unwrap().series.len(), 1);
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Charts of any table: a serialisable [`ChartSpec`] (what to draw), one
 //! function from a spec, a dataset and a time window to the plotted data
-//! ([`compute`]), and the charts suggested for a table ([`suggest`]).
+//! ([`compute`]), the charts suggested for a table ([`suggest`]) and the
+//! default dashboard of a dataset's domain ([`default_dashboard`]: the
+//! Traffic, Safety and Environment panels from the columns a file has,
+//! with the usual level for that weekday and hour and the AQI bands as a
+//! spec's [`Reference`]).
 //!
 //! The spec is the one description of a chart that the Explore view, the
 //! dashboards, PNG export and `cityops charts` share; it names columns, not
@@ -17,12 +21,18 @@
 
 mod bucket;
 mod compute;
+mod domain;
 mod suggest;
 mod table;
 
 pub use bucket::TimeBucket;
 pub use compute::{compute, format_value};
+pub use domain::{DEFAULT_PANELS, default_dashboard, domain_panels};
 pub use suggest::suggest;
+
+/// The measure name of the AQI: a table's own column of that name, or
+/// else the AQI computed from its pollutant columns (`Dataset::aqi`).
+pub const AQI: &str = "AQI";
 
 use serde::{Deserialize, Serialize};
 
@@ -189,6 +199,41 @@ pub struct ChartSpec {
     pub filters: Vec<Filter>,
     /// Categories and groups kept before the rest become "other".
     pub top_n: Option<usize>,
+    /// What a line over time is drawn against: nothing, the usual level
+    /// for that weekday and hour, or the EPA's AQI bands.
+    #[serde(skip_serializing_if = "Reference::is_none")]
+    pub reference: Reference,
+}
+
+/// A reference drawn behind or beside a line over time — the special
+/// panels of the Traffic and Environment dashboards.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reference {
+    #[default]
+    None,
+    /// Each series' usual value for the same weekday and hour (hourly
+    /// buckets) or weekday (daily buckets): the median of that slot's
+    /// buckets over the whole dataset, drawn dashed beside the series.
+    Usual,
+    /// The AQI categories of the US EPA as coloured bands behind the lines.
+    AqiBands,
+}
+
+impl Reference {
+    pub const ALL: [Self; 3] = [Self::None, Self::Usual, Self::AqiBands];
+
+    pub fn is_none(&self) -> bool {
+        *self == Self::None
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Usual => "usual",
+            Self::AqiBands => "aqi_bands",
+        }
+    }
 }
 
 impl Default for ChartSpec {
@@ -204,6 +249,7 @@ impl Default for ChartSpec {
             bucket: TimeBucket::Auto,
             filters: Vec::new(),
             top_n: None,
+            reference: Reference::None,
         }
     }
 }
@@ -229,9 +275,20 @@ pub enum XAxis {
 pub struct Series {
     pub name: String,
     pub points: Vec<[f64; 2]>,
+    /// A reference line (a series' usual level), drawn dashed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub usual: bool,
 }
 
 impl Series {
+    pub fn new(name: String, points: Vec<[f64; 2]>) -> Self {
+        Self {
+            name,
+            points,
+            usual: false,
+        }
+    }
+
     /// Points with a value (drawn points, bars or cells).
     pub fn drawn(&self) -> usize {
         self.points.iter().filter(|p| p[1].is_finite()).count()
@@ -286,6 +343,8 @@ pub struct ChartData {
     pub table: Option<TableData>,
     /// Rows that passed the window and the filters.
     pub rows_used: usize,
+    /// The spec's reference (the AQI bands are drawn behind the lines).
+    pub reference: Reference,
 }
 
 impl ChartData {
@@ -301,6 +360,7 @@ impl ChartData {
             kpi: None,
             table: None,
             rows_used: 0,
+            reference: Reference::None,
         }
     }
 

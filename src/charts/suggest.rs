@@ -15,11 +15,11 @@ use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Measure, Role};
 /// The most charts suggested for one table.
 const MAX_CHARTS: usize = 12;
 /// A group column has at most this many values; a category at most 200.
-const MAX_GROUP_VALUES: usize = 12;
+pub(super) const MAX_GROUP_VALUES: usize = 12;
 const MAX_CATEGORY_VALUES: usize = 200;
 
 /// Distinct present values of a column, counted up to `cap + 1`.
-fn distinct(col: &Column, cap: usize) -> usize {
+pub(super) fn distinct(col: &Column, cap: usize) -> usize {
     match &col.values {
         ColumnValues::Categorical { codes, dictionary } => {
             let mut seen = vec![false; dictionary.len()];
@@ -53,7 +53,7 @@ fn distinct(col: &Column, cap: usize) -> usize {
 }
 
 /// Whether a numeric column has at least two different values.
-fn varies(col: &Column) -> bool {
+pub(super) fn varies(col: &Column) -> bool {
     let mut first = None;
     for r in 0..col.len() {
         if let Some(v) = col.f64_at(r) {
@@ -83,7 +83,7 @@ fn is_flag(col: &Column) -> bool {
 
 /// Whether the timestamps are about hourly (most steps between distinct
 /// consecutive times at most an hour) and span two days or more.
-fn hourly(time: &Column) -> bool {
+pub(super) fn hourly(time: &Column) -> bool {
     let ColumnValues::Timestamp(v) = &time.values else {
         return false;
     };
@@ -109,8 +109,17 @@ fn hourly(time: &Column) -> bool {
     small * 2 >= ts.len()
 }
 
-fn pretty(name: &str) -> String {
+pub(super) fn pretty(name: &str) -> String {
     name.replace('_', " ")
+}
+
+/// A title as a sentence: its first letter upper case.
+pub(super) fn sentence(title: &str) -> String {
+    let mut chars = title.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// The suggested charts for a dataset, most useful first.
@@ -291,6 +300,9 @@ pub fn suggest(ds: &Dataset) -> Vec<ChartSpec> {
         });
     }
     out.truncate(MAX_CHARTS);
+    for s in &mut out {
+        s.title = sentence(&s.title);
+    }
     out
 }
 

@@ -137,14 +137,11 @@ mod tests {
         let mut data = ChartData::new(ChartKind::Line, XAxis::Time, "mean of v".to_owned());
         data.bucket = Some(TimeBucket::Day);
         data.series = vec![
-            Series {
-                name: "a".to_owned(),
-                points: vec![[day1, 1.5], [day1 + 86_400.0, f64::NAN]],
-            },
-            Series {
-                name: "b".to_owned(),
-                points: vec![[day1, 2.0], [day1 + 86_400.0, 3.0]],
-            },
+            Series::new(
+                "a".to_owned(),
+                vec![[day1, 1.5], [day1 + 86_400.0, f64::NAN]],
+            ),
+            Series::new("b".to_owned(), vec![[day1, 2.0], [day1 + 86_400.0, 3.0]]),
         ];
         let t = data.as_table(&tz);
         assert_eq!(t.columns, ["time", "a", "b"]);
@@ -164,10 +161,10 @@ mod tests {
             XAxis::Category(vec!["Bronx".to_owned(), "other".to_owned()]),
             "rows".to_owned(),
         );
-        data.series = vec![Series {
-            name: "rows".to_owned(),
-            points: vec![[0.0, 12.0], [1.0, 3.0]],
-        }];
+        data.series = vec![Series::new(
+            "rows".to_owned(),
+            vec![[0.0, 12.0], [1.0, 3.0]],
+        )];
         let t = data.as_table(&TimeZone::UTC);
         assert_eq!(t.rows[0], ["Bronx", "12"]);
         assert_eq!(t.rows[1], ["other", "3"]);

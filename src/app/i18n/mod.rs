@@ -362,7 +362,30 @@ pub fn chart_title(title: &str) -> String {
         "Rows by weekday and hour" => return tr("Rows by weekday and hour").to_owned(),
         "Where" => return tr("Where").to_owned(),
         "Correlations" => return tr("Correlations").to_owned(),
+        "Incidents over time" => return tr("Incidents over time").to_owned(),
+        "Incidents by weekday and hour" => return tr("Incidents by weekday and hour").to_owned(),
+        "Where the sensors are" => return tr("Where the sensors are").to_owned(),
+        "Where incidents happened" => return tr("Where incidents happened").to_owned(),
+        "Where the stations are" => return tr("Where the stations are").to_owned(),
         _ => {}
+    }
+    if let Some(a) = title.strip_suffix(" against the usual") {
+        return crate::trf!("{} against the usual", a);
+    }
+    if let Some((a, b)) = title.split_once(" on the EPA bands by ") {
+        return crate::trf!("{} on the EPA bands by {}", a, b);
+    }
+    if let Some(a) = title.strip_suffix(" on the EPA bands") {
+        return crate::trf!("{} on the EPA bands", a);
+    }
+    if let Some(b) = title.strip_prefix("Incidents by ") {
+        return crate::trf!("Incidents by {}", b);
+    }
+    if let Some(a) = title
+        .strip_prefix("Mean ")
+        .and_then(|t| t.strip_suffix(" over time"))
+    {
+        return crate::trf!("Mean {} over time", a);
     }
     if let Some((a, b)) = title.split_once(" over time by ") {
         return crate::trf!("{} over time by {}", a, b);

@@ -11,7 +11,7 @@ use crate::app::i18n::tr;
 use crate::app::state::ViewCtx;
 use crate::app::theme;
 use crate::app::widgets;
-use crate::charts::{Aggregation, ChartKind, ChartSpec, Filter, TimeBucket};
+use crate::charts::{Aggregation, ChartKind, ChartSpec, Filter, Reference, TimeBucket};
 use crate::data::ColumnKind;
 use crate::trf;
 
@@ -55,6 +55,14 @@ fn aggregation_label(a: Aggregation) -> &'static str {
         Aggregation::Min => tr("minimum"),
         Aggregation::Max => tr("maximum"),
         Aggregation::P95 => tr("95th percentile"),
+    }
+}
+
+fn reference_label(r: Reference) -> &'static str {
+    match r {
+        Reference::None => tr("No reference"),
+        Reference::Usual => tr("The usual for that weekday and hour"),
+        Reference::AqiBands => tr("AQI bands (US EPA)"),
     }
 }
 
@@ -153,7 +161,14 @@ impl ChartBuilder {
                 .collect()
         };
         let all = of_kinds(&[]);
-        let numeric = of_kinds(&[ColumnKind::Integer, ColumnKind::Float, ColumnKind::Bool]);
+        let mut numeric = of_kinds(&[ColumnKind::Integer, ColumnKind::Float, ColumnKind::Bool]);
+        // A measure that is not a column (the AQI computed from the
+        // pollutants) stays listed so it can be unticked.
+        for m in &self.spec.measures {
+            if !numeric.contains(m) {
+                numeric.push(m.clone());
+            }
+        }
         let groupable = of_kinds(&[ColumnKind::Categorical, ColumnKind::Text, ColumnKind::Bool]);
         ui.heading(tr("Chart builder"));
         ui.label(RichText::new(trf!("Dataset: {}", ds.name)).color(theme::MUTED));
@@ -209,6 +224,13 @@ impl ChartBuilder {
                         &mut self.spec.bucket,
                         TimeBucket::ALL,
                         |b| bucket_label(b).to_owned(),
+                    );
+                    combo(
+                        ui,
+                        tr("Reference"),
+                        &mut self.spec.reference,
+                        Reference::ALL,
+                        |r| reference_label(r).to_owned(),
                     );
                     column_combo(ui, tr("Group by"), &mut self.spec.group, &groupable);
                     ui.label(tr("Top N"));

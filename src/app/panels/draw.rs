@@ -10,7 +10,7 @@ use super::PanelStyle;
 use crate::app::i18n::{self, tr};
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
-use crate::charts::{ChartData, ChartKind, TimeBucket, XAxis, format_value};
+use crate::charts::{ChartData, ChartKind, Reference, TimeBucket, XAxis, format_value};
 use crate::trf;
 
 /// Draws `data` at the style's height; returns a plot's response (for a
@@ -55,8 +55,14 @@ pub fn chart_ui(
     // What the values are, above the plot (a rotated axis label of a long
     // column name would run off a small panel).
     ui.label(RichText::new(&y_label).small().color(theme::MUTED));
+    let mut key_height = 0.0;
+    if data.reference == Reference::AqiBands {
+        let top = ui.cursor().top();
+        widgets::aqi_key_ui(ui);
+        key_height = ui.cursor().top() - top;
+    }
     let mut plot = Plot::new(("chart", &style.export_name))
-        .height(style.height - 18.0)
+        .height((style.height - 18.0 - key_height).max(60.0))
         .allow_scroll(false);
     if data.series.len() > 1 {
         plot = plot.legend(Legend::default().follow_insertion_order(true));
@@ -101,10 +107,37 @@ fn color(i: usize) -> egui::Color32 {
     theme::series_color(i)
 }
 
-/// Lines (or filled areas) through each series, broken at gaps.
+/// Lines (or filled areas) through each series, broken at gaps; a
+/// series' usual level dashed in its colour.
 fn lines(p: &mut PlotUi<'_>, data: &ChartData) {
-    for (i, s) in data.series.iter().enumerate() {
-        if data.kind == ChartKind::Area {
+    if data.reference == Reference::AqiBands {
+        widgets::aqi_bands(p);
+    }
+    let (mut line, mut usual) = (0, 0);
+    // One series' usual level in grey (its colour would blend in), several
+    // series' in their colours.
+    let single = data.series.iter().filter(|s| !s.usual).count() == 1;
+    for s in &data.series {
+        // The usual levels follow the series in the same order.
+        let i = if s.usual {
+            usual += 1;
+            usual - 1
+        } else {
+            line += 1;
+            line - 1
+        };
+        if s.usual {
+            for run in s.points.split(|pt| !pt[1].is_finite()) {
+                if run.len() > 1 {
+                    p.line(
+                        egui_plot::Line::new(s.name.clone(), run.to_vec())
+                            .color(if single { theme::MUTED } else { color(i) })
+                            .width(theme::LINE_WIDTH * 0.8)
+                            .style(egui_plot::LineStyle::dashed_dense()),
+                    );
+                }
+            }
+        } else if data.kind == ChartKind::Area {
             for run in s.points.split(|pt| !pt[1].is_finite()) {
                 if !run.is_empty() {
                     p.line(

@@ -181,10 +181,11 @@ pub fn chart_image(
 
 /// Charts suggested for a dataset shown at most where a view falls back
 /// on them.
-const FALLBACK_CHARTS: usize = 6;
+const FALLBACK_CHARTS: usize = crate::charts::DEFAULT_PANELS;
 
-/// The charts suggested for a dataset (made when it was loaded), drawn
-/// where a domain view cannot draw its own — a weather file without
+/// A dataset's default dashboard charts (its domain's panels from the
+/// columns it has, then suggestions; made when it was loaded), drawn where
+/// a domain view cannot draw its own — a weather file without
 /// pollutants in Environment, an incident list without a time column in
 /// Safety — so the view shows what the file has instead of an empty page.
 #[derive(Default)]
@@ -201,7 +202,7 @@ impl SuggestedGrid {
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui, entry: &DatasetEntry) {
         let specs: &[ChartSpec] = ctx
             .ws
-            .suggested
+            .defaults
             .get(&entry.dataset.name)
             .map_or(&[], Vec::as_slice);
         let specs = &specs[..specs.len().min(FALLBACK_CHARTS)];
@@ -215,8 +216,30 @@ impl SuggestedGrid {
             } else {
                 trf!("What {} has instead:", entry.dataset.name)
             });
-            if !ctx.presenting && ui.button(tr("Open in Explore")).clicked() {
-                ctx.send(Command::ExploreDataset(entry.id));
+            if !ctx.presenting {
+                if ui.button(tr("Open in Explore")).clicked() {
+                    ctx.send(Command::ExploreDataset(entry.id));
+                }
+                // The same charts as a dashboard the operator can arrange.
+                let name = &entry.dataset.name;
+                if let Some(i) = ctx
+                    .ws
+                    .dashboards
+                    .list
+                    .iter()
+                    .position(|d| d.made_for.as_deref() == Some(name.as_str()))
+                    && ui
+                        .button(tr("Edit as a dashboard"))
+                        .on_hover_text(tr(
+                            "Move, resize, edit and pin these charts on their dashboard",
+                        ))
+                        .clicked()
+                {
+                    ctx.send(Command::Dashboard(
+                        super::dashboards::DashboardCommand::Select(i),
+                    ));
+                    ctx.send(Command::ShowView(super::state::ViewId::Dashboards));
+                }
             }
         });
         for (row, pair) in specs.chunks(2).enumerate() {

@@ -275,7 +275,7 @@ impl DashboardsView {
                 && ui
                     .button(tr("Reset"))
                     .on_hover_text(tr(
-                        "Make this dashboard again from its dataset's suggested charts",
+                        "Make this dashboard again from its dataset's default charts",
                     ))
                     .clicked()
             {

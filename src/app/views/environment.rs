@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use egui_plot::{Legend, Plot, Points, Span};
+use egui_plot::{Legend, Plot, Points};
 
-use crate::app::i18n::{aqi_category_label, measure_label, tr};
+use crate::app::i18n::{measure_label, tr};
 use crate::app::state::ViewCtx;
 use crate::app::theme;
 use crate::app::widgets::{self, TimeAxis};
-use crate::data::aqi::AqiCategory;
 use crate::data::decimate;
 use crate::data::timeseries::{self, MICROS_PER_HOUR, Series, TimeRange};
 use crate::data::{Dataset, Domain, Measure, Role};
@@ -130,34 +129,6 @@ fn compute(
     out
 }
 
-fn aqi_bands(p: &mut egui_plot::PlotUi<'_>) {
-    for cat in AqiCategory::ALL {
-        let (lo, hi) = cat.band();
-        let [r, g, b] = cat.rgb();
-        // Unnamed, so the legend lists only stations; the key is below.
-        p.span(
-            Span::new("", f64::from(lo)..=f64::from(hi) + 1.0)
-                .axis(egui_plot::Axis::Y)
-                .fill(egui::Color32::from_rgba_unmultiplied(r, g, b, 40)),
-        );
-    }
-}
-
-/// The EPA categories with their colours and AQI ranges.
-fn aqi_key_ui(ui: &mut egui::Ui) {
-    ui.horizontal_wrapped(|ui| {
-        for cat in AqiCategory::ALL {
-            let (lo, hi) = cat.band();
-            let [r, g, b] = cat.rgb();
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-            ui.painter()
-                .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
-            ui.label(format!("{} {lo}–{hi}", aqi_category_label(cat)));
-            ui.add_space(8.0);
-        }
-    });
-}
-
 impl EnvironmentView {
     pub fn is_busy(&self) -> bool {
         self.bg.is_busy() || self.fallback.is_busy()
@@ -170,7 +141,12 @@ impl EnvironmentView {
             Domain::Environment,
             tr("Environment"),
             tr("No environment data is open. Open an air-quality CSV, or load the demo city."),
-            true,
+            |ds| {
+                // A weather file, say: what it has rather than empty sections.
+                (ds.measure(Measure::Aqi).is_none()
+                    && POLLUTANTS.iter().all(|(m, _)| ds.measure(*m).is_none()))
+                .then(|| tr("No AQI or pollutant columns in this dataset."))
+            },
             &mut self.fallback,
         ) else {
             return;
@@ -209,12 +185,6 @@ impl EnvironmentView {
             theme::series_color(names.keys().position(|n| n == name).unwrap_or(0))
         };
 
-        if c.aqi.is_empty() && POLLUTANTS.iter().all(|(m, _)| ds.measure(*m).is_none()) {
-            // A weather file, say: what it has rather than empty sections.
-            widgets::missing_ui(ui, tr("No AQI or pollutant columns in this dataset."));
-            self.fallback.ui(ctx, ui, entry);
-            return;
-        }
         ui.strong(if c.aqi_computed {
             tr(
                 "Air Quality Index (US EPA), computed from the pollutant columns (NowCast for particles, 8-hour ozone), on its category bands",
@@ -235,7 +205,7 @@ impl EnvironmentView {
                 .y_axis_label("AQI");
             let plot_shown = ui.scope(|ui| {
                 axis.apply(plot, "AQI").show(ui, |p| {
-                    aqi_bands(p);
+                    widgets::aqi_bands(p);
                     for name in c.aqi.keys() {
                         let color = station_color(name, &c.aqi);
                         if let Some(pts) = c.aqi.get(name) {
@@ -250,7 +220,7 @@ impl EnvironmentView {
                 plot_shown.response.rect,
                 "aqi",
             );
-            aqi_key_ui(ui);
+            widgets::aqi_key_ui(ui);
         }
 
         ui.add_space(8.0);

@@ -43,7 +43,8 @@ pub struct ModelsView {
     scanned_lang: i18n::Lang,
     confirm_remove: Option<String>,
     message: Option<Result<String, String>>,
-    import: Option<Job<Result<String, String>>>,
+    /// An import into the models folder or a removal from it.
+    file_job: Option<Job<Result<String, String>>>,
     url: String,
     sha256: String,
     /// Save a downloaded sentence-encoder folder under this name.
@@ -142,7 +143,7 @@ fn summary(details: &Details) -> String {
 impl ModelsView {
     pub fn is_busy(&self) -> bool {
         self.scan.is_some()
-            || self.import.is_some()
+            || self.file_job.is_some()
             || self.download.is_some()
             || self.remote.is_some()
             || self.remote_apply.is_busy()
@@ -155,7 +156,7 @@ impl ModelsView {
             self.scan = None;
             self.listed = l;
         }
-        for job in [&mut self.import, &mut self.download] {
+        for job in [&mut self.file_job, &mut self.download] {
             if let Some(j) = job
                 && let Some(r) = j.try_result()
             {
@@ -204,7 +205,7 @@ impl ModelsView {
         ui.label(trf!("Models folder: {}", shown.display()));
         ui.horizontal(|ui| {
             if ui.button(tr("Import model…")).on_hover_text(tr("Copy a model card and its weights into the models folder")).clicked()
-                && self.import.is_none()
+                && self.file_job.is_none()
             {
                 let d = dir.clone();
                 let job = widgets::start_job("import", wake(ui), move |_| {
@@ -219,14 +220,14 @@ impl ModelsView {
                     registry::import(&card, &d)
                 });
                 match job {
-                    Ok(j) => self.import = Some(j),
+                    Ok(j) => self.file_job = Some(j),
                     Err(e) => self.message = Some(Err(e)),
                 }
             }
             if ui.button(tr("Rescan")).clicked() {
                 self.scanned_dir = None;
             }
-            if self.scan.is_some() || self.import.is_some() {
+            if self.scan.is_some() || self.file_job.is_some() {
                 ui.spinner();
             }
         });
@@ -274,19 +275,27 @@ impl ModelsView {
                     ui.end_row();
                 }
             });
-        if let Some(name) = remove {
-            // A card and its weights, or one folder of a few files: quick.
-            self.message = Some(
-                registry::remove(&dir, &name)
+        if let Some(name) = remove
+            && self.file_job.is_none()
+        {
+            // Files are removed on a job's thread (a network folder may be
+            // slow); the list is scanned again when it ends.
+            let d = dir.clone();
+            let job = widgets::start_job("remove model", wake(ui), move |_| {
+                i18n::set(lang);
+                registry::remove(&d, &name)
                     .map(|removed| {
                         let paths: Vec<String> =
                             removed.iter().map(|p| p.display().to_string()).collect();
                         trf!("Removed {}", paths.join(", "))
                     })
-                    .map_err(|e| e.to_string()),
-            );
+                    .map_err(|e| e.to_string())
+            });
+            match job {
+                Ok(j) => self.file_job = Some(j),
+                Err(e) => self.message = Some(Err(e)),
+            }
             self.confirm_remove = None;
-            self.scanned_dir = None;
         }
 
         ui.separator();

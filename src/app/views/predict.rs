@@ -127,7 +127,9 @@ pub struct PredictView {
     applied: Option<Applied>,
     apply_error: Option<String>,
     forecast_place: Option<String>,
-    load_dialog: Option<Job<Option<PathBuf>>>,
+    /// The open dialog and then the chosen card's bundle, loaded on the
+    /// job's thread: `None` when the dialog was closed.
+    load_dialog: Option<Job<Option<ListedModel>>>,
     /// Running a model of a connected remote server.
     remote: widgets::RemotePredict,
     // What-if.
@@ -467,18 +469,7 @@ impl PredictView {
             && let Some(picked) = job.try_result()
         {
             self.load_dialog = None;
-            if let Some(path) = picked {
-                let name = path
-                    .file_stem()
-                    .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-                let entry = bundle::load_bundle(&path)
-                    .map(|b| ModelChoice {
-                        label: format!("{name} ({})", path.display()),
-                        origin: Origin::File,
-                        card: b.card,
-                        model: Arc::new(b.model),
-                    })
-                    .map_err(|e| e.to_string());
+            if let Some((name, entry)) = picked {
                 if entry.is_ok() {
                     self.selected_model = Some(name.clone());
                 }
@@ -883,10 +874,22 @@ impl PredictView {
                 let title = tr("Open a cityops model card");
                 let filter = tr("Model cards");
                 match widgets::start_job("model dialog", wake(ui), move |_| {
-                    rfd::FileDialog::new()
+                    let path = rfd::FileDialog::new()
                         .set_title(title)
                         .add_filter(filter, &["json"])
-                        .pick_file()
+                        .pick_file()?;
+                    let name = path
+                        .file_stem()
+                        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+                    let entry = bundle::load_bundle(&path)
+                        .map(|b| ModelChoice {
+                            label: format!("{name} ({})", path.display()),
+                            origin: Origin::File,
+                            card: b.card,
+                            model: Arc::new(b.model),
+                        })
+                        .map_err(|e| e.to_string());
+                    Some((name, entry))
                 }) {
                     Ok(j) => self.load_dialog = Some(j),
                     Err(e) => self.models.push((title.to_owned(), Err(e))),

@@ -119,7 +119,11 @@ impl SafetyView {
             Domain::Safety,
             tr("Public safety"),
             tr("No public-safety data is open. Open a CSV of incidents, or load the demo city."),
-            true,
+            |ds| {
+                ds.category_column()
+                    .is_none()
+                    .then(|| tr("This dataset has no incident-type column."))
+            },
             &mut self.fallback,
         ) else {
             return;

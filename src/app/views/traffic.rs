@@ -199,7 +199,10 @@ impl TrafficView {
             tr(
                 "No traffic data is open. Open a CSV with volume or speed columns, or load the demo city.",
             ),
-            true,
+            |ds| {
+                (ds.measure(Measure::Volume).is_none() && ds.measure(Measure::Speed).is_none())
+                    .then(|| tr("This dataset has no volume or speed column."))
+            },
             &mut self.fallback,
         ) else {
             return;

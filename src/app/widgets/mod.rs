@@ -167,16 +167,18 @@ pub fn dataset_picker_ui(ctx: &ViewCtx<'_>, ui: &mut egui::Ui, domain: Domain, c
 
 /// The top of a domain view: the active dataset of `domain` with a heading
 /// and a picker, or a note saying what to open. `None` when there is
-/// nothing to draw (the note has been shown); `needs_time` also asks for a
-/// time column, and a dataset without one shows its suggested charts
-/// (`fallback`) under the note instead of an empty page.
+/// nothing to draw (the note has been shown). `lacks` says what the view's
+/// own panels need that a dataset does not have (a time column, a speed or
+/// volume column, …); such a dataset shows that note and its default
+/// dashboard's charts (`fallback`: the domain's panels made from the
+/// columns it has) instead of an empty page.
 pub fn domain_view_header<'a>(
     ctx: &ViewCtx<'a>,
     ui: &mut egui::Ui,
     domain: Domain,
     title: &str,
     when_missing: &str,
-    needs_time: bool,
+    lacks: impl Fn(&crate::data::Dataset) -> Option<&'static str>,
     fallback: &mut crate::app::panels::SuggestedGrid,
 ) -> Option<&'a crate::app::state::DatasetEntry> {
     let Some(entry) = ctx.ws.active_for(domain) else {
@@ -187,11 +189,15 @@ pub fn domain_view_header<'a>(
     if !ctx.presenting {
         dataset_picker_ui(ctx, ui, domain, entry.id);
     }
-    if needs_time && entry.dataset.time_column().is_none() {
-        missing_ui(
-            ui,
-            tr("This dataset has no time column. Set a column's role to 'time' in the Data view."),
-        );
+    let lack = if entry.dataset.time_column().is_none() {
+        Some(tr(
+            "This dataset has no time column. Set a column's role to 'time' in the Data view.",
+        ))
+    } else {
+        lacks(&entry.dataset)
+    };
+    if let Some(what) = lack {
+        missing_ui(ui, what);
         fallback.ui(ctx, ui, entry);
         return None;
     }
@@ -356,6 +362,38 @@ pub fn job_progress_ui<T: Send + 'static>(
         );
         if ui.button(cancel_label).clicked() {
             job.cancel();
+        }
+    });
+}
+
+/// The EPA's AQI categories as coloured bands behind a plot's lines.
+pub fn aqi_bands(p: &mut egui_plot::PlotUi<'_>) {
+    for cat in crate::data::aqi::AqiCategory::ALL {
+        let (lo, hi) = cat.band();
+        let [r, g, b] = cat.rgb();
+        // Unnamed, so the legend lists only stations; the key is below.
+        p.span(
+            egui_plot::Span::new("", f64::from(lo)..=f64::from(hi) + 1.0)
+                .axis(egui_plot::Axis::Y)
+                .fill(egui::Color32::from_rgba_unmultiplied(r, g, b, 40)),
+        );
+    }
+}
+
+/// The EPA categories with their colours and AQI ranges.
+pub fn aqi_key_ui(ui: &mut egui::Ui) {
+    ui.horizontal_wrapped(|ui| {
+        for cat in crate::data::aqi::AqiCategory::ALL {
+            let (lo, hi) = cat.band();
+            let [r, g, b] = cat.rgb();
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            ui.painter()
+                .rect_filled(rect, 2.0, egui::Color32::from_rgb(r, g, b));
+            ui.label(format!(
+                "{} {lo}–{hi}",
+                super::i18n::aqi_category_label(cat)
+            ));
+            ui.add_space(8.0);
         }
     });
 }
