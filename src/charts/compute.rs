@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::AQI;
 use super::bucket::{MAX_BUCKETS, TimeBucket};
+use super::map::{self, MapLayer};
 use super::{
     Aggregation, ChartData, ChartError, ChartKind, ChartSpec, Filter, Heatmap, Kpi, Reference,
     Series, TableData, XAxis,
@@ -29,6 +30,18 @@ const KPI_HISTORY: usize = 28;
 pub fn compute(
     spec: &ChartSpec,
     ds: &Dataset,
+    window: TimeRange,
+    progress: &dyn Progress,
+) -> Result<ChartData, ChartError> {
+    compute_with(spec, ds, None, window, progress)
+}
+
+/// [`compute`] with the GeoJSON dataset a choropleth's spec names
+/// (`spec.geometry`), when there is one.
+pub fn compute_with(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    geometry: Option<&Dataset>,
     window: TimeRange,
     progress: &dyn Progress,
 ) -> Result<ChartData, ChartError> {
@@ -88,7 +101,44 @@ pub fn compute(
             }
             _ => correlations(&measures, &rows)?,
         },
-        ChartKind::MapPoints => map_points(spec, ds, group, &rows)?,
+        ChartKind::MapPoints => {
+            let measure = measures.first().copied();
+            let has_coordinates =
+                ds.column_for(Role::Latitude).is_some() && ds.column_for(Role::Longitude).is_some();
+            let own_shapes = ds.geometry.as_deref();
+            let layer = match spec.layer {
+                // A GeoJSON of districts or roads drawn as points would be
+                // empty: its shapes are its layer.
+                MapLayer::Points if !has_coordinates && own_shapes.is_some() => {
+                    if own_shapes.is_some_and(|s| s.iter().any(|s| !s.polygons.is_empty())) {
+                        MapLayer::Choropleth
+                    } else {
+                        MapLayer::Lines
+                    }
+                }
+                l => l,
+            };
+            if layer == MapLayer::Points {
+                map_points(spec, ds, group, &rows)?
+            } else {
+                let m = match layer {
+                    MapLayer::Bins => map::bins(ds, &rows, measure, aggregation)?,
+                    MapLayer::Lines => map::lines(ds, &rows, measure)?,
+                    _ => map::choropleth(
+                        spec,
+                        ds,
+                        geometry.unwrap_or(ds),
+                        &rows,
+                        measure,
+                        aggregation,
+                    )?,
+                };
+                let mut out =
+                    ChartData::new(ChartKind::MapPoints, XAxis::Map, m.value_label.clone());
+                out.map = Some(m);
+                out
+            }
+        }
         ChartKind::Kpi => kpi(spec, ds, x, &measures, aggregation, &rows, y_label)?,
         ChartKind::Table => table(spec, x, &measures, group, aggregation, &rows, y_label),
     };
@@ -817,9 +867,7 @@ fn map_points(
     // Coordinates outside longitude/latitude ranges, and 0,0 (a common
     // placeholder for "unknown"), are not places.
     out.series = sampled_series(&plan, rows, MAX_MAP_POINTS, |r, _| {
-        let (y, x) = (lat.f64_at(r)?, lon.f64_at(r)?);
-        let on_earth = (-90.0..=90.0).contains(&y) && (-180.0..=180.0).contains(&x);
-        (on_earth && !(x == 0.0 && y == 0.0)).then_some([x, y])
+        map::lonlat_at(lon, lat, r)
     });
     Ok(out)
 }

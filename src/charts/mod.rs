@@ -22,12 +22,14 @@
 mod bucket;
 mod compute;
 mod domain;
+pub mod map;
 mod suggest;
 mod table;
 
 pub use bucket::TimeBucket;
-pub use compute::{compute, format_value};
+pub use compute::{compute, compute_with, format_value};
 pub use domain::{DEFAULT_PANELS, default_dashboard, domain_panels};
+pub use map::{Join, MapData, MapLayer};
 pub use suggest::suggest;
 
 /// The measure name of the AQI: a table's own column of that name, or
@@ -203,6 +205,20 @@ pub struct ChartSpec {
     /// for that weekday and hour, or the EPA's AQI bands.
     #[serde(skip_serializing_if = "Reference::is_none")]
     pub reference: Reference,
+    /// A map's layer (maps only).
+    #[serde(skip_serializing_if = "is_default")]
+    pub layer: MapLayer,
+    /// The GeoJSON dataset whose polygons a choropleth colours (maps only;
+    /// `None`: the spec's own dataset, when it is GeoJSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<String>,
+    /// How a choropleth's polygons meet the rows; `None`: spatially.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub join: Option<Join>,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// A reference drawn behind or beside a line over time — the special
@@ -250,6 +266,9 @@ impl Default for ChartSpec {
             filters: Vec::new(),
             top_n: None,
             reference: Reference::None,
+            layer: MapLayer::Points,
+            geometry: None,
+            join: None,
         }
     }
 }
@@ -345,6 +364,8 @@ pub struct ChartData {
     pub rows_used: usize,
     /// The spec's reference (the AQI bands are drawn behind the lines).
     pub reference: Reference,
+    /// A map's bins, polygons or lines (its points are `series`).
+    pub map: Option<MapData>,
 }
 
 impl ChartData {
@@ -361,11 +382,29 @@ impl ChartData {
             table: None,
             rows_used: 0,
             reference: Reference::None,
+            map: None,
         }
     }
 
     /// Points, bars or cells drawn, and those without a value.
     pub fn counts(&self) -> (usize, usize) {
+        if let Some(m) = &self.map
+            && m.layer != Some(MapLayer::Points)
+        {
+            let values: Vec<f64> = m
+                .bins
+                .iter()
+                .map(|b| b.value)
+                .chain(m.areas.iter().map(|a| a.value))
+                .chain(m.lines.iter().map(|l| l.value))
+                .collect();
+            let drawn = values.iter().filter(|v| v.is_finite()).count();
+            // Lines without a measure are drawn all the same.
+            if m.layer == Some(MapLayer::Lines) {
+                return (m.lines.len(), 0);
+            }
+            return (drawn, values.len() - drawn);
+        }
         if let Some(h) = &self.heatmap {
             let drawn = h.values.iter().filter(|v| v.is_finite()).count();
             return (drawn, h.values.len() - drawn);

@@ -16,6 +16,7 @@ pub mod csv_write;
 pub mod decimate;
 pub mod demo;
 pub mod file;
+pub mod geojson;
 pub mod infer;
 pub mod parse;
 pub mod pivot;
@@ -114,6 +115,23 @@ pub enum LoadError {
         needed: String,
         available: String,
     },
+    #[error(
+        "{path}: {at}: {message}. Check that the file is GeoJSON (RFC 7946): a FeatureCollection of Point, LineString or Polygon features (or their Multi forms)."
+    )]
+    GeoJson {
+        path: String,
+        at: String,
+        message: String,
+    },
+    #[error(
+        "{path}: {at} is ({x}, {y}), outside longitude -180..180 and latitude -90..90: the file is in a projected coordinate system (metres), not WGS 84 degrees. Export it again in EPSG:4326, e.g. `ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`."
+    )]
+    Projected {
+        path: String,
+        at: String,
+        x: f64,
+        y: f64,
+    },
     #[error("loading was cancelled")]
     Cancelled,
 }
@@ -131,7 +149,9 @@ impl Blame for LoadError {
             | Self::Binary { .. }
             | Self::Malformed { .. }
             | Self::TooManyBadRows { .. }
-            | Self::TooLarge { .. } => true,
+            | Self::TooLarge { .. }
+            | Self::GeoJson { .. }
+            | Self::Projected { .. } => true,
         }
     }
 }
@@ -183,6 +203,9 @@ pub struct Dataset {
     pub warnings: Vec<LoadWarning>,
     pub time_zone: TimeZone,
     pub format: Option<CsvFormat>,
+    /// Each row's geometry, for a table read from GeoJSON (districts,
+    /// road segments, points); `None` for other tables.
+    pub geometry: Option<Arc<Vec<geojson::Shape>>>,
 }
 
 impl Dataset {
@@ -203,6 +226,7 @@ impl Dataset {
             warnings: Vec::new(),
             time_zone,
             format: None,
+            geometry: None,
         }
     }
 
@@ -506,11 +530,18 @@ pub fn load_dataset(
     opts: &LoadOptions,
     progress: &dyn Progress,
 ) -> Result<Dataset, LoadError> {
-    let loaded = csv_load::load_csv_file(path, opts, progress)?;
     let name = path.file_stem().map_or_else(
         || path.display().to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
+    if is_geojson(path) {
+        let geo = geojson::load_geojson_file(path, progress)?;
+        let tz = opts.time_zone.clone().unwrap_or(TimeZone::UTC);
+        let mut ds = Dataset::from_table(name, Source::File(path.to_owned()), geo.table, tz);
+        ds.geometry = Some(Arc::new(geo.shapes));
+        return Ok(ds);
+    }
+    let loaded = csv_load::load_csv_file(path, opts, progress)?;
     let mut ds = Dataset::from_table(
         name,
         Source::File(path.to_owned()),
@@ -525,6 +556,28 @@ pub fn load_dataset(
         counts: loaded.counts,
     });
     Ok(ds)
+}
+
+/// Whether a path names a GeoJSON file (`.geojson`, or `.json` whose
+/// first bytes say it is a FeatureCollection or a Feature).
+pub fn is_geojson(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "geojson" => true,
+        "json" => {
+            use std::io::Read as _;
+            let mut head = [0u8; 512];
+            let n = std::fs::File::open(path)
+                .and_then(|mut f| f.read(&mut head))
+                .unwrap_or(0);
+            let head = String::from_utf8_lossy(head.get(..n).unwrap_or_default());
+            head.contains("\"FeatureCollection\"") || head.contains("\"Feature\"")
+        }
+        _ => false,
+    }
 }
 
 /// The demo city's tables as datasets.

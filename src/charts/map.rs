@@ -1,0 +1,774 @@
+//! The geometry of map layers, computed off the UI thread: square bins of
+//! many points (counts or a measure's aggregate), district polygons as a
+//! choropleth — joined to a table by a property (a district name or code)
+//! or spatially (the points inside each polygon) — and lines coloured by a
+//! measure. Polygons are triangulated here once (earcut, holes kept) so the
+//! map draws them as meshes every frame without more work.
+//!
+//! All positions are longitude and latitude in degrees; the map widget
+//! projects them (Web Mercator).
+
+use std::collections::HashMap;
+
+use super::{Aggregation, ChartError, ChartSpec};
+use crate::data::geojson::{Lonlat, Shape, bounds_of};
+use crate::data::{Column, Dataset, Role};
+
+/// Which layer a map spec draws.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MapLayer {
+    /// One dot per row (sampled beyond 50,000), coloured by the group.
+    #[default]
+    Points,
+    /// Square bins with the rows' count or a measure's aggregate.
+    Bins,
+    /// The lines of a GeoJSON table, coloured by a measure.
+    Lines,
+    /// Polygons coloured by an aggregate of the rows joined to them.
+    Choropleth,
+}
+
+impl MapLayer {
+    pub const ALL: [Self; 4] = [Self::Points, Self::Bins, Self::Lines, Self::Choropleth];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Points => "points",
+            Self::Bins => "bins",
+            Self::Lines => "lines",
+            Self::Choropleth => "choropleth",
+        }
+    }
+}
+
+/// How a choropleth's polygons meet the rows: `property` of the GeoJSON
+/// table equals `column` of the data table.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Join {
+    pub property: String,
+    pub column: String,
+}
+
+/// One filled area: its rings, its triangles (indices into the rings'
+/// positions, in order), its value (NaN: no rows) and its name.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Area {
+    pub name: String,
+    pub value: f64,
+    #[serde(skip)]
+    pub vertices: Vec<Lonlat>,
+    #[serde(skip)]
+    pub triangles: Vec<u32>,
+    /// Ring boundaries (outline drawing): `vertices[start..end]`.
+    #[serde(skip)]
+    pub rings: Vec<(u32, u32)>,
+}
+
+/// A line with its value (NaN: none).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct MapLine {
+    pub name: String,
+    pub value: f64,
+    #[serde(skip)]
+    pub points: Vec<Lonlat>,
+}
+
+/// A square bin: its south-west corner, its side in degrees (longitude,
+/// latitude) and its value.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct Bin {
+    pub west: f64,
+    pub south: f64,
+    pub value: f64,
+    pub rows: u32,
+}
+
+/// What a map layer draws besides points.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct MapData {
+    pub layer: Option<MapLayer>,
+    pub bins: Vec<Bin>,
+    /// A bin's size in degrees of longitude and latitude.
+    pub bin_size: [f64; 2],
+    pub areas: Vec<Area>,
+    pub lines: Vec<MapLine>,
+    /// The range of the values, for the legend's colour ramp.
+    pub range: Option<[f64; 2]>,
+    /// What the values are ("rows", "mean of speed").
+    pub value_label: String,
+    /// `[west, south, east, north]` of everything drawn.
+    pub bounds: Option<[f64; 4]>,
+}
+
+/// Bins across the wider side of the data's extent.
+const BINS_ACROSS: f64 = 80.0;
+
+/// A point's coordinates, when it has real ones (0,0 is a common
+/// placeholder for "unknown").
+pub fn lonlat_at(lon: &Column, lat: &Column, r: usize) -> Option<Lonlat> {
+    let (x, y) = (lon.f64_at(r)?, lat.f64_at(r)?);
+    let on_earth = (-90.0..=90.0).contains(&y) && (-180.0..=180.0).contains(&x);
+    (on_earth && !(x == 0.0 && y == 0.0)).then_some([x, y])
+}
+
+fn coordinates(ds: &Dataset) -> Result<(&Column, &Column), ChartError> {
+    match (
+        ds.column_for(Role::Longitude),
+        ds.column_for(Role::Latitude),
+    ) {
+        (Some(lon), Some(lat)) => Ok((lon, lat)),
+        _ => Err(ChartError::Needs {
+            kind: "map",
+            what: "latitude and longitude columns (or a GeoJSON file's geometry)",
+        }),
+    }
+}
+
+fn value_label(measure: Option<&Column>, aggregation: Aggregation) -> String {
+    match measure {
+        Some(m) if aggregation != Aggregation::Count => {
+            format!("{} of {}", aggregation.key(), m.name)
+        }
+        _ => "rows".to_owned(),
+    }
+}
+
+/// Aggregates per key: values pushed, then one number each.
+struct Groups {
+    aggregation: Aggregation,
+    values: Vec<Vec<f64>>,
+}
+
+impl Groups {
+    fn new(aggregation: Aggregation, n: usize) -> Self {
+        Self {
+            aggregation,
+            values: vec![Vec::new(); n],
+        }
+    }
+
+    fn add(&mut self, i: usize, v: f64) {
+        if let Some(g) = self.values.get_mut(i) {
+            g.push(v);
+        }
+    }
+
+    fn value(&mut self, i: usize) -> f64 {
+        let agg = self.aggregation;
+        self.values
+            .get_mut(i)
+            .and_then(|vs| {
+                if vs.is_empty() {
+                    // A district without rows has no value (not zero
+                    // incidents unless counting).
+                    return (agg == Aggregation::Count).then_some(0.0);
+                }
+                agg.apply(vs)
+            })
+            .unwrap_or(f64::NAN)
+    }
+
+    fn rows(&self, i: usize) -> usize {
+        self.values.get(i).map_or(0, Vec::len)
+    }
+}
+
+fn finite_range(values: impl Iterator<Item = f64>) -> Option<[f64; 2]> {
+    values.filter(|v| v.is_finite()).fold(None, |r, v| {
+        Some(match r {
+            None => [v, v],
+            Some([lo, hi]) => [lo.min(v), hi.max(v)],
+        })
+    })
+}
+
+/// Square bins of the rows' points: counts, or `aggregation` of `measure`.
+pub fn bins(
+    ds: &Dataset,
+    rows: &[u32],
+    measure: Option<&Column>,
+    aggregation: Aggregation,
+) -> Result<MapData, ChartError> {
+    let (lon, lat) = coordinates(ds)?;
+    let pts: Vec<(u32, Lonlat)> = rows
+        .iter()
+        .filter_map(|&r| lonlat_at(lon, lat, r as usize).map(|p| (r, p)))
+        .collect();
+    let mut out = MapData {
+        layer: Some(MapLayer::Bins),
+        value_label: value_label(measure, aggregation),
+        ..MapData::default()
+    };
+    let Some(b) = bounds_of(pts.iter().map(|(_, p)| p)) else {
+        return Ok(out);
+    };
+    // Square on the ground: a degree of longitude is cos(latitude) of one
+    // of latitude.
+    let shrink = ((b[1] + b[3]) / 2.0).to_radians().cos().max(0.05);
+    let side_lat = ((b[2] - b[0]) * shrink).max(b[3] - b[1]) / BINS_ACROSS;
+    let side_lat = if side_lat > 0.0 { side_lat } else { 0.001 };
+    let side_lon = side_lat / shrink;
+    let cols = ((b[2] - b[0]) / side_lon).floor() as i64 + 1;
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    let mut cells: Vec<(i64, i64)> = Vec::new();
+    let agg = if measure.is_some() {
+        aggregation
+    } else {
+        Aggregation::Count
+    };
+    let mut groups = Groups::new(agg, 0);
+    for (r, p) in &pts {
+        let cx = ((p[0] - b[0]) / side_lon).floor() as i64;
+        let cy = ((p[1] - b[1]) / side_lat).floor() as i64;
+        let v = match measure {
+            Some(m) => match m.f64_at(*r as usize) {
+                Some(v) => v,
+                None => continue,
+            },
+            None => 1.0,
+        };
+        let i = *index.entry(cy * cols + cx).or_insert_with(|| {
+            cells.push((cx, cy));
+            groups.values.push(Vec::new());
+            cells.len() - 1
+        });
+        groups.add(i, v);
+    }
+    out.bins = cells
+        .iter()
+        .enumerate()
+        .map(|(i, &(cx, cy))| Bin {
+            west: b[0] + cx as f64 * side_lon,
+            south: b[1] + cy as f64 * side_lat,
+            rows: groups.rows(i) as u32,
+            value: groups.value(i),
+        })
+        .collect();
+    out.bin_size = [side_lon, side_lat];
+    out.range = finite_range(out.bins.iter().map(|b| b.value));
+    out.bounds = Some(b);
+    Ok(out)
+}
+
+/// A polygon's triangles (earcut, holes kept) over its rings' positions.
+fn triangulate(shape: &Shape, name: String, value: f64) -> Area {
+    let mut area = Area {
+        name,
+        value,
+        vertices: Vec::new(),
+        triangles: Vec::new(),
+        rings: Vec::new(),
+    };
+    let mut earcut = earcut::Earcut::new();
+    let mut tris: Vec<u32> = Vec::new();
+    for poly in &shape.polygons {
+        let base = area.vertices.len() as u32;
+        let mut holes: Vec<u32> = Vec::new();
+        let mut flat: Vec<[f64; 2]> = Vec::new();
+        for (k, ring) in poly.rings.iter().enumerate() {
+            // A closed ring repeats its first position: drop the repeat.
+            let ring = match ring.split_last() {
+                Some((last, rest)) if rest.first() == Some(last) => rest,
+                _ => ring.as_slice(),
+            };
+            if k > 0 {
+                holes.push(flat.len() as u32);
+            }
+            let start = base + flat.len() as u32;
+            flat.extend_from_slice(ring);
+            area.rings.push((start, base + flat.len() as u32));
+        }
+        earcut.earcut(flat.iter().copied(), &holes, &mut tris);
+        area.triangles.extend(tris.iter().map(|t| t + base));
+        area.vertices.extend(flat);
+    }
+    area
+}
+
+/// The polygons of `geo` coloured by the rows of `ds`: joined by
+/// `join` (a property equal to a column), or else spatially (the rows'
+/// points inside each polygon). With `ds` being `geo` itself, each polygon
+/// takes its own row's value of `measure`.
+pub fn choropleth(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    geo: &Dataset,
+    rows: &[u32],
+    measure: Option<&Column>,
+    aggregation: Aggregation,
+) -> Result<MapData, ChartError> {
+    let shapes = geo.geometry.as_deref().ok_or(ChartError::Needs {
+        kind: "choropleth",
+        what: "a GeoJSON file of polygons (districts) to colour",
+    })?;
+    if !shapes.iter().any(|s| !s.polygons.is_empty()) {
+        return Err(ChartError::Needs {
+            kind: "choropleth",
+            what: "polygons in its GeoJSON file (this one has only points or lines)",
+        });
+    }
+    let name_col = name_column(geo);
+    let name_of = |i: usize| {
+        name_col
+            .and_then(|c| {
+                c.str_at(i)
+                    .map(str::to_owned)
+                    .or_else(|| c.f64_at(i).map(super::format_value))
+            })
+            .unwrap_or_else(|| format!("feature {i}"))
+    };
+    let agg = if measure.is_some() {
+        aggregation
+    } else {
+        Aggregation::Count
+    };
+    let n = shapes.len();
+    let mut groups = Groups::new(agg, n);
+    let same = std::ptr::eq(ds, geo) || ds.name == geo.name;
+    if same {
+        // The GeoJSON's own properties.
+        for &r in rows {
+            if let Some(v) = measure.and_then(|m| m.f64_at(r as usize)) {
+                groups.add(r as usize, v);
+            }
+        }
+    } else if let Some(join) = &spec.join {
+        let prop = geo
+            .table
+            .column(&join.property)
+            .ok_or_else(|| ChartError::NoColumn {
+                column: join.property.clone(),
+                columns: geo.table.column_names(),
+            })?;
+        let col = ds
+            .table
+            .column(&join.column)
+            .ok_or_else(|| ChartError::NoColumn {
+                column: join.column.clone(),
+                columns: ds.table.column_names(),
+            })?;
+        // Keys compared as trimmed, case-folded text ("Brooklyn" = "BROOKLYN").
+        let key = |c: &Column, r: usize| {
+            c.str_at(r)
+                .map(|s| s.trim().to_lowercase())
+                .or_else(|| c.f64_at(r).map(super::format_value))
+        };
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for i in 0..n {
+            if let Some(k) = key(prop, i) {
+                by_key.entry(k).or_default().push(i);
+            }
+        }
+        for &r in rows {
+            let r = r as usize;
+            let Some(targets) = key(col, r).and_then(|k| by_key.get(&k)) else {
+                continue;
+            };
+            let v = match measure {
+                Some(m) => match m.f64_at(r) {
+                    Some(v) => v,
+                    None => continue,
+                },
+                None => 1.0,
+            };
+            for &i in targets {
+                groups.add(i, v);
+            }
+        }
+    } else {
+        let (lon, lat) = coordinates(ds)?;
+        let index = SpatialIndex::new(shapes);
+        for &r in rows {
+            let r = r as usize;
+            let Some(p) = lonlat_at(lon, lat, r) else {
+                continue;
+            };
+            let v = match measure {
+                Some(m) => match m.f64_at(r) {
+                    Some(v) => v,
+                    None => continue,
+                },
+                None => 1.0,
+            };
+            if let Some(i) = index.find(p) {
+                groups.add(i, v);
+            }
+        }
+    }
+    let mut out = MapData {
+        layer: Some(MapLayer::Choropleth),
+        value_label: value_label(measure, agg),
+        ..MapData::default()
+    };
+    for (i, shape) in shapes.iter().enumerate() {
+        if shape.polygons.is_empty() {
+            continue;
+        }
+        out.areas
+            .push(triangulate(shape, name_of(i), groups.value(i)));
+    }
+    out.range = finite_range(out.areas.iter().map(|a| a.value));
+    out.bounds = bounds_of(shapes.iter().flat_map(Shape::positions));
+    Ok(out)
+}
+
+/// The lines of a GeoJSON table, each with its row's `measure`.
+pub fn lines(ds: &Dataset, rows: &[u32], measure: Option<&Column>) -> Result<MapData, ChartError> {
+    let shapes = ds.geometry.as_deref().ok_or(ChartError::Needs {
+        kind: "map of lines",
+        what: "a GeoJSON file of LineStrings (road segments)",
+    })?;
+    let name_col = name_column(ds);
+    let mut out = MapData {
+        layer: Some(MapLayer::Lines),
+        value_label: measure.map_or_else(String::new, |m| m.name.clone()),
+        ..MapData::default()
+    };
+    for &r in rows {
+        let r = r as usize;
+        let Some(shape) = shapes.get(r) else {
+            continue;
+        };
+        let value = measure.and_then(|m| m.f64_at(r)).unwrap_or(f64::NAN);
+        let name = name_col
+            .and_then(|c| c.str_at(r).map(str::to_owned))
+            .unwrap_or_else(|| format!("feature {r}"));
+        for l in &shape.lines {
+            out.lines.push(MapLine {
+                name: name.clone(),
+                value,
+                points: l.clone(),
+            });
+        }
+        // Polygon outlines count as lines too on a lines layer.
+        for p in &shape.polygons {
+            for ring in &p.rings {
+                out.lines.push(MapLine {
+                    name: name.clone(),
+                    value,
+                    points: ring.clone(),
+                });
+            }
+        }
+    }
+    out.range = finite_range(out.lines.iter().map(|l| l.value));
+    out.bounds = bounds_of(out.lines.iter().flat_map(|l| &l.points));
+    Ok(out)
+}
+
+/// The column that names a GeoJSON feature: a place or a category, else
+/// the first text column, else none.
+fn name_column(ds: &Dataset) -> Option<&Column> {
+    ds.column_for(Role::PlaceId)
+        .filter(|c| !c.kind().is_numeric())
+        .or_else(|| {
+            ds.table.columns.iter().find(|c| {
+                let n = c.name.to_lowercase();
+                [
+                    "name", "district", "borough", "ward", "neighbo", "zone", "area",
+                ]
+                .iter()
+                .any(|k| n.contains(k))
+            })
+        })
+        .or_else(|| ds.column_for(Role::Category))
+        .or_else(|| {
+            ds.table.columns.iter().find(|c| {
+                matches!(
+                    c.kind(),
+                    crate::data::ColumnKind::Categorical | crate::data::ColumnKind::Text
+                )
+            })
+        })
+}
+
+/// A uniform grid over the polygons' extent listing the polygons whose box
+/// meets each cell, so a point is tested against a few polygons only.
+struct SpatialIndex<'a> {
+    shapes: &'a [Shape],
+    bounds: [f64; 4],
+    cells: usize,
+    grid: Vec<Vec<u32>>,
+    boxes: Vec<Option<[f64; 4]>>,
+}
+
+impl<'a> SpatialIndex<'a> {
+    const CELLS: usize = 64;
+
+    fn new(shapes: &'a [Shape]) -> Self {
+        let boxes: Vec<Option<[f64; 4]>> = shapes
+            .iter()
+            .map(|s| {
+                (!s.polygons.is_empty())
+                    .then(|| bounds_of(s.polygons.iter().flat_map(|p| p.rings.iter().flatten())))
+                    .flatten()
+            })
+            .collect();
+        let bounds =
+            boxes
+                .iter()
+                .flatten()
+                .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |a, b| {
+                    [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ]
+                });
+        let n = Self::CELLS;
+        let mut grid = vec![Vec::new(); n * n];
+        let mut me = Self {
+            shapes,
+            bounds,
+            cells: n,
+            grid: Vec::new(),
+            boxes,
+        };
+        for (i, b) in me.boxes.iter().enumerate() {
+            let Some(b) = b else { continue };
+            let (x0, y0) = me.cell([b[0], b[1]]);
+            let (x1, y1) = me.cell([b[2], b[3]]);
+            for y in y0..=y1 {
+                for x in x0..=x1 {
+                    if let Some(c) = grid.get_mut(y * n + x) {
+                        c.push(i as u32);
+                    }
+                }
+            }
+        }
+        me.grid = grid;
+        me
+    }
+
+    fn cell(&self, p: Lonlat) -> (usize, usize) {
+        let b = self.bounds;
+        let f = |v: f64, lo: f64, hi: f64| {
+            let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.0 };
+            ((t * self.cells as f64) as usize).min(self.cells - 1)
+        };
+        (f(p[0], b[0], b[2]), f(p[1], b[1], b[3]))
+    }
+
+    /// The first polygon containing `p`.
+    fn find(&self, p: Lonlat) -> Option<usize> {
+        let b = self.bounds;
+        if p[0] < b[0] || p[0] > b[2] || p[1] < b[1] || p[1] > b[3] {
+            return None;
+        }
+        let (x, y) = self.cell(p);
+        self.grid
+            .get(y * self.cells + x)?
+            .iter()
+            .map(|&i| i as usize)
+            .find(|&i| {
+                self.boxes.get(i).copied().flatten().is_some_and(|bb| {
+                    p[0] >= bb[0] && p[0] <= bb[2] && p[1] >= bb[1] && p[1] <= bb[3]
+                }) && self.shapes.get(i).is_some_and(|s| s.contains(p))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::{ChartKind, compute_with};
+    use crate::data::timeseries::TimeRange;
+    use crate::data::{Source, Table};
+
+    fn points(rows: &[(f64, f64, &str, f64)]) -> Dataset {
+        Dataset::from_table(
+            "incidents",
+            Source::Derived("test".to_owned()),
+            Table::new(vec![
+                Column::from_f64("longitude", rows.iter().map(|r| r.0).collect()),
+                Column::from_f64("latitude", rows.iter().map(|r| r.1).collect()),
+                Column::categorical("borough", &rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+                Column::from_f64("injured", rows.iter().map(|r| r.3).collect()),
+            ])
+            .unwrap(),
+            jiff::tz::TimeZone::UTC,
+        )
+    }
+
+    fn districts() -> Dataset {
+        let text = r#"{"type": "FeatureCollection", "features": [
+          {"type": "Feature", "properties": {"name": "West", "code": "W"},
+           "geometry": {"type": "Polygon", "coordinates": [
+             [[0,0],[1,0],[1,1],[0,1],[0,0]],
+             [[0.4,0.4],[0.6,0.4],[0.6,0.6],[0.4,0.6],[0.4,0.4]]]}},
+          {"type": "Feature", "properties": {"name": "East", "code": "E"},
+           "geometry": {"type": "MultiPolygon", "coordinates": [
+             [[[1,0],[2,0],[2,1],[1,1],[1,0]]],
+             [[[3,0],[4,0],[4,1],[3,1],[3,0]]]]}},
+          {"type": "Feature", "properties": {"name": "Empty", "code": "X"},
+           "geometry": {"type": "Polygon", "coordinates": [[[5,5],[6,5],[6,6],[5,5]]]}}
+        ]}"#;
+        let g = crate::data::geojson::parse_geojson(text, &()).unwrap();
+        let mut ds = Dataset::from_table(
+            "districts",
+            Source::Derived("test".to_owned()),
+            g.table,
+            jiff::tz::TimeZone::UTC,
+        );
+        ds.geometry = Some(std::sync::Arc::new(g.shapes));
+        ds
+    }
+
+    fn spec(layer: MapLayer, measures: &[&str], aggregation: Aggregation) -> ChartSpec {
+        ChartSpec {
+            kind: ChartKind::MapPoints,
+            dataset: "incidents".to_owned(),
+            measures: measures.iter().map(|m| (*m).to_owned()).collect(),
+            aggregation,
+            layer,
+            geometry: Some("districts".to_owned()),
+            ..ChartSpec::default()
+        }
+    }
+
+    #[test]
+    fn points_are_counted_per_district_spatially_holes_and_islands_included() {
+        let ds = points(&[
+            (0.1, 0.1, "WEST", 1.0),
+            (0.9, 0.2, "WEST", 3.0),
+            (0.5, 0.5, "WEST", 100.0), // in West's hole: no district
+            (1.5, 0.5, "EAST", 2.0),
+            (3.5, 0.5, "EAST", 4.0), // East's island
+            (9.0, 9.0, "NOWHERE", 7.0),
+        ]);
+        let geo = districts();
+        let d = compute_with(
+            &spec(MapLayer::Choropleth, &[], Aggregation::Count),
+            &ds,
+            Some(&geo),
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap();
+        let m = d.map.unwrap();
+        let by: Vec<(&str, f64)> = m.areas.iter().map(|a| (a.name.as_str(), a.value)).collect();
+        assert_eq!(by, [("West", 2.0), ("East", 2.0), ("Empty", 0.0)]);
+        assert_eq!(m.value_label, "rows");
+        // Means of a measure: a district without rows has no value.
+        let d = compute_with(
+            &spec(MapLayer::Choropleth, &["injured"], Aggregation::Mean),
+            &ds,
+            Some(&geo),
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap();
+        assert_eq!(d.counts(), (2, 1));
+        let m = d.map.unwrap();
+        assert_eq!(m.areas[0].value, 2.0);
+        assert_eq!(m.areas[1].value, 3.0);
+        assert!(m.areas[2].value.is_nan());
+        // The triangles cover West's area less its hole: 1 - 0.04.
+        let area: f64 = m.areas[0]
+            .triangles
+            .chunks(3)
+            .map(|t| {
+                let [a, b, c] = [t[0], t[1], t[2]].map(|i| m.areas[0].vertices[i as usize]);
+                ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0
+            })
+            .sum();
+        assert!((area - 0.96).abs() < 1e-9, "{area}");
+    }
+
+    #[test]
+    fn a_property_join_matches_names_whatever_their_case() {
+        let ds = points(&[
+            (50.0, 50.0, "West", 1.0),
+            (50.0, 50.0, "WEST ", 1.0),
+            (50.0, 50.0, "east", 5.0),
+        ]);
+        let mut s = spec(MapLayer::Choropleth, &["injured"], Aggregation::Sum);
+        s.join = Some(Join {
+            property: "name".to_owned(),
+            column: "borough".to_owned(),
+        });
+        let d = compute_with(&s, &ds, Some(&districts()), TimeRange::default(), &()).unwrap();
+        let m = d.map.unwrap();
+        assert_eq!(m.areas[0].value, 2.0);
+        assert_eq!(m.areas[1].value, 5.0);
+        s.join = Some(Join {
+            property: "nope".to_owned(),
+            column: "borough".to_owned(),
+        });
+        let e = compute_with(&s, &ds, Some(&districts()), TimeRange::default(), &()).unwrap_err();
+        assert!(e.to_string().contains("'nope'"), "{e}");
+    }
+
+    #[test]
+    fn bins_count_and_average_the_points_inside_them() {
+        // 100 points on a diagonal, the first place twice.
+        let mut rows: Vec<(f64, f64, &str, f64)> = (0..100)
+            .map(|i| (10.0 + i as f64 / 2.0, 10.0 + i as f64 / 4.0, "a", i as f64))
+            .collect();
+        rows.push((10.0, 10.0, "a", 1000.0));
+        let ds = points(&rows);
+        let d = compute_with(
+            &spec(MapLayer::Bins, &[], Aggregation::Count),
+            &ds,
+            None,
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap();
+        let m = d.map.unwrap();
+        let total: u32 = m.bins.iter().map(|b| b.rows).sum();
+        assert_eq!(total, 101, "every point in one bin");
+        assert_eq!(m.bins.iter().map(|b| b.value).sum::<f64>(), 101.0);
+        // The first bin holds (10,10) twice: its mean of `injured` is (0 + 1000) / 2.
+        let d = compute_with(
+            &spec(MapLayer::Bins, &["injured"], Aggregation::Mean),
+            &ds,
+            None,
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap();
+        let m = d.map.unwrap();
+        let [w, h] = m.bin_size;
+        assert!(w > 0.0 && h > 0.0);
+        for b in &m.bins {
+            let inside: Vec<f64> = rows
+                .iter()
+                .filter(|r| {
+                    r.0 >= b.west && r.0 < b.west + w && r.1 >= b.south && r.1 < b.south + h
+                })
+                .map(|r| r.3)
+                .collect();
+            assert_eq!(b.rows as usize, inside.len());
+            assert_eq!(b.value, inside.iter().sum::<f64>() / inside.len() as f64);
+        }
+        let first = m
+            .bins
+            .iter()
+            .find(|b| b.west == 10.0 && b.south == 10.0)
+            .unwrap();
+        assert!(
+            first.value > 300.0,
+            "the doubled place's 1000 is in its mean"
+        );
+    }
+
+    #[test]
+    fn a_geojson_of_districts_draws_its_own_polygons_by_a_property() {
+        let geo = districts();
+        let s = ChartSpec {
+            kind: ChartKind::MapPoints,
+            dataset: "districts".to_owned(),
+            ..ChartSpec::default()
+        };
+        let d = compute_with(&s, &geo, None, TimeRange::default(), &()).unwrap();
+        let m = d.map.unwrap();
+        assert_eq!(m.layer, Some(MapLayer::Choropleth));
+        assert_eq!(m.areas.len(), 3);
+        assert_eq!(m.bounds, Some([0.0, 0.0, 6.0, 6.0]));
+    }
+}
