@@ -78,7 +78,7 @@ fn main() {
                                 link: None,
                                 export_name: spec.title.clone(),
                             };
-                            chart_ui(ui, data, &tz, &style);
+                            chart_ui(ui, data, &tz, &style, &cityops::app::state::Basemap::None);
                         });
                     });
                     if i % 4 == 3 {

@@ -156,6 +156,7 @@ pub struct CityApp {
     cjk_usable: bool,
     cjk_loaded_last_frame: bool,
     window_editor: widgets::TimeWindowEditor,
+    basemap_editor: widgets::map::BasemapEditor,
     /// Presentation mode, when on.
     presentation: Option<present::Presentation>,
     egui_ctx: egui::Context,
@@ -227,6 +228,7 @@ impl CityApp {
             cjk_usable: false,
             cjk_loaded_last_frame: false,
             window_editor: widgets::TimeWindowEditor::default(),
+            basemap_editor: widgets::map::BasemapEditor::default(),
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
@@ -718,6 +720,7 @@ impl CityApp {
                 }
             }
             Command::SetAlertRules(rules) => self.ws.alert_rules = rules,
+            Command::SetBasemap(b) => self.ws.basemap = b,
             Command::Dashboard(cmd) => {
                 if let Some(note) = self.ws.dashboards.apply(cmd, &self.ws.defaults) {
                     self.notices.push(note);
@@ -775,6 +778,45 @@ impl CityApp {
         self.spawn_task(TaskKind::Load, label, title, move |p| {
             Outcome::Loaded(work(p))
         });
+    }
+
+    /// Finds, in the background, the choropleths that the open GeoJSON
+    /// districts and the open tables make together (by a name column or by
+    /// location), for the tables' default dashboards.
+    fn suggest_choropleths(&mut self) {
+        let geos: Vec<Arc<Dataset>> = self
+            .ws
+            .datasets
+            .iter()
+            .filter(|e| e.dataset.geometry.is_some())
+            .map(|e| Arc::clone(&e.dataset))
+            .collect();
+        if geos.is_empty() {
+            return;
+        }
+        let tables: Vec<Arc<Dataset>> = self
+            .ws
+            .datasets
+            .iter()
+            .filter(|e| e.dataset.geometry.is_none())
+            .map(|e| Arc::clone(&e.dataset))
+            .collect();
+        self.spawn_task(
+            TaskKind::Charts,
+            tr("maps of districts").to_owned(),
+            tr("Could not make the maps of districts").to_owned(),
+            move |_| {
+                let mut out = Vec::new();
+                for t in &tables {
+                    for g in &geos {
+                        if let Some(spec) = crate::charts::choropleth_suggestion(t, g) {
+                            out.push((t.name.clone(), spec));
+                        }
+                    }
+                }
+                Outcome::Choropleths(out)
+            },
+        );
     }
 
     /// Makes a dataset's suggested and default charts again, in the
@@ -861,6 +903,10 @@ impl CityApp {
                             i18n::tr_in(lang, "CSV and text tables"),
                             &["csv", "tsv", "txt"],
                         )
+                        .add_filter(
+                            i18n::tr_in(lang, "GeoJSON (districts, roads, places)"),
+                            &["geojson", "json"],
+                        )
                         .add_filter(i18n::tr_in(lang, "All files"), &["*"])
                         .pick_files(),
                 )
@@ -928,6 +974,32 @@ impl CityApp {
                 }
                 Outcome::Workspace(o) => self.workspace_done(o),
                 Outcome::Png(o) => self.png_done(o),
+                Outcome::Choropleths(list) => {
+                    for (table, spec) in list {
+                        let boards = &mut self.ws.dashboards;
+                        let Some(i) = boards
+                            .list
+                            .iter()
+                            .position(|d| d.made_for.as_deref() == Some(table.as_str()))
+                        else {
+                            continue;
+                        };
+                        let has = boards.list[i]
+                            .panels()
+                            .iter()
+                            .any(|(_, p)| p.spec.geometry == spec.geometry);
+                        if !has {
+                            let note = boards.apply(
+                                dashboards::DashboardCommand::Pin {
+                                    dashboard: Some(i),
+                                    spec: Box::new(spec),
+                                },
+                                &self.ws.defaults,
+                            );
+                            self.notices.extend(note);
+                        }
+                    }
+                }
                 Outcome::Charts(name, revision, charts) => {
                     // Only the newest: a later change has its own task.
                     let current = self
@@ -974,6 +1046,7 @@ impl CityApp {
                     self.ws.defaults.insert(dataset.name.clone(), default);
                     self.ws.add_dataset(dataset);
                 }
+                self.suggest_choropleths();
             }
             Err(LoadError::Cancelled) => {
                 self.notices.push(trf!("Loading {} was cancelled.", label));
@@ -1054,6 +1127,8 @@ impl CityApp {
                 if ui.button(tr("Open workspace…")).clicked() {
                     cmds.push(Command::OpenWorkspace(None));
                 }
+                ui.separator();
+                self.basemap_editor.ui(ui, &self.ws.basemap, cmds);
             });
             ui.separator();
             let tz = self

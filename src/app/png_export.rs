@@ -68,8 +68,21 @@ pub fn draw_offscreen(
     setup: impl FnOnce(&egui::Context),
     size: Vec2,
     scale: f32,
-    mut draw: impl FnMut(&mut egui::Ui),
+    draw: impl FnMut(&mut egui::Ui),
 ) -> Result<Drawn, String> {
+    draw_offscreen_until(setup, size, scale, None, draw).map(|(d, _)| d)
+}
+
+/// [`draw_offscreen`], drawing again while a map waits for basemap tiles,
+/// up to `wait`; also says what of the basemap is missing at the end
+/// (tiles that failed, or that had not arrived), if anything.
+pub fn draw_offscreen_until(
+    setup: impl FnOnce(&egui::Context),
+    size: Vec2,
+    scale: f32,
+    wait: Option<std::time::Duration>,
+    mut draw: impl FnMut(&mut egui::Ui),
+) -> Result<(Drawn, Option<String>), String> {
     let w = (size.x * scale).round();
     let h = (size.y * scale).round();
     if !(w >= 1.0 && h >= 1.0) {
@@ -86,8 +99,31 @@ pub fn draw_offscreen(
     let screen = Rect::from_min_size(Pos2::ZERO, size);
     let mut textures = raster::Textures::default();
     let mut last = None;
-    // Three passes: text measured, plots' bounds settled, then drawn.
-    for _ in 0..3 {
+    let pending = egui::Id::unique(super::widgets::map::TILES_PENDING);
+    let deadline = wait.map(|w| std::time::Instant::now() + w);
+    let mut missing = false;
+    // Whether tiles arrived since the last frame drawn (one more frame).
+    let mut arrived = false;
+    // Three passes: text measured, plots' bounds settled, then drawn; more
+    // while tiles arrive.
+    for pass in 0.. {
+        if pass >= 3 {
+            let waiting = off
+                .data_mut(|d| d.remove_temp::<bool>(pending))
+                .unwrap_or(false);
+            missing = waiting;
+            let in_time = deadline.is_some_and(|end| std::time::Instant::now() < end);
+            if waiting && in_time {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                arrived = true;
+            } else if arrived && !waiting {
+                arrived = false;
+            } else {
+                break;
+            }
+        } else {
+            off.data_mut(|d| d.remove_temp::<bool>(pending));
+        }
         let mut input = egui::RawInput {
             screen_rect: Some(screen),
             ..Default::default()
@@ -105,13 +141,24 @@ pub fn draw_offscreen(
     let Some((shapes, ppp)) = last else {
         return Err("nothing was drawn".to_owned());
     };
-    Ok(Drawn {
-        primitives: off.tessellate(shapes, ppp),
-        textures,
-        ppp,
-        size: [w as usize, h as usize],
-        background: off.global_style().visuals.panel_fill,
-    })
+    let failed =
+        off.data_mut(|d| d.get_temp::<String>(egui::Id::unique(super::widgets::map::TILES_FAILED)));
+    let problem = failed.or_else(|| {
+        missing.then(|| {
+            "some basemap tiles had not arrived in time (the server is slow or unreachable)"
+                .to_owned()
+        })
+    });
+    Ok((
+        Drawn {
+            primitives: off.tessellate(shapes, ppp),
+            textures,
+            ppp,
+            size: [w as usize, h as usize],
+            background: off.global_style().visuals.panel_fill,
+        },
+        problem,
+    ))
 }
 
 /// Lays out a view of the window (`main`) as it is on screen — its memory

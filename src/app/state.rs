@@ -191,6 +191,8 @@ pub struct Workspace {
     pub demo_open: bool,
     /// Alert thresholds.
     pub alert_rules: crate::data::alerts::AlertRules,
+    /// What maps draw under their layers.
+    pub basemap: Basemap,
     /// Light or dark.
     pub theme: Theme,
     /// The language of the user interface.
@@ -248,6 +250,7 @@ impl Default for Workspace {
             open_files: Vec::new(),
             demo_open: true,
             alert_rules: crate::data::alerts::AlertRules::default(),
+            basemap: Basemap::None,
             theme: Theme::Dark,
             lang: super::i18n::Lang::En,
             dashboards: super::dashboards::Dashboards::default(),
@@ -446,6 +449,8 @@ pub enum Command {
     Dashboard(super::dashboards::DashboardCommand),
     /// Show this dataset in the Explore view.
     ExploreDataset(u64),
+    /// Draw maps over this basemap.
+    SetBasemap(Basemap),
     /// Change the alert thresholds.
     SetAlertRules(crate::data::alerts::AlertRules),
     /// The operator has seen this alert (by key).
@@ -476,6 +481,20 @@ impl<'a> ViewCtx<'a> {
     pub fn take_commands(&self) -> Vec<Command> {
         std::mem::take(&mut *self.commands.borrow_mut())
     }
+}
+
+/// What the maps draw under their layers: nothing (a plain background with
+/// a graticule; nothing is fetched) or raster tiles from an XYZ server the
+/// user chose, with the attribution its terms ask for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Basemap {
+    #[default]
+    None,
+    Xyz {
+        url: String,
+        attribution: String,
+    },
 }
 
 /// Which views the playlist shows, and for how long each. Persisted with

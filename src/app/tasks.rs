@@ -68,6 +68,9 @@ pub enum Outcome {
     /// A dataset's charts made again after its roles, domain or time zone
     /// changed: the dataset's name and revision, and the charts.
     Charts(String, u64, Charts),
+    /// Choropleths of open tables over open GeoJSON districts: the table's
+    /// name and the spec, for its default dashboard.
+    Choropleths(Vec<(String, ChartSpec)>),
 }
 
 /// What a task does: at most one file dialog, export, workspace file or

@@ -459,6 +459,69 @@ pub fn lines(ds: &Dataset, rows: &[u32], measure: Option<&Column>) -> Result<Map
     Ok(out)
 }
 
+/// The choropleth that joins a table to a GeoJSON of polygons, when they
+/// meet: by a column of the table whose values name most of the polygons
+/// (a district name or code, compared as trimmed lower-case text), else by
+/// location when the table has coordinates. `None` when neither holds.
+pub fn choropleth_suggestion(ds: &Dataset, geo: &Dataset) -> Option<ChartSpec> {
+    let shapes = geo.geometry.as_deref()?;
+    if ds.geometry.is_some() || !shapes.iter().any(|s| !s.polygons.is_empty()) {
+        return None;
+    }
+    let text = |c: &Column, r: usize| {
+        c.str_at(r)
+            .map(|s| s.trim().to_lowercase())
+            .or_else(|| c.f64_at(r).map(super::format_value))
+    };
+    // The best property = column pair: the most polygons named.
+    let mut best: Option<(usize, Join)> = None;
+    for prop in &geo.table.columns {
+        let names: std::collections::HashSet<String> = (0..geo.table.n_rows())
+            .filter_map(|r| text(prop, r))
+            .collect();
+        if names.len() < 2 || names.len() * 2 < shapes.len() {
+            continue;
+        }
+        for col in &ds.table.columns {
+            if matches!(
+                col.kind(),
+                crate::data::ColumnKind::Float | crate::data::ColumnKind::Timestamp
+            ) {
+                continue;
+            }
+            let seen: std::collections::HashSet<String> = (0..ds.table.n_rows().min(200_000))
+                .filter_map(|r| text(col, r))
+                .filter(|v| names.contains(v))
+                .collect();
+            if seen.len() * 2 >= names.len() && best.as_ref().is_none_or(|b| seen.len() > b.0) {
+                best = Some((
+                    seen.len(),
+                    Join {
+                        property: prop.name.clone(),
+                        column: col.name.clone(),
+                    },
+                ));
+            }
+        }
+    }
+    let join = best.map(|b| b.1);
+    let located =
+        ds.column_for(Role::Latitude).is_some() && ds.column_for(Role::Longitude).is_some();
+    if join.is_none() && !located {
+        return None;
+    }
+    Some(ChartSpec {
+        title: format!("Rows by {}", geo.name.replace('_', " ")),
+        kind: super::ChartKind::MapPoints,
+        dataset: ds.name.clone(),
+        aggregation: Aggregation::Count,
+        layer: MapLayer::Choropleth,
+        geometry: Some(geo.name.clone()),
+        join,
+        ..ChartSpec::default()
+    })
+}
+
 /// The column that names a GeoJSON feature: a place or a category, else
 /// the first text column, else none.
 fn name_column(ds: &Dataset) -> Option<&Column> {
@@ -755,6 +818,30 @@ mod tests {
             first.value > 300.0,
             "the doubled place's 1000 is in its mean"
         );
+    }
+
+    #[test]
+    fn a_table_and_districts_meet_by_name_or_by_location() {
+        let geo = districts();
+        // Coordinates and a borough column naming the districts: by name.
+        let named = points(&[(0.1, 0.1, "West", 1.0), (1.5, 0.5, "east ", 2.0)]);
+        let s = choropleth_suggestion(&named, &geo).unwrap();
+        assert_eq!(
+            s.join,
+            Some(Join {
+                property: "name".to_owned(),
+                column: "borough".to_owned()
+            })
+        );
+        assert_eq!(s.geometry.as_deref(), Some("districts"));
+        // Borough names that name no district: by location.
+        let located = points(&[(0.1, 0.1, "BRONX", 1.0), (1.5, 0.5, "QUEENS", 2.0)]);
+        let s = choropleth_suggestion(&located, &geo).unwrap();
+        assert_eq!(s.join, None);
+        let d = compute_with(&s, &located, Some(&geo), TimeRange::default(), &()).unwrap();
+        assert_eq!(d.map.unwrap().areas[0].value, 1.0);
+        // The districts themselves are not joined to themselves.
+        assert!(choropleth_suggestion(&geo, &geo).is_none());
     }
 
     #[test]

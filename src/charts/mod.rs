@@ -29,7 +29,7 @@ mod table;
 pub use bucket::TimeBucket;
 pub use compute::{compute, compute_with, format_value};
 pub use domain::{DEFAULT_PANELS, default_dashboard, domain_panels};
-pub use map::{Join, MapData, MapLayer};
+pub use map::{Join, MapData, MapLayer, choropleth_suggestion};
 pub use suggest::suggest;
 
 /// The measure name of the AQI: a table's own column of that name, or

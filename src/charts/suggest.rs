@@ -271,6 +271,30 @@ pub fn suggest(ds: &Dataset) -> Vec<ChartSpec> {
             ..base.clone()
         });
     }
+    if let Some(shapes) = ds.geometry.as_deref()
+        && !(ds.column_for(Role::Latitude).is_some() && ds.column_for(Role::Longitude).is_some())
+    {
+        // A GeoJSON of districts or roads: its own shapes, coloured by its
+        // first measure, first of all.
+        let polygons = shapes.iter().any(|s| !s.polygons.is_empty());
+        out.insert(
+            0,
+            ChartSpec {
+                title: match measures.first() {
+                    Some(&m) => format!("Map of {}", pretty(&name(m))),
+                    None => format!("Map of {}", pretty(&ds.name)),
+                },
+                kind: ChartKind::MapPoints,
+                measures: measures.first().map(|&m| name(m)).into_iter().collect(),
+                layer: if polygons {
+                    super::MapLayer::Choropleth
+                } else {
+                    super::MapLayer::Lines
+                },
+                ..base.clone()
+            },
+        );
+    }
     if ds.column_for(Role::Latitude).is_some() && ds.column_for(Role::Longitude).is_some() {
         out.push(ChartSpec {
             title: "Where".to_owned(),

@@ -17,6 +17,7 @@ mod demo;
 mod evaluate;
 mod fetch;
 mod inspect;
+mod map;
 mod models;
 mod pivot;
 mod predict;
@@ -116,6 +117,9 @@ pub enum Cmd {
     Charts(charts::ChartsArgs),
     /// Draw one chart spec over a table into a PNG.
     Chart(charts::ChartArgs),
+    /// Draw a map of a table (points, bins, lines, or a choropleth of
+    /// GeoJSON districts) into a PNG, headlessly.
+    Map(Box<map::MapArgs>),
     /// Add a model's predictions to a table (CSV out).
     Predict(predict::PredictArgs),
     /// A model's metrics on a table with the target, next to the baseline.
@@ -289,6 +293,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Pivot(args)) => pivot::run(args),
         Some(Cmd::Charts(args)) => charts::run(args),
         Some(Cmd::Chart(args)) => charts::run_one(args),
+        Some(Cmd::Map(args)) => map::run(*args),
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
         Some(Cmd::Serve(args)) => serve::run(args),

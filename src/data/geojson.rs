@@ -80,7 +80,7 @@ pub fn bounds_of<'a>(positions: impl Iterator<Item = &'a Lonlat>) -> Option<[f64
 }
 
 /// Even–odd test of a point against one ring.
-fn ring_contains(ring: &[Lonlat], p: Lonlat) -> bool {
+pub fn ring_contains(ring: &[Lonlat], p: Lonlat) -> bool {
     let mut inside = false;
     let n = ring.len();
     if n < 3 {

@@ -8,7 +8,9 @@ use jiff::tz::TimeZone;
 
 use super::PanelStyle;
 use crate::app::i18n::{self, tr};
+use crate::app::state::Basemap;
 use crate::app::theme;
+use crate::app::widgets::map::MapView;
 use crate::app::widgets::{self, TimeAxis};
 use crate::charts::{ChartData, ChartKind, Reference, TimeBucket, XAxis, format_value};
 use crate::trf;
@@ -20,6 +22,7 @@ pub fn chart_ui(
     data: &ChartData,
     tz: &TimeZone,
     style: &PanelStyle,
+    basemap: &Basemap,
 ) -> Option<egui::Response> {
     let y_label = i18n::value_label(&data.y_label);
     if let Some(h) = &data.heatmap {
@@ -47,6 +50,9 @@ pub fn chart_ui(
     if data.kind == ChartKind::Table {
         super::table_ui(ui, "", data, tz, style.height);
         return None;
+    }
+    if data.x == XAxis::Map {
+        return Some(map_ui(ui, data, style, basemap));
     }
     if data.series.iter().all(|s| s.drawn() == 0) {
         widgets::missing_ui(ui, tr("No values to draw in the selected time range."));
@@ -81,15 +87,7 @@ pub fn chart_ui(
         XAxis::Category(labels) => {
             category_plot(plot, labels, data.kind).show(ui, |p| categories(p, data))
         }
-        XAxis::Map => {
-            // Degrees of longitude shrink with latitude: keep the map's
-            // shape right where the points are.
-            let mid_lat = mean_latitude(data).to_radians().cos().max(0.05);
-            plot.data_aspect((1.0 / mid_lat) as f32)
-                .x_axis_label(tr("longitude"))
-                .y_axis_label(tr("latitude"))
-                .show(ui, |p| points(p, data, 2.0))
-        }
+        XAxis::Map => return None,
         XAxis::Numeric(name) => {
             let plot = plot.x_axis_label(name.clone());
             match data.kind {
@@ -101,6 +99,47 @@ pub fn chart_ui(
         XAxis::None => return None,
     };
     Some(shown.response)
+}
+
+/// A map of the data on the basemap, its view kept in the context's
+/// memory under the panel's name, and the basemap's tile status under it.
+fn map_ui(
+    ui: &mut egui::Ui,
+    data: &ChartData,
+    style: &PanelStyle,
+    basemap: &Basemap,
+) -> egui::Response {
+    let empty = data.series.iter().all(|s| s.drawn() == 0)
+        && data.map.as_ref().is_none_or(|m| m.bounds.is_none());
+    if empty {
+        widgets::missing_ui(ui, tr("No places to draw in the selected time range."));
+    }
+    let id = egui::Id::unique(("map_view", &style.export_name));
+    let mut view: MapView = ui.data_mut(|d| d.get_temp(id)).unwrap_or_default();
+    let status_h = if matches!(basemap, Basemap::Xyz { .. }) {
+        18.0
+    } else {
+        0.0
+    };
+    let size = egui::vec2(ui.available_width(), (style.height - status_h).max(80.0));
+    let (response, status) = view.ui(ui, data, basemap, size);
+    ui.data_mut(|d| d.insert_temp(id, view));
+    if let Some(st) = status {
+        let text = if let Some(e) = st.last_error.as_ref().filter(|_| st.failed > 0) {
+            Some((
+                theme::WARN,
+                trf!("{} basemap tiles could not be loaded: {}", st.failed, e),
+            ))
+        } else if st.loading > 0 {
+            Some((theme::MUTED, trf!("Loading {} basemap tiles…", st.loading)))
+        } else {
+            None
+        };
+        if let Some((color, text)) = text {
+            ui.label(RichText::new(text).small().color(color));
+        }
+    }
+    response
 }
 
 fn color(i: usize) -> egui::Color32 {
@@ -303,16 +342,6 @@ fn points(p: &mut PlotUi<'_>, data: &ChartData, radius: f32) {
                 .radius(radius),
         );
     }
-}
-
-fn mean_latitude(data: &ChartData) -> f64 {
-    let (sum, n) = data
-        .series
-        .iter()
-        .flat_map(|s| s.points.iter())
-        .filter(|p| p[1].is_finite())
-        .fold((0.0, 0usize), |(s, n), p| (s + p[1], n + 1));
-    if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
 /// The latest value in large type, the usual level and how far from it,

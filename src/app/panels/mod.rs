@@ -10,7 +10,7 @@ mod draw;
 use egui::RichText;
 
 use super::i18n::tr;
-use super::state::{Command, DatasetEntry, ViewCtx, Workspace};
+use super::state::{Basemap, Command, DatasetEntry, ViewCtx, Workspace};
 use super::theme;
 use super::widgets::{self, Background};
 use crate::charts::{ChartData, ChartSpec};
@@ -35,6 +35,8 @@ pub struct PanelStyle {
 struct PanelKey {
     dataset: u64,
     revision: u64,
+    /// The GeoJSON dataset a choropleth joins to, and its revision.
+    geometry: Option<(u64, u64)>,
     spec: String,
     start: Option<i64>,
     end: Option<i64>,
@@ -70,18 +72,24 @@ impl ChartPanel {
             return false;
         };
         let window = ctx.ws.range_for(&entry.dataset);
+        let geo = spec
+            .geometry
+            .as_deref()
+            .and_then(|g| find_dataset(ctx.ws, g));
         let key = PanelKey {
             dataset: entry.id,
             revision: entry.revision,
+            geometry: geo.map(|g| (g.id, g.revision)),
             spec: serde_json::to_string(spec).unwrap_or_default(),
             start: window.start,
             end: window.end,
         };
         let ds = std::sync::Arc::clone(&entry.dataset);
+        let geo = geo.map(|g| std::sync::Arc::clone(&g.dataset));
         let spec = spec.clone();
         self.data.ensure(ui.ctx(), &key, move || {
             move |p: &crate::jobs::JobProgress| {
-                crate::charts::compute(&spec, &ds, window, p as &dyn Progress)
+                crate::charts::compute_with(&spec, &ds, geo.as_deref(), window, p as &dyn Progress)
                     .map_err(|e| e.to_string())
             }
         });
@@ -132,7 +140,7 @@ impl ChartPanel {
                             .color(theme::MUTED),
                     );
                 }
-                if let Some(plot) = draw::chart_ui(ui, data, &tz, style) {
+                if let Some(plot) = draw::chart_ui(ui, data, &tz, style, &ctx.ws.basemap) {
                     super::png_export::context_menu(ctx, &plot, plot.rect, &style.export_name);
                 }
             }
@@ -155,28 +163,44 @@ pub fn chart_image(
     scale: f32,
     theme: theme::Theme,
 ) -> Result<egui::ColorImage, String> {
+    chart_image_on(title, data, tz, scale, theme, &Basemap::None, None).map(|(img, _)| img)
+}
+
+/// [`chart_image`] of a map over `basemap`, waiting up to `wait` for its
+/// tiles; also says what of the basemap is missing, if anything.
+pub fn chart_image_on(
+    title: &str,
+    data: &ChartData,
+    tz: &jiff::tz::TimeZone,
+    scale: f32,
+    theme: theme::Theme,
+    basemap: &Basemap,
+    wait: Option<std::time::Duration>,
+) -> Result<(egui::ColorImage, Option<String>), String> {
     let style = PanelStyle {
         height: IMAGE_SIZE.y - 60.0,
         link: None,
         export_name: title.to_owned(),
     };
-    let drawn = super::png_export::draw_offscreen(
+    let (drawn, missing) = super::png_export::draw_offscreen_until(
         |ctx| {
             theme::apply(ctx, theme);
             super::fonts::install_cjk_font_now(ctx);
         },
         IMAGE_SIZE,
         scale,
+        wait,
         |ui| {
             egui::CentralPanel::default().show(ui, |ui| {
                 ui.heading(title);
-                draw::chart_ui(ui, data, tz, &style);
+                draw::chart_ui(ui, data, tz, &style, basemap);
             });
         },
     )?;
-    drawn
+    let image = drawn
         .paint(None)
-        .ok_or_else(|| "the chart has no area to draw".to_owned())
+        .ok_or_else(|| "the chart has no area to draw".to_owned())?;
+    Ok((image, missing))
 }
 
 /// Charts suggested for a dataset shown at most where a view falls back

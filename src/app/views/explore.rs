@@ -15,8 +15,9 @@ use crate::app::widgets::{self, Background};
 use crate::charts::ChartSpec;
 use crate::trf;
 
-/// The dataset and revision the suggestions were made for.
-type Key = (u64, u64);
+/// The dataset and revision the suggestions were made for, and the open
+/// GeoJSON datasets (id, revision) a choropleth may join it to.
+type Key = (u64, u64, Vec<(u64, u64)>);
 
 #[derive(Default)]
 pub struct ExploreView {
@@ -50,16 +51,46 @@ impl ExploreView {
             widgets::missing_ui(ui, tr("Open a CSV file to see its charts."));
             return;
         };
-        let key = (entry.id, entry.revision);
+        let shapes: Vec<&DatasetEntry> = ctx
+            .ws
+            .datasets
+            .iter()
+            .filter(|e| e.id != entry.id && e.dataset.geometry.is_some())
+            .collect();
+        let key = (
+            entry.id,
+            entry.revision,
+            shapes.iter().map(|e| (e.id, e.revision)).collect(),
+        );
         let ds = std::sync::Arc::clone(&entry.dataset);
+        let geos: Vec<_> = shapes
+            .iter()
+            .map(|e| std::sync::Arc::clone(&e.dataset))
+            .collect();
         self.suggested.ensure(ui.ctx(), &key, move || {
-            move |_: &crate::jobs::JobProgress| crate::charts::suggest(&ds)
+            move |_: &crate::jobs::JobProgress| {
+                let mut specs = crate::charts::suggest(&ds);
+                // Each open district file this table meets: a choropleth,
+                // after the charts over time.
+                let at = specs
+                    .iter()
+                    .take_while(|s| {
+                        s.x == ds.time_column().map(|c| c.name.clone()) && s.x.is_some()
+                    })
+                    .count();
+                for (k, g) in geos.iter().enumerate() {
+                    if let Some(c) = crate::charts::choropleth_suggestion(&ds, g) {
+                        specs.insert((at + k).min(specs.len()), c);
+                    }
+                }
+                specs
+            }
         });
-        if self.shown != Some(key)
+        if self.shown.as_ref() != Some(&key)
             && let Some(specs) = self.suggested.value()
             && !self.suggested.is_busy()
         {
-            self.shown = Some(key);
+            self.shown = Some(key.clone());
             self.specs = (*specs).clone();
             self.panels = self.specs.iter().map(|_| ChartPanel::default()).collect();
             self.editing = None;
@@ -78,7 +109,7 @@ impl ExploreView {
             }
             return;
         }
-        if self.shown != Some(key) {
+        if self.shown.as_ref() != Some(&key) {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(tr("Finding the charts for this dataset…"));

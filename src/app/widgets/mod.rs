@@ -3,7 +3,9 @@
 
 mod background;
 mod heatmap;
+pub mod map;
 mod remote;
+pub mod tiles;
 mod time_axis;
 
 use std::path::Path;

@@ -1,0 +1,598 @@
+//! The map: walkers' Web Mercator view (zoom with Ctrl + wheel or a
+//! double click, pan by dragging) over the chosen basemap — raster tiles
+//! from an XYZ server, or none (a plain background with a graticule) — and
+//! a computed map layer on top: points coloured by their group, square
+//! bins, district polygons as a choropleth, or lines, each on a colour
+//! ramp with a legend. Hovering shows the value under the pointer; a scale
+//! bar and the basemap's attribution sit in the corners. The first time a
+//! layer is shown, the view fits its extent.
+
+use egui::{Color32, Pos2, Rect, Stroke, pos2, vec2};
+use walkers::{MapMemory, Plugin, Projector, Tiles, lon_lat};
+
+use super::tiles::{TileStatus, XyzTiles};
+use crate::app::state::Basemap;
+use crate::app::theme;
+use crate::charts::{ChartData, MapData, format_value};
+use crate::data::geojson::{Lonlat, ring_contains};
+
+/// Set in the context's memory in a frame where a map still waits for
+/// tiles (see `png_export::draw_offscreen_until`).
+pub const TILES_PENDING: &str = "cityops_map_tiles_pending";
+/// Set in the context's memory when basemap tiles failed: what failed.
+pub const TILES_FAILED: &str = "cityops_map_tiles_failed";
+
+/// Layers' fill opacity over the basemap.
+const FILL_ALPHA: f32 = 0.72;
+
+/// One map's view: where it looks and which extent it was fitted to.
+#[derive(Clone, Default)]
+pub struct MapView {
+    memory: MapMemory,
+    fitted: Option<[u64; 4]>,
+}
+
+/// Every drawn position's extent: the layer's, else the points'.
+fn extent(data: &ChartData) -> Option<[f64; 4]> {
+    data.map.as_ref().and_then(|m| m.bounds).or_else(|| {
+        crate::data::geojson::bounds_of(
+            data.series
+                .iter()
+                .flat_map(|s| s.points.iter())
+                .filter(|p| p[0].is_finite() && p[1].is_finite()),
+        )
+    })
+}
+
+fn mercator_y(lat: f64) -> f64 {
+    let lat = lat.clamp(-85.0, 85.0).to_radians();
+    (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln()
+}
+
+/// The zoom at which `b` fills `size` (with a margin), walkers' 256 px
+/// tiles.
+fn fit_zoom(b: [f64; 4], size: egui::Vec2) -> f64 {
+    let lon_span = (b[2] - b[0]).max(1e-6);
+    let y_span = (mercator_y(b[3]) - mercator_y(b[1])).max(1e-8);
+    let z_lon = (f64::from(size.x) / 256.0 * 360.0 / lon_span).log2();
+    let z_lat = (f64::from(size.y) / 256.0 * std::f64::consts::TAU / y_span).log2();
+    (z_lon.min(z_lat) - 0.6).clamp(1.0, 18.0)
+}
+
+impl MapView {
+    /// Draws the map of `data` in `size` over `basemap`; returns the tile
+    /// status (for the line under the map), if tiles are used.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        data: &ChartData,
+        basemap: &Basemap,
+        size: egui::Vec2,
+    ) -> (egui::Response, Option<TileStatus>) {
+        let b = extent(data);
+        let key = b.map(|b| b.map(f64::to_bits));
+        if let Some(b) = b
+            && self.fitted != key
+        {
+            self.fitted = key;
+            let _ = self.memory.set_zoom(fit_zoom(b, size));
+            self.memory
+                .center_at(lon_lat((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0));
+        }
+        let home = b.map_or(lon_lat(0.0, 0.0), |b| {
+            lon_lat((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0)
+        });
+        let mut tiles: Option<XyzTiles> = match basemap {
+            Basemap::Xyz { url, .. } => super::tiles::shared(url, ui.ctx()),
+            Basemap::None => None,
+        };
+        let attribution = match basemap {
+            Basemap::Xyz { attribution, .. } => attribution.clone(),
+            Basemap::None => String::new(),
+        };
+        let dark = ui.visuals().dark_mode;
+        let plain = tiles.is_none();
+        let response = ui
+            .allocate_ui(size, |ui| {
+                ui.set_min_size(size);
+                let map = walkers::Map::new(
+                    tiles.as_mut().map(|t| t as &mut dyn Tiles),
+                    &mut self.memory,
+                    home,
+                )
+                .double_click_to_zoom(true)
+                .with_plugin(Layers {
+                    data,
+                    graticule: plain,
+                    attribution,
+                    dark,
+                });
+                ui.add(map)
+            })
+            .inner;
+        let status = tiles.as_ref().map(XyzTiles::status);
+        if let Some(st) = &status {
+            // An offscreen drawing (PNG, command line) waits for tiles
+            // loading and reports those that failed.
+            if st.loading > 0 {
+                ui.ctx()
+                    .data_mut(|d| d.insert_temp(egui::Id::unique(TILES_PENDING), true));
+            }
+            if let Some(e) = st.last_error.as_ref().filter(|_| st.failed > 0) {
+                let problem = format!("{} basemap tiles could not be loaded: {e}", st.failed);
+                ui.ctx()
+                    .data_mut(|d| d.insert_temp(egui::Id::unique(TILES_FAILED), problem));
+            }
+        }
+        (response, status)
+    }
+}
+
+/// Paints the layer, the legend, the scale bar and the attribution.
+struct Layers<'a> {
+    data: &'a ChartData,
+    graticule: bool,
+    attribution: String,
+    dark: bool,
+}
+
+fn project(p: &Projector, at: Lonlat) -> Pos2 {
+    p.project(lon_lat(at[0], at[1])).to_pos2()
+}
+
+/// A value's colour on the ramp of `range`, at the layers' opacity.
+fn ramp_color(value: f64, range: Option<[f64; 2]>) -> Color32 {
+    let [lo, hi] = range.unwrap_or([0.0, 1.0]);
+    let t = if hi > lo {
+        (value - lo) / (hi - lo)
+    } else {
+        0.5
+    };
+    theme::ramp(t.clamp(0.0, 1.0)).gamma_multiply(FILL_ALPHA)
+}
+
+impl Plugin for Layers<'_> {
+    fn run(
+        self: Box<Self>,
+        ui: &mut egui::Ui,
+        response: &egui::Response,
+        projector: &Projector,
+        _memory: &MapMemory,
+    ) {
+        let rect = response.rect;
+        let painter = ui.painter_at(rect);
+        if self.graticule {
+            painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
+            graticule(&painter, projector, rect, self.dark);
+        }
+        let hover_at = response
+            .hover_pos()
+            .map(|p| projector.unproject(p.to_vec2()))
+            .map(|p| [p.x(), p.y()]);
+        let mut hover: Option<String> = None;
+        if let Some(m) = &self.data.map {
+            draw_layer(&painter, projector, m);
+            if let Some(at) = hover_at {
+                hover = hovered_layer(m, at);
+            }
+            legend_ramp(&painter, rect, m);
+        } else {
+            draw_points(&painter, projector, self.data);
+            if let Some(p) = response.hover_pos() {
+                hover = hovered_point(projector, self.data, p);
+            }
+            legend_groups(&painter, rect, self.data);
+        }
+        scale_bar(&painter, projector, rect);
+        if !self.attribution.is_empty() {
+            let font = egui::FontId::proportional(11.0);
+            let galley = painter.layout_no_wrap(self.attribution, font, theme::MUTED);
+            let at = rect.right_bottom() - galley.size() - vec2(6.0, 4.0);
+            painter.rect_filled(
+                Rect::from_min_size(at - vec2(3.0, 1.0), galley.size() + vec2(6.0, 2.0)),
+                2.0,
+                ui.visuals().extreme_bg_color.gamma_multiply(0.85),
+            );
+            painter.galley(at, galley, theme::MUTED);
+        }
+        if let (Some(text), Some(p)) = (hover, response.hover_pos()) {
+            let font = egui::FontId::proportional(13.0);
+            let color = ui.visuals().text_color();
+            let galley = painter.layout_no_wrap(text, font, color);
+            let at = p + vec2(14.0, 10.0);
+            let bg = Rect::from_min_size(at - vec2(4.0, 3.0), galley.size() + vec2(8.0, 6.0));
+            painter.rect_filled(bg, 3.0, ui.visuals().window_fill);
+            painter.rect_stroke(
+                bg,
+                3.0,
+                ui.visuals().window_stroke,
+                egui::StrokeKind::Inside,
+            );
+            painter.galley(at, galley, color);
+        }
+    }
+}
+
+fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
+    let outline = Stroke::new(1.0, Color32::from_gray(40).gamma_multiply(0.8));
+    for a in &m.areas {
+        let fill = if a.value.is_finite() {
+            ramp_color(a.value, m.range)
+        } else {
+            Color32::from_gray(128).gamma_multiply(0.25)
+        };
+        let mut mesh = egui::Mesh::default();
+        for v in &a.vertices {
+            mesh.colored_vertex(project(p, *v), fill);
+        }
+        mesh.indices.extend_from_slice(&a.triangles);
+        painter.add(egui::Shape::mesh(mesh));
+        for &(s, e) in &a.rings {
+            let pts: Vec<Pos2> = a
+                .vertices
+                .get(s as usize..e as usize)
+                .unwrap_or_default()
+                .iter()
+                .map(|v| project(p, *v))
+                .collect();
+            painter.add(egui::Shape::closed_line(pts, outline));
+        }
+    }
+    if !m.bins.is_empty() {
+        let [w, h] = m.bin_size;
+        let mut mesh = egui::Mesh::default();
+        for b in &m.bins {
+            let a = project(p, [b.west, b.south]);
+            let c = project(p, [b.west + w, b.south + h]);
+            mesh.add_colored_rect(Rect::from_two_pos(a, c), ramp_color(b.value, m.range));
+        }
+        painter.add(egui::Shape::mesh(mesh));
+    }
+    for l in &m.lines {
+        let color = if l.value.is_finite() {
+            theme::ramp(
+                m.range
+                    .map_or(0.5, |[lo, hi]| {
+                        if hi > lo {
+                            (l.value - lo) / (hi - lo)
+                        } else {
+                            0.5
+                        }
+                    })
+                    .clamp(0.0, 1.0),
+            )
+        } else {
+            theme::series_color(0)
+        };
+        let pts: Vec<Pos2> = l.points.iter().map(|v| project(p, *v)).collect();
+        painter.add(egui::Shape::line(pts, Stroke::new(3.0, color)));
+    }
+}
+
+/// Dots: circles for a few thousand, small squares in one mesh beyond.
+fn draw_points(painter: &egui::Painter, p: &Projector, data: &ChartData) {
+    let n: usize = data.series.iter().map(|s| s.points.len()).sum();
+    let r = if n > 20_000 { 1.5 } else { 3.0 };
+    let mut mesh = egui::Mesh::default();
+    for (i, s) in data.series.iter().enumerate() {
+        let color = theme::series_color(i);
+        for pt in &s.points {
+            let at = project(p, *pt);
+            if !painter.clip_rect().contains(at) {
+                continue;
+            }
+            if n <= 3_000 {
+                painter.circle(
+                    at,
+                    r,
+                    color,
+                    Stroke::new(0.5, Color32::from_black_alpha(120)),
+                );
+            } else {
+                mesh.add_colored_rect(Rect::from_center_size(at, vec2(2.0 * r, 2.0 * r)), color);
+            }
+        }
+    }
+    if !mesh.is_empty() {
+        painter.add(egui::Shape::mesh(mesh));
+    }
+}
+
+fn hovered_layer(m: &MapData, at: Lonlat) -> Option<String> {
+    let label = &m.value_label;
+    for a in &m.areas {
+        let inside = a.rings.first().is_some_and(|&(s, e)| {
+            a.vertices
+                .get(s as usize..e as usize)
+                .is_some_and(|ring| ring_contains(ring, at))
+        }) && !a.rings.iter().skip(1).any(|&(s, e)| {
+            a.vertices
+                .get(s as usize..e as usize)
+                .is_some_and(|ring| ring_contains(ring, at))
+        });
+        if inside {
+            let v = if a.value.is_finite() {
+                format_value(a.value)
+            } else {
+                crate::app::i18n::tr("no rows").to_owned()
+            };
+            return Some(format!("{}\n{label}: {v}", a.name));
+        }
+    }
+    let [w, h] = m.bin_size;
+    m.bins
+        .iter()
+        .find(|b| at[0] >= b.west && at[0] < b.west + w && at[1] >= b.south && at[1] < b.south + h)
+        .map(|b| crate::trf!("{}: {} ({} rows)", label, format_value(b.value), b.rows))
+}
+
+fn hovered_point(p: &Projector, data: &ChartData, pointer: Pos2) -> Option<String> {
+    let mut best: Option<(f32, &str, [f64; 2])> = None;
+    for s in &data.series {
+        for pt in &s.points {
+            let d = project(p, *pt).distance(pointer);
+            if d < 8.0 && best.is_none_or(|b| d < b.0) {
+                best = Some((d, &s.name, *pt));
+            }
+        }
+    }
+    best.map(|(_, name, pt)| format!("{name}\n{:.5}, {:.5}", pt[1], pt[0]))
+}
+
+/// The colour ramp with its range and what the values are.
+fn legend_ramp(painter: &egui::Painter, rect: Rect, m: &MapData) {
+    let Some([lo, hi]) = m.range else {
+        return;
+    };
+    let w = 160.0;
+    let at = pos2(rect.right() - w - 12.0, rect.top() + 10.0);
+    let bg = Rect::from_min_size(at - vec2(6.0, 4.0), vec2(w + 12.0, 46.0));
+    painter.rect_filled(bg, 4.0, Color32::from_black_alpha(150));
+    let font = egui::FontId::proportional(12.0);
+    painter.text(
+        at,
+        egui::Align2::LEFT_TOP,
+        crate::app::i18n::value_label(&m.value_label),
+        font.clone(),
+        Color32::WHITE,
+    );
+    let bar = Rect::from_min_size(at + vec2(0.0, 16.0), vec2(w, 10.0));
+    let mut mesh = egui::Mesh::default();
+    let steps = 24;
+    for i in 0..steps {
+        let t0 = i as f32 / steps as f32;
+        let x0 = bar.left() + t0 * w;
+        let c = theme::ramp(f64::from(t0) + 0.5 / f64::from(steps));
+        mesh.add_colored_rect(
+            Rect::from_min_max(
+                pos2(x0, bar.top()),
+                pos2(x0 + w / steps as f32 + 0.5, bar.bottom()),
+            ),
+            c,
+        );
+    }
+    painter.add(egui::Shape::mesh(mesh));
+    let small = egui::FontId::proportional(11.0);
+    painter.text(
+        bar.left_bottom() + vec2(0.0, 2.0),
+        egui::Align2::LEFT_TOP,
+        format_value(lo),
+        small.clone(),
+        Color32::WHITE,
+    );
+    painter.text(
+        bar.right_bottom() + vec2(0.0, 2.0),
+        egui::Align2::RIGHT_TOP,
+        format_value(hi),
+        small,
+        Color32::WHITE,
+    );
+}
+
+/// The groups' colours and names, for points coloured by a category.
+fn legend_groups(painter: &egui::Painter, rect: Rect, data: &ChartData) {
+    if data.series.len() < 2 {
+        return;
+    }
+    let font = egui::FontId::proportional(12.0);
+    let names: Vec<&str> = data
+        .series
+        .iter()
+        .take(12)
+        .map(|s| s.name.as_str())
+        .collect();
+    let w = names
+        .iter()
+        .map(|n| {
+            painter
+                .layout_no_wrap((*n).to_owned(), font.clone(), Color32::WHITE)
+                .size()
+                .x
+        })
+        .fold(40.0f32, f32::max)
+        + 22.0;
+    let at = pos2(rect.right() - w - 12.0, rect.top() + 10.0);
+    let bg = Rect::from_min_size(
+        at - vec2(6.0, 4.0),
+        vec2(w + 12.0, names.len() as f32 * 16.0 + 8.0),
+    );
+    painter.rect_filled(bg, 4.0, Color32::from_black_alpha(150));
+    for (i, n) in names.iter().enumerate() {
+        let y = at.y + i as f32 * 16.0;
+        painter.circle_filled(pos2(at.x + 5.0, y + 7.0), 4.5, theme::series_color(i));
+        painter.text(
+            pos2(at.x + 16.0, y),
+            egui::Align2::LEFT_TOP,
+            *n,
+            font.clone(),
+            Color32::WHITE,
+        );
+    }
+}
+
+/// A bar of a round length (1, 2 or 5 × 10ⁿ metres) at most 120 px long.
+fn scale_bar(painter: &egui::Painter, p: &Projector, rect: Rect) {
+    let center = p.unproject(rect.center().to_vec2());
+    let px_per_m = f64::from(p.scale_pixel_per_meter(center));
+    if !(px_per_m.is_finite() && px_per_m > 0.0) {
+        return;
+    }
+    let max_m = 120.0 / px_per_m;
+    let pow = 10f64.powf(max_m.log10().floor());
+    let len_m = [5.0, 2.0, 1.0]
+        .iter()
+        .map(|k| k * pow)
+        .find(|&m| m <= max_m)
+        .unwrap_or(pow);
+    let len_px = (len_m * px_per_m) as f32;
+    let at = rect.left_bottom() + vec2(12.0, -14.0);
+    let bg = Rect::from_min_size(at - vec2(6.0, 18.0), vec2(len_px + 12.0, 26.0));
+    painter.rect_filled(bg, 3.0, Color32::from_black_alpha(140));
+    let stroke = Stroke::new(2.0, Color32::WHITE);
+    painter.line_segment([at, at + vec2(len_px, 0.0)], stroke);
+    painter.line_segment([at, at - vec2(0.0, 5.0)], stroke);
+    painter.line_segment([at + vec2(len_px, 0.0), at + vec2(len_px, -5.0)], stroke);
+    let text = if len_m >= 1000.0 {
+        format!("{} km", format_value(len_m / 1000.0))
+    } else {
+        format!("{} m", format_value(len_m))
+    };
+    painter.text(
+        at + vec2(len_px / 2.0, -6.0),
+        egui::Align2::CENTER_BOTTOM,
+        text,
+        egui::FontId::proportional(11.0),
+        Color32::WHITE,
+    );
+}
+
+/// Lines of longitude and latitude at a round step, for the plain basemap.
+fn graticule(painter: &egui::Painter, p: &Projector, rect: Rect, dark: bool) {
+    let a = p.unproject(rect.left_bottom().to_vec2());
+    let b = p.unproject(rect.right_top().to_vec2());
+    let span = (b.x() - a.x()).abs().max(1e-9);
+    let raw = span / 6.0;
+    let pow = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * pow)
+        .find(|&s| s >= raw)
+        .unwrap_or(pow * 10.0);
+    let color = if dark {
+        Color32::from_gray(55)
+    } else {
+        Color32::from_gray(215)
+    };
+    let stroke = Stroke::new(1.0, color);
+    let font = egui::FontId::proportional(10.0);
+    let mut x = (a.x() / step).floor() * step;
+    let mut guard = 0;
+    while x <= b.x() && guard < 64 {
+        let sx = p.project(lon_lat(x, a.y())).x;
+        painter.line_segment([pos2(sx, rect.top()), pos2(sx, rect.bottom())], stroke);
+        painter.text(
+            pos2(sx + 2.0, rect.top() + 2.0),
+            egui::Align2::LEFT_TOP,
+            format!("{}°", format_value(x)),
+            font.clone(),
+            theme::MUTED,
+        );
+        x += step;
+        guard += 1;
+    }
+    let (lo, hi) = (a.y().min(b.y()), a.y().max(b.y()));
+    let mut y = (lo / step).floor() * step;
+    guard = 0;
+    while y <= hi && guard < 64 {
+        let sy = p.project(lon_lat(a.x(), y)).y;
+        painter.line_segment([pos2(rect.left(), sy), pos2(rect.right(), sy)], stroke);
+        painter.text(
+            pos2(rect.left() + 2.0, sy - 2.0),
+            egui::Align2::LEFT_BOTTOM,
+            format!("{}°", format_value(y)),
+            font.clone(),
+            theme::MUTED,
+        );
+        y += step;
+        guard += 1;
+    }
+}
+
+/// The basemap setting: none, or an XYZ tile server's URL template and the
+/// attribution its terms ask for. A template is checked before it is used
+/// and nothing is fetched until the operator chooses one.
+#[derive(Default)]
+pub struct BasemapEditor {
+    url: String,
+    attribution: String,
+    problem: Option<String>,
+    /// Filled from the setting the first time the menu opens.
+    loaded: bool,
+}
+
+impl BasemapEditor {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        current: &Basemap,
+        cmds: &mut Vec<crate::app::state::Command>,
+    ) {
+        use crate::app::i18n::tr;
+        use crate::app::state::Command;
+        if !self.loaded {
+            self.loaded = true;
+            if let Basemap::Xyz { url, attribution } = current {
+                self.url = url.clone();
+                self.attribution = attribution.clone();
+            }
+        }
+        ui.strong(tr("Map basemap"));
+        let mut none = matches!(current, Basemap::None);
+        if ui
+            .radio_value(
+                &mut none,
+                true,
+                tr("None (a plain background; nothing is fetched)"),
+            )
+            .clicked()
+        {
+            cmds.push(Command::SetBasemap(Basemap::None));
+        }
+        ui.label(tr("Tile server (XYZ URL template):"));
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut self.url)
+                .desired_width(360.0)
+                .hint_text("https://tile.example.org/{z}/{x}/{y}.png"),
+        );
+        super::name_for_screen_readers(&r, egui::Role::TextInput, tr("Tile URL template"));
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut self.attribution)
+                .desired_width(360.0)
+                .hint_text(tr("Attribution, e.g. © OpenStreetMap contributors")),
+        );
+        super::name_for_screen_readers(&r, egui::Role::TextInput, tr("Tile attribution"));
+        if ui.button(tr("Use this tile server")).clicked() {
+            let url = self.url.trim().to_owned();
+            match super::tiles::check_template(&url, false) {
+                Ok(()) => {
+                    self.problem = None;
+                    cmds.push(Command::SetBasemap(Basemap::Xyz {
+                        url,
+                        attribution: self.attribution.trim().to_owned(),
+                    }));
+                }
+                Err(e) => self.problem = Some(e),
+            }
+        }
+        if let Some(p) = &self.problem {
+            ui.colored_label(theme::BAD, p);
+        }
+        if let Basemap::Xyz { url, .. } = current {
+            ui.label(
+                egui::RichText::new(crate::trf!("In use: {}", url))
+                    .small()
+                    .color(theme::MUTED),
+            );
+        }
+    }
+}

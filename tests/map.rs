@@ -1,0 +1,336 @@
+//! Maps from the command line, as a planner would make them: a choropleth
+//! of real district boundaries (Montreal's 58 electoral districts, the
+//! GeoJSON that the plotly package ships) joined by name to a table of
+//! votes and spatially to car-share points; and a basemap from an XYZ tile
+//! server started here on loopback — its tiles drawn, cached on disk,
+//! served from the cache once the server is gone, and a failing server
+//! reported rather than leaving a silent blank.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failed step should fail the test
+
+mod common;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::cityops;
+
+/// plotly's bundled datasets, unpacked into `dir`: `name` without `.gz`.
+fn plotly_dataset(dir: &Path, name: &str) -> PathBuf {
+    let root = std::env::var_os("CITYOPS_PLOTLY_DATA")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let out = std::process::Command::new("python3")
+                .args([
+                    "-c",
+                    "import importlib.util as u, os; print(os.path.join(u.find_spec('plotly').submodule_search_locations[0], 'package_data', 'datasets'))",
+                ])
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        })
+        .filter(|p| p.is_dir())
+        .expect("plotly's datasets are needed: pip install --no-deps plotly (.ci/run does)");
+    let gz = std::fs::read(root.join(format!("{name}.gz"))).unwrap();
+    let text = gunzip(&gz);
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Unpacks a gzip file with the system's gzip (no crate needed for a test).
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("gzip")
+        .arg("-dc")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let data = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let mut out = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(child.wait().unwrap().success());
+    out
+}
+
+fn map_json(args: &[&str], cache: &Path) -> (serde_json::Value, String) {
+    let out = cityops()
+        .arg("map")
+        .args(args)
+        .arg("--json")
+        .env("CITYOPS_CACHE_DIR", cache)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+fn pixels(path: &Path) -> (Vec<[u8; 3]>, u32, u32) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let step = info.color_type.samples();
+    let px = buf[..info.buffer_size()]
+        .chunks(step)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect();
+    (px, info.width, info.height)
+}
+
+#[test]
+fn montreal_districts_as_a_choropleth_joined_by_name_and_by_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let geo = plotly_dataset(dir.path(), "election.geojson");
+    let votes = plotly_dataset(dir.path(), "election.csv");
+    let cars = plotly_dataset(dir.path(), "carshare.csv");
+    let out = dir.path().join("joly.png");
+    // Votes for Joly per district, joined by the district's name.
+    let (j, _) = map_json(
+        &[
+            "--data",
+            votes.to_str().unwrap(),
+            "--geojson",
+            geo.to_str().unwrap(),
+            "--join",
+            "district=district",
+            "--by",
+            "Joly",
+            "--agg",
+            "sum",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(j["layer"], "choropleth");
+    assert_eq!(j["features"], 58, "every district has its row: {j}");
+    assert_eq!(j["missing"], 0);
+    assert_eq!(j["value"], "sum of Joly");
+    let range = j["range"].as_array().unwrap();
+    assert!(range[0].as_f64().unwrap() < range[1].as_f64().unwrap());
+    let (px, w, h) = pixels(&out);
+    assert_eq!((w, h), (1920, 1080));
+    // The polygons are filled: many pixels of the colour ramp's ends.
+    let coloured = px
+        .iter()
+        .filter(|p| p[0].abs_diff(p[1]) > 40 || p[1].abs_diff(p[2]) > 40)
+        .count();
+    assert!(coloured > 100_000, "{coloured} coloured pixels");
+
+    // Car-share points counted in the district they fall in.
+    let out = dir.path().join("cars.png");
+    let (j, _) = map_json(
+        &[
+            "--data",
+            cars.to_str().unwrap(),
+            "--geojson",
+            geo.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        j["features"].as_u64().unwrap() + j["missing"].as_u64().unwrap(),
+        58
+    );
+    assert_eq!(j["value"], "rows");
+    assert!(j["range"][1].as_f64().unwrap() >= 10.0, "{j}");
+
+    // A projected file is refused with the reason.
+    let projected = dir.path().join("projected.geojson");
+    std::fs::write(
+        &projected,
+        r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+            "geometry": {"type": "Point", "coordinates": [299_000.5, 5_040_000.1]}}]}"#
+            .replace('_', ""),
+    )
+    .unwrap();
+    let bad = cityops()
+        .args(["map", "--data"])
+        .arg(&cars)
+        .arg("--geojson")
+        .arg(&projected)
+        .arg("--out")
+        .arg(dir.path().join("x.png"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("features[0].geometry.coordinates") && err.contains("EPSG:4326"),
+        "{err}"
+    );
+}
+
+/// A PNG tile of one colour.
+fn tile_png(rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, 256, 256);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header().unwrap();
+    let data: Vec<u8> = std::iter::repeat_n(rgb, 256 * 256).flatten().collect();
+    w.write_image_data(&data).unwrap();
+    w.finish().unwrap();
+    out
+}
+
+/// Serves `/{z}/{x}/{y}.png` on loopback: magenta tiles, or 404s when
+/// `fail`; returns the URL template, the count of requests and a handle
+/// that stops the server when dropped.
+fn tile_server(fail: bool) -> (String, Arc<AtomicUsize>, tokio::runtime::Runtime) {
+    use axum::routing::get;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    let tile = tile_png([255, 0, 255]);
+    let app = axum::Router::new().route(
+        "/{z}/{x}/{y}",
+        get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let tile = tile.clone();
+            async move {
+                if fail {
+                    (axum::http::StatusCode::NOT_FOUND, Vec::new())
+                } else {
+                    (axum::http::StatusCode::OK, tile)
+                }
+            }
+        }),
+    );
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    rt.spawn(async move { axum::serve(listener, app).await });
+    (
+        format!("http://127.0.0.1:{port}/{{z}}/{{x}}/{{y}}.png"),
+        hits,
+        rt,
+    )
+}
+
+fn points_csv(dir: &Path) -> PathBuf {
+    let path = dir.join("stops.csv");
+    let mut text = String::from("name,latitude,longitude\n");
+    for i in 0..20 {
+        text.push_str(&format!(
+            "s{i},{},{}\n",
+            45.50 + i as f64 * 0.002,
+            -73.57 + i as f64 * 0.003
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn magenta(path: &Path) -> usize {
+    pixels(path)
+        .0
+        .iter()
+        .filter(|p| p[0] > 230 && p[1] < 30 && p[2] > 230)
+        .count()
+}
+
+#[test]
+fn basemap_tiles_are_drawn_cached_and_served_from_the_cache_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let csv = points_csv(dir.path());
+    let (template, hits, server) = tile_server(false);
+    let first = dir.path().join("first.png");
+    let args = |out: &Path| {
+        vec![
+            "--data".to_owned(),
+            csv.display().to_string(),
+            "--basemap".to_owned(),
+            template.clone(),
+            "--attribution".to_owned(),
+            "Test tiles".to_owned(),
+            "--out".to_owned(),
+            out.display().to_string(),
+        ]
+    };
+    let a: Vec<String> = args(&first);
+    let (j, stderr) = map_json(&a.iter().map(String::as_str).collect::<Vec<_>>(), &cache);
+    assert_eq!(j["tiles_missing"], false, "{stderr}");
+    let fetched = hits.load(Ordering::SeqCst);
+    assert!(fetched > 0);
+    let shown = magenta(&first);
+    assert!(
+        shown > 500_000,
+        "the tiles cover the map: {shown} magenta pixels"
+    );
+    let cached = walk(&cache.join("tiles"));
+    assert_eq!(cached, fetched, "every fetched tile is in the disk cache");
+
+    // The server is gone: the same map comes from the cache.
+    drop(server);
+    let second = dir.path().join("second.png");
+    let a = args(&second);
+    let (j, stderr) = map_json(&a.iter().map(String::as_str).collect::<Vec<_>>(), &cache);
+    assert_eq!(j["tiles_missing"], false, "{stderr}");
+    assert_eq!(magenta(&second), shown);
+
+    // A server that answers 404: drawn without tiles, and said so.
+    let (template, _, _server) = tile_server(true);
+    let third = dir.path().join("third.png");
+    let out = cityops()
+        .args(["map", "--data"])
+        .arg(&csv)
+        .args(["--basemap", &template, "--out"])
+        .arg(&third)
+        .env("CITYOPS_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("basemap tiles"), "{err}");
+    assert_eq!(magenta(&third), 0);
+}
+
+/// Files under a folder.
+fn walk(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| {
+                let p = e.path();
+                if p.is_dir() { walk(&p) } else { 1 }
+            })
+            .sum()
+    })
+}
+
+#[test]
+fn plain_http_to_another_machine_and_bad_templates_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = points_csv(dir.path());
+    for (template, says) in [
+        ("http://tiles.example.org/{z}/{x}/{y}.png", "unencrypted"),
+        ("https://tiles.example.org/{z}/{x}.png", "lacks {y}"),
+        ("demo", "not supported yet"),
+    ] {
+        let out = cityops()
+            .args(["map", "--data"])
+            .arg(&csv)
+            .args(["--basemap", template, "--out"])
+            .arg(dir.path().join("x.png"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{template}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{template}: {err}");
+    }
+}
