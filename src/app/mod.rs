@@ -1114,7 +1114,13 @@ impl CityApp {
             }
             self.export_menu_ui(ui, cmds);
             self.language_ui(ui, cmds);
-            ui.menu_button(tr("Workspace"), |ui| {
+            // Stays open on clicks inside: the basemap fields are typed in
+            // and a refused template's reason shows under them.
+            let menu = egui::containers::menu::MenuButton::new(tr("Workspace")).config(
+                egui::containers::menu::MenuConfig::new()
+                    .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
+            );
+            menu.ui(ui, |ui| {
                 if ui
                     .button(tr("Save workspace…"))
                     .on_hover_text(tr(

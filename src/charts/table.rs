@@ -50,6 +50,11 @@ impl ChartData {
                 rows,
             };
         }
+        if let Some(m) = &self.map
+            && m.layer != Some(super::MapLayer::Points)
+        {
+            return map_table(m);
+        }
         if self.x == XAxis::Map {
             let columns = ["group", "longitude", "latitude"]
                 .map(str::to_owned)
@@ -122,6 +127,51 @@ fn format_time(secs: f64, bucket: Option<TimeBucket>, tz: &TimeZone) -> String {
     jiff::Timestamp::from_microsecond((secs * 1e6) as i64)
         .map(|t| t.to_zoned(tz.clone()).strftime(pattern).to_string())
         .unwrap_or_default()
+}
+
+/// A map layer's values as rows: each polygon or line by name, or each
+/// bin by its south-west corner, with the value (empty: no rows).
+fn map_table(m: &super::MapData) -> TableData {
+    let value = |v: f64| {
+        if v.is_finite() {
+            format_value(v)
+        } else {
+            String::new()
+        }
+    };
+    let label = m.value_label.clone();
+    if !m.bins.is_empty() {
+        return TableData {
+            columns: vec![
+                "longitude".to_owned(),
+                "latitude".to_owned(),
+                label,
+                "rows".to_owned(),
+            ],
+            rows: m
+                .bins
+                .iter()
+                .map(|b| {
+                    vec![
+                        format!("{:.5}", b.west),
+                        format!("{:.5}", b.south),
+                        value(b.value),
+                        b.rows.to_string(),
+                    ]
+                })
+                .collect(),
+        };
+    }
+    let rows = m
+        .areas
+        .iter()
+        .map(|a| vec![a.name.clone(), value(a.value)])
+        .chain(m.lines.iter().map(|l| vec![l.name.clone(), value(l.value)]))
+        .collect();
+    TableData {
+        columns: vec![String::new(), label],
+        rows,
+    }
 }
 
 #[cfg(test)]

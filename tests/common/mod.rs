@@ -113,3 +113,47 @@ pub fn serve_in_process(models: &Path) -> String {
     });
     url
 }
+
+/// plotly's bundled datasets, unpacked into `dir`: `name` without `.gz`.
+pub fn plotly_dataset(dir: &Path, name: &str) -> PathBuf {
+    let root = std::env::var_os("CITYOPS_PLOTLY_DATA")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let out = std::process::Command::new("python3")
+                .args([
+                    "-c",
+                    "import importlib.util as u, os; print(os.path.join(u.find_spec('plotly').submodule_search_locations[0], 'package_data', 'datasets'))",
+                ])
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        })
+        .filter(|p| p.is_dir())
+        .expect("plotly's datasets are needed: pip install --no-deps plotly (.ci/run does)");
+    let gz = std::fs::read(root.join(format!("{name}.gz"))).unwrap();
+    let text = gunzip(&gz);
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Unpacks a gzip file with the system's gzip (no crate needed for a test).
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("gzip")
+        .arg("-dc")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let data = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(child.wait().unwrap().success());
+    out
+}

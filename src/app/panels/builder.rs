@@ -11,7 +11,9 @@ use crate::app::i18n::tr;
 use crate::app::state::ViewCtx;
 use crate::app::theme;
 use crate::app::widgets;
-use crate::charts::{Aggregation, ChartKind, ChartSpec, Filter, Reference, TimeBucket};
+use crate::charts::{
+    Aggregation, ChartKind, ChartSpec, Filter, Join, MapLayer, Reference, TimeBucket,
+};
 use crate::data::ColumnKind;
 use crate::trf;
 
@@ -40,7 +42,7 @@ fn kind_label(k: ChartKind) -> &'static str {
         ChartKind::Scatter => tr("Scatter"),
         ChartKind::Histogram => tr("Histogram"),
         ChartKind::Heatmap => tr("Heatmap"),
-        ChartKind::MapPoints => tr("Map of points"),
+        ChartKind::MapPoints => tr("Map"),
         ChartKind::Kpi => tr("Key figure"),
         ChartKind::Table => tr("Table"),
     }
@@ -124,6 +126,78 @@ fn column_combo(ui: &mut egui::Ui, name: &str, value: &mut Option<String>, colum
         });
     widgets::name_for_screen_readers(&r.response, egui::Role::ComboBox, name);
     ui.end_row();
+}
+
+fn layer_label(l: MapLayer) -> &'static str {
+    match l {
+        MapLayer::Points => tr("points"),
+        MapLayer::Bins => tr("bins (counts or means)"),
+        MapLayer::Lines => tr("lines"),
+        MapLayer::Choropleth => tr("districts (choropleth)"),
+    }
+}
+
+/// A map's layer, the GeoJSON districts a choropleth colours, and how the
+/// rows meet them: by location, or a property equal to a column.
+fn map_controls(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, spec: &mut ChartSpec, columns: &[String]) {
+    combo(ui, tr("Map layer"), &mut spec.layer, MapLayer::ALL, |l| {
+        layer_label(l).to_owned()
+    });
+    let geos: Vec<String> = ctx
+        .ws
+        .datasets
+        .iter()
+        .filter(|e| e.dataset.geometry.is_some() && e.dataset.name != spec.dataset)
+        .map(|e| e.dataset.name.clone())
+        .collect();
+    if spec.layer != MapLayer::Choropleth {
+        return;
+    }
+    if geos.is_empty() && spec.geometry.is_none() {
+        ui.label(tr("Districts"));
+        ui.label(
+            RichText::new(tr(
+                "Open a GeoJSON file of districts (drop it onto the window) to colour them.",
+            ))
+            .color(theme::MUTED),
+        );
+        ui.end_row();
+        return;
+    }
+    column_combo(ui, tr("Districts (GeoJSON)"), &mut spec.geometry, &geos);
+    let Some(geo) = spec
+        .geometry
+        .as_deref()
+        .and_then(|g| find_dataset(ctx.ws, g))
+    else {
+        return;
+    };
+    let properties: Vec<String> = geo
+        .dataset
+        .table
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let mut property = spec.join.as_ref().map(|j| j.property.clone());
+    let mut column = spec.join.as_ref().map(|j| j.column.clone());
+    column_combo(
+        ui,
+        tr("Join property (none: by location)"),
+        &mut property,
+        &properties,
+    );
+    if property.is_some() {
+        column_combo(ui, tr("equals the column"), &mut column, columns);
+    }
+    spec.join = match (property, column) {
+        (Some(property), Some(column)) => Some(Join { property, column }),
+        (Some(property), None) => Some(Join {
+            property,
+            column: String::new(),
+        }),
+        _ => None,
+    };
 }
 
 impl ChartBuilder {
@@ -233,6 +307,9 @@ impl ChartBuilder {
                         |r| reference_label(r).to_owned(),
                     );
                     column_combo(ui, tr("Group by"), &mut self.spec.group, &groupable);
+                    if self.spec.kind == ChartKind::MapPoints {
+                        map_controls(ui, ctx, &mut self.spec, &all);
+                    }
                     ui.label(tr("Top N"));
                     let mut top = self.spec.top_n.unwrap_or(0);
                     let r = ui.add(egui::DragValue::new(&mut top).range(0..=100));
