@@ -86,10 +86,24 @@ pub struct Bin {
     pub rows: u32,
 }
 
+/// A named place with a value and what hovering it says (a traffic
+/// sensor with its congestion).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Dot {
+    pub at: Lonlat,
+    pub value: f64,
+    pub label: String,
+}
+
 /// What a map layer draws besides points.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct MapData {
     pub layer: Option<MapLayer>,
+    /// Named places coloured by their value (drawn large).
+    pub dots: Vec<Dot>,
+    /// Values are congestion from 0 to 1: green free flow to red stopped,
+    /// instead of the ordinary ramp.
+    pub congestion: bool,
     pub bins: Vec<Bin>,
     /// A bin's size in degrees of longitude and latitude.
     pub bin_size: [f64; 2],

@@ -29,7 +29,7 @@ mod table;
 pub use bucket::TimeBucket;
 pub use compute::{compute, compute_with, format_value};
 pub use domain::{DEFAULT_PANELS, default_dashboard, domain_panels};
-pub use map::{Join, MapData, MapLayer, choropleth_suggestion};
+pub use map::{Dot, Join, MapData, MapLayer, choropleth_suggestion};
 pub use suggest::suggest;
 
 /// The measure name of the AQI: a table's own column of that name, or
@@ -384,6 +384,18 @@ impl ChartData {
             reference: Reference::None,
             map: None,
         }
+    }
+
+    /// A map of points (one series per group) or of a layer, made outside
+    /// [`compute`] (the Traffic and Safety views' own maps).
+    pub fn map(series: Vec<Series>, layer: Option<MapData>) -> Self {
+        let mut out = Self::new(ChartKind::MapPoints, XAxis::Map, String::new());
+        if let Some(m) = layer {
+            out.y_label = m.value_label.clone();
+            out.map = Some(m);
+        }
+        out.series = series;
+        out
     }
 
     /// Points, bars or cells drawn, and those without a value.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, Points};
+use egui_plot::{Bar, BarChart, Line, Plot};
 
 use crate::app::i18n::tr;
 use crate::app::state::ViewCtx;
@@ -287,28 +287,23 @@ impl SafetyView {
             );
             return;
         }
-        let plot_shown = ui.scope(|ui| {
-            Plot::new("safety_map")
-                .height(380.0)
-                .data_aspect(1.35)
-                .legend(Legend::default())
-                .x_axis_label(tr("longitude"))
-                .y_axis_label(tr("latitude"))
-                .show(ui, |p| {
-                    for (i, (name, pts)) in c.map.iter().enumerate() {
-                        p.points(
-                            Points::new(name.clone(), pts.clone())
-                                .radius(3.0)
-                                .color(theme::series_color(i)),
-                        );
-                    }
-                })
-        });
-        crate::app::png_export::context_menu(
-            ctx,
-            &plot_shown.inner.response,
-            plot_shown.response.rect,
-            "incident_map",
-        );
+        let series = c
+            .map
+            .iter()
+            .map(|(name, pts)| crate::charts::Series::new(name.clone(), pts.clone()))
+            .collect();
+        let data = crate::charts::ChartData::map(series, None);
+        let style = crate::app::panels::PanelStyle {
+            height: 380.0,
+            link: None,
+            export_name: "incident_map".to_owned(),
+        };
+        let top = ui.cursor().min;
+        if let Some(r) =
+            crate::app::panels::chart_ui(ui, &data, &entry.dataset.time_zone, &style, &ctx.ws.basemap)
+        {
+            let area = egui::Rect::from_min_max(top, r.rect.max);
+            crate::app::png_export::context_menu(ctx, &r, area, "incident_map");
+        }
     }
 }

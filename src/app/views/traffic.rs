@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use egui_plot::{Legend, Plot, Points};
+use egui_plot::{Legend, Plot};
 
 use crate::app::i18n::tr;
 use crate::app::state::ViewCtx;
@@ -350,45 +350,40 @@ impl TrafficView {
             );
             return;
         }
-        let dots = &computed.dots;
-        let plot_shown = ui.scope(|ui| {
-            Plot::new("traffic_map")
-                .height(360.0)
-                .data_aspect(1.35)
-                .x_axis_label(tr("longitude"))
-                .y_axis_label(tr("latitude"))
-                .label_formatter(|pos| match pos {
-                    egui_plot::HoverPosition::NearDataPoint { plot_name, .. } => {
-                        dots.iter().find(|d| d.name == *plot_name).map(|d| {
-                            crate::trf!(
-                                "Sensor {}\nmean speed {}\nmean volume {}\ncongestion {:.0} %",
-                                d.name,
-                                d.mean_speed
-                                    .map_or("–".to_owned(), |s| format!("{s:.1} km/h")),
-                                d.mean_volume
-                                    .map_or("–".to_owned(), |v| format!("{v:.0} veh/h")),
-                                d.congestion * 100.0
-                            )
-                        })
-                    }
-                    egui_plot::HoverPosition::Elsewhere { .. } => None,
-                })
-                .show(ui, |p| {
-                    for d in dots {
-                        p.points(
-                            Points::new(d.name.clone(), vec![[d.lon, d.lat]])
-                                .radius(9.0)
-                                .filled(true)
-                                .color(theme::congestion_color(d.congestion)),
-                        );
-                    }
-                })
-        });
-        crate::app::png_export::context_menu(
-            ctx,
-            &plot_shown.inner.response,
-            plot_shown.response.rect,
-            "sensor_map",
-        );
+        let dots: Vec<crate::charts::Dot> = computed
+            .dots
+            .iter()
+            .map(|d| crate::charts::Dot {
+                at: [d.lon, d.lat],
+                value: d.congestion,
+                label: crate::trf!(
+                    "Sensor {}\nmean speed {}\nmean volume {}\ncongestion {:.0} %",
+                    d.name,
+                    d.mean_speed
+                        .map_or("–".to_owned(), |s| format!("{s:.1} km/h")),
+                    d.mean_volume
+                        .map_or("–".to_owned(), |v| format!("{v:.0} veh/h")),
+                    d.congestion * 100.0
+                ),
+            })
+            .collect();
+        let layer = crate::charts::MapData {
+            bounds: crate::data::geojson::bounds_of(dots.iter().map(|d| &d.at)),
+            dots,
+            congestion: true,
+            value_label: tr("congestion (%)").to_owned(),
+            ..Default::default()
+        };
+        let data = crate::charts::ChartData::map(Vec::new(), Some(layer));
+        let style = crate::app::panels::PanelStyle {
+            height: 360.0,
+            link: None,
+            export_name: "sensor_map".to_owned(),
+        };
+        let top = ui.cursor().min;
+        if let Some(r) = crate::app::panels::chart_ui(ui, &data, &ds.time_zone, &style, &ctx.ws.basemap) {
+            let area = egui::Rect::from_min_max(top, r.rect.max);
+            crate::app::png_export::context_menu(ctx, &r, area, "sensor_map");
+        }
     }
 }

@@ -101,6 +101,9 @@ impl MapView {
                     home,
                 )
                 .double_click_to_zoom(true)
+                // The wheel scrolls the page the map sits in; Ctrl + wheel
+                // zooms and dragging pans.
+                .panning(false)
                 .with_plugin(Layers {
                     data,
                     graticule: plain,
@@ -140,15 +143,26 @@ fn project(p: &Projector, at: Lonlat) -> Pos2 {
     p.project(lon_lat(at[0], at[1])).to_pos2()
 }
 
+/// Where a value sits in `range`, 0 to 1.
+fn unit(value: f64, range: Option<[f64; 2]>) -> f64 {
+    let [lo, hi] = range.unwrap_or([0.0, 1.0]);
+    let t = if hi > lo { (value - lo) / (hi - lo) } else { 0.5 };
+    t.clamp(0.0, 1.0)
+}
+
+/// A layer's colour of a value: congestion (0 to 1) green to red, else
+/// the ordinary ramp over the layer's range.
+fn value_color(m: &MapData, value: f64) -> Color32 {
+    if m.congestion {
+        theme::congestion_color(value)
+    } else {
+        theme::ramp(unit(value, m.range))
+    }
+}
+
 /// A value's colour on the ramp of `range`, at the layers' opacity.
 fn ramp_color(value: f64, range: Option<[f64; 2]>) -> Color32 {
-    let [lo, hi] = range.unwrap_or([0.0, 1.0]);
-    let t = if hi > lo {
-        (value - lo) / (hi - lo)
-    } else {
-        0.5
-    };
-    theme::ramp(t.clamp(0.0, 1.0)).gamma_multiply(FILL_ALPHA)
+    theme::ramp(unit(value, range)).gamma_multiply(FILL_ALPHA)
 }
 
 impl Plugin for Layers<'_> {
@@ -172,8 +186,8 @@ impl Plugin for Layers<'_> {
         let mut hover: Option<String> = None;
         if let Some(m) = &self.data.map {
             draw_layer(&painter, projector, m);
-            if let Some(at) = hover_at {
-                hover = hovered_layer(m, at);
+            if let (Some(at), Some(pointer)) = (hover_at, response.hover_pos()) {
+                hover = hovered_layer(projector, m, at, pointer);
             }
             legend_ramp(&painter, rect, m);
         } else {
@@ -250,24 +264,30 @@ fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
     }
     for l in &m.lines {
         let color = if l.value.is_finite() {
-            theme::ramp(
-                m.range
-                    .map_or(0.5, |[lo, hi]| {
-                        if hi > lo {
-                            (l.value - lo) / (hi - lo)
-                        } else {
-                            0.5
-                        }
-                    })
-                    .clamp(0.0, 1.0),
-            )
+            value_color(m, l.value)
         } else {
             theme::series_color(0)
         };
         let pts: Vec<Pos2> = l.points.iter().map(|v| project(p, *v)).collect();
         painter.add(egui::Shape::line(pts, Stroke::new(3.0, color)));
     }
+    for d in &m.dots {
+        let fill = if d.value.is_finite() {
+            value_color(m, d.value)
+        } else {
+            Color32::from_gray(128)
+        };
+        painter.circle(
+            project(p, d.at),
+            DOT_RADIUS,
+            fill,
+            Stroke::new(1.5, Color32::from_black_alpha(160)),
+        );
+    }
 }
+
+/// Named places (sensors) are drawn large enough to read from a room.
+const DOT_RADIUS: f32 = 8.0;
 
 /// Dots: circles for a few thousand, small squares in one mesh beyond.
 fn draw_points(painter: &egui::Painter, p: &Projector, data: &ChartData) {
@@ -298,7 +318,19 @@ fn draw_points(painter: &egui::Painter, p: &Projector, data: &ChartData) {
     }
 }
 
-fn hovered_layer(m: &MapData, at: Lonlat) -> Option<String> {
+fn hovered_layer(p: &Projector, m: &MapData, at: Lonlat, pointer: Pos2) -> Option<String> {
+    if let Some(d) = m
+        .dots
+        .iter()
+        .filter(|d| project(p, d.at).distance(pointer) <= DOT_RADIUS + 2.0)
+        .min_by(|a, b| {
+            project(p, a.at)
+                .distance(pointer)
+                .total_cmp(&project(p, b.at).distance(pointer))
+        })
+    {
+        return Some(d.label.clone());
+    }
     let label = &m.value_label;
     for a in &m.areas {
         let inside = a.rings.first().is_some_and(|&(s, e)| {
@@ -341,7 +373,7 @@ fn hovered_point(p: &Projector, data: &ChartData, pointer: Pos2) -> Option<Strin
 
 /// The colour ramp with its range and what the values are.
 fn legend_ramp(painter: &egui::Painter, rect: Rect, m: &MapData) {
-    let Some([lo, hi]) = m.range else {
+    let Some([lo, hi]) = m.range.or(m.congestion.then_some([0.0, 100.0])) else {
         return;
     };
     let w = 160.0;
@@ -362,7 +394,12 @@ fn legend_ramp(painter: &egui::Painter, rect: Rect, m: &MapData) {
     for i in 0..steps {
         let t0 = i as f32 / steps as f32;
         let x0 = bar.left() + t0 * w;
-        let c = theme::ramp(f64::from(t0) + 0.5 / f64::from(steps));
+        let t = f64::from(t0) + 0.5 / f64::from(steps);
+        let c = if m.congestion {
+            theme::congestion_color(t)
+        } else {
+            theme::ramp(t)
+        };
         mesh.add_colored_rect(
             Rect::from_min_max(
                 pos2(x0, bar.top()),
