@@ -7,7 +7,9 @@
 //! and 95th percentile of 300 frames of the map panel drawn headlessly (an
 //! egui context, no window: walkers' map, the layer's meshes, legend and
 //! scale bar, tessellated — the UI thread's work each frame the map shows).
-//! The data is generated here with a fixed seed.
+//! The data is generated here with a fixed seed and also written to the
+//! temporary folder for `benches/map_vs_geopandas.py`, which times
+//! geopandas on the same files.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
 
@@ -86,13 +88,19 @@ fn districts_geojson(k: usize) -> String {
             1000 + i
         )
         .unwrap();
-        for v in 0..=12 {
-            let a = (v % 12) as f64 / 12.0 * std::f64::consts::TAU;
-            let r = cell * (0.55 + 0.1 * rng.next());
+        let ring: Vec<(f64, f64)> = (0..12)
+            .map(|v| {
+                let a = f64::from(v) / 12.0 * std::f64::consts::TAU;
+                let r = cell * (0.42 + 0.08 * rng.next());
+                (cx + r * a.cos(), cy + r * a.sin())
+            })
+            .collect();
+        // A closed ring: the first position again at the end.
+        for (v, (x, y)) in ring.iter().chain(ring.first()).enumerate() {
             if v > 0 {
                 out.push(',');
             }
-            write!(out, "[{:.6},{:.6}]", cx + r * a.cos(), cy + r * a.sin()).unwrap();
+            write!(out, "[{x:.6},{y:.6}]").unwrap();
         }
         out.push_str("]]}}");
     }
@@ -211,13 +219,22 @@ fn main() {
         ..bins
     };
     let (t, data) = time(5, || {
-        charts::compute_with(&choropleth, &points, Some(&districts), TimeRange::default(), &())
-            .unwrap()
+        charts::compute_with(
+            &choropleth,
+            &points,
+            Some(&districts),
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap()
     });
-    let counted: f64 = data
-        .map
-        .as_ref()
-        .map_or(0.0, |m| m.areas.iter().map(|a| a.value).filter(|v| v.is_finite()).sum());
+    let counted: f64 = data.map.as_ref().map_or(0.0, |m| {
+        m.areas
+            .iter()
+            .map(|a| a.value)
+            .filter(|v| v.is_finite())
+            .sum()
+    });
     println!(
         "choropleth: 1,000,000 points joined to 1,024 polygons by location in {:.0} ms ({counted} points inside one; median of 5)",
         ms(t)
@@ -230,6 +247,28 @@ fn main() {
     );
 
     let big = districts_geojson(317);
+    // The same data as files, for benches/map_vs_geopandas.py.
+    let dir = std::env::temp_dir();
+    std::fs::write(dir.join("cityops_bench_districts_1024.geojson"), &text).unwrap();
+    std::fs::write(dir.join("cityops_bench_districts_100k.geojson"), &big).unwrap();
+    let mut csv = String::with_capacity(40_000_000);
+    csv.push_str("longitude,latitude,severity\n");
+    let (lon, lat, sev) = (
+        points.table.column("longitude").unwrap(),
+        points.table.column("latitude").unwrap(),
+        points.table.column("severity").unwrap(),
+    );
+    for r in 0..points.table.n_rows() {
+        writeln!(
+            csv,
+            "{:.6},{:.6},{}",
+            lon.f64_at(r).unwrap(),
+            lat.f64_at(r).unwrap(),
+            sev.f64_at(r).unwrap()
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("cityops_bench_points_1m.csv"), csv).unwrap();
     let (t, geo) = time(3, || {
         cityops::data::geojson::parse_geojson(&big, &()).unwrap()
     });

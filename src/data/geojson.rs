@@ -180,65 +180,139 @@ pub fn parse_geojson(text: &str, progress: &dyn Progress) -> Result<GeoFile, Geo
         message: message.to_owned(),
     };
     let kind = doc.get("type").and_then(Value::as_str).unwrap_or_default();
-    let features: Vec<(String, &Value)> = match kind {
+    let features: Vec<&Value> = match kind {
         "FeatureCollection" => doc
             .get("features")
             .and_then(Value::as_array)
             .ok_or_else(|| invalid("features", "a FeatureCollection needs a 'features' array"))?
             .iter()
-            .enumerate()
-            .map(|(i, f)| (format!("features[{i}]"), f))
             .collect(),
-        "Feature" => vec![(String::new(), &doc)],
         "" => {
             return Err(invalid(
                 "type",
                 "the document has no 'type'; GeoJSON starts with \"type\": \"FeatureCollection\"",
             ));
         }
-        _ => vec![(String::new(), &doc)],
+        _ => vec![&doc],
     };
+    let collection = kind == "FeatureCollection";
     let n = features.len();
+    // Two halves on two threads (the walk costs as much as the parse).
+    let half = n.div_ceil(2).max(1);
+    let parts: Vec<Result<Part, GeoError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = features
+            .chunks(half)
+            .enumerate()
+            .map(|(k, chunk)| {
+                scope.spawn(move || read_features(chunk, k * half, n, collection, progress))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(invalid("", "reading the features failed")))
+            })
+            .collect()
+    });
     let mut shapes = Vec::with_capacity(n);
     let mut keys: Vec<String> = Vec::new();
     let mut cells: Vec<Vec<(usize, String)>> = Vec::with_capacity(n);
-    for (i, (at, f)) in features.iter().enumerate() {
-        if i % 4096 == 0 {
+    for part in parts {
+        let part = part?;
+        // Columns in the order the file first names them.
+        let remap: Vec<usize> = part
+            .keys
+            .into_iter()
+            .map(|k| match keys.iter().position(|x| *x == k) {
+                Some(c) => c,
+                None => {
+                    keys.push(k);
+                    keys.len() - 1
+                }
+            })
+            .collect();
+        shapes.extend(part.shapes);
+        cells.extend(part.cells.into_iter().map(|row| {
+            row.into_iter()
+                .map(|(c, v)| (remap.get(c).copied().unwrap_or(c), v))
+                .collect()
+        }));
+    }
+    drop(features);
+    // Freeing a large document takes a while: not on the caller's time.
+    let _ = std::thread::Builder::new()
+        .name("geojson-free".to_owned())
+        .spawn(move || drop(doc));
+    progress.report(0.9, "inferring column types");
+    let table = properties_table(&keys, &cells, &shapes)?;
+    Ok(GeoFile { shapes, table })
+}
+
+/// What one thread read of the features: their shapes, the property
+/// names it met (in order) and each feature's (name index, text) cells.
+struct Part {
+    shapes: Vec<Shape>,
+    keys: Vec<String>,
+    cells: Vec<Vec<(usize, String)>>,
+}
+
+fn read_features(
+    features: &[&Value],
+    first: usize,
+    total: usize,
+    collection: bool,
+    progress: &dyn Progress,
+) -> Result<Part, GeoError> {
+    let invalid = |at: String, message: String| GeoError::Invalid { at, message };
+    let mut part = Part {
+        shapes: Vec::with_capacity(features.len()),
+        keys: Vec::new(),
+        cells: Vec::with_capacity(features.len()),
+    };
+    for (j, f) in features.iter().enumerate() {
+        let i = first + j;
+        if j % 4096 == 0 {
             if progress.is_cancelled() {
-                return Err(invalid("", "loading was cancelled"));
+                return Err(invalid(String::new(), "loading was cancelled".to_owned()));
             }
-            progress.report(0.3 + 0.6 * i as f32 / n.max(1) as f32, "reading features");
+            if first == 0 {
+                progress.report(
+                    0.3 + 0.6 * (2 * j) as f32 / total.max(1) as f32,
+                    "reading features",
+                );
+            }
         }
-        let join = |rest: &str| {
-            if at.is_empty() {
-                rest.to_owned()
+        let path = |rest: &str| {
+            if collection {
+                format!("features[{i}].{rest}")
             } else {
-                format!("{at}.{rest}")
+                rest.to_owned()
             }
         };
         let (geometry, props) = if f.get("type").and_then(Value::as_str) == Some("Feature") {
             (f.get("geometry"), f.get("properties"))
-        } else if kind == "FeatureCollection" {
+        } else if collection {
             return Err(invalid(
-                &join("type"),
-                &format!("feature {i} is not a Feature (its 'type' must be \"Feature\")"),
+                path("type"),
+                format!("feature {i} is not a Feature (its 'type' must be \"Feature\")"),
             ));
         } else {
             (Some(*f), None)
         };
         let mut shape = Shape::default();
         if let Some(g) = geometry.filter(|g| !g.is_null()) {
-            read_geometry(g, &join("geometry"), &mut shape, 0)?;
+            read_geometry(g, &path("geometry"), &mut shape, 0)?;
         }
-        shapes.push(shape);
+        part.shapes.push(shape);
         let mut row = Vec::new();
         if let Some(Value::Object(map)) = props {
             for (k, v) in map {
-                let col = match keys.iter().position(|x| x == k) {
+                let col = match part.keys.iter().position(|x| x == k) {
                     Some(c) => c,
                     None => {
-                        keys.push(k.clone());
-                        keys.len() - 1
+                        part.keys.push(k.clone());
+                        part.keys.len() - 1
                     }
                 };
                 let text = match v {
@@ -251,11 +325,9 @@ pub fn parse_geojson(text: &str, progress: &dyn Progress) -> Result<GeoFile, Geo
                 row.push((col, text));
             }
         }
-        cells.push(row);
+        part.cells.push(row);
     }
-    progress.report(0.9, "inferring column types");
-    let table = properties_table(&keys, &cells, &shapes)?;
-    Ok(GeoFile { shapes, table })
+    Ok(part)
 }
 
 /// The properties as typed columns (inferred like a CSV's), plus
@@ -378,33 +450,51 @@ fn array<'a>(v: &'a Value, at: &str) -> Result<&'a Vec<Value>, GeoError> {
     })
 }
 
-fn position(v: &Value, at: &str) -> Result<Lonlat, GeoError> {
-    let a = array(v, at)?;
-    let num = |i: usize| {
-        a.get(i)
-            .and_then(Value::as_f64)
-            .ok_or_else(|| GeoError::Invalid {
+/// What is wrong with one position (its path is added by the caller, so
+/// the millions of good positions cost no path strings).
+enum Bad {
+    NotArray,
+    NotNumber(usize),
+    Projected(f64, f64),
+}
+
+impl Bad {
+    fn at(self, at: String) -> GeoError {
+        match self {
+            Self::NotArray => GeoError::Invalid {
+                at,
+                message: "expected an array".to_owned(),
+            },
+            Self::NotNumber(i) => GeoError::Invalid {
                 at: format!("{at}[{i}]"),
                 message: "a position needs two numbers, longitude and latitude".to_owned(),
-            })
-    };
+            },
+            Self::Projected(x, y) => GeoError::Projected { at, x, y },
+        }
+    }
+}
+
+fn lonlat(v: &Value) -> Result<Lonlat, Bad> {
+    let a = v.as_array().ok_or(Bad::NotArray)?;
+    let num = |i: usize| a.get(i).and_then(Value::as_f64).ok_or(Bad::NotNumber(i));
     let (x, y) = (num(0)?, num(1)?);
     if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
-        return Err(GeoError::Projected {
-            at: at.to_owned(),
-            x,
-            y,
-        });
+        return Err(Bad::Projected(x, y));
     }
     Ok([x, y])
 }
 
+fn position(v: &Value, at: &str) -> Result<Lonlat, GeoError> {
+    lonlat(v).map_err(|b| b.at(at.to_owned()))
+}
+
 fn positions(v: &Value, at: &str) -> Result<Vec<Lonlat>, GeoError> {
-    array(v, at)?
-        .iter()
-        .enumerate()
-        .map(|(i, p)| position(p, &format!("{at}[{i}]")))
-        .collect()
+    let a = array(v, at)?;
+    let mut out = Vec::with_capacity(a.len());
+    for (i, p) in a.iter().enumerate() {
+        out.push(lonlat(p).map_err(|b| b.at(format!("{at}[{i}]")))?);
+    }
+    Ok(out)
 }
 
 fn polygon(v: &Value, at: &str) -> Result<Polygon, GeoError> {

@@ -24,6 +24,7 @@ use std::sync::OnceLock;
 mod zh_city;
 mod zh_data;
 mod zh_explore;
+mod zh_map;
 mod zh_models;
 mod zh_predict;
 mod zh_recommend;
@@ -112,6 +113,7 @@ fn catalog_entries() -> impl Iterator<Item = (&'static str, &'static str)> {
         zh_city::ENTRIES,
         zh_data::ENTRIES,
         zh_explore::ENTRIES,
+        zh_map::ENTRIES,
         zh_models::ENTRIES,
         zh_predict::ENTRIES,
         zh_recommend::ENTRIES,
@@ -368,6 +370,9 @@ pub fn chart_title(title: &str) -> String {
         "Where incidents happened" => return tr("Where incidents happened").to_owned(),
         "Where the stations are" => return tr("Where the stations are").to_owned(),
         _ => {}
+    }
+    if let Some(a) = title.strip_prefix("Map of ") {
+        return crate::trf!("Map of {}", a);
     }
     if let Some(a) = title.strip_suffix(" against the usual") {
         return crate::trf!("{} against the usual", a);

@@ -381,7 +381,9 @@ impl TrafficView {
             export_name: "sensor_map".to_owned(),
         };
         let top = ui.cursor().min;
-        if let Some(r) = crate::app::panels::chart_ui(ui, &data, &ds.time_zone, &style, &ctx.ws.basemap) {
+        if let Some(r) =
+            crate::app::panels::chart_ui(ui, &data, &ds.time_zone, &style, &ctx.ws.basemap)
+        {
             let area = egui::Rect::from_min_max(top, r.rect.max);
             crate::app::png_export::context_menu(ctx, &r, area, "sensor_map");
         }

@@ -146,7 +146,11 @@ fn project(p: &Projector, at: Lonlat) -> Pos2 {
 /// Where a value sits in `range`, 0 to 1.
 fn unit(value: f64, range: Option<[f64; 2]>) -> f64 {
     let [lo, hi] = range.unwrap_or([0.0, 1.0]);
-    let t = if hi > lo { (value - lo) / (hi - lo) } else { 0.5 };
+    let t = if hi > lo {
+        (value - lo) / (hi - lo)
+    } else {
+        0.5
+    };
     t.clamp(0.0, 1.0)
 }
 

@@ -1,0 +1,58 @@
+//! Simplified Chinese for maps: the map panel, its layers and legend, the
+//! basemap setting and GeoJSON districts (see `super`).
+
+pub(super) const ENTRIES: &[(&str, &str)] = &[
+    ("Map", "地图"),
+    ("Map of {}", "{}地图"),
+    ("Map layer", "地图图层"),
+    ("points", "点"),
+    ("bins (counts or means)", "网格（计数或均值）"),
+    ("lines", "线"),
+    ("districts (choropleth)", "区域（分级设色）"),
+    ("Districts", "区域"),
+    ("Districts (GeoJSON)", "区域（GeoJSON）"),
+    (
+        "Open a GeoJSON file of districts (drop it onto the window) to colour them.",
+        "打开区域的 GeoJSON 文件（拖放到窗口上）即可为其着色。",
+    ),
+    (
+        "Join property (none: by location)",
+        "连接属性（无：按位置）",
+    ),
+    ("equals the column", "等于列"),
+    ("no rows", "无数据行"),
+    ("{}: {} ({} rows)", "{}：{}（{} 行）"),
+    ("congestion (%)", "拥堵（%）"),
+    (
+        "No places to draw in the selected time range.",
+        "所选时间范围内没有可绘制的地点。",
+    ),
+    ("Loading {} basemap tiles…", "正在加载 {} 个底图瓦片…"),
+    (
+        "{} basemap tiles could not be loaded: {}",
+        "{} 个底图瓦片无法加载：{}",
+    ),
+    ("Map basemap", "地图底图"),
+    (
+        "None (a plain background; nothing is fetched)",
+        "无（纯色背景；不下载任何内容）",
+    ),
+    (
+        "Tile server (XYZ URL template):",
+        "瓦片服务器（XYZ URL 模板）：",
+    ),
+    ("Tile URL template", "瓦片 URL 模板"),
+    ("Tile attribution", "瓦片署名"),
+    (
+        "Attribution, e.g. © OpenStreetMap contributors",
+        "署名，例如 © OpenStreetMap contributors",
+    ),
+    ("Use this tile server", "使用此瓦片服务器"),
+    ("In use: {}", "正在使用：{}"),
+    (
+        "GeoJSON (districts, roads, places)",
+        "GeoJSON（区域、道路、地点）",
+    ),
+    ("maps of districts", "区域地图"),
+    ("Could not make the maps of districts", "无法生成区域地图"),
+];
