@@ -275,7 +275,7 @@ fn plain_http_to_another_machine_and_bad_templates_are_refused() {
     for (template, says) in [
         ("http://tiles.example.org/{z}/{x}/{y}.png", "unencrypted"),
         ("https://tiles.example.org/{z}/{x}.png", "lacks {y}"),
-        ("demo", "not supported yet"),
+        ("districts.pmtiles", "not supported yet"),
     ] {
         let out = cityops()
             .args(["map", "--data"])

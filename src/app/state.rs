@@ -250,7 +250,7 @@ impl Default for Workspace {
             open_files: Vec::new(),
             demo_open: true,
             alert_rules: crate::data::alerts::AlertRules::default(),
-            basemap: Basemap::None,
+            basemap: Basemap::Demo,
             theme: Theme::Dark,
             lang: super::i18n::Lang::En,
             dashboards: super::dashboards::Dashboards::default(),
@@ -483,13 +483,17 @@ impl<'a> ViewCtx<'a> {
     }
 }
 
-/// What the maps draw under their layers: nothing (a plain background with
-/// a graticule; nothing is fetched) or raster tiles from an XYZ server the
-/// user chose, with the attribution its terms ask for.
+/// What the maps draw under their layers: the demo city's own map (the
+/// default; offline), nothing (a plain background with a graticule;
+/// nothing is fetched) or raster tiles from an XYZ server the user chose,
+/// with the attribution its terms ask for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Basemap {
+    /// The demo city's own streets, river, parks and districts (drawn
+    /// where the view shows Riverton; elsewhere a plain background).
     #[default]
+    Demo,
     None,
     Xyz {
         url: String,

@@ -866,9 +866,48 @@ fn map_points(
     let plan = SeriesPlan::new(&[], group, rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
     // Coordinates outside longitude/latitude ranges, and 0,0 (a common
     // placeholder for "unknown"), are not places.
-    out.series = sampled_series(&plan, rows, MAX_MAP_POINTS, |r, _| {
-        map::lonlat_at(lon, lat, r)
-    });
+    // Readings of a sensor repeat its place: one dot per place, every place
+    // when there are few, else an even sample of the rows.
+    let mut places: Vec<std::collections::HashSet<(u64, u64)>> =
+        vec![std::collections::HashSet::new(); plan.names.len()];
+    let mut total = 0;
+    for (i, &r) in rows.iter().enumerate() {
+        let Some(p) = map::lonlat_at(lon, lat, r as usize) else {
+            continue;
+        };
+        plan.each(i, r as usize, |s, _| {
+            if let Some(set) = places.get_mut(s)
+                && set.insert((p[0].to_bits(), p[1].to_bits()))
+            {
+                total += 1;
+            }
+        });
+        if total > MAX_MAP_POINTS {
+            break;
+        }
+    }
+    out.series = if total <= MAX_MAP_POINTS {
+        plan.names
+            .iter()
+            .zip(places)
+            .map(|(name, set)| {
+                let points = set
+                    .into_iter()
+                    .map(|(x, y)| [f64::from_bits(x), f64::from_bits(y)])
+                    .collect();
+                Series::new(name.clone(), points)
+            })
+            .collect()
+    } else {
+        sampled_series(&plan, rows, MAX_MAP_POINTS, |r, _| {
+            map::lonlat_at(lon, lat, r)
+        })
+    };
+    for s in &mut out.series {
+        s.points
+            .sort_unstable_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+        s.points.dedup();
+    }
     Ok(out)
 }
 

@@ -1,6 +1,6 @@
 //! `cityops map --data FILE [--layer points|bins|lines|choropleth]
 //! [--by COLUMN] [--agg AGG] [--geojson FILE [--join PROPERTY=COLUMN]]
-//! [--basemap none|URL_TEMPLATE] [--allow-http] [--scale N] [--dark]
+//! [--basemap none|demo|URL_TEMPLATE] [--allow-http] [--scale N] [--dark]
 //! [--json] --out MAP.png`: a map drawn headlessly by the dashboard's own
 //! map panel and rasterizer.
 //!
@@ -62,7 +62,8 @@ pub struct MapArgs {
     /// location.
     #[arg(long, value_name = "PROPERTY=COLUMN", requires = "geojson")]
     pub join: Option<String>,
-    /// none (default) or an XYZ tile URL template with {z}, {x} and {y}.
+    /// none (default), demo (the demo city's own map, offline) or an XYZ
+    /// tile URL template with {z}, {x} and {y}.
     #[arg(long, value_name = "BASEMAP", default_value = "none")]
     pub basemap: String,
     /// The basemap's attribution, drawn in the corner.
@@ -114,6 +115,7 @@ struct MapJson {
 pub fn run(args: MapArgs) -> Result<(), Failure> {
     let basemap = match args.basemap.as_str() {
         "none" | "" => Basemap::None,
+        "demo" => Basemap::Demo,
         url if url.starts_with("http://") || url.starts_with("https://") => {
             crate::app::widgets::tiles::check_template(url, args.allow_http)
                 .map_err(|e| Failure::bad_input(format!("--basemap: {e}")))?;
@@ -124,7 +126,7 @@ pub fn run(args: MapArgs) -> Result<(), Failure> {
         }
         other => {
             return Err(Failure::bad_input(format!(
-                "--basemap: '{other}' is neither none nor an http(s) tile URL template such as https://tile.example.org/{{z}}/{{x}}/{{y}}.png (the demo city's own basemap and .pmtiles files are not supported yet)"
+                "--basemap: '{other}' is not none, demo or an http(s) tile URL template such as https://tile.example.org/{{z}}/{{x}}/{{y}}.png (.pmtiles files are not supported yet)"
             )));
         }
     };

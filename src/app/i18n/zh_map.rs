@@ -34,6 +34,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Map basemap", "地图底图"),
     (
+        "Riverton, the demo city's own map (offline)",
+        "河镇（演示城市自带地图，离线）",
+    ),
+    (
         "None (a plain background; nothing is fetched)",
         "无（纯色背景；不下载任何内容）",
     ),

@@ -14,6 +14,7 @@ use super::tiles::{TileStatus, XyzTiles};
 use crate::app::state::Basemap;
 use crate::app::theme;
 use crate::charts::{ChartData, MapData, format_value};
+use crate::data::demo::basemap::DemoBasemap;
 use crate::data::geojson::{Lonlat, ring_contains};
 
 /// Set in the context's memory in a frame where a map still waits for
@@ -84,12 +85,13 @@ impl MapView {
         });
         let mut tiles: Option<XyzTiles> = match basemap {
             Basemap::Xyz { url, .. } => super::tiles::shared(url, ui.ctx()),
-            Basemap::None => None,
+            Basemap::None | Basemap::Demo => None,
         };
         let attribution = match basemap {
             Basemap::Xyz { attribution, .. } => attribution.clone(),
-            Basemap::None => String::new(),
+            Basemap::None | Basemap::Demo => String::new(),
         };
+        let demo = matches!(basemap, Basemap::Demo).then(demo_basemap);
         let dark = ui.visuals().dark_mode;
         let plain = tiles.is_none();
         let response = ui
@@ -107,6 +109,7 @@ impl MapView {
                 .with_plugin(Layers {
                     data,
                     graticule: plain,
+                    demo,
                     attribution,
                     dark,
                 });
@@ -135,6 +138,7 @@ impl MapView {
 struct Layers<'a> {
     data: &'a ChartData,
     graticule: bool,
+    demo: Option<&'static DemoBasemap>,
     attribution: String,
     dark: bool,
 }
@@ -181,7 +185,18 @@ impl Plugin for Layers<'_> {
         let painter = ui.painter_at(rect);
         if self.graticule {
             painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
-            graticule(&painter, projector, rect, self.dark);
+            // The demo city's map where the view shows it; a graticule
+            // elsewhere.
+            let shows_demo = self.demo.is_some_and(|_| {
+                let a = projector.unproject(rect.left_bottom().to_vec2());
+                let b = projector.unproject(rect.right_top().to_vec2());
+                let [w, s, e, n] = crate::data::demo::basemap::EXTENT;
+                a.x() < e && b.x() > w && a.y() < n && b.y() > s
+            });
+            match self.demo.filter(|_| shows_demo) {
+                Some(map) => draw_demo_basemap(&painter, projector, map, self.dark),
+                None => graticule(&painter, projector, rect, self.dark),
+            }
         }
         let hover_at = response
             .hover_pos()
@@ -588,11 +603,18 @@ impl BasemapEditor {
             }
         }
         ui.strong(tr("Map basemap"));
-        let mut none = matches!(current, Basemap::None);
         if ui
-            .radio_value(
-                &mut none,
-                true,
+            .radio(
+                matches!(current, Basemap::Demo),
+                tr("Riverton, the demo city's own map (offline)"),
+            )
+            .clicked()
+        {
+            cmds.push(Command::SetBasemap(Basemap::Demo));
+        }
+        if ui
+            .radio(
+                matches!(current, Basemap::None),
                 tr("None (a plain background; nothing is fetched)"),
             )
             .clicked()
@@ -633,6 +655,126 @@ impl BasemapEditor {
                 egui::RichText::new(crate::trf!("In use: {}", url))
                     .small()
                     .color(theme::MUTED),
+            );
+        }
+    }
+}
+
+/// The demo city's map, made once.
+fn demo_basemap() -> &'static DemoBasemap {
+    static MAP: std::sync::OnceLock<DemoBasemap> = std::sync::OnceLock::new();
+    MAP.get_or_init(crate::data::demo::basemap::basemap)
+}
+
+/// Riverton: land, the lake, parks, district borders, streets, roads and
+/// the river, with district and road names when zoomed in enough.
+fn draw_demo_basemap(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, dark: bool) {
+    let pick = |d: [u8; 3], l: [u8; 3]| {
+        let [r, g, b] = if dark { d } else { l };
+        Color32::from_rgb(r, g, b)
+    };
+    let land = pick([36, 38, 42], [242, 240, 233]);
+    let water = pick([30, 56, 84], [168, 204, 232]);
+    let park = pick([38, 72, 46], [200, 228, 190]);
+    let street = pick([52, 54, 60], [255, 255, 255]);
+    let arterial = pick([92, 94, 100], [255, 255, 255]);
+    let highway = pick([128, 112, 64], [248, 204, 102]);
+    let border = pick([110, 110, 120], [150, 140, 150]);
+    let text = pick([175, 175, 182], [90, 86, 96]);
+    let ring = |pts: &[Lonlat]| -> Vec<Pos2> { pts.iter().map(|v| project(p, *v)).collect() };
+    for (_, cell) in &map.districts {
+        painter.add(egui::Shape::convex_polygon(ring(cell), land, Stroke::NONE));
+    }
+    painter.add(egui::Shape::convex_polygon(
+        ring(&map.water),
+        water,
+        Stroke::NONE,
+    ));
+    let zoom = p.zoom();
+    if zoom >= 12.5 {
+        for [a, b] in &map.minor_streets {
+            painter.line_segment([project(p, *a), project(p, *b)], Stroke::new(1.0, street));
+        }
+    }
+    for (_, pts) in &map.parks {
+        painter.add(egui::Shape::convex_polygon(ring(pts), park, Stroke::NONE));
+    }
+    painter.add(egui::Shape::line(
+        ring(&map.river.1),
+        Stroke::new(if zoom >= 13.0 { 7.0 } else { 4.0 }, water),
+    ));
+    for (_, cell) in &map.districts {
+        let mut pts = ring(cell);
+        if let Some(first) = pts.first().copied() {
+            pts.push(first);
+        }
+        painter.extend(egui::Shape::dashed_line(
+            &pts,
+            Stroke::new(1.2, border),
+            6.0,
+            4.0,
+        ));
+    }
+    let casing = pick([20, 20, 24], [196, 190, 178]);
+    for (_, is_highway, [a, b]) in &map.roads {
+        let (w, c) = if *is_highway {
+            (4.0, highway)
+        } else {
+            (2.5, arterial)
+        };
+        let ends = [project(p, *a), project(p, *b)];
+        painter.line_segment(ends, Stroke::new(w + 2.0, casing));
+        painter.line_segment(ends, Stroke::new(w, c));
+    }
+    let font = |size: f32| egui::FontId::proportional(size);
+    for (name, cell) in &map.districts {
+        let n = cell.len().max(1) as f64;
+        let c = cell
+            .iter()
+            .fold([0.0, 0.0], |acc, v| [acc[0] + v[0] / n, acc[1] + v[1] / n]);
+        painter.text(
+            project(p, c),
+            egui::Align2::CENTER_CENTER,
+            name.to_uppercase(),
+            font(if zoom >= 13.0 { 15.0 } else { 12.0 }),
+            text.gamma_multiply(0.8),
+        );
+    }
+    if zoom >= 12.8 {
+        for (name, _, [a, b]) in &map.roads {
+            // North–south roads named near their north end, east–west ones
+            // near their west end.
+            let at = if (a[0] - b[0]).abs() < 1e-12 {
+                [a[0], a[1] + (b[1] - a[1]) * 0.92]
+            } else {
+                [a[0] + (b[0] - a[0]) * 0.06, a[1]]
+            };
+            painter.text(
+                project(p, at) + vec2(4.0, -4.0),
+                egui::Align2::LEFT_BOTTOM,
+                name,
+                font(11.0),
+                text,
+            );
+        }
+        for (name, pts) in &map.parks {
+            if let Some(first) = pts.first() {
+                painter.text(
+                    project(p, *first) + vec2(0.0, 2.0),
+                    egui::Align2::LEFT_TOP,
+                    name,
+                    font(10.0),
+                    text.gamma_multiply(0.8),
+                );
+            }
+        }
+        if let Some(at) = map.river.1.get(8) {
+            painter.text(
+                project(p, *at) + vec2(0.0, -6.0),
+                egui::Align2::LEFT_BOTTOM,
+                &map.river.0,
+                font(11.0),
+                water.gamma_multiply(1.4),
             );
         }
     }

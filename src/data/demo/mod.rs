@@ -75,6 +75,7 @@
 //! jiff; it must not use anything outside `data`.
 
 mod air_quality;
+pub mod basemap;
 mod calendar;
 mod incidents;
 mod places;

@@ -24,7 +24,7 @@ pub(super) struct District {
     pub(super) chinese_share: f64,
 }
 
-const DISTRICTS: [District; 6] = [
+pub(super) const DISTRICTS: [District; 6] = [
     District {
         name: "Downtown",
         lat: 41.882,
