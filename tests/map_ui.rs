@@ -79,7 +79,11 @@ fn the_basemap_setting_checks_the_template_and_a_failing_server_is_reported() {
     h.run_steps(2);
     common::click(&mut h, "Use this tile server");
     h.get_by_label_contains("lacks {y}");
-    assert_eq!(h.state().ws.basemap, Basemap::None);
+    assert_eq!(
+        h.state().ws.basemap,
+        Basemap::Demo,
+        "unchanged: the default"
+    );
 
     // Port 9 on this machine refuses connections: every tile fails.
     let template = "http://127.0.0.1:9/{z}/{x}/{y}.png";
@@ -100,4 +104,47 @@ fn the_basemap_setting_checks_the_template_and_a_failing_server_is_reported() {
         }
     }
     h.get_by_label_contains("basemap tiles could not be loaded: http://127.0.0.1:9/");
+}
+
+/// Playback shows one day at a time: incidents on three days (June 1, 3
+/// and 5) in three places; the first day's place is on the map, the
+/// others are not.
+#[test]
+fn playback_shows_the_map_one_day_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("calls.csv");
+    let mut text = String::from("time,kind,latitude,longitude\n");
+    for (day, (lat, lon)) in [
+        (45.5011, -73.5671),
+        (45.5122, -73.5782),
+        (45.5233, -73.5893),
+    ]
+    .iter()
+    .enumerate()
+    {
+        for h in 0..5 {
+            text.push_str(&format!(
+                "2024-06-{:02}T{:02}:00:00Z,fire,{lat},{lon}\n",
+                2 * day + 1,
+                8 + h
+            ));
+        }
+    }
+    std::fs::write(&csv, text).unwrap();
+    let mut h = harness(vec![csv]);
+    common::wait(&mut h);
+    common::click(&mut h, "Dashboards");
+    h.get_by_label("Where");
+    common::click(&mut h, "Play Where over time");
+    h.get_by_label("Sat 2024-06-01");
+    common::click(&mut h, "Pause Where");
+    common::click(&mut h, "View Where as table");
+    h.get_by_label("-73.56710");
+    assert!(
+        h.query_by_label("-73.57820").is_none(),
+        "the second day is not shown"
+    );
+    // Stop: the top bar's range again, every place.
+    common::click(&mut h, "Stop playing Where");
+    h.get_by_label("-73.57820");
 }

@@ -59,4 +59,18 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("maps of districts", "区域地图"),
     ("Could not make the maps of districts", "无法生成区域地图"),
+    ("Play over time", "按时间播放"),
+    ("Play {} over time", "按时间播放{}"),
+    (
+        "Show one hour or day at a time, stepping through the data",
+        "每次显示一小时或一天，逐步播放数据",
+    ),
+    ("Pause {}", "暂停{}"),
+    ("Play", "播放"),
+    ("Play {}", "播放{}"),
+    ("Time shown on {}", "{}显示的时间"),
+    ("by hour", "按小时"),
+    ("by day", "按天"),
+    ("Stop", "停止"),
+    ("Stop playing {}", "停止播放{}"),
 ];

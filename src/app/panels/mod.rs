@@ -6,6 +6,7 @@
 
 pub mod builder;
 mod draw;
+mod playback;
 
 use egui::RichText;
 
@@ -48,7 +49,15 @@ struct PanelKey {
 pub struct ChartPanel {
     data: Background<PanelKey, Result<ChartData, String>>,
     pub show_table: bool,
+    /// A map's time playback, when it runs (its window replaces the top
+    /// bar's).
+    playback: Option<playback::Playback>,
+    /// The dataset's time extent, for playback, by (id, revision).
+    extent: Option<((u64, u64), Option<TimeExtent>)>,
 }
+
+/// First and last timestamps, µs UTC.
+type TimeExtent = (i64, i64);
 
 /// The open dataset a spec names (the newest of that name).
 pub fn find_dataset<'a>(ws: &'a Workspace, name: &str) -> Option<&'a DatasetEntry> {
@@ -71,7 +80,10 @@ impl ChartPanel {
         let Some(entry) = find_dataset(ctx.ws, &spec.dataset) else {
             return false;
         };
-        let window = ctx.ws.range_for(&entry.dataset);
+        let window = match &self.playback {
+            Some(p) => p.window(),
+            None => ctx.ws.range_for(&entry.dataset),
+        };
         let geo = spec
             .geometry
             .as_deref()
@@ -132,6 +144,12 @@ impl ChartPanel {
             }
             Some(Ok(data)) if self.show_table => {
                 table_ui(ui, &spec.title, data, &tz, style.height);
+                if self.playback.is_some() {
+                    // The table shows the played step: its controls stay.
+                    let extent = self.extent.and_then(|(_, e)| e);
+                    let ready = !self.data.is_busy();
+                    playback::playback_ui(ui, &mut self.playback, extent, &spec.title, &tz, ready);
+                }
             }
             Some(Ok(data)) => {
                 if data.rows_used == 0 {
@@ -140,9 +158,30 @@ impl ChartPanel {
                             .color(theme::MUTED),
                     );
                 }
+                let map = data.x == crate::charts::XAxis::Map;
+                let key = (entry.id, entry.revision);
+                if map && self.extent.as_ref().is_none_or(|(k, _)| *k != key) {
+                    // Once per dataset revision (a scan of the time column).
+                    self.extent = Some((key, entry.dataset.time_extent()));
+                }
+                let extent = self.extent.and_then(|(_, e)| e).filter(|_| map);
+                let shrunk;
+                let style = if extent.is_some() {
+                    // Room for the playback row under the map.
+                    shrunk = PanelStyle {
+                        height: style.height - 28.0,
+                        link: style.link,
+                        export_name: style.export_name.clone(),
+                    };
+                    &shrunk
+                } else {
+                    style
+                };
                 if let Some(plot) = draw::chart_ui(ui, data, &tz, style, &ctx.ws.basemap) {
                     super::png_export::context_menu(ctx, &plot, plot.rect, &style.export_name);
                 }
+                let ready = !self.data.is_busy();
+                playback::playback_ui(ui, &mut self.playback, extent, &spec.title, &tz, ready);
             }
         }
         widgets::updating_ui(ui, self.data.is_busy() && self.data.value().is_some());

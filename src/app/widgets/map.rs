@@ -30,7 +30,8 @@ const FILL_ALPHA: f32 = 0.72;
 #[derive(Clone, Default)]
 pub struct MapView {
     memory: MapMemory,
-    fitted: Option<[u64; 4]>,
+    /// The extent the view was last fitted to.
+    fitted: Option<[f64; 4]>,
 }
 
 /// Every drawn position's extent: the layer's, else the points'.
@@ -71,11 +72,14 @@ impl MapView {
         size: egui::Vec2,
     ) -> (egui::Response, Option<TileStatus>) {
         let b = extent(data);
-        let key = b.map(|b| b.map(f64::to_bits));
+        // Fit once, and again only for data outside what was fitted (a
+        // subset — a playback step, a filter — keeps the operator's view).
+        let inside =
+            |b: [f64; 4], f: [f64; 4]| b[0] >= f[0] && b[1] >= f[1] && b[2] <= f[2] && b[3] <= f[3];
         if let Some(b) = b
-            && self.fitted != key
+            && self.fitted.is_none_or(|f| !inside(b, f))
         {
-            self.fitted = key;
+            self.fitted = Some(b);
             let _ = self.memory.set_zoom(fit_zoom(b, size));
             self.memory
                 .center_at(lon_lat((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0));
