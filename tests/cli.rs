@@ -854,3 +854,72 @@ fn removing_a_model_that_is_not_there_exits_2_naming_the_models() {
     assert_eq!(out.status.code(), Some(2));
     assert!(dir.path().join("data/cityops/models").is_dir());
 }
+
+/// A JSON export in Socrata's layout (numbers as strings, a nested point)
+/// and NDJSON read like CSV: typed columns, roles, charts; a bad row is
+/// named by its place.
+#[test]
+fn json_and_ndjson_tables_are_inspected_and_charted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = Vec::new();
+    for i in 0..60 {
+        rows.push(format!(
+            r#"{{"crash_date": "2024-06-{:02}T00:00:00.000", "borough": "{}", "number_of_persons_injured": "{}", "location": {{"latitude": "{}", "longitude": "{}"}}}}"#,
+            1 + i % 20,
+            ["BRONX", "QUEENS", "BROOKLYN"][i % 3],
+            i % 4,
+            40.70 + (i as f64) * 0.001,
+            -73.90 - (i as f64) * 0.001
+        ));
+    }
+    let json = dir.path().join("collisions.json");
+    std::fs::write(&json, format!("[{}]", rows.join(",\n"))).unwrap();
+    let out = cityops()
+        .args(["inspect", "--json", "--tz", "UTC"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["rows"], 60);
+    let role = |name: &str| {
+        v["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["role"].clone())
+            .unwrap()
+    };
+    assert_eq!(role("crash_date"), "time");
+    assert_eq!(role("location.latitude"), "latitude");
+    assert_eq!(role("location.longitude"), "longitude");
+    let out = cityops()
+        .args(["charts", "--json", "--tz", "UTC", "--data"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    let charts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        charts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "map_points" && c["series"][0]["points"] == 60),
+        "{charts}"
+    );
+
+    let nd = dir.path().join("readings.ndjson");
+    std::fs::write(&nd, "{\"station\": \"A\", \"pm25\": 7.5}\n[1, 2]\n").unwrap();
+    let out = cityops().arg("inspect").arg(&nd).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2") && err.contains("one JSON object"),
+        "{err}"
+    );
+}

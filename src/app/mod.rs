@@ -907,6 +907,10 @@ impl CityApp {
                             i18n::tr_in(lang, "GeoJSON (districts, roads, places)"),
                             &["geojson", "json"],
                         )
+                        .add_filter(
+                            i18n::tr_in(lang, "JSON tables (arrays of objects, NDJSON)"),
+                            &["json", "ndjson", "jsonl"],
+                        )
                         .add_filter(i18n::tr_in(lang, "All files"), &["*"])
                         .pick_files(),
                 )

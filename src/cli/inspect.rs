@@ -124,13 +124,22 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
         return Ok(());
     }
     println!("{}", rep.path);
+    // A CSV's delimiter and encoding; JSON and GeoJSON files have neither.
+    let format = match &ds.format {
+        Some(_) => format!(
+            "delimiter '{}' · {}",
+            rep.delimiter.escape_default(),
+            rep.encoding
+        ),
+        None if ds.geometry.is_some() => "GeoJSON".to_owned(),
+        None => "JSON".to_owned(),
+    };
     println!(
-        "  {} rows × {} columns · {} · delimiter '{}' · {} · time zone {}",
+        "  {} rows × {} columns · {} · {} · time zone {}",
         rep.rows,
         rep.columns.len(),
         ds.domain.label(),
-        rep.delimiter.escape_default(),
-        rep.encoding,
+        format,
         rep.time_zone
     );
     let width = rep

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::infer::{InferContext, RawColumn, infer_column};
+use super::records::Records;
 use super::{Column, LoadError, Progress, Table};
 
 /// The largest GeoJSON file read (a city's parcels are far smaller).
@@ -216,28 +216,12 @@ pub fn parse_geojson(text: &str, progress: &dyn Progress) -> Result<GeoFile, Geo
             .collect()
     });
     let mut shapes = Vec::with_capacity(n);
-    let mut keys: Vec<String> = Vec::new();
-    let mut cells: Vec<Vec<(usize, String)>> = Vec::with_capacity(n);
+    let mut records = Records::default();
     for part in parts {
         let part = part?;
-        // Columns in the order the file first names them.
-        let remap: Vec<usize> = part
-            .keys
-            .into_iter()
-            .map(|k| match keys.iter().position(|x| *x == k) {
-                Some(c) => c,
-                None => {
-                    keys.push(k);
-                    keys.len() - 1
-                }
-            })
-            .collect();
         shapes.extend(part.shapes);
-        cells.extend(part.cells.into_iter().map(|row| {
-            row.into_iter()
-                .map(|(c, v)| (remap.get(c).copied().unwrap_or(c), v))
-                .collect()
-        }));
+        // Columns in the order the file first names them.
+        records.extend(part.records);
     }
     drop(features);
     // Freeing a large document takes a while: not on the caller's time.
@@ -245,16 +229,14 @@ pub fn parse_geojson(text: &str, progress: &dyn Progress) -> Result<GeoFile, Geo
         .name("geojson-free".to_owned())
         .spawn(move || drop(doc));
     progress.report(0.9, "inferring column types");
-    let table = properties_table(&keys, &cells, &shapes)?;
+    let table = properties_table(records, &shapes)?;
     Ok(GeoFile { shapes, table })
 }
 
-/// What one thread read of the features: their shapes, the property
-/// names it met (in order) and each feature's (name index, text) cells.
+/// What one thread read of the features: their shapes and properties.
 struct Part {
     shapes: Vec<Shape>,
-    keys: Vec<String>,
-    cells: Vec<Vec<(usize, String)>>,
+    records: Records,
 }
 
 fn read_features(
@@ -267,8 +249,7 @@ fn read_features(
     let invalid = |at: String, message: String| GeoError::Invalid { at, message };
     let mut part = Part {
         shapes: Vec::with_capacity(features.len()),
-        keys: Vec::new(),
-        cells: Vec::with_capacity(features.len()),
+        records: Records::default(),
     };
     for (j, f) in features.iter().enumerate() {
         let i = first + j;
@@ -305,68 +286,30 @@ fn read_features(
             read_geometry(g, &path("geometry"), &mut shape, 0)?;
         }
         part.shapes.push(shape);
-        let mut row = Vec::new();
-        if let Some(Value::Object(map)) = props {
-            for (k, v) in map {
-                let col = match part.keys.iter().position(|x| x == k) {
-                    Some(c) => c,
-                    None => {
-                        part.keys.push(k.clone());
-                        part.keys.len() - 1
-                    }
-                };
-                let text = match v {
-                    Value::Null => String::new(),
-                    Value::String(s) => s.clone(),
-                    Value::Bool(b) => b.to_string(),
-                    Value::Number(x) => x.to_string(),
-                    other => other.to_string(),
-                };
-                row.push((col, text));
-            }
-        }
-        part.cells.push(row);
+        part.records.push(props.and_then(Value::as_object));
     }
     Ok(part)
 }
 
 /// The properties as typed columns (inferred like a CSV's), plus
 /// `longitude`/`latitude` when every feature with a geometry is a point.
-fn properties_table(
-    keys: &[String],
-    cells: &[Vec<(usize, String)>],
-    shapes: &[Shape],
-) -> Result<Table, GeoError> {
-    let tz = jiff::tz::TimeZone::UTC;
-    let ctx = InferContext {
-        decimal_comma: false,
-        time_zone: &tz,
-        row_lines: &[],
-    };
-    let mut columns = Vec::with_capacity(keys.len() + 2);
-    for (c, key) in keys.iter().enumerate() {
-        let mut raw = RawColumn::default();
-        for row in cells {
-            raw.push(row.iter().find(|(k, _)| *k == c).map_or("", |(_, v)| v));
-        }
-        columns.push(infer_column(key, c, &raw, &ctx).column);
-    }
+fn properties_table(records: Records, shapes: &[Shape]) -> Result<Table, GeoError> {
+    let taken = |n: &str| records.keys.iter().any(|k| k.eq_ignore_ascii_case(n));
+    let has_coordinates = taken("longitude") || taken("latitude");
+    let mut columns = records.into_columns(&jiff::tz::TimeZone::UTC);
     let points_only = shapes.iter().any(|s| !s.points.is_empty())
         && shapes
             .iter()
             .all(|s| s.lines.is_empty() && s.polygons.is_empty());
-    if points_only {
-        let taken = |n: &str| keys.iter().any(|k| k.eq_ignore_ascii_case(n));
-        if !taken("longitude") && !taken("latitude") {
-            let first = |i: usize| {
-                shapes
-                    .iter()
-                    .map(|s| s.points.first().map_or(f64::NAN, |p| p[i]))
-                    .collect()
-            };
-            columns.push(Column::from_f64("longitude", first(0)));
-            columns.push(Column::from_f64("latitude", first(1)));
-        }
+    if points_only && !has_coordinates {
+        let first = |i: usize| {
+            shapes
+                .iter()
+                .map(|s| s.points.first().map_or(f64::NAN, |p| p[i]))
+                .collect()
+        };
+        columns.push(Column::from_f64("longitude", first(0)));
+        columns.push(Column::from_f64("latitude", first(1)));
     }
     if columns.is_empty() {
         // Geometry alone: a feature number, so the table has rows.

@@ -18,9 +18,11 @@ pub mod demo;
 pub mod file;
 pub mod geojson;
 pub mod infer;
+pub mod json;
 pub mod parse;
 pub mod pivot;
 pub mod progress;
+pub mod records;
 pub mod rng;
 pub mod schema;
 pub mod table;
@@ -132,6 +134,14 @@ pub enum LoadError {
         x: f64,
         y: f64,
     },
+    #[error(
+        "{path}: {at}: {message}. cityops reads a JSON array of objects (one per row), one object per line (NDJSON), or an object holding such an array."
+    )]
+    Json {
+        path: String,
+        at: String,
+        message: String,
+    },
     #[error("loading was cancelled")]
     Cancelled,
 }
@@ -151,6 +161,7 @@ impl Blame for LoadError {
             | Self::TooManyBadRows { .. }
             | Self::TooLarge { .. }
             | Self::GeoJson { .. }
+            | Self::Json { .. }
             | Self::Projected { .. } => true,
         }
     }
@@ -540,6 +551,15 @@ pub fn load_dataset(
         let mut ds = Dataset::from_table(name, Source::File(path.to_owned()), geo.table, tz);
         ds.geometry = Some(Arc::new(geo.shapes));
         return Ok(ds);
+    }
+    if json::is_json(path) {
+        let (table, tz) = json::load_json_file(path, opts, progress)?;
+        return Ok(Dataset::from_table(
+            name,
+            Source::File(path.to_owned()),
+            table,
+            tz,
+        ));
     }
     let loaded = csv_load::load_csv_file(path, opts, progress)?;
     let mut ds = Dataset::from_table(
