@@ -157,6 +157,8 @@ pub struct CityApp {
     cjk_loaded_last_frame: bool,
     window_editor: widgets::TimeWindowEditor,
     basemap_editor: widgets::map::BasemapEditor,
+    /// The address typed into Open URL….
+    open_url: String,
     /// Presentation mode, when on.
     presentation: Option<present::Presentation>,
     egui_ctx: egui::Context,
@@ -229,6 +231,7 @@ impl CityApp {
             cjk_loaded_last_frame: false,
             window_editor: widgets::TimeWindowEditor::default(),
             basemap_editor: widgets::map::BasemapEditor::default(),
+            open_url: String::new(),
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
@@ -589,8 +592,16 @@ impl CityApp {
                         |n| n.to_string_lossy().into_owned(),
                     );
                     let opts = self.load_options.clone();
+                    // A path, or an http(s) URL given on the command line
+                    // or pasted into Open URL… (downloaded, then read).
+                    let spec = path.to_string_lossy().into_owned();
+                    let label = if crate::sources::is_url(&spec) {
+                        spec.clone()
+                    } else {
+                        label
+                    };
                     self.start_load(label, move |p| {
-                        data::load_dataset(&path, &opts, p).map(|d| vec![d])
+                        crate::sources::load(&spec, &opts, false, p).map(|d| vec![d])
                     });
                 }
             }
@@ -1100,6 +1111,30 @@ impl CityApp {
             {
                 cmds.push(Command::OpenDialog);
             }
+            let menu = egui::containers::menu::MenuButton::new(tr("Open URL…")).config(
+                egui::containers::menu::MenuConfig::new()
+                    .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
+            );
+            menu.ui(ui, |ui| {
+                ui.label(tr(
+                    "The https address of a CSV, JSON or GeoJSON file (an open-data portal's export link):",
+                ));
+                let r = ui.add(
+                    egui::TextEdit::singleline(&mut self.open_url)
+                        .desired_width(420.0)
+                        .hint_text("https://data.example.gov/resource/abcd-1234.csv"),
+                );
+                widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Data URL"));
+                let url = self.open_url.trim();
+                let ok = crate::sources::is_url(url);
+                if ui
+                    .add_enabled(ok, egui::Button::new(tr("Open this URL")))
+                    .clicked()
+                {
+                    cmds.push(Command::OpenPaths(vec![PathBuf::from(url)]));
+                    ui.close();
+                }
+            });
             if ui
                 .button(tr("Present"))
                 .on_hover_text(tr(

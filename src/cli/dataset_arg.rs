@@ -1,8 +1,7 @@
-//! `--data FILE` for every command that reads a table: a CSV path, or
+//! `--data FILE` for every command that reads a table: a CSV, JSON or
+//! GeoJSON path, an https URL of one (downloaded, see `sources`), or
 //! `demo:NAME` for one of the demo city's tables (traffic, incidents,
 //! air_quality, reports, service_use).
-
-use std::path::Path;
 
 use super::Failure;
 use super::progress::TerminalProgress;
@@ -24,9 +23,8 @@ pub fn load(spec: &str, opts: &LoadOptions) -> Result<Dataset, Failure> {
         }
         return Ok(ds);
     }
-    let path = Path::new(spec);
     let progress = TerminalProgress::new(format!("Loading {spec}"));
-    let loaded = data::load_dataset(path, opts, &progress);
+    let loaded = crate::sources::load(spec, opts, false, &progress);
     progress.finish();
     Ok(loaded?)
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Failure;
 use super::progress::TerminalProgress;
 use crate::data::csv_load::LoadCounts;
-use crate::data::{self, Dataset, LoadOptions};
+use crate::data::{Dataset, LoadOptions};
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
@@ -114,7 +114,8 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
         ..LoadOptions::default()
     };
     let progress = TerminalProgress::new(format!("Loading {}", args.file.display()));
-    let loaded = data::load_dataset(&args.file, &opts, &progress);
+    // A path, or an http(s) URL (downloaded, see `sources`).
+    let loaded = crate::sources::load(&args.file.to_string_lossy(), &opts, false, &progress);
     progress.finish();
     let ds = loaded?;
     let rep = report(&ds);

@@ -130,13 +130,7 @@ pub fn load_csv_file(
         message: e.to_string(),
     };
     // Only a regular file: a FIFO would block, /dev/zero never ends.
-    let (file, total) = super::file::open_regular(path).map_err(|e| match e {
-        super::file::FileError::NotRegular { path, what } => LoadError::NotAFile { path, what },
-        other => LoadError::Io {
-            path: shown.clone(),
-            message: other.to_string(),
-        },
-    })?;
+    let (file, total) = super::file::open_regular(path)?;
     if total > u64::from(u32::MAX) {
         return Err(LoadError::TooLarge {
             path: shown,

@@ -30,6 +30,23 @@ pub enum FileError {
     TooLarge { path: String, size: u64, limit: u64 },
 }
 
+impl From<FileError> for super::LoadError {
+    /// The loaders' error for a file that cannot be read, each message
+    /// said once.
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::NotRegular { path, what } => Self::NotAFile { path, what },
+            FileError::Io { path, message } => Self::Io { path, message },
+            FileError::TooLarge { path, size, limit } => Self::Io {
+                path,
+                message: format!(
+                    "the file is {size} bytes, more than the {limit} bytes cityops reads from a file of this kind"
+                ),
+            },
+        }
+    }
+}
+
 impl super::Blame for FileError {
     fn is_user_input(&self) -> bool {
         match self {

@@ -130,14 +130,7 @@ pub enum GeoError {
 /// Reads a GeoJSON file (see the module doc).
 pub fn load_geojson_file(path: &Path, progress: &dyn Progress) -> Result<GeoFile, LoadError> {
     let shown = path.display().to_string();
-    let text =
-        super::file::read_regular_to_string(path, MAX_GEOJSON_BYTES).map_err(|e| match e {
-            super::file::FileError::NotRegular { path, what } => LoadError::NotAFile { path, what },
-            other => LoadError::Io {
-                path: shown.clone(),
-                message: other.to_string(),
-            },
-        })?;
+    let text = super::file::read_regular_to_string(path, MAX_GEOJSON_BYTES)?;
     if text.trim().is_empty() {
         return Err(LoadError::Empty { path: shown });
     }

@@ -44,13 +44,7 @@ pub fn load_json_file(
     progress: &dyn Progress,
 ) -> Result<(Table, jiff::tz::TimeZone), LoadError> {
     let shown = path.display().to_string();
-    let text = super::file::read_regular_to_string(path, MAX_JSON_BYTES).map_err(|e| match e {
-        super::file::FileError::NotRegular { path, what } => LoadError::NotAFile { path, what },
-        other => LoadError::Io {
-            path: shown.clone(),
-            message: other.to_string(),
-        },
-    })?;
+    let text = super::file::read_regular_to_string(path, MAX_JSON_BYTES)?;
     if text.trim().is_empty() {
         return Err(LoadError::Empty { path: shown });
     }

@@ -142,6 +142,8 @@ pub enum LoadError {
         at: String,
         message: String,
     },
+    #[error("{url}: {message}")]
+    Download { url: String, message: String },
     #[error("loading was cancelled")]
     Cancelled,
 }
@@ -153,6 +155,9 @@ impl Blame for LoadError {
         match self {
             Self::Io { path, .. } => blame::missing_path(path),
             Self::Cancelled => false,
+            // The fetcher's message says whether the address or the
+            // network is at fault; a download is not the user's file.
+            Self::Download { .. } => false,
             Self::NotAFile { .. }
             | Self::Empty { .. }
             | Self::HeaderOnly { .. }

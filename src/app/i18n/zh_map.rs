@@ -73,4 +73,11 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("by day", "按天"),
     ("Stop", "停止"),
     ("Stop playing {}", "停止播放{}"),
+    ("Open URL…", "打开网址…"),
+    (
+        "The https address of a CSV, JSON or GeoJSON file (an open-data portal's export link):",
+        "CSV、JSON 或 GeoJSON 文件的 https 地址（开放数据门户的导出链接）：",
+    ),
+    ("Data URL", "数据网址"),
+    ("Open this URL", "打开此网址"),
 ];
