@@ -80,4 +80,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Data URL", "数据网址"),
     ("Open this URL", "打开此网址"),
+    (
+        "JSON tables (arrays of objects, NDJSON)",
+        "JSON 表格（对象数组、NDJSON）",
+    ),
 ];
