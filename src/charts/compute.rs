@@ -122,7 +122,8 @@ pub fn compute_with(
                 map_points(spec, ds, group, &rows)?
             } else {
                 let m = match layer {
-                    MapLayer::Bins => map::bins(ds, &rows, measure, aggregation)?,
+                    MapLayer::Bins => map::bins(ds, &rows, measure, aggregation, false)?,
+                    MapLayer::Hexbins => map::bins(ds, &rows, measure, aggregation, true)?,
                     MapLayer::Lines => map::lines(ds, &rows, measure)?,
                     _ => map::choropleth(
                         spec,

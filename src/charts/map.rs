@@ -25,6 +25,9 @@ pub enum MapLayer {
     Points,
     /// Square bins with the rows' count or a measure's aggregate.
     Bins,
+    /// Hexagonal bins, the same with hexagons (no bin looks nearer to
+    /// its neighbours along the diagonals).
+    Hexbins,
     /// The lines of a GeoJSON table, coloured by a measure.
     Lines,
     /// Polygons coloured by an aggregate of the rows joined to them.
@@ -32,12 +35,19 @@ pub enum MapLayer {
 }
 
 impl MapLayer {
-    pub const ALL: [Self; 4] = [Self::Points, Self::Bins, Self::Lines, Self::Choropleth];
+    pub const ALL: [Self; 5] = [
+        Self::Points,
+        Self::Bins,
+        Self::Hexbins,
+        Self::Lines,
+        Self::Choropleth,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
             Self::Points => "points",
             Self::Bins => "bins",
+            Self::Hexbins => "hexbins",
             Self::Lines => "lines",
             Self::Choropleth => "choropleth",
         }
@@ -76,8 +86,9 @@ pub struct MapLine {
     pub points: Vec<Lonlat>,
 }
 
-/// A square bin: its south-west corner, its side in degrees (longitude,
-/// latitude) and its value.
+/// A bin: a square's south-west corner (its side is `MapData::bin_size`),
+/// or a hexagon's centre (its radius is `MapData::hex_radius`), and its
+/// value.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Bin {
     pub west: f64,
@@ -105,8 +116,11 @@ pub struct MapData {
     /// instead of the ordinary ramp.
     pub congestion: bool,
     pub bins: Vec<Bin>,
-    /// A bin's size in degrees of longitude and latitude.
+    /// A square bin's size in degrees of longitude and latitude.
     pub bin_size: [f64; 2],
+    /// A hexagonal bin's centre-to-corner radius in degrees of longitude
+    /// and latitude (pointy-top hexagons); `None` for square bins.
+    pub hex_radius: Option<[f64; 2]>,
     pub areas: Vec<Area>,
     pub lines: Vec<MapLine>,
     /// The range of the values, for the legend's colour ramp.
@@ -205,6 +219,7 @@ pub fn bins(
     rows: &[u32],
     measure: Option<&Column>,
     aggregation: Aggregation,
+    hex: bool,
 ) -> Result<MapData, ChartError> {
     let (lon, lat) = coordinates(ds)?;
     let pts: Vec<(u32, Lonlat)> = rows
@@ -212,7 +227,11 @@ pub fn bins(
         .filter_map(|&r| lonlat_at(lon, lat, r as usize).map(|p| (r, p)))
         .collect();
     let mut out = MapData {
-        layer: Some(MapLayer::Bins),
+        layer: Some(if hex {
+            MapLayer::Hexbins
+        } else {
+            MapLayer::Bins
+        }),
         value_label: value_label(measure, aggregation),
         ..MapData::default()
     };
@@ -234,9 +253,17 @@ pub fn bins(
         Aggregation::Count
     };
     let mut groups = Groups::new(agg, 0);
+    // Hexagons of about a square's area: radius 0.62 of its side.
+    let radius = side_lat * 0.62;
     for (r, p) in &pts {
-        let cx = ((p[0] - b[0]) / side_lon).floor() as i64;
-        let cy = ((p[1] - b[1]) / side_lat).floor() as i64;
+        let (cx, cy) = if hex {
+            hex_cell((p[0] - b[0]) * shrink, p[1] - b[1], radius)
+        } else {
+            (
+                ((p[0] - b[0]) / side_lon).floor() as i64,
+                ((p[1] - b[1]) / side_lat).floor() as i64,
+            )
+        };
         let v = match measure {
             Some(m) => match m.f64_at(*r as usize) {
                 Some(v) => v,
@@ -244,7 +271,12 @@ pub fn bins(
             },
             None => 1.0,
         };
-        let i = *index.entry(cy * cols + cx).or_insert_with(|| {
+        let key = if hex {
+            (cy << 32) ^ (cx & 0xFFFF_FFFF)
+        } else {
+            cy * cols + cx
+        };
+        let i = *index.entry(key).or_insert_with(|| {
             cells.push((cx, cy));
             groups.values.push(Vec::new());
             cells.len() - 1
@@ -254,17 +286,48 @@ pub fn bins(
     out.bins = cells
         .iter()
         .enumerate()
-        .map(|(i, &(cx, cy))| Bin {
-            west: b[0] + cx as f64 * side_lon,
-            south: b[1] + cy as f64 * side_lat,
-            rows: groups.rows(i) as u32,
-            value: groups.value(i),
+        .map(|(i, &(cx, cy))| {
+            let (west, south) = if hex {
+                let (x, y) = hex_centre(cx, cy, radius);
+                (b[0] + x / shrink, b[1] + y)
+            } else {
+                (b[0] + cx as f64 * side_lon, b[1] + cy as f64 * side_lat)
+            };
+            Bin {
+                west,
+                south,
+                rows: groups.rows(i) as u32,
+                value: groups.value(i),
+            }
         })
         .collect();
     out.bin_size = [side_lon, side_lat];
+    out.hex_radius = hex.then_some([radius / shrink, radius]);
     out.range = finite_range(out.bins.iter().map(|b| b.value));
     out.bounds = Some(b);
     Ok(out)
+}
+
+/// The pointy-top hexagon (axial q, r) of radius `size` holding ground
+/// point (x, y): fractional axial coordinates rounded in cube space.
+fn hex_cell(x: f64, y: f64, size: f64) -> (i64, i64) {
+    let q = (3f64.sqrt() / 3.0 * x - y / 3.0) / size;
+    let r = (2.0 / 3.0 * y) / size;
+    let s = -q - r;
+    let (mut rq, mut rr, rs) = (q.round(), r.round(), s.round());
+    let (dq, dr, ds) = ((rq - q).abs(), (rr - r).abs(), (rs - s).abs());
+    if dq > dr && dq > ds {
+        rq = -rr - rs;
+    } else if dr > ds {
+        rr = -rq - rs;
+    }
+    (rq as i64, rr as i64)
+}
+
+/// The ground centre of hexagon (q, r).
+fn hex_centre(q: i64, r: i64, size: f64) -> (f64, f64) {
+    let (q, r) = (q as f64, r as f64);
+    (size * 3f64.sqrt() * (q + r / 2.0), size * 1.5 * r)
 }
 
 /// A polygon's triangles (earcut, holes kept) over its rings' positions.
@@ -856,6 +919,42 @@ mod tests {
         assert_eq!(d.map.unwrap().areas[0].value, 1.0);
         // The districts themselves are not joined to themselves.
         assert!(choropleth_suggestion(&geo, &geo).is_none());
+    }
+
+    #[test]
+    fn hexagonal_bins_hold_the_points_nearest_their_centres() {
+        let rows: Vec<(f64, f64, &str, f64)> = (0..500)
+            .map(|i| {
+                let t = f64::from(i);
+                (
+                    10.0 + (t * 0.37).sin() * 0.5,
+                    20.0 + (t * 0.11).cos() * 0.4,
+                    "a",
+                    t,
+                )
+            })
+            .collect();
+        let ds = points(&rows);
+        let d = compute_with(
+            &spec(MapLayer::Hexbins, &[], Aggregation::Count),
+            &ds,
+            None,
+            TimeRange::default(),
+            &(),
+        )
+        .unwrap();
+        let m = d.map.unwrap();
+        assert_eq!(m.layer, Some(MapLayer::Hexbins));
+        let [rx, ry] = m.hex_radius.unwrap();
+        assert_eq!(m.bins.iter().map(|b| b.rows).sum::<u32>(), 500);
+        // Each point is in the bin whose centre is nearest (on the ground),
+        // within the radius.
+        let shrink = ry / rx;
+        for p in &rows {
+            let dist = |b: &Bin| ((p.0 - b.west) * shrink).hypot(p.1 - b.south);
+            let nearest = m.bins.iter().map(dist).fold(f64::INFINITY, f64::min);
+            assert!(nearest <= ry * 1.0001, "{p:?}: {nearest} > {ry}");
+        }
     }
 
     #[test]

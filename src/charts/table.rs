@@ -130,7 +130,8 @@ fn format_time(secs: f64, bucket: Option<TimeBucket>, tz: &TimeZone) -> String {
 }
 
 /// A map layer's values as rows: each polygon or line by name, or each
-/// bin by its south-west corner, with the value (empty: no rows).
+/// bin by its south-west corner (a hexagon by its centre), with the value
+/// (empty: no rows).
 fn map_table(m: &super::MapData) -> TableData {
     let value = |v: f64| {
         if v.is_finite() {

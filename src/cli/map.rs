@@ -1,4 +1,4 @@
-//! `cityops map --data FILE [--layer points|bins|lines|choropleth]
+//! `cityops map --data FILE [--layer points|bins|hexbins|lines|choropleth]
 //! [--by COLUMN] [--agg AGG] [--geojson FILE [--join PROPERTY=COLUMN]]
 //! [--basemap none|demo|URL_TEMPLATE] [--allow-http] [--scale N] [--dark]
 //! [--json] --out MAP.png`: a map drawn headlessly by the dashboard's own
@@ -44,7 +44,7 @@ pub struct MapArgs {
     /// The table: a CSV or GeoJSON file, or demo:NAME.
     #[arg(long, value_name = "FILE")]
     pub data: String,
-    /// points, bins, lines or choropleth.
+    /// points, bins, hexbins, lines or choropleth.
     #[arg(long, value_name = "LAYER", value_parser = parse_layer)]
     pub layer: Option<MapLayer>,
     /// The column that colours the layer: a category for points, a number
@@ -89,7 +89,9 @@ fn parse_layer(s: &str) -> Result<MapLayer, String> {
     MapLayer::ALL
         .into_iter()
         .find(|l| l.key() == s)
-        .ok_or_else(|| format!("'{s}' is not a layer; choose points, bins, lines or choropleth"))
+        .ok_or_else(|| {
+            format!("'{s}' is not a layer; choose points, bins, hexbins, lines or choropleth")
+        })
 }
 
 fn parse_aggregation(s: &str) -> Result<Aggregation, String> {

@@ -7,6 +7,7 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Map layer", "地图图层"),
     ("points", "点"),
     ("bins (counts or means)", "网格（计数或均值）"),
+    ("hexagonal bins", "六边形网格"),
     ("lines", "线"),
     ("districts (choropleth)", "区域（分级设色）"),
     ("Districts", "区域"),

@@ -132,6 +132,7 @@ fn layer_label(l: MapLayer) -> &'static str {
     match l {
         MapLayer::Points => tr("points"),
         MapLayer::Bins => tr("bins (counts or means)"),
+        MapLayer::Hexbins => tr("hexagonal bins"),
         MapLayer::Lines => tr("lines"),
         MapLayer::Choropleth => tr("districts (choropleth)"),
     }

@@ -187,6 +187,7 @@ impl Plugin for Layers<'_> {
     ) {
         let rect = response.rect;
         let painter = ui.painter_at(rect);
+        let mut labels_of: Option<&DemoBasemap> = None;
         if self.graticule {
             painter.rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
             // The demo city's map where the view shows it; a graticule
@@ -198,7 +199,10 @@ impl Plugin for Layers<'_> {
                 a.x() < e && b.x() > w && a.y() < n && b.y() > s
             });
             match self.demo.filter(|_| shows_demo) {
-                Some(map) => draw_demo_basemap(&painter, projector, map, self.dark),
+                Some(map) => {
+                    draw_demo_basemap(&painter, projector, map, self.dark);
+                    labels_of = Some(map);
+                }
                 None => graticule(&painter, projector, rect, self.dark),
             }
         }
@@ -219,6 +223,10 @@ impl Plugin for Layers<'_> {
                 hover = hovered_point(projector, self.data, p);
             }
             legend_groups(&painter, rect, self.data);
+        }
+        // Place names above the layer, so they stay readable.
+        if let Some(map) = labels_of {
+            draw_demo_labels(&painter, projector, map, self.dark);
         }
         scale_bar(&painter, projector, rect);
         if !self.attribution.is_empty() {
@@ -278,10 +286,31 @@ fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
     if !m.bins.is_empty() {
         let [w, h] = m.bin_size;
         let mut mesh = egui::Mesh::default();
+        // Pointy-top hexagons: corners at 30° + 60° k.
+        let corners: [(f64, f64); 6] = std::array::from_fn(|k| {
+            let a = (30.0 + 60.0 * k as f64).to_radians();
+            (a.cos(), a.sin())
+        });
         for b in &m.bins {
-            let a = project(p, [b.west, b.south]);
-            let c = project(p, [b.west + w, b.south + h]);
-            mesh.add_colored_rect(Rect::from_two_pos(a, c), ramp_color(b.value, m.range));
+            let color = ramp_color(b.value, m.range);
+            match m.hex_radius {
+                Some([rx, ry]) => {
+                    let base = mesh.vertices.len() as u32;
+                    mesh.colored_vertex(project(p, [b.west, b.south]), color);
+                    for (cx, cy) in corners {
+                        let at = [b.west + rx * cx, b.south + ry * cy];
+                        mesh.colored_vertex(project(p, at), color);
+                    }
+                    for k in 0..6 {
+                        mesh.add_triangle(base, base + 1 + k, base + 1 + (k + 1) % 6);
+                    }
+                }
+                None => {
+                    let a = project(p, [b.west, b.south]);
+                    let c = project(p, [b.west + w, b.south + h]);
+                    mesh.add_colored_rect(Rect::from_two_pos(a, c), color);
+                }
+            }
         }
         painter.add(egui::Shape::mesh(mesh));
     }
@@ -375,10 +404,21 @@ fn hovered_layer(p: &Projector, m: &MapData, at: Lonlat, pointer: Pos2) -> Optio
         }
     }
     let [w, h] = m.bin_size;
-    m.bins
-        .iter()
-        .find(|b| at[0] >= b.west && at[0] < b.west + w && at[1] >= b.south && at[1] < b.south + h)
-        .map(|b| crate::trf!("{}: {} ({} rows)", label, format_value(b.value), b.rows))
+    let hovered = match m.hex_radius {
+        // The hexagon whose centre is nearest on the ground, if within it.
+        Some([rx, ry]) => {
+            let dist =
+                |b: &&crate::charts::map::Bin| ((at[0] - b.west) * ry / rx).hypot(at[1] - b.south);
+            m.bins
+                .iter()
+                .min_by(|a, b| dist(a).total_cmp(&dist(b)))
+                .filter(|b| dist(b) <= ry)
+        }
+        None => m.bins.iter().find(|b| {
+            at[0] >= b.west && at[0] < b.west + w && at[1] >= b.south && at[1] < b.south + h
+        }),
+    };
+    hovered.map(|b| crate::trf!("{}: {} ({} rows)", label, format_value(b.value), b.rows))
 }
 
 fn hovered_point(p: &Projector, data: &ChartData, pointer: Pos2) -> Option<String> {
@@ -684,7 +724,6 @@ fn draw_demo_basemap(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, 
     let arterial = pick([92, 94, 100], [255, 255, 255]);
     let highway = pick([128, 112, 64], [248, 204, 102]);
     let border = pick([110, 110, 120], [150, 140, 150]);
-    let text = pick([175, 175, 182], [90, 86, 96]);
     let ring = |pts: &[Lonlat]| -> Vec<Pos2> { pts.iter().map(|v| project(p, *v)).collect() };
     for (_, cell) in &map.districts {
         painter.add(egui::Shape::convex_polygon(ring(cell), land, Stroke::NONE));
@@ -730,18 +769,42 @@ fn draw_demo_basemap(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, 
         painter.line_segment(ends, Stroke::new(w + 2.0, casing));
         painter.line_segment(ends, Stroke::new(w, c));
     }
+}
+
+/// Riverton's district, road, park and river names (district names always,
+/// the rest when zoomed in enough), with a halo so they read over a layer.
+fn draw_demo_labels(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, dark: bool) {
+    let pick = |d: [u8; 3], l: [u8; 3]| {
+        let [r, g, b] = if dark { d } else { l };
+        Color32::from_rgb(r, g, b)
+    };
+    let text = pick([200, 200, 206], [70, 66, 76]);
+    let halo = pick([20, 20, 24], [250, 248, 242]);
+    let water = pick([90, 140, 190], [60, 110, 170]);
+    let zoom = p.zoom();
     let font = |size: f32| egui::FontId::proportional(size);
+    let label = |at: Pos2, align: egui::Align2, t: &str, size: f32, color: Color32| {
+        for d in [
+            vec2(-1.0, 0.0),
+            vec2(1.0, 0.0),
+            vec2(0.0, -1.0),
+            vec2(0.0, 1.0),
+        ] {
+            painter.text(at + d, align, t, font(size), halo);
+        }
+        painter.text(at, align, t, font(size), color);
+    };
     for (name, cell) in &map.districts {
         let n = cell.len().max(1) as f64;
         let c = cell
             .iter()
             .fold([0.0, 0.0], |acc, v| [acc[0] + v[0] / n, acc[1] + v[1] / n]);
-        painter.text(
+        label(
             project(p, c),
             egui::Align2::CENTER_CENTER,
-            name.to_uppercase(),
-            font(if zoom >= 13.0 { 15.0 } else { 12.0 }),
-            text.gamma_multiply(0.8),
+            &name.to_uppercase(),
+            if zoom >= 13.0 { 15.0 } else { 12.0 },
+            text,
         );
     }
     if zoom >= 12.8 {
@@ -753,32 +816,32 @@ fn draw_demo_basemap(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, 
             } else {
                 [a[0] + (b[0] - a[0]) * 0.06, a[1]]
             };
-            painter.text(
+            label(
                 project(p, at) + vec2(4.0, -4.0),
                 egui::Align2::LEFT_BOTTOM,
                 name,
-                font(11.0),
+                11.0,
                 text,
             );
         }
         for (name, pts) in &map.parks {
             if let Some(first) = pts.first() {
-                painter.text(
+                label(
                     project(p, *first) + vec2(0.0, 2.0),
                     egui::Align2::LEFT_TOP,
                     name,
-                    font(10.0),
-                    text.gamma_multiply(0.8),
+                    10.0,
+                    text,
                 );
             }
         }
         if let Some(at) = map.river.1.get(8) {
-            painter.text(
+            label(
                 project(p, *at) + vec2(0.0, -6.0),
                 egui::Align2::LEFT_BOTTOM,
                 &map.river.0,
-                font(11.0),
-                water.gamma_multiply(1.4),
+                11.0,
+                water,
             );
         }
     }
