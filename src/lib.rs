@@ -15,7 +15,7 @@
 //! | [`jobs`] | `Job<T>`: background work with progress, cancel and result | std |
 //! | [`sources`] | a dataset from a path or an http(s) URL (downloaded with the model fetcher's safeguards into a private temporary folder, read by the same loaders, deleted); portal paging and refresh are not here yet | `data`, `models::fetch`, `jobs` |
 //! | [`serve`] | the V2 HTTP server over the models folder: `conn` (hyper connections with timeouts, a cap and a shutdown deadline), `guard` (body size and time, Host and Content-Type checks), `limits` (inference slots, shape and answer sizes); imports run one way, no circle: adapters (`tabular`, `recommender`, `embeddings`: signature, metadata parameters, inference, no HTTP) → `registry` (the loaded models) → `state` (what the handlers share, model lookup) → `routes` (every axum handler, `/v1/embeddings` included) | `models`, axum, hyper |
-//! | [`app`] | the eframe dashboard: views (Explore and Dashboards on `charts`, the domain views, Predict, Reports, Recommend, Models, Data), `panels` (a chart spec computed in the background and drawn, its table twin, the chart builder, a map's time playback, `chart_image` for the command line), `dashboards` (named `egui_tiles` trees of panels, saved in the workspace, version 2), `raster` (egui's triangles painted into pixels without a GPU), `png_export` (a view laid out at a scale on the UI thread, painted in a job), `state` (the leaf every other part builds on: `Workspace`, `ViewId`, `TimeWindow`, `Command`, `ViewCtx`, theme, playlist), `tasks` (every background job of the app's own in one list, typed outcomes), `workspace` (the saved file), widgets (`map`: walkers' map with the layers, legend, scale bar and the basemap editor; `tiles`: XYZ tiles fetched on the I/O runtime with a size-bounded disk cache and failures kept for the map to show), i18n | everything above, egui, egui_plot, egui_tiles, walkers |
+//! | [`app`] | the eframe dashboard: views (Explore and Dashboards on `charts`, the domain views, Predict, Reports, Recommend, Models, Data), `panels` (a chart spec computed in the background and drawn, its table twin, the chart builder, a map's time playback, the `Selection` a click on a map makes for a dashboard's other panels, `chart_image` for the command line), `dashboards` (named `egui_tiles` trees of panels, saved in the workspace, version 2), `raster` (egui's triangles painted into pixels without a GPU), `png_export` (a view laid out at a scale on the UI thread, painted in a job), `state` (the leaf every other part builds on: `Workspace`, `ViewId`, `TimeWindow`, `Command`, `ViewCtx`, theme, playlist), `tasks` (every background job of the app's own in one list, typed outcomes), `workspace` (the saved file), widgets (`map`: walkers' map with the layers, legend, scale bar and the basemap editor; `tiles`: XYZ tiles fetched on the I/O runtime with a size-bounded disk cache and failures kept for the map to show), i18n | everything above, egui, egui_plot, egui_tiles, walkers |
 //! | [`cli`] | one file per subcommand: a call into the core plus printing; `count` holds every count flag's range (the core's maxima where the core validates); one error → exit-code mapping (`Failure: From<E: Blame>`) | everything but `app` (except to launch it, and `charts --out`/`chart`/`map`, which draw with `app::panels::chart_image`/`chart_image_on`) |
 //!
 //! Imports point down the table: `data` ← `charts`/`ml`/`recommend`/`text`
@@ -44,9 +44,9 @@
 //! tiles (they cannot report a failed tile and their cache has no bound):
 //! `app::widgets::tiles` is the `Tiles` source; the demo city's basemap is
 //! generated in `data::demo::basemap` and drawn by `app::widgets::map`.
-//! Not built yet from the map issue: `.pmtiles` basemaps, hexagonal bins,
-//! layer toggles with several layers on one map, and a click on a feature
-//! filtering the other panels.
+//! Not built yet from the map issue: `.pmtiles` basemaps, layer toggles
+//! with several layers on one map, and selecting a district joined by
+//! location (a click selects districts joined by name, bins and groups).
 
 pub mod app;
 pub mod charts;

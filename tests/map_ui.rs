@@ -148,3 +148,83 @@ fn playback_shows_the_map_one_day_at_a_time() {
     common::click(&mut h, "Stop playing Where");
     h.get_by_label("-73.57820");
 }
+
+/// A click on a district selects its rows: the dashboard's other panels
+/// show only them, until the selection is cleared. Montreal's districts
+/// joined by name to the table of votes (files of the same name: the
+/// GeoJSON is told apart by its kind).
+#[test]
+fn a_click_on_a_district_selects_its_rows_for_the_other_panels() {
+    let dir = tempfile::tempdir().unwrap();
+    let votes = common::plotly_dataset(dir.path(), "election.csv");
+    let geo = common::plotly_dataset(dir.path(), "election.geojson");
+    let mut h = harness(vec![votes, geo]);
+    common::wait(&mut h);
+    common::wait(&mut h);
+    let names: Vec<String> = h
+        .state()
+        .ws
+        .datasets
+        .iter()
+        .map(|e| e.dataset.name.clone())
+        .collect();
+    assert_eq!(names, ["election", "election (geojson)"]);
+    let board = h
+        .state()
+        .ws
+        .dashboards
+        .list
+        .iter()
+        .position(|d| d.made_for.as_deref() == Some("election"))
+        .unwrap();
+    h.state_mut().apply(cityops::app::Command::Dashboard(
+        cityops::app::dashboards::DashboardCommand::Select(board),
+    ));
+    common::click(&mut h, "Dashboards");
+    let title = "Rows by election (geojson)";
+    let header = h.get_by_label(title).rect();
+    // Somewhere on the island under the panel's title: a few places are
+    // tried, as the panel's size depends on the dashboard's grid.
+    let click = |h: &mut egui_kittest::Harness<'static, cityops::app::CityApp>, at: egui::Pos2| {
+        h.event(egui::Event::PointerMoved(at));
+        h.run_steps(1);
+        for pressed in [true, false] {
+            h.event(egui::Event::PointerButton {
+                pos: at,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+            h.run_steps(1);
+        }
+        common::wait(h);
+    };
+    'search: for dy in [60.0, 90.0, 120.0, 40.0, 150.0] {
+        for dx in [0.5, 0.45, 0.55, 0.4, 0.6] {
+            let right = h
+                .get_by_role_and_label(egui::Role::Button, &format!("Save {title} as PNG"))
+                .rect()
+                .max
+                .x;
+            let w = (right - header.min.x) as f32;
+            let at = egui::pos2(header.min.x as f32 + w * dx, header.max.y as f32 + dy);
+            click(&mut h, at);
+            if h.query_by_label_contains("Selected on the map").is_some() {
+                break 'search;
+            }
+        }
+    }
+    h.get_by_label_contains("Selected on the map: district: ");
+    // "Rows by winner" now counts the one district: one winner is listed.
+    common::click(&mut h, "View Rows by winner as table");
+    let winners = |h: &egui_kittest::Harness<'static, cityops::app::CityApp>| {
+        ["Coderre", "Bergeron", "Joly"]
+            .iter()
+            .filter(|w| h.query_by_label(w).is_some())
+            .count()
+    };
+    assert_eq!(winners(&h), 1);
+    common::click(&mut h, "Clear selection");
+    assert!(h.query_by_label_contains("Selected on the map").is_none());
+    assert_eq!(winners(&h), 3, "all districts again");
+}

@@ -1037,7 +1037,41 @@ impl CityApp {
     fn loaded(&mut self, label: &str, result: Result<Vec<tasks::Loaded>, LoadError>) {
         match result {
             Ok(sets) => {
-                for (dataset, tasks::Charts { suggested, default }) in sets {
+                for (
+                    mut dataset,
+                    tasks::Charts {
+                        mut suggested,
+                        mut default,
+                    },
+                ) in sets
+                {
+                    // Names are how charts find their data: a second file
+                    // of the same name (election.csv, election.geojson) is
+                    // told apart by its kind.
+                    let taken = |n: &str, ws: &state::Workspace| {
+                        ws.datasets
+                            .iter()
+                            .any(|e| e.dataset.name == n && e.dataset.source != dataset.source)
+                    };
+                    if taken(&dataset.name, &self.ws) {
+                        let kind = match &dataset.source {
+                            data::Source::File(p) => p
+                                .extension()
+                                .map_or_else(String::new, |e| e.to_string_lossy().into_owned()),
+                            _ => String::new(),
+                        };
+                        let base = format!("{} ({kind})", dataset.name);
+                        let mut name = base.clone();
+                        let mut n = 2;
+                        while taken(&name, &self.ws) {
+                            name = format!("{base} {n}");
+                            n += 1;
+                        }
+                        for spec in suggested.iter_mut().chain(default.iter_mut()) {
+                            spec.dataset.clone_from(&name);
+                        }
+                        dataset.name = name;
+                    }
                     // Every file gets a dashboard; the demo city's
                     // Traffic, Safety and Environment tables get theirs.
                     let domain = matches!(

@@ -75,6 +75,10 @@ pub struct Area {
     /// Ring boundaries (outline drawing): `vertices[start..end]`.
     #[serde(skip)]
     pub rings: Vec<(u32, u32)>,
+    /// For a join by a property: the table's values that named this
+    /// polygon (as written in the table), so a click can select its rows.
+    #[serde(skip)]
+    pub members: Vec<String>,
 }
 
 /// A line with its value (NaN: none).
@@ -338,6 +342,7 @@ fn triangulate(shape: &Shape, name: String, value: f64) -> Area {
         vertices: Vec::new(),
         triangles: Vec::new(),
         rings: Vec::new(),
+        members: Vec::new(),
     };
     let mut earcut = earcut::Earcut::new();
     let mut tris: Vec<u32> = Vec::new();
@@ -404,6 +409,8 @@ pub fn choropleth(
     };
     let n = shapes.len();
     let mut groups = Groups::new(agg, n);
+    // The table's own spellings of each polygon's name (a few at most).
+    let mut members: Vec<Vec<String>> = vec![Vec::new(); n];
     let same = std::ptr::eq(ds, geo) || ds.name == geo.name;
     if same {
         // The GeoJSON's own properties.
@@ -453,6 +460,12 @@ pub fn choropleth(
             };
             for &i in targets {
                 groups.add(i, v);
+                if let (Some(list), Some(text)) = (members.get_mut(i), col.str_at(r))
+                    && list.len() < 16
+                    && !list.iter().any(|m| m == text)
+                {
+                    list.push(text.to_owned());
+                }
             }
         }
     } else {
@@ -484,8 +497,9 @@ pub fn choropleth(
         if shape.polygons.is_empty() {
             continue;
         }
-        out.areas
-            .push(triangulate(shape, name_of(i), groups.value(i)));
+        let mut area = triangulate(shape, name_of(i), groups.value(i));
+        area.members = members.get_mut(i).map(std::mem::take).unwrap_or_default();
+        out.areas.push(area);
     }
     out.range = finite_range(out.areas.iter().map(|a| a.value));
     out.bounds = bounds_of(shapes.iter().flat_map(Shape::positions));

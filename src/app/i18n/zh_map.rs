@@ -85,4 +85,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "JSON tables (arrays of objects, NDJSON)",
         "JSON 表格（对象数组、NDJSON）",
     ),
+    (
+        "Selected on the map: {}. The other panels of {} show only these rows.",
+        "已在地图上选择：{}。{1}的其他面板只显示这些行。",
+    ),
+    ("Clear selection", "清除选择"),
+    ("the bin at {:.4}, {:.4}", "位于 {:.4}, {:.4} 的网格"),
 ];

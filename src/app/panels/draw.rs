@@ -101,6 +101,11 @@ pub fn chart_ui(
     Some(shown.response)
 }
 
+/// Where a map panel's click is left for the panel to take.
+pub fn pick_id(export_name: &str) -> egui::Id {
+    egui::Id::unique(("map_pick", export_name))
+}
+
 /// A map of the data on the basemap, its view kept in the context's
 /// memory under the panel's name, and the basemap's tile status under it.
 fn map_ui(
@@ -122,8 +127,12 @@ fn map_ui(
         0.0
     };
     let size = egui::vec2(ui.available_width(), (style.height - status_h).max(80.0));
-    let (response, status) = view.ui(ui, data, basemap, size);
+    let (response, status, pick) = view.ui(ui, data, basemap, size);
     ui.data_mut(|d| d.insert_temp(id, view));
+    if let Some(pick) = pick {
+        // For the panel, which turns it into a selection (`ChartPanel`).
+        ui.data_mut(|d| d.insert_temp(pick_id(&style.export_name), pick));
+    }
     if let Some(st) = status {
         let text = if let Some(e) = st.last_error.as_ref().filter(|_| st.failed > 0) {
             Some((

@@ -54,6 +54,92 @@ pub struct ChartPanel {
     playback: Option<playback::Playback>,
     /// The dataset's time extent, for playback, by (id, revision).
     extent: Option<((u64, u64), Option<TimeExtent>)>,
+    /// What a click on this panel's map selected, until taken.
+    picked: Option<Selection>,
+}
+
+/// Rows selected by a click on a map — a district, a bin, a group of
+/// points — as filters on its dataset, for the dashboard's other panels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Selection {
+    pub dataset: String,
+    pub filters: Vec<crate::charts::Filter>,
+    /// What was picked, for the banner ("BOROUGH: BRONX").
+    pub label: String,
+}
+
+impl Selection {
+    /// `spec` showing only the selected rows, when it charts the same
+    /// dataset.
+    pub fn narrow(&self, spec: &ChartSpec) -> Option<ChartSpec> {
+        (spec.dataset == self.dataset).then(|| {
+            let mut s = spec.clone();
+            s.filters.extend(self.filters.iter().cloned());
+            s
+        })
+    }
+}
+
+/// The selection a map pick makes: the rows of a district joined by name,
+/// of a bin's box, or of a group of points.
+fn selection_of(
+    spec: &ChartSpec,
+    ds: &crate::data::Dataset,
+    data: &ChartData,
+    pick: &crate::app::widgets::map::MapPick,
+) -> Option<Selection> {
+    use crate::app::widgets::map::MapPick;
+    use crate::charts::Filter;
+    let (filters, label) = match pick {
+        MapPick::Area(i) => {
+            let area = data.map.as_ref()?.areas.get(*i)?;
+            let join = spec.join.as_ref()?;
+            if area.members.is_empty() {
+                return None;
+            }
+            (
+                vec![Filter::InSet {
+                    column: join.column.clone(),
+                    values: area.members.clone(),
+                }],
+                format!("{}: {}", join.column, area.name),
+            )
+        }
+        MapPick::Bin([w, s, e, n]) => {
+            let lon = ds.column_for(crate::data::Role::Longitude)?.name.clone();
+            let lat = ds.column_for(crate::data::Role::Latitude)?.name.clone();
+            (
+                vec![
+                    Filter::Range {
+                        column: lon,
+                        min: Some(*w),
+                        max: Some(*e),
+                    },
+                    Filter::Range {
+                        column: lat,
+                        min: Some(*s),
+                        max: Some(*n),
+                    },
+                ],
+                trf!("the bin at {:.4}, {:.4}", (s + n) / 2.0, (w + e) / 2.0),
+            )
+        }
+        MapPick::Group(name) => {
+            let group = spec.group.clone()?;
+            (
+                vec![Filter::InSet {
+                    column: group.clone(),
+                    values: vec![name.clone()],
+                }],
+                format!("{group}: {name}"),
+            )
+        }
+    };
+    Some(Selection {
+        dataset: spec.dataset.clone(),
+        filters,
+        label,
+    })
 }
 
 /// First and last timestamps, µs UTC.
@@ -67,6 +153,11 @@ pub fn find_dataset<'a>(ws: &'a Workspace, name: &str) -> Option<&'a DatasetEntr
 impl ChartPanel {
     pub fn is_busy(&self) -> bool {
         self.data.is_busy()
+    }
+
+    /// What a click on this panel's map selected since last asked.
+    pub fn take_selection(&mut self) -> Option<Selection> {
+        self.picked.take()
     }
 
     /// The latest computed data (maybe for older inputs), if any.
@@ -179,6 +270,14 @@ impl ChartPanel {
                 };
                 if let Some(plot) = draw::chart_ui(ui, data, &tz, style, &ctx.ws.basemap) {
                     super::png_export::context_menu(ctx, &plot, plot.rect, &style.export_name);
+                }
+                let pick_id = draw::pick_id(&style.export_name);
+                if let Some(pick) = ui.data_mut(|d| {
+                    let pick = d.get_temp::<crate::app::widgets::map::MapPick>(pick_id);
+                    d.remove::<crate::app::widgets::map::MapPick>(pick_id);
+                    pick
+                }) {
+                    self.picked = selection_of(spec, &entry.dataset, data, &pick);
                 }
                 let ready = !self.data.is_busy();
                 playback::playback_ui(ui, &mut self.playback, extent, &spec.title, &tz, ready);

@@ -30,6 +30,9 @@ pub struct DashboardsView {
     renaming: Option<String>,
     confirm_delete: bool,
     editing: Option<(TileId, ChartBuilder)>,
+    /// Rows picked on a map: the dashboard, the map's tile and the
+    /// selection its other panels show.
+    selection: Option<(usize, TileId, panels::Selection)>,
 }
 
 /// What a panel's buttons asked for this frame.
@@ -45,6 +48,10 @@ struct PanelBehavior<'a, 'b> {
     tree: egui::Id,
     edited: bool,
     actions: Vec<PanelAction>,
+    /// The selection shown, and the tile it was picked on.
+    selection: Option<(TileId, &'a panels::Selection)>,
+    /// A new pick this frame.
+    picked: Option<(TileId, panels::Selection)>,
 }
 
 impl Behavior<Panel> for PanelBehavior<'_, '_> {
@@ -91,7 +98,15 @@ impl Behavior<Panel> for PanelBehavior<'_, '_> {
             export_name: format!("dashboard_{}", spec.title),
         };
         let panel = self.panels.entry((self.tree, tile)).or_default();
-        panel.ui(self.ctx, ui, spec, &style);
+        // Other panels of the picked dataset show only the picked rows.
+        let narrowed = self
+            .selection
+            .filter(|(source, _)| *source != tile)
+            .and_then(|(_, sel)| sel.narrow(spec));
+        panel.ui(self.ctx, ui, narrowed.as_ref().unwrap_or(spec), &style);
+        if let Some(sel) = panel.take_selection() {
+            self.picked = Some((tile, sel));
+        }
         response
     }
 
@@ -168,14 +183,41 @@ impl DashboardsView {
             }
             return;
         }
+        if let Some((board, _, sel)) = &self.selection
+            && *board == index
+        {
+            let mut clear = false;
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(trf!(
+                        "Selected on the map: {}. The other panels of {} show only these rows.",
+                        sel.label,
+                        sel.dataset
+                    ))
+                    .color(theme::WARN),
+                );
+                clear = ui.button(tr("Clear selection")).clicked();
+            });
+            if clear {
+                self.selection = None;
+            }
+        }
+        let selection = self
+            .selection
+            .as_ref()
+            .filter(|(board, _, _)| *board == index)
+            .map(|(_, tile, sel)| (*tile, sel));
         let mut behavior = PanelBehavior {
             ctx,
             panels: &mut self.panels,
             tree: tree.id(),
             edited: false,
             actions: Vec::new(),
+            selection,
+            picked: None,
         };
         tree.ui(&mut behavior, ui);
+        let picked = behavior.picked.take();
         if behavior.edited {
             ctx.send(Command::Dashboard(DashboardCommand::SetTree(
                 index,
@@ -204,6 +246,14 @@ impl DashboardsView {
                     )))
                 }
             }
+        }
+        if let Some((tile, sel)) = picked {
+            // A second click on the same feature clears it.
+            let same = self
+                .selection
+                .as_ref()
+                .is_some_and(|(b, t, s)| *b == index && *t == tile && *s == sel);
+            self.selection = (!same).then_some((index, tile, sel));
         }
     }
 

@@ -26,6 +26,16 @@ pub const TILES_FAILED: &str = "cityops_map_tiles_failed";
 /// Layers' fill opacity over the basemap.
 const FILL_ALPHA: f32 = 0.72;
 
+/// What a click on the map picked: a polygon (its index in the layer's
+/// areas), a bin's box `[west, south, east, north]`, or a group of points
+/// (the series' name).
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapPick {
+    Area(usize),
+    Bin([f64; 4]),
+    Group(String),
+}
+
 /// One map's view: where it looks and which extent it was fitted to.
 #[derive(Clone, Default)]
 pub struct MapView {
@@ -70,7 +80,7 @@ impl MapView {
         data: &ChartData,
         basemap: &Basemap,
         size: egui::Vec2,
-    ) -> (egui::Response, Option<TileStatus>) {
+    ) -> (egui::Response, Option<TileStatus>, Option<MapPick>) {
         let b = extent(data);
         // Fit once, and again only for data outside what was fitted (a
         // subset — a playback step, a filter — keeps the operator's view).
@@ -98,6 +108,7 @@ impl MapView {
         let demo = matches!(basemap, Basemap::Demo).then(demo_basemap);
         let dark = ui.visuals().dark_mode;
         let plain = tiles.is_none();
+        let mut pick = None;
         let response = ui
             .allocate_ui(size, |ui| {
                 ui.set_min_size(size);
@@ -114,6 +125,7 @@ impl MapView {
                     data,
                     graticule: plain,
                     demo,
+                    pick: &mut pick,
                     attribution,
                     dark,
                 });
@@ -134,7 +146,7 @@ impl MapView {
                     .data_mut(|d| d.insert_temp(egui::Id::unique(TILES_FAILED), problem));
             }
         }
-        (response, status)
+        (response, status, pick)
     }
 }
 
@@ -143,6 +155,8 @@ struct Layers<'a> {
     data: &'a ChartData,
     graticule: bool,
     demo: Option<&'static DemoBasemap>,
+    /// Set to what a click picked, if anything.
+    pick: &'a mut Option<MapPick>,
     attribution: String,
     dark: bool,
 }
@@ -215,12 +229,19 @@ impl Plugin for Layers<'_> {
             draw_layer(&painter, projector, m);
             if let (Some(at), Some(pointer)) = (hover_at, response.hover_pos()) {
                 hover = hovered_layer(projector, m, at, pointer);
+                if response.clicked() {
+                    *self.pick = picked_layer(m, at);
+                }
             }
             legend_ramp(&painter, rect, m);
         } else {
             draw_points(&painter, projector, self.data);
             if let Some(p) = response.hover_pos() {
                 hover = hovered_point(projector, self.data, p);
+                if response.clicked() {
+                    *self.pick = nearest_point(projector, self.data, p)
+                        .map(|(name, _)| MapPick::Group(name.to_owned()));
+                }
             }
             legend_groups(&painter, rect, self.data);
         }
@@ -421,7 +442,12 @@ fn hovered_layer(p: &Projector, m: &MapData, at: Lonlat, pointer: Pos2) -> Optio
     hovered.map(|b| crate::trf!("{}: {} ({} rows)", label, format_value(b.value), b.rows))
 }
 
-fn hovered_point(p: &Projector, data: &ChartData, pointer: Pos2) -> Option<String> {
+/// The point nearest the pointer within 8 points, with its series' name.
+fn nearest_point<'d>(
+    p: &Projector,
+    data: &'d ChartData,
+    pointer: Pos2,
+) -> Option<(&'d str, [f64; 2])> {
     let mut best: Option<(f32, &str, [f64; 2])> = None;
     for s in &data.series {
         for pt in &s.points {
@@ -431,7 +457,45 @@ fn hovered_point(p: &Projector, data: &ChartData, pointer: Pos2) -> Option<Strin
             }
         }
     }
-    best.map(|(_, name, pt)| format!("{name}\n{:.5}, {:.5}", pt[1], pt[0]))
+    best.map(|(_, name, pt)| (name, pt))
+}
+
+fn hovered_point(p: &Projector, data: &ChartData, pointer: Pos2) -> Option<String> {
+    nearest_point(p, data, pointer).map(|(name, pt)| format!("{name}\n{:.5}, {:.5}", pt[1], pt[0]))
+}
+
+/// The polygon or bin at `at`.
+fn picked_layer(m: &MapData, at: Lonlat) -> Option<MapPick> {
+    let inside = |a: &crate::charts::map::Area, (s, e): (u32, u32)| {
+        a.vertices
+            .get(s as usize..e as usize)
+            .is_some_and(|ring| ring_contains(ring, at))
+    };
+    if let Some(i) = m.areas.iter().position(|a| {
+        a.rings.first().is_some_and(|&r| inside(a, r))
+            && !a.rings.iter().skip(1).any(|&r| inside(a, r))
+    }) {
+        return Some(MapPick::Area(i));
+    }
+    let [w, h] = m.bin_size;
+    match m.hex_radius {
+        Some([rx, ry]) => {
+            let dist =
+                |b: &&crate::charts::map::Bin| ((at[0] - b.west) * ry / rx).hypot(at[1] - b.south);
+            m.bins
+                .iter()
+                .min_by(|a, b| dist(a).total_cmp(&dist(b)))
+                .filter(|b| dist(b) <= ry)
+                .map(|b| MapPick::Bin([b.west - rx, b.south - ry, b.west + rx, b.south + ry]))
+        }
+        None => m
+            .bins
+            .iter()
+            .find(|b| {
+                at[0] >= b.west && at[0] < b.west + w && at[1] >= b.south && at[1] < b.south + h
+            })
+            .map(|b| MapPick::Bin([b.west, b.south, b.west + w, b.south + h])),
+    }
 }
 
 /// The colour ramp with its range and what the values are.
