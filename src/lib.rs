@@ -44,9 +44,8 @@
 //! tiles (they cannot report a failed tile and their cache has no bound):
 //! `app::widgets::tiles` is the `Tiles` source; the demo city's basemap is
 //! generated in `data::demo::basemap` and drawn by `app::widgets::map`.
-//! Not built yet from the map issue: `.pmtiles` basemaps, layer toggles
-//! with several layers on one map, and selecting a district joined by
-//! location (a click selects districts joined by name, bins and groups).
+//! Not built yet from the map issue: `.pmtiles` basemaps and layer toggles
+//! with several layers on one map.
 
 pub mod app;
 pub mod charts;

@@ -52,6 +52,15 @@ fn districts_and_a_table_make_a_choropleth_on_its_dashboard() {
     common::click(&mut h, "Dashboards");
     assert_eq!(h.state().ws.view, ViewId::Dashboards);
     h.get_by_label("Rows by election");
+    // A click on a district joined by location selects the stations in it.
+    click_on_map(&mut h, "Rows by election");
+    h.get_by_label_contains("Selected on the map: ");
+    assert!(
+        h.query_by_label_contains("This chart cannot be drawn")
+            .is_none(),
+        "every other panel draws the selected stations"
+    );
+    common::click(&mut h, "Clear selection");
     common::click(&mut h, "View Rows by election as table");
     // Each district with its count of stations.
     h.get_by_label("11-Sault-au-Récollet");
@@ -182,10 +191,27 @@ fn a_click_on_a_district_selects_its_rows_for_the_other_panels() {
     ));
     common::click(&mut h, "Dashboards");
     let title = "Rows by election (geojson)";
+    click_on_map(&mut h, title);
+    h.get_by_label_contains("Selected on the map: district: ");
+    // "Rows by winner" now counts the one district: one winner is listed.
+    common::click(&mut h, "View Rows by winner as table");
+    let winners = |h: &egui_kittest::Harness<'static, cityops::app::CityApp>| {
+        ["Coderre", "Bergeron", "Joly"]
+            .iter()
+            .filter(|w| h.query_by_label(w).is_some())
+            .count()
+    };
+    assert_eq!(winners(&h), 1);
+    common::click(&mut h, "Clear selection");
+    assert!(h.query_by_label_contains("Selected on the map").is_none());
+    assert_eq!(winners(&h), 3, "all districts again");
+}
+
+/// Clicks the map under panel `title` until something is selected: a few
+/// places are tried, as the panel's size depends on the dashboard's grid.
+fn click_on_map(h: &mut Harness<'static, CityApp>, title: &str) {
     let header = h.get_by_label(title).rect();
-    // Somewhere on the island under the panel's title: a few places are
-    // tried, as the panel's size depends on the dashboard's grid.
-    let click = |h: &mut egui_kittest::Harness<'static, cityops::app::CityApp>, at: egui::Pos2| {
+    let click = |h: &mut Harness<'static, CityApp>, at: egui::Pos2| {
         h.event(egui::Event::PointerMoved(at));
         h.run_steps(1);
         for pressed in [true, false] {
@@ -206,25 +232,12 @@ fn a_click_on_a_district_selects_its_rows_for_the_other_panels() {
                 .rect()
                 .max
                 .x;
-            let w = (right - header.min.x) as f32;
-            let at = egui::pos2(header.min.x as f32 + w * dx, header.max.y as f32 + dy);
-            click(&mut h, at);
+            let w = right - header.min.x;
+            let at = egui::pos2(header.min.x + w * dx, header.max.y + dy);
+            click(h, at);
             if h.query_by_label_contains("Selected on the map").is_some() {
                 break 'search;
             }
         }
     }
-    h.get_by_label_contains("Selected on the map: district: ");
-    // "Rows by winner" now counts the one district: one winner is listed.
-    common::click(&mut h, "View Rows by winner as table");
-    let winners = |h: &egui_kittest::Harness<'static, cityops::app::CityApp>| {
-        ["Coderre", "Bergeron", "Joly"]
-            .iter()
-            .filter(|w| h.query_by_label(w).is_some())
-            .count()
-    };
-    assert_eq!(winners(&h), 1);
-    common::click(&mut h, "Clear selection");
-    assert!(h.query_by_label_contains("Selected on the map").is_none());
-    assert_eq!(winners(&h), 3, "all districts again");
 }

@@ -45,7 +45,7 @@ pub fn compute_with(
     window: TimeRange,
     progress: &dyn Progress,
 ) -> Result<ChartData, ChartError> {
-    let rows = selected_rows(spec, ds, window)?;
+    let rows = selected_rows(spec, ds, window, geometry)?;
     if progress.is_cancelled() {
         return Err(ChartError::Cancelled);
     }
@@ -77,9 +77,17 @@ pub fn compute_with(
                 });
             };
             match x.kind() {
-                ColumnKind::Timestamp => {
-                    over_time(spec, ds, x, &measures, group, aggregation, &rows, y_label)?
-                }
+                ColumnKind::Timestamp => over_time(
+                    spec,
+                    ds,
+                    geometry,
+                    x,
+                    &measures,
+                    group,
+                    aggregation,
+                    &rows,
+                    y_label,
+                )?,
                 ColumnKind::Integer | ColumnKind::Float if spec.kind != ChartKind::Bar => {
                     over_number(spec, x, &measures, group, aggregation, &rows, y_label)
                 }
@@ -204,10 +212,14 @@ fn selected_rows(
     spec: &ChartSpec,
     ds: &Dataset,
     window: TimeRange,
+    geometry: Option<&Dataset>,
 ) -> Result<Vec<u32>, ChartError> {
     let time = ds.time_column();
     let bounded = window.start.is_some() || window.end.is_some();
     let mut filters = Vec::with_capacity(spec.filters.len());
+    // Points that must lie in a polygon: the coordinate columns, the
+    // shape and its box.
+    let mut within = Vec::new();
     for f in &spec.filters {
         match f {
             Filter::InSet {
@@ -224,6 +236,30 @@ fn selected_rows(
             } => {
                 let c = numeric(ds, name, "filtered by a range")?;
                 filters.push((c, None, *min, *max));
+            }
+            Filter::Within {
+                geometry: g,
+                feature,
+            } => {
+                let shape = geometry
+                    .filter(|d| d.name == *g)
+                    .and_then(|d| d.geometry.as_deref())
+                    .and_then(|shapes| shapes.get(*feature))
+                    .ok_or(ChartError::Needs {
+                        kind: "selection on the map",
+                        what: "its districts' GeoJSON file to be open",
+                    })?;
+                let (Some(lon), Some(lat)) = (
+                    ds.column_for(Role::Longitude),
+                    ds.column_for(Role::Latitude),
+                ) else {
+                    return Err(ChartError::Needs {
+                        kind: "selection on the map",
+                        what: "latitude and longitude columns",
+                    });
+                };
+                let bounds = shape.bounds().unwrap_or([0.0; 4]);
+                within.push((lon, lat, shape, bounds));
             }
         }
     }
@@ -248,6 +284,14 @@ fn selected_rows(
                 if lo.is_some_and(|lo| v < lo) || hi.is_some_and(|hi| v > hi) {
                     continue 'rows;
                 }
+            }
+        }
+        for (lon, lat, shape, b) in &within {
+            let inside = map::lonlat_at(lon, lat, r).is_some_and(|p| {
+                p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3] && shape.contains(p)
+            });
+            if !inside {
+                continue 'rows;
             }
         }
         rows.push(r as u32);
@@ -434,6 +478,7 @@ impl<'a> SeriesPlan<'a> {
 fn over_time(
     spec: &ChartSpec,
     ds: &Dataset,
+    geometry: Option<&Dataset>,
     time: &Column,
     measures: &[&Column],
     group: Option<&Column>,
@@ -491,7 +536,16 @@ fn over_time(
     out.series = cells.series(&plan.names, &xs);
     if spec.reference == Reference::Usual
         && spec.kind == ChartKind::Line
-        && let Some(usual) = usual_levels(spec, ds, time, measures, group, aggregation, bucket)?
+        && let Some(usual) = usual_levels(
+            spec,
+            ds,
+            geometry,
+            time,
+            measures,
+            group,
+            aggregation,
+            bucket,
+        )?
     {
         let mut references = Vec::new();
         for s in &out.series {
@@ -545,6 +599,7 @@ fn profile_slot(bucket: TimeBucket, key: i64) -> Option<usize> {
 fn usual_levels(
     spec: &ChartSpec,
     ds: &Dataset,
+    geometry: Option<&Dataset>,
     time: &Column,
     measures: &[&Column],
     group: Option<&Column>,
@@ -554,7 +609,7 @@ fn usual_levels(
     if profile_slot(bucket, 0).is_none() {
         return Ok(None);
     }
-    let rows = selected_rows(spec, ds, TimeRange::default())?;
+    let rows = selected_rows(spec, ds, TimeRange::default(), geometry)?;
     let mut clock = LocalClock::new(&ds.time_zone);
     let keys: Vec<Option<i64>> = rows
         .iter()
@@ -936,6 +991,7 @@ fn kpi(
     let line = over_time(
         &line_spec,
         ds,
+        None,
         time,
         measures.get(..1).unwrap_or_default(),
         None,

@@ -79,6 +79,9 @@ pub struct Area {
     /// polygon (as written in the table), so a click can select its rows.
     #[serde(skip)]
     pub members: Vec<String>,
+    /// The feature's index in its GeoJSON file.
+    #[serde(skip)]
+    pub feature: usize,
 }
 
 /// A line with its value (NaN: none).
@@ -343,6 +346,7 @@ fn triangulate(shape: &Shape, name: String, value: f64) -> Area {
         triangles: Vec::new(),
         rings: Vec::new(),
         members: Vec::new(),
+        feature: 0,
     };
     let mut earcut = earcut::Earcut::new();
     let mut tris: Vec<u32> = Vec::new();
@@ -499,6 +503,7 @@ pub fn choropleth(
         }
         let mut area = triangulate(shape, name_of(i), groups.value(i));
         area.members = members.get_mut(i).map(std::mem::take).unwrap_or_default();
+        area.feature = i;
         out.areas.push(area);
     }
     out.range = finite_range(out.areas.iter().map(|a| a.value));
@@ -831,6 +836,45 @@ mod tests {
             })
             .sum();
         assert!((area - 0.96).abs() < 1e-9, "{area}");
+    }
+
+    #[test]
+    fn a_district_picked_on_a_map_keeps_the_rows_inside_it() {
+        let ds = points(&[
+            (0.1, 0.1, "WEST", 1.0),
+            (0.5, 0.5, "HOLE", 2.0), // in West's hole
+            (1.5, 0.5, "EAST", 4.0),
+            (3.5, 0.5, "ISLAND", 8.0), // East's island
+        ]);
+        let geo = districts();
+        let rows_inside = |feature: usize| {
+            let s = ChartSpec {
+                kind: ChartKind::Table,
+                x: Some("borough".to_owned()),
+                filters: vec![crate::charts::Filter::Within {
+                    geometry: "districts".to_owned(),
+                    feature,
+                }],
+                ..ChartSpec::default()
+            };
+            let d = compute_with(&s, &ds, Some(&geo), TimeRange::default(), &()).unwrap();
+            d.rows_used
+        };
+        assert_eq!(rows_inside(0), 1, "West without its hole");
+        assert_eq!(rows_inside(1), 2, "East with its island");
+        assert_eq!(rows_inside(2), 0);
+        // Without the districts open, the reason.
+        let s = ChartSpec {
+            kind: ChartKind::Bar,
+            x: Some("borough".to_owned()),
+            filters: vec![crate::charts::Filter::Within {
+                geometry: "districts".to_owned(),
+                feature: 0,
+            }],
+            ..ChartSpec::default()
+        };
+        let e = compute_with(&s, &ds, None, TimeRange::default(), &()).unwrap_err();
+        assert!(e.to_string().contains("GeoJSON file to be open"), "{e}");
     }
 
     #[test]

@@ -177,6 +177,9 @@ pub enum Filter {
         min: Option<f64>,
         max: Option<f64>,
     },
+    /// The row's point lies inside feature `feature` of the GeoJSON dataset
+    /// `geometry` (a district picked on a map joined by location).
+    Within { geometry: String, feature: usize },
 }
 
 /// What to draw: everything a chart needs besides the data and the time

@@ -91,4 +91,5 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Clear selection", "清除选择"),
     ("the bin at {:.4}, {:.4}", "位于 {:.4}, {:.4} 的网格"),
+    ("inside feature {} of {}", "位于{1}的第 {0} 个要素内"),
 ];

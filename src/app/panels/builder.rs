@@ -364,6 +364,9 @@ impl ChartBuilder {
                         min.map_or_else(|| "…".to_owned(), |v| v.to_string()),
                         max.map_or_else(|| "…".to_owned(), |v| v.to_string())
                     ),
+                    Filter::Within { geometry, feature } => {
+                        trf!("inside feature {} of {}", feature, geometry)
+                    }
                 });
                 if ui.small_button(tr("Remove")).clicked() {
                     remove = Some(i);

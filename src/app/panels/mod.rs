@@ -93,17 +93,25 @@ fn selection_of(
     let (filters, label) = match pick {
         MapPick::Area(i) => {
             let area = data.map.as_ref()?.areas.get(*i)?;
-            let join = spec.join.as_ref()?;
-            if area.members.is_empty() {
-                return None;
+            match &spec.join {
+                // Joined by name: the rows that named the district.
+                Some(join) if !area.members.is_empty() => (
+                    vec![Filter::InSet {
+                        column: join.column.clone(),
+                        values: area.members.clone(),
+                    }],
+                    format!("{}: {}", join.column, area.name),
+                ),
+                Some(_) => return None,
+                // Joined by location: the rows whose point is inside it.
+                None => (
+                    vec![Filter::Within {
+                        geometry: spec.geometry.clone()?,
+                        feature: area.feature,
+                    }],
+                    area.name.clone(),
+                ),
             }
-            (
-                vec![Filter::InSet {
-                    column: join.column.clone(),
-                    values: area.members.clone(),
-                }],
-                format!("{}: {}", join.column, area.name),
-            )
         }
         MapPick::Bin([w, s, e, n]) => {
             let lon = ds.column_for(crate::data::Role::Longitude)?.name.clone();
@@ -175,9 +183,17 @@ impl ChartPanel {
             Some(p) => p.window(),
             None => ctx.ws.range_for(&entry.dataset),
         };
+        // The districts a choropleth colours, or those a selection on a
+        // map keeps the rows inside.
         let geo = spec
             .geometry
             .as_deref()
+            .or_else(|| {
+                spec.filters.iter().find_map(|f| match f {
+                    crate::charts::Filter::Within { geometry, .. } => Some(geometry.as_str()),
+                    _ => None,
+                })
+            })
             .and_then(|g| find_dataset(ctx.ws, g));
         let key = PanelKey {
             dataset: entry.id,
