@@ -149,6 +149,12 @@ impl Slot {
         self.in_flight.load(Ordering::Acquire) == 0
     }
 
+    /// No request in service and no byte of the next one: closing it now
+    /// loses nothing.
+    fn is_quiet(&self) -> bool {
+        self.is_idle() && self.head_since_ms.load(Ordering::Relaxed) == NEVER
+    }
+
     fn bytes_arrived(&self) {
         if self.is_idle() && self.head_since_ms.load(Ordering::Relaxed) == NEVER {
             self.head_since_ms
@@ -443,6 +449,12 @@ async fn connection(
                 }
             }
             () = slot.close.notified(), if closing_since.is_none() => {
+                // Evicted while quiet: its descriptor and slot are free at
+                // once for the newcomer waiting on them (a graceful close
+                // would wait for a request head that may never come).
+                if slot.is_quiet() {
+                    break;
+                }
                 conn.as_mut().graceful_shutdown();
                 closing_since = Some(Instant::now());
             }
