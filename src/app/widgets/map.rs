@@ -711,23 +711,19 @@ impl BasemapEditor {
             }
         }
         ui.strong(tr("Map basemap"));
-        if ui
-            .radio(
-                matches!(current, Basemap::Demo),
+        for (choice, label) in [
+            (
+                Basemap::Demo,
                 tr("Riverton, the demo city's own map (offline)"),
-            )
-            .clicked()
-        {
-            cmds.push(Command::SetBasemap(Basemap::Demo));
-        }
-        if ui
-            .radio(
-                matches!(current, Basemap::None),
+            ),
+            (
+                Basemap::None,
                 tr("None (a plain background; nothing is fetched)"),
-            )
-            .clicked()
-        {
-            cmds.push(Command::SetBasemap(Basemap::None));
+            ),
+        ] {
+            if ui.radio(*current == choice, label).clicked() {
+                cmds.push(Command::SetBasemap(choice));
+            }
         }
         ui.label(tr("Tile server (XYZ URL template):"));
         let r = ui.add(
@@ -768,6 +764,12 @@ impl BasemapEditor {
     }
 }
 
+/// The dark theme's colour or the light theme's.
+fn themed(dark: bool, d: [u8; 3], l: [u8; 3]) -> Color32 {
+    let [r, g, b] = if dark { d } else { l };
+    Color32::from_rgb(r, g, b)
+}
+
 /// The demo city's map, made once.
 fn demo_basemap() -> &'static DemoBasemap {
     static MAP: std::sync::OnceLock<DemoBasemap> = std::sync::OnceLock::new();
@@ -777,10 +779,7 @@ fn demo_basemap() -> &'static DemoBasemap {
 /// Riverton: land, the lake, parks, district borders, streets, roads and
 /// the river, with district and road names when zoomed in enough.
 fn draw_demo_basemap(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, dark: bool) {
-    let pick = |d: [u8; 3], l: [u8; 3]| {
-        let [r, g, b] = if dark { d } else { l };
-        Color32::from_rgb(r, g, b)
-    };
+    let pick = |d: [u8; 3], l: [u8; 3]| themed(dark, d, l);
     let land = pick([36, 38, 42], [242, 240, 233]);
     let water = pick([30, 56, 84], [168, 204, 232]);
     let park = pick([38, 72, 46], [200, 228, 190]);
@@ -838,10 +837,7 @@ fn draw_demo_basemap(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, 
 /// Riverton's district, road, park and river names (district names always,
 /// the rest when zoomed in enough), with a halo so they read over a layer.
 fn draw_demo_labels(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, dark: bool) {
-    let pick = |d: [u8; 3], l: [u8; 3]| {
-        let [r, g, b] = if dark { d } else { l };
-        Color32::from_rgb(r, g, b)
-    };
+    let pick = |d: [u8; 3], l: [u8; 3]| themed(dark, d, l);
     let text = pick([200, 200, 206], [70, 66, 76]);
     let halo = pick([20, 20, 24], [250, 248, 242]);
     let water = pick([90, 140, 190], [60, 110, 170]);
