@@ -13,21 +13,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cityops::app::panels::{PanelStyle, chart_ui};
 use cityops::charts::{self, ChartData, ChartSpec};
 use cityops::data::timeseries::TimeRange;
 use cityops::data::{LoadOptions, load_dataset};
 
+#[path = "common/frames.rs"]
+mod frames;
 #[path = "common/traffic_csv.rs"]
 mod traffic_csv;
+use frames::{percentile, time_frames};
 use traffic_csv::traffic_csv;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[rank]
-}
 
 fn suggest_and_compute(ds: &cityops::data::Dataset) -> Vec<(ChartSpec, ChartData)> {
     charts::suggest(ds)
@@ -88,39 +86,13 @@ fn main() {
             });
         });
     };
-    let frame = |ctx: &egui::Context| {
-        let input = egui::RawInput {
-            screen_rect: Some(screen),
-            ..Default::default()
-        };
-        let mut out = ctx.run_ui(input, |ui| draw(ui));
-        out.textures_delta.clear();
-        ctx.tessellate(out.shapes, out.pixels_per_point)
-    };
-    // Fonts and plot bounds settle in the first frames.
-    for _ in 0..10 {
-        frame(&ctx);
-    }
-    let mut times = Vec::new();
-    let mut triangles = 0;
-    for _ in 0..300 {
-        let t = Instant::now();
-        let prims = frame(&ctx);
-        times.push(t.elapsed());
-        triangles = prims
-            .iter()
-            .map(|p| match &p.primitive {
-                egui::epaint::Primitive::Mesh(m) => m.indices.len() / 3,
-                egui::epaint::Primitive::Callback(_) => 0,
-            })
-            .sum::<usize>();
-    }
-    times.sort();
+    let mut draw = draw;
+    let f = time_frames(&ctx, screen, &mut draw);
     println!(
         "12-panel dashboard frame (1600 x 1000 points, {} triangles): median {:.2} ms, p95 {:.2} ms (300 frames)",
-        triangles,
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.95).as_secs_f64() * 1e3,
+        f.triangles,
+        f.median.as_secs_f64() * 1e3,
+        f.p95.as_secs_f64() * 1e3,
     );
 
     // The same dashboard laid out at 2x as the PNG export does it.
@@ -128,7 +100,7 @@ fn main() {
         |ctx| cityops::app::theme::apply(ctx, cityops::app::theme::Theme::Dark),
         screen.size(),
         2.0,
-        draw,
+        &mut draw,
     )
     .unwrap();
     let mut paints = Vec::new();

@@ -22,10 +22,9 @@ use cityops::charts::{self, Aggregation, ChartData, ChartKind, ChartSpec, MapLay
 use cityops::data::timeseries::TimeRange;
 use cityops::data::{Column, Dataset, Source, Table};
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
-    sorted[rank]
-}
+#[path = "common/frames.rs"]
+mod frames;
+use frames::{percentile, time_frames};
 
 /// A small xorshift generator: the same data every run.
 struct Rng(u64);
@@ -126,43 +125,17 @@ fn frames(data: &ChartData) -> (Duration, Duration, usize) {
     cityops::app::theme::apply(&ctx, cityops::app::theme::Theme::Dark);
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1200.0, 800.0));
     let tz = jiff::tz::TimeZone::UTC;
-    let frame = |ctx: &egui::Context| {
-        let input = egui::RawInput {
-            screen_rect: Some(screen),
-            ..Default::default()
-        };
-        let mut out = ctx.run_ui(input, |ui| {
-            egui::CentralPanel::default().show(ui, |ui| {
-                let style = PanelStyle {
-                    height: 760.0,
-                    link: None,
-                    export_name: "map".to_owned(),
-                };
-                chart_ui(ui, data, &tz, &style, &Basemap::None);
-            });
+    let f = time_frames(&ctx, screen, &mut |ui: &mut egui::Ui| {
+        egui::CentralPanel::default().show(ui, |ui| {
+            let style = PanelStyle {
+                height: 760.0,
+                link: None,
+                export_name: "map".to_owned(),
+            };
+            chart_ui(ui, data, &tz, &style, &Basemap::None);
         });
-        out.textures_delta.clear();
-        ctx.tessellate(out.shapes, out.pixels_per_point)
-    };
-    for _ in 0..10 {
-        frame(&ctx);
-    }
-    let mut times = Vec::new();
-    let mut triangles = 0;
-    for _ in 0..300 {
-        let t = Instant::now();
-        let prims = frame(&ctx);
-        times.push(t.elapsed());
-        triangles = prims
-            .iter()
-            .map(|p| match &p.primitive {
-                egui::epaint::Primitive::Mesh(m) => m.indices.len() / 3,
-                egui::epaint::Primitive::Callback(_) => 0,
-            })
-            .sum::<usize>();
-    }
-    times.sort();
-    (percentile(&times, 0.5), percentile(&times, 0.95), triangles)
+    });
+    (f.median, f.p95, f.triangles)
 }
 
 fn ms(d: Duration) -> f64 {
