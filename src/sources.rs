@@ -36,13 +36,9 @@ fn download_dir() -> PathBuf {
 }
 
 /// Loads a local file, or downloads a URL and loads that (see the module
-/// doc). `allow_http`: plain http to other computers.
-pub fn load(
-    spec: &str,
-    opts: &LoadOptions,
-    allow_http: bool,
-    progress: &dyn Progress,
-) -> Result<Dataset, LoadError> {
+/// doc; `opts.allow_http`: plain http to other computers).
+pub fn load(spec: &str, opts: &LoadOptions, progress: &dyn Progress) -> Result<Dataset, LoadError> {
+    let allow_http = opts.allow_http;
     if !is_url(spec) {
         return data::load_dataset(Path::new(spec), opts, progress);
     }

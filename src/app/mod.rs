@@ -601,9 +601,24 @@ impl CityApp {
                         label
                     };
                     self.start_load(label, move |p| {
-                        crate::sources::load(&spec, &opts, false, p).map(|d| vec![d])
+                        crate::sources::load(&spec, &opts, p).map(|d| vec![d])
                     });
                 }
+            }
+            Command::OpenSheet { path, sheet } => {
+                let mut opts = self.load_options.clone();
+                opts.sheet = Some(sheet.clone());
+                let label = format!(
+                    "{} ({sheet})",
+                    path.file_name().map_or_else(
+                        || path.display().to_string(),
+                        |n| n.to_string_lossy().into_owned()
+                    )
+                );
+                // The same file: the dataset read replaces the open one.
+                self.start_load(label, move |p| {
+                    data::load_dataset(&path, &opts, p).map(|d| vec![d])
+                });
             }
             Command::CloseDataset(id) => self.ws.remove_dataset(id),
             Command::SelectDataset { domain, id } => {
@@ -909,7 +924,7 @@ impl CityApp {
             move |_| {
                 Outcome::Picked(
                     rfd::FileDialog::new()
-                        .set_title(i18n::tr_in(lang, "Open CSV files"))
+                        .set_title(i18n::tr_in(lang, "Open data files"))
                         .add_filter(
                             i18n::tr_in(lang, "CSV and text tables"),
                             &["csv", "tsv", "txt"],
@@ -921,6 +936,14 @@ impl CityApp {
                         .add_filter(
                             i18n::tr_in(lang, "JSON tables (arrays of objects, NDJSON)"),
                             &["json", "ndjson", "jsonl"],
+                        )
+                        .add_filter(
+                            i18n::tr_in(lang, "Parquet and Arrow"),
+                            &["parquet", "pq", "arrow", "arrows", "feather", "ipc"],
+                        )
+                        .add_filter(
+                            i18n::tr_in(lang, "Spreadsheets (Excel, OpenDocument)"),
+                            &["xlsx", "xlsm", "xls", "xlsb", "ods"],
                         )
                         .add_filter(i18n::tr_in(lang, "All files"), &["*"])
                         .pick_files(),

@@ -394,6 +394,11 @@ pub enum Command {
     ShowView(ViewId),
     OpenDialog,
     OpenPaths(Vec<PathBuf>),
+    /// Reads another sheet of a workbook in place of the one open.
+    OpenSheet {
+        path: PathBuf,
+        sheet: String,
+    },
     LoadDemo,
     CloseDataset(u64),
     SelectDataset {

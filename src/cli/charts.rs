@@ -24,14 +24,15 @@ use serde::Serialize;
 use super::Failure;
 use super::dataset_arg;
 use crate::charts::{self, ChartData, ChartSpec};
-use crate::data::LoadOptions;
 use crate::data::timeseries::TimeRange;
 
 #[derive(Args, Debug)]
 pub struct ChartsArgs {
-    /// The table: a CSV file, or demo:NAME.
+    /// The table: a CSV, JSON, GeoJSON, Parquet, Arrow or spreadsheet file, an https URL of one, or demo:NAME.
     #[arg(long, value_name = "FILE")]
     pub data: String,
+    #[command(flatten)]
+    pub source: dataset_arg::SourceFlags,
     /// Print the charts as JSON.
     #[arg(long)]
     pub json: bool,
@@ -58,9 +59,11 @@ pub struct Look {
 
 #[derive(Args, Debug)]
 pub struct ChartArgs {
-    /// The table: a CSV file, or demo:NAME.
+    /// The table: a CSV, JSON, GeoJSON, Parquet, Arrow or spreadsheet file, an https URL of one, or demo:NAME.
     #[arg(long, value_name = "FILE")]
     pub data: String,
+    #[command(flatten)]
+    pub source: dataset_arg::SourceFlags,
     /// The chart spec (JSON, as in a workspace's dashboards).
     #[arg(long, value_name = "SPEC.json")]
     pub spec: PathBuf,
@@ -145,10 +148,9 @@ fn chart_json<'a>(spec: &'a ChartSpec, data: &'a ChartData) -> ChartJson<'a> {
 }
 
 pub fn run(args: ChartsArgs) -> Result<(), Failure> {
-    let opts = LoadOptions {
-        time_zone: super::parse_time_zone(args.tz.as_deref())?,
-        ..LoadOptions::default()
-    };
+    let opts = args
+        .source
+        .options(super::parse_time_zone(args.tz.as_deref())?);
     let ds = dataset_arg::load(&args.data, &opts)?;
     let specs = charts::suggest(&ds);
     let mut computed = Vec::with_capacity(specs.len());
@@ -251,10 +253,9 @@ pub fn run_one(args: ChartArgs) -> Result<(), Failure> {
             e.column()
         ))
     })?;
-    let opts = LoadOptions {
-        time_zone: super::parse_time_zone(args.tz.as_deref())?,
-        ..LoadOptions::default()
-    };
+    let opts = args
+        .source
+        .options(super::parse_time_zone(args.tz.as_deref())?);
     let ds = dataset_arg::load(&args.data, &opts)?;
     let data = charts::compute(&spec, &ds, TimeRange::default(), &())
         .map_err(|e| Failure::within(args.spec.display(), e))?;

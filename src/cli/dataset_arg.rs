@@ -3,6 +3,8 @@
 //! `demo:NAME` for one of the demo city's tables (traffic, incidents,
 //! air_quality, reports, service_use).
 
+use clap::Args;
+
 use super::Failure;
 use super::progress::TerminalProgress;
 use crate::data::{self, Dataset, LoadOptions};
@@ -24,9 +26,33 @@ pub fn load(spec: &str, opts: &LoadOptions) -> Result<Dataset, Failure> {
         return Ok(ds);
     }
     let progress = TerminalProgress::new(format!("Loading {spec}"));
-    let loaded = crate::sources::load(spec, opts, false, &progress);
+    let loaded = crate::sources::load(spec, opts, &progress);
     progress.finish();
     Ok(loaded?)
+}
+
+/// How to read `--data` beyond its time zone: a workbook's sheet, and
+/// plain http.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SourceFlags {
+    /// The sheet of an Excel or OpenDocument workbook (default: the first with data).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Allow plain http URLs to other computers (https is required otherwise; loopback is always allowed).
+    #[arg(long)]
+    pub allow_http: bool,
+}
+
+impl SourceFlags {
+    /// Load options with these flags and a time zone.
+    pub fn options(&self, time_zone: Option<jiff::tz::TimeZone>) -> LoadOptions {
+        LoadOptions {
+            time_zone,
+            sheet: self.sheet.clone(),
+            allow_http: self.allow_http,
+            ..LoadOptions::default()
+        }
+    }
 }
 
 /// `--time-col COLUMN`: makes that column the time axis.

@@ -25,6 +25,8 @@ pub struct InspectArgs {
     /// Use this delimiter instead of sniffing it (one character; `\t` for tab).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+    #[command(flatten)]
+    pub source: super::dataset_arg::SourceFlags,
 }
 
 #[derive(Serialize)]
@@ -49,6 +51,10 @@ struct Report<'a> {
     rows: usize,
     columns: Vec<ColumnReport<'a>>,
     domain: &'static str,
+    /// "CSV", "JSON", "GeoJSON", "Parquet", "Arrow IPC", "Excel", "OpenDocument".
+    format: &'static str,
+    /// The sheet read, for a workbook.
+    sheet: Option<&'a str>,
     delimiter: String,
     encoding: &'static str,
     time_zone: String,
@@ -88,6 +94,8 @@ fn report(ds: &Dataset) -> Report<'_> {
             })
             .collect(),
         domain: ds.domain.key(),
+        format: ds.file_format.unwrap_or(""),
+        sheet: ds.sheets.as_ref().map(|s| s.sheet.as_str()),
         delimiter: ds
             .format
             .as_ref()
@@ -109,13 +117,14 @@ fn report(ds: &Dataset) -> Report<'_> {
 
 pub fn run(args: InspectArgs) -> Result<(), Failure> {
     let opts = LoadOptions {
-        time_zone: super::parse_time_zone(args.tz.as_deref())?,
         delimiter: args.delimiter.as_deref().map(parse_delimiter).transpose()?,
-        ..LoadOptions::default()
+        ..args
+            .source
+            .options(super::parse_time_zone(args.tz.as_deref())?)
     };
     let progress = TerminalProgress::new(format!("Loading {}", args.file.display()));
     // A path, or an http(s) URL (downloaded, see `sources`).
-    let loaded = crate::sources::load(&args.file.to_string_lossy(), &opts, false, &progress);
+    let loaded = crate::sources::load(&args.file.to_string_lossy(), &opts, &progress);
     progress.finish();
     let ds = loaded?;
     let rep = report(&ds);
@@ -126,14 +135,14 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
     }
     println!("{}", rep.path);
     // A CSV's delimiter and encoding; JSON and GeoJSON files have neither.
-    let format = match &ds.format {
-        Some(_) => format!(
+    let format = match (&ds.format, rep.sheet) {
+        (Some(_), _) => format!(
             "delimiter '{}' · {}",
             rep.delimiter.escape_default(),
             rep.encoding
         ),
-        None if ds.geometry.is_some() => "GeoJSON".to_owned(),
-        None => "JSON".to_owned(),
+        (None, Some(sheet)) => format!("{} sheet '{sheet}'", rep.format),
+        (None, None) => rep.format.to_owned(),
     };
     println!(
         "  {} rows × {} columns · {} · {} · time zone {}",

@@ -33,6 +33,10 @@ pub struct LoadOptions {
     /// Refuse files whose load would need more memory than this (bytes);
     /// `None`: the memory this machine has available now.
     pub memory_limit: Option<u64>,
+    /// The sheet of a workbook to read; `None`: the first with data.
+    pub sheet: Option<String>,
+    /// Plain http to other computers for a URL source (https otherwise).
+    pub allow_http: bool,
 }
 
 /// Peak memory while loading, per byte of file: the bytes themselves plus

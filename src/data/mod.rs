@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod aqi;
 pub mod blame;
+pub mod columnar;
 pub mod combine;
 mod csv_fast;
 pub mod csv_load;
@@ -25,6 +26,7 @@ pub mod progress;
 pub mod records;
 pub mod rng;
 pub mod schema;
+pub mod sheet;
 pub mod table;
 pub mod timeseries;
 
@@ -142,6 +144,14 @@ pub enum LoadError {
         at: String,
         message: String,
     },
+    #[error(
+        "{path}: not a readable {format} file: {message}. Check that the file is complete (not cut off by a download) and written by a {format} writer."
+    )]
+    Format {
+        path: String,
+        format: &'static str,
+        message: String,
+    },
     #[error("{url}: {message}")]
     Download { url: String, message: String },
     #[error("loading was cancelled")]
@@ -167,6 +177,7 @@ impl Blame for LoadError {
             | Self::TooLarge { .. }
             | Self::GeoJson { .. }
             | Self::Json { .. }
+            | Self::Format { .. }
             | Self::Projected { .. } => true,
         }
     }
@@ -222,6 +233,18 @@ pub struct Dataset {
     /// Each row's geometry, for a table read from GeoJSON (districts,
     /// road segments, points); `None` for other tables.
     pub geometry: Option<Arc<Vec<geojson::Shape>>>,
+    /// The sheet read and the workbook's sheets, for a spreadsheet.
+    pub sheets: Option<SheetInfo>,
+    /// The file format read ("CSV", "Parquet", "Excel", …); `None` for
+    /// tables made in the app.
+    pub file_format: Option<&'static str>,
+}
+
+/// Which sheet of a workbook a dataset is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SheetInfo {
+    pub sheet: String,
+    pub sheets: Vec<String>,
 }
 
 impl Dataset {
@@ -243,6 +266,8 @@ impl Dataset {
             time_zone,
             format: None,
             geometry: None,
+            sheets: None,
+            file_format: None,
         }
     }
 
@@ -540,7 +565,8 @@ fn reinterpret(utc_micros: i64, from: &TimeZone, to: &TimeZone) -> Option<i64> {
     Some(moved.as_microsecond())
 }
 
-/// Loads a CSV file as a dataset, named after the file.
+/// Loads a data file as a dataset, named after the file: GeoJSON, Parquet
+/// or Arrow, a spreadsheet, JSON, or else CSV.
 pub fn load_dataset(
     path: &Path,
     opts: &LoadOptions,
@@ -555,16 +581,38 @@ pub fn load_dataset(
         let tz = opts.time_zone.clone().unwrap_or(TimeZone::UTC);
         let mut ds = Dataset::from_table(name, Source::File(path.to_owned()), geo.table, tz);
         ds.geometry = Some(Arc::new(geo.shapes));
+        ds.file_format = Some("GeoJSON");
+        return Ok(ds);
+    }
+    if let Some(format) = columnar::format_of(path) {
+        let loaded = columnar::load_columnar_file(path, format, opts, progress)?;
+        let mut ds = Dataset::from_table(
+            name,
+            Source::File(path.to_owned()),
+            loaded.table,
+            loaded.time_zone,
+        );
+        ds.warnings = loaded.warnings;
+        ds.file_format = Some(format.name());
+        return Ok(ds);
+    }
+    if sheet::is_sheet(path) {
+        let loaded = sheet::load_sheet_file(path, opts, progress)?;
+        let tz = opts.time_zone.clone().unwrap_or_else(TimeZone::system);
+        let mut ds = Dataset::from_table(name, Source::File(path.to_owned()), loaded.table, tz);
+        ds.warnings = loaded.warnings;
+        ds.sheets = Some(SheetInfo {
+            sheet: loaded.sheet,
+            sheets: loaded.sheets,
+        });
+        ds.file_format = Some(loaded.format);
         return Ok(ds);
     }
     if json::is_json(path) {
         let (table, tz) = json::load_json_file(path, opts, progress)?;
-        return Ok(Dataset::from_table(
-            name,
-            Source::File(path.to_owned()),
-            table,
-            tz,
-        ));
+        let mut ds = Dataset::from_table(name, Source::File(path.to_owned()), table, tz);
+        ds.file_format = Some("JSON");
+        return Ok(ds);
     }
     let loaded = csv_load::load_csv_file(path, opts, progress)?;
     let mut ds = Dataset::from_table(
@@ -574,6 +622,7 @@ pub fn load_dataset(
         loaded.time_zone,
     );
     ds.warnings = loaded.warnings;
+    ds.file_format = Some("CSV");
     ds.format = Some(CsvFormat {
         delimiter: loaded.delimiter,
         encoding: loaded.encoding,

@@ -86,6 +86,17 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Export as CSV", "导出为 CSV"),
     ("Could not start the export", "无法开始导出"),
     ("Open CSV files", "打开 CSV 文件"),
+    ("Open data files", "打开数据文件"),
+    ("Parquet and Arrow", "Parquet 与 Arrow"),
+    (
+        "Spreadsheets (Excel, OpenDocument)",
+        "电子表格（Excel、OpenDocument）",
+    ),
+    ("Sheet", "工作表"),
+    (
+        "Read another sheet of this workbook in place of this one",
+        "读取此工作簿的另一个工作表，替换当前工作表",
+    ),
     ("CSV and text tables", "CSV 与文本表格"),
     ("All files", "所有文件"),
     ("Could not open the file dialog", "无法打开文件对话框"),

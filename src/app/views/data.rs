@@ -397,6 +397,33 @@ impl DataView {
                 ds.table.heap_bytes() as f64 / 1e6
             ));
             ui.end_row();
+            if let (Some(info), crate::data::Source::File(path)) = (&ds.sheets, &ds.source) {
+                ui.label(tr("Sheet"));
+                egui::ComboBox::from_id_salt("data_sheet")
+                    .selected_text(&info.sheet)
+                    .show_ui(ui, |ui| {
+                        for s in &info.sheets {
+                            if ui.selectable_label(*s == info.sheet, s).clicked()
+                                && *s != info.sheet
+                            {
+                                ctx.send(Command::OpenSheet {
+                                    path: path.clone(),
+                                    sheet: s.clone(),
+                                });
+                            }
+                        }
+                    })
+                    .response
+                    .on_hover_text(tr(
+                        "Read another sheet of this workbook in place of this one",
+                    ));
+                ui.end_row();
+            }
+            if let (None, Some(f)) = (&ds.format, ds.file_format) {
+                ui.label(tr("Format"));
+                ui.label(f);
+                ui.end_row();
+            }
             if let Some(f) = &ds.format {
                 ui.label(tr("Format"));
                 ui.label(crate::trf!(
