@@ -275,10 +275,9 @@ impl Workspace {
         self.next_id += 1;
         let id = self.next_id;
         // Loading the same file again replaces it.
-        if let Source::File(p) = &ds.source {
-            let p: PathBuf = p.clone();
-            self.datasets
-                .retain(|e| !matches!(&e.dataset.source, Source::File(q) if *q == p));
+        if matches!(ds.source, Source::File(_) | Source::Url(_)) {
+            let source = ds.source.clone();
+            self.datasets.retain(|e| e.dataset.source != source);
         }
         self.active.insert(ds.domain, id);
         self.datasets.push(DatasetEntry {
@@ -381,6 +380,8 @@ impl Workspace {
             .iter()
             .filter_map(|e| match &e.dataset.source {
                 Source::File(p) => Some(p.clone()),
+                // Reopened through the same path as Open URL….
+                Source::Url(u) => Some(PathBuf::from(u)),
                 Source::Demo(_) | Source::Derived(_) => None,
             })
             .collect();

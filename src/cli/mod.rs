@@ -26,6 +26,7 @@ mod recommend;
 mod serve;
 mod text;
 mod train;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -141,6 +142,8 @@ pub enum Cmd {
         #[arg(long, global = true, value_name = "N", value_parser = count::count(0, count::MAX_WORDS))]
         max_words: Option<usize>,
     },
+    /// Load a file, URL or portal API, then refresh it on a timer, printing new rows and alerts.
+    Watch(Box<watch::WatchArgs>),
     /// The embedded demo city.
     Demo {
         #[command(subcommand)]
@@ -290,6 +293,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Cmd::Inspect(args)) => inspect::run(args),
+        Some(Cmd::Watch(args)) => watch::run(*args),
         Some(Cmd::Pivot(args)) => pivot::run(args),
         Some(Cmd::Charts(args)) => charts::run(args),
         Some(Cmd::Chart(args)) => charts::run_one(args),

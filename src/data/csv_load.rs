@@ -37,6 +37,13 @@ pub struct LoadOptions {
     pub sheet: Option<String>,
     /// Plain http to other computers for a URL source (https otherwise).
     pub allow_http: bool,
+    /// The most rows fetched from a paged portal API; `None`: the default.
+    pub row_limit: Option<usize>,
+    /// A Socrata app token (raises its rate limit).
+    pub app_token: Option<String>,
+    /// Keep the rows fetched when a paged fetch fails or is cancelled
+    /// half-way (the dataset then says it is partial).
+    pub keep_partial: bool,
 }
 
 /// Peak memory while loading, per byte of file: the bytes themselves plus

@@ -7,6 +7,7 @@
 //! the CLI, the server and the tests can use it without a window.
 
 pub mod alerts;
+pub mod append;
 pub mod aqi;
 pub mod blame;
 pub mod columnar;
@@ -202,6 +203,8 @@ impl LoadError {
 pub enum Source {
     Demo(String),
     File(PathBuf),
+    /// Fetched from an http(s) URL: a file, or a portal API's pages.
+    Url(String),
     /// Made in the app from other data (a pivot, a model's predictions, a
     /// remote model's results), described in words; a saved workspace does
     /// not reopen it.
@@ -539,7 +542,7 @@ impl Dataset {
     pub fn file_name(&self) -> Option<&Path> {
         match &self.source {
             Source::File(p) => Some(p),
-            Source::Demo(_) | Source::Derived(_) => None,
+            Source::Demo(_) | Source::Url(_) | Source::Derived(_) => None,
         }
     }
 }

@@ -242,6 +242,26 @@ pub async fn fetch_file(
     fetch_as(url, dir, opts, progress, true).await
 }
 
+/// One answer of an http(s) API held in memory (a page of a portal's
+/// rows), with the fetcher's safeguards: https only unless to loopback or
+/// allowed, timeouts, `opts.max_bytes`, cancel. Returns the body and its
+/// Content-Type.
+pub async fn fetch_bytes(
+    url: &str,
+    headers: &[(&str, &str)],
+    opts: &FetchOptions,
+    progress: &dyn Progress,
+) -> Result<(Vec<u8>, Option<String>), FetchError> {
+    let url = parse_url(url, opts.allow_http)?;
+    let fetcher = Fetcher {
+        client: build_client(&url, opts)?,
+        opts,
+        progress,
+        cleanup: Cleanup::default(),
+    };
+    fetcher.bytes(&url, headers).await
+}
+
 /// The files of a sentence-encoder folder: name and whether it must exist.
 const FOLDER_FILES: [(&str, bool); 4] = [
     ("config.json", true),
@@ -795,36 +815,8 @@ impl Fetcher<'_> {
         let shown = url.to_string();
         self.progress
             .report(span.0, &format!("Connecting to download {name}"));
-        let sent = self
-            .wait(
-                url,
-                self.client.get(url.clone()).send(),
-                self.opts.connect_timeout + self.opts.read_timeout,
-                "waiting for the server to answer",
-            )
-            .await?;
-        let mut resp = sent.map_err(|e| self.transport_error(url, &e))?;
-        let status = resp.status();
-        if !status.is_success() {
-            let body = read_capped(&mut resp, MAX_ERROR_BODY_BYTES, self.opts.read_timeout).await;
-            return Err(FetchError::Status {
-                url: shown,
-                status: status.as_u16(),
-                reason: status.canonical_reason().unwrap_or(""),
-                message: server_message(&body),
-                hint: status_hint(status),
-            });
-        }
+        let mut resp = self.open(self.client.get(url.clone()), url, limit).await?;
         let content_length = resp.content_length();
-        if let Some(n) = content_length
-            && n > limit
-        {
-            return Err(FetchError::TooLarge {
-                url: shown,
-                limit_bytes: limit,
-                size_bytes: Some(n),
-            });
-        }
         let total = content_length.or(size_hint);
         self.cleanup.files.push(part.to_owned());
         let mut file = tokio::fs::File::create(part)
@@ -833,33 +825,10 @@ impl Fetcher<'_> {
         let mut hasher = Sha256::new();
         let mut received: u64 = 0;
         let mut reported: u64 = 0;
-        loop {
-            let next = self
-                .wait(
-                    url,
-                    resp.chunk(),
-                    self.opts.read_timeout,
-                    "waiting for the next bytes",
-                )
-                .await?;
-            let chunk = match next {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(match net_failure(&e).0 {
-                        NetFailure::Timeout => FetchError::Timeout {
-                            url: shown,
-                            phase: "waiting for the next bytes",
-                            limit: self.opts.read_timeout,
-                        },
-                        _ => FetchError::Truncated {
-                            url: shown,
-                            received,
-                            expected: content_length,
-                        },
-                    });
-                }
-            };
+        while let Some(chunk) = self
+            .next_chunk(url, &mut resp, received, content_length)
+            .await?
+        {
             received += chunk.len() as u64;
             if received > limit {
                 return Err(FetchError::TooLarge {
@@ -913,6 +882,120 @@ impl Fetcher<'_> {
     }
 
     /// Awaits `fut` for at most `limit`, looking at the cancel flag meanwhile.
+    /// Sends a request and checks the answer's status and announced size.
+    async fn open(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &Url,
+        limit: u64,
+    ) -> Result<reqwest::Response, FetchError> {
+        let shown = url.to_string();
+        let sent = self
+            .wait(
+                url,
+                request.send(),
+                self.opts.connect_timeout + self.opts.read_timeout,
+                "waiting for the server to answer",
+            )
+            .await?;
+        let mut resp = sent.map_err(|e| self.transport_error(url, &e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let body = read_capped(&mut resp, MAX_ERROR_BODY_BYTES, self.opts.read_timeout).await;
+            return Err(FetchError::Status {
+                url: shown,
+                status: status.as_u16(),
+                reason: status.canonical_reason().unwrap_or(""),
+                message: server_message(&body),
+                hint: status_hint(status),
+            });
+        }
+        if let Some(n) = resp.content_length()
+            && n > limit
+        {
+            return Err(FetchError::TooLarge {
+                url: shown,
+                limit_bytes: limit,
+                size_bytes: Some(n),
+            });
+        }
+        Ok(resp)
+    }
+
+    /// The next bytes of an answer, within the read timeout; `None` at its end.
+    async fn next_chunk(
+        &self,
+        url: &Url,
+        resp: &mut reqwest::Response,
+        received: u64,
+        content_length: Option<u64>,
+    ) -> Result<Option<bytes::Bytes>, FetchError> {
+        let next = self
+            .wait(
+                url,
+                resp.chunk(),
+                self.opts.read_timeout,
+                "waiting for the next bytes",
+            )
+            .await?;
+        next.map_err(|e| match net_failure(&e).0 {
+            NetFailure::Timeout => FetchError::Timeout {
+                url: url.to_string(),
+                phase: "waiting for the next bytes",
+                limit: self.opts.read_timeout,
+            },
+            _ => FetchError::Truncated {
+                url: url.to_string(),
+                received,
+                expected: content_length,
+            },
+        })
+    }
+
+    /// A whole answer in memory, at most `opts.max_bytes`.
+    async fn bytes(
+        &self,
+        url: &Url,
+        headers: &[(&str, &str)],
+    ) -> Result<(Vec<u8>, Option<String>), FetchError> {
+        let mut request = self.client.get(url.clone());
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        let limit = self.opts.max_bytes;
+        let mut resp = self.open(request, url, limit).await?;
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_length = resp.content_length();
+        let mut body = Vec::new();
+        while let Some(chunk) = self
+            .next_chunk(url, &mut resp, body.len() as u64, content_length)
+            .await?
+        {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(FetchError::TooLarge {
+                    url: url.to_string(),
+                    limit_bytes: limit,
+                    size_bytes: content_length,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if let Some(n) = content_length
+            && (body.len() as u64) < n
+        {
+            return Err(FetchError::Truncated {
+                url: url.to_string(),
+                received: body.len() as u64,
+                expected: Some(n),
+            });
+        }
+        Ok((body, content_type))
+    }
+
     async fn wait<F: Future>(
         &self,
         url: &Url,

@@ -387,6 +387,7 @@ impl DataView {
                 crate::data::Source::Demo(n) => crate::trf!("demo city ({})", n),
                 crate::data::Source::Derived(how) => how.clone(),
                 crate::data::Source::File(p) => p.display().to_string(),
+                crate::data::Source::Url(u) => u.clone(),
             });
             ui.end_row();
             ui.label(tr("Size"));

@@ -7,8 +7,11 @@
 //! then deleted. The dataset is named after the URL's file and says where
 //! it came from.
 //!
-//! Paged portal APIs (Socrata's `$offset`, CKAN, ArcGIS) and refreshing on
-//! a timer are not here yet: a URL is one download.
+//! The URL of a portal's API — Socrata, CKAN, ArcGIS — is fetched page by
+//! page instead (`portal`). `live` refreshes any source on a timer.
+
+pub mod live;
+pub mod portal;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,6 +51,11 @@ pub fn load(spec: &str, opts: &LoadOptions, progress: &dyn Progress) -> Result<D
         message,
     };
     let rt = crate::jobs::runtime().map_err(|e| download(e.to_string()))?;
+    if let Some(api) = portal::detect(&url) {
+        let popts = portal_options(opts, None);
+        let fetched = rt.block_on(portal::fetch_rows(&url, api, &popts, progress))?;
+        return dataset_from_api(&url, fetched, opts);
+    }
     let dir = download_dir();
     let fetch_opts = FetchOptions {
         max_bytes: MAX_DOWNLOAD_BYTES,
@@ -72,6 +80,57 @@ pub fn load(spec: &str, opts: &LoadOptions, progress: &dyn Progress) -> Result<D
     };
     let _ = std::fs::remove_dir_all(&dir);
     let mut ds = loaded?;
-    ds.source = Source::Derived(format!("downloaded from {url}"));
+    ds.source = Source::Url(url);
+    Ok(ds)
+}
+
+/// How to page an API, from the load options.
+pub fn portal_options(
+    opts: &LoadOptions,
+    newer_than: Option<(String, String)>,
+) -> portal::PortalOptions {
+    let mut p = portal::PortalOptions {
+        app_token: opts.app_token.clone(),
+        keep_partial: opts.keep_partial,
+        newer_than,
+        ..portal::PortalOptions::default()
+    };
+    p.fetch.allow_http = opts.allow_http;
+    if let Some(n) = opts.row_limit {
+        p.max_rows = n;
+    }
+    p
+}
+
+/// A dataset of an API's rows, typed once.
+pub fn dataset_from_api(
+    url: &str,
+    fetched: portal::Fetched,
+    opts: &LoadOptions,
+) -> Result<Dataset, LoadError> {
+    let tz = opts
+        .time_zone
+        .clone()
+        .unwrap_or_else(jiff::tz::TimeZone::system);
+    let bad = |message: String| LoadError::Download {
+        url: url.to_owned(),
+        message,
+    };
+    if fetched.records.rows.is_empty() {
+        return Err(bad(format!(
+            "the {} API answered with no rows. Check the filters in the address",
+            fetched.api.name()
+        )));
+    }
+    let columns = fetched.records.into_columns(&tz);
+    let table = data::Table::new(columns).map_err(|e| bad(e.to_string()))?;
+    let mut ds = Dataset::from_table(
+        portal::dataset_name(url, fetched.api),
+        Source::Url(url.to_owned()),
+        table,
+        tz,
+    );
+    ds.file_format = Some(fetched.api.name());
+    ds.warnings = fetched.warnings;
     Ok(ds)
 }
