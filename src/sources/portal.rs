@@ -164,16 +164,6 @@ pub async fn fetch_rows(
     let page_rows = opts.page_rows.max(1);
     let mut filtered = false;
     let partial = loop {
-        if got >= opts.max_rows {
-            warnings.push(LoadWarning {
-                line: None,
-                column: None,
-                message: format!(
-                    "stopped at the row limit, {got} rows; the source may have more (raise the limit to fetch them)"
-                ),
-            });
-            break None;
-        }
         let want = page_rows.min(opts.max_rows - got);
         let (page_url, sent_filter) = page_url(&base, api, got, want, opts.newer_than.as_ref());
         filtered |= sent_filter;
@@ -217,10 +207,21 @@ pub async fn fetch_rows(
             (_, _, _) if page.rows == 0 => true,
             (Api::ArcGis, Some(more), _) => !more,
             (Api::Ckan, _, Some(total)) => got >= total,
-            // A page shorter than the longest: the server has no more.
-            _ => page.rows < longest,
+            // A page shorter than the longest (and than asked): the
+            // server has no more.
+            _ => page.rows < longest.min(want),
         };
         if done {
+            break None;
+        }
+        if got >= opts.max_rows {
+            warnings.push(LoadWarning {
+                line: None,
+                column: None,
+                message: format!(
+                    "stopped at the row limit, {got} rows; the source may have more (raise the limit to fetch them)"
+                ),
+            });
             break None;
         }
     };
