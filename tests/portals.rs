@@ -405,3 +405,28 @@ fn watch_prints_each_refreshs_new_rows_as_json() {
     assert_eq!(refreshes[0]["rows"], 72);
     assert_eq!(refreshes[1]["new_rows"], 0);
 }
+
+#[test]
+fn a_server_that_ignores_the_offset_is_read_once_not_forever() {
+    use axum::routing::get;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = axum::Router::new().route(
+        "/resource/same-0001.json",
+        get(|| async { axum::Json((0..3).map(crash).collect::<Vec<_>>()) }),
+    );
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let ds =
+        cityops::sources::load(&format!("{base}/resource/same-0001.json"), &utc(), &()).unwrap();
+    assert_eq!(ds.table.n_rows(), 3);
+    assert!(
+        ds.warnings
+            .iter()
+            .any(|w| w.message.contains("sent page 1 again")),
+        "{:?}",
+        ds.warnings
+    );
+}

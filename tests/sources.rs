@@ -118,3 +118,56 @@ fn the_dashboard_opens_a_url() {
         .collect();
     assert!(names.iter().any(|n| n == "crashes"), "{names:?}");
 }
+
+#[test]
+fn a_live_file_shows_its_new_rows_without_a_restart() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("counts.csv");
+    let mut text = String::from("time,sensor,vehicles\n");
+    for h in 0..24 {
+        text.push_str(&format!(
+            "2024-06-01T{h:02}:00:00Z,S{},{}\n",
+            h % 2,
+            100 + h
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let mut h = common::app(
+        AppOptions {
+            fresh: true,
+            files: vec![path.clone()],
+            view: Some(cityops::app::state::ViewId::Data),
+            time_zone: Some(jiff::tz::TimeZone::UTC),
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut h);
+    h.get_by_role_and_label(egui::Role::ComboBox, "Refresh")
+        .click();
+    h.run_steps(2);
+    h.get_by_label("every 10 s").click();
+    common::wait(&mut h);
+    let key = path.display().to_string();
+    assert_eq!(h.state().ws.refresh.get(&key), Some(&10));
+    // The first look records the file as loaded; then it grows.
+    text.push_str("2024-06-02T00:00:00Z,S0,130\n2024-06-02T01:00:00Z,S1,131\n");
+    std::fs::write(&path, &text).unwrap();
+    let rows = |h: &egui_kittest::Harness<'static, cityops::app::CityApp>| {
+        h.state()
+            .ws
+            .datasets
+            .first()
+            .map(|e| e.dataset.table.n_rows())
+    };
+    let started = std::time::Instant::now();
+    while rows(&h) != Some(26) && started.elapsed() < std::time::Duration::from_secs(30) {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(rows(&h), Some(26));
+    common::wait(&mut h);
+    let status = h.query_by_label_contains("live · updated");
+    assert!(status.is_some(), "the top bar says the source is live");
+}

@@ -9,6 +9,7 @@
 pub mod dashboards;
 mod fonts;
 pub mod i18n;
+pub mod live;
 pub mod panels;
 pub mod png_export;
 pub mod present;
@@ -159,6 +160,8 @@ pub struct CityApp {
     basemap_editor: widgets::map::BasemapEditor,
     /// The address typed into Open URL….
     open_url: String,
+    /// Live sources' refresh state.
+    live: live::Live,
     /// Presentation mode, when on.
     presentation: Option<present::Presentation>,
     egui_ctx: egui::Context,
@@ -232,6 +235,7 @@ impl CityApp {
             window_editor: widgets::TimeWindowEditor::default(),
             basemap_editor: widgets::map::BasemapEditor::default(),
             open_url: String::new(),
+            live: live::Live::default(),
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
@@ -620,6 +624,14 @@ impl CityApp {
                     data::load_dataset(&path, &opts, p).map(|d| vec![d])
                 });
             }
+            Command::SetRefresh { key, every } => match every {
+                Some(s) => {
+                    self.ws.refresh.insert(key, s.max(2));
+                }
+                None => {
+                    self.ws.refresh.remove(&key);
+                }
+            },
             Command::CloseDataset(id) => self.ws.remove_dataset(id),
             Command::SelectDataset { domain, id } => {
                 self.ws.active.insert(domain, id);
@@ -954,6 +966,26 @@ impl CityApp {
 
     /// Applies every finished task's outcome: datasets into the workspace,
     /// notices and errors for the operator.
+    /// Starts the live sources' refreshes that are due, and wakes the
+    /// frame loop when the next one is.
+    fn refresh_live(&mut self, ctx: &egui::Context) {
+        let now = std::time::Instant::now();
+        let (due, next) = self.live.due(&self.ws.refresh, &self.ws.datasets, now);
+        for d in due {
+            let opts = self.load_options.clone();
+            let label = d.key.clone();
+            self.spawn_task(
+                TaskKind::Refresh,
+                label,
+                tr("Could not start a refresh").to_owned(),
+                move |p| Outcome::Refreshed(Box::new(live::run(d, &opts, p))),
+            );
+        }
+        if let Some(next) = next {
+            ctx.request_repaint_after(next.saturating_duration_since(now));
+        }
+    }
+
     fn poll_tasks(&mut self) {
         for Finished {
             kind,
@@ -1012,6 +1044,14 @@ impl CityApp {
                 }
                 Outcome::Workspace(o) => self.workspace_done(o),
                 Outcome::Png(o) => self.png_done(o),
+                Outcome::Refreshed(done) => {
+                    let id = done.id;
+                    if let Some(fresh) = self.live.finish(*done, std::time::Instant::now()) {
+                        // Same name, same charts: the panels and alerts
+                        // see a new revision and compute again.
+                        self.ws.update_dataset(id, |ds| *ds = *fresh);
+                    }
+                }
                 Outcome::Choropleths(list) => {
                     for (table, spec) in list {
                         let boards = &mut self.ws.dashboards;
@@ -1174,7 +1214,7 @@ impl CityApp {
             );
             menu.ui(ui, |ui| {
                 ui.label(tr(
-                    "The https address of a CSV, JSON or GeoJSON file (an open-data portal's export link):",
+                    "The https address of a CSV, JSON, GeoJSON or Parquet file, or of a Socrata, CKAN or ArcGIS API (fetched page by page):",
                 ));
                 let r = ui.add(
                     egui::TextEdit::singleline(&mut self.open_url)
@@ -1239,6 +1279,18 @@ impl CityApp {
                 .first()
                 .map_or_else(TimeZone::system, |e| e.dataset.time_zone.clone());
             self.window_editor.ui(ui, &self.ws.window, &tz, cmds);
+            let now = std::time::Instant::now();
+            if let Some((text, failing, changes_in)) = self.live.status(now) {
+                ui.separator();
+                let color = if failing {
+                    ui.visuals().warn_fg_color
+                } else {
+                    egui::Color32::from_rgb(40, 160, 80)
+                };
+                ui.label(egui::RichText::new(format!("● {text}")).color(color))
+                    .on_hover_text(self.live.details(now));
+                ui.ctx().request_repaint_after(changes_in);
+            }
         });
         if !self.ws.datasets.is_empty() {
             // One row of dataset chips that scrolls sideways when there are
@@ -1792,6 +1844,7 @@ impl CityApp {
         self.cjk_usable = self.cjk_loaded_last_frame;
         self.cjk_loaded_last_frame = self.cjk_font.get() == fonts::CjkFont::Loaded;
         self.poll_tasks();
+        self.refresh_live(&ctx);
         self.check_alerts(&ctx);
         self.handle_dropped_files(&ctx);
         if !self.cjk_notice_shown && self.cjk_font.get() == fonts::CjkFont::NotFound {

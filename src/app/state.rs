@@ -200,6 +200,9 @@ pub struct Workspace {
     /// The operator's dashboards (version 2 of the workspace file; older
     /// files have none).
     pub dashboards: super::dashboards::Dashboards,
+    /// Sources refreshed on a timer: path or URL → seconds between
+    /// refreshes.
+    pub refresh: std::collections::BTreeMap<String, u64>,
     /// The dataset the Explore view shows (runtime only).
     #[serde(skip)]
     pub explore_dataset: Option<u64>,
@@ -248,6 +251,7 @@ impl Default for Workspace {
             models_dir: crate::models::folder::default_dir(),
             playlist: Playlist::default(),
             open_files: Vec::new(),
+            refresh: std::collections::BTreeMap::new(),
             demo_open: true,
             alert_rules: crate::data::alerts::AlertRules::default(),
             basemap: Basemap::Demo,
@@ -395,6 +399,11 @@ pub enum Command {
     ShowView(ViewId),
     OpenDialog,
     OpenPaths(Vec<PathBuf>),
+    /// Refresh a source (path or URL) every so many seconds, or not.
+    SetRefresh {
+        key: String,
+        every: Option<u64>,
+    },
     /// Reads another sheet of a workbook in place of the one open.
     OpenSheet {
         path: PathBuf,

@@ -71,6 +71,8 @@ pub enum Outcome {
     /// Choropleths of open tables over open GeoJSON districts: the table's
     /// name and the spec, for its default dashboard.
     Choropleths(Vec<(String, ChartSpec)>),
+    /// A live source refreshed (or not).
+    Refreshed(Box<super::live::Done>),
 }
 
 /// What a task does: at most one file dialog, export, workspace file or
@@ -84,6 +86,9 @@ pub enum TaskKind {
     Workspace,
     Png,
     Charts,
+    /// A live source's refresh (not listed with the loads: the top bar's
+    /// live status tells about them).
+    Refresh,
 }
 
 /// A running task.

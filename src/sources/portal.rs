@@ -139,6 +139,8 @@ pub struct Fetched {
 
 /// One page's rows, and whether the server says more follow.
 struct Page {
+    /// A hash of the answer, to notice a server that ignores the offset.
+    fingerprint: u64,
     records: Records,
     rows: usize,
     more: Option<bool>,
@@ -163,6 +165,7 @@ pub async fn fetch_rows(
     let mut warnings = Vec::new();
     let page_rows = opts.page_rows.max(1);
     let mut filtered = false;
+    let mut previous: Option<u64> = None;
     let partial = loop {
         let want = page_rows.min(opts.max_rows - got);
         let (page_url, sent_filter) = page_url(&base, api, got, want, opts.newer_than.as_ref());
@@ -194,6 +197,21 @@ pub async fn fetch_rows(
                 });
             }
         };
+        // A server that ignores the offset sends the same page again:
+        // stop rather than fetch it forever.
+        if page.rows > 0 && previous == Some(page.fingerprint) {
+            warnings.push(LoadWarning {
+                line: None,
+                column: None,
+                message: format!(
+                    "the server sent page {} again for the next offset (it does not page as the {} API documents); kept the {got} rows before it",
+                    pages,
+                    api.name()
+                ),
+            });
+            break None;
+        }
+        previous = Some(page.fingerprint);
         pages += 1;
         got += page.rows;
         longest = longest.max(page.rows);
@@ -392,7 +410,14 @@ async fn fetch_page(
             e.column()
         ))
     })?;
-    parse_page(api, &doc).map_err(bad)
+    let mut page = parse_page(api, &doc).map_err(bad)?;
+    page.fingerprint = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut h);
+        h.finish()
+    };
+    Ok(page)
 }
 
 /// One page's rows from its JSON.
@@ -407,6 +432,7 @@ fn parse_page(api: Api, doc: &Value) -> Result<Page, String> {
                 records.push(row.as_object());
             }
             Ok(Page {
+                fingerprint: 0,
                 rows: rows.len(),
                 records,
                 more: None,
@@ -431,6 +457,7 @@ fn parse_page(api: Api, doc: &Value) -> Result<Page, String> {
                 records.push(row.as_object());
             }
             Ok(Page {
+                fingerprint: 0,
                 rows: rows.len(),
                 records,
                 more: None,
@@ -466,6 +493,7 @@ fn parse_page(api: Api, doc: &Value) -> Result<Page, String> {
                 records.push(Some(&row));
             }
             Ok(Page {
+                fingerprint: 0,
                 rows: features.len(),
                 records,
                 more: Some(

@@ -76,9 +76,35 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("Stop playing {}", "停止播放{}"),
     ("Open URL…", "打开网址…"),
     (
-        "The https address of a CSV, JSON or GeoJSON file (an open-data portal's export link):",
-        "CSV、JSON 或 GeoJSON 文件的 https 地址（开放数据门户的导出链接）：",
+        "The https address of a CSV, JSON, GeoJSON or Parquet file, or of a Socrata, CKAN or ArcGIS API (fetched page by page):",
+        "CSV、JSON、GeoJSON 或 Parquet 文件的 https 地址，或 Socrata、CKAN、ArcGIS 接口的地址（逐页获取）：",
     ),
+    ("Could not start a refresh", "无法开始刷新"),
+    ("live · first refresh", "实时 · 首次刷新"),
+    ("not yet", "尚未"),
+    (
+        "live · {} of {} sources failing · next try in {} s",
+        "实时 · {} / {} 个数据源失败 · {} 秒后重试",
+    ),
+    ("live · updated {} s ago", "实时 · {} 秒前更新"),
+    ("live · updated {} min ago", "实时 · {} 分钟前更新"),
+    ("{} s ago", "{} 秒前"),
+    (
+        "{}: every {} s, updated {}, {} new rows last time",
+        "{}：每 {} 秒，更新于{}，上次新增 {} 行",
+    ),
+    (
+        "\n  failing ({} in a row): {}\n  next try in {} s; the data already shown is kept",
+        "\n  失败（连续 {} 次）：{}\n  {} 秒后重试；已显示的数据保留",
+    ),
+    ("Off", "关闭"),
+    (
+        "Look for new rows on a timer: a file is read again when it changes (only its new lines when it grew), an API is asked for rows newer than the latest held",
+        "定时查找新行：文件变化时重新读取（增长时只读新增的行），接口只请求比已有数据更新的行",
+    ),
+    ("every {} s", "每 {} 秒"),
+    ("every {} min", "每 {} 分钟"),
+    ("every {} h", "每 {} 小时"),
     ("Data URL", "数据网址"),
     ("Open this URL", "打开此网址"),
     (

@@ -398,9 +398,45 @@ impl DataView {
                 ds.table.heap_bytes() as f64 / 1e6
             ));
             ui.end_row();
+            if let Some(key) = crate::app::live::source_key(ds) {
+                ui.label(tr("Refresh"));
+                let current = ctx.ws.refresh.get(&key).copied();
+                let name = |s: Option<u64>| match s {
+                    None => tr("Off").to_owned(),
+                    Some(s) if s < 60 => crate::trf!("every {} s", s),
+                    Some(s) if s < 3600 => crate::trf!("every {} min", s / 60),
+                    Some(s) => crate::trf!("every {} h", s / 3600),
+                };
+                let combo = egui::ComboBox::from_id_salt("data_refresh")
+                    .selected_text(name(current))
+                    .show_ui(ui, |ui| {
+                        let choices = std::iter::once(None)
+                            .chain(crate::app::live::CHOICES.iter().map(|&s| Some(s)));
+                        for choice in choices {
+                            if ui.selectable_label(current == choice, name(choice)).clicked()
+                                && current != choice
+                            {
+                                ctx.send(Command::SetRefresh {
+                                    key: key.clone(),
+                                    every: choice,
+                                });
+                            }
+                        }
+                    })
+                    .response
+                    .on_hover_text(tr(
+                        "Look for new rows on a timer: a file is read again when it changes (only its new lines when it grew), an API is asked for rows newer than the latest held",
+                    ));
+                crate::app::widgets::name_for_screen_readers(
+                    &combo,
+                    egui::Role::ComboBox,
+                    tr("Refresh"),
+                );
+                ui.end_row();
+            }
             if let (Some(info), crate::data::Source::File(path)) = (&ds.sheets, &ds.source) {
                 ui.label(tr("Sheet"));
-                egui::ComboBox::from_id_salt("data_sheet")
+                let combo = egui::ComboBox::from_id_salt("data_sheet")
                     .selected_text(&info.sheet)
                     .show_ui(ui, |ui| {
                         for s in &info.sheets {
@@ -418,6 +454,11 @@ impl DataView {
                     .on_hover_text(tr(
                         "Read another sheet of this workbook in place of this one",
                     ));
+                crate::app::widgets::name_for_screen_readers(
+                    &combo,
+                    egui::Role::ComboBox,
+                    tr("Sheet"),
+                );
                 ui.end_row();
             }
             if let (None, Some(f)) = (&ds.format, ds.file_format) {
