@@ -499,7 +499,20 @@ fn over_time(
         return Ok(out);
     }
     let bucket = match spec.bucket {
-        TimeBucket::Auto => TimeBucket::auto(hi - lo, times.len()),
+        TimeBucket::Auto => {
+            // Density is distinct instants, not rows: 48 rows of 12 months
+            // by 4 districts are monthly data. Only counted where it can
+            // change the choice (few rows).
+            let instants = if times.len() <= 600 {
+                let mut t: Vec<i64> = times.iter().flatten().copied().collect();
+                t.sort_unstable();
+                t.dedup();
+                t.len()
+            } else {
+                times.len()
+            };
+            TimeBucket::auto(hi - lo, instants)
+        }
         b => b,
     };
     out.bucket = Some(bucket);
@@ -1109,6 +1122,39 @@ mod tests {
             aggregation,
             ..ChartSpec::default()
         }
+    }
+
+    #[test]
+    fn monthly_rows_by_district_are_bucketed_by_month() {
+        // 12 months x 4 districts: 48 rows but 12 instants.
+        let mut times = Vec::new();
+        let mut places = Vec::new();
+        let mut values = Vec::new();
+        for m in 1..=12 {
+            for d in ["North", "South", "East", "West"] {
+                times.push(ts(&format!("2023-{m:02}-01T00:00:00Z")));
+                places.push(d);
+                values.push(f64::from(m));
+            }
+        }
+        let ds = dataset(
+            vec![
+                Column::from_timestamps("month", times),
+                Column::categorical("district", &places),
+                Column::from_f64("casualties", values),
+            ],
+            "UTC",
+        );
+        let mut s = spec(ChartKind::Line, "month", &["casualties"], Aggregation::Sum);
+        s.group = Some("district".to_owned());
+        let d = compute(&s, &ds, TimeRange::default(), &()).unwrap();
+        assert_eq!(d.bucket, Some(TimeBucket::Month));
+        // One point per month per district: a line, not scattered dots.
+        assert!(
+            d.series.iter().all(|s| s.points.len() == 12),
+            "{:?}",
+            d.series
+        );
     }
 
     #[test]

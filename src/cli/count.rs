@@ -39,6 +39,10 @@ pub const MAX_BATCH_ROWS: u64 = 1_000_000;
 pub const MAX_NEIGHBOURS: u64 = crate::recommend::cf::MAX_NEIGHBOURS as u64;
 /// A whole fetch, seconds (`fetch --deadline-secs`): one day.
 pub const MAX_DEADLINE_SECS: u64 = 86_400;
+/// Rows fetched from a portal API (`--row-limit`).
+pub const MAX_ROW_LIMIT: u64 = 100_000_000;
+/// Refreshes of `watch --times`.
+pub const MAX_REFRESHES: u64 = u32::MAX as u64;
 /// Minimum counts and patience: any number that fits, since none sizes memory.
 pub const MAX_PLAIN: u64 = u32::MAX as u64;
 

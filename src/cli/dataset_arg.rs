@@ -1,5 +1,6 @@
-//! `--data FILE` for every command that reads a table: a CSV, JSON or
-//! GeoJSON path, an https URL of one (downloaded, see `sources`), or
+//! `--data FILE` for every command that reads a table: a CSV, JSON,
+//! GeoJSON, Parquet, Arrow or spreadsheet path, an https URL of one or of a
+//! portal API (see `sources`), or
 //! `demo:NAME` for one of the demo city's tables (traffic, incidents,
 //! air_quality, reports, service_use).
 
@@ -41,6 +42,15 @@ pub struct SourceFlags {
     /// Allow plain http URLs to other computers (https is required otherwise; loopback is always allowed).
     #[arg(long)]
     pub allow_http: bool,
+    /// The most rows fetched from a Socrata, CKAN or ArcGIS API (default 5,000,000).
+    #[arg(long, value_name = "N", value_parser = super::count::count(1, super::count::MAX_ROW_LIMIT))]
+    pub row_limit: Option<usize>,
+    /// A Socrata app token (sent as X-App-Token; raises the portal's rate limit).
+    #[arg(long, value_name = "TOKEN")]
+    pub app_token: Option<String>,
+    /// Keep the rows fetched when paging an API fails or is interrupted half-way (the dataset says it is partial).
+    #[arg(long)]
+    pub keep_partial: bool,
 }
 
 impl SourceFlags {
@@ -50,6 +60,9 @@ impl SourceFlags {
             time_zone,
             sheet: self.sheet.clone(),
             allow_http: self.allow_http,
+            row_limit: self.row_limit,
+            app_token: self.app_token.clone(),
+            keep_partial: self.keep_partial,
             ..LoadOptions::default()
         }
     }

@@ -33,7 +33,7 @@ pub struct WatchArgs {
     #[arg(long)]
     pub json: bool,
     /// Stop after this many refreshes (default: run until interrupted).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=super::count::MAX_REFRESHES))]
     pub times: Option<u64>,
     /// Time zone for timestamps without an offset (IANA name); default: this machine's.
     #[arg(long, value_name = "ZONE")]
