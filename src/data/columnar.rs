@@ -205,10 +205,34 @@ fn read_parquet(
         ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let reader_meta =
+    let plain =
         ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| e.to_string())?;
+    let schema = plain.schema().clone();
+    // Strings are decoded as dictionaries: Parquet stores repeated strings
+    // dictionary-encoded, and reading them so skips a copy and a hash of
+    // every value. (They become text afterwards if nearly all distinct.)
+    let as_dictionaries = Arc::new(Schema::new_with_metadata(
+        schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+                    f.as_ref().clone().with_data_type(DataType::Dictionary(
+                        Box::new(DataType::Int32),
+                        Box::new(DataType::Utf8),
+                    ))
+                }
+                _ => f.as_ref().clone(),
+            })
+            .collect::<Vec<_>>(),
+        schema.metadata().clone(),
+    ));
+    let reader_meta = ArrowReaderMetadata::try_new(
+        plain.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(as_dictionaries),
+    )
+    .unwrap_or(plain);
     let meta = reader_meta.metadata().clone();
-    let schema = reader_meta.schema().clone();
     let decoded: u64 = meta
         .row_groups()
         .iter()
@@ -410,6 +434,10 @@ impl Builder {
 
 /// Appends an array's validity.
 fn push_validity(validity: &mut Validity, array: &dyn Array) {
+    if array.null_count() == 0 && !matches!(array.data_type(), DataType::Null) {
+        validity.append(&Validity::all_valid(array.len()));
+        return;
+    }
     match array.logical_nulls() {
         None => validity.append(&Validity::all_valid(array.len())),
         Some(nulls) => {
@@ -635,8 +663,12 @@ fn gather_column(parts: Vec<Builder>, ranges: &[(usize, usize, usize)]) -> Build
                 if let Some(s) = v.get(start..start + len) {
                     values.extend_from_slice(s);
                 }
-                for r in start..start + len {
-                    validity.push(val.is_valid(r));
+                if val.missing_count() == 0 {
+                    validity.append(&Validity::all_valid(len));
+                } else {
+                    for r in start..start + len {
+                        validity.push(val.is_valid(r));
+                    }
                 }
             }
         }
