@@ -64,6 +64,8 @@ pub struct AppOptions {
     pub export_view: Option<PathBuf>,
     /// The scale of that PNG relative to the screen (default 2).
     pub export_scale: Option<f32>,
+    /// Plain http data URLs to other computers.
+    pub allow_http: bool,
 }
 
 /// Opens the dashboard window and runs until it is closed.
@@ -162,6 +164,8 @@ pub struct CityApp {
     open_url: String,
     /// Live sources' refresh state.
     live: live::Live,
+    /// Open URL…: keep the rows of an API fetch stopped half-way.
+    keep_partial: bool,
     /// Presentation mode, when on.
     presentation: Option<present::Presentation>,
     egui_ctx: egui::Context,
@@ -239,8 +243,10 @@ impl CityApp {
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
+                allow_http: opts.allow_http,
                 ..LoadOptions::default()
             },
+            keep_partial: false,
             presentation: None,
             egui_ctx: cc.egui_ctx.clone(),
             alert_check: widgets::Background::default(),
@@ -595,7 +601,8 @@ impl CityApp {
                         || path.display().to_string(),
                         |n| n.to_string_lossy().into_owned(),
                     );
-                    let opts = self.load_options.clone();
+                    let mut opts = self.load_options.clone();
+                    opts.keep_partial = self.keep_partial;
                     // A path, or an http(s) URL given on the command line
                     // or pasted into Open URL… (downloaded, then read).
                     let spec = path.to_string_lossy().into_owned();
@@ -1222,6 +1229,10 @@ impl CityApp {
                         .hint_text("https://data.example.gov/resource/abcd-1234.csv"),
                 );
                 widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Data URL"));
+                ui.checkbox(
+                    &mut self.keep_partial,
+                    tr("Keep the rows fetched if paging stops half-way (the dataset says it is partial)"),
+                );
                 let url = self.open_url.trim();
                 let ok = crate::sources::is_url(url);
                 if ui

@@ -97,6 +97,11 @@ pub struct Cli {
     /// Chinese); default: the one chosen last time.
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
+
+    /// Allow plain http data URLs to other computers (Open URL…, files
+    /// given as URLs); https is required otherwise, loopback always allowed.
+    #[arg(long)]
+    pub allow_http: bool,
 }
 
 fn parse_scale(s: &str) -> Result<f32, String> {
@@ -345,6 +350,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 workspace: cli.workspace,
                 export_view: cli.export_view,
                 export_scale: cli.scale,
+                allow_http: cli.allow_http,
                 lang: cli
                     .lang
                     .as_deref()

@@ -99,6 +99,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Off", "关闭"),
     (
+        "Keep the rows fetched if paging stops half-way (the dataset says it is partial)",
+        "分页中途停止时保留已获取的行（数据集会注明不完整）",
+    ),
+    (
         "Look for new rows on a timer: a file is read again when it changes (only its new lines when it grew), an API is asked for rows newer than the latest held",
         "定时查找新行：文件变化时重新读取（增长时只读新增的行），接口只请求比已有数据更新的行",
     ),
