@@ -151,6 +151,40 @@ pub fn v2_request(bytes: &[u8]) -> bool {
             "incident_risk",
             &model,
             bytes,
+            &[],
+            crate::serve::state::RequestLimits {
+                max_batch_rows: 1000,
+                max_output_values: 100_000,
+            },
+        )
+        .is_ok()
+    })
+}
+
+/// A V2 request with binary tensor data: the first 4 bytes (little-endian)
+/// are the `Inference-Header-Content-Length`, the rest is the body, split
+/// and run as `cityops serve` does.
+pub fn v2_binary(bytes: &[u8]) -> bool {
+    let Some((len, body)) = bytes.split_first_chunk::<4>() else {
+        return false;
+    };
+    let mut headers = axum::http::HeaderMap::new();
+    if let Ok(v) = u32::from_le_bytes(*len).to_string().parse() {
+        headers.insert(crate::serve::binary::HEADER_LENGTH, v);
+    }
+    let Ok((json, binary)) = crate::serve::binary::split(&headers, body) else {
+        return false;
+    };
+    static REGISTRY: OnceLock<crate::serve::registry::Registry> = OnceLock::new();
+    let registry = REGISTRY.get_or_init(|| {
+        crate::serve::registry::load_registry(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
+    });
+    registry.get("incident_risk").is_some_and(|model| {
+        crate::serve::routes::infer_blocking(
+            "incident_risk",
+            &model,
+            json,
+            binary,
             crate::serve::state::RequestLimits {
                 max_batch_rows: 1000,
                 max_output_values: 100_000,
@@ -166,10 +200,11 @@ pub type Target = fn(&[u8]) -> bool;
 /// The targets by name, as the fuzz crate and the replay test name them.
 /// Each returns whether the input was accepted (a table, vectors, a model,
 /// a response) rather than refused with an error.
-pub const TARGETS: [(&str, Target); 5] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("csv_load", csv),
     ("word2vec", word2vec),
     ("bundle", bundle),
     ("v2_request", v2_request),
+    ("v2_binary", v2_binary),
     ("model_folder", model_folder),
 ];

@@ -156,11 +156,18 @@ pub async fn require_loopback_host(request: Request, next: Next) -> Response {
 const INFER_TYPES: [&str; 2] = ["application/json", "application/octet-stream"];
 
 /// Refuses an inference request whose `Content-Type` is not JSON (or the
-/// binary extension's), with 415.
+/// binary extension's), with 415. A request without one is read as JSON
+/// (or JSON plus binary tensors), as Triton does — its own Python client
+/// sends none — unless it comes from a web page (it has an `Origin`): a
+/// page may post a typeless body cross-site without asking, so that stays
+/// refused.
 pub fn require_infer_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let value = headers
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    if value.is_none() && !headers.contains_key(header::ORIGIN) {
+        return Ok(());
+    }
     let essence = value
         .as_deref()
         .and_then(|v| v.split(';').next())
@@ -217,6 +224,9 @@ mod tests {
     #[test]
     fn infer_content_type_must_be_json_or_binary() {
         let mut h = HeaderMap::new();
+        // No type from a program (Triton's client): JSON; from a page: no.
+        assert!(require_infer_content_type(&h).is_ok());
+        h.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
         assert!(require_infer_content_type(&h).is_err());
         h.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
         let err = require_infer_content_type(&h).unwrap_err();

@@ -84,6 +84,7 @@
 //! shared through `Arc`.
 
 pub mod auth;
+pub mod binary;
 pub mod conn;
 pub mod embeddings;
 pub mod error;

@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::binary;
 use super::embeddings::{EmbeddingsRequest, openai_response};
 use super::error::ApiError;
 use super::guard::require_infer_content_type;
@@ -41,7 +42,7 @@ pub async fn server_metadata() -> Json<Value> {
     Json(json!({
         "name": "cityops",
         "version": env!("CARGO_PKG_VERSION"),
-        "extensions": ["model_repository_index"],
+        "extensions": ["model_repository_index", "binary_tensor_data"],
     }))
 }
 
@@ -96,7 +97,7 @@ pub async fn infer(
 ) -> Result<Response, ApiError> {
     require_infer_content_type(&headers)?;
     let model = state.model(&name)?;
-    run_infer(state, name, model, body).await
+    run_infer(state, name, model, &headers, body).await
 }
 
 pub async fn infer_version(
@@ -107,7 +108,7 @@ pub async fn infer_version(
 ) -> Result<Response, ApiError> {
     require_infer_content_type(&headers)?;
     let model = state.model_version(&name, &version)?;
-    run_infer(state, name, model, body).await
+    run_infer(state, name, model, &headers, body).await
 }
 
 /// `POST /v1/embeddings`: the OpenAI way to call an embedding model.
@@ -186,14 +187,41 @@ async fn run_infer(
     state: AppState,
     name: String,
     model: Arc<ServedModel>,
+    headers: &HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let limits = state.limits;
-    let json = state
+    // Where the JSON header ends, when the body carries binary tensors.
+    let json_len = binary::split(headers, &body)?.0.len();
+    let encoded = state
         .inference
-        .run(move || infer_blocking(&name, &model, &body, limits))
+        .run(move || {
+            let (json, bin) = body.split_at(json_len);
+            infer_blocking(&name, &model, json, bin, limits)
+        })
         .await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
+    Ok(match encoded.json_len {
+        None => ([(header::CONTENT_TYPE, "application/json")], encoded.body).into_response(),
+        Some(n) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+                (
+                    header::HeaderName::from_static(binary::HEADER_LENGTH),
+                    n.to_string(),
+                ),
+            ],
+            encoded.body,
+        )
+            .into_response(),
+    })
+}
+
+/// A response body: JSON, or a JSON header of `json_len` bytes followed
+/// by binary outputs.
+#[derive(Debug)]
+pub struct Encoded {
+    pub body: Vec<u8>,
+    pub json_len: Option<usize>,
 }
 
 /// Parses the request, checks the response size, runs the model, keeps the
@@ -203,8 +231,9 @@ pub(crate) fn infer_blocking(
     name: &str,
     model: &ServedModel,
     body: &[u8],
+    binary_part: &[u8],
     limits: RequestLimits,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Encoded, ApiError> {
     let request: InferRequest<'_> = serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(format!(
             "the body is not a V2 inference request: {e}. Send JSON like {{\"inputs\": [{{\"name\", \"shape\", \"datatype\", \"data\"}}]}}."
@@ -214,21 +243,39 @@ pub(crate) fn infer_blocking(
     let tensor_limits = TensorLimits {
         max_rows: limits.max_batch_rows,
     };
+    let mut cursor = binary::Cursor::new(binary_part);
     let inputs = request
         .inputs
         .into_iter()
         .enumerate()
-        .map(|(i, raw)| decode_input(raw, i, tensor_limits))
+        .map(|(i, raw)| decode_input(raw, i, tensor_limits, &mut cursor))
         .collect::<Result<Vec<_>, _>>()?;
+    cursor.finish()?;
+    // Binary outputs: all of them (`binary_data_output`), or those asked
+    // for with `binary_data` (which overrides it either way).
+    let all_binary = parameters
+        .as_ref()
+        .and_then(|p| p.get("binary_data_output"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     check_output_values(
         name,
         output_values(model, &inputs),
         limits.max_output_values,
     )?;
     let mut outputs = model.infer(name, inputs, parameters.as_ref())?;
+    let mut binary_outputs: Vec<bool> = vec![all_binary; outputs.len()];
     if let Some(wanted) = request.outputs {
         let mut picked = Vec::with_capacity(wanted.len());
+        binary_outputs.clear();
         for w in wanted {
+            binary_outputs.push(
+                w.parameters
+                    .as_ref()
+                    .and_then(|p| p.get("binary_data"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(all_binary),
+            );
             if picked.iter().any(|o: &OutputTensor| o.name == w.name) {
                 return Err(ApiError::bad_request(format!(
                     "output '{}' is requested twice; name each output once",
@@ -247,12 +294,51 @@ pub(crate) fn infer_blocking(
         }
         outputs = picked;
     }
-    let response = InferResponse {
-        model_name: name.to_owned(),
-        model_version: MODEL_VERSION,
-        id: request.id,
-        outputs,
-    };
-    serde_json::to_vec(&response)
-        .map_err(|e| ApiError::internal(format!("cannot write the response: {e}")))
+    let write_error =
+        |e: serde_json::Error| ApiError::internal(format!("cannot write the response: {e}"));
+    if !binary_outputs.iter().any(|&b| b) {
+        let response = InferResponse {
+            model_name: name.to_owned(),
+            model_version: MODEL_VERSION,
+            id: request.id,
+            outputs,
+        };
+        return Ok(Encoded {
+            body: serde_json::to_vec(&response).map_err(write_error)?,
+            json_len: None,
+        });
+    }
+    // The JSON header names each binary output's size; the bytes follow
+    // in the same order.
+    let mut tail = Vec::new();
+    let mut listed = Vec::with_capacity(outputs.len());
+    for (o, binary) in outputs.iter().zip(&binary_outputs) {
+        if *binary {
+            let bytes = binary::encode(&o.data);
+            listed.push(json!({
+                "name": o.name,
+                "shape": o.shape,
+                "datatype": o.datatype,
+                "parameters": {"binary_data_size": bytes.len()},
+            }));
+            tail.extend_from_slice(&bytes);
+        } else {
+            listed.push(serde_json::to_value(o).map_err(write_error)?);
+        }
+    }
+    let mut header = json!({
+        "model_name": name,
+        "model_version": MODEL_VERSION,
+        "outputs": listed,
+    });
+    if let Some(id) = request.id {
+        header["id"] = Value::String(id);
+    }
+    let mut body = serde_json::to_vec(&header).map_err(write_error)?;
+    let json_len = body.len();
+    body.extend_from_slice(&tail);
+    Ok(Encoded {
+        body,
+        json_len: Some(json_len),
+    })
 }

@@ -25,13 +25,15 @@ pub enum DataType {
     Uint32,
     Uint64,
     Fp16,
+    /// bfloat16 (binary tensor data; JSON numbers as for the other floats).
+    Bf16,
     Fp32,
     Fp64,
     Bytes,
 }
 
 impl DataType {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Bool,
         Self::Int8,
         Self::Int16,
@@ -42,6 +44,7 @@ impl DataType {
         Self::Uint32,
         Self::Uint64,
         Self::Fp16,
+        Self::Bf16,
         Self::Fp32,
         Self::Fp64,
         Self::Bytes,
@@ -60,6 +63,7 @@ impl DataType {
             Self::Uint32 => "UINT32",
             Self::Uint64 => "UINT64",
             Self::Fp16 => "FP16",
+            Self::Bf16 => "BF16",
             Self::Fp32 => "FP32",
             Self::Fp64 => "FP64",
             Self::Bytes => "BYTES",
@@ -95,7 +99,7 @@ impl DataType {
     }
 
     pub fn is_float(self) -> bool {
-        matches!(self, Self::Fp16 | Self::Fp32 | Self::Fp64)
+        matches!(self, Self::Fp16 | Self::Bf16 | Self::Fp32 | Self::Fp64)
     }
 }
 
@@ -152,6 +156,9 @@ pub fn parse_parameters(
 #[derive(Debug, Deserialize)]
 pub struct RequestedOutput {
     pub name: String,
+    /// `binary_data: true` asks for this output as binary tensor data.
+    #[serde(default)]
+    pub parameters: Option<Map<String, Value>>,
 }
 
 /// An input tensor as sent, before its data is checked; `data` is still
@@ -161,8 +168,9 @@ struct RawInput<'a> {
     name: String,
     shape: Vec<i64>,
     datatype: String,
-    #[serde(borrow)]
-    data: &'a RawValue,
+    /// Absent when the values come as binary tensor data.
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
     #[serde(default, borrow)]
     parameters: Option<&'a RawValue>,
 }
@@ -546,6 +554,7 @@ pub fn decode_input(
     raw: &RawValue,
     index: usize,
     limits: TensorLimits,
+    binary: &mut super::binary::Cursor<'_>,
 ) -> Result<InputTensor, ApiError> {
     let raw_input: RawInput<'_> = match serde_json::from_str(raw.get()) {
         Ok(r) => r,
@@ -561,14 +570,21 @@ pub fn decode_input(
     };
     let raw = raw_input;
     let label = format!("input '{}'", raw.name);
-    if parse_parameters(raw.parameters, &label)?
+    let binary_size = match parse_parameters(raw.parameters, &label)?
         .as_ref()
-        .is_some_and(|p| p.contains_key("binary_data_size"))
+        .and_then(|p| p.get("binary_data_size"))
     {
-        return Err(ApiError::bad_request(format!(
-            "{label}: binary tensor data is not supported; send the values in \"data\" as JSON"
-        )));
-    }
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "{label}: binary_data_size must be a whole number of bytes, not {v}"
+                    ))
+                })?,
+        ),
+    };
     let Some(datatype) = DataType::parse(&raw.datatype) else {
         let names: Vec<&str> = DataType::ALL.iter().map(|d| d.name()).collect();
         return Err(ApiError::bad_request(format!(
@@ -604,9 +620,31 @@ pub fn decode_input(
                 "{label} has shape {shape:?}, more than {max_rows} values in all; this server takes at most {max_rows} values per input (its batch limit of {max_rows} rows counts every dimension). Split the batch into smaller requests."
             ))
         })?;
-    let mut collector = Collector::new(&label, datatype, count, raw.data.get().len());
+    let data = match (binary_size, raw.data) {
+        (Some(size), None) => {
+            let bytes = binary.take(&label, size)?;
+            return Ok(InputTensor {
+                values: super::binary::decode(&label, datatype, count, bytes)?,
+                name: raw.name,
+                shape,
+                datatype,
+            });
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(format!(
+                "{label} has both \"data\" and binary_data_size; send its values one way"
+            )));
+        }
+        (None, Some(data)) => data,
+        (None, None) => {
+            return Err(ApiError::bad_request(format!(
+                "{label} has no \"data\" (and no binary_data_size); send its values"
+            )));
+        }
+    };
+    let mut collector = Collector::new(&label, datatype, count, data.get().len());
     let parsed = {
-        let mut de = serde_json::Deserializer::from_str(raw.data.get());
+        let mut de = serde_json::Deserializer::from_str(data.get());
         serde::de::DeserializeSeed::deserialize(Leaves(&mut collector), &mut de)
     };
     if let Some(failure) = collector.failure.take() {
@@ -638,7 +676,12 @@ mod tests {
 
     fn decode_with(v: Value, index: usize, max_rows: usize) -> Result<InputTensor, ApiError> {
         let raw = RawValue::from_string(v.to_string()).unwrap();
-        decode_input(&raw, index, TensorLimits { max_rows })
+        decode_input(
+            &raw,
+            index,
+            TensorLimits { max_rows },
+            &mut crate::serve::binary::Cursor::new(&[]),
+        )
     }
 
     fn decode(v: Value) -> Result<InputTensor, ApiError> {

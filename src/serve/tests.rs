@@ -246,7 +246,10 @@ async fn health_and_server_metadata_answer() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(meta["name"], "cityops");
     assert_eq!(meta["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(meta["extensions"], json!(["model_repository_index"]));
+    assert_eq!(
+        meta["extensions"],
+        json!(["model_repository_index", "binary_tensor_data"])
+    );
     let listed = json!([{"name": "services", "version": "1", "state": "READY"}]);
     assert_eq!(
         get(&format!("{base}/v2/models")).await,
@@ -1078,7 +1081,11 @@ async fn a_cross_site_text_plain_post_is_refused_with_415() {
         Some("application/x-www-form-urlencoded"),
         None,
     ] {
-        let mut request = client().post(&url).body(body);
+        // A page's cross-site request always carries its Origin.
+        let mut request = client()
+            .post(&url)
+            .header("origin", "https://evil.example")
+            .body(body);
         if let Some(t) = content_type {
             request = request.header("content-type", t);
         }
@@ -1160,4 +1167,64 @@ async fn a_body_declared_over_the_limit_is_refused_before_it_is_read() {
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("1024 bytes"), "{answer}");
     assert!(closed);
+}
+
+#[tokio::test]
+async fn binary_tensor_data_is_read_and_answered_and_bad_sizes_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    save_recommender_model(dir.path());
+    let base = start(dir.path(), ServeConfig::default()).await;
+    let url = format!("{base}/v2/models/services/infer");
+    let user = b"u1";
+    let mut tensor = (user.len() as u32).to_le_bytes().to_vec();
+    tensor.extend_from_slice(user);
+    let header = json!({
+        "inputs": [{"name": "user", "shape": [1], "datatype": "BYTES",
+                    "parameters": {"binary_data_size": tensor.len()}}],
+        "outputs": [{"name": "scores", "parameters": {"binary_data": true}},
+                    {"name": "items"}],
+    })
+    .to_string();
+    let send = |header_len: usize, body: Vec<u8>| {
+        client()
+            .post(&url)
+            .header("inference-header-content-length", header_len.to_string())
+            .body(body)
+            .send()
+    };
+    let mut body = header.clone().into_bytes();
+    body.extend_from_slice(&tensor);
+    let r = send(header.len(), body.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let json_len: usize = r.headers()["inference-header-content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bytes = r.bytes().await.unwrap();
+    let head: Value = serde_json::from_slice(&bytes[..json_len]).unwrap();
+    // Scores binary (FP32: 4 bytes each), items as JSON.
+    let scores = &head["outputs"][0];
+    assert_eq!(scores["name"], "scores");
+    let size = scores["parameters"]["binary_data_size"].as_u64().unwrap() as usize;
+    assert_eq!(bytes.len() - json_len, size);
+    let n: usize = scores["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .product();
+    assert_eq!(size, n * 4);
+    assert!(head["outputs"][1]["data"].is_array(), "{head}");
+    // A header length past the body, and sizes that do not add up.
+    let r = send(body.len() + 10, body.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let text: Value = r.json().await.unwrap();
+    assert!(error_text(&text).contains("past the end"), "{text}");
+    let mut extra = body.clone();
+    extra.extend_from_slice(b"junk");
+    let r = send(header.len(), extra).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let text: Value = r.json().await.unwrap();
+    assert!(error_text(&text).contains("4 bytes after"), "{text}");
 }
