@@ -17,6 +17,7 @@ pub mod registry;
 pub mod remote;
 #[cfg(test)]
 mod test_server;
+pub mod wire;
 pub mod word_vectors;
 
 pub use bundle::{Bundle, BundleError, ModelCard, load_bundle, save_bundle};

@@ -376,6 +376,18 @@ impl Endpoint {
         url: &Url,
         json_body: Option<Vec<u8>>,
     ) -> Result<Response, RemoteError> {
+        self.send_with(method, url, json_body, None).await
+    }
+
+    /// `body` is JSON, or with `binary_header = Some(n)` a JSON header of
+    /// `n` bytes followed by binary tensors.
+    async fn send_with(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<Vec<u8>>,
+        binary_header: Option<usize>,
+    ) -> Result<Response, RemoteError> {
         let mut request = self
             .client
             .request(method, url.clone())
@@ -383,17 +395,43 @@ impl Endpoint {
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
-        if let Some(body) = json_body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        if let Some(body) = body {
+            request = match binary_header {
+                None => request.header(CONTENT_TYPE, "application/json"),
+                Some(n) => request
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .header(super::wire::HEADER_LENGTH, n.to_string()),
+            }
+            .body(body);
         }
         request.send().await.map_err(|e| transport_error(url, &e))
     }
 
     /// The JSON of a successful answer, or the error the answer describes.
     async fn json(&self, url: &Url, resp: Response) -> Result<Value, RemoteError> {
+        let (bytes, _) = self.answer(url, resp).await?;
+        serde_json::from_slice(&bytes).map_err(|e| RemoteError::BadJson {
+            url: url.to_string(),
+            api: self.api,
+            message: e.to_string(),
+        })
+    }
+
+    /// A successful answer's bytes (at most `MAX_ANSWER_BYTES`) and the
+    /// length of its JSON header when binary tensors follow it.
+    async fn answer(
+        &self,
+        url: &Url,
+        resp: Response,
+    ) -> Result<(Vec<u8>, Option<usize>), RemoteError> {
         if !resp.status().is_success() {
             return Err(status_error(url, resp).await);
         }
+        let header = resp
+            .headers()
+            .get(super::wire::HEADER_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<usize>().ok());
         let too_large = || RemoteError::AnswerTooLarge {
             url: url.to_string(),
             max_mib: MAX_ANSWER_BYTES >> 20,
@@ -412,11 +450,7 @@ impl Endpoint {
             }
             bytes.extend_from_slice(&chunk);
         }
-        serde_json::from_slice(&bytes).map_err(|e| RemoteError::BadJson {
-            url: url.to_string(),
-            api: self.api,
-            message: e.to_string(),
-        })
+        Ok((bytes, header))
     }
 
     fn protocol(&self, url: &Url, bad: Bad) -> RemoteError {
@@ -619,41 +653,9 @@ pub fn is_recommender(meta: &ModelMetadata) -> bool {
             .any(|t| t.datatype == "BYTES" && t.shape.len() == 2)
 }
 
-/// The flat, row-major values of a tensor. Serialises as a plain JSON list:
-/// booleans, integers, numbers (NaN as `null`) or strings.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum TensorData {
-    Bool(Vec<bool>),
-    Int(Vec<i64>),
-    Float(Vec<f64>),
-    Bytes(Vec<String>),
-}
+pub use super::wire::TensorData;
 
 impl TensorData {
-    pub fn len(&self) -> usize {
-        match self {
-            Self::Bool(v) => v.len(),
-            Self::Int(v) => v.len(),
-            Self::Float(v) => v.len(),
-            Self::Bytes(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Elements `range` as a new tensor's data.
-    fn slice(&self, range: std::ops::Range<usize>) -> Self {
-        match self {
-            Self::Bool(v) => Self::Bool(v.get(range).unwrap_or_default().to_vec()),
-            Self::Int(v) => Self::Int(v.get(range).unwrap_or_default().to_vec()),
-            Self::Float(v) => Self::Float(v.get(range).unwrap_or_default().to_vec()),
-            Self::Bytes(v) => Self::Bytes(v.get(range).unwrap_or_default().to_vec()),
-        }
-    }
-
     fn fits(&self, kind: DataKind) -> bool {
         matches!(
             (self, kind),
@@ -901,7 +903,17 @@ fn parse_model_list(v: &Value) -> Result<Vec<String>, Bad> {
 #[derive(Clone)]
 pub struct V2Client {
     http: Endpoint,
+    /// Whether the server lists Triton's binary tensor data extension
+    /// (asked once, on the first large request).
+    binary: std::sync::Arc<tokio::sync::OnceCell<bool>>,
+    /// Requests of at least this many values go binary when the server
+    /// takes it.
+    binary_from: usize,
 }
+
+/// Values in a request from which the client sends binary tensors (where
+/// the server lists the extension): below it JSON costs no more.
+pub const BINARY_MIN_VALUES: usize = 4096;
 
 impl fmt::Debug for V2Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -919,7 +931,37 @@ impl V2Client {
     pub fn new(base_url: &str, token: Option<String>) -> Result<Self, RemoteError> {
         Ok(Self {
             http: Endpoint::new(base_url, token, V2_API)?,
+            binary: std::sync::Arc::default(),
+            binary_from: BINARY_MIN_VALUES,
         })
+    }
+
+    /// Sends binary tensors from this many values on (`usize::MAX`: never;
+    /// 0: always, where the server takes them).
+    pub fn binary_from(mut self, values: usize) -> Self {
+        self.binary_from = values;
+        self
+    }
+
+    /// Whether the server lists `binary_tensor_data` (`GET /v2`); a server
+    /// that does not answer is taken not to.
+    async fn takes_binary(&self) -> bool {
+        *self
+            .binary
+            .get_or_init(|| async {
+                let Ok(url) = self.http.url(&["v2"]) else {
+                    return false;
+                };
+                let Ok(resp) = self.http.send(Method::GET, &url, None).await else {
+                    return false;
+                };
+                self.http.json(&url, resp).await.is_ok_and(|v| {
+                    v.get("extensions")
+                        .and_then(Value::as_array)
+                        .is_some_and(|e| e.iter().any(|x| x == "binary_tensor_data"))
+                })
+            })
+            .await
     }
 
     /// Allows plain http to hosts other than this computer.
@@ -1034,28 +1076,64 @@ impl V2Client {
             outputs: Vec<Wanted<'a>>,
         }
         let url = self.http.url(&["v2", "models", model, "infer"])?;
-        let body = serde_json::to_vec(&Request {
-            inputs: &inputs,
-            outputs: outputs.iter().map(|n| Wanted { name: n }).collect(),
-        })
-        .map_err(|e| RemoteError::Input {
-            model: model.to_owned(),
-            tensor: String::new(),
-            message: format!("the request cannot be written as JSON ({e})"),
+        let values: usize = inputs.iter().map(|t| t.data.len()).sum();
+        let binary = values >= self.binary_from && self.takes_binary().await;
+        let (body, header) = if binary {
+            let (b, n) = binary_request(&inputs, outputs);
+            (b, Some(n))
+        } else {
+            let b = serde_json::to_vec(&Request {
+                inputs: &inputs,
+                outputs: outputs.iter().map(|n| Wanted { name: n }).collect(),
+            })
+            .map_err(|e| RemoteError::Input {
+                model: model.to_owned(),
+                tensor: String::new(),
+                message: format!("the request cannot be written as JSON ({e})"),
+            })?;
+            (b, None)
+        };
+        let resp = self
+            .http
+            .send_with(Method::POST, &url, Some(body), header)
+            .await?;
+        let (bytes, json_len) = self.http.answer(&url, resp).await?;
+        let (head, mut tail) = match json_len {
+            Some(n) if n <= bytes.len() => bytes.split_at(n),
+            Some(n) => {
+                return Err(self.http.protocol(
+                    &url,
+                    bad(
+                        "Inference-Header-Content-Length",
+                        format!("is {n}, past the {}-byte answer", bytes.len()),
+                    ),
+                ));
+            }
+            None => (bytes.as_slice(), &[][..]),
+        };
+        let v: Value = serde_json::from_slice(head).map_err(|e| RemoteError::BadJson {
+            url: url.to_string(),
+            api: V2_API,
+            message: e.to_string(),
         })?;
-        let resp = self.http.send(Method::POST, &url, Some(body)).await?;
-        let v = self.http.json(&url, resp).await?;
         let Some(Value::Array(items)) = v.get("outputs") else {
             return Err(self
                 .http
                 .protocol(&url, bad("outputs", "is missing or not a list")));
         };
-        let tensors = items
-            .iter()
-            .enumerate()
-            .map(|(i, t)| parse_infer_tensor(t, &format!("outputs[{i}]")))
-            .collect::<Result<Vec<_>, _>>()
+        let mut tensors = Vec::with_capacity(items.len());
+        for (i, t) in items.iter().enumerate() {
+            let at = format!("outputs[{i}]");
+            let tensor = match t
+                .pointer("/parameters/binary_data_size")
+                .and_then(Value::as_u64)
+            {
+                Some(size) => binary_output(t, &at, size, &mut tail),
+                None => parse_infer_tensor(t, &at),
+            }
             .map_err(|b| self.http.protocol(&url, b))?;
+            tensors.push(tensor);
+        }
         if let Some(missing) = outputs
             .iter()
             .find(|n| !tensors.iter().any(|t| &t.name == *n))
@@ -1070,6 +1148,73 @@ impl V2Client {
         }
         Ok(tensors)
     }
+}
+
+/// A request with every input as binary tensor data and binary outputs
+/// asked for: the body and its JSON header's length.
+fn binary_request(inputs: &[InferTensor], outputs: &[String]) -> (Vec<u8>, usize) {
+    let mut tail = Vec::new();
+    let listed: Vec<Value> = inputs
+        .iter()
+        .map(|t| {
+            let datatype =
+                super::wire::DataType::parse(&t.datatype).unwrap_or(super::wire::DataType::Bytes);
+            let bytes = super::wire::encode(&t.data, datatype);
+            let size = bytes.len();
+            tail.extend_from_slice(&bytes);
+            serde_json::json!({"name": t.name, "shape": t.shape, "datatype": t.datatype,
+                               "parameters": {"binary_data_size": size}})
+        })
+        .collect();
+    let mut request = serde_json::json!({ "inputs": listed });
+    if outputs.is_empty() {
+        request["parameters"] = serde_json::json!({"binary_data_output": true});
+    } else {
+        request["outputs"] = outputs
+            .iter()
+            .map(|n| serde_json::json!({"name": n, "parameters": {"binary_data": true}}))
+            .collect();
+    }
+    let mut body = request.to_string().into_bytes();
+    let header = body.len();
+    body.extend_from_slice(&tail);
+    (body, header)
+}
+
+/// An output sent as binary tensor data: its `size` bytes off `tail`.
+fn binary_output(v: &Value, at: &str, size: u64, tail: &mut &[u8]) -> Result<InferTensor, Bad> {
+    let name = string_field(v, "name", at)?;
+    let datatype_name = string_field(v, "datatype", at)?.to_ascii_uppercase();
+    let shape = shape_field(v, "shape", at)?;
+    let datatype = super::wire::DataType::parse(&datatype_name).ok_or_else(|| {
+        bad(
+            join(at, "datatype"),
+            format!("is '{datatype_name}', which is not a V2 datatype"),
+        )
+    })?;
+    let count = element_count(&shape).ok_or_else(|| {
+        bad(
+            join(at, "shape"),
+            format!("is {}, which is not a concrete shape", shape_text(&shape)),
+        )
+    })?;
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if size > tail.len() {
+        return Err(bad(
+            join(at, "parameters.binary_data_size"),
+            format!("is {size}, past the {} binary bytes left", tail.len()),
+        ));
+    }
+    let (bytes, rest) = tail.split_at(size);
+    *tail = rest;
+    let data = super::wire::decode(datatype, count, bytes)
+        .map_err(|e| bad(join(at, "parameters.binary_data_size"), e))?;
+    Ok(InferTensor {
+        name,
+        shape,
+        datatype: datatype_name,
+        data,
+    })
 }
 
 // ---------------------------------------------------------------------------
