@@ -99,6 +99,10 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Off", "关闭"),
     (
+        "Where: the stations on the map, in their lines' colours",
+        "位置：地图上的监测站（颜色与曲线一致）",
+    ),
+    (
         "Keep the rows fetched if paging stops half-way (the dataset says it is partial)",
         "分页中途停止时保留已获取的行（数据集会注明不完整）",
     ),

@@ -1,5 +1,6 @@
 //! Environment: the US EPA AQI over time on its colour bands, pollutant
-//! series per station, and traffic volume against NO2 hour by hour.
+//! series per station, the stations on the map (in their lines' colours),
+//! and traffic volume against NO2 hour by hour.
 
 use std::collections::BTreeMap;
 
@@ -41,6 +42,8 @@ struct Computed {
     /// (mean traffic volume, mean NO2) per hour.
     scatter: Vec<[f64; 2]>,
     correlation: Option<f64>,
+    /// Each station's place, `[longitude, latitude]`, by name.
+    stations: BTreeMap<String, [f64; 2]>,
 }
 
 pub struct EnvironmentView {
@@ -110,6 +113,20 @@ fn compute(
             }
         }
         out.pollutant = decimated(series);
+    }
+    if let (Some(lat), Some(lon)) = (
+        ds.column_for(Role::Latitude),
+        ds.column_for(Role::Longitude),
+    ) {
+        for r in 0..ds.table.n_rows() {
+            let name = place.and_then(|p| p.str_at(r)).unwrap_or("station");
+            if out.stations.contains_key(name) {
+                continue;
+            }
+            if let (Some(la), Some(lo)) = (lat.f64_at(r), lon.f64_at(r)) {
+                out.stations.insert(name.to_owned(), [lo, la]);
+            }
+        }
     }
     if let (Some(tr), Some(no2)) = (traffic, ds.measure(Measure::No2))
         && let (Some(ttime), Some(vol)) = (tr.time_column(), tr.measure(Measure::Volume))
@@ -259,6 +276,43 @@ impl EnvironmentView {
                 plot_shown.response.rect,
                 "pollutant",
             );
+        }
+
+        if !c.stations.is_empty() {
+            ui.add_space(8.0);
+            ui.strong(tr(
+                "Where: the stations on the map, in their lines' colours",
+            ));
+            // The stations in the AQI chart's order, so the colours agree.
+            let order: Vec<&String> = if c.aqi.is_empty() {
+                c.pollutant.keys().collect()
+            } else {
+                c.aqi.keys().collect()
+            };
+            let mut named: Vec<(&String, [f64; 2])> = order
+                .iter()
+                .filter_map(|n| c.stations.get(*n).map(|p| (*n, *p)))
+                .collect();
+            if named.is_empty() {
+                named = c.stations.iter().map(|(n, p)| (n, *p)).collect();
+            }
+            let series = named
+                .into_iter()
+                .map(|(name, p)| crate::charts::Series::new(name.clone(), vec![p]))
+                .collect();
+            let data = crate::charts::ChartData::map(series, None);
+            let style = crate::app::panels::PanelStyle {
+                height: 320.0,
+                link: None,
+                export_name: "station_map".to_owned(),
+            };
+            let top = ui.cursor().min;
+            if let Some(r) =
+                crate::app::panels::chart_ui(ui, &data, &ds.time_zone, &style, &ctx.ws.basemap)
+            {
+                let area = egui::Rect::from_min_max(top, r.rect.max);
+                crate::app::png_export::context_menu(ctx, &r, area, "station_map");
+            }
         }
 
         ui.add_space(8.0);
