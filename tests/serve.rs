@@ -610,3 +610,143 @@ fn a_rejected_16_mb_body_costs_little_memory() {
         "peak RSS {peak} KiB, more than 64 MiB over {before} KiB"
     );
 }
+
+/// A model deployed with `cityops deploy` is served at once, without a
+/// restart, and answers as it does locally; deploying needs the server's
+/// token; a broken bundle is refused with nothing changed; unload stops
+/// serving it.
+#[test]
+fn a_deployed_model_is_served_without_a_restart_and_answers_as_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = dir.path().join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let server = start(&served, Some("deploy-token"));
+    let deploy = |token: &str, model: &Path| {
+        cityops()
+            .args(["deploy", "--to", &server.url, "--token", token, "--model"])
+            .arg(model)
+            .output()
+            .unwrap()
+    };
+    let model = shipped().join("incident_risk");
+    let out = deploy("wrong", &model);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("401"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = deploy("deploy-token", &model);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("READY"));
+    assert!(served.join("incident_risk.json").is_file());
+    assert!(served.join("incident_risk.safetensors").is_file());
+
+    // The same predictions remotely as locally.
+    let (remote_csv, local_csv) = (dir.path().join("remote.csv"), dir.path().join("local.csv"));
+    let rows = dir.path().join("rows.csv");
+    std::fs::write(
+        &rows,
+        "timestamp,sensor_id,road,latitude,longitude,volume_veh_per_hour,speed_kmh,occupancy_pct,rain_mm\n\
+         2026-09-01T08:00:00-05:00,S01,Main St,41.88,-87.63,1200,42.5,12.0,0.0\n",
+    )
+    .unwrap();
+    let out = remote_incident_risk(&server.url, "")
+        .arg(&rows)
+        .args(["--token", "deploy-token", "--out"])
+        .arg(&remote_csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cityops()
+        .args(["predict", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(&rows)
+        .arg("--out")
+        .arg(&local_csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The probability of a collision: `probability_1` remotely (class
+    // order from the metadata), `collision_probability_true` locally.
+    let prob = |p: &Path, column: &str| {
+        let ds = cityops::data::load_dataset(p, &Default::default(), &()).unwrap();
+        ds.table.column(column).unwrap().f64_at(0).unwrap()
+    };
+    let (remote, local) = (
+        prob(&remote_csv, "probability_1"),
+        prob(&local_csv, "collision_probability_true"),
+    );
+    assert!((remote - local).abs() < 1e-12, "{remote} against {local}");
+
+    // A bundle whose weights do not match its card: refused, nothing changed.
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::copy(
+        shipped().join("incident_risk.json"),
+        broken.join("incident_risk.json"),
+    )
+    .unwrap();
+    std::fs::write(broken.join("incident_risk.safetensors"), b"not weights").unwrap();
+    let before = std::fs::read(served.join("incident_risk.safetensors")).unwrap();
+    let out = cityops()
+        .args([
+            "deploy",
+            "--to",
+            &server.url,
+            "--token",
+            "deploy-token",
+            "--model",
+        ])
+        .arg(broken.join("incident_risk"))
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a broken bundle is refused before sending"
+    );
+    assert_eq!(
+        std::fs::read(served.join("incident_risk.safetensors")).unwrap(),
+        before
+    );
+
+    // Unload: no longer served, files kept.
+    let rt = cityops::jobs::runtime().unwrap();
+    let (unloaded, after) = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let unloaded = client
+            .post(format!(
+                "{}/v2/repository/models/incident_risk/unload",
+                server.url
+            ))
+            .bearer_auth("deploy-token")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        let after = client
+            .get(format!("{}/v2/models/incident_risk", server.url))
+            .bearer_auth("deploy-token")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        (unloaded, after)
+    });
+    assert_eq!(unloaded, 200);
+    assert_eq!(after, 404);
+    assert!(served.join("incident_risk.json").is_file());
+}

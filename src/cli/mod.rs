@@ -14,6 +14,7 @@ mod charts;
 mod count;
 mod dataset_arg;
 mod demo;
+mod deploy;
 mod evaluate;
 mod fetch;
 mod inspect;
@@ -134,6 +135,8 @@ pub enum Cmd {
     Recommend(Box<recommend::RecommendArgs>),
     /// Serve the models folder over the Open Inference Protocol V2.
     Serve(serve::ServeArgs),
+    /// Upload a model bundle to a running `cityops serve`, which serves it without a restart.
+    Deploy(deploy::DeployArgs),
     /// Download a model (card + weights, or one file) into the models folder.
     Fetch(fetch::FetchArgs),
     /// List local models, or a remote server's models with --remote.
@@ -306,6 +309,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Demo { action }) => demo::run(action),
         Some(Cmd::Train(args)) => train::run(*args),
         Some(Cmd::Serve(args)) => serve::run(args),
+        Some(Cmd::Deploy(args)) => deploy::run(args),
         Some(Cmd::Text { action, max_words }) => text::run(action, max_words.filter(|&n| n > 0)),
         Some(Cmd::Fetch(args)) => fetch::run(args),
         Some(Cmd::Models(args)) => models::run(args),

@@ -1030,6 +1030,39 @@ impl V2Client {
         parse_metadata(&v, model).map_err(|b| self.http.protocol(&url, b))
     }
 
+    /// Deploys a model: `POST /v2/repository/models/NAME/load` with its
+    /// files (Triton's repository extension: `"file:FILE"` parameters,
+    /// base64). Returns the server's answer.
+    pub async fn deploy(
+        &self,
+        name: &str,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<Value, RemoteError> {
+        use base64::Engine as _;
+        let url = self
+            .http
+            .url(&["v2", "repository", "models", name, "load"])?;
+        let params: serde_json::Map<String, Value> = files
+            .iter()
+            .map(|(f, bytes)| {
+                (
+                    format!("file:{f}"),
+                    Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)),
+                )
+            })
+            .collect();
+        let body =
+            serde_json::to_vec(&serde_json::json!({ "parameters": params })).map_err(|e| {
+                RemoteError::Input {
+                    model: name.to_owned(),
+                    tensor: String::new(),
+                    message: format!("the upload cannot be written as JSON ({e})"),
+                }
+            })?;
+        let resp = self.http.send(Method::POST, &url, Some(body)).await?;
+        self.http.json(&url, resp).await
+    }
+
     /// `POST /v2/models/MODEL/infer` with `inputs`; asks for `outputs` (all
     /// of them when empty) and returns the output tensors in the server's
     /// order.

@@ -94,6 +94,7 @@ pub mod limits;
 pub mod load;
 pub mod recommender;
 pub mod registry;
+pub mod repository;
 pub mod routes;
 pub mod state;
 pub mod tabular;
@@ -260,6 +261,7 @@ impl crate::data::Blame for ServeError {
 pub fn router(registry: Arc<Registry>, cfg: &ServeConfig) -> Router {
     let state = state::AppState {
         registry,
+        token_set: cfg.effective_token().is_some(),
         limits: state::RequestLimits {
             max_batch_rows: cfg.max_batch_rows,
             max_output_values: cfg.max_output_values,
@@ -276,6 +278,11 @@ pub fn router(registry: Arc<Registry>, cfg: &ServeConfig) -> Router {
         .route("/v2", get(routes::server_metadata))
         .route("/v2/models", get(routes::list_models))
         .route("/v2/repository/index", post(routes::list_models))
+        .route("/v2/repository/models/{name}/load", post(repository::load))
+        .route(
+            "/v2/repository/models/{name}/unload",
+            post(repository::unload),
+        )
         .route("/v2/models/{name}", get(routes::model_metadata))
         .route("/v2/models/{name}/ready", get(routes::model_ready))
         .route("/v2/models/{name}/infer", post(routes::infer))

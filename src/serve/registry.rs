@@ -133,29 +133,46 @@ impl ServedModel {
     }
 }
 
-/// The loaded models by name (the card file's stem), in name order.
+/// The loaded models by name (the card file's stem), in name order. A
+/// model is replaced or removed while the server runs (the repository
+/// extension's load and unload): requests already holding the old `Arc`
+/// finish on it.
 #[derive(Default)]
 pub struct Registry {
-    models: BTreeMap<String, Arc<ServedModel>>,
+    models: std::sync::RwLock<BTreeMap<String, Arc<ServedModel>>>,
     dir: PathBuf,
 }
 
 impl Registry {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<ServedModel>>> {
+        // A panic while holding the lock cannot leave the map half-changed
+        // (each change is one insert or remove): keep serving.
+        self.models
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<ServedModel>>> {
+        self.models
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The model names, sorted.
     pub fn names(&self) -> Vec<String> {
-        self.models.keys().cloned().collect()
+        self.read().keys().cloned().collect()
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<ServedModel>> {
-        self.models.get(name).cloned()
+        self.read().get(name).cloned()
     }
 
     pub fn len(&self) -> usize {
-        self.models.len()
+        self.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.models.is_empty()
+        self.read().is_empty()
     }
 
     /// The folder the models were loaded from.
@@ -164,9 +181,51 @@ impl Registry {
     }
 
     /// Adds (or replaces) a model under `name`.
-    pub fn insert(&mut self, name: impl Into<String>, model: ServedModel) {
-        self.models.insert(name.into(), Arc::new(model));
+    pub fn insert(&self, name: impl Into<String>, model: ServedModel) {
+        self.write().insert(name.into(), Arc::new(model));
     }
+
+    /// Stops serving `name`; whether it was served.
+    pub fn remove(&self, name: &str) -> bool {
+        self.write().remove(name).is_some()
+    }
+}
+
+/// Loads one model card (and the weights it names beside it) as the
+/// server serves it; `Ok(None)` for a kind served another way.
+pub fn load_card(
+    card_path: &Path,
+) -> Result<Option<ServedModel>, crate::models::bundle::BundleError> {
+    card_kind(card_path).and_then(|kind| match kind {
+        ModelKind::Tabular => load_bundle(card_path).map(|b| {
+            Some(ServedModel::Tabular {
+                card: Box::new(b.card),
+                model: b.model,
+            })
+        }),
+        ModelKind::Recommender => load_recommender(card_path).map(|(card, rec)| {
+            Some(ServedModel::Recommender {
+                card: Box::new(card),
+                recommender: rec,
+            })
+        }),
+        ModelKind::WordVectors => {
+            crate::models::word_vectors::load_word_vectors(card_path).map(|(card, v)| {
+                Some(ServedModel::WordVectors {
+                    card: Box::new(card),
+                    vectors: v,
+                })
+            })
+        }
+        // Folders, never cards: `card_kind` does not answer it.
+        ModelKind::SentenceEncoder => {
+            eprintln!(
+                "warning: skipping {}: a sentence encoder is served from its folder, not a card",
+                card_path.display()
+            );
+            Ok(None)
+        }
+    })
 }
 
 /// Loads every model in `dir` (each `NAME.json` card with its weights). A
@@ -174,8 +233,8 @@ impl Registry {
 /// with a warning line on stderr; an unreadable folder gives an empty
 /// registry, also with a warning.
 pub fn load_registry(dir: &Path) -> Registry {
-    let mut registry = Registry {
-        models: BTreeMap::new(),
+    let registry = Registry {
+        models: std::sync::RwLock::default(),
         dir: dir.to_owned(),
     };
     let read = match std::fs::read_dir(dir) {
@@ -203,36 +262,7 @@ pub fn load_registry(dir: &Path) -> Registry {
         else {
             continue;
         };
-        let loaded = card_kind(&card_path).and_then(|kind| match kind {
-            ModelKind::Tabular => load_bundle(&card_path).map(|b| {
-                Some(ServedModel::Tabular {
-                    card: Box::new(b.card),
-                    model: b.model,
-                })
-            }),
-            ModelKind::Recommender => load_recommender(&card_path).map(|(card, rec)| {
-                Some(ServedModel::Recommender {
-                    card: Box::new(card),
-                    recommender: rec,
-                })
-            }),
-            ModelKind::WordVectors => {
-                crate::models::word_vectors::load_word_vectors(&card_path).map(|(card, v)| {
-                    Some(ServedModel::WordVectors {
-                        card: Box::new(card),
-                        vectors: v,
-                    })
-                })
-            }
-            // Folders, never cards: `card_kind` does not answer it.
-            ModelKind::SentenceEncoder => {
-                eprintln!(
-                    "warning: skipping {}: a sentence encoder is served from its folder, not a card",
-                    card_path.display()
-                );
-                Ok(None)
-            }
-        });
+        let loaded = load_card(&card_path);
         match loaded {
             Ok(Some(model)) => registry.insert(name, model),
             Ok(None) => {}
@@ -245,7 +275,7 @@ pub fn load_registry(dir: &Path) -> Registry {
         let Some(name) = folder.file_name().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
         };
-        if registry.models.contains_key(&name) {
+        if registry.get(&name).is_some() {
             eprintln!(
                 "warning: skipping the folder {}: a model named '{name}' is already served",
                 folder.display()

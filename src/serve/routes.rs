@@ -42,7 +42,7 @@ pub async fn server_metadata() -> Json<Value> {
     Json(json!({
         "name": "cityops",
         "version": env!("CARGO_PKG_VERSION"),
-        "extensions": ["model_repository_index", "binary_tensor_data"],
+        "extensions": ["model_repository_index", "model_repository", "binary_tensor_data"],
     }))
 }
 

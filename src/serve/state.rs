@@ -16,6 +16,8 @@ use super::registry::{MODEL_VERSION, Registry, ServedModel};
 #[derive(Clone)]
 pub struct AppState {
     pub registry: Arc<Registry>,
+    /// The server has a token (changing the models needs one).
+    pub token_set: bool,
     pub limits: RequestLimits,
     pub inference: InferenceSlots,
 }

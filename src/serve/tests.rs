@@ -248,7 +248,11 @@ async fn health_and_server_metadata_answer() {
     assert_eq!(meta["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         meta["extensions"],
-        json!(["model_repository_index", "binary_tensor_data"])
+        json!([
+            "model_repository_index",
+            "model_repository",
+            "binary_tensor_data"
+        ])
     );
     let listed = json!([{"name": "services", "version": "1", "state": "READY"}]);
     assert_eq!(
@@ -1004,7 +1008,7 @@ fn word_vectors_registry(dir: &Path) -> Registry {
     let v = crate::text::WordVectors::new(words, 4, vectors, vec![]).unwrap();
     let (card, _) =
         crate::models::word_vectors::save_word_vectors(&dir.join("words"), &v, None, None).unwrap();
-    let mut registry = Registry::default();
+    let registry = Registry::default();
     registry.insert(
         "words",
         ServedModel::WordVectors {
@@ -1227,4 +1231,66 @@ async fn binary_tensor_data_is_read_and_answered_and_bad_sizes_are_named() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let text: Value = r.json().await.unwrap();
     assert!(error_text(&text).contains("4 bytes after"), "{text}");
+}
+
+#[tokio::test]
+async fn deploying_needs_a_token_and_a_bundle_that_loads() {
+    use base64::Engine as _;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let source = tempfile::tempdir().unwrap();
+    save_recommender_model(source.path());
+    let card = std::fs::read(source.path().join("services.json")).unwrap();
+    let weights = std::fs::read(source.path().join("services.safetensors")).unwrap();
+    let upload = |weights: &[u8]| json!({"parameters": {"file:services.json": b64(&card), "file:services.safetensors": b64(weights)}});
+    // Without a token, even on loopback: 403.
+    let open = tempfile::tempdir().unwrap();
+    let base = start(open.path(), ServeConfig::default()).await;
+    let (status, body) = post(
+        &format!("{base}/v2/repository/models/services/load"),
+        &upload(&weights),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(error_text(&body).contains("--token"), "{body}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let base = start(
+        dir.path(),
+        ServeConfig {
+            token: Some("s3cret".to_owned()),
+            ..ServeConfig::default()
+        },
+    )
+    .await;
+    let load = |body: Value| {
+        client()
+            .post(format!("{base}/v2/repository/models/services/load"))
+            .bearer_auth("s3cret")
+            .json(&body)
+            .send()
+    };
+    // Weights that are not the card's: 400, nothing written.
+    let r = load(upload(b"not the weights")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let text: Value = r.json().await.unwrap();
+    assert!(error_text(&text).contains("does not load"), "{text}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing is left behind: {left:?}");
+    // A file that is not the model's: 400.
+    let r = load(json!({"parameters": {"file:../evil.json": b64(b"{}")}}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // The real bundle: served at once.
+    let r = load(upload(&weights)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client()
+        .post(format!("{base}/v2/models/services/infer"))
+        .bearer_auth("s3cret")
+        .json(&json!({"inputs": [{"name": "user", "shape": [1], "datatype": "BYTES", "data": ["u1"]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(dir.path().join("services.safetensors").is_file());
 }

@@ -1,0 +1,88 @@
+//! `cityops deploy --model models/NAME --to URL [--token T] [--json]`:
+//! uploads a model bundle (its card and weights) to a running `cityops
+//! serve` (or any server with Triton's model repository extension that
+//! takes uploaded files), which checks it, puts it in its models folder and
+//! serves it without a restart. The bundle is loaded here first, so a
+//! broken one is refused before anything is sent. Prints what the server
+//! answered.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::Failure;
+
+/// The largest bundle file uploaded (the server's body limit applies too).
+const MAX_UPLOAD_BYTES: u64 = 1 << 30;
+
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    /// The model: models/NAME (its NAME.json card and NAME.safetensors weights).
+    #[arg(long, value_name = "models/NAME")]
+    pub model: PathBuf,
+    /// The server's base URL, e.g. https://models.city.example:8080.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The server's token (deploying always needs one); default: CITYOPS_TOKEN.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Allow plain http to other computers.
+    #[arg(long)]
+    pub allow_http: bool,
+    /// Print the server's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: DeployArgs) -> Result<(), Failure> {
+    let card = if args.model.extension().is_some_and(|e| e == "json") {
+        args.model.clone()
+    } else {
+        args.model.with_extension("json")
+    };
+    let name = card
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .ok_or_else(|| Failure::bad_input("--model names no file"))?;
+    let weights = card.with_extension("safetensors");
+    // Checked as the server will check it, before anything is sent.
+    match crate::serve::registry::load_card(&card) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return Err(Failure::bad_input(format!(
+                "{}: this kind of model is served from its folder and cannot be deployed as a bundle",
+                card.display()
+            )));
+        }
+        Err(e) => return Err(Failure::within(card.display(), e)),
+    }
+    let mut files = Vec::new();
+    for path in [&card, &weights] {
+        let bytes = crate::data::file::read_regular(path, MAX_UPLOAD_BYTES)
+            .map_err(|e| Failure::within(path.display(), e))?;
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.push((file, bytes));
+    }
+    let token = args
+        .token
+        .or_else(|| std::env::var("CITYOPS_TOKEN").ok())
+        .filter(|t| !t.trim().is_empty());
+    let client =
+        crate::models::remote::V2Client::new(&args.to, token)?.allow_insecure_http(args.allow_http);
+    let rt = crate::jobs::runtime()?;
+    let answer = rt.block_on(client.deploy(&name, &files))?;
+    if args.json {
+        println!("{answer}");
+    } else {
+        println!(
+            "deployed '{name}' to {}: {} ({})",
+            args.to,
+            answer["state"].as_str().unwrap_or("?"),
+            answer["kind"].as_str().unwrap_or("model")
+        );
+    }
+    Ok(())
+}
