@@ -193,3 +193,52 @@ fn models_view_shows_the_folder_in_full_when_given_relative() {
     h.get_by_label(&format!("Models folder: {}", full.display()));
     h.get_by_label_contains("No models in this folder yet");
 }
+
+#[test]
+fn a_local_model_is_deployed_to_a_server_from_the_models_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = copy_shipped(dir.path());
+    // An empty server folder behind a token, in this process.
+    let served = dir.path().join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let rt = cityops::jobs::runtime().unwrap();
+    let cfg = cityops::serve::ServeConfig {
+        token: Some("t0ken".to_owned()),
+        ..cityops::serve::ServeConfig::default()
+    };
+    let router = cityops::serve::router(Arc::new(cityops::serve::load_registry(&served)), &cfg);
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+
+    let opts = AppOptions {
+        fresh: true,
+        models_dir: Some(models),
+        ..Default::default()
+    };
+    let mut h: Harness<'static, CityApp> = Harness::builder()
+        .with_size(egui::vec2(1700.0, 1000.0))
+        .build_eframe(move |cc| CityApp::new(cc, opts));
+    wait(&mut h);
+    h.get_by_role_and_label(egui::Role::Button, "Models")
+        .click();
+    wait(&mut h);
+    for (field, text) in [("Server URL", url.as_str()), ("Server token", "t0ken")] {
+        h.get_by_role_and_label(egui::Role::TextInput, field)
+            .click();
+        h.get_by_role_and_label(egui::Role::TextInput, field)
+            .type_text(text);
+        h.run_steps(1);
+    }
+    h.get_by_role_and_label(egui::Role::Button, "Deploy incident_risk to the server")
+        .click();
+    wait(&mut h);
+    h.get_by_label_contains("Deployed incident_risk to");
+    h.get_by_label_contains("the server says READY");
+    assert!(served.join("incident_risk.json").is_file());
+    assert!(served.join("incident_risk.safetensors").is_file());
+}

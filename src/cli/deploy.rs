@@ -12,9 +12,6 @@ use clap::Args;
 
 use super::Failure;
 
-/// The largest bundle file uploaded (the server's body limit applies too).
-const MAX_UPLOAD_BYTES: u64 = 1 << 30;
-
 #[derive(Args, Debug)]
 pub struct DeployArgs {
     /// The model: models/NAME (its NAME.json card and NAME.safetensors weights).
@@ -40,11 +37,6 @@ pub fn run(args: DeployArgs) -> Result<(), Failure> {
     } else {
         args.model.with_extension("json")
     };
-    let name = card
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .ok_or_else(|| Failure::bad_input("--model names no file"))?;
-    let weights = card.with_extension("safetensors");
     // Checked as the server will check it, before anything is sent.
     match crate::serve::registry::load_card(&card) {
         Ok(Some(_)) => {}
@@ -56,16 +48,7 @@ pub fn run(args: DeployArgs) -> Result<(), Failure> {
         }
         Err(e) => return Err(Failure::within(card.display(), e)),
     }
-    let mut files = Vec::new();
-    for path in [&card, &weights] {
-        let bytes = crate::data::file::read_regular(path, MAX_UPLOAD_BYTES)
-            .map_err(|e| Failure::within(path.display(), e))?;
-        let file = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        files.push((file, bytes));
-    }
+    let (name, files) = crate::models::remote::bundle_files(&card).map_err(Failure::bad_input)?;
     let token = args
         .token
         .or_else(|| std::env::var("CITYOPS_TOKEN").ok())

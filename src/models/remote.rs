@@ -896,6 +896,35 @@ fn parse_model_list(v: &Value) -> Result<Vec<String>, Bad> {
     Ok(names)
 }
 
+/// The largest bundle file deployed (the server's body limit applies too).
+pub const MAX_DEPLOY_FILE_BYTES: u64 = 1 << 30;
+
+/// A bundle's name and files — its card `NAME.json` and weights
+/// `NAME.safetensors` — for [`V2Client::deploy`]; `model` is `models/NAME`
+/// or the card's path.
+pub fn bundle_files(model: &std::path::Path) -> Result<(String, Vec<(String, Vec<u8>)>), String> {
+    let card = if model.extension().is_some_and(|e| e == "json") {
+        model.to_owned()
+    } else {
+        model.with_extension("json")
+    };
+    let name = card
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .ok_or_else(|| format!("{}: names no model file", model.display()))?;
+    let mut files = Vec::new();
+    for path in [card.clone(), card.with_extension("safetensors")] {
+        let bytes = crate::data::file::read_regular(&path, MAX_DEPLOY_FILE_BYTES)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.push((file, bytes));
+    }
+    Ok((name, files))
+}
+
 // ---------------------------------------------------------------------------
 // The V2 client.
 

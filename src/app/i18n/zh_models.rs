@@ -74,4 +74,18 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("● live, not ready", "● 在线，未就绪"),
     ("● not live", "● 离线"),
     ("output {} · {} · {}", "输出 {} · {} · {}"),
+    ("Deploy {} to the server", "将 {} 部署到服务器"),
+    (
+        "Upload this model to the server given under Remote inference servers (with its token): the server checks it and serves it at once",
+        "将此模型上传到“远程推理服务器”中填写的服务器（需其令牌）：服务器检查后立即提供服务",
+    ),
+    (
+        "Enter the server's URL and token under Remote inference servers first; encoder folders are not deployed this way",
+        "请先在“远程推理服务器”中填写服务器网址和令牌；编码器文件夹不能这样部署",
+    ),
+    (
+        "Deployed {} to {}: the server says {}",
+        "已将 {} 部署到 {}：服务器返回 {}",
+    ),
+    ("Deploying…", "正在部署…"),
 ];

@@ -58,6 +58,8 @@ pub struct ModelsView {
     connected: Option<(String, Option<String>)>,
     /// Running a remote model on an open table.
     remote_apply: widgets::RemotePredict,
+    /// A deploy of a local model to the server below.
+    deploy: Option<Job<Result<String, String>>>,
 }
 
 /// The folder's models as the registry describes them (cards and encoder
@@ -144,6 +146,7 @@ impl ModelsView {
     pub fn is_busy(&self) -> bool {
         self.scan.is_some()
             || self.file_job.is_some()
+            || self.deploy.is_some()
             || self.download.is_some()
             || self.remote.is_some()
             || self.remote_apply.is_busy()
@@ -156,7 +159,7 @@ impl ModelsView {
             self.scan = None;
             self.listed = l;
         }
-        for job in [&mut self.file_job, &mut self.download] {
+        for job in [&mut self.file_job, &mut self.download, &mut self.deploy] {
             if let Some(j) = job
                 && let Some(r) = j.try_result()
             {
@@ -249,6 +252,8 @@ impl ModelsView {
             );
         }
         let mut remove: Option<String> = None;
+        let mut deploy: Option<String> = None;
+        let server = self.remote_url.trim().to_owned();
         egui::Grid::new("local_models")
             .striped(true)
             .num_columns(4)
@@ -265,8 +270,29 @@ impl ModelsView {
                                 self.confirm_remove = None;
                             }
                         });
-                    } else if ui.button(trf!("Remove {}", m.name)).clicked() {
-                        self.confirm_remove = Some(m.name.clone());
+                    } else {
+                        ui.horizontal(|ui| {
+                            if ui.button(trf!("Remove {}", m.name)).clicked() {
+                                self.confirm_remove = Some(m.name.clone());
+                            }
+                            // Bundles (a card and its weights) only: an
+                            // encoder folder is copied, not deployed.
+                            let bundle = m.kind != "sentence_encoder" && m.summary.is_ok();
+                            let r = ui
+                                .add_enabled(
+                                    bundle && !server.is_empty() && self.deploy.is_none(),
+                                    egui::Button::new(trf!("Deploy {} to the server", m.name)),
+                                )
+                                .on_hover_text(tr(
+                                    "Upload this model to the server given under Remote inference servers (with its token): the server checks it and serves it at once",
+                                ))
+                                .on_disabled_hover_text(tr(
+                                    "Enter the server's URL and token under Remote inference servers first; encoder folders are not deployed this way",
+                                ));
+                            if r.clicked() {
+                                deploy = Some(m.name.clone());
+                            }
+                        });
                     }
                     match &m.summary {
                         Ok(s) => ui.label(format!("{s} · {:.0} kB", m.bytes as f64 / 1e3)),
@@ -296,6 +322,40 @@ impl ModelsView {
                 Err(e) => self.message = Some(Err(e)),
             }
             self.confirm_remove = None;
+        }
+
+        if let Some(name) = deploy {
+            let token = Some(self.remote_token.trim().to_owned()).filter(|t| !t.is_empty());
+            let model = dir.join(&name);
+            let url = server.clone();
+            let job = widgets::start_job("deploy", wake(ui), move |_| {
+                i18n::set(lang);
+                let (name, files) = crate::models::remote::bundle_files(&model)?;
+                let rt = crate::jobs::runtime().map_err(|e| e.to_string())?;
+                let client = V2Client::new(&url, token).map_err(|e| e.to_string())?;
+                let answer = rt
+                    .block_on(client.deploy(&name, &files))
+                    .map_err(|e| e.to_string())?;
+                Ok(trf!(
+                    "Deployed {} to {}: the server says {}",
+                    name,
+                    url,
+                    answer["state"].as_str().unwrap_or("?")
+                ))
+            });
+            match job {
+                Ok(j) => {
+                    self.deploy = Some(j);
+                    self.message = None;
+                }
+                Err(e) => self.message = Some(Err(e)),
+            }
+        }
+        if self.deploy.is_some() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(tr("Deploying…"));
+            });
         }
 
         ui.separator();
