@@ -896,13 +896,16 @@ fn parse_model_list(v: &Value) -> Result<Vec<String>, Bad> {
     Ok(names)
 }
 
+/// A file of a deployed model: its name and bytes.
+pub type UploadFile = (String, Vec<u8>);
+
 /// The largest bundle file deployed (the server's body limit applies too).
 pub const MAX_DEPLOY_FILE_BYTES: u64 = 1 << 30;
 
 /// A bundle's name and files — its card `NAME.json` and weights
 /// `NAME.safetensors` — for [`V2Client::deploy`]; `model` is `models/NAME`
 /// or the card's path.
-pub fn bundle_files(model: &std::path::Path) -> Result<(String, Vec<(String, Vec<u8>)>), String> {
+pub fn bundle_files(model: &std::path::Path) -> Result<(String, Vec<UploadFile>), String> {
     let card = if model.extension().is_some_and(|e| e == "json") {
         model.to_owned()
     } else {
@@ -1062,11 +1065,7 @@ impl V2Client {
     /// Deploys a model: `POST /v2/repository/models/NAME/load` with its
     /// files (Triton's repository extension: `"file:FILE"` parameters,
     /// base64). Returns the server's answer.
-    pub async fn deploy(
-        &self,
-        name: &str,
-        files: &[(String, Vec<u8>)],
-    ) -> Result<Value, RemoteError> {
+    pub async fn deploy(&self, name: &str, files: &[UploadFile]) -> Result<Value, RemoteError> {
         use base64::Engine as _;
         let url = self
             .http

@@ -110,8 +110,7 @@ fn kind_name(model: &ServedModel) -> &'static str {
     }
 }
 
-/// An uploaded file: its name and bytes.
-type File = (String, Vec<u8>);
+use crate::models::remote::UploadFile as File;
 
 /// The files of a load request, `None` when it uploads none: exactly
 /// `NAME.json` and `NAME.safetensors`.
