@@ -139,42 +139,10 @@ fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-/// A V2 inference request body sent to the shipped `incident_risk` model,
-/// decoded and run as `cityops serve` runs it (up to 1,000 rows).
-pub fn v2_request(bytes: &[u8]) -> bool {
-    static REGISTRY: OnceLock<crate::serve::registry::Registry> = OnceLock::new();
-    let registry = REGISTRY.get_or_init(|| {
-        crate::serve::registry::load_registry(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
-    });
-    registry.get("incident_risk").is_some_and(|model| {
-        crate::serve::routes::infer_blocking(
-            "incident_risk",
-            &model,
-            bytes,
-            &[],
-            crate::serve::state::RequestLimits {
-                max_batch_rows: 1000,
-                max_output_values: 100_000,
-            },
-        )
-        .is_ok()
-    })
-}
-
-/// A V2 request with binary tensor data: the first 4 bytes (little-endian)
-/// are the `Inference-Header-Content-Length`, the rest is the body, split
-/// and run as `cityops serve` does.
-pub fn v2_binary(bytes: &[u8]) -> bool {
-    let Some((len, body)) = bytes.split_first_chunk::<4>() else {
-        return false;
-    };
-    let mut headers = axum::http::HeaderMap::new();
-    if let Ok(v) = u32::from_le_bytes(*len).to_string().parse() {
-        headers.insert(crate::serve::binary::HEADER_LENGTH, v);
-    }
-    let Ok((json, binary)) = crate::serve::binary::split(&headers, body) else {
-        return false;
-    };
+/// A V2 request (its JSON and binary parts) run against the shipped
+/// `incident_risk` model as `cityops serve` runs it (up to 1,000 rows):
+/// whether it was accepted.
+fn run_v2(json: &[u8], binary: &[u8]) -> bool {
     static REGISTRY: OnceLock<crate::serve::registry::Registry> = OnceLock::new();
     let registry = REGISTRY.get_or_init(|| {
         crate::serve::registry::load_registry(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"))
@@ -192,6 +160,28 @@ pub fn v2_binary(bytes: &[u8]) -> bool {
         )
         .is_ok()
     })
+}
+
+/// A V2 inference request body, decoded and run as `cityops serve` runs it.
+pub fn v2_request(bytes: &[u8]) -> bool {
+    run_v2(bytes, &[])
+}
+
+/// A V2 request with binary tensor data: the first 4 bytes (little-endian)
+/// are the `Inference-Header-Content-Length`, the rest is the body, split
+/// and run as `cityops serve` does.
+pub fn v2_binary(bytes: &[u8]) -> bool {
+    let Some((len, body)) = bytes.split_first_chunk::<4>() else {
+        return false;
+    };
+    let mut headers = axum::http::HeaderMap::new();
+    if let Ok(v) = u32::from_le_bytes(*len).to_string().parse() {
+        headers.insert(crate::serve::binary::HEADER_LENGTH, v);
+    }
+    match crate::serve::binary::split(&headers, body) {
+        Ok((json, binary)) => run_v2(json, binary),
+        Err(_) => false,
+    }
 }
 
 /// A target: whether the input was accepted.

@@ -201,19 +201,13 @@ fn a_local_model_is_deployed_to_a_server_from_the_models_view() {
     // An empty server folder behind a token, in this process.
     let served = dir.path().join("served");
     std::fs::create_dir_all(&served).unwrap();
-    let rt = cityops::jobs::runtime().unwrap();
-    let cfg = cityops::serve::ServeConfig {
-        token: Some("t0ken".to_owned()),
-        ..cityops::serve::ServeConfig::default()
-    };
-    let router = cityops::serve::router(Arc::new(cityops::serve::load_registry(&served)), &cfg);
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let url = common::serve_in_process_with(
+        &served,
+        &cityops::serve::ServeConfig {
+            token: Some("t0ken".to_owned()),
+            ..cityops::serve::ServeConfig::default()
+        },
+    );
 
     let opts = AppOptions {
         fresh: true,

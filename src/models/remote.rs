@@ -832,22 +832,29 @@ fn parse_data(kind: DataKind, values: &[&Value], field: &str) -> Result<TensorDa
     })
 }
 
-fn parse_infer_tensor(v: &Value, at: &str) -> Result<InferTensor, Bad> {
+/// An output tensor's name, datatype (upper case), shape and element count.
+fn tensor_head(v: &Value, at: &str) -> Result<(String, String, Vec<i64>, usize), Bad> {
     let name = string_field(v, "name", at)?;
     let datatype = string_field(v, "datatype", at)?.to_ascii_uppercase();
     let shape = shape_field(v, "shape", at)?;
-    let kind = data_kind(&datatype).ok_or_else(|| {
-        bad(
+    if data_kind(&datatype).is_none() {
+        return Err(bad(
             join(at, "datatype"),
             format!("is '{datatype}', which is not a V2 datatype"),
-        )
-    })?;
+        ));
+    }
     let count = element_count(&shape).ok_or_else(|| {
         bad(
             join(at, "shape"),
             format!("is {}, which is not a concrete shape", shape_text(&shape)),
         )
     })?;
+    Ok((name, datatype, shape, count))
+}
+
+fn parse_infer_tensor(v: &Value, at: &str) -> Result<InferTensor, Bad> {
+    let (name, datatype, shape, count) = tensor_head(v, at)?;
+    let kind = data_kind(&datatype).unwrap_or(DataKind::Bytes);
     let data_field = join(at, "data");
     // The shape is only a claim: the values are counted as received and
     // compared with it, and nothing is reserved from the claim.
@@ -1244,19 +1251,11 @@ fn binary_request(inputs: &[InferTensor], outputs: &[String]) -> (Vec<u8>, usize
 
 /// An output sent as binary tensor data: its `size` bytes off `tail`.
 fn binary_output(v: &Value, at: &str, size: u64, tail: &mut &[u8]) -> Result<InferTensor, Bad> {
-    let name = string_field(v, "name", at)?;
-    let datatype_name = string_field(v, "datatype", at)?.to_ascii_uppercase();
-    let shape = shape_field(v, "shape", at)?;
+    let (name, datatype_name, shape, count) = tensor_head(v, at)?;
     let datatype = super::wire::DataType::parse(&datatype_name).ok_or_else(|| {
         bad(
             join(at, "datatype"),
             format!("is '{datatype_name}', which is not a V2 datatype"),
-        )
-    })?;
-    let count = element_count(&shape).ok_or_else(|| {
-        bad(
-            join(at, "shape"),
-            format!("is {}, which is not a concrete shape", shape_text(&shape)),
         )
     })?;
     let size = usize::try_from(size).unwrap_or(usize::MAX);

@@ -101,9 +101,14 @@ pub fn click(h: &mut Harness<'static, CityApp>, label: &str) {
 /// Serves `models` with cityops' V2 server on 127.0.0.1 (a free port);
 /// returns the base URL. The server lives as long as the test process.
 pub fn serve_in_process(models: &Path) -> String {
+    serve_in_process_with(models, &cityops::serve::ServeConfig::default())
+}
+
+/// The same with a configuration (a token, say).
+pub fn serve_in_process_with(models: &Path, cfg: &cityops::serve::ServeConfig) -> String {
     let rt = cityops::jobs::runtime().unwrap();
     let registry = Arc::new(cityops::serve::load_registry(models));
-    let router = cityops::serve::router(registry, &cityops::serve::ServeConfig::default());
+    let router = cityops::serve::router(registry, cfg);
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
