@@ -41,6 +41,13 @@ fn a_saved_workspace_opens_the_same_files_view_and_range() {
     h.state_mut()
         .apply(Command::SetWindow(TimeWindow::LastWeek));
     h.state_mut().ws.playlist.seconds = 45;
+    // A live source and a basemap travel with the workspace too.
+    h.state_mut().apply(Command::SetRefresh {
+        key: traffic.display().to_string(),
+        every: Some(300),
+    });
+    h.state_mut()
+        .apply(Command::SetBasemap(cityops::app::state::Basemap::None));
     let file = dir.path().join("session.cityops.json");
     h.state_mut()
         .apply(Command::SaveWorkspace(Some(file.clone())));
@@ -62,6 +69,8 @@ fn a_saved_workspace_opens_the_same_files_view_and_range() {
     assert_eq!(ws.view, ViewId::Environment);
     assert_eq!(ws.window, TimeWindow::LastWeek);
     assert_eq!(ws.playlist.seconds, 45);
+    assert_eq!(ws.refresh.get(&traffic.display().to_string()), Some(&300));
+    assert_eq!(ws.basemap, cityops::app::state::Basemap::None);
     other.get_by_label_contains("Opened the workspace");
 
     // The air-quality file is gone: noted once, the rest opens.

@@ -425,6 +425,9 @@ impl CityApp {
                 self.apply(Command::SetLang(new.lang));
                 self.ws.open_files = new.open_files;
                 self.ws.demo_open = new.demo_open;
+                // The live sources and the basemap are the file's too.
+                self.ws.refresh = new.refresh;
+                self.apply(Command::SetBasemap(new.basemap));
                 self.notices
                     .push(trf!("Opened the workspace {}.", p.display()));
                 self.reopen_sources();
