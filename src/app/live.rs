@@ -20,6 +20,7 @@ pub fn source_key(ds: &Dataset) -> Option<String> {
     match &ds.source {
         Source::File(p) => Some(p.display().to_string()),
         Source::Url(u) => Some(u.clone()),
+        Source::Database(db) => Some(db.describe()),
         Source::Demo(_) | Source::Derived(_) => None,
     }
 }

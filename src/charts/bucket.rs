@@ -78,7 +78,12 @@ impl TimeBucket {
 
     /// The bucket key of a UTC instant, in local time.
     pub fn key_of(self, clock: &mut LocalClock<'_>, utc: i64) -> i64 {
-        let local = clock.local_micros(utc);
+        self.key_of_local(clock.local_micros(utc))
+    }
+
+    /// The bucket key of a local wall-clock time, given as microseconds
+    /// since 1970-01-01T00:00 local (a database's `date_trunc` result).
+    pub fn key_of_local(self, local: i64) -> i64 {
         let day = local.div_euclid(MICROS_PER_DAY);
         match self {
             Self::Auto | Self::Hour => local.div_euclid(MICROS_PER_HOUR),

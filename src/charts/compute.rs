@@ -15,13 +15,13 @@ use crate::data::timeseries::{LocalClock, TimeRange};
 use crate::data::{Column, ColumnKind, ColumnValues, Dataset, Progress, Role};
 
 /// Groups and categories kept by default before the rest become "other".
-const DEFAULT_GROUPS: usize = 12;
-const DEFAULT_CATEGORIES: usize = 20;
+pub(super) const DEFAULT_GROUPS: usize = 12;
+pub(super) const DEFAULT_CATEGORIES: usize = 20;
 /// Points kept of a scatter or a map (an even sample of the rows).
 const MAX_SAMPLE_POINTS: usize = 20_000;
 const MAX_MAP_POINTS: usize = 50_000;
 /// A time series longer than this is decimated (min–max, gaps kept).
-const MAX_LINE_POINTS: usize = 4_000;
+pub(super) const MAX_LINE_POINTS: usize = 4_000;
 /// Buckets before the latest that make a KPI's usual level.
 const KPI_HISTORY: usize = 28;
 
@@ -60,12 +60,8 @@ pub fn compute_with(
     } else {
         spec.aggregation
     };
-    let y_label = match measures.as_slice() {
-        [] => "rows".to_owned(),
-        [m] if aggregation != Aggregation::Count => format!("{} of {}", aggregation.key(), m.name),
-        _ if aggregation == Aggregation::Count => "rows".to_owned(),
-        _ => aggregation.key().to_owned(),
-    };
+    let names: Vec<&str> = measures.iter().map(|m| m.name.as_str()).collect();
+    let y_label = y_label(&names, aggregation);
     let x = spec.x.as_deref().map(|x| column(ds, x)).transpose()?;
     let group = spec.group.as_deref().map(|g| column(ds, g)).transpose()?;
     let mut out = match spec.kind {
@@ -154,6 +150,17 @@ pub fn compute_with(
     out.rows_used = rows.len();
     out.reference = spec.reference;
     Ok(out)
+}
+
+/// What the y values are: "rows", "mean of speed_kmh", or the
+/// aggregation's name for several measures.
+pub(super) fn y_label(measures: &[&str], aggregation: Aggregation) -> String {
+    match measures {
+        [] => "rows".to_owned(),
+        [m] if aggregation != Aggregation::Count => format!("{} of {m}", aggregation.key()),
+        _ if aggregation == Aggregation::Count => "rows".to_owned(),
+        _ => aggregation.key().to_owned(),
+    }
 }
 
 fn column<'a>(ds: &'a Dataset, name: &str) -> Result<&'a Column, ChartError> {
@@ -434,19 +441,9 @@ impl<'a> SeriesPlan<'a> {
             };
         };
         let (of_row, group_names) = groups_of(g, rows, top);
-        let mut names = Vec::new();
-        for m in &measure_names {
-            for gname in &group_names {
-                names.push(if measure_names.len() == 1 {
-                    gname.clone()
-                } else {
-                    format!("{m} · {gname}")
-                });
-            }
-        }
         let n_groups = group_names.len();
         Self {
-            names,
+            names: series_names(&measure_names, &group_names),
             measures,
             groups: Some((of_row, n_groups)),
         }
@@ -472,6 +469,22 @@ impl<'a> SeriesPlan<'a> {
             }
         }
     }
+}
+
+/// The series' names: one per measure × group, measure-major; a group's
+/// name alone when there is one measure.
+pub(super) fn series_names(measures: &[String], groups: &[String]) -> Vec<String> {
+    let mut names = Vec::with_capacity(measures.len() * groups.len());
+    for m in measures {
+        for g in groups {
+            names.push(if measures.len() == 1 {
+                g.clone()
+            } else {
+                format!("{m} · {g}")
+            });
+        }
+    }
+    names
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -23,6 +23,7 @@ mod bucket;
 mod compute;
 mod domain;
 pub mod map;
+pub mod sql;
 mod suggest;
 mod table;
 
@@ -369,6 +370,11 @@ pub struct ChartData {
     pub reference: Reference,
     /// A map's bins, polygons or lines (its points are `series`).
     pub map: Option<MapData>,
+    /// Where the figures come from when it is not the whole table in
+    /// memory ("computed by PostgreSQL over 1,234,567 rows", "from a sample
+    /// of the first 10,000 rows"), shown under the chart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl ChartData {
@@ -386,6 +392,7 @@ impl ChartData {
             rows_used: 0,
             reference: Reference::None,
             map: None,
+            note: None,
         }
     }
 
@@ -458,6 +465,10 @@ pub enum ChartError {
     },
     #[error("the chart job was cancelled")]
     Cancelled,
+    /// The database that holds the table could not compute the chart: its
+    /// message (with the SQLSTATE) and what to do.
+    #[error("{0}")]
+    Database(String),
 }
 
 impl crate::data::Blame for ChartError {
@@ -467,7 +478,7 @@ impl crate::data::Blame for ChartError {
             | Self::NotNumeric { .. }
             | Self::Needs { .. }
             | Self::TooManyBuckets { .. } => true,
-            Self::Cancelled => false,
+            Self::Cancelled | Self::Database(_) => false,
         }
     }
 }

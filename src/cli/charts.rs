@@ -99,6 +99,12 @@ struct ChartJson<'a> {
     series: Vec<SeriesJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     png: Option<String>,
+    /// "memory" (every row, here), "database" (the server aggregated every
+    /// row) or "sample" (the rows held here of a database table).
+    computed_by: &'static str,
+    /// Where the figures come from, when not the whole table in memory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 fn chart_json<'a>(spec: &'a ChartSpec, data: &'a ChartData) -> ChartJson<'a> {
@@ -144,6 +150,12 @@ fn chart_json<'a>(spec: &'a ChartSpec, data: &'a ChartData) -> ChartJson<'a> {
         bucket: data.bucket.map(|b| b.key()),
         series,
         png: None,
+        computed_by: match data.note.as_deref() {
+            Some(n) if n.starts_with("computed by the database") => "database",
+            Some(_) => "sample",
+            None => "memory",
+        },
+        note: data.note.as_deref(),
     }
 }
 
@@ -155,7 +167,7 @@ pub fn run(args: ChartsArgs) -> Result<(), Failure> {
     let specs = charts::suggest(&ds);
     let mut computed = Vec::with_capacity(specs.len());
     for spec in &specs {
-        let data = charts::compute(spec, &ds, TimeRange::default(), &())
+        let data = crate::sources::compute_chart(spec, &ds, None, TimeRange::default(), &())
             .map_err(|e| Failure::within(format!("chart '{}'", spec.title), e))?;
         computed.push(data);
     }
@@ -257,7 +269,7 @@ pub fn run_one(args: ChartArgs) -> Result<(), Failure> {
         .source
         .options(super::parse_time_zone(args.tz.as_deref())?);
     let ds = dataset_arg::load(&args.data, &opts)?;
-    let data = charts::compute(&spec, &ds, TimeRange::default(), &())
+    let data = crate::sources::compute_chart(&spec, &ds, None, TimeRange::default(), &())
         .map_err(|e| Failure::within(args.spec.display(), e))?;
     let title = if spec.title.is_empty() {
         data.y_label.clone()

@@ -1,6 +1,7 @@
 //! `--data FILE` for every command that reads a table: a CSV, JSON,
 //! GeoJSON, Parquet, Arrow or spreadsheet path, an https URL of one or of a
-//! portal API (see `sources`), or
+//! portal API (see `sources`), a `postgres://` address with `--table` or
+//! `--sql` (the password from `PGPASSWORD`, or asked for), or
 //! `demo:NAME` for one of the demo city's tables (traffic, incidents,
 //! air_quality, reports, service_use).
 
@@ -51,6 +52,12 @@ pub struct SourceFlags {
     /// Keep the rows fetched when paging an API fails or is interrupted half-way (the dataset says it is partial).
     #[arg(long)]
     pub keep_partial: bool,
+    /// The table of a postgres:// address (schema.table or table); its charts are computed by the database.
+    #[arg(long, value_name = "NAME", conflicts_with = "sql")]
+    pub table: Option<String>,
+    /// A SELECT statement of a postgres:// address, charted like a table.
+    #[arg(long, value_name = "SELECT")]
+    pub sql: Option<String>,
 }
 
 impl SourceFlags {
@@ -63,6 +70,8 @@ impl SourceFlags {
             row_limit: self.row_limit,
             app_token: self.app_token.clone(),
             keep_partial: self.keep_partial,
+            db_table: self.table.clone(),
+            db_sql: self.sql.clone(),
             ..LoadOptions::default()
         }
     }

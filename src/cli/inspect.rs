@@ -1,6 +1,8 @@
 //! `cityops inspect FILE [--json]`: loads a CSV file with the same loader as
 //! the dashboard and reports its shape, column types and roles, the domain
-//! it was recognised as, and every load warning.
+//! it was recognised as, and every load warning. `cityops inspect
+//! postgres://…` lists the server's tables; with `--table` or `--sql` it
+//! reports that table as held (its first rows).
 
 use std::path::PathBuf;
 
@@ -65,6 +67,44 @@ struct Report<'a> {
     warnings: Vec<WarningReport<'a>>,
 }
 
+/// `inspect postgres://…` without a table: the tables and views the user
+/// may read, with the planner's row estimates.
+fn list_tables(url: &str, json: bool) -> Result<(), Failure> {
+    let progress = TerminalProgress::new(format!("Connecting to {url}"));
+    let listed = crate::sources::postgres::list_tables(url, &progress);
+    progress.finish();
+    let tables = listed?;
+    if json {
+        let out: Vec<serde_json::Value> = tables
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "table": t.name,
+                    "kind": t.kind,
+                    "rows_estimate": t.rows_estimate,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    if tables.is_empty() {
+        println!("{url}: no tables or views this user may read");
+        return Ok(());
+    }
+    println!(
+        "{url}: {} tables and views (chart one with --table NAME)",
+        tables.len()
+    );
+    for t in &tables {
+        let rows = t.rows_estimate.map_or_else(String::new, |n| {
+            format!("about {} rows", crate::data::group_digits(n as usize))
+        });
+        println!("  {:<40} {:<18} {rows}", t.name, t.kind);
+    }
+    Ok(())
+}
+
 fn parse_delimiter(s: &str) -> Result<u8, Failure> {
     match s {
         "\\t" | "tab" | "\t" => Ok(b'\t'),
@@ -122,6 +162,13 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
             .source
             .options(super::parse_time_zone(args.tz.as_deref())?)
     };
+    let spec = args.file.to_string_lossy().into_owned();
+    if crate::sources::postgres::is_postgres(&spec)
+        && opts.db_table.is_none()
+        && opts.db_sql.is_none()
+    {
+        return list_tables(&spec, args.json);
+    }
     let progress = TerminalProgress::new(format!("Loading {}", args.file.display()));
     // A path, or an http(s) URL (downloaded, see `sources`).
     let loaded = crate::sources::load(&args.file.to_string_lossy(), &opts, &progress);

@@ -616,7 +616,7 @@ impl Builders {
 
 /// Categorical when the file said so or the values repeat (under 90 %
 /// distinct, the CSV rule); text otherwise.
-fn strings_column(
+pub fn strings_column(
     name: String,
     codes: Vec<u32>,
     dictionary: Vec<String>,

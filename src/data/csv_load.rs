@@ -44,6 +44,10 @@ pub struct LoadOptions {
     /// Keep the rows fetched when a paged fetch fails or is cancelled
     /// half-way (the dataset then says it is partial).
     pub keep_partial: bool,
+    /// The table of a database address (`schema.table` or `table`).
+    pub db_table: Option<String>,
+    /// The query of a database address (a `SELECT`).
+    pub db_sql: Option<String>,
 }
 
 /// Peak memory while loading, per byte of file: the bytes themselves plus

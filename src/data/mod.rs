@@ -155,6 +155,15 @@ pub enum LoadError {
     },
     #[error("{url}: {message}")]
     Download { url: String, message: String },
+    /// A database refused or failed: the server's message with its SQLSTATE,
+    /// and what to do. `user_input`: the address, password, table or query
+    /// given is at fault (not the network or the server).
+    #[error("{url}: {message}")]
+    Database {
+        url: String,
+        message: String,
+        user_input: bool,
+    },
     #[error("loading was cancelled")]
     Cancelled,
 }
@@ -169,6 +178,7 @@ impl Blame for LoadError {
             // The fetcher's message says whether the address or the
             // network is at fault; a download is not the user's file.
             Self::Download { .. } => false,
+            Self::Database { user_input, .. } => *user_input,
             Self::NotAFile { .. }
             | Self::Empty { .. }
             | Self::HeaderOnly { .. }
@@ -209,6 +219,34 @@ pub enum Source {
     /// remote model's results), described in words; a saved workspace does
     /// not reopen it.
     Derived(String),
+    /// A table or query of a PostgreSQL server; the dataset holds the
+    /// first rows, and charts are computed by the server.
+    Database(DatabaseSource),
+}
+
+/// A table or a query of a database server. The address never holds the
+/// password (it comes from a prompt or `PGPASSWORD`, and stays in memory).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub struct DatabaseSource {
+    /// `postgres://user@host:port/db`, without a password.
+    pub url: String,
+    /// `schema.table` or `table`, when the source is a table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// A `SELECT` statement, when the source is a query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+}
+
+impl DatabaseSource {
+    /// What the source is, in a line: "postgres://…/city · public.readings".
+    pub fn describe(&self) -> String {
+        match (&self.table, &self.sql) {
+            (Some(t), _) => format!("{} · {t}", self.url),
+            (None, Some(q)) => format!("{} · {}", self.url, q.trim()),
+            (None, None) => self.url.clone(),
+        }
+    }
 }
 
 /// What the loader learnt about a CSV file's format.
@@ -542,7 +580,7 @@ impl Dataset {
     pub fn file_name(&self) -> Option<&Path> {
         match &self.source {
             Source::File(p) => Some(p),
-            Source::Demo(_) | Source::Url(_) | Source::Derived(_) => None,
+            Source::Demo(_) | Source::Url(_) | Source::Derived(_) | Source::Database(_) => None,
         }
     }
 }
@@ -679,6 +717,19 @@ pub fn demo_datasets() -> Vec<Dataset> {
         Dataset::from_table(name, Source::Demo(name.to_owned()), table, tz.clone())
     })
     .collect()
+}
+
+/// A count with its digits grouped in threes (`26,243,184`).
+pub fn group_digits(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

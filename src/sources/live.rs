@@ -140,6 +140,10 @@ impl Watch {
                 Some(api) => refresh_api(url, api, current, opts, progress),
                 None => replace_if_changed(current, super::load(url, opts, progress)?),
             },
+            // The first rows again; the charts are asked of the server anew.
+            Source::Database(db) => {
+                replace_if_changed(current, super::postgres::load(db, opts, progress)?)
+            }
             Source::Demo(_) | Source::Derived(_) => Ok(Refreshed::Unchanged),
         }
     }

@@ -12,11 +12,14 @@
 
 pub mod live;
 pub mod portal;
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::data::{self, Dataset, LoadError, LoadOptions, Progress, Source};
+use crate::charts::{self, ChartData, ChartError, ChartSpec};
+use crate::data::timeseries::TimeRange;
+use crate::data::{self, DatabaseSource, Dataset, LoadError, LoadOptions, Progress, Source};
 use crate::models::fetch::{FetchOptions, fetch_file};
 
 /// The largest file downloaded as a dataset.
@@ -42,6 +45,14 @@ fn download_dir() -> PathBuf {
 /// doc; `opts.allow_http`: plain http to other computers).
 pub fn load(spec: &str, opts: &LoadOptions, progress: &dyn Progress) -> Result<Dataset, LoadError> {
     let allow_http = opts.allow_http;
+    if postgres::is_postgres(spec) {
+        let source = DatabaseSource {
+            url: spec.trim().to_owned(),
+            table: opts.db_table.clone(),
+            sql: opts.db_sql.clone(),
+        };
+        return postgres::load(&source, opts, progress);
+    }
     if !is_url(spec) {
         return data::load_dataset(Path::new(spec), opts, progress);
     }
@@ -82,6 +93,22 @@ pub fn load(spec: &str, opts: &LoadOptions, progress: &dyn Progress) -> Result<D
     let mut ds = loaded?;
     ds.source = Source::Url(url);
     Ok(ds)
+}
+
+/// The chart of `spec` over `ds` (with the GeoJSON dataset a choropleth
+/// names): computed by the database for a database table, in memory
+/// otherwise. Every chart job of the app and the command line calls this.
+pub fn compute_chart(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    geometry: Option<&Dataset>,
+    window: TimeRange,
+    progress: &dyn Progress,
+) -> Result<ChartData, ChartError> {
+    match &ds.source {
+        Source::Database(db) => postgres::compute_chart(db, spec, ds, window, progress),
+        _ => charts::compute_with(spec, ds, geometry, window, progress),
+    }
 }
 
 /// How to page an API, from the load options.

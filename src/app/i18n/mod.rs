@@ -460,15 +460,7 @@ pub fn weekday_label(label: &str) -> String {
 /// A count with its digits grouped in threes (`26,243,184`): the grouping
 /// both English and zh-CN use.
 pub fn count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::data::group_digits(n)
 }
 
 const WEEKDAYS_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];

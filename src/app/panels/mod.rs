@@ -208,8 +208,14 @@ impl ChartPanel {
         let spec = spec.clone();
         self.data.ensure(ui.ctx(), &key, move || {
             move |p: &crate::jobs::JobProgress| {
-                crate::charts::compute_with(&spec, &ds, geo.as_deref(), window, p as &dyn Progress)
-                    .map_err(|e| e.to_string())
+                crate::sources::compute_chart(
+                    &spec,
+                    &ds,
+                    geo.as_deref(),
+                    window,
+                    p as &dyn Progress,
+                )
+                .map_err(|e| e.to_string())
             }
         });
         true
