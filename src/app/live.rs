@@ -21,7 +21,7 @@ pub fn source_key(ds: &Dataset) -> Option<String> {
         Source::File(p) => Some(p.display().to_string()),
         Source::Url(u) => Some(u.clone()),
         Source::Database(db) => Some(db.describe()),
-        Source::Demo(_) | Source::Derived(_) => None,
+        Source::Demo(_) | Source::Derived(_) | Source::Stream(_) => None,
     }
 }
 

@@ -386,7 +386,9 @@ impl Workspace {
                 Source::File(p) => Some(p.clone()),
                 // Reopened through the same path as Open URL….
                 Source::Url(u) => Some(PathBuf::from(u)),
-                Source::Demo(_) | Source::Derived(_) | Source::Database(_) => None,
+                Source::Demo(_) | Source::Derived(_) | Source::Database(_) | Source::Stream(_) => {
+                    None
+                }
             })
             .collect();
         self.demo_open = self.has_demo();

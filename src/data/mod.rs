@@ -222,6 +222,9 @@ pub enum Source {
     /// A table or query of a PostgreSQL server; the dataset holds the
     /// first rows, and charts are computed by the server.
     Database(DatabaseSource),
+    /// Readings arriving from an MQTT broker (`mqtt://host:port/topic`,
+    /// no password), held in a bounded window.
+    Stream(String),
 }
 
 /// A table or a query of a database server. The address never holds the
@@ -580,7 +583,11 @@ impl Dataset {
     pub fn file_name(&self) -> Option<&Path> {
         match &self.source {
             Source::File(p) => Some(p),
-            Source::Demo(_) | Source::Url(_) | Source::Derived(_) | Source::Database(_) => None,
+            Source::Demo(_)
+            | Source::Url(_)
+            | Source::Derived(_)
+            | Source::Database(_)
+            | Source::Stream(_) => None,
         }
     }
 }

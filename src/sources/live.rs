@@ -144,7 +144,8 @@ impl Watch {
             Source::Database(db) => {
                 replace_if_changed(current, super::postgres::load(db, opts, progress)?)
             }
-            Source::Demo(_) | Source::Derived(_) => Ok(Refreshed::Unchanged),
+            // A stream updates itself as readings arrive (`mqtt`).
+            Source::Demo(_) | Source::Derived(_) | Source::Stream(_) => Ok(Refreshed::Unchanged),
         }
     }
 

@@ -11,6 +11,7 @@
 //! page instead (`portal`). `live` refreshes any source on a timer.
 
 pub mod live;
+pub mod mqtt;
 pub mod portal;
 pub mod postgres;
 

@@ -387,6 +387,7 @@ impl DataView {
                 crate::data::Source::Demo(n) => crate::trf!("demo city ({})", n),
                 crate::data::Source::Derived(how) => how.clone(),
                 crate::data::Source::Database(db) => db.describe(),
+                crate::data::Source::Stream(url) => url.clone(),
                 crate::data::Source::File(p) => p.display().to_string(),
                 crate::data::Source::Url(u) => u.clone(),
             });
