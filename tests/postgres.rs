@@ -546,3 +546,65 @@ fn the_command_line_lists_tables_and_charts_them() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("28P01"));
 }
+
+#[test]
+fn the_dashboard_opens_a_table_with_its_password() {
+    use cityops::app::AppOptions;
+    use egui_kittest::kittest::Queryable as _;
+    let pg = servers::postgres();
+    let url = readings(pg, "ui");
+    let mut h = common::app(
+        AppOptions {
+            fresh: true,
+            time_zone: Some(chicago()),
+            view: Some(cityops::app::state::ViewId::Data),
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut h);
+    h.get_by_role_and_label(egui::Role::Button, "Open URL…")
+        .click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
+        .click();
+    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
+        .type_text(&url);
+    h.run_steps(2);
+    // A postgres:// address asks for a table (or a query) and a password.
+    h.get_by_role_and_label(egui::Role::TextInput, "Table")
+        .click();
+    h.get_by_role_and_label(egui::Role::TextInput, "Table")
+        .type_text("readings");
+    h.get_by_role_and_label(egui::Role::PasswordInput, "Database password")
+        .click();
+    h.get_by_role_and_label(egui::Role::PasswordInput, "Database password")
+        .type_text(&pg.password);
+    h.run_steps(1);
+    common::click(&mut h, "Open this table");
+    let ws = &h.state().ws;
+    let entry = ws
+        .datasets
+        .iter()
+        .find(|e| e.dataset.name == "readings")
+        .unwrap_or_else(|| {
+            panic!(
+                "{:?}",
+                ws.datasets
+                    .iter()
+                    .map(|e| &e.dataset.name)
+                    .collect::<Vec<_>>()
+            )
+        });
+    let ds = std::sync::Arc::clone(&entry.dataset);
+    assert_eq!(ds.table.n_rows(), (145 + 169) * 4);
+    // The password stays out of what a workspace would save.
+    let cityops::data::Source::Database(source) = &ds.source else {
+        panic!("{:?}", ds.source);
+    };
+    assert!(!source.url.contains(&pg.password));
+    // And the charts connect again with the password kept in memory.
+    let s = spec(ChartKind::Line, "t", &["speed"], Aggregation::Mean);
+    let data = sources::compute_chart(&s, &ds, None, TimeRange::default(), &()).unwrap();
+    assert_eq!(data.rows_used, (145 + 169) * 4);
+}

@@ -162,6 +162,11 @@ pub struct CityApp {
     basemap_editor: widgets::map::BasemapEditor,
     /// The address typed into Open URL….
     open_url: String,
+    /// Open URL… for a postgres:// address: the table, or a query, and
+    /// the password (kept in memory only, never saved).
+    open_db_table: String,
+    open_db_sql: String,
+    open_db_password: String,
     /// Live sources' refresh state.
     live: live::Live,
     /// Open URL…: keep the rows of an API fetch stopped half-way.
@@ -239,6 +244,9 @@ impl CityApp {
             window_editor: widgets::TimeWindowEditor::default(),
             basemap_editor: widgets::map::BasemapEditor::default(),
             open_url: String::new(),
+            open_db_table: String::new(),
+            open_db_sql: String::new(),
+            open_db_password: String::new(),
             live: live::Live::default(),
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
@@ -618,6 +626,12 @@ impl CityApp {
                         crate::sources::load(&spec, &opts, p).map(|d| vec![d])
                     });
                 }
+            }
+            Command::OpenDatabase(source) => {
+                let opts = self.load_options.clone();
+                self.start_load(source.describe(), move |p| {
+                    crate::sources::postgres::load(&source, &opts, p).map(|d| vec![d])
+                });
             }
             Command::OpenSheet { path, sheet } => {
                 let mut opts = self.load_options.clone();
@@ -1224,7 +1238,7 @@ impl CityApp {
             );
             menu.ui(ui, |ui| {
                 ui.label(tr(
-                    "The https address of a CSV, JSON, GeoJSON or Parquet file, or of a Socrata, CKAN or ArcGIS API (fetched page by page):",
+                    "The https address of a CSV, JSON, GeoJSON or Parquet file, of a Socrata, CKAN or ArcGIS API (fetched page by page), or a postgres:// database:",
                 ));
                 let r = ui.add(
                     egui::TextEdit::singleline(&mut self.open_url)
@@ -1236,8 +1250,12 @@ impl CityApp {
                     &mut self.keep_partial,
                     tr("Keep the rows fetched if paging stops half-way (the dataset says it is partial)"),
                 );
-                let url = self.open_url.trim();
-                let ok = crate::sources::is_url(url);
+                let url = self.open_url.trim().to_owned();
+                if crate::sources::postgres::is_postgres(&url) {
+                    self.open_database_ui(ui, &url, cmds);
+                    return;
+                }
+                let ok = crate::sources::is_url(&url);
                 if ui
                     .add_enabled(ok, egui::Button::new(tr("Open this URL")))
                     .clicked()
@@ -1548,6 +1566,57 @@ impl CityApp {
     }
 
     /// The Export menu: the view as a PNG at a scale for slides.
+    /// Open URL… for a postgres:// address: a table or a query, and the
+    /// password (remembered in memory for the charts' connections).
+    fn open_database_ui(&mut self, ui: &mut egui::Ui, url: &str, cmds: &mut Vec<Command>) {
+        ui.label(tr(
+            "A PostgreSQL table is charted by the database itself; only its first rows are held here.",
+        ));
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut self.open_db_table)
+                .desired_width(420.0)
+                .hint_text("public.readings"),
+        );
+        widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Table"));
+        let r = ui.add(
+            egui::TextEdit::multiline(&mut self.open_db_sql)
+                .desired_rows(2)
+                .desired_width(420.0)
+                .hint_text(tr("or a query: SELECT … FROM …")),
+        );
+        widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("SQL query"));
+        let r = ui.add(
+            egui::TextEdit::singleline(&mut self.open_db_password)
+                .password(true)
+                .desired_width(220.0)
+                .hint_text(tr("password (not saved)")),
+        );
+        widgets::name_for_screen_readers(&r, egui::Role::PasswordInput, tr("Database password"));
+        let address = crate::sources::postgres::Address::parse(url);
+        let table = self.open_db_table.trim();
+        let sql = self.open_db_sql.trim();
+        let ready = address.is_ok() && (!table.is_empty() || !sql.is_empty());
+        if let Err(e) = &address {
+            ui.colored_label(theme::BAD, e.message.clone());
+        }
+        if ui
+            .add_enabled(ready, egui::Button::new(tr("Open this table")))
+            .clicked()
+            && let Ok(address) = address
+        {
+            if !self.open_db_password.is_empty() {
+                crate::sources::postgres::remember_password(&address.shown, &self.open_db_password);
+                self.open_db_password.clear();
+            }
+            cmds.push(Command::OpenDatabase(data::DatabaseSource {
+                url: address.shown.clone(),
+                table: (!table.is_empty()).then(|| table.to_owned()),
+                sql: (table.is_empty() && !sql.is_empty()).then(|| sql.to_owned()),
+            }));
+            ui.close();
+        }
+    }
+
     fn export_menu_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
         ui.menu_button(tr("Export"), |ui| {
             ui.label(tr("This view as a PNG image:"));

@@ -407,6 +407,9 @@ pub enum Command {
         every: Option<u64>,
     },
     /// Reads another sheet of a workbook in place of the one open.
+    /// Opens a table or query of a PostgreSQL server (its password, if
+    /// any, is already remembered in memory).
+    OpenDatabase(crate::data::DatabaseSource),
     OpenSheet {
         path: PathBuf,
         sheet: String,

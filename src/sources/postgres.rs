@@ -172,6 +172,14 @@ impl Address {
         self.config.get_password().is_some()
     }
 
+    /// The password known for this address (from it, a prompt or
+    /// `PGPASSWORD`), to keep in memory for later connections.
+    pub fn password(&self) -> Option<String> {
+        self.config
+            .get_password()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+    }
+
     pub fn set_password(&mut self, password: &str) {
         self.config.password(password);
     }
@@ -782,6 +790,10 @@ pub fn load(
 ) -> Result<Dataset, LoadError> {
     let address = Address::parse(&source.url)?;
     let db = Db::connect(&address, progress)?;
+    // The charts connect again with the address as shown (no password).
+    if let Some(pw) = address.password() {
+        remember_password(&address.shown, &pw);
+    }
     let (table, estimate) = db.describe(source, progress)?;
     let tz = opts.time_zone.clone().unwrap_or_else(TimeZone::system);
     let limit = opts.row_limit.unwrap_or(DEFAULT_SAMPLE_ROWS);

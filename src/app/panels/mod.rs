@@ -293,6 +293,10 @@ impl ChartPanel {
                 if let Some(plot) = draw::chart_ui(ui, data, &tz, style, &ctx.ws.basemap) {
                     super::png_export::context_menu(ctx, &plot, plot.rect, &style.export_name);
                 }
+                if let Some(note) = &data.note {
+                    // "computed by the database over 12,345,678 rows".
+                    ui.label(RichText::new(note).small().color(theme::MUTED));
+                }
                 let pick_id = draw::pick_id(&style.export_name);
                 if let Some(pick) = ui.data_mut(|d| {
                     let pick = d.get_temp::<crate::app::widgets::map::MapPick>(pick_id);
