@@ -112,6 +112,19 @@ pub fn compute_chart(
     }
 }
 
+/// The TLS set-up of database and broker connections: rustls on aws-lc-rs
+/// with the platform's certificate verifier (as reqwest uses).
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, String> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_platform_verifier()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth())
+}
+
 /// How to page an API, from the load options.
 pub fn portal_options(
     opts: &LoadOptions,

@@ -541,13 +541,8 @@ pub fn follow(
         mqtt.set_credentials(user.clone(), address.password.clone().unwrap_or_default());
     }
     if address.tls {
-        use rustls_platform_verifier::BuilderVerifierExt;
-        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .and_then(|b| b.with_platform_verifier())
-            .map_err(|e| fail(format!("TLS could not be set up ({e})")))?
-            .with_no_client_auth();
+        let config =
+            super::tls_config().map_err(|e| fail(format!("TLS could not be set up ({e})")))?;
         mqtt.set_transport(Transport::tls_with_config(
             rumqttc::TlsConfiguration::Rustls(std::sync::Arc::new(config)),
         ));
