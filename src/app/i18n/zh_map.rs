@@ -83,7 +83,6 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "A PostgreSQL table is charted by the database itself; only its first rows are held here.",
         "PostgreSQL 表的图表由数据库自己计算；这里只保留表的前几行。",
     ),
-    ("Table", "表"),
     ("or a query: SELECT … FROM …", "或一条查询：SELECT … FROM …"),
     ("SQL query", "SQL 查询"),
     ("password (not saved)", "密码（不保存）"),
