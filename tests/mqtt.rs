@@ -302,3 +302,90 @@ fn watch_prints_readings_and_alerts_as_they_arrive() {
         .unwrap_or_else(|| panic!("no alert in {events:?}"));
     assert!(alert["title"].as_str().unwrap().contains("AQ1"), "{alert}");
 }
+
+#[test]
+fn a_dashboard_follows_a_feed_as_readings_are_published() {
+    use cityops::app::AppOptions;
+    use egui_kittest::kittest::Queryable as _;
+    let broker = servers::Mosquitto::start();
+    let mut h = common::app(
+        AppOptions {
+            fresh: true,
+            time_zone: Some(jiff::tz::TimeZone::UTC),
+            view: Some(cityops::app::state::ViewId::Data),
+            ..Default::default()
+        },
+        egui::vec2(1400.0, 900.0),
+    );
+    common::wait(&mut h);
+    h.get_by_role_and_label(egui::Role::Button, "Open URL…")
+        .click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
+        .click();
+    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
+        .type_text(&broker.url("roads/#"));
+    h.run_steps(2);
+    common::click(&mut h, "Follow this feed");
+    let rows = |h: &egui_kittest::Harness<'static, cityops::app::CityApp>| {
+        h.state()
+            .ws
+            .datasets
+            .iter()
+            .find(|e| e.dataset.name == "roads")
+            .map(|e| (e.dataset.table.n_rows(), e.revision))
+    };
+    let step_until = |h: &mut egui_kittest::Harness<'static, cityops::app::CityApp>,
+                      what: &str,
+                      done: &dyn Fn(Option<(usize, u64)>) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done(rows(h)) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {:?}, datasets {:?}",
+                rows(h),
+                h.state()
+                    .ws
+                    .datasets
+                    .iter()
+                    .map(|e| (e.id, e.dataset.name.clone(), e.dataset.table.n_rows()))
+                    .collect::<Vec<_>>()
+            );
+            h.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // The feed subscribes in the background; publish until it is heard.
+    let publisher = Publisher::new(broker.port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seq = 0;
+    while rows(&h).is_none() {
+        assert!(Instant::now() < deadline, "the feed never showed a reading");
+        publisher.publish(
+            "roads/S1",
+            format!(
+                r#"{{"sensor": "S1", "time": "2026-06-01T10:{:02}:00Z", "speed_kmh": 41.5}}"#,
+                seq % 60
+            ),
+        );
+        seq += 1;
+        for _ in 0..10 {
+            h.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let (first, revision) = rows(&h).unwrap();
+    for i in 0..5 {
+        publisher.publish(
+            "roads/S2",
+            format!(r#"{{"sensor": "S2", "time": "2026-06-01T11:0{i}:00Z", "speed_kmh": 30}}"#),
+        );
+    }
+    step_until(&mut h, "the next readings", &|r| {
+        r.is_some_and(|(n, rev)| n >= first + 5 && rev > revision)
+    });
+    // The top bar says the data is live.
+    h.run_steps(2);
+    let live = h.query_all_by_label_contains("live · updated").count();
+    assert!(live > 0, "no live status in the top bar");
+}

@@ -154,8 +154,14 @@ impl Live {
 
     /// The status line for the top bar, and when it next changes; `None`
     /// when no source is live.
-    pub fn status(&self, now: Instant) -> Option<(String, bool, Duration)> {
-        if self.states.is_empty() {
+    /// `feeds`: the MQTT feeds' (count, failing, newest reading).
+    pub fn status(
+        &self,
+        now: Instant,
+        feeds: (usize, usize, Option<Instant>),
+    ) -> Option<(String, bool, Duration)> {
+        let (n_feeds, feeds_failing, feeds_newest) = feeds;
+        if self.states.is_empty() && n_feeds == 0 {
             return None;
         }
         let failing: Vec<&SourceState> = self
@@ -167,13 +173,26 @@ impl Live {
             let wait = s.next_due.saturating_duration_since(now).as_secs();
             let text = crate::trf!(
                 "live · {} of {} sources failing · next try in {} s",
-                failing.len(),
-                self.states.len(),
+                failing.len() + feeds_failing,
+                self.states.len() + n_feeds,
                 wait
             );
             return Some((text, true, Duration::from_secs(1)));
         }
-        let newest = self.states.values().filter_map(|s| s.last_ok).max();
+        if feeds_failing > 0 {
+            let text = crate::trf!(
+                "live · {} of {} feeds disconnected · trying again",
+                feeds_failing,
+                n_feeds
+            );
+            return Some((text, true, Duration::from_secs(1)));
+        }
+        let newest = self
+            .states
+            .values()
+            .filter_map(|s| s.last_ok)
+            .chain(feeds_newest)
+            .max();
         let Some(at) = newest else {
             return Some((
                 super::i18n::tr("live · first refresh").to_owned(),
@@ -200,7 +219,8 @@ impl Live {
     }
 
     /// Each live source's details, for the status line's hover text.
-    pub fn details(&self, now: Instant) -> String {
+    /// `feeds`: the MQTT feeds' lines.
+    pub fn details(&self, now: Instant, feeds: Vec<String>) -> String {
         let mut lines: Vec<String> = self
             .states
             .iter()
@@ -228,6 +248,7 @@ impl Live {
             })
             .collect();
         lines.sort();
+        lines.extend(feeds);
         lines.join("\n")
     }
 }

@@ -7,6 +7,7 @@
 //! ask for work by sending a command, and the app starts a job.
 
 pub mod dashboards;
+mod feeds;
 mod fonts;
 pub mod i18n;
 pub mod live;
@@ -169,6 +170,8 @@ pub struct CityApp {
     open_db_password: String,
     /// Live sources' refresh state.
     live: live::Live,
+    /// The MQTT feeds followed.
+    feeds: feeds::Feeds,
     /// Open URL…: keep the rows of an API fetch stopped half-way.
     keep_partial: bool,
     /// Presentation mode, when on.
@@ -248,6 +251,7 @@ impl CityApp {
             open_db_sql: String::new(),
             open_db_password: String::new(),
             live: live::Live::default(),
+            feeds: feeds::Feeds::default(),
             load_options: LoadOptions {
                 time_zone: opts.time_zone,
                 delimiter: None,
@@ -627,6 +631,19 @@ impl CityApp {
                     });
                 }
             }
+            Command::OpenFeed(url) => {
+                let tz = self
+                    .load_options
+                    .time_zone
+                    .clone()
+                    .unwrap_or_else(TimeZone::system);
+                if let Err(e) = self.feeds.follow(&url, tz, &self.egui_ctx) {
+                    self.errors.push(UiError {
+                        title: tr("Could not follow the feed").to_owned(),
+                        message: e,
+                    });
+                }
+            }
             Command::OpenDatabase(source) => {
                 let opts = self.load_options.clone();
                 self.start_load(source.describe(), move |p| {
@@ -993,6 +1010,18 @@ impl CityApp {
     /// Starts the live sources' refreshes that are due, and wakes the
     /// frame loop when the next one is.
     fn refresh_live(&mut self, ctx: &egui::Context) {
+        // The feeds' new readings, as new revisions of their datasets.
+        let datasets = &self.ws.datasets;
+        let arrived = self.feeds.take(|id| datasets.iter().any(|e| e.id == id));
+        for (key, id, ds) in arrived {
+            match id {
+                Some(id) => self.ws.update_dataset(id, |d| *d = ds),
+                None => {
+                    let id = self.ws.add_dataset(ds);
+                    self.feeds.set_id(&key, id);
+                }
+            }
+        }
         let now = std::time::Instant::now();
         let (due, next) = self.live.due(&self.ws.refresh, &self.ws.datasets, now);
         for d in due {
@@ -1255,6 +1284,23 @@ impl CityApp {
                     self.open_database_ui(ui, &url, cmds);
                     return;
                 }
+                if crate::sources::mqtt::is_mqtt(&url) {
+                    ui.label(tr(
+                        "An MQTT feed: JSON readings on these topics are charted as they arrive (the newest 100,000 kept).",
+                    ));
+                    let parsed = crate::sources::mqtt::Address::parse(&url);
+                    if let Err(e) = &parsed {
+                        ui.colored_label(theme::BAD, e.clone());
+                    }
+                    if ui
+                        .add_enabled(parsed.is_ok(), egui::Button::new(tr("Follow this feed")))
+                        .clicked()
+                    {
+                        cmds.push(Command::OpenFeed(url));
+                        ui.close();
+                    }
+                    return;
+                }
                 let ok = crate::sources::is_url(&url);
                 if ui
                     .add_enabled(ok, egui::Button::new(tr("Open this URL")))
@@ -1312,7 +1358,7 @@ impl CityApp {
                 .map_or_else(TimeZone::system, |e| e.dataset.time_zone.clone());
             self.window_editor.ui(ui, &self.ws.window, &tz, cmds);
             let now = std::time::Instant::now();
-            if let Some((text, failing, changes_in)) = self.live.status(now) {
+            if let Some((text, failing, changes_in)) = self.live.status(now, self.feeds.summary()) {
                 ui.separator();
                 let color = if failing {
                     ui.visuals().warn_fg_color
@@ -1320,7 +1366,7 @@ impl CityApp {
                     egui::Color32::from_rgb(40, 160, 80)
                 };
                 ui.label(egui::RichText::new(format!("● {text}")).color(color))
-                    .on_hover_text(self.live.details(now));
+                    .on_hover_text(self.live.details(now, self.feeds.details(now)));
                 ui.ctx().request_repaint_after(changes_in);
             }
         });

@@ -410,6 +410,8 @@ pub enum Command {
     /// Opens a table or query of a PostgreSQL server (its password, if
     /// any, is already remembered in memory).
     OpenDatabase(crate::data::DatabaseSource),
+    /// Follows an MQTT feed (`mqtt://host:1883/topic/#`).
+    OpenFeed(String),
     OpenSheet {
         path: PathBuf,
         sheet: String,

@@ -248,15 +248,7 @@ fn run_mqtt(args: &WatchArgs) -> Result<(), Failure> {
     let rules = rules(args);
     let json_out = args.json;
     let mut seen: HashSet<String> = HashSet::new();
-    let name = address
-        .filters
-        .first()
-        .map_or("feed", |f| {
-            f.split('/')
-                .find(|l| !l.is_empty() && *l != "+" && *l != "#")
-                .unwrap_or("feed")
-        })
-        .to_owned();
+    let name = address.name();
     let url = address.shown.clone();
     let mut on_event = |event: FeedEvent, window: &mqtt::Window| match event {
         FeedEvent::Subscribed => emit(

@@ -145,6 +145,21 @@ impl Address {
     }
 }
 
+impl Address {
+    /// A dataset name for the feed: its first topic level that is not a
+    /// wildcard ("city" for `city/+/air/#`).
+    pub fn name(&self) -> String {
+        self.filters
+            .first()
+            .and_then(|f| {
+                f.split('/')
+                    .find(|l| !l.is_empty() && *l != "+" && *l != "#")
+            })
+            .unwrap_or("feed")
+            .to_owned()
+    }
+}
+
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     (s.len() >= prefix.len() && s.is_char_boundary(prefix.len()))
         .then(|| s.split_at(prefix.len()))

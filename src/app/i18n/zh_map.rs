@@ -88,6 +88,24 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("password (not saved)", "密码（不保存）"),
     ("Database password", "数据库密码"),
     ("Open this table", "打开此表"),
+    (
+        "An MQTT feed: JSON readings on these topics are charted as they arrive (the newest 100,000 kept).",
+        "MQTT 数据流：这些主题上的 JSON 读数一到达就绘入图表（保留最新的 100,000 条）。",
+    ),
+    ("Follow this feed", "订阅此数据流"),
+    ("Could not follow the feed", "无法订阅数据流"),
+    (
+        "live · {} of {} feeds disconnected · trying again",
+        "实时 · {1} 个数据流中有 {0} 个断开 · 正在重试",
+    ),
+    (
+        "{}: {} readings, {} malformed, the latest {}",
+        "{0}：{1} 条读数，{2} 条格式错误，最新一条在{3}",
+    ),
+    (
+        "\n  disconnected: {}\n  next try in {} s; the readings held are kept",
+        "\n  已断开：{}\n  {} 秒后重试；已有的读数保留",
+    ),
     ("Could not start a refresh", "无法开始刷新"),
     ("live · first refresh", "实时 · 首次刷新"),
     ("not yet", "尚未"),
