@@ -119,10 +119,18 @@ fn readings(pg: &servers::Postgres, db: &str) -> String {
                  UNION ALL
                  SELECT generate_series('2024-10-30 00:00+00'::timestamptz, '2024-11-06 00:00+00', '1 hour')) g) g
          CROSS JOIN unnest(ARRAY['A', 'B', 'C', 'D']) AS s;
+         -- Rows without a time, without a sensor, without anything.
+         INSERT INTO readings VALUES
+           (NULL, 'A', 50, 10, true),
+           ('2024-11-03 07:30+00', NULL, 33, 5, false),
+           (NULL, NULL, NULL, NULL, NULL);
          ANALYZE readings;",
     );
     url
 }
+
+/// Rows in `readings`: both spans' hours × 4 sensors, and 3 with gaps.
+const READINGS: usize = (145 + 169) * 4 + 3;
 
 fn assert_same(what: &str, sql: &ChartData, mem: &ChartData) {
     assert_eq!(sql.x, mem.x, "{what}: x axis");
@@ -166,7 +174,7 @@ fn charts_by_the_server_equal_charts_in_memory() {
     let full = open(&url, "readings", 1_000_000).unwrap();
     let held = open(&url, "readings", 50).unwrap();
     assert_eq!(held.table.n_rows(), 50);
-    assert_eq!(full.table.n_rows(), (145 + 169) * 4);
+    assert_eq!(full.table.n_rows(), READINGS);
     assert!(
         held.warnings
             .iter()
@@ -254,8 +262,9 @@ fn charts_by_the_server_equal_charts_in_memory() {
         assert_same(&format!("{} in a window", s.title), &sql, &mem);
     }
     // Buckets are local hours: on the fall-back day the two 1 AM hours
-    // are one bucket holding both (8 readings of 4 sensors), and the
-    // spring-forward day has 23 hours with readings.
+    // are one bucket holding both (8 readings of 4 sensors, and the row
+    // without a sensor at 01:30 CST), and the spring-forward day has 23
+    // hours with readings.
     let mut hourly = spec(ChartKind::Bar, "t", &[], Aggregation::Count);
     hourly.bucket = TimeBucket::Hour;
     let sql = sources::compute_chart(&hourly, &held, None, TimeRange::default(), &()).unwrap();
@@ -273,7 +282,7 @@ fn charts_by_the_server_equal_charts_in_memory() {
             .find(|p| local(p[0]).starts_with(when))
             .map(|p| p[1])
     };
-    assert_eq!(at("2024-11-03T01:00"), Some(8.0));
+    assert_eq!(at("2024-11-03T01:00"), Some(9.0));
     assert_eq!(at("2024-11-03T02:00"), Some(4.0));
     let with_readings = |day: &str| {
         sql.series[0]
@@ -597,7 +606,7 @@ fn the_dashboard_opens_a_table_with_its_password() {
             )
         });
     let ds = std::sync::Arc::clone(&entry.dataset);
-    assert_eq!(ds.table.n_rows(), (145 + 169) * 4);
+    assert_eq!(ds.table.n_rows(), READINGS);
     // The password stays out of what a workspace would save.
     let cityops::data::Source::Database(source) = &ds.source else {
         panic!("{:?}", ds.source);
@@ -606,5 +615,5 @@ fn the_dashboard_opens_a_table_with_its_password() {
     // And the charts connect again with the password kept in memory.
     let s = spec(ChartKind::Line, "t", &["speed"], Aggregation::Mean);
     let data = sources::compute_chart(&s, &ds, None, TimeRange::default(), &()).unwrap();
-    assert_eq!(data.rows_used, (145 + 169) * 4);
+    assert_eq!(data.rows_used, READINGS);
 }

@@ -27,7 +27,7 @@ use super::bucket::{MAX_BUCKETS, TimeBucket};
 use super::compute::{DEFAULT_CATEGORIES, DEFAULT_GROUPS, MAX_LINE_POINTS, series_names, y_label};
 use super::{Aggregation, ChartData, ChartError, ChartKind, ChartSpec, Filter, Series, XAxis};
 use crate::data::decimate;
-use crate::data::timeseries::{LocalClock, MICROS_PER_SECOND, TimeRange};
+use crate::data::timeseries::{MICROS_PER_SECOND, TimeRange};
 use crate::data::{Dataset, Progress, group_digits};
 
 /// A cell of a result: every statement here selects `float8` or `text`.
@@ -370,18 +370,24 @@ fn text_expr(c: &SqlColumn) -> String {
     }
 }
 
-/// `CASE e WHEN 'a' THEN 0 … ELSE n END`: a value's index among `names`
-/// (the rest are "other", index `names.len()`).
+/// `CASE WHEN e IS NULL THEN NULL WHEN e = 'a' THEN 0 … ELSE n END`: a
+/// value's index among `names` (the rest are "other", index
+/// `names.len()`; a missing value stays missing).
 fn index_case(expr: &str, names: &[String]) -> String {
-    if names.is_empty() {
-        return "0::float8".to_owned();
-    }
-    let mut s = format!("CASE {expr}");
+    let mut s = format!("CASE WHEN ({expr}) IS NULL THEN NULL");
     for (i, n) in names.iter().enumerate() {
-        s.push_str(&format!(" WHEN {} THEN {i}", literal(n)));
+        s.push_str(&format!(" WHEN ({expr}) = {} THEN {i}", literal(n)));
     }
     s.push_str(&format!(" ELSE {} END::float8", names.len()));
     s
+}
+
+/// The rows of one `GROUP BY key, group` statement: each group's key,
+/// group index and aggregates, and the rows selected in all (missing keys
+/// and groups included).
+struct Grouped {
+    rows: Vec<(Option<f64>, Option<usize>, Vec<f64>)>,
+    total: usize,
 }
 
 /// One chart's statements, run in order.
@@ -412,33 +418,22 @@ impl Run<'_, '_> {
 
     /// The `top` values of `expr` with the most rows (ties by name, byte
     /// order), and whether there are more (then "other" is added).
-    fn top_values(
-        &mut self,
-        expr: &str,
-        top: usize,
-    ) -> Result<(Vec<String>, bool, f64), ChartError> {
+    fn top_values(&mut self, expr: &str, top: usize) -> Result<(Vec<String>, bool), ChartError> {
         let p = self.plan;
-        // The missing values' group (sorted last) is read too, so that the
-        // window sum counts every selected row.
         let sql = format!(
-            "SELECT ({expr})::text, count(*)::float8, (sum(count(*)) OVER ())::float8 FROM {} WHERE {} GROUP BY ({expr}) ORDER BY ({expr}) IS NULL, count(*) DESC, ({expr})::text COLLATE \"C\" LIMIT {}",
+            "SELECT ({expr})::text FROM {} WHERE ({}) AND ({expr}) IS NOT NULL GROUP BY ({expr}) ORDER BY count(*) DESC, ({expr})::text COLLATE \"C\" LIMIT {}",
             p.table.relation,
             p.condition,
-            top + 2
+            top + 1
         );
-        let rows = self.query(&sql)?;
-        let total = rows
-            .first()
-            .and_then(|r| r.get(2))
-            .and_then(Cell::num)
-            .unwrap_or(0.0);
-        let mut names: Vec<String> = rows
+        let mut names: Vec<String> = self
+            .query(&sql)?
             .iter()
             .filter_map(|r| r.first().and_then(Cell::text).map(str::to_owned))
             .collect();
         let other = names.len() > top;
         names.truncate(top);
-        Ok((names, other, total))
+        Ok((names, other))
     }
 
     /// The groups' names (with "other") and the group index expression.
@@ -446,7 +441,7 @@ impl Run<'_, '_> {
         let Some(g) = self.plan.group.clone() else {
             return Ok(None);
         };
-        let (names, other, _) = self.top_values(&g, top)?;
+        let (names, other) = self.top_values(&g, top)?;
         let index = index_case(&g, &names);
         let mut all = names;
         if other {
@@ -455,39 +450,60 @@ impl Run<'_, '_> {
         Ok(Some((all, index)))
     }
 
-    /// Runs `SELECT key, [group,] aggregates … GROUP BY` and fills the
-    /// series × slot cells; `slot_of` maps a key to its slot.
-    fn cells(
+    /// Runs `SELECT key, group, aggregates, count … GROUP BY key, group`
+    /// over every selected row (one scan).
+    fn grouped(
         &mut self,
         key: &str,
-        not_null: &str,
+        groups: &Option<(Vec<String>, String)>,
+    ) -> Result<Grouped, ChartError> {
+        let p = self.plan;
+        let group = groups
+            .as_ref()
+            .map_or_else(|| "0::float8".to_owned(), |(_, index)| index.clone());
+        let sql = format!(
+            "SELECT {key}, {group}, {}, count(*)::float8 FROM {} WHERE {} GROUP BY 1, 2",
+            p.aggregates().join(", "),
+            p.table.relation,
+            p.condition,
+        );
+        let n = p.measure_names().len();
+        let mut total = 0.0;
+        let rows = self
+            .query(&sql)?
+            .into_iter()
+            .map(|row| {
+                total += row.get(2 + n).and_then(Cell::num).unwrap_or(0.0);
+                let key = row.first().and_then(Cell::num);
+                let group = row.get(1).and_then(Cell::num).map(|g| g as usize);
+                let values = (0..n)
+                    .map(|m| row.get(2 + m).and_then(Cell::num).unwrap_or(f64::NAN))
+                    .collect();
+                (key, group, values)
+            })
+            .collect();
+        Ok(Grouped {
+            rows,
+            total: total as usize,
+        })
+    }
+
+    /// The series' names and their values per slot: rows whose key or
+    /// group is missing add nothing; `slot_of` maps a key to its slot.
+    fn fill(
+        &self,
+        grouped: &Grouped,
         groups: &Option<(Vec<String>, String)>,
         slots: usize,
         mut slot_of: impl FnMut(f64) -> Option<usize>,
-    ) -> Result<(Vec<String>, Vec<Vec<f64>>), ChartError> {
+    ) -> (Vec<String>, Vec<Vec<f64>>) {
         let p = self.plan;
-        let aggregates = p.aggregates();
-        let mut condition = format!("({}) AND ({not_null}) IS NOT NULL", p.condition);
-        let (group_select, group_by, group_names) = match groups {
-            Some((names, index)) => {
-                let g = p.group.as_deref().unwrap_or("NULL");
-                condition.push_str(&format!(" AND ({g}) IS NOT NULL"));
-                (format!(", {index}"), ", 2", names.clone())
-            }
-            None => (", 0::float8".to_owned(), "", vec![String::new()]),
-        };
-        let sql = format!(
-            "SELECT {key}{group_select}, {} FROM {} WHERE {condition} GROUP BY 1{group_by}",
-            aggregates.join(", "),
-            p.table.relation,
-        );
-        let rows = self.query(&sql)?;
         let measure_names = p.measure_names();
-        let n_groups = group_names.len();
-        let names = if groups.is_some() {
-            series_names(&measure_names, &group_names)
-        } else {
-            measure_names.clone()
+        let (names, n_groups) = match groups {
+            Some((group_names, _)) => {
+                (series_names(&measure_names, group_names), group_names.len())
+            }
+            None => (measure_names.clone(), 1),
         };
         let empty = if p.aggregation == Aggregation::Count {
             0.0
@@ -495,13 +511,12 @@ impl Run<'_, '_> {
             f64::NAN
         };
         let mut values = vec![vec![empty; slots]; names.len()];
-        for row in rows {
-            let Some(slot) = row.first().and_then(Cell::num).and_then(&mut slot_of) else {
+        for (key, group, vs) in &grouped.rows {
+            let (Some(slot), Some(group)) = (key.and_then(&mut slot_of), *group) else {
                 continue;
             };
-            let group = row.get(1).and_then(Cell::num).unwrap_or(0.0) as usize;
-            for m in 0..measure_names.len() {
-                let v = row.get(2 + m).and_then(Cell::num).unwrap_or(empty);
+            for (m, &v) in vs.iter().enumerate() {
+                let v = if v.is_nan() { empty } else { v };
                 if let Some(cell) = values
                     .get_mut(m * n_groups + group)
                     .and_then(|s| s.get_mut(slot))
@@ -510,7 +525,7 @@ impl Run<'_, '_> {
                 }
             }
         }
-        Ok((names, values))
+        (names, values)
     }
 
     fn over_time(&mut self, x: &SqlColumn) -> Result<ChartData, ChartError> {
@@ -523,53 +538,44 @@ impl Run<'_, '_> {
             });
         };
         let micros = |e: &str| format!("(extract(epoch FROM {e}) * 1000000)::int8::float8");
-        let sql = format!(
-            "SELECT {}, {}, count(*)::float8 FROM {} WHERE {}",
-            micros(&format!("min({at})")),
-            micros(&format!("max({at})")),
-            p.table.relation,
-            p.condition
-        );
-        let rows = self.query(&sql)?;
-        let first = rows.first();
-        let cell = |i: usize| first.and_then(|r| r.get(i)).and_then(Cell::num);
-        let (Some(lo), Some(hi)) = (cell(0), cell(1)) else {
-            return Ok(out);
+        // The automatic bucket needs the span first (and, for a few rows,
+        // how many instants they have); a chosen bucket reads it from the
+        // buckets themselves, in the one scan that aggregates.
+        let auto = if p.spec.bucket == TimeBucket::Auto {
+            let sql = format!(
+                "SELECT {}, {} FROM {} WHERE {}",
+                micros(&format!("min({at})")),
+                micros(&format!("max({at})")),
+                p.table.relation,
+                p.condition
+            );
+            let rows = self.query(&sql)?;
+            let first = rows.first();
+            let cell = |i: usize| first.and_then(|r| r.get(i)).and_then(Cell::num);
+            let (Some(lo), Some(hi)) = (cell(0), cell(1)) else {
+                out.rows_used = self.count_rows()?;
+                return Ok(out);
+            };
+            // Only "600 or fewer" matters to the choice: counted no further.
+            let sql = format!(
+                "SELECT count(*)::float8 FROM (SELECT 1 FROM {} WHERE {} LIMIT 601) AS few",
+                p.table.relation, p.condition
+            );
+            let few = self.first_number(&sql)? as usize;
+            let instants = if few <= 600 {
+                let sql = format!(
+                    "SELECT count(DISTINCT {at})::float8 FROM {} WHERE {}",
+                    p.table.relation, p.condition
+                );
+                self.first_number(&sql)? as usize
+            } else {
+                few
+            };
+            Some(TimeBucket::auto(hi as i64 - lo as i64, instants))
+        } else {
+            None
         };
-        let (lo, hi) = (lo as i64, hi as i64);
-        let selected = cell(2).unwrap_or(0.0) as usize;
-        out.rows_used = selected;
-        let bucket = match p.spec.bucket {
-            TimeBucket::Auto => {
-                let instants = if selected <= 600 {
-                    let sql = format!(
-                        "SELECT count(DISTINCT {at})::float8 FROM {} WHERE {}",
-                        p.table.relation, p.condition
-                    );
-                    self.query(&sql)?
-                        .first()
-                        .and_then(|r| r.first())
-                        .and_then(Cell::num)
-                        .unwrap_or(0.0) as usize
-                } else {
-                    selected
-                };
-                TimeBucket::auto(hi - lo, instants)
-            }
-            b => b,
-        };
-        out.bucket = Some(bucket);
-        let mut clock = LocalClock::new(p.tz);
-        let (k0, k1) = (bucket.key_of(&mut clock, lo), bucket.key_of(&mut clock, hi));
-        let span = k1 - k0 + 1;
-        if span > MAX_BUCKETS {
-            return Err(ChartError::TooManyBuckets {
-                buckets: span,
-                bucket: bucket.key(),
-                max: MAX_BUCKETS,
-            });
-        }
-        let slots = span as usize;
+        let bucket = auto.unwrap_or(p.spec.bucket);
         let groups = self.groups(p.spec.top_n.unwrap_or(DEFAULT_GROUPS))?;
         let unit = match bucket {
             TimeBucket::Auto | TimeBucket::Hour => "hour",
@@ -580,11 +586,28 @@ impl Run<'_, '_> {
             TimeBucket::Year => "year",
         };
         let key = format!("extract(epoch FROM date_trunc('{unit}', {local}))::float8");
-        let (names, values) = self.cells(&key, &at, &groups, slots, |secs| {
-            let local = (secs * MICROS_PER_SECOND as f64).round() as i64;
-            let k = bucket.key_of_local(local);
+        let grouped = self.grouped(&key, &groups)?;
+        out.rows_used = grouped.total;
+        let key_of =
+            |secs: f64| bucket.key_of_local((secs * MICROS_PER_SECOND as f64).round() as i64);
+        let keys = grouped.rows.iter().filter_map(|r| r.0).map(key_of);
+        let (k0, k1) = keys.fold((i64::MAX, i64::MIN), |(lo, hi), k| (lo.min(k), hi.max(k)));
+        if k0 > k1 {
+            return Ok(out);
+        }
+        out.bucket = Some(bucket);
+        let span = k1 - k0 + 1;
+        if span > MAX_BUCKETS {
+            return Err(ChartError::TooManyBuckets {
+                buckets: span,
+                bucket: bucket.key(),
+                max: MAX_BUCKETS,
+            });
+        }
+        let (names, values) = self.fill(&grouped, &groups, span as usize, |secs| {
+            let k = key_of(secs);
             (k0..=k1).contains(&k).then(|| (k - k0) as usize)
-        })?;
+        });
         let xs: Vec<f64> = (k0..=k1).map(|k| bucket.start_secs(k, p.tz)).collect();
         out.series = assemble(names, values, &xs);
         if p.spec.kind == ChartKind::Line {
@@ -594,11 +617,28 @@ impl Run<'_, '_> {
                 }
             }
         }
-        out.note = Some(format!(
-            "computed by the database over {} rows",
-            group_digits(selected)
-        ));
+        out.note = Some(computed_note(out.rows_used));
         Ok(out)
+    }
+
+    /// The first number of a one-row answer.
+    fn first_number(&mut self, sql: &str) -> Result<f64, ChartError> {
+        Ok(self
+            .query(sql)?
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Cell::num)
+            .unwrap_or(0.0))
+    }
+
+    /// The rows selected (window and filters).
+    fn count_rows(&mut self) -> Result<usize, ChartError> {
+        let p = self.plan;
+        let sql = format!(
+            "SELECT count(*)::float8 FROM {} WHERE {}",
+            p.table.relation, p.condition
+        );
+        Ok(self.first_number(&sql)? as usize)
     }
 
     fn over_number(&mut self, x: &SqlColumn) -> Result<ChartData, ChartError> {
@@ -615,31 +655,26 @@ impl Run<'_, '_> {
             .filter_map(|r| r.first().and_then(Cell::num))
             .collect();
         let groups = self.groups(p.spec.top_n.unwrap_or(DEFAULT_GROUPS))?;
-        let (names, values) = self.cells(&e, &e, &groups, xs.len(), |v| {
+        // Values past the first MAX_BUCKETS are left out of the line (as
+        // in memory) but still counted as selected.
+        let key = match xs.last() {
+            Some(last) => format!("CASE WHEN {e} <= {last:?} THEN {e} END"),
+            None => e.clone(),
+        };
+        let grouped = self.grouped(&key, &groups)?;
+        let (names, values) = self.fill(&grouped, &groups, xs.len(), |v| {
             xs.binary_search_by(|p| p.total_cmp(&v)).ok()
-        })?;
+        });
         out.series = assemble(names, values, &xs);
-        let sql = format!(
-            "SELECT count(*)::float8 FROM {} WHERE {}",
-            p.table.relation, p.condition
-        );
-        out.rows_used = self
-            .query(&sql)?
-            .first()
-            .and_then(|r| r.first())
-            .and_then(Cell::num)
-            .unwrap_or(0.0) as usize;
-        out.note = Some(format!(
-            "computed by the database over {} rows",
-            group_digits(out.rows_used)
-        ));
+        out.rows_used = grouped.total;
+        out.note = Some(computed_note(out.rows_used));
         Ok(out)
     }
 
     fn by_category(&mut self, x: &SqlColumn) -> Result<ChartData, ChartError> {
         let p = self.plan;
         let e = text_expr(x);
-        let (mut labels, other, total) =
+        let (mut labels, other) =
             self.top_values(&e, p.spec.top_n.unwrap_or(DEFAULT_CATEGORIES))?;
         let index = index_case(&e, &labels);
         if other {
@@ -647,20 +682,23 @@ impl Run<'_, '_> {
         }
         let groups = self.groups(DEFAULT_GROUPS)?;
         let n = labels.len();
-        let (names, values) = self.cells(&index, &e, &groups, n, |v| {
+        let grouped = self.grouped(&index, &groups)?;
+        let (names, values) = self.fill(&grouped, &groups, n, |v| {
             let i = v as usize;
             (v >= 0.0 && i < n).then_some(i)
-        })?;
+        });
         let mut out = ChartData::new(p.spec.kind, XAxis::Category(labels), p.y_label());
         let xs: Vec<f64> = (0..n).map(|c| c as f64).collect();
         out.series = assemble(names, values, &xs);
-        out.rows_used = total as usize;
-        out.note = Some(format!(
-            "computed by the database over {} rows",
-            group_digits(out.rows_used)
-        ));
+        out.rows_used = grouped.total;
+        out.note = Some(computed_note(out.rows_used));
         Ok(out)
     }
+}
+
+/// "computed by the database over 1,234 rows".
+fn computed_note(rows: usize) -> String {
+    format!("computed by the database over {} rows", group_digits(rows))
 }
 
 fn assemble(names: Vec<String>, values: Vec<Vec<f64>>, xs: &[f64]) -> Vec<Series> {
@@ -684,7 +722,7 @@ mod tests {
         assert_eq!(literal("O'Hare"), "'O''Hare'");
         assert_eq!(
             index_case("\"g\"", &["a".to_owned(), "b'c".to_owned()]),
-            "CASE \"g\" WHEN 'a' THEN 0 WHEN 'b''c' THEN 1 ELSE 2 END::float8"
+            "CASE WHEN (\"g\") IS NULL THEN NULL WHEN (\"g\") = 'a' THEN 0 WHEN (\"g\") = 'b''c' THEN 1 ELSE 2 END::float8"
         );
     }
 
