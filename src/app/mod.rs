@@ -303,11 +303,22 @@ impl CityApp {
                 p.display()
             ));
         }
-        if self.ws.demo_open || (existing.is_empty() && self.ws.open_files.is_empty()) {
+        let nothing_else = self.ws.open_databases.is_empty() && self.ws.open_feeds.is_empty();
+        if self.ws.demo_open
+            || (existing.is_empty() && self.ws.open_files.is_empty() && nothing_else)
+        {
             self.apply(Command::LoadDemo);
         }
         if !existing.is_empty() {
             self.apply(Command::OpenPaths(existing));
+        }
+        // Database tables connect again with PGPASSWORD or the password
+        // given this session; without one, the error says to give it.
+        for db in self.ws.open_databases.clone() {
+            self.apply(Command::OpenDatabase(db));
+        }
+        for url in self.ws.open_feeds.clone() {
+            self.apply(Command::OpenFeed(url));
         }
     }
 
@@ -436,6 +447,8 @@ impl CityApp {
                 self.apply(Command::SetTheme(new.theme));
                 self.apply(Command::SetLang(new.lang));
                 self.ws.open_files = new.open_files;
+                self.ws.open_databases = new.open_databases;
+                self.ws.open_feeds = new.open_feeds;
                 self.ws.demo_open = new.demo_open;
                 // The live sources and the basemap are the file's too.
                 self.ws.refresh = new.refresh;

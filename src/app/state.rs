@@ -189,6 +189,11 @@ pub struct Workspace {
     pub open_files: Vec<PathBuf>,
     /// Whether the demo city was open (written when the workspace is saved).
     pub demo_open: bool,
+    /// The database tables and queries that were open (addresses without
+    /// passwords; written when the workspace is saved).
+    pub open_databases: Vec<crate::data::DatabaseSource>,
+    /// The MQTT feeds that were followed (addresses without passwords).
+    pub open_feeds: Vec<String>,
     /// Alert thresholds.
     pub alert_rules: crate::data::alerts::AlertRules,
     /// What maps draw under their layers.
@@ -251,6 +256,8 @@ impl Default for Workspace {
             models_dir: crate::models::folder::default_dir(),
             playlist: Playlist::default(),
             open_files: Vec::new(),
+            open_databases: Vec::new(),
+            open_feeds: Vec::new(),
             refresh: std::collections::BTreeMap::new(),
             demo_open: true,
             alert_rules: crate::data::alerts::AlertRules::default(),
@@ -389,6 +396,22 @@ impl Workspace {
                 Source::Demo(_) | Source::Derived(_) | Source::Database(_) | Source::Stream(_) => {
                     None
                 }
+            })
+            .collect();
+        self.open_databases = self
+            .datasets
+            .iter()
+            .filter_map(|e| match &e.dataset.source {
+                Source::Database(db) => Some(db.clone()),
+                _ => None,
+            })
+            .collect();
+        self.open_feeds = self
+            .datasets
+            .iter()
+            .filter_map(|e| match &e.dataset.source {
+                Source::Stream(url) => Some(url.clone()),
+                _ => None,
             })
             .collect();
         self.demo_open = self.has_demo();
@@ -595,5 +618,28 @@ mod tests {
         ws.snapshot_sources();
         assert_eq!(ws.open_files, vec![file]);
         assert!(!ws.demo_open, "a derived dataset is not the demo city");
+    }
+
+    #[test]
+    fn databases_and_feeds_are_recorded_without_passwords() {
+        let mut ws = Workspace::default();
+        let db = crate::data::DatabaseSource {
+            url: "postgres://ops@db.city:5432/sensors".to_owned(),
+            table: Some("public.readings".to_owned()),
+            sql: None,
+        };
+        ws.add_dataset(dataset("readings", Source::Database(db.clone())));
+        ws.add_dataset(dataset(
+            "air",
+            Source::Stream("mqtt://ops@broker:1883/air/#".to_owned()),
+        ));
+        ws.snapshot_sources();
+        assert_eq!(ws.open_databases, vec![db]);
+        assert_eq!(ws.open_feeds, vec!["mqtt://ops@broker:1883/air/#"]);
+        assert!(ws.open_files.is_empty());
+        let saved = serde_json::to_string(&ws).unwrap();
+        let back: Workspace = serde_json::from_str(&saved).unwrap();
+        assert_eq!(back.open_databases, ws.open_databases);
+        assert_eq!(back.open_feeds, ws.open_feeds);
     }
 }

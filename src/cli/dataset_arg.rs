@@ -27,10 +27,46 @@ pub fn load(spec: &str, opts: &LoadOptions) -> Result<Dataset, Failure> {
         }
         return Ok(ds);
     }
+    load_source(spec, opts)
+}
+
+/// A path, URL or database address loaded with progress on the terminal;
+/// a database that asks for a password gets it asked for.
+pub fn load_source(spec: &str, opts: &LoadOptions) -> Result<Dataset, Failure> {
     let progress = TerminalProgress::new(format!("Loading {spec}"));
     let loaded = crate::sources::load(spec, opts, &progress);
     progress.finish();
-    Ok(loaded?)
+    match loaded {
+        Err(crate::data::LoadError::Database { message, .. })
+            if message == crate::sources::postgres::PASSWORD_MISSING =>
+        {
+            ask_password(spec)?;
+            let progress = TerminalProgress::new(format!("Loading {spec}"));
+            let loaded = crate::sources::load(spec, opts, &progress);
+            progress.finish();
+            Ok(loaded?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Asks for the database password on the terminal (not echoed) and keeps
+/// it in memory for this run's connections. Without a terminal, says to
+/// set PGPASSWORD.
+pub fn ask_password(url: &str) -> Result<(), Failure> {
+    use std::io::IsTerminal as _;
+    let address = crate::sources::postgres::Address::parse(url)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::bad_input(format!(
+            "{}: the server asks for a password; set PGPASSWORD",
+            address.shown
+        )));
+    }
+    let password = rpassword::prompt_password(format!("Password for {}: ", address.shown))
+        .map_err(|e| Failure::other(format!("the password could not be read: {e}")))?;
+    crate::sources::postgres::remember_password(&address.shown, &password);
+    Ok(())
 }
 
 /// How to read `--data` beyond its time zone: a workbook's sheet, and

@@ -70,10 +70,21 @@ struct Report<'a> {
 /// `inspect postgres://…` without a table: the tables and views the user
 /// may read, with the planner's row estimates.
 fn list_tables(url: &str, json: bool) -> Result<(), Failure> {
-    let progress = TerminalProgress::new(format!("Connecting to {url}"));
-    let listed = crate::sources::postgres::list_tables(url, &progress);
-    progress.finish();
-    let tables = listed?;
+    let list = || {
+        let progress = TerminalProgress::new(format!("Connecting to {url}"));
+        let listed = crate::sources::postgres::list_tables(url, &progress);
+        progress.finish();
+        listed
+    };
+    let tables = match list() {
+        Err(crate::data::LoadError::Database { message, .. })
+            if message == crate::sources::postgres::PASSWORD_MISSING =>
+        {
+            super::dataset_arg::ask_password(url)?;
+            list()?
+        }
+        other => other?,
+    };
     if json {
         let out: Vec<serde_json::Value> = tables
             .iter()
@@ -169,11 +180,8 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
     {
         return list_tables(&spec, args.json);
     }
-    let progress = TerminalProgress::new(format!("Loading {}", args.file.display()));
-    // A path, or an http(s) URL (downloaded, see `sources`).
-    let loaded = crate::sources::load(&args.file.to_string_lossy(), &opts, &progress);
-    progress.finish();
-    let ds = loaded?;
+    // A path, an http(s) URL (downloaded, see `sources`) or a database.
+    let ds = super::dataset_arg::load_source(&spec, &opts)?;
     let rep = report(&ds);
     if args.json {
         let text = serde_json::to_string_pretty(&rep)?;

@@ -40,6 +40,9 @@ use crate::data::{
 /// Rows held in memory by default: the Data view, suggestions and models
 /// use them; charts use the whole table through the server.
 pub const DEFAULT_SAMPLE_ROWS: usize = 100_000;
+/// What a connection without a password says when the server wants one
+/// (the command line then asks for it, where it can).
+pub const PASSWORD_MISSING: &str = "the server asks for a password. Set PGPASSWORD, or give it in Open URL… (the dashboard) or when asked (the command line)";
 /// How long one statement may run before the server stops it.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -675,8 +678,7 @@ impl Failure {
                 if had_password {
                     "the server asked for a password that was not accepted".to_owned()
                 } else {
-                    "the server asks for a password. Set PGPASSWORD, or enter it when asked"
-                        .to_owned()
+                    PASSWORD_MISSING.to_owned()
                 },
                 true,
             )
