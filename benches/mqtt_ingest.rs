@@ -80,7 +80,14 @@ fn main() {
     opts.set_max_packet_size(1 << 20, 1 << 20)
         .set_keep_alive(Duration::from_secs(30));
     let (client, mut events) = AsyncClient::new(opts, 256);
-    rt.spawn(async move { while events.poll().await.is_ok() {} });
+    rt.spawn(async move {
+        loop {
+            if let Err(e) = events.poll().await {
+                eprintln!("publisher: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    });
     let t0 = jiff::Timestamp::from_second(1_780_000_000).unwrap();
     let start = Instant::now();
     rt.block_on(async {
@@ -107,8 +114,22 @@ fn main() {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(600);
+    eprintln!("published in {:.2} s", start.elapsed().as_secs_f64());
     while state.lock().unwrap().1 < READINGS {
-        assert!(Instant::now() < deadline, "the readings did not all arrive");
+        let (received, checks) = {
+            let s = state.lock().unwrap();
+            (s.1, s.3)
+        };
+        if start.elapsed().as_millis() % 5000 < 5 {
+            eprintln!(
+                "{received} readings, {checks} batches after {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {received} of {READINGS} readings arrived"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     let secs = start.elapsed().as_secs_f64();

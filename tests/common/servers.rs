@@ -250,12 +250,15 @@ impl Mosquitto {
     }
 
     /// Starts the broker (again) on its port and waits until it listens.
+    /// Its queue for a slow subscriber has no bound (Mosquitto drops QoS 1
+    /// messages past 1,000 queued by default), so a test or a benchmark
+    /// measures the follower, not the broker's policy.
     pub fn resume(&mut self) {
         let conf = self.dir.join("mosquitto.conf");
         std::fs::write(
             &conf,
             format!(
-                "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n",
+                "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_queued_messages 0\n",
                 self.port
             ),
         )
