@@ -43,6 +43,8 @@ pub const DEFAULT_SAMPLE_ROWS: usize = 100_000;
 /// What a connection without a password says when the server wants one
 /// (the command line then asks for it, where it can).
 pub const PASSWORD_MISSING: &str = "the server asks for a password. Set PGPASSWORD, or give it in Open URL… (the dashboard) or when asked (the command line)";
+/// How the warning of a dataset holding part of its table begins.
+const HELD_FIRST: &str = "the first";
 /// How long one statement may run before the server stops it.
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,6 +78,19 @@ pub struct DbError {
     /// The address, password, table or query is at fault.
     pub user_input: bool,
     pub cancelled: bool,
+}
+
+impl DbError {
+    /// A failure found here (not an answer of the server's).
+    fn new(url: &str, message: impl Into<String>, user_input: bool) -> Self {
+        Self {
+            url: url.to_owned(),
+            message: message.into(),
+            sqlstate: None,
+            user_input,
+            cancelled: false,
+        }
+    }
 }
 
 impl std::fmt::Display for DbError {
@@ -116,13 +131,7 @@ pub struct Address {
 impl Address {
     pub fn parse(url: &str) -> Result<Self, DbError> {
         let url = url.trim();
-        let bad = |message: String| DbError {
-            url: redact(url),
-            message,
-            sqlstate: None,
-            user_input: true,
-            cancelled: false,
-        };
+        let bad = |message: String| DbError::new(&redact(url), message, true);
         if !is_postgres(url) {
             return Err(bad(
                 "this is not a PostgreSQL address; write it as postgres://user@host:5432/database"
@@ -230,19 +239,13 @@ impl Db {
     /// Connects, read-only, with the statement timeout.
     pub fn connect(address: &Address, progress: &dyn Progress) -> Result<Self, DbError> {
         let url = address.shown.clone();
-        let rt = crate::jobs::runtime().map_err(|e| DbError {
-            url: url.clone(),
-            message: e.to_string(),
-            sqlstate: None,
-            user_input: false,
-            cancelled: false,
-        })?;
-        let tls = tls().map_err(|e| DbError {
-            url: url.clone(),
-            message: format!("TLS could not be set up ({e}); check this computer's certificates"),
-            sqlstate: None,
-            user_input: false,
-            cancelled: false,
+        let rt = crate::jobs::runtime().map_err(|e| DbError::new(&url, e.to_string(), false))?;
+        let tls = tls().map_err(|e| {
+            DbError::new(
+                &url,
+                format!("TLS could not be set up ({e}); check this computer's certificates"),
+                false,
+            )
         })?;
         progress.report(0.0, &format!("Connecting to {url}"));
         let config = address.config.clone();
@@ -344,20 +347,18 @@ impl Db {
                         .map(|t| t.name)
                         .take(30)
                         .collect();
+                    let message = format!(
+                        "there is no table or view '{t}' that this user may read; {}",
+                        if names.is_empty() {
+                            "the database has none. Check the database name in the address"
+                                .to_owned()
+                        } else {
+                            format!("the tables are: {}", names.join(", "))
+                        }
+                    );
                     return Err(DbError {
-                        url: self.url.clone(),
-                        message: format!(
-                            "there is no table or view '{t}' that this user may read; {}",
-                            if names.is_empty() {
-                                "the database has none. Check the database name in the address"
-                                    .to_owned()
-                            } else {
-                                format!("the tables are: {}", names.join(", "))
-                            }
-                        ),
                         sqlstate: Some("42P01".to_owned()),
-                        user_input: true,
-                        cancelled: false,
+                        ..DbError::new(&self.url, message, true)
                     });
                 };
                 let estimate: Option<f64> = rows.first().and_then(|r| r.try_get(1).ok()).flatten();
@@ -368,14 +369,11 @@ impl Db {
                 (format!("({q}) AS src"), None)
             }
             (None, None) => {
-                return Err(DbError {
-                    url: self.url.clone(),
-                    message: "name a table (--table NAME) or a query (--sql \"SELECT …\")"
-                        .to_owned(),
-                    sqlstate: None,
-                    user_input: true,
-                    cancelled: false,
-                });
+                return Err(DbError::new(
+                    &self.url,
+                    "name a table (--table NAME) or a query (--sql \"SELECT …\")",
+                    true,
+                ));
             }
         };
         let statement = self.run(
@@ -403,16 +401,38 @@ impl Db {
         tz: &TimeZone,
         progress: &dyn Progress,
     ) -> Result<Table, DbError> {
-        let zone = sql::zone_sql(tz).map_err(|e| DbError {
-            url: self.url.clone(),
-            message: e.to_string(),
-            sqlstate: None,
-            user_input: true,
-            cancelled: false,
-        })?;
-        let select: Vec<String> = table.columns.iter().map(|c| read_expr(c, &zone)).collect();
+        let (rows, _) = self.fetch(table, &[], &format!("LIMIT {limit}"), limit, tz, progress)?;
+        Ok(rows)
+    }
+
+    /// The rows `clause` (`WHERE … ORDER BY … LIMIT …`) selects of `table`,
+    /// typed, with the text of the `extra` expressions in the last row.
+    fn fetch(
+        &self,
+        table: &SqlTable,
+        extra: &[String],
+        clause: &str,
+        limit: usize,
+        tz: &TimeZone,
+        progress: &dyn Progress,
+    ) -> Result<(Table, Vec<Option<String>>), DbError> {
+        let zone = sql::zone_sql(tz).map_err(|e| DbError::new(&self.url, e.to_string(), true))?;
+        // Output names of their own, so that a clause's column names
+        // always mean the table's columns.
+        let mut select: Vec<String> = table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS \"cityops·{i}\"", read_expr(c, &zone)))
+            .collect();
+        select.extend(
+            extra
+                .iter()
+                .enumerate()
+                .map(|(i, e)| format!("({e})::text AS \"cityops·key{i}\"")),
+        );
         let query = format!(
-            "SELECT {} FROM {} LIMIT {limit}",
+            "SELECT {} FROM {} {clause}",
             if select.is_empty() {
                 "1".to_owned()
             } else {
@@ -420,8 +440,10 @@ impl Db {
             },
             table.relation
         );
+        let n_columns = table.columns.len();
         let mut builders: Vec<Builder> =
             table.columns.iter().map(|c| Builder::new(c.kind)).collect();
+        let mut last: Vec<Option<String>> = vec![None; extra.len()];
         let fetch = async {
             let no_params: [&dyn ToSql; 0] = [];
             let stream = self.client.query_raw(&query, no_params).await?;
@@ -431,6 +453,9 @@ impl Db {
                 let row = row?;
                 for (i, b) in builders.iter_mut().enumerate() {
                     b.push(&row, i);
+                }
+                for (k, v) in last.iter_mut().enumerate() {
+                    *v = row.try_get(n_columns + k).ok().flatten();
                 }
                 n += 1;
                 if n.is_multiple_of(10_000) {
@@ -449,14 +474,116 @@ impl Db {
             .zip(builders)
             .map(|(c, b)| b.finish(&c.name))
             .collect();
-        Table::new(columns).map_err(|e| DbError {
-            url: self.url.clone(),
-            message: e.to_string(),
-            sqlstate: None,
-            user_input: false,
-            cancelled: false,
+        let table =
+            Table::new(columns).map_err(|e| DbError::new(&self.url, e.to_string(), false))?;
+        Ok((table, last))
+    }
+
+    /// The columns that order a table's rows for paging: its primary key,
+    /// else `ctid` (the row's place, which PostgreSQL scans by range).
+    fn page_key(&self, relation: &str, progress: &dyn Progress) -> Result<Vec<String>, DbError> {
+        let sql = format!(
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+             WHERE i.indrelid = to_regclass({}) AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)",
+            literal(relation)
+        );
+        let rows = self.run(self.client.query(&sql, &[]), progress)?;
+        let key: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.try_get::<_, String>(0).ok())
+            .map(|k| ident(&k))
+            .collect();
+        Ok(if key.is_empty() {
+            vec!["ctid".to_owned()]
+        } else {
+            key
         })
     }
+}
+
+/// Where a page of a database table starts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PageStart {
+    #[default]
+    First,
+    /// After the row with these key values (keyset paging of a table).
+    After(Vec<String>),
+    /// After this many rows (a query, which has no key).
+    Offset(u64),
+}
+
+/// One page of a database table or query.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub table: Table,
+    /// Where the next page starts (`None`: this was the last).
+    pub next: Option<PageStart>,
+    /// How the rows are ordered ("id", "ctid", or "as the query gives them").
+    pub ordered_by: String,
+}
+
+/// Up to `limit` rows of `source` from `start`: keyset paging on the
+/// primary key (or `ctid`) of a table — each page costs the same however
+/// deep — and offsets for a query.
+pub fn page(
+    source: &DatabaseSource,
+    start: &PageStart,
+    limit: usize,
+    tz: &TimeZone,
+    progress: &dyn Progress,
+) -> Result<Page, LoadError> {
+    let address = Address::parse(&source.url)?;
+    let db = Db::connect(&address, progress)?;
+    let (table, _) = db.describe(source, progress)?;
+    let limit = limit.max(1);
+    if source.table.is_none() {
+        let offset = match start {
+            PageStart::Offset(n) => *n,
+            _ => 0,
+        };
+        let clause = format!("OFFSET {offset} LIMIT {}", limit + 1);
+        let (mut rows, _) = db.fetch(&table, &[], &clause, limit, tz, progress)?;
+        let more = rows.n_rows() > limit;
+        if more {
+            rows = rows.take_rows(&(0..limit).collect::<Vec<_>>());
+        }
+        return Ok(Page {
+            table: rows,
+            next: more.then(|| PageStart::Offset(offset + limit as u64)),
+            ordered_by: "as the query gives them".to_owned(),
+        });
+    }
+    let key = db.page_key(&table.relation, progress)?;
+    let is_ctid = key.len() == 1 && key.first().is_some_and(|k| k == "ctid");
+    let condition = match start {
+        PageStart::After(values) if values.len() == key.len() => {
+            let literals: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    if is_ctid {
+                        format!("{}::tid", literal(v))
+                    } else {
+                        literal(v)
+                    }
+                })
+                .collect();
+            format!("WHERE ({}) > ({})", key.join(", "), literals.join(", "))
+        }
+        _ => String::new(),
+    };
+    let clause = format!("{condition} ORDER BY {} LIMIT {limit}", key.join(", "));
+    let (rows, last) = db.fetch(&table, &key, &clause, limit, tz, progress)?;
+    let full = rows.n_rows() == limit;
+    let next = last.into_iter().collect::<Option<Vec<String>>>();
+    Ok(Page {
+        table: rows,
+        next: if full {
+            next.map(PageStart::After)
+        } else {
+            None
+        },
+        ordered_by: key.join(", "),
+    })
 }
 
 /// A session answering a chart's statements, cancelled with `progress`.
@@ -622,11 +749,12 @@ impl Failure {
         let e = match self {
             Self::Cancelled => {
                 return DbError {
-                    url: url.to_owned(),
-                    message: "cancelled; the server was asked to stop the statement".to_owned(),
-                    sqlstate: None,
-                    user_input: false,
                     cancelled: true,
+                    ..DbError::new(
+                        url,
+                        "cancelled; the server was asked to stop the statement",
+                        false,
+                    )
                 };
             }
             Self::Pg(e) => e,
@@ -717,13 +845,7 @@ impl Failure {
                 false,
             )
         };
-        DbError {
-            url: url.to_owned(),
-            message,
-            sqlstate: None,
-            user_input,
-            cancelled: false,
-        }
+        DbError::new(url, message, user_input)
     }
 }
 
@@ -817,7 +939,7 @@ pub fn load(
             line: None,
             column: None,
             message: format!(
-                "the first {} of {of} rows are held here, for the Data view, suggestions and models; charts are computed by the database over every row",
+                "{HELD_FIRST} {} of {of} rows are held here, for the Data view, suggestions and models; charts are computed by the database over every row",
                 data::group_digits(held)
             ),
         });
@@ -850,9 +972,16 @@ pub fn compute_chart(
         return Ok(data);
     }
     let mut data = charts::compute(spec, ds, window, progress)?;
-    data.note = Some(format!(
-        "from the first {} rows held here, not the whole table",
-        data::group_digits(ds.table.n_rows())
-    ));
+    // Only a dataset holding part of its table says so.
+    let partial = ds
+        .warnings
+        .iter()
+        .any(|w| w.message.starts_with(HELD_FIRST));
+    if partial {
+        data.note = Some(format!(
+            "from the first {} rows held here, not the whole table",
+            data::group_digits(ds.table.n_rows())
+        ));
+    }
     Ok(data)
 }

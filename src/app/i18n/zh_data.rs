@@ -90,4 +90,18 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ),
     ("Could not start the pivot: {}", "无法开始转换：{}"),
     ("pivot of {}: {} by {}", "{0} 的转换：按 {2} 展开 {1}"),
+    ("The page could not be read.", "无法读取这一页。"),
+    ("Rows on the server:", "服务器上的行："),
+    ("Browse every row", "浏览所有行"),
+    (
+        "Read the table from the server 1,000 rows at a time, in key order",
+        "按键的顺序从服务器读取这个表，每次 1,000 行",
+    ),
+    ("Previous page", "上一页"),
+    ("Next page", "下一页"),
+    (
+        "page {}: rows {}–{}, ordered by {}",
+        "第 {0} 页：第 {1}–{2} 行，按 {3} 排序",
+    ),
+    ("Show the rows held", "显示已保留的行"),
 ];

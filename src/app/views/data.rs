@@ -8,6 +8,8 @@ use std::sync::Arc;
 use egui::RichText;
 use egui_extras::{Column as TableColumn, TableBuilder};
 
+use crate::sources::postgres::{Page, PageStart};
+
 use crate::app::i18n::{self, tr};
 use crate::app::state::{Command, ViewCtx};
 use crate::app::theme;
@@ -63,7 +65,25 @@ pub struct DataView {
     zone_for: Option<(u64, u64)>,
     zone_edit: String,
     pivot: PivotState,
+    server: ServerPages,
 }
+
+/// Rows read from a database table a page at a time, past the first rows
+/// the dataset holds (keyset paging, `sources::postgres::page`).
+#[derive(Default)]
+struct ServerPages {
+    /// The dataset (id) the pages belong to.
+    for_id: Option<u64>,
+    /// Where each page visited starts; the last is the one shown.
+    starts: Vec<PageStart>,
+    job: Option<Job<Result<Page, String>>>,
+    /// The page shown (as a dataset, for the grid) and where the next starts.
+    shown: Option<(Arc<Dataset>, Option<PageStart>, String)>,
+    error: Option<String>,
+}
+
+/// Rows per page of a database table.
+const SERVER_PAGE_ROWS: usize = 1_000;
 
 /// The "Pivot long to wide" section's choices, its job and its outcome.
 #[derive(Default)]
@@ -312,7 +332,129 @@ impl DataView {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.stats.is_busy() || self.pivot.job.is_some()
+        self.stats.is_busy() || self.pivot.job.is_some() || self.server.job.is_some()
+    }
+
+    /// For a database table: Previous and Next over its rows on the
+    /// server, a page at a time. Returns the page to show in the grid, when
+    /// one is shown instead of the rows held.
+    fn server_pages_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        id: u64,
+        ds: &Arc<Dataset>,
+    ) -> Option<Arc<Dataset>> {
+        let crate::data::Source::Database(source) = &ds.source else {
+            return None;
+        };
+        let st = &mut self.server;
+        if st.for_id != Some(id) {
+            *st = ServerPages {
+                for_id: Some(id),
+                ..ServerPages::default()
+            };
+        }
+        if let Some(job) = &mut st.job {
+            if let Some(r) = job.try_result() {
+                st.job = None;
+                match r {
+                    Ok(page) => {
+                        let mut shown = Dataset::from_table(
+                            ds.name.clone(),
+                            ds.source.clone(),
+                            page.table,
+                            ds.time_zone.clone(),
+                        );
+                        shown.file_format = ds.file_format;
+                        st.shown = Some((Arc::new(shown), page.next, page.ordered_by));
+                        st.error = None;
+                    }
+                    Err(e) => {
+                        st.starts.pop();
+                        st.error = Some(e);
+                    }
+                }
+            } else if job.is_lost() {
+                st.job = None;
+                st.starts.pop();
+                st.error = Some(tr("The page could not be read.").to_owned());
+            }
+        }
+        let mut go: Option<PageStart> = None;
+        let mut back = false;
+        ui.horizontal_wrapped(|ui| {
+            ui.label(tr("Rows on the server:"));
+            let busy = st.job.is_some();
+            if st.shown.is_none() {
+                if ui
+                    .add_enabled(!busy, egui::Button::new(tr("Browse every row")))
+                    .on_hover_text(tr(
+                        "Read the table from the server 1,000 rows at a time, in key order",
+                    ))
+                    .clicked()
+                {
+                    go = Some(PageStart::First);
+                }
+            } else {
+                let page_no = st.starts.len();
+                if ui
+                    .add_enabled(!busy && page_no > 1, egui::Button::new(tr("Previous page")))
+                    .clicked()
+                {
+                    back = true;
+                }
+                let next = st.shown.as_ref().and_then(|s| s.1.clone());
+                if ui
+                    .add_enabled(!busy && next.is_some(), egui::Button::new(tr("Next page")))
+                    .clicked()
+                {
+                    go = next;
+                }
+                if let Some((page, _, ordered_by)) = &st.shown {
+                    let first = (page_no.saturating_sub(1)) * SERVER_PAGE_ROWS + 1;
+                    ui.label(crate::trf!(
+                        "page {}: rows {}–{}, ordered by {}",
+                        page_no,
+                        i18n::count(first),
+                        i18n::count(first + page.table.n_rows().saturating_sub(1)),
+                        ordered_by
+                    ));
+                }
+                if ui
+                    .add_enabled(!busy, egui::Button::new(tr("Show the rows held")))
+                    .clicked()
+                {
+                    st.shown = None;
+                    st.starts.clear();
+                }
+            }
+            if busy {
+                ui.spinner();
+            }
+        });
+        if back && st.starts.len() > 1 {
+            st.starts.pop();
+            go = st.starts.pop();
+        }
+        if let Some(start) = go {
+            st.starts.push(start.clone());
+            let source = source.clone();
+            let tz = ds.time_zone.clone();
+            match Job::spawn("page of a table", widgets::wake(ui), move |p| {
+                crate::sources::postgres::page(&source, &start, SERVER_PAGE_ROWS, &tz, p)
+                    .map_err(|e| e.to_string())
+            }) {
+                Ok(job) => st.job = Some(job),
+                Err(e) => {
+                    st.starts.pop();
+                    st.error = Some(e.to_string());
+                }
+            }
+        }
+        if let Some(e) = &st.error {
+            ui.colored_label(theme::BAD, e);
+        }
+        st.shown.as_ref().map(|s| Arc::clone(&s.0))
     }
 
     pub fn ui(&mut self, ctx: &ViewCtx<'_>, ui: &mut egui::Ui) {
@@ -633,6 +775,8 @@ impl DataView {
         self.pivot_ui(ctx, ui, entry.id, entry.revision, ds);
 
         ui.separator();
+        let page = self.server_pages_ui(ui, entry.id, ds);
+        let ds = page.as_ref().unwrap_or(ds);
         ui.strong(crate::trf!(
             "Rows ({})",
             crate::app::i18n::count(ds.table.n_rows())
