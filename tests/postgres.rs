@@ -137,6 +137,29 @@ fn assert_same(what: &str, sql: &ChartData, mem: &ChartData) {
     assert_eq!(sql.bucket, mem.bucket, "{what}: bucket");
     assert_eq!(sql.y_label, mem.y_label, "{what}: y label");
     assert_eq!(sql.rows_used, mem.rows_used, "{what}: rows used");
+    let close =
+        |a: f64, b: f64| (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    match (&sql.heatmap, &mem.heatmap) {
+        (Some(a), Some(b)) => {
+            assert_eq!(a.row_labels, b.row_labels, "{what}: heatmap rows");
+            assert_eq!(a.values.len(), b.values.len(), "{what}: heatmap cells");
+            for (i, (x, y)) in a.values.iter().zip(&b.values).enumerate() {
+                assert!(close(*x, *y), "{what}: cell {i}: database {x} memory {y}");
+            }
+        }
+        (a, b) => assert_eq!(a.is_some(), b.is_some(), "{what}: heatmap"),
+    }
+    match (&sql.kpi, &mem.kpi) {
+        (Some(a), Some(b)) => {
+            assert!(close(a.latest, b.latest), "{what}: latest {a:?} {b:?}");
+            assert_eq!(a.at, b.at, "{what}: latest bucket");
+            assert_eq!(a.usual.is_some(), b.usual.is_some(), "{what}: usual");
+            if let (Some(x), Some(y)) = (a.usual, b.usual) {
+                assert!(close(x, y), "{what}: usual {x} {y}");
+            }
+        }
+        (a, b) => assert_eq!(a.is_some(), b.is_some(), "{what}: key figure"),
+    }
     let names = |d: &ChartData| d.series.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
     assert_eq!(names(sql), names(mem), "{what}: series");
     for (a, b) in sql.series.iter().zip(&mem.series) {
@@ -214,6 +237,26 @@ fn charts_by_the_server_equal_charts_in_memory() {
         ChartKind::Line,
         "volume",
         &["speed"],
+        Aggregation::Max,
+    ));
+    // Key figures and weekday × hour.
+    for bucket in [TimeBucket::Auto, TimeBucket::Hour, TimeBucket::Day] {
+        let mut s = spec(ChartKind::Kpi, "t", &["speed"], Aggregation::Mean);
+        s.bucket = bucket;
+        specs.push(s);
+    }
+    specs.push(spec(ChartKind::Kpi, "t", &[], Aggregation::Count));
+    specs.push(spec(
+        ChartKind::Heatmap,
+        "t",
+        &["volume"],
+        Aggregation::Median,
+    ));
+    specs.push(spec(ChartKind::Heatmap, "t", &[], Aggregation::Count));
+    specs.push(spec(
+        ChartKind::Heatmap,
+        "t",
+        &["speed", "volume"],
         Aggregation::Max,
     ));
     // Filters and a time window.
@@ -580,16 +623,22 @@ fn the_dashboard_opens_a_table_with_its_password() {
     h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
         .type_text(&url);
     h.run_steps(2);
-    // A postgres:// address asks for a table (or a query) and a password.
-    h.get_by_role_and_label(egui::Role::TextInput, "Table")
-        .click();
-    h.get_by_role_and_label(egui::Role::TextInput, "Table")
-        .type_text("readings");
+    // A postgres:// address asks for a password and a table (or a
+    // query); the server lists its tables to pick from.
     h.get_by_role_and_label(egui::Role::PasswordInput, "Database password")
         .click();
     h.get_by_role_and_label(egui::Role::PasswordInput, "Database password")
         .type_text(&pg.password);
     h.run_steps(1);
+    common::click(&mut h, "List tables");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while h.query_by_label_contains("readings (table").is_none() {
+        assert!(Instant::now() < deadline, "the tables were not listed");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.get_by_label_contains("readings (table").click();
+    h.run_steps(2);
     common::click(&mut h, "Open this table");
     let ws = &h.state().ws;
     let entry = ws

@@ -161,19 +161,12 @@ pub struct CityApp {
     cjk_loaded_last_frame: bool,
     window_editor: widgets::TimeWindowEditor,
     basemap_editor: widgets::map::BasemapEditor,
-    /// The address typed into Open URL….
-    open_url: String,
-    /// Open URL… for a postgres:// address: the table, or a query, and
-    /// the password (kept in memory only, never saved).
-    open_db_table: String,
-    open_db_sql: String,
-    open_db_password: String,
+    /// What is typed into Open URL….
+    open_url: widgets::open_url::OpenUrl,
     /// Live sources' refresh state.
     live: live::Live,
     /// The MQTT feeds followed.
     feeds: feeds::Feeds,
-    /// Open URL…: keep the rows of an API fetch stopped half-way.
-    keep_partial: bool,
     /// Presentation mode, when on.
     presentation: Option<present::Presentation>,
     egui_ctx: egui::Context,
@@ -246,10 +239,7 @@ impl CityApp {
             cjk_loaded_last_frame: false,
             window_editor: widgets::TimeWindowEditor::default(),
             basemap_editor: widgets::map::BasemapEditor::default(),
-            open_url: String::new(),
-            open_db_table: String::new(),
-            open_db_sql: String::new(),
-            open_db_password: String::new(),
+            open_url: widgets::open_url::OpenUrl::default(),
             live: live::Live::default(),
             feeds: feeds::Feeds::default(),
             load_options: LoadOptions {
@@ -258,7 +248,6 @@ impl CityApp {
                 allow_http: opts.allow_http,
                 ..LoadOptions::default()
             },
-            keep_partial: false,
             presentation: None,
             egui_ctx: cc.egui_ctx.clone(),
             alert_check: widgets::Background::default(),
@@ -630,7 +619,7 @@ impl CityApp {
                         |n| n.to_string_lossy().into_owned(),
                     );
                     let mut opts = self.load_options.clone();
-                    opts.keep_partial = self.keep_partial;
+                    opts.keep_partial = self.open_url.keep_partial;
                     // A path, or an http(s) URL given on the command line
                     // or pasted into Open URL… (downloaded, then read).
                     let spec = path.to_string_lossy().into_owned();
@@ -1278,51 +1267,7 @@ impl CityApp {
                 egui::containers::menu::MenuConfig::new()
                     .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside),
             );
-            menu.ui(ui, |ui| {
-                ui.label(tr(
-                    "The https address of a CSV, JSON, GeoJSON or Parquet file, of a Socrata, CKAN or ArcGIS API (fetched page by page), or a postgres:// database:",
-                ));
-                let r = ui.add(
-                    egui::TextEdit::singleline(&mut self.open_url)
-                        .desired_width(420.0)
-                        .hint_text("https://data.example.gov/resource/abcd-1234.csv"),
-                );
-                widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Data URL"));
-                ui.checkbox(
-                    &mut self.keep_partial,
-                    tr("Keep the rows fetched if paging stops half-way (the dataset says it is partial)"),
-                );
-                let url = self.open_url.trim().to_owned();
-                if crate::sources::postgres::is_postgres(&url) {
-                    self.open_database_ui(ui, &url, cmds);
-                    return;
-                }
-                if crate::sources::mqtt::is_mqtt(&url) {
-                    ui.label(tr(
-                        "An MQTT feed: JSON readings on these topics are charted as they arrive (the newest 100,000 kept).",
-                    ));
-                    let parsed = crate::sources::mqtt::Address::parse(&url);
-                    if let Err(e) = &parsed {
-                        ui.colored_label(theme::BAD, e.clone());
-                    }
-                    if ui
-                        .add_enabled(parsed.is_ok(), egui::Button::new(tr("Follow this feed")))
-                        .clicked()
-                    {
-                        cmds.push(Command::OpenFeed(url));
-                        ui.close();
-                    }
-                    return;
-                }
-                let ok = crate::sources::is_url(&url);
-                if ui
-                    .add_enabled(ok, egui::Button::new(tr("Open this URL")))
-                    .clicked()
-                {
-                    cmds.push(Command::OpenPaths(vec![PathBuf::from(url)]));
-                    ui.close();
-                }
-            });
+            menu.ui(ui, |ui| self.open_url.ui(ui, cmds));
             if ui
                 .button(tr("Present"))
                 .on_hover_text(tr(
@@ -1625,57 +1570,6 @@ impl CityApp {
     }
 
     /// The Export menu: the view as a PNG at a scale for slides.
-    /// Open URL… for a postgres:// address: a table or a query, and the
-    /// password (remembered in memory for the charts' connections).
-    fn open_database_ui(&mut self, ui: &mut egui::Ui, url: &str, cmds: &mut Vec<Command>) {
-        ui.label(tr(
-            "A PostgreSQL table is charted by the database itself; only its first rows are held here.",
-        ));
-        let r = ui.add(
-            egui::TextEdit::singleline(&mut self.open_db_table)
-                .desired_width(420.0)
-                .hint_text("public.readings"),
-        );
-        widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("Table"));
-        let r = ui.add(
-            egui::TextEdit::multiline(&mut self.open_db_sql)
-                .desired_rows(2)
-                .desired_width(420.0)
-                .hint_text(tr("or a query: SELECT … FROM …")),
-        );
-        widgets::name_for_screen_readers(&r, egui::Role::TextInput, tr("SQL query"));
-        let r = ui.add(
-            egui::TextEdit::singleline(&mut self.open_db_password)
-                .password(true)
-                .desired_width(220.0)
-                .hint_text(tr("password (not saved)")),
-        );
-        widgets::name_for_screen_readers(&r, egui::Role::PasswordInput, tr("Database password"));
-        let address = crate::sources::postgres::Address::parse(url);
-        let table = self.open_db_table.trim();
-        let sql = self.open_db_sql.trim();
-        let ready = address.is_ok() && (!table.is_empty() || !sql.is_empty());
-        if let Err(e) = &address {
-            ui.colored_label(theme::BAD, e.message.clone());
-        }
-        if ui
-            .add_enabled(ready, egui::Button::new(tr("Open this table")))
-            .clicked()
-            && let Ok(address) = address
-        {
-            if !self.open_db_password.is_empty() {
-                crate::sources::postgres::remember_password(&address.shown, &self.open_db_password);
-                self.open_db_password.clear();
-            }
-            cmds.push(Command::OpenDatabase(data::DatabaseSource {
-                url: address.shown.clone(),
-                table: (!table.is_empty()).then(|| table.to_owned()),
-                sql: (table.is_empty() && !sql.is_empty()).then(|| sql.to_owned()),
-            }));
-            ui.close();
-        }
-    }
-
     fn export_menu_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
         ui.menu_button(tr("Export"), |ui| {
             ui.label(tr("This view as a PNG image:"));

@@ -843,7 +843,7 @@ fn histogram(measures: &[&Column], rows: &[u32]) -> Result<ChartData, ChartError
     Ok(out)
 }
 
-const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+pub(super) const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 fn weekday_hour(
     ds: &Dataset,
@@ -1025,6 +1025,12 @@ fn kpi(
         rows,
         y_label.clone(),
     )?;
+    Ok(kpi_of_line(&line, y_label))
+}
+
+/// A key figure from a measure's line over time: its latest bucket, and
+/// the median of the buckets before it as the usual level.
+pub(super) fn kpi_of_line(line: &ChartData, y_label: String) -> ChartData {
     let mut out = ChartData::new(ChartKind::Kpi, XAxis::None, y_label);
     out.bucket = line.bucket;
     if let Some(s) = line.series.first() {
@@ -1049,7 +1055,7 @@ fn kpi(
         }
         out.series.push(s.clone());
     }
-    Ok(out)
+    out
 }
 
 fn table(

@@ -9,10 +9,10 @@
 //! mean of the two middle values) and nearest-rank p95.
 //!
 //! Covered: lines, areas and bars over time, over a category and over a
-//! number. [`compute_sql`] returns `None` for the other kinds (scatters,
-//! histograms, heatmaps, maps, KPIs, tables) and for the AQI computed from
-//! pollutant columns; the caller computes those on its sample of the rows
-//! and says so. The "usual level" reference is not drawn for a database
+//! number; key figures; weekday × hour heatmaps. [`compute_sql`] returns
+//! `None` for the other kinds (scatters, histograms, correlations, maps,
+//! tables) and for the AQI computed from pollutant columns; the caller
+//! computes those on its sample of the rows and says so. The "usual level" reference is not drawn for a database
 //! table.
 //!
 //! This module writes SQL text and reads back numbers and text through
@@ -131,11 +131,11 @@ pub fn compute_sql(
     runner: &mut dyn SqlRunner,
     progress: &dyn Progress,
 ) -> Result<Option<ChartData>, ChartError> {
-    if !matches!(
-        spec.kind,
-        ChartKind::Line | ChartKind::Area | ChartKind::Bar | ChartKind::StackedBar
-    ) {
-        return Ok(None);
+    match spec.kind {
+        ChartKind::Line | ChartKind::Area | ChartKind::Bar | ChartKind::StackedBar => {}
+        ChartKind::Kpi => return kpi(spec, ds, table, window, runner, progress),
+        ChartKind::Heatmap => return weekday_hour(spec, ds, table, window, runner, progress),
+        _ => return Ok(None),
     }
     let Some(x_name) = spec.x.as_deref() else {
         return Err(ChartError::Needs {
@@ -159,6 +159,112 @@ pub fn compute_sql(
         _ => run.by_category(x)?,
     };
     Ok(Some(data))
+}
+
+/// A key figure: the line of its first measure over time (no groups),
+/// computed here, then its latest bucket against the median before.
+fn kpi(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    table: &SqlTable,
+    window: TimeRange,
+    runner: &mut dyn SqlRunner,
+    progress: &dyn Progress,
+) -> Result<Option<ChartData>, ChartError> {
+    let x = spec
+        .x
+        .clone()
+        .filter(|x| {
+            table.columns.iter().any(|c| {
+                c.name == *x && matches!(c.kind, SqlKind::Instant | SqlKind::Naive | SqlKind::Date)
+            })
+        })
+        .or_else(|| ds.time_column().map(|c| c.name.clone()));
+    let Some(x) = x else {
+        return Err(ChartError::Needs {
+            kind: "key figure",
+            what: "a time column",
+        });
+    };
+    let line_spec = ChartSpec {
+        kind: ChartKind::Line,
+        x: Some(x),
+        group: None,
+        measures: spec.measures.iter().take(1).cloned().collect(),
+        ..spec.clone()
+    };
+    let Some(line) = compute_sql(&line_spec, ds, table, window, runner, progress)? else {
+        return Ok(None);
+    };
+    let mut out = super::compute::kpi_of_line(&line, spec_label(spec));
+    out.rows_used = line.rows_used;
+    out.note = line.note;
+    Ok(Some(out))
+}
+
+/// Weekday × hour of a measure (or of the rows) when x is a time column;
+/// the correlations of measures are left to the rows held.
+fn weekday_hour(
+    spec: &ChartSpec,
+    ds: &Dataset,
+    table: &SqlTable,
+    window: TimeRange,
+    runner: &mut dyn SqlRunner,
+    progress: &dyn Progress,
+) -> Result<Option<ChartData>, ChartError> {
+    let Some(x) = spec.x.as_deref() else {
+        return Ok(None);
+    };
+    let one = ChartSpec {
+        measures: spec.measures.iter().take(1).cloned().collect(),
+        group: None,
+        ..spec.clone()
+    };
+    let Some(plan) = Plan::new(&one, ds, table, window)? else {
+        return Ok(None);
+    };
+    let time = plan.column(x)?;
+    let Some(local) = plan.local_expr(time) else {
+        return Ok(None);
+    };
+    let mut run = Run {
+        runner,
+        progress,
+        plan: &plan,
+    };
+    // Monday = 0 (1970-01-01, day 0, was a Thursday), as in memory.
+    let slot = format!(
+        "((((floor(extract(epoch FROM {local}) / 86400)::int8 + 3) % 7 + 7) % 7) * 24 + extract(hour FROM {local})::int8)::float8"
+    );
+    let grouped = run.grouped(&slot, &None)?;
+    let (_, values) = run.fill(&grouped, &None, 7 * 24, |v| {
+        let i = v as usize;
+        (v >= 0.0 && i < 7 * 24).then_some(i)
+    });
+    let mut out = ChartData::new(ChartKind::Heatmap, XAxis::None, spec_label(spec));
+    out.heatmap = Some(super::Heatmap {
+        row_labels: super::compute::WEEKDAYS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        column_labels: (0..24).map(|h| format!("{h:02}")).collect(),
+        values: values.into_iter().next().unwrap_or_default(),
+    });
+    out.rows_used = grouped.total;
+    out.note = Some(computed_note(out.rows_used));
+    Ok(Some(out))
+}
+
+/// The y label of `spec` as a whole (its first measure may be the only
+/// one drawn, as in memory).
+fn spec_label(spec: &ChartSpec) -> String {
+    let names: Vec<&str> = spec.measures.iter().map(String::as_str).collect();
+    let aggregation = if names.is_empty() {
+        Aggregation::Count
+    } else {
+        spec.aggregation
+    };
+    y_label(&names, aggregation)
 }
 
 /// What every statement of one chart shares.

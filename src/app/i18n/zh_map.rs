@@ -88,6 +88,16 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("password (not saved)", "密码（不保存）"),
     ("Database password", "数据库密码"),
     ("Open this table", "打开此表"),
+    ("List tables", "列出表"),
+    (
+        "Ask the server which tables and views this user may read",
+        "询问服务器此用户可以读取哪些表和视图",
+    ),
+    (
+        "The server has no tables this user may read.",
+        "服务器上没有此用户可以读取的表。",
+    ),
+    (" · about {} rows", " · 约 {} 行"),
     (
         "An MQTT feed: JSON readings on these topics are charted as they arrive (the newest 100,000 kept).",
         "MQTT 数据流：这些主题上的 JSON 读数一到达就绘入图表（保留最新的 100,000 条）。",

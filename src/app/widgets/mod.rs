@@ -4,6 +4,7 @@
 mod background;
 mod heatmap;
 pub mod map;
+pub mod open_url;
 mod remote;
 pub mod tiles;
 mod time_axis;
