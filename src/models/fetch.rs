@@ -33,7 +33,8 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::bundle::WeightsRef;
-use super::remote::{NetFailure, is_insecure_http, net_failure, read_capped, server_message};
+use super::net::{NetError, NetFailure, NetKind, net_failure};
+use super::remote::{is_insecure_http, read_capped, server_message};
 use crate::data::Progress;
 
 /// Cards larger than this are not model cards.
@@ -101,36 +102,6 @@ pub enum FetchError {
     )]
     BadChecksum { url: String, given: String },
     #[error(
-        "{url}: the server name could not be resolved ({message}). Check the host name and the network connection."
-    )]
-    Dns { url: String, message: String },
-    #[error(
-        "{url}: the server refused the connection ({message}). Check that the server is running and the port is right."
-    )]
-    Refused { url: String, message: String },
-    #[error("{url}: could not connect ({message}). Check the network connection and the address.")]
-    Connect { url: String, message: String },
-    #[error(
-        "{url}: the secure connection failed ({message}). Check the address and that this computer trusts the server's certificate."
-    )]
-    Tls { url: String, message: String },
-    #[error("{url}: the server answered {status} {reason}: {message}. {hint}")]
-    Status {
-        url: String,
-        status: u16,
-        reason: &'static str,
-        message: String,
-        hint: &'static str,
-    },
-    #[error(
-        "{url}: nothing arrived for {limit:?} while {phase}. The server or the network is too slow; try again later."
-    )]
-    Timeout {
-        url: String,
-        phase: &'static str,
-        limit: Duration,
-    },
-    #[error(
         "{url}: the file does not match its sha256 (expected {expected}, found {found}). It was damaged on the way or changed on the server; nothing was saved. Try again, and ask the publisher if it persists."
     )]
     Checksum {
@@ -178,8 +149,9 @@ pub enum FetchError {
         path: String,
         message: String,
     },
-    #[error("{url}: the download failed ({message}). Check the network connection and try again.")]
-    Transport { url: String, message: String },
+    /// The network or the server failed.
+    #[error(transparent)]
+    Net(#[from] NetError),
 }
 
 impl crate::data::Blame for FetchError {
@@ -195,17 +167,11 @@ impl crate::data::Blame for FetchError {
             | Self::TooLarge { .. }
             | Self::Exists { .. }
             | Self::BadCard { .. } => true,
-            Self::Status { status, .. } => (400..500).contains(status),
-            Self::Dns { .. }
-            | Self::Refused { .. }
-            | Self::Connect { .. }
-            | Self::Tls { .. }
-            | Self::Timeout { .. }
-            | Self::Truncated { .. }
+            Self::Net(e) => e.is_user_input(),
+            Self::Truncated { .. }
             | Self::Cancelled { .. }
             | Self::Deadline { .. }
-            | Self::Io { .. }
-            | Self::Transport { .. } => false,
+            | Self::Io { .. } => false,
         }
     }
 }
@@ -406,7 +372,7 @@ async fn fetch_folder_files(
                 all.files.extend(o.files);
                 all.sha256.extend(o.sha256);
             }
-            Err(FetchError::Status { status: 404, .. }) if !required => {}
+            Err(FetchError::Net(e)) if e.status() == Some(404) && !required => {}
             Err(e) => return Err(e),
         }
     }
@@ -598,9 +564,13 @@ fn build_client(url: &Url, opts: &FetchOptions) -> Result<reqwest::Client, Fetch
         .redirect(policy)
         .user_agent(concat!("cityops/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| FetchError::Transport {
-            url: url.to_string(),
-            message: format!("the HTTP client could not be set up: {e}"),
+        .map_err(|e| {
+            NetError::new(
+                url.as_str(),
+                NetKind::Other,
+                format!("the HTTP client could not be set up: {e}"),
+            )
+            .into()
         })
 }
 
@@ -902,13 +872,16 @@ impl Fetcher<'_> {
         let status = resp.status();
         if !status.is_success() {
             let body = read_capped(&mut resp, MAX_ERROR_BODY_BYTES, self.opts.read_timeout).await;
-            return Err(FetchError::Status {
-                url: shown,
-                status: status.as_u16(),
-                reason: status.canonical_reason().unwrap_or(""),
-                message: server_message(&body),
-                hint: status_hint(status),
-            });
+            return Err(NetError::new(
+                shown,
+                NetKind::Status {
+                    status: status.as_u16(),
+                    reason: status.canonical_reason().unwrap_or(""),
+                    hint: status_hint(status),
+                },
+                server_message(&body),
+            )
+            .into());
         }
         if let Some(n) = resp.content_length()
             && n > limit
@@ -939,11 +912,15 @@ impl Fetcher<'_> {
             )
             .await?;
         next.map_err(|e| match net_failure(&e).0 {
-            NetFailure::Timeout => FetchError::Timeout {
-                url: url.to_string(),
-                phase: "waiting for the next bytes",
-                limit: self.opts.read_timeout,
-            },
+            NetFailure::Timeout => NetError::new(
+                url.as_str(),
+                NetKind::Timeout {
+                    phase: "waiting for the next bytes",
+                    limit: self.opts.read_timeout,
+                },
+                "",
+            )
+            .into(),
             _ => FetchError::Truncated {
                 url: url.to_string(),
                 received,
@@ -1013,11 +990,9 @@ impl Fetcher<'_> {
             }
             let now = tokio::time::Instant::now();
             if now >= deadline {
-                return Err(FetchError::Timeout {
-                    url: url.to_string(),
-                    phase,
-                    limit,
-                });
+                return Err(
+                    NetError::new(url.as_str(), NetKind::Timeout { phase, limit }, "").into(),
+                );
             }
             let step = (deadline - now).min(CANCEL_POLL);
             if let Ok(out) = tokio::time::timeout(step, fut.as_mut()).await {
@@ -1069,35 +1044,7 @@ impl Fetcher<'_> {
             }
             source = cause.source();
         }
-        let shown = url.to_string();
-        let (kind, message) = net_failure(e);
-        match kind {
-            NetFailure::Dns => FetchError::Dns {
-                url: shown,
-                message,
-            },
-            NetFailure::Refused => FetchError::Refused {
-                url: shown,
-                message,
-            },
-            NetFailure::Connect => FetchError::Connect {
-                url: shown,
-                message,
-            },
-            NetFailure::Tls => FetchError::Tls {
-                url: shown,
-                message,
-            },
-            NetFailure::Timeout => FetchError::Timeout {
-                url: shown,
-                phase: "connecting",
-                limit: self.opts.connect_timeout,
-            },
-            NetFailure::Other => FetchError::Transport {
-                url: shown,
-                message,
-            },
-        }
+        NetError::from_reqwest(url.as_str(), e, "connecting", self.opts.connect_timeout).into()
     }
 }
 
@@ -1497,11 +1444,14 @@ mod tests {
             .unwrap_err();
         assert!(
             matches!(
-                err,
-                FetchError::Timeout {
-                    phase: "waiting for the next bytes",
+                &err,
+                FetchError::Net(NetError {
+                    kind: NetKind::Timeout {
+                        phase: "waiting for the next bytes",
+                        ..
+                    },
                     ..
-                }
+                })
             ),
             "{err}"
         );
@@ -1529,7 +1479,16 @@ mod tests {
         let err = fetch(&format!("{base}/speed.safetensors"), tmp.path(), &opts, &())
             .await
             .unwrap_err();
-        assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
+        assert!(
+            matches!(
+                &err,
+                FetchError::Net(NetError {
+                    kind: NetKind::Timeout { .. },
+                    ..
+                })
+            ),
+            "{err}"
+        );
         assert!(started.elapsed() < Duration::from_secs(10));
         assert!(listing(tmp.path()).is_empty());
     }
@@ -1642,7 +1601,7 @@ mod tests {
         .unwrap_err();
         let text = err.to_string();
         assert!(
-            matches!(err, FetchError::Status { status: 404, .. }),
+            matches!(&err, FetchError::Net(e) if e.status() == Some(404)),
             "{text}"
         );
         assert!(text.contains("no such file here"), "{text}");

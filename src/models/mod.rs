@@ -12,6 +12,7 @@ pub mod card;
 pub mod encoder;
 pub mod fetch;
 pub mod folder;
+pub mod net;
 pub mod recommender;
 pub mod registry;
 pub mod remote;

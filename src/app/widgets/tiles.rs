@@ -106,7 +106,7 @@ pub async fn fetch_tile(
         .get(&url)
         .send()
         .await
-        .map_err(|e| format!("{url}: {}", crate::models::remote::net_failure(&e).1))?;
+        .map_err(|e| format!("{url}: {}", crate::models::net::net_failure(&e).1))?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("{url}: the server answered {status}"));

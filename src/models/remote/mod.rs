@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use crate::data::timeseries::MICROS_PER_SECOND;
 use crate::data::{Column, ColumnValues, Progress, Table};
+use crate::models::net::{NetError, NetKind};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -58,36 +59,9 @@ pub enum RemoteError {
         "{url}: the HTTP client could not be set up ({message}). Check this computer's TLS certificates."
     )]
     Setup { url: String, message: String },
-    #[error(
-        "{url}: the server name could not be resolved ({message}). Check the host name and the network connection."
-    )]
-    Dns { url: String, message: String },
-    #[error(
-        "{url}: could not connect ({message}). Check that the server is running and that the host and port are right."
-    )]
-    Connect { url: String, message: String },
-    #[error(
-        "{url}: the secure connection failed ({message}). Check that the server speaks https and that its certificate is valid for this host and trusted by this computer."
-    )]
-    Tls { url: String, message: String },
-    #[error(
-        "{url}: no answer within {seconds} s while {phase}. The server may be down or overloaded; try again, or send smaller batches."
-    )]
-    Timeout {
-        url: String,
-        phase: &'static str,
-        seconds: u64,
-    },
-    #[error("{url}: the request failed ({message}). Check the network connection and try again.")]
-    Transport { url: String, message: String },
-    #[error("{url}: the server answered {status} {reason}: {message}. {hint}")]
-    Status {
-        url: String,
-        status: u16,
-        reason: &'static str,
-        message: String,
-        hint: &'static str,
-    },
+    /// The network or the server failed.
+    #[error(transparent)]
+    Net(#[from] NetError),
     #[error(
         "{url}: the answer is larger than {max_mib} MiB, more than cityops reads. Send fewer rows per batch, or ask for fewer outputs."
     )]
@@ -151,13 +125,8 @@ impl crate::data::Blame for RemoteError {
             | Self::NoModelName { .. }
             | Self::Input { .. }
             | Self::MissingColumns { .. } => true,
+            Self::Net(e) => e.is_user_input(),
             Self::Setup { .. }
-            | Self::Dns { .. }
-            | Self::Connect { .. }
-            | Self::Tls { .. }
-            | Self::Timeout { .. }
-            | Self::Transport { .. }
-            | Self::Status { .. }
             | Self::AnswerTooLarge { .. }
             | Self::BadJson { .. }
             | Self::Protocol { .. }
@@ -191,61 +160,6 @@ pub fn is_loopback_host(url: &Url) -> bool {
 /// True when the URL is plain http to another computer and that is not allowed.
 pub(crate) fn is_insecure_http(url: &Url, allow_http: bool) -> bool {
     url.scheme() == "http" && !allow_http && !is_loopback_host(url)
-}
-
-/// How a request failed before an answer came.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum NetFailure {
-    Dns,
-    Refused,
-    Connect,
-    Tls,
-    Timeout,
-    Other,
-}
-
-/// Sorts a reqwest error into a [`NetFailure`] and the most useful
-/// description of it (the chain of causes, without reqwest's own preamble).
-pub(crate) fn net_failure(e: &reqwest::Error) -> (NetFailure, String) {
-    use std::error::Error as _;
-    let mut causes: Vec<String> = Vec::new();
-    let mut refused = false;
-    let mut source = e.source();
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            refused = true;
-        }
-        let text = cause.to_string();
-        if !text.is_empty() && causes.last() != Some(&text) {
-            causes.push(text);
-        }
-        source = cause.source();
-    }
-    let detail = if causes.is_empty() {
-        e.to_string()
-    } else {
-        causes.join(": ")
-    };
-    let lower = detail.to_lowercase();
-    let kind = if e.is_timeout() {
-        NetFailure::Timeout
-    } else if e.is_dns() || lower.contains("dns error") || lower.contains("failed to lookup") {
-        NetFailure::Dns
-    } else if refused || lower.contains("connection refused") {
-        NetFailure::Refused
-    } else if ["certificate", "tls", "handshake", "alert", "ssl"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
-        NetFailure::Tls
-    } else if e.is_connect() {
-        NetFailure::Connect
-    } else {
-        NetFailure::Other
-    };
-    (kind, detail)
 }
 
 /// The server's own words from an error answer: `{"error": "…"}`,
@@ -495,36 +409,12 @@ fn parse_base_url(base_url: &str) -> Result<Url, RemoteError> {
 }
 
 fn transport_error(url: &Url, e: &reqwest::Error) -> RemoteError {
-    let url_shown = url.to_string();
-    let (kind, message) = net_failure(e);
-    match kind {
-        NetFailure::Dns => RemoteError::Dns {
-            url: url_shown,
-            message,
-        },
-        NetFailure::Refused | NetFailure::Connect => RemoteError::Connect {
-            url: url_shown,
-            message,
-        },
-        NetFailure::Tls => RemoteError::Tls {
-            url: url_shown,
-            message,
-        },
-        NetFailure::Timeout if e.is_connect() => RemoteError::Timeout {
-            url: url_shown,
-            phase: "connecting",
-            seconds: CONNECT_TIMEOUT.as_secs(),
-        },
-        NetFailure::Timeout => RemoteError::Timeout {
-            url: url_shown,
-            phase: "waiting for the answer",
-            seconds: REQUEST_TIMEOUT.as_secs(),
-        },
-        NetFailure::Other => RemoteError::Transport {
-            url: url_shown,
-            message,
-        },
-    }
+    let (phase, limit) = if e.is_connect() {
+        ("connecting", CONNECT_TIMEOUT)
+    } else {
+        ("waiting for the answer", REQUEST_TIMEOUT)
+    };
+    NetError::from_reqwest(url.as_str(), e, phase, limit).into()
 }
 
 async fn status_error(url: &Url, mut resp: Response) -> RemoteError {
@@ -539,13 +429,16 @@ async fn status_error(url: &Url, mut resp: Response) -> RemoteError {
         Some(to) if status.is_redirection() => format!("it redirects to {to}"),
         _ => server_message(&body),
     };
-    RemoteError::Status {
-        url: url.to_string(),
-        status: status.as_u16(),
-        reason: status.canonical_reason().unwrap_or(""),
+    NetError::new(
+        url.as_str(),
+        NetKind::Status {
+            status: status.as_u16(),
+            reason: status.canonical_reason().unwrap_or(""),
+            hint: status_hint(status),
+        },
         message,
-        hint: status_hint(status),
-    }
+    )
+    .into()
 }
 
 // ---------------------------------------------------------------------------
