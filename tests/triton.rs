@@ -188,7 +188,7 @@ fn tritons_python_client_calls_cityops_serve_with_its_defaults() {
 fn the_v2_client_gets_the_same_answer_binary_or_json() {
     use cityops::models::remote::{InferTensor, TensorData, V2Client};
     let url = common::serve_in_process(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
-    let text = |v: &[&str]| TensorData::Bytes(v.iter().map(|s| (*s).to_owned()).collect());
+    let text = |v: &[&str]| TensorData::strings(v.iter().map(|s| (*s).to_owned()));
     let tensor = |name: &str, datatype: &str, data: TensorData| InferTensor {
         name: name.to_owned(),
         shape: vec![2],
@@ -203,16 +203,16 @@ fn the_v2_client_gets_the_same_answer_binary_or_json() {
         ),
         tensor("sensor_id", "BYTES", text(&["S01", "S02"])),
         tensor("road", "BYTES", text(&["Main St", "River Rd"])),
-        tensor("latitude", "FP64", TensorData::Float(vec![41.88, 41.89])),
-        tensor("longitude", "FP64", TensorData::Float(vec![-87.63, -87.62])),
+        tensor("latitude", "FP64", TensorData::floats([41.88, 41.89])),
+        tensor("longitude", "FP64", TensorData::floats([-87.63, -87.62])),
         tensor(
             "volume_veh_per_hour",
             "INT64",
-            TensorData::Int(vec![1200, 900]),
+            TensorData::ints([1200, 900]),
         ),
-        tensor("speed_kmh", "FP64", TensorData::Float(vec![42.5, 55.0])),
-        tensor("occupancy_pct", "FP64", TensorData::Float(vec![12.0, 8.5])),
-        tensor("rain_mm", "FP64", TensorData::Float(vec![0.0, 1.2])),
+        tensor("speed_kmh", "FP64", TensorData::floats([42.5, 55.0])),
+        tensor("occupancy_pct", "FP64", TensorData::floats([12.0, 8.5])),
+        tensor("rain_mm", "FP64", TensorData::floats([0.0, 1.2])),
     ];
     let rt = cityops::jobs::runtime().unwrap();
     let json = V2Client::new(&url, None).unwrap().binary_from(usize::MAX);

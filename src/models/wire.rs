@@ -1,13 +1,15 @@
 //! The Open Inference Protocol V2 on the wire, shared by the client
 //! (`models::remote`) and the server (`serve`): its datatypes, a tensor's
-//! flat values, and Triton's binary tensor data encoding (the same bytes
-//! both ways, so the two cannot disagree).
+//! flat values (one enum, `TensorData`, with missing values), the reader of
+//! a tensor's JSON `data` (one, for requests and answers alike), and
+//! Triton's binary tensor data encoding (the same bytes both ways, so the
+//! two sides cannot disagree).
 //!
 //! Binary tensors are little-endian and row-major: BOOL one byte, INT8 to
 //! UINT64 their width, FP16 and BF16 two bytes, FP32 four, FP64 eight;
 //! BYTES elements are each a 4-byte little-endian length and the bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The header that says how long a binary body's JSON part is.
 pub const HEADER_LENGTH: &str = "inference-header-content-length";
@@ -109,15 +111,54 @@ impl std::fmt::Display for DataType {
     }
 }
 
-/// The flat, row-major values of a tensor. Serialises as a plain JSON list:
-/// booleans, integers, numbers (NaN as `null`) or strings.
+/// What a model says about one of its inputs or outputs: the server lists
+/// it, the client reads it. `-1` in a shape marks a dimension of any size
+/// (usually the batch).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TensorMeta {
+    pub name: String,
+    /// `BOOL`, `INT8` … `INT64`, `UINT8` … `UINT64`, `FP16`, `BF16`,
+    /// `FP32`, `FP64` or `BYTES`, upper case.
+    pub datatype: String,
+    pub shape: Vec<i64>,
+}
+
+impl TensorMeta {
+    pub fn new(name: impl Into<String>, datatype: DataType, shape: Vec<i64>) -> Self {
+        Self {
+            name: name.into(),
+            datatype: datatype.name().to_owned(),
+            shape,
+        }
+    }
+}
+
+/// The answer to `GET /v2/models/NAME`, on both sides.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelMetadata {
+    pub name: String,
+    pub versions: Vec<String>,
+    pub platform: String,
+    pub inputs: Vec<TensorMeta>,
+    pub outputs: Vec<TensorMeta>,
+    pub parameters: serde_json::Value,
+}
+
+/// The flat, row-major values of a tensor, on both sides of the protocol:
+/// `None` is a missing value (JSON `null`). Serialises as a plain JSON
+/// list: booleans, integers, numbers (NaN and missing as `null`) or
+/// strings.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum TensorData {
-    Bool(Vec<bool>),
-    Int(Vec<i64>),
-    Float(Vec<f64>),
-    Bytes(Vec<String>),
+    Bool(Vec<Option<bool>>),
+    /// Every integer datatype.
+    Int(Vec<Option<i64>>),
+    /// FP16, BF16, FP32 and FP64.
+    Float(Vec<Option<f64>>),
+    Bytes(Vec<Option<String>>),
 }
 
 impl TensorData {
@@ -132,6 +173,50 @@ impl TensorData {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Numbers, NaN as missing.
+    pub fn floats(values: impl IntoIterator<Item = f64>) -> Self {
+        Self::Float(
+            values
+                .into_iter()
+                .map(|x| (!x.is_nan()).then_some(x))
+                .collect(),
+        )
+    }
+
+    pub fn ints(values: impl IntoIterator<Item = i64>) -> Self {
+        Self::Int(values.into_iter().map(Some).collect())
+    }
+
+    pub fn bools(values: impl IntoIterator<Item = bool>) -> Self {
+        Self::Bool(values.into_iter().map(Some).collect())
+    }
+
+    pub fn strings(values: impl IntoIterator<Item = String>) -> Self {
+        Self::Bytes(values.into_iter().map(Some).collect())
+    }
+
+    /// The values as numbers (missing as NaN, booleans as 0 and 1);
+    /// `None` for BYTES.
+    pub fn to_f64s(&self) -> Option<Vec<f64>> {
+        Some(match self {
+            Self::Float(v) => v.iter().map(|x| x.unwrap_or(f64::NAN)).collect(),
+            Self::Int(v) => v.iter().map(|x| x.map_or(f64::NAN, |x| x as f64)).collect(),
+            Self::Bool(v) => v
+                .iter()
+                .map(|x| x.map_or(f64::NAN, |b| f64::from(u8::from(b))))
+                .collect(),
+            Self::Bytes(_) => return None,
+        })
+    }
+
+    /// The texts of a BYTES tensor (missing as ""); `None` for the others.
+    pub fn to_strings(&self) -> Option<Vec<String>> {
+        match self {
+            Self::Bytes(v) => Some(v.iter().map(|s| s.clone().unwrap_or_default()).collect()),
+            _ => None,
+        }
     }
 
     /// Elements `range` as a new tensor's data.
@@ -178,19 +263,19 @@ pub fn decode(datatype: DataType, count: usize, bytes: &[u8]) -> Result<TensorDa
         };
     }
     Ok(match datatype {
-        DataType::Bool => TensorData::Bool(bytes.iter().map(|&b| b != 0).collect()),
-        DataType::Int8 => TensorData::Int(le!(i8, 1).map(i64::from).collect()),
-        DataType::Uint8 => TensorData::Int(le!(u8, 1).map(i64::from).collect()),
-        DataType::Int16 => TensorData::Int(le!(i16, 2).map(i64::from).collect()),
-        DataType::Uint16 => TensorData::Int(le!(u16, 2).map(i64::from).collect()),
-        DataType::Int32 => TensorData::Int(le!(i32, 4).map(i64::from).collect()),
-        DataType::Uint32 => TensorData::Int(le!(u32, 4).map(i64::from).collect()),
-        DataType::Int64 => TensorData::Int(le!(i64, 8).collect()),
+        DataType::Bool => TensorData::Bool(bytes.iter().map(|&b| Some(b != 0)).collect()),
+        DataType::Int8 => TensorData::Int(le!(i8, 1).map(|x| Some(i64::from(x))).collect()),
+        DataType::Uint8 => TensorData::Int(le!(u8, 1).map(|x| Some(i64::from(x))).collect()),
+        DataType::Int16 => TensorData::Int(le!(i16, 2).map(|x| Some(i64::from(x))).collect()),
+        DataType::Uint16 => TensorData::Int(le!(u16, 2).map(|x| Some(i64::from(x))).collect()),
+        DataType::Int32 => TensorData::Int(le!(i32, 4).map(|x| Some(i64::from(x))).collect()),
+        DataType::Uint32 => TensorData::Int(le!(u32, 4).map(|x| Some(i64::from(x))).collect()),
+        DataType::Int64 => TensorData::Int(le!(i64, 8).map(Some).collect()),
         DataType::Uint64 => TensorData::Int(
             le!(u64, 8)
                 .enumerate()
                 .map(|(i, v)| {
-                    i64::try_from(v).map_err(|_| {
+                    i64::try_from(v).map(Some).map_err(|_| {
                         format!(
                             "value {i} is {v}, larger than 2^63 - 1, which cityops holds at most"
                         )
@@ -200,17 +285,19 @@ pub fn decode(datatype: DataType, count: usize, bytes: &[u8]) -> Result<TensorDa
         ),
         DataType::Fp16 => TensorData::Float(
             le!(u16, 2)
-                .map(|b| f64::from(half::f16::from_bits(b)))
+                .map(|b| Some(f64::from(half::f16::from_bits(b))))
                 .collect(),
         ),
         DataType::Bf16 => TensorData::Float(
             le!(u16, 2)
-                .map(|b| f64::from(half::bf16::from_bits(b)))
+                .map(|b| Some(f64::from(half::bf16::from_bits(b))))
                 .collect(),
         ),
-        DataType::Fp32 => TensorData::Float(le!(f32, 4).map(f64::from).collect()),
-        DataType::Fp64 => TensorData::Float(le!(f64, 8).collect()),
-        DataType::Bytes => TensorData::Bytes(decode_bytes(count, bytes)?),
+        DataType::Fp32 => TensorData::Float(le!(f32, 4).map(|x| Some(f64::from(x))).collect()),
+        DataType::Fp64 => TensorData::Float(le!(f64, 8).map(Some).collect()),
+        DataType::Bytes => {
+            TensorData::Bytes(decode_bytes(count, bytes)?.into_iter().map(Some).collect())
+        }
     })
 }
 
@@ -255,9 +342,12 @@ fn decode_bytes(count: usize, bytes: &[u8]) -> Result<Vec<String>, String> {
 pub fn encode(data: &TensorData, datatype: DataType) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() * element_size(datatype).unwrap_or(8));
     match data {
-        TensorData::Bool(v) => out.extend(v.iter().map(|&b| u8::from(b))),
+        // A missing value has no bytes of its own: NaN for floats, zero,
+        // false or the empty string otherwise.
+        TensorData::Bool(v) => out.extend(v.iter().map(|&b| u8::from(b.unwrap_or(false)))),
         TensorData::Int(v) => {
-            for &x in v {
+            for x in v {
+                let x = x.unwrap_or(0);
                 match datatype {
                     DataType::Int8 | DataType::Uint8 | DataType::Bool => out.push(x as u8),
                     DataType::Int16 | DataType::Uint16 => {
@@ -273,7 +363,8 @@ pub fn encode(data: &TensorData, datatype: DataType) -> Vec<u8> {
             }
         }
         TensorData::Float(v) => {
-            for &x in v {
+            for x in v {
+                let x = x.unwrap_or(f64::NAN);
                 match datatype {
                     DataType::Fp16 => out.extend_from_slice(&half::f16::from_f64(x).to_le_bytes()),
                     DataType::Bf16 => out.extend_from_slice(&half::bf16::from_f64(x).to_le_bytes()),
@@ -284,12 +375,302 @@ pub fn encode(data: &TensorData, datatype: DataType) -> Vec<u8> {
         }
         TensorData::Bytes(v) => {
             for s in v {
+                let s = s.as_deref().unwrap_or("");
                 out.extend_from_slice(&(s.len() as u32).to_le_bytes());
                 out.extend_from_slice(s.as_bytes());
             }
         }
     }
     out
+}
+
+/// A leaf of a tensor's `data`, as the JSON parser hands it over.
+enum Leaf<'s> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'s str),
+    /// An object where a value was expected.
+    Object,
+}
+
+impl Leaf<'_> {
+    /// What the value is, for messages.
+    fn describe(&self) -> String {
+        match self {
+            Self::Null => "null".to_owned(),
+            Self::Bool(b) => b.to_string(),
+            Self::Int(n) => n.to_string(),
+            Self::Float(f) => f.to_string(),
+            Self::Str(s) if s.chars().count() > 40 => {
+                format!("the string \"{}…\"", s.chars().take(40).collect::<String>())
+            }
+            Self::Str(s) => format!("the string \"{s}\""),
+            Self::Object => "an object".to_owned(),
+        }
+    }
+
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::Int(n) => Some(*n as f64),
+            Self::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+/// Typed values as the leaves arrive, stopping at the first wrong one or
+/// at one more than the shape holds.
+struct Collector<'l> {
+    label: &'l str,
+    datatype: DataType,
+    expected: usize,
+    seen: usize,
+    values: TensorData,
+    /// The first problem, reported instead of the parser's own error.
+    failure: Option<String>,
+    /// An answer's data (not a request's): numbers written as strings,
+    /// and numbers or booleans as BYTES, are taken too.
+    lenient: bool,
+}
+
+impl<'l> Collector<'l> {
+    fn new(
+        label: &'l str,
+        datatype: DataType,
+        expected: usize,
+        raw_len: usize,
+        lenient: bool,
+    ) -> Self {
+        // Every value takes at least two bytes of the body (digit and
+        // comma), so the data cannot hold more than this: never reserve
+        // more than the body could fill.
+        let capacity = expected.min(raw_len / 2 + 1);
+        let values = match datatype {
+            DataType::Bool => TensorData::Bool(Vec::with_capacity(capacity)),
+            DataType::Fp16 | DataType::Fp32 | DataType::Fp64 => {
+                TensorData::Float(Vec::with_capacity(capacity))
+            }
+            DataType::Bytes => TensorData::Bytes(Vec::with_capacity(capacity)),
+            _ => TensorData::Int(Vec::with_capacity(capacity)),
+        };
+        Self {
+            label,
+            datatype,
+            expected,
+            seen: 0,
+            values,
+            failure: None,
+            lenient,
+        }
+    }
+
+    fn wrong(&self, leaf: &Leaf<'_>, expected: &str) -> String {
+        format!(
+            "{}, value #{}: expected {expected} for {}, found {}",
+            self.label,
+            self.seen + 1,
+            self.datatype,
+            leaf.describe()
+        )
+    }
+
+    /// Adds one leaf; `Err` when the request must be refused.
+    fn push(&mut self, leaf: Leaf<'_>) -> Result<(), String> {
+        if self.seen >= self.expected {
+            return Err(format!(
+                "{}: the shape holds {} values but \"data\" has more. Send exactly the shape's product of values, flat in row-major order or nested.",
+                self.label, self.expected
+            ));
+        }
+        let datatype = self.datatype;
+        let problem = match (&mut self.values, &leaf) {
+            (TensorData::Bool(v), Leaf::Null) => {
+                v.push(None);
+                None
+            }
+            (TensorData::Bool(v), Leaf::Bool(b)) => {
+                v.push(Some(*b));
+                None
+            }
+            (TensorData::Bool(v), l) if l.as_f64() == Some(0.0) => {
+                v.push(Some(false));
+                None
+            }
+            (TensorData::Bool(v), l) if l.as_f64() == Some(1.0) => {
+                v.push(Some(true));
+                None
+            }
+            (TensorData::Bool(_), _) => Some("true, false, 0 or 1".to_owned()),
+            (TensorData::Float(v), Leaf::Null) => {
+                v.push(None);
+                None
+            }
+            (TensorData::Float(v), l) if l.as_f64().is_some() => {
+                v.push(l.as_f64());
+                None
+            }
+            (TensorData::Float(v), Leaf::Str(s)) if self.lenient => match s.trim().parse::<f64>() {
+                Ok(x) => {
+                    v.push(Some(x));
+                    None
+                }
+                Err(_) => Some("a number".to_owned()),
+            },
+            (TensorData::Float(_), _) => Some("a number".to_owned()),
+            (TensorData::Bytes(v), Leaf::Null) => {
+                v.push(None);
+                None
+            }
+            (TensorData::Bytes(v), Leaf::Str(s)) => {
+                v.push(Some((*s).to_owned()));
+                None
+            }
+            (TensorData::Bytes(v), Leaf::Bool(b)) if self.lenient => {
+                v.push(Some(b.to_string()));
+                None
+            }
+            (TensorData::Bytes(v), Leaf::Int(n)) if self.lenient => {
+                v.push(Some(n.to_string()));
+                None
+            }
+            (TensorData::Bytes(v), Leaf::Float(f)) if self.lenient => {
+                v.push(Some(f.to_string()));
+                None
+            }
+            (TensorData::Bytes(_), _) => Some("a string".to_owned()),
+            (TensorData::Int(v), leaf) => {
+                let (lo, hi) = datatype.integer_range().unwrap_or((0, 0));
+                let n = match leaf {
+                    Leaf::Null => {
+                        v.push(None);
+                        self.seen += 1;
+                        return Ok(());
+                    }
+                    Leaf::Int(n) => Some(*n),
+                    // 3.0 is a whole number too.
+                    Leaf::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(*f as i128),
+                    _ => None,
+                };
+                match n.filter(|n| (lo..=hi).contains(n)) {
+                    Some(n) => {
+                        v.push(i64::try_from(n).ok());
+                        None
+                    }
+                    None => Some(format!("a whole number from {lo} to {hi}")),
+                }
+            }
+        };
+        if let Some(expected) = problem {
+            return Err(self.wrong(&leaf, &expected));
+        }
+        self.seen += 1;
+        Ok(())
+    }
+}
+
+/// Walks nested arrays, handing each leaf to the collector.
+struct Leaves<'c, 'l>(&'c mut Collector<'l>);
+
+impl Leaves<'_, '_> {
+    fn take<E: serde::de::Error>(self, leaf: Leaf<'_>) -> Result<(), E> {
+        match self.0.push(leaf) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.0.failure = Some(e);
+                Err(E::custom("refused"))
+            }
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Leaves<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Leaves<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("values or nested arrays of values")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Leaves(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _map: A) -> Result<(), A::Error> {
+        self.take(Leaf::Object)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.take(Leaf::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.take(Leaf::Null)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<(), E> {
+        self.take(Leaf::Bool(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<(), E> {
+        self.take(Leaf::Int(v.into()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<(), E> {
+        self.take(Leaf::Int(v.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
+        self.take(Leaf::Float(v))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        self.take(Leaf::Str(v))
+    }
+}
+
+/// Reads a tensor's JSON `data` — flat or nested arrays — straight from
+/// its text into `expected` values of `datatype` (`null` is a missing
+/// value), stopping at the first wrong value or at one too many, and never
+/// reserving more than the text could hold. `label` names the tensor in
+/// the messages. `lenient`: an answer's data (the client), which may write
+/// numbers as strings and BYTES as numbers; a request's is read strictly.
+pub fn read_json_data(
+    label: &str,
+    datatype: DataType,
+    expected: usize,
+    raw: &str,
+    lenient: bool,
+) -> Result<TensorData, String> {
+    let mut collector = Collector::new(label, datatype, expected, raw.len(), lenient);
+    let parsed = {
+        let mut de = serde_json::Deserializer::from_str(raw);
+        serde::de::DeserializeSeed::deserialize(Leaves(&mut collector), &mut de)
+    };
+    if let Some(failure) = collector.failure.take() {
+        return Err(failure);
+    }
+    if let Err(e) = parsed {
+        return Err(format!(
+            "{label}: \"data\" cannot be read: {e}. Send the values as a flat or nested JSON array."
+        ));
+    }
+    if collector.seen != expected {
+        return Err(format!(
+            "{label}: its shape holds {expected} values but \"data\" has {}. Send exactly the shape's product of values, flat in row-major order or nested.",
+            collector.seen
+        ));
+    }
+    Ok(collector.values)
 }
 
 #[cfg(test)]
@@ -299,19 +680,19 @@ mod tests {
     #[test]
     fn every_datatype_round_trips_through_its_bytes() {
         let cases = [
-            (DataType::Bool, TensorData::Bool(vec![true, false])),
-            (DataType::Int8, TensorData::Int(vec![-128, 127])),
-            (DataType::Uint16, TensorData::Int(vec![0, 65_535])),
-            (DataType::Int32, TensorData::Int(vec![-5, 1 << 30])),
-            (DataType::Int64, TensorData::Int(vec![i64::MIN, i64::MAX])),
-            (DataType::Uint64, TensorData::Int(vec![0, i64::MAX])),
-            (DataType::Fp16, TensorData::Float(vec![0.5, -3.0])),
-            (DataType::Bf16, TensorData::Float(vec![2.0, -0.25])),
-            (DataType::Fp32, TensorData::Float(vec![1.5, -2.0])),
-            (DataType::Fp64, TensorData::Float(vec![0.1, f64::MAX])),
+            (DataType::Bool, TensorData::bools([true, false])),
+            (DataType::Int8, TensorData::ints([-128, 127])),
+            (DataType::Uint16, TensorData::ints([0, 65_535])),
+            (DataType::Int32, TensorData::ints([-5, 1 << 30])),
+            (DataType::Int64, TensorData::ints([i64::MIN, i64::MAX])),
+            (DataType::Uint64, TensorData::ints([0, i64::MAX])),
+            (DataType::Fp16, TensorData::floats([0.5, -3.0])),
+            (DataType::Bf16, TensorData::floats([2.0, -0.25])),
+            (DataType::Fp32, TensorData::floats([1.5, -2.0])),
+            (DataType::Fp64, TensorData::floats([0.1, f64::MAX])),
             (
                 DataType::Bytes,
-                TensorData::Bytes(vec!["North".into(), String::new(), "河".into()]),
+                TensorData::strings(["North".to_owned(), String::new(), "河".to_owned()]),
             ),
         ];
         for (d, data) in cases {
@@ -322,10 +703,10 @@ mod tests {
 
     #[test]
     fn sizes_and_lengths_are_checked() {
-        let bytes = encode(&TensorData::Float(vec![1.0, 2.0]), DataType::Fp32);
+        let bytes = encode(&TensorData::floats([1.0, 2.0]), DataType::Fp32);
         let err = decode(DataType::Fp32, 3, &bytes).unwrap_err();
         assert!(err.contains("holds 3 FP32 values"), "{err}");
-        let mut b = encode(&TensorData::Bytes(vec!["ab".into()]), DataType::Bytes);
+        let mut b = encode(&TensorData::strings(["ab".to_owned()]), DataType::Bytes);
         b[0] = 200;
         assert!(
             decode(DataType::Bytes, 1, &b)

@@ -99,28 +99,20 @@ pub fn decode(
     count: usize,
     bytes: &[u8],
 ) -> Result<Values, ApiError> {
-    let data = wire::decode(datatype, count, bytes)
-        .map_err(|e| ApiError::bad_request(format!("{label}: {e}")))?;
-    Ok(match data {
-        TensorData::Bool(v) => Values::Bool(v.into_iter().map(Some).collect()),
-        TensorData::Int(v) => Values::Int(v.into_iter().map(Some).collect()),
-        TensorData::Float(v) => Values::Float(v.into_iter().map(Some).collect()),
-        TensorData::Bytes(v) => Values::Bytes(v.into_iter().map(Some).collect()),
-    })
+    wire::decode(datatype, count, bytes).map_err(|e| ApiError::bad_request(format!("{label}: {e}")))
 }
 
 /// An output's values as raw bytes (missing numbers as NaN).
 pub fn encode(data: &OutputData) -> Vec<u8> {
     match data {
-        OutputData::Fp64(v) => wire::encode(
-            &TensorData::Float(v.iter().map(|x| x.unwrap_or(f64::NAN)).collect()),
-            DataType::Fp64,
-        ),
+        OutputData::Fp64(v) => wire::encode(&TensorData::Float(v.clone()), DataType::Fp64),
         OutputData::Fp32(v) => wire::encode(
-            &TensorData::Float(v.iter().map(|&x| f64::from(x)).collect()),
+            &TensorData::floats(v.iter().map(|&x| f64::from(x))),
             DataType::Fp32,
         ),
-        OutputData::Bytes(v) => wire::encode(&TensorData::Bytes(v.clone()), DataType::Bytes),
+        OutputData::Bytes(v) => {
+            wire::encode(&TensorData::strings(v.iter().cloned()), DataType::Bytes)
+        }
     }
 }
 

@@ -53,16 +53,8 @@ pub enum ServedModel {
     },
 }
 
-/// The V2 model metadata response.
-#[derive(Debug, serde::Serialize)]
-pub struct ModelMetadata {
-    pub name: String,
-    pub versions: Vec<&'static str>,
-    pub platform: &'static str,
-    pub inputs: Vec<TensorSpec>,
-    pub outputs: Vec<TensorSpec>,
-    pub parameters: Value,
-}
+/// The V2 model metadata response (the type the client reads).
+pub use crate::models::wire::ModelMetadata;
 
 /// The only version of every model (cityops keeps one per name).
 pub const MODEL_VERSION: &str = "1";
@@ -89,8 +81,8 @@ impl ServedModel {
     pub fn metadata(&self, name: &str) -> ModelMetadata {
         ModelMetadata {
             name: name.to_owned(),
-            versions: vec![MODEL_VERSION],
-            platform: PLATFORM,
+            versions: vec![MODEL_VERSION.to_owned()],
+            platform: PLATFORM.to_owned(),
             inputs: self.inputs(),
             outputs: self.outputs(),
             parameters: match self {

@@ -216,25 +216,25 @@ pub(super) fn plan_input(
     };
     let cells = || (0..rows).flat_map(|r| columns.iter().map(move |c| (*c, r)));
     let data = match kind {
-        DataKind::Float => TensorData::Float(
+        DataKind::Float => TensorData::floats(
             cells()
                 .map(|(c, r)| float_at(c, r))
-                .collect::<Result<_, _>>()
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(err)?,
         ),
-        DataKind::Int { min, max } => TensorData::Int(
+        DataKind::Int { min, max } => TensorData::ints(
             cells()
                 .map(|(c, r)| int_at(c, r, &meta.datatype, min, max))
-                .collect::<Result<_, _>>()
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(err)?,
         ),
-        DataKind::Bool => TensorData::Bool(
+        DataKind::Bool => TensorData::bools(
             cells()
                 .map(|(c, r)| bool_at(c, r))
-                .collect::<Result<_, _>>()
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(err)?,
         ),
-        DataKind::Bytes => TensorData::Bytes(cells().map(|(c, r)| text_at(c, r)).collect()),
+        DataKind::Bytes => TensorData::strings(cells().map(|(c, r)| text_at(c, r))),
     };
     Ok(PlannedInput {
         name: meta.name.clone(),
@@ -404,20 +404,20 @@ impl OutputColumns {
         match (&mut self.values, &t.data) {
             (OutputValues::Text(cols), TensorData::Bytes(v)) => {
                 for (j, col) in cols.iter_mut().enumerate() {
-                    col.extend(v.iter().skip(j).step_by(width.max(1)).cloned());
+                    col.extend(
+                        v.iter()
+                            .skip(j)
+                            .step_by(width.max(1))
+                            .map(|s| s.clone().unwrap_or_default()),
+                    );
                 }
             }
             (OutputValues::Float(cols), data) => {
-                let as_f64: Vec<f64> = match data {
-                    TensorData::Float(v) => v.clone(),
-                    TensorData::Int(v) => v.iter().map(|&x| x as f64).collect(),
-                    TensorData::Bool(v) => v.iter().map(|&b| f64::from(u8::from(b))).collect(),
-                    TensorData::Bytes(_) => {
-                        return Err(bad(
-                            format!("{at}.data"),
-                            "has strings for a numeric tensor",
-                        ));
-                    }
+                let Some(as_f64) = data.to_f64s() else {
+                    return Err(bad(
+                        format!("{at}.data"),
+                        "has strings for a numeric tensor",
+                    ));
                 };
                 for (j, col) in cols.iter_mut().enumerate() {
                     col.extend(as_f64.iter().skip(j).step_by(width.max(1)).copied());
@@ -648,7 +648,7 @@ pub async fn recommend(
         name: user_input,
         shape: vec![1],
         datatype: "BYTES".to_owned(),
-        data: TensorData::Bytes(vec![user.to_owned()]),
+        data: TensorData::strings([user.to_owned()]),
     }];
     if let Some(t) = meta
         .inputs
@@ -659,7 +659,7 @@ pub async fn recommend(
             name: t.name.clone(),
             shape: vec![1],
             datatype: t.datatype.clone(),
-            data: TensorData::Int(vec![top as i64]),
+            data: TensorData::ints([top as i64]),
         });
     }
     let items_name = pick(&meta.outputs, "items", &is_bytes);
@@ -670,17 +670,15 @@ pub async fn recommend(
         name.as_ref()
             .and_then(|n| answer.iter().find(|t| &t.name == n))
     };
-    let Some(TensorData::Bytes(items)) = find(&items_name).map(|t| &t.data) else {
+    let Some(items) = find(&items_name).and_then(|t| t.data.to_strings()) else {
         return Err(client.http.protocol(
             &url,
             bad("outputs", "has no text (BYTES) tensor of item ids"),
         ));
     };
-    let scores: Vec<f64> = match find(&scores_name).map(|t| &t.data) {
-        Some(TensorData::Float(v)) => v.clone(),
-        Some(TensorData::Int(v)) => v.iter().map(|&x| x as f64).collect(),
-        _ => Vec::new(),
-    };
+    let scores: Vec<f64> = find(&scores_name)
+        .and_then(|t| t.data.to_f64s())
+        .unwrap_or_default();
     Ok(items
         .iter()
         .take(top)

@@ -3,29 +3,7 @@
 
 use super::*;
 
-/// What a model says about one of its inputs or outputs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TensorMeta {
-    pub name: String,
-    /// `BOOL`, `INT8` … `INT64`, `UINT8` … `UINT64`, `FP16`, `FP32`, `FP64`,
-    /// `BF16` or `BYTES`, upper case.
-    pub datatype: String,
-    /// `-1` marks a variable dimension (usually the batch).
-    pub shape: Vec<i64>,
-}
-
-/// `GET /v2/models/NAME`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ModelMetadata {
-    pub name: String,
-    pub versions: Vec<String>,
-    pub platform: String,
-    pub inputs: Vec<TensorMeta>,
-    pub outputs: Vec<TensorMeta>,
-    pub parameters: Value,
-}
+pub use crate::models::wire::{ModelMetadata, TensorMeta};
 
 /// True for a recommender as `cityops serve` describes one (its metadata
 /// parameters say `"kind": "recommender"`), or any model that takes user ids
@@ -42,6 +20,7 @@ pub fn is_recommender(meta: &ModelMetadata) -> bool {
             .any(|t| t.datatype == "BYTES" && t.shape.len() == 2)
 }
 
+use crate::models::wire::DataType;
 pub use crate::models::wire::TensorData;
 
 impl TensorData {
@@ -76,21 +55,20 @@ pub(super) enum DataKind {
 }
 
 pub(super) fn data_kind(datatype: &str) -> Option<DataKind> {
-    let int = |min: i64, max: i64| Some(DataKind::Int { min, max });
-    match datatype.to_ascii_uppercase().as_str() {
-        "BOOL" => Some(DataKind::Bool),
-        "INT8" => int(i8::MIN.into(), i8::MAX.into()),
-        "INT16" => int(i16::MIN.into(), i16::MAX.into()),
-        "INT32" => int(i32::MIN.into(), i32::MAX.into()),
-        "INT64" => int(i64::MIN, i64::MAX),
-        "UINT8" => int(0, u8::MAX.into()),
-        "UINT16" => int(0, u16::MAX.into()),
-        "UINT32" => int(0, u32::MAX.into()),
-        "UINT64" => int(0, i64::MAX),
-        "FP16" | "FP32" | "FP64" | "BF16" => Some(DataKind::Float),
-        "BYTES" => Some(DataKind::Bytes),
-        _ => None,
-    }
+    let d = DataType::parse(&datatype.to_ascii_uppercase())?;
+    Some(if d == DataType::Bool {
+        DataKind::Bool
+    } else if let Some((lo, hi)) = d.integer_range() {
+        let clamp = |x: i128| x.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
+        DataKind::Int {
+            min: clamp(lo),
+            max: clamp(hi),
+        }
+    } else if d.is_float() {
+        DataKind::Float
+    } else {
+        DataKind::Bytes
+    })
 }
 
 pub(super) fn parse_tensor_meta(v: &Value, at: &str) -> Result<TensorMeta, Bad> {
@@ -148,83 +126,6 @@ pub(super) fn parse_metadata(v: &Value, model: &str) -> Result<ModelMetadata, Ba
     })
 }
 
-/// Flattens nested lists (the protocol allows both) in row-major order.
-pub(super) fn flatten<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
-    match v {
-        Value::Array(items) => items.iter().for_each(|x| flatten(x, out)),
-        other => out.push(other),
-    }
-}
-
-pub(super) fn parse_data(
-    kind: DataKind,
-    values: &[&Value],
-    field: &str,
-) -> Result<TensorData, Bad> {
-    let wrong = |i: usize, v: &Value, what: &str| {
-        bad(
-            field.to_owned(),
-            format!("has {v} at position {i}, which is not {what}"),
-        )
-    };
-    Ok(match kind {
-        DataKind::Bool => TensorData::Bool(
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::Bool(b) => Ok(*b),
-                    Value::Number(n) if n.as_f64() == Some(0.0) => Ok(false),
-                    Value::Number(n) if n.as_f64() == Some(1.0) => Ok(true),
-                    other => Err(wrong(i, other, "a boolean")),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        DataKind::Int { .. } => TensorData::Int(
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    v.as_i64()
-                        .or_else(|| {
-                            v.as_f64()
-                                .filter(|x| x.fract() == 0.0 && x.abs() < 9.2e18)
-                                .map(|x| x as i64)
-                        })
-                        .ok_or_else(|| wrong(i, v, "an integer"))
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        DataKind::Float => TensorData::Float(
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    match v {
-                        Value::Number(n) => n.as_f64(),
-                        Value::Null => Some(f64::NAN),
-                        Value::String(s) => s.trim().parse::<f64>().ok(),
-                        _ => None,
-                    }
-                    .ok_or_else(|| wrong(i, v, "a number"))
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-        DataKind::Bytes => TensorData::Bytes(
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::String(s) => Ok(s.clone()),
-                    Value::Null => Ok(String::new()),
-                    Value::Number(_) | Value::Bool(_) => Ok(v.to_string()),
-                    other => Err(wrong(i, other, "a string")),
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-    })
-}
-
 /// An output tensor's name, datatype (upper case), shape and element count.
 pub(super) fn tensor_head(v: &Value, at: &str) -> Result<(String, String, Vec<i64>, usize), Bad> {
     let name = string_field(v, "name", at)?;
@@ -247,25 +148,31 @@ pub(super) fn tensor_head(v: &Value, at: &str) -> Result<(String, String, Vec<i6
 
 pub(super) fn parse_infer_tensor(v: &Value, at: &str) -> Result<InferTensor, Bad> {
     let (name, datatype, shape, count) = tensor_head(v, at)?;
-    let kind = data_kind(&datatype).unwrap_or(DataKind::Bytes);
     let data_field = join(at, "data");
-    // The shape is only a claim: the values are counted as received and
-    // compared with it, and nothing is reserved from the claim.
-    let mut flat = Vec::new();
-    flatten(required(v, "data", at)?, &mut flat);
-    if flat.len() != count {
-        return Err(bad(
-            data_field,
+    let dt = DataType::parse(&datatype).ok_or_else(|| {
+        bad(
+            join(at, "datatype"),
+            format!("is '{datatype}', which is not a V2 datatype"),
+        )
+    })?;
+    // The one reader of tensor data the server uses too (an answer's data
+    // read leniently). The shape is only a claim: values are counted as
+    // read, and nothing is reserved from the claim.
+    let raw = serde_json::to_string(required(v, "data", at)?)
+        .map_err(|e| bad(data_field.clone(), e.to_string()))?;
+    let data = crate::models::wire::read_json_data("", dt, count, &raw, true).map_err(|m| {
+        bad(
+            data_field.clone(),
             format!(
-                "has {} values but the shape {} needs {count}",
-                flat.len(),
+                "{} (shape {})",
+                m.trim_start_matches([':', ',', ' ']),
                 shape_text(&shape)
             ),
-        ));
-    }
+        )
+    })?;
     Ok(InferTensor {
         name,
-        data: parse_data(kind, &flat, &data_field)?,
+        data,
         shape,
         datatype,
     })
