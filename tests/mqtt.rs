@@ -318,14 +318,7 @@ fn a_dashboard_follows_a_feed_as_readings_are_published() {
         egui::vec2(1400.0, 900.0),
     );
     common::wait(&mut h);
-    h.get_by_role_and_label(egui::Role::Button, "Open URL…")
-        .click();
-    h.run_steps(2);
-    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
-        .click();
-    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
-        .type_text(&broker.url("roads/#"));
-    h.run_steps(2);
+    common::type_url(&mut h, &broker.url("roads/#"));
     common::click(&mut h, "Follow this feed");
     let rows = |h: &egui_kittest::Harness<'static, cityops::app::CityApp>| {
         h.state()

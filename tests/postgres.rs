@@ -528,43 +528,34 @@ fn a_wrong_password_and_an_unknown_table_say_what_to_fix() {
     assert!(e.contains("could not connect"), "{e}");
 }
 
+/// Runs `cityops ARGS` with PGPASSWORD set to `password`.
+fn cityops_with(args: &[&str], password: &str) -> std::process::Output {
+    common::cityops()
+        .args(args)
+        .env("PGPASSWORD", password)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_command_line_lists_tables_and_charts_them() {
     let pg = servers::postgres();
     let url = readings(pg, "cli");
-    let out = common::cityops()
-        .args(["inspect", &url])
-        .env("PGPASSWORD", &pg.password)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("readings"), "{stdout}");
+    let ok = |out: &std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listed = ok(&cityops_with(&["inspect", &url], &pg.password));
+    assert!(listed.contains("readings"), "{listed}");
 
-    let out = common::cityops()
-        .args([
-            "charts",
-            "--data",
-            &url,
-            "--table",
-            "readings",
-            "--tz",
-            "America/Chicago",
-            "--json",
-        ])
-        .env("PGPASSWORD", &pg.password)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let charts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let args = ["charts", "--data", &url, "--table", "readings"];
+    let json = [&args[..], &["--tz", "America/Chicago", "--json"]].concat();
+    let charts: serde_json::Value =
+        serde_json::from_str(&ok(&cityops_with(&json, &pg.password))).unwrap();
     let list = charts.as_array().unwrap();
     assert!(!list.is_empty());
     assert!(
@@ -572,29 +563,13 @@ fn the_command_line_lists_tables_and_charts_them() {
         "{charts}"
     );
 
-    let out = common::cityops()
-        .args([
-            "charts",
-            "--data",
-            &url,
-            "--sql",
-            "SELECT t, speed FROM readings WHERE sensor = 'A'",
-            "--json",
-        ])
-        .env("PGPASSWORD", &pg.password)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let query = "SELECT t, speed FROM readings WHERE sensor = 'A'";
+    ok(&cityops_with(
+        &["charts", "--data", &url, "--sql", query, "--json"],
+        &pg.password,
+    ));
 
-    let out = common::cityops()
-        .args(["charts", "--data", &url, "--table", "readings"])
-        .env("PGPASSWORD", "wrong")
-        .output()
-        .unwrap();
+    let out = cityops_with(&args, "wrong");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("28P01"));
 }
@@ -615,14 +590,7 @@ fn the_dashboard_opens_a_table_with_its_password() {
         egui::vec2(1400.0, 900.0),
     );
     common::wait(&mut h);
-    h.get_by_role_and_label(egui::Role::Button, "Open URL…")
-        .click();
-    h.run_steps(2);
-    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
-        .click();
-    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
-        .type_text(&url);
-    h.run_steps(2);
+    common::type_url(&mut h, &url);
     // A postgres:// address asks for a password and a table (or a
     // query); the server lists its tables to pick from.
     h.get_by_role_and_label(egui::Role::PasswordInput, "Database password")

@@ -10,7 +10,6 @@ mod common;
 
 use cityops::app::AppOptions;
 use common::cityops;
-use egui_kittest::kittest::Queryable;
 
 const CSV: &str = "time,borough,injured\n2024-06-01T08:00:00Z,BRONX,1\n2024-06-01T09:00:00Z,QUEENS,0\n2024-06-02T08:00:00Z,BRONX,2\n";
 const JSON: &str = r#"[{"crash_date": "2024-06-01T00:00:00.000", "borough": "BRONX", "injured": "1"},
@@ -99,14 +98,7 @@ fn the_dashboard_opens_a_url() {
         egui::vec2(1400.0, 900.0),
     );
     common::wait(&mut h);
-    h.get_by_role_and_label(egui::Role::Button, "Open URL…")
-        .click();
-    h.run_steps(2);
-    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
-        .click();
-    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
-        .type_text(&format!("{base}/crashes.csv"));
-    h.run_steps(1);
+    common::type_url(&mut h, &format!("{base}/crashes.csv"));
     common::click(&mut h, "Open this URL");
     common::wait(&mut h);
     let names: Vec<String> = h

@@ -27,6 +27,20 @@ pub enum TimeBucket {
 /// The most buckets a time axis may hold (about 2 years of hours).
 pub const MAX_BUCKETS: i64 = 20_000;
 
+/// The number of `bucket`s from key `k0` to key `k1`, refused past
+/// [`MAX_BUCKETS`].
+pub fn bucket_span(bucket: TimeBucket, k0: i64, k1: i64) -> Result<usize, super::ChartError> {
+    let span = k1 - k0 + 1;
+    if span > MAX_BUCKETS {
+        return Err(super::ChartError::TooManyBuckets {
+            buckets: span,
+            bucket: bucket.key(),
+            max: MAX_BUCKETS,
+        });
+    }
+    Ok(span.max(0) as usize)
+}
+
 impl TimeBucket {
     pub const ALL: [Self; 7] = [
         Self::Auto,

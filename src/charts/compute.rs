@@ -538,15 +538,7 @@ fn over_time(
         .iter()
         .flatten()
         .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-    let span = k1 - k0 + 1;
-    if span > MAX_BUCKETS {
-        return Err(ChartError::TooManyBuckets {
-            buckets: span,
-            bucket: bucket.key(),
-            max: MAX_BUCKETS,
-        });
-    }
-    let slots = span as usize;
+    let slots = super::bucket::bucket_span(bucket, k0, k1)?;
     let plan = SeriesPlan::new(measures, group, rows, spec.top_n.unwrap_or(DEFAULT_GROUPS));
     let mut cells = Cells::new(aggregation, plan.names.len(), slots);
     for (i, (&r, key)) in rows.iter().zip(&keys).enumerate() {

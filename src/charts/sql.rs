@@ -702,15 +702,8 @@ impl Run<'_, '_> {
             return Ok(out);
         }
         out.bucket = Some(bucket);
-        let span = k1 - k0 + 1;
-        if span > MAX_BUCKETS {
-            return Err(ChartError::TooManyBuckets {
-                buckets: span,
-                bucket: bucket.key(),
-                max: MAX_BUCKETS,
-            });
-        }
-        let (names, values) = self.fill(&grouped, &groups, span as usize, |secs| {
+        let span = super::bucket::bucket_span(bucket, k0, k1)?;
+        let (names, values) = self.fill(&grouped, &groups, span, |secs| {
             let k = key_of(secs);
             (k0..=k1).contains(&k).then(|| (k - k0) as usize)
         });

@@ -92,6 +92,18 @@ pub fn wait(h: &mut Harness<'static, CityApp>) {
     h.run_steps(3);
 }
 
+/// Types `url` into the Open URL… menu (left open for its buttons).
+pub fn type_url(h: &mut Harness<'static, CityApp>, url: &str) {
+    h.get_by_role_and_label(egui::Role::Button, "Open URL…")
+        .click();
+    h.run_steps(2);
+    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
+        .click();
+    h.get_by_role_and_label(egui::Role::TextInput, "Data URL")
+        .type_text(url);
+    h.run_steps(2);
+}
+
 /// Clicks the button with this accessible label and waits.
 pub fn click(h: &mut Harness<'static, CityApp>, label: &str) {
     h.get_by_role_and_label(egui::Role::Button, label).click();
