@@ -572,3 +572,67 @@ fn minilm_routes_held_out_demo_reports_better_than_word_vectors_do() {
     // Word vectors trained on the same reports reach about 0.88.
     assert!(acc > 0.88, "routing accuracy {acc}");
 }
+
+/// A sentence encoder's folder deployed with `cityops deploy` is served at
+/// once under the folder's name and gives the vectors it gives locally; a
+/// broken folder is refused before anything is sent.
+#[test]
+fn an_encoder_folder_is_deployed_and_answers_as_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = dir.path().join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let cfg = cityops::serve::ServeConfig {
+        token: Some("t0ken".to_owned()),
+        ..Default::default()
+    };
+    let url = common::serve_in_process_with(&served, &cfg);
+    let local = dir.path().join("city-minilm");
+    tiny_bert::write(&local, 21);
+    let out = common::cityops()
+        .args(["deploy", "--to", &url, "--token", "t0ken", "--model"])
+        .arg(&local)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("READY"));
+    assert!(
+        served
+            .join("city-minilm")
+            .join("model.safetensors")
+            .is_file()
+    );
+    let texts: Vec<String> = ["pothole on Main", "park lights out"]
+        .map(String::from)
+        .to_vec();
+    let direct = SentenceEncoder::load(&local)
+        .unwrap()
+        .encode(&texts, 8, &())
+        .unwrap();
+    let rt = cityops::jobs::runtime().unwrap();
+    let client = cityops::models::remote::EmbeddingsClient::new(
+        &url,
+        "city-minilm".into(),
+        Some("t0ken".to_owned()),
+    )
+    .unwrap();
+    let got = rt.block_on(client.embed(&texts)).unwrap();
+    for (g, d) in got.concat().iter().zip(&direct) {
+        assert!((g - d).abs() < 1e-5);
+    }
+    // A folder without its tokenizer: refused here, nothing sent.
+    let broken = dir.path().join("broken");
+    tiny_bert::write(&broken, 3);
+    std::fs::remove_file(broken.join("tokenizer.json")).unwrap();
+    let out = common::cityops()
+        .args(["deploy", "--to", &url, "--token", "t0ken", "--model"])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tokenizer.json"));
+    assert!(!served.join("broken").exists());
+}

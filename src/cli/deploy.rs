@@ -1,4 +1,5 @@
-//! `cityops deploy --model models/NAME --to URL [--token T] [--json]`:
+//! `cityops deploy --model models/NAME --to URL [--token T] [--json]`
+//! (NAME: a model card, or a sentence encoder's folder):
 //! uploads a model bundle (its card and weights) to a running `cityops
 //! serve` (or any server with Triton's model repository extension that
 //! takes uploaded files), which checks it, puts it in its models folder and
@@ -32,23 +33,30 @@ pub struct DeployArgs {
 }
 
 pub fn run(args: DeployArgs) -> Result<(), Failure> {
-    let card = if args.model.extension().is_some_and(|e| e == "json") {
+    // Checked as the server will check it, before anything is sent.
+    let target = if args.model.is_dir() {
+        crate::text::sentence::SentenceEncoder::load(&args.model)
+            .map_err(|e| Failure::within(args.model.display(), e))?;
         args.model.clone()
     } else {
-        args.model.with_extension("json")
-    };
-    // Checked as the server will check it, before anything is sent.
-    match crate::serve::registry::load_card(&card) {
-        Ok(Some(_)) => {}
-        Ok(None) => {
-            return Err(Failure::bad_input(format!(
-                "{}: this kind of model is served from its folder and cannot be deployed as a bundle",
-                card.display()
-            )));
+        let card = if args.model.extension().is_some_and(|e| e == "json") {
+            args.model.clone()
+        } else {
+            args.model.with_extension("json")
+        };
+        match crate::serve::registry::load_card(&card) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(Failure::bad_input(format!(
+                    "{}: this kind of model is served from a folder; deploy the folder itself",
+                    card.display()
+                )));
+            }
+            Err(e) => return Err(Failure::within(card.display(), e)),
         }
-        Err(e) => return Err(Failure::within(card.display(), e)),
-    }
-    let (name, files) = crate::models::remote::bundle_files(&card).map_err(Failure::bad_input)?;
+        card
+    };
+    let (name, files) = crate::models::remote::bundle_files(&target).map_err(Failure::bad_input)?;
     let token = args
         .token
         .or_else(|| std::env::var("CITYOPS_TOKEN").ok())

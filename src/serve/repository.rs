@@ -126,16 +126,19 @@ fn uploaded_files(name: &str, body: &[u8]) -> Result<Option<Vec<File>>, ApiError
     let Some(params) = request.get("parameters").and_then(Value::as_object) else {
         return Ok(None);
     };
-    let allowed = [format!("{name}.json"), format!("{name}.safetensors")];
+    let bundle = [format!("{name}.json"), format!("{name}.safetensors")];
+    let folder = crate::text::sentence::REQUIRED_FILES.map(str::to_owned);
     let mut files = Vec::new();
     for (key, value) in params {
         let Some(file) = key.strip_prefix("file:") else {
             continue;
         };
-        if !allowed.iter().any(|a| a == file) {
+        if !bundle.iter().chain(&folder).any(|a| a == file) {
             return Err(ApiError::bad_request(format!(
-                "'{file}' cannot be uploaded for model '{name}': a model is the two files {} and {}",
-                allowed[0], allowed[1]
+                "'{file}' cannot be uploaded for model '{name}': a model is the two files {} and {}, or a sentence encoder's {}",
+                bundle[0],
+                bundle[1],
+                folder.join(", ")
             )));
         }
         let text = value
@@ -149,13 +152,24 @@ fn uploaded_files(name: &str, body: &[u8]) -> Result<Option<Vec<File>>, ApiError
     if files.is_empty() {
         return Ok(None);
     }
-    for a in &allowed {
+    // A card and its weights, or an encoder's folder: all of one, none of
+    // the other.
+    let is_folder = files.iter().any(|(f, _)| folder.contains(f));
+    let needed: &[String] = if is_folder { &folder } else { &bundle };
+    for a in needed {
         if !files.iter().any(|(f, _)| f == a) {
             return Err(ApiError::bad_request(format!(
-                "the upload lacks '{a}'; send both {} and {}",
-                allowed[0], allowed[1]
+                "the upload lacks '{a}'; send {}",
+                needed.join(", ")
             )));
         }
+    }
+    if files.iter().any(|(f, _)| !needed.contains(f)) {
+        return Err(ApiError::bad_request(format!(
+            "the upload mixes a model card's files with a sentence encoder's; send either {} or {}",
+            bundle.join(", "),
+            folder.join(", ")
+        )));
     }
     Ok(Some(files))
 }
@@ -176,6 +190,12 @@ fn install(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel, ApiErr
     let io = |what: &str, e: std::io::Error| {
         ApiError::internal(format!("cannot {what} in the models folder: {e}"))
     };
+    if files
+        .iter()
+        .any(|(f, _)| crate::text::sentence::REQUIRED_FILES.contains(&f.as_str()))
+    {
+        return install_folder(dir, name, files);
+    }
     let stage = staging_dir(dir, name);
     std::fs::create_dir_all(&stage).map_err(|e| io("make a staging folder", e))?;
     let cleanup = |r: Result<ServedModel, ApiError>| {
@@ -221,4 +241,57 @@ fn install(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel, ApiErr
     }
     let _ = std::fs::remove_file(&previous);
     cleanup(Ok(model))
+}
+
+/// A sentence encoder's folder: written into staging, loaded as a local
+/// folder is, then swapped in for the folder of that name (the previous
+/// one kept aside until the new one is in place).
+fn install_folder(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel, ApiError> {
+    let io = |what: &str, e: std::io::Error| {
+        ApiError::internal(format!("cannot {what} in the models folder: {e}"))
+    };
+    if dir.join(format!("{name}.json")).exists() {
+        return Err(ApiError::bad_request(format!(
+            "a model card named '{name}' is in the models folder; a sentence encoder needs a name of its own"
+        )));
+    }
+    let stage = staging_dir(dir, name);
+    std::fs::create_dir_all(&stage).map_err(|e| io("make a staging folder", e))?;
+    let cleanup = |r: Result<ServedModel, ApiError>| {
+        let _ = std::fs::remove_dir_all(&stage);
+        r
+    };
+    for (file, bytes) in files {
+        let written = std::fs::File::create(stage.join(file)).and_then(|mut f| {
+            std::io::Write::write_all(&mut f, bytes)?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            return cleanup(Err(io("write the upload", e)));
+        }
+    }
+    let encoder = match crate::text::sentence::SentenceEncoder::load(&stage) {
+        Ok(e) => e,
+        Err(e) => {
+            return cleanup(Err(ApiError::bad_request(format!(
+                "the uploaded sentence encoder '{name}' does not load: {e}. Nothing was changed on the server."
+            ))));
+        }
+    };
+    let target = dir.join(name);
+    let previous = staging_dir(dir, &format!("{name}-previous"));
+    let had = target.exists();
+    if had && let Err(e) = std::fs::rename(&target, &previous) {
+        return cleanup(Err(io("set the previous folder aside", e)));
+    }
+    if let Err(e) = std::fs::rename(&stage, &target) {
+        if had {
+            let _ = std::fs::rename(&previous, &target);
+        }
+        return cleanup(Err(io("move the upload into place", e)));
+    }
+    let _ = std::fs::remove_dir_all(&previous);
+    Ok(ServedModel::Sentence {
+        encoder: Box::new(encoder),
+    })
 }

@@ -80,8 +80,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "将此模型上传到“远程推理服务器”中填写的服务器（需其令牌）：服务器检查后立即提供服务",
     ),
     (
-        "Enter the server's URL and token under Remote inference servers first; encoder folders are not deployed this way",
-        "请先在“远程推理服务器”中填写服务器网址和令牌；编码器文件夹不能这样部署",
+        "Enter the server's URL and token under Remote inference servers first",
+        "请先在“远程推理服务器”中填写服务器网址和令牌",
     ),
     (
         "Deployed {} to {}: the server says {}",

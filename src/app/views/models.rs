@@ -275,9 +275,9 @@ impl ModelsView {
                             if ui.button(trf!("Remove {}", m.name)).clicked() {
                                 self.confirm_remove = Some(m.name.clone());
                             }
-                            // Bundles (a card and its weights) only: an
-                            // encoder folder is copied, not deployed.
-                            let bundle = m.kind != "sentence_encoder" && m.summary.is_ok();
+                            // A card and its weights, or an encoder's
+                            // folder: whatever loads here.
+                            let bundle = m.summary.is_ok();
                             let r = ui
                                 .add_enabled(
                                     bundle && !server.is_empty() && self.deploy.is_none(),
@@ -287,7 +287,7 @@ impl ModelsView {
                                     "Upload this model to the server given under Remote inference servers (with its token): the server checks it and serves it at once",
                                 ))
                                 .on_disabled_hover_text(tr(
-                                    "Enter the server's URL and token under Remote inference servers first; encoder folders are not deployed this way",
+                                    "Enter the server's URL and token under Remote inference servers first",
                                 ));
                             if r.clicked() {
                                 deploy = Some(m.name.clone());

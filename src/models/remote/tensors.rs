@@ -213,6 +213,21 @@ pub const MAX_DEPLOY_FILE_BYTES: u64 = 1 << 30;
 /// `NAME.safetensors` — for [`V2Client::deploy`]; `model` is `models/NAME`
 /// or the card's path.
 pub fn bundle_files(model: &std::path::Path) -> Result<(String, Vec<UploadFile>), String> {
+    if model.is_dir() {
+        // A sentence encoder's folder, deployed under the folder's name.
+        let name = model
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .ok_or_else(|| format!("{}: names no folder", model.display()))?;
+        let mut files = Vec::new();
+        for file in crate::text::sentence::REQUIRED_FILES {
+            let path = model.join(file);
+            let bytes = crate::data::file::read_regular(&path, MAX_DEPLOY_FILE_BYTES)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            files.push((file.to_owned(), bytes));
+        }
+        return Ok((name, files));
+    }
     let card = if model.extension().is_some_and(|e| e == "json") {
         model.to_owned()
     } else {
