@@ -731,3 +731,36 @@ fn the_data_view_browses_a_table_page_by_page() {
     common::click(&mut h, "Show the rows held");
     h.get_by_label("Browse every row");
 }
+
+#[test]
+fn a_live_refresh_asks_the_server_again() {
+    use cityops::sources::live::{Refreshed, Watch};
+    let pg = servers::postgres();
+    let url = pg.database("live");
+    pg.psql(
+        "live",
+        "CREATE TABLE counts AS SELECT TIMESTAMPTZ '2026-01-01 00:00+00' + i * INTERVAL '1 hour' AS at, i % 7 AS vehicles FROM generate_series(1, 500) i;",
+    );
+    let ds = open(&url, "counts", 100).unwrap();
+    let s = spec(ChartKind::Line, "at", &["vehicles"], Aggregation::Sum);
+    let before = sources::compute_chart(&s, &ds, None, TimeRange::default(), &()).unwrap();
+    assert_eq!(before.rows_used, 500);
+    // New rows past the 100 held: the held rows are the same, but the
+    // refresh is a new revision and the chart counts them.
+    pg.psql(
+        "live",
+        "INSERT INTO counts SELECT TIMESTAMPTZ '2026-03-01 00:00+00' + i * INTERVAL '1 hour', 3 FROM generate_series(1, 40) i;",
+    );
+    let opts = LoadOptions {
+        time_zone: Some(chicago()),
+        db_table: Some("counts".to_owned()),
+        row_limit: Some(100),
+        ..LoadOptions::default()
+    };
+    let Refreshed::Changed { dataset, .. } = Watch::start(&ds).refresh(&ds, &opts, &()).unwrap()
+    else {
+        panic!("a database source refreshes as changed");
+    };
+    let after = sources::compute_chart(&s, &dataset, None, TimeRange::default(), &()).unwrap();
+    assert_eq!(after.rows_used, 540);
+}

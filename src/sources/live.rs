@@ -140,9 +140,26 @@ impl Watch {
                 Some(api) => refresh_api(url, api, current, opts, progress),
                 None => replace_if_changed(current, super::load(url, opts, progress)?),
             },
-            // The first rows again; the charts are asked of the server anew.
+            // The first rows again. The server's charts cover rows past
+            // those held, so the dataset is always new: every chart is
+            // asked of the server anew, at the interval the user chose.
             Source::Database(db) => {
-                replace_if_changed(current, super::postgres::load(db, opts, progress)?)
+                let fresh = super::postgres::load(db, opts, progress)?;
+                Ok(match replace_if_changed(current, fresh.clone())? {
+                    Refreshed::Unchanged => {
+                        let mut fresh = fresh;
+                        fresh.name.clone_from(&current.name);
+                        fresh.schema = current.schema.clone();
+                        fresh.domain = current.domain;
+                        fresh.time_zone = current.time_zone.clone();
+                        Refreshed::Changed {
+                            dataset: Box::new(fresh),
+                            added: 0,
+                            how: "asked the database again",
+                        }
+                    }
+                    changed => changed,
+                })
             }
             // A stream updates itself as readings arrive (`mqtt`).
             Source::Demo(_) | Source::Derived(_) | Source::Stream(_) => Ok(Refreshed::Unchanged),
