@@ -213,7 +213,7 @@ pub fn run(args: ChartsArgs) -> Result<(), Failure> {
     for (s, d) in specs.iter().zip(&computed) {
         let (drawn, missing) = d.counts();
         println!(
-            "{:<11} {}  ({} points{}{})",
+            "{:<11} {}  ({} points{}{}{})",
             s.kind.key(),
             s.title,
             drawn,
@@ -224,6 +224,9 @@ pub fn run(args: ChartsArgs) -> Result<(), Failure> {
             },
             d.bucket
                 .map_or_else(String::new, |b| format!(", by {}", b.key())),
+            d.note
+                .as_ref()
+                .map_or_else(String::new, |n| format!("; {n}")),
         );
     }
     if let Some(dir) = &args.out {
