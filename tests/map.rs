@@ -275,7 +275,7 @@ fn plain_http_to_another_machine_and_bad_templates_are_refused() {
     for (template, says) in [
         ("http://tiles.example.org/{z}/{x}/{y}.png", "unencrypted"),
         ("https://tiles.example.org/{z}/{x}.png", "lacks {y}"),
-        ("districts.pmtiles", "not supported yet"),
+        ("districts.pmtiles", "no such .pmtiles file"),
     ] {
         let out = cityops()
             .args(["map", "--data"])
@@ -288,4 +288,77 @@ fn plain_http_to_another_machine_and_bad_templates_are_refused() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{template}: {err}");
     }
+}
+
+/// A local PMTiles archive is a basemap that needs no server: its tiles
+/// are drawn (and not copied into the tile cache).
+#[test]
+fn a_pmtiles_archive_is_a_basemap_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let csv = points_csv(dir.path());
+    // Magenta tiles over the points' area, at every zoom the map may use.
+    let tile = tile_png([255, 0, 255]);
+    let mut tiles = Vec::new();
+    let to_tile = |lon: f64, lat: f64, z: u8| {
+        let n = f64::from(1u32 << z);
+        let x = ((lon + 180.0) / 360.0 * n).floor();
+        let lat = lat.to_radians();
+        let y =
+            ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+        (x as i64, y as i64)
+    };
+    for z in 0..=17u8 {
+        let (x0, y0) = to_tile(-73.60, 45.56, z);
+        let (x1, y1) = to_tile(-73.48, 45.48, z);
+        let max = (1i64 << z) - 1;
+        for x in (x0 - 3).max(0)..=(x1 + 3).min(max) {
+            for y in (y0 - 3).max(0)..=(y1 + 3).min(max) {
+                tiles.push((z, x as u32, y as u32, tile.clone()));
+            }
+        }
+    }
+    let archive = dir.path().join("montreal.pmtiles");
+    cityops::app::widgets::pmtiles::write_archive(&archive, &tiles).unwrap();
+    let out = dir.path().join("map.png");
+    let (j, stderr) = map_json(
+        &[
+            "--data",
+            &csv.display().to_string(),
+            "--basemap",
+            &archive.display().to_string(),
+            "--attribution",
+            "Test archive",
+            "--out",
+            &out.display().to_string(),
+        ],
+        &cache,
+    );
+    assert_eq!(j["tiles_missing"], false, "{stderr}");
+    let shown = magenta(&out);
+    assert!(
+        shown > 500_000,
+        "the archive's tiles cover the map: {shown}"
+    );
+    assert_eq!(
+        walk(&cache.join("tiles")),
+        0,
+        "an archive is not cached again"
+    );
+
+    // Not an archive: refused with the reason.
+    let fake = dir.path().join("fake.pmtiles");
+    std::fs::write(&fake, b"definitely not a tile archive, only text").unwrap();
+    let out = cityops()
+        .args(["map", "--data"])
+        .arg(&csv)
+        .arg("--basemap")
+        .arg(&fake)
+        .arg("--out")
+        .arg(dir.path().join("x.png"))
+        .env("CITYOPS_CACHE_DIR", &cache)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PMTiles"));
 }

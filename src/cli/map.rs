@@ -1,6 +1,6 @@
 //! `cityops map --data FILE [--layer points|bins|hexbins|lines|choropleth]
 //! [--by COLUMN] [--agg AGG] [--geojson FILE [--join PROPERTY=COLUMN]]
-//! [--basemap none|demo|URL_TEMPLATE] [--allow-http] [--scale N] [--dark]
+//! [--basemap none|demo|URL_TEMPLATE|FILE.pmtiles] [--allow-http] [--scale N] [--dark]
 //! [--json] --out MAP.png`: a map drawn headlessly by the dashboard's own
 //! map panel and rasterizer.
 //!
@@ -17,6 +17,8 @@
 //!   cache as the app. It waits up to 20 s for them, then draws without the
 //!   missing ones and says which failed and why on stderr (and under the
 //!   map).
+//! - `--basemap FILE.pmtiles` reads raster tiles from a local PMTiles
+//!   archive (checked before drawing; nothing fetched or cached).
 //!
 //! `--json` prints `{"out", "layer", "features", "missing", "value",
 //! "range"}`, where `features` counts the drawn points, bins, polygons or
@@ -62,8 +64,9 @@ pub struct MapArgs {
     /// location.
     #[arg(long, value_name = "PROPERTY=COLUMN", requires = "geojson")]
     pub join: Option<String>,
-    /// none (default), demo (the demo city's own map, offline) or an XYZ
-    /// tile URL template with {z}, {x} and {y}.
+    /// none (default), demo (the demo city's own map, offline), an XYZ
+    /// tile URL template with {z}, {x} and {y}, or a raster .pmtiles file
+    /// (offline).
     #[arg(long, value_name = "BASEMAP", default_value = "none")]
     pub basemap: String,
     /// The basemap's attribution, drawn in the corner.
@@ -118,9 +121,17 @@ pub fn run(args: MapArgs) -> Result<(), Failure> {
     let basemap = match args.basemap.as_str() {
         "none" | "" => Basemap::None,
         "demo" => Basemap::Demo,
-        url if url.starts_with("http://") || url.starts_with("https://") => {
+        url if url.starts_with("http://")
+            || url.starts_with("https://")
+            || crate::app::widgets::tiles::is_pmtiles(url) =>
+        {
             crate::app::widgets::tiles::check_template(url, args.allow_http)
                 .map_err(|e| Failure::bad_input(format!("--basemap: {e}")))?;
+            if crate::app::widgets::tiles::is_pmtiles(url) {
+                // Read here, so a broken archive is refused before drawing.
+                crate::app::widgets::pmtiles::Archive::open(std::path::Path::new(url))
+                    .map_err(|e| Failure::bad_input(format!("--basemap: {e}")))?;
+            }
             Basemap::Xyz {
                 url: url.to_owned(),
                 attribution: args.attribution.clone(),
@@ -128,7 +139,7 @@ pub fn run(args: MapArgs) -> Result<(), Failure> {
         }
         other => {
             return Err(Failure::bad_input(format!(
-                "--basemap: '{other}' is not none, demo or an http(s) tile URL template such as https://tile.example.org/{{z}}/{{x}}/{{y}}.png (.pmtiles files are not supported yet)"
+                "--basemap: '{other}' is not none, demo, an http(s) tile URL template such as https://tile.example.org/{{z}}/{{x}}/{{y}}.png or a raster .pmtiles file"
             )));
         }
     };

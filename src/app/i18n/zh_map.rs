@@ -43,8 +43,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
         "无（纯色背景；不下载任何内容）",
     ),
     (
-        "Tile server (XYZ URL template):",
-        "瓦片服务器（XYZ URL 模板）：",
+        "Tile server (XYZ URL template), or a raster .pmtiles file (offline):",
+        "瓦片服务器（XYZ URL 模板），或栅格 .pmtiles 文件（离线）：",
     ),
     ("Tile URL template", "瓦片 URL 模板"),
     ("Tile attribution", "瓦片署名"),

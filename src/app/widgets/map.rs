@@ -725,7 +725,9 @@ impl BasemapEditor {
                 cmds.push(Command::SetBasemap(choice));
             }
         }
-        ui.label(tr("Tile server (XYZ URL template):"));
+        ui.label(tr(
+            "Tile server (XYZ URL template), or a raster .pmtiles file (offline):",
+        ));
         let r = ui.add(
             egui::TextEdit::singleline(&mut self.url)
                 .desired_width(360.0)

@@ -5,6 +5,7 @@ mod background;
 mod heatmap;
 pub mod map;
 pub mod open_url;
+pub mod pmtiles;
 mod remote;
 pub mod tiles;
 mod time_axis;

@@ -28,7 +28,7 @@ const MAX_PARALLEL: usize = 4;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TIMEOUT: Duration = Duration::from_secs(15);
 /// The largest tile accepted (a 512 px PNG is well under this).
-const MAX_TILE_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_TILE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The tiles' folder in the cache folder, or `None` without a home.
 pub fn default_cache_dir() -> Option<PathBuf> {
@@ -37,6 +37,15 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 
 /// A template's problem, before anything is fetched.
 pub fn check_template(template: &str, allow_http: bool) -> Result<(), String> {
+    if is_pmtiles(template) {
+        // Only whether it is there: the archive itself is read off the UI
+        // thread, with the first tile (a broken one is then said).
+        return if Path::new(template.trim()).is_file() {
+            Ok(())
+        } else {
+            Err(format!("{template}: there is no such .pmtiles file"))
+        };
+    }
     for p in ["{z}", "{x}", "{y}"] {
         if !template.contains(p) {
             return Err(format!(
@@ -253,8 +262,15 @@ fn http_allowed(template: &str) -> bool {
     })
 }
 
-/// Tiles of one XYZ template, loaded in the background. Clones share the
-/// tiles.
+/// Whether a basemap is a local PMTiles archive (a path ending in
+/// `.pmtiles`) rather than a URL template.
+pub fn is_pmtiles(template: &str) -> bool {
+    let t = template.trim();
+    !t.contains("://") && t.to_ascii_lowercase().ends_with(".pmtiles")
+}
+
+/// Tiles of one XYZ template (or one local PMTiles archive), loaded in the
+/// background. Clones share the tiles.
 #[derive(Clone)]
 pub struct XyzTiles {
     template: String,
@@ -263,6 +279,9 @@ pub struct XyzTiles {
     ctx: egui::Context,
     shared: Arc<Mutex<Shared>>,
     permits: Arc<tokio::sync::Semaphore>,
+    /// The archive, when the template is a `.pmtiles` file: opened with
+    /// the first tile, off the UI thread (read from disk, never cached).
+    archive: Option<Arc<std::sync::OnceLock<Result<super::pmtiles::Archive, String>>>>,
 }
 
 impl XyzTiles {
@@ -277,6 +296,7 @@ impl XyzTiles {
             ))
             .build()
             .ok();
+        let archive = is_pmtiles(&template).then(Arc::default);
         Self {
             template,
             cache,
@@ -284,6 +304,7 @@ impl XyzTiles {
             ctx,
             shared: Arc::default(),
             permits: Arc::new(tokio::sync::Semaphore::new(MAX_PARALLEL)),
+            archive,
         }
     }
 
@@ -321,14 +342,36 @@ impl XyzTiles {
             Arc::clone(&self.shared),
             Arc::clone(&self.permits),
         );
+        let archive = self.archive.clone();
         rt.spawn(async move {
             let _permit = permits.acquire().await;
-            let result = fetch_tile(&client, &template, cache.as_deref(), id)
-                .await
-                .and_then(|bytes| {
-                    Tile::new(&bytes, &walkers::Style, id.zoom, 256, &ctx)
-                        .map_err(|e| format!("{}: not an image: {e}", fill(&template, id)))
-                });
+            let fetched = match archive {
+                Some(cell) => {
+                    let path = PathBuf::from(template.trim());
+                    tokio::task::spawn_blocking(move || {
+                        let opened = cell.get_or_init(|| super::pmtiles::Archive::open(&path));
+                        match opened
+                            .as_ref()
+                            .map_err(Clone::clone)?
+                            .tile(id.zoom, id.x, id.y)
+                        {
+                            Ok(Some(bytes)) => Ok(bytes),
+                            Ok(None) => Err(format!(
+                                "the archive has no tile {}/{}/{}",
+                                id.zoom, id.x, id.y
+                            )),
+                            Err(e) => Err(e),
+                        }
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()))
+                }
+                None => fetch_tile(&client, &template, cache.as_deref(), id).await,
+            };
+            let result = fetched.and_then(|bytes| {
+                Tile::new(&bytes, &walkers::Style, id.zoom, 256, &ctx)
+                    .map_err(|e| format!("{}: not an image: {e}", fill(&template, id)))
+            });
             let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
             match result {
                 Ok(tile) => {
