@@ -574,14 +574,10 @@ fn the_command_line_lists_tables_and_charts_them() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("28P01"));
 }
 
-#[test]
-fn the_dashboard_opens_a_table_with_its_password() {
-    use cityops::app::AppOptions;
-    use egui_kittest::kittest::Queryable as _;
-    let pg = servers::postgres();
-    let url = readings(pg, "ui");
+/// The dashboard on its Data view, in Chicago time, with nothing open.
+fn data_view() -> egui_kittest::Harness<'static, cityops::app::CityApp> {
     let mut h = common::app(
-        AppOptions {
+        cityops::app::AppOptions {
             fresh: true,
             time_zone: Some(chicago()),
             view: Some(cityops::app::state::ViewId::Data),
@@ -590,6 +586,15 @@ fn the_dashboard_opens_a_table_with_its_password() {
         egui::vec2(1400.0, 900.0),
     );
     common::wait(&mut h);
+    h
+}
+
+#[test]
+fn the_dashboard_opens_a_table_with_its_password() {
+    use egui_kittest::kittest::Queryable as _;
+    let pg = servers::postgres();
+    let url = readings(pg, "ui");
+    let mut h = data_view();
     common::type_url(&mut h, &url);
     // A postgres:// address asks for a password and a table (or a
     // query); the server lists its tables to pick from.
@@ -697,7 +702,6 @@ fn pages_walk_a_table_by_its_key_or_its_place() {
 
 #[test]
 fn the_data_view_browses_a_table_page_by_page() {
-    use cityops::app::AppOptions;
     use egui_kittest::kittest::Queryable as _;
     let pg = servers::postgres();
     let url = pg.database("browse");
@@ -707,16 +711,7 @@ fn the_data_view_browses_a_table_page_by_page() {
          INSERT INTO counts SELECT i, TIMESTAMPTZ '2026-01-01 00:00+00' + i * INTERVAL '1 hour', i % 90 FROM generate_series(1, 2300) i;",
     );
     let ds = open(&url, "counts", 100).unwrap();
-    let mut h = common::app(
-        AppOptions {
-            fresh: true,
-            time_zone: Some(chicago()),
-            view: Some(cityops::app::state::ViewId::Data),
-            ..Default::default()
-        },
-        egui::vec2(1400.0, 900.0),
-    );
-    common::wait(&mut h);
+    let mut h = data_view();
     let id = h.state_mut().ws.add_dataset(ds);
     h.state_mut().ws.data_view_dataset = Some(id);
     h.run_steps(3);

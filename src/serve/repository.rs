@@ -184,33 +184,43 @@ fn staging_dir(dir: &Path, name: &str) -> PathBuf {
     ))
 }
 
-/// Writes the files into staging, loads them as a local model is loaded,
-/// then moves them into place; returns the model.
-fn install(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel, ApiError> {
-    let io = |what: &str, e: std::io::Error| {
-        ApiError::internal(format!("cannot {what} in the models folder: {e}"))
-    };
-    if files
-        .iter()
-        .any(|(f, _)| crate::text::sentence::REQUIRED_FILES.contains(&f.as_str()))
-    {
-        return install_folder(dir, name, files);
-    }
+/// A failure of the models folder's disk, for the client.
+fn io_error(what: &str, e: std::io::Error) -> ApiError {
+    ApiError::internal(format!("cannot {what} in the models folder: {e}"))
+}
+
+/// The uploaded files written (and synced) into a fresh staging folder; on
+/// failure nothing is left behind.
+fn write_staged(dir: &Path, name: &str, files: &[File]) -> Result<PathBuf, ApiError> {
     let stage = staging_dir(dir, name);
-    std::fs::create_dir_all(&stage).map_err(|e| io("make a staging folder", e))?;
-    let cleanup = |r: Result<ServedModel, ApiError>| {
-        let _ = std::fs::remove_dir_all(&stage);
-        r
-    };
+    std::fs::create_dir_all(&stage).map_err(|e| io_error("make a staging folder", e))?;
     for (file, bytes) in files {
         let written = std::fs::File::create(stage.join(file)).and_then(|mut f| {
             std::io::Write::write_all(&mut f, bytes)?;
             f.sync_all()
         });
         if let Err(e) = written {
-            return cleanup(Err(io("write the upload", e)));
+            let _ = std::fs::remove_dir_all(&stage);
+            return Err(io_error("write the upload", e));
         }
     }
+    Ok(stage)
+}
+
+/// Writes the files into staging, loads them as a local model is loaded,
+/// then moves them into place; returns the model.
+fn install(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel, ApiError> {
+    if files
+        .iter()
+        .any(|(f, _)| crate::text::sentence::REQUIRED_FILES.contains(&f.as_str()))
+    {
+        return install_folder(dir, name, files);
+    }
+    let stage = write_staged(dir, name, files)?;
+    let cleanup = |r: Result<ServedModel, ApiError>| {
+        let _ = std::fs::remove_dir_all(&stage);
+        r
+    };
     let card = stage.join(format!("{name}.json"));
     let model = match load_card(&card) {
         Ok(Some(m)) => m,
@@ -237,7 +247,7 @@ fn install(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel, ApiErr
         if previous.exists() && !weights.exists() {
             let _ = std::fs::rename(&previous, &weights);
         }
-        return cleanup(Err(io("move the upload into place", e)));
+        return cleanup(Err(io_error("move the upload into place", e)));
     }
     let _ = std::fs::remove_file(&previous);
     cleanup(Ok(model))
@@ -247,29 +257,16 @@ fn install(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel, ApiErr
 /// folder is, then swapped in for the folder of that name (the previous
 /// one kept aside until the new one is in place).
 fn install_folder(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel, ApiError> {
-    let io = |what: &str, e: std::io::Error| {
-        ApiError::internal(format!("cannot {what} in the models folder: {e}"))
-    };
     if dir.join(format!("{name}.json")).exists() {
         return Err(ApiError::bad_request(format!(
             "a model card named '{name}' is in the models folder; a sentence encoder needs a name of its own"
         )));
     }
-    let stage = staging_dir(dir, name);
-    std::fs::create_dir_all(&stage).map_err(|e| io("make a staging folder", e))?;
+    let stage = write_staged(dir, name, files)?;
     let cleanup = |r: Result<ServedModel, ApiError>| {
         let _ = std::fs::remove_dir_all(&stage);
         r
     };
-    for (file, bytes) in files {
-        let written = std::fs::File::create(stage.join(file)).and_then(|mut f| {
-            std::io::Write::write_all(&mut f, bytes)?;
-            f.sync_all()
-        });
-        if let Err(e) = written {
-            return cleanup(Err(io("write the upload", e)));
-        }
-    }
     let encoder = match crate::text::sentence::SentenceEncoder::load(&stage) {
         Ok(e) => e,
         Err(e) => {
@@ -282,13 +279,13 @@ fn install_folder(dir: &Path, name: &str, files: &[File]) -> Result<ServedModel,
     let previous = staging_dir(dir, &format!("{name}-previous"));
     let had = target.exists();
     if had && let Err(e) = std::fs::rename(&target, &previous) {
-        return cleanup(Err(io("set the previous folder aside", e)));
+        return cleanup(Err(io_error("set the previous folder aside", e)));
     }
     if let Err(e) = std::fs::rename(&stage, &target) {
         if had {
             let _ = std::fs::rename(&previous, &target);
         }
-        return cleanup(Err(io("move the upload into place", e)));
+        return cleanup(Err(io_error("move the upload into place", e)));
     }
     let _ = std::fs::remove_dir_all(&previous);
     Ok(ServedModel::Sentence {
