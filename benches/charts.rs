@@ -75,6 +75,7 @@ fn main() {
                                 height: 260.0,
                                 link: None,
                                 export_name: spec.title.clone(),
+                                large: false,
                             };
                             chart_ui(ui, data, &tz, &style, &cityops::app::state::Basemap::None);
                         });

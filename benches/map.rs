@@ -131,6 +131,7 @@ fn frames(data: &ChartData) -> (Duration, Duration, usize) {
                 height: 760.0,
                 link: None,
                 export_name: "map".to_owned(),
+                large: false,
             };
             chart_ui(ui, data, &tz, &style, &Basemap::None);
         });

@@ -362,3 +362,115 @@ fn a_pmtiles_archive_is_a_basemap_offline() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("PMTiles"));
 }
+
+/// The colour of the points layer (the first series colour, blue).
+fn blue(px: &[[u8; 3]]) -> usize {
+    px.iter()
+        .filter(|p| p[2] > 150 && p[0] < 80 && p[2] > p[1] + 40)
+        .count()
+}
+
+/// `--overlay` draws more layers of the same table over the first, each
+/// counted in `--json`; a layer hidden in its spec is not drawn at all.
+#[test]
+fn overlays_are_drawn_over_the_districts_and_hidden_layers_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let geo = plotly_dataset(dir.path(), "election.geojson");
+    let cars = plotly_dataset(dir.path(), "carshare.csv");
+    let only = dir.path().join("only.png");
+    let layered = dir.path().join("layered.png");
+    let args = |out: &Path, overlay: bool| {
+        let mut a = vec![
+            "--data".to_owned(),
+            cars.display().to_string(),
+            "--geojson".to_owned(),
+            geo.display().to_string(),
+            "--out".to_owned(),
+            out.display().to_string(),
+        ];
+        if overlay {
+            a.extend(["--overlay", "points", "--overlay", "hexbins:car_hours"].map(String::from));
+        }
+        a
+    };
+    let run = |a: Vec<String>| {
+        map_json(
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+            dir.path(),
+        )
+        .0
+    };
+    let j1 = run(args(&only, false));
+    let j2 = run(args(&layered, true));
+    assert_eq!(j1["overlays"].as_array().unwrap().len(), 0);
+    assert_eq!(j2["layer"], "choropleth");
+    assert_eq!(
+        j2["features"], j1["features"],
+        "the first layer is unchanged"
+    );
+    let overlays = j2["overlays"].as_array().unwrap();
+    assert_eq!(overlays.len(), 2, "{j2}");
+    assert_eq!(overlays[0]["layer"], "points");
+    assert_eq!(overlays[0]["features"], 249, "every station: {j2}");
+    assert_eq!(overlays[1]["layer"], "hexbins");
+    assert_eq!(overlays[1]["value"], "mean of car_hours");
+    let (p1, ..) = pixels(&only);
+    let (p2, ..) = pixels(&layered);
+    assert!(
+        blue(&p2) > blue(&p1) + 2_000,
+        "the stations are drawn over the districts: {} blue pixels, {} without them",
+        blue(&p2),
+        blue(&p1)
+    );
+
+    // A bad overlay column exits 2 and names the flag.
+    let bad = cityops()
+        .args(["map", "--data"])
+        .arg(&cars)
+        .args(["--overlay", "points:nope", "--out"])
+        .arg(dir.path().join("bad.png"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--overlay") && err.contains("nope"), "{err}");
+
+    // The same map drawn by the library with the districts hidden: none
+    // of the ramp's colours are left, only the stations.
+    let opts = cityops::data::LoadOptions::default();
+    let none = &();
+    let table = cityops::data::load_dataset(&cars, &opts, none).unwrap();
+    let shapes = cityops::data::load_dataset(&geo, &opts, none).unwrap();
+    let spec = cityops::charts::ChartSpec {
+        title: "stations".into(),
+        kind: cityops::charts::ChartKind::MapPoints,
+        dataset: table.name.clone(),
+        layer: cityops::charts::MapLayer::Choropleth,
+        geometry: Some(shapes.name.clone()),
+        look: cityops::charts::LayerLook {
+            visible: false,
+            opacity: 0.7,
+        },
+        ..Default::default()
+    };
+    let data =
+        cityops::sources::compute_chart(&spec, &table, Some(&shapes), Default::default(), none)
+            .unwrap();
+    let image = cityops::app::panels::chart_image(
+        "hidden",
+        &data,
+        &jiff::tz::TimeZone::UTC,
+        1.0,
+        cityops::app::theme::Theme::Light,
+    )
+    .unwrap();
+    let coloured = image
+        .pixels
+        .iter()
+        .filter(|c| c.r().abs_diff(c.g()) > 40 || c.g().abs_diff(c.b()) > 40)
+        .count();
+    assert!(
+        coloured < 500,
+        "{coloured} coloured pixels of a hidden layer"
+    );
+}

@@ -13,7 +13,7 @@ use cityops::app::state::Basemap;
 use cityops::app::views::ViewId;
 use cityops::app::{AppOptions, CityApp};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 
 fn harness(files: Vec<std::path::PathBuf>) -> Harness<'static, CityApp> {
     let opts = AppOptions {
@@ -240,4 +240,93 @@ fn click_on_map(h: &mut Harness<'static, CityApp>, title: &str) {
             }
         }
     }
+}
+
+/// The map's spec on the carshare dashboard, by title.
+fn map_spec(h: &Harness<'static, CityApp>, title: &str) -> cityops::charts::ChartSpec {
+    let ws = &h.state().ws;
+    ws.dashboards
+        .list
+        .iter()
+        .flat_map(|d| d.panels())
+        .map(|(_, p)| p.spec.clone())
+        .find(|s| s.title == title)
+        .unwrap()
+}
+
+/// Whether the check box of layer `title` is ticked.
+fn toggled(h: &Harness<'static, CityApp>, title: &str) -> Option<egui::accesskit::Toggled> {
+    let name = format!("Show layer {title}");
+    h.get_by_role_and_label(egui::Role::CheckBox, &name)
+        .accesskit_node()
+        .toggled()
+}
+
+/// A second layer added in the chart builder is drawn over the districts,
+/// listed under the map with a check box and an opacity slider each, read
+/// as its own table; hiding a layer is kept with the dashboard, and its
+/// slider is disabled while it is hidden.
+#[test]
+fn layers_are_added_in_the_builder_and_shown_or_hidden_under_the_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let cars = common::plotly_dataset(dir.path(), "carshare.csv");
+    let geo = common::plotly_dataset(dir.path(), "election.geojson");
+    let mut h = harness(vec![cars, geo]);
+    common::wait(&mut h);
+    common::wait(&mut h);
+    let board = h
+        .state()
+        .ws
+        .dashboards
+        .list
+        .iter()
+        .position(|d| d.made_for.as_deref() == Some("carshare"))
+        .unwrap();
+    h.state_mut().apply(cityops::app::Command::Dashboard(
+        cityops::app::dashboards::DashboardCommand::Select(board),
+    ));
+    common::click(&mut h, "Dashboards");
+    let title = "Rows by election";
+    // One layer: no layer list.
+    assert!(h.query_by_label("Layers:").is_none());
+    common::click(&mut h, &format!("Edit {title}"));
+    common::click(&mut h, "Add a layer");
+    // The new layer's controls are named for it.
+    h.get_by_label("Map layer (layer 2)");
+    h.get_by_label("Dataset (layer 2)");
+    common::click(&mut h, "Apply");
+    let spec = map_spec(&h, title);
+    assert_eq!(spec.overlays.len(), 1, "{spec:?}");
+    let overlay = spec.overlays[0].title.clone();
+    assert_eq!(overlay, "points of carshare");
+
+    h.get_by_label("Layers:");
+    assert_eq!(toggled(&h, title), Some(egui::accesskit::Toggled::True));
+    h.get_by_role_and_label(egui::Role::Slider, &format!("Opacity of {overlay}"));
+    // Hide the districts: kept in the dashboard's spec, the overlay stays.
+    h.get_by_role_and_label(egui::Role::CheckBox, &format!("Show layer {title}"))
+        .click();
+    common::wait(&mut h);
+    let spec = map_spec(&h, title);
+    assert!(!spec.look.visible, "the hidden layer is saved: {spec:?}");
+    assert!(spec.overlays[0].look.visible);
+    assert_eq!(toggled(&h, title), Some(egui::accesskit::Toggled::False));
+    let name = format!("Opacity of {title}");
+    let disabled = h
+        .get_by_role_and_label(egui::Role::Slider, &name)
+        .accesskit_node()
+        .is_disabled();
+    assert!(disabled, "no fading a hidden layer");
+
+    // The accessible twin: each layer as its own table.
+    common::click(&mut h, &format!("View {title} as table"));
+    h.get_by_label("11-Sault-au-Récollet");
+    h.get_by_label(&overlay);
+    common::click(&mut h, &format!("View {title} as chart"));
+
+    // Shown again.
+    h.get_by_role_and_label(egui::Role::CheckBox, &format!("Show layer {title}"))
+        .click();
+    common::wait(&mut h);
+    assert!(map_spec(&h, title).look.visible);
 }

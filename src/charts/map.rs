@@ -54,6 +54,62 @@ impl MapLayer {
     }
 }
 
+/// How one layer of a map is shown: on or off, and how opaque its fills
+/// are over the basemap and the layers under it. Kept in the spec, so a
+/// dashboard's map reopens as the operator left it; changing it draws the
+/// layer again without computing it again.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LayerLook {
+    pub visible: bool,
+    /// 0 (transparent) to 1 (opaque).
+    pub opacity: f32,
+}
+
+impl Default for LayerLook {
+    fn default() -> Self {
+        Self {
+            visible: true,
+            opacity: 0.72,
+        }
+    }
+}
+
+impl LayerLook {
+    /// The opacity as drawn: within 0 to 1, the default when a workspace
+    /// file holds something that is not a number.
+    pub fn alpha(self) -> f32 {
+        if self.opacity.is_finite() {
+            self.opacity.clamp(0.0, 1.0)
+        } else {
+            Self::default().opacity
+        }
+    }
+}
+
+/// One more layer over a map's first: computed from an overlay spec (any
+/// open dataset), or why it could not be.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Overlay {
+    pub title: String,
+    #[serde(skip)]
+    pub look: LayerLook,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<super::ChartData>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A layer's name in the layer list and its legend: the spec's title, else
+/// what it draws of which dataset ("hexbins of incidents").
+pub fn layer_title(spec: &ChartSpec) -> String {
+    if spec.title.trim().is_empty() {
+        format!("{} of {}", spec.layer.key(), spec.dataset)
+    } else {
+        spec.title.clone()
+    }
+}
+
 /// How a choropleth's polygons meet the rows: `property` of the GeoJSON
 /// table equals `column` of the data table.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

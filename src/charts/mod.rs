@@ -30,7 +30,9 @@ mod table;
 pub use bucket::TimeBucket;
 pub use compute::{compute, compute_with, format_value};
 pub use domain::{DEFAULT_PANELS, default_dashboard, domain_panels};
-pub use map::{Dot, Join, MapData, MapLayer, choropleth_suggestion};
+pub use map::{
+    Dot, Join, LayerLook, MapData, MapLayer, Overlay, choropleth_suggestion, layer_title,
+};
 pub use suggest::suggest;
 
 /// The measure name of the AQI: a table's own column of that name, or
@@ -219,6 +221,15 @@ pub struct ChartSpec {
     /// How a choropleth's polygons meet the rows; `None`: spatially.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub join: Option<Join>,
+    /// How this layer is shown: on or off, its opacity (maps only).
+    #[serde(skip_serializing_if = "is_default")]
+    pub look: LayerLook,
+    /// More layers on the same map, drawn over this one in order: each a
+    /// map spec of any open dataset, with its own layer, colouring,
+    /// districts and look (maps only; an overlay's own overlays are not
+    /// drawn).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overlays: Vec<ChartSpec>,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -273,6 +284,8 @@ impl Default for ChartSpec {
             layer: MapLayer::Points,
             geometry: None,
             join: None,
+            look: LayerLook::default(),
+            overlays: Vec::new(),
         }
     }
 }
@@ -375,6 +388,15 @@ pub struct ChartData {
     /// of the first 10,000 rows"), shown under the chart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// How a map layer is shown, from its spec.
+    #[serde(skip)]
+    pub look: LayerLook,
+    /// A map layer's name in its legend (see [`layer_title`]).
+    #[serde(skip)]
+    pub layer_title: String,
+    /// A map's further layers, from the spec's overlays, in drawing order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overlays: Vec<Overlay>,
 }
 
 impl ChartData {
@@ -393,6 +415,9 @@ impl ChartData {
             reference: Reference::None,
             map: None,
             note: None,
+            look: LayerLook::default(),
+            layer_title: String::new(),
+            overlays: Vec::new(),
         }
     }
 

@@ -20,9 +20,19 @@
 //! - `--basemap FILE.pmtiles` reads raster tiles from a local PMTiles
 //!   archive (checked before drawing; nothing fetched or cached).
 //!
+//! - `--overlay LAYER[:COLUMN]` (repeatable) draws another layer of the
+//!   same table over the first — e.g. `--layer choropleth --overlay
+//!   points:type` for incidents per district with each incident on top —
+//!   coloured by COLUMN as `--by` would (a choropleth overlay uses the same
+//!   `--geojson` and `--join`). Each layer gets its legend.
+//! - `--large` draws labels, legends and dots in presentation mode's
+//!   large style, for a slide or a poster.
+//!
 //! `--json` prints `{"out", "layer", "features", "missing", "value",
-//! "range"}`, where `features` counts the drawn points, bins, polygons or
-//! lines and `missing` those without a value.
+//! "range", "tiles_missing", "overlays"}`, where `features` counts the
+//! drawn points, bins, polygons or lines and `missing` those without a
+//! value, and `overlays` holds `{"layer", "features", "missing", "value",
+//! "range"}` for each overlay.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -75,6 +85,14 @@ pub struct MapArgs {
     /// Allow a plain-http tile server on another machine.
     #[arg(long)]
     pub allow_http: bool,
+    /// Another layer of the same table over the first, coloured by COLUMN
+    /// as --by would (repeatable): points, bins, hexbins, lines or
+    /// choropleth, e.g. --overlay points:type.
+    #[arg(long, value_name = "LAYER[:COLUMN]", value_parser = parse_overlay)]
+    pub overlay: Vec<(MapLayer, Option<String>)>,
+    /// Large labels, legends and dots (presentation mode's style).
+    #[arg(long)]
+    pub large: bool,
     /// The PNG to write.
     #[arg(long, value_name = "MAP.png")]
     pub out: PathBuf,
@@ -97,6 +115,15 @@ fn parse_layer(s: &str) -> Result<MapLayer, String> {
         })
 }
 
+fn parse_overlay(s: &str) -> Result<(MapLayer, Option<String>), String> {
+    let (layer, by) = match s.split_once(':') {
+        Some((l, c)) if !c.trim().is_empty() => (l, Some(c.trim().to_owned())),
+        Some((l, _)) => (l, None),
+        None => (s, None),
+    };
+    Ok((parse_layer(layer.trim())?, by))
+}
+
 fn parse_aggregation(s: &str) -> Result<Aggregation, String> {
     Aggregation::ALL
         .into_iter()
@@ -109,12 +136,94 @@ fn parse_aggregation(s: &str) -> Result<Aggregation, String> {
 #[derive(Serialize)]
 struct MapJson {
     out: String,
+    #[serde(flatten)]
+    first: LayerJson,
+    tiles_missing: bool,
+    overlays: Vec<LayerJson>,
+}
+
+/// What one layer drew.
+#[derive(Serialize)]
+struct LayerJson {
     layer: &'static str,
     features: usize,
     missing: usize,
     value: String,
     range: Option<[f64; 2]>,
-    tiles_missing: bool,
+}
+
+impl LayerJson {
+    fn of(data: &charts::ChartData) -> Self {
+        let (features, missing) = if data.map.is_some() {
+            data.counts()
+        } else {
+            (data.series.iter().map(|s| s.drawn()).sum(), 0)
+        };
+        Self {
+            layer: data
+                .map
+                .as_ref()
+                .and_then(|m| m.layer)
+                .unwrap_or(MapLayer::Points)
+                .key(),
+            features,
+            missing,
+            value: data.y_label.clone(),
+            range: data.map.as_ref().and_then(|m| m.range),
+        }
+    }
+}
+
+/// The map spec of one layer of `ds`: coloured by `by` (a category for
+/// points, a number's `agg` for the rest), over the districts of `geo`.
+fn layer_spec(
+    ds: &crate::data::Dataset,
+    geo: Option<&crate::data::Dataset>,
+    layer: MapLayer,
+    by: Option<&String>,
+    agg: Option<Aggregation>,
+    join: Option<Join>,
+    flag: &str,
+) -> Result<ChartSpec, Failure> {
+    let by_kind = match by {
+        Some(c) => Some(
+            ds.table
+                .column(c)
+                .ok_or_else(|| {
+                    Failure::bad_input(format!(
+                        "{flag}: there is no column '{c}'; the columns are: {}",
+                        ds.table.column_names()
+                    ))
+                })?
+                .kind(),
+        ),
+        None => None,
+    };
+    let numeric = by_kind.is_some_and(ColumnKind::is_numeric);
+    Ok(ChartSpec {
+        title: format!("{} of {}", layer.key(), ds.name),
+        kind: ChartKind::MapPoints,
+        dataset: ds.name.clone(),
+        measures: if numeric && layer != MapLayer::Points {
+            by.cloned().into_iter().collect()
+        } else {
+            Vec::new()
+        },
+        group: if layer == MapLayer::Points && !numeric {
+            by.cloned()
+        } else {
+            None
+        },
+        aggregation: agg.unwrap_or(if numeric {
+            Aggregation::Mean
+        } else {
+            Aggregation::Count
+        }),
+        layer,
+        geometry: geo.map(|g| g.name.clone()),
+        join,
+        ..ChartSpec::default()
+    })
 }
 
 pub fn run(args: MapArgs) -> Result<(), Failure> {
@@ -185,54 +294,65 @@ pub fn run(args: MapArgs) -> Result<(), Failure> {
     } else {
         MapLayer::Points
     });
-    let by_kind = match &args.by {
-        Some(c) => Some(
-            ds.table
-                .column(c)
-                .ok_or_else(|| {
-                    Failure::bad_input(format!(
-                        "--by: there is no column '{c}'; the columns are: {}",
-                        ds.table.column_names()
-                    ))
-                })?
-                .kind(),
-        ),
-        None => None,
-    };
-    let numeric = by_kind.is_some_and(ColumnKind::is_numeric);
-    let spec = ChartSpec {
-        title: ds.name.clone(),
-        kind: ChartKind::MapPoints,
-        dataset: ds.name.clone(),
-        measures: if numeric && layer != MapLayer::Points {
-            args.by.clone().into_iter().collect()
-        } else {
-            Vec::new()
-        },
-        group: if layer == MapLayer::Points && !numeric {
-            args.by.clone()
-        } else {
-            None
-        },
-        aggregation: args.agg.unwrap_or(if numeric {
-            Aggregation::Mean
-        } else {
-            Aggregation::Count
-        }),
+    let mut spec = layer_spec(
+        &ds,
+        geo.as_ref(),
         layer,
-        geometry: geo.as_ref().map(|g| g.name.clone()),
-        join,
-        ..ChartSpec::default()
-    };
-    let data = charts::compute_with(&spec, &ds, geo.as_ref(), TimeRange::default(), &())
+        args.by.as_ref(),
+        args.agg,
+        join.clone(),
+        "--by",
+    )?;
+    for (layer, by) in &args.overlay {
+        if *layer == MapLayer::Choropleth && geo.is_none() {
+            return Err(Failure::bad_input(
+                "--overlay choropleth needs --geojson FILE: the districts to colour",
+            ));
+        }
+        let agg = args.agg.filter(|_| by.is_some());
+        spec.overlays.push(layer_spec(
+            &ds,
+            geo.as_ref(),
+            *layer,
+            by.as_ref(),
+            agg,
+            join.clone(),
+            "--overlay",
+        )?);
+    }
+    let window = TimeRange::default();
+    let mut data = charts::compute_with(&spec, &ds, geo.as_ref(), window, &())
         .map_err(|e| Failure::within("map", e))?;
+    data.layer_title = charts::layer_title(&spec);
+    let shared = std::sync::Arc::new(ds);
+    let shared_geo = geo.map(std::sync::Arc::new);
+    let inputs: Vec<crate::sources::LayerInput> = spec
+        .overlays
+        .iter()
+        .map(|o| crate::sources::LayerInput {
+            spec: o.clone(),
+            ds: Some(std::sync::Arc::clone(&shared)),
+            geometry: shared_geo.clone(),
+            window,
+        })
+        .collect();
+    data.overlays =
+        crate::sources::compute_overlays(&inputs, &()).map_err(|e| Failure::within("map", e))?;
+    if let Some((o, e)) = data
+        .overlays
+        .iter()
+        .find_map(|o| o.error.as_ref().map(|e| (o, e)))
+    {
+        return Err(Failure::bad_input(format!("--overlay {}: {e}", o.title)));
+    }
+    let ds = &*shared;
     let theme = if args.look.dark {
         crate::app::theme::Theme::Dark
     } else {
         crate::app::theme::Theme::Light
     };
     let wait = matches!(basemap, Basemap::Xyz { .. }).then_some(TILE_WAIT);
-    let title = match &geo {
+    let title = match &shared_geo {
         Some(g) => format!("{} · {}", ds.name, g.name),
         None => ds.name.clone(),
     };
@@ -242,8 +362,11 @@ pub fn run(args: MapArgs) -> Result<(), Failure> {
         &ds.time_zone,
         args.look.scale,
         theme,
-        &basemap,
-        wait,
+        &crate::app::panels::MapImage {
+            basemap: &basemap,
+            wait,
+            large: args.large,
+        },
     )
     .map_err(|e| Failure::other(format!("map: {e}")))?;
     crate::app::widgets::save_png(&args.out, &image).map_err(|e| {
@@ -254,40 +377,38 @@ pub fn run(args: MapArgs) -> Result<(), Failure> {
     if let Some(problem) = &tiles_missing {
         eprintln!("warning: {problem}; the map was drawn without them");
     }
-    let tiles_missing = tiles_missing.is_some();
-    let (features, missing) = if data.map.is_some() {
-        data.counts()
-    } else {
-        (data.series.iter().map(|s| s.drawn()).sum(), 0)
-    };
-    let layer_key = data
-        .map
-        .as_ref()
-        .and_then(|m| m.layer)
-        .unwrap_or(MapLayer::Points)
-        .key();
+    let first = LayerJson::of(&data);
+    let overlays: Vec<LayerJson> = data
+        .overlays
+        .iter()
+        .filter_map(|o| o.data.as_ref().map(LayerJson::of))
+        .collect();
     if args.json {
         let out = MapJson {
             out: args.out.display().to_string(),
-            layer: layer_key,
-            features,
-            missing,
-            value: data.y_label.clone(),
-            range: data.map.as_ref().and_then(|m| m.range),
-            tiles_missing,
+            first,
+            tiles_missing: tiles_missing.is_some(),
+            overlays,
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!(
-            "{}: {features} {layer_key}{} → {}",
-            title,
-            if missing > 0 {
-                format!(" ({missing} without a value)")
-            } else {
-                String::new()
-            },
-            args.out.display()
-        );
+        let describe = |l: &LayerJson| {
+            format!(
+                "{} {}{}",
+                l.features,
+                l.layer,
+                if l.missing > 0 {
+                    format!(" ({} without a value)", l.missing)
+                } else {
+                    String::new()
+                }
+            )
+        };
+        let layers: Vec<String> = std::iter::once(&first)
+            .chain(&overlays)
+            .map(describe)
+            .collect();
+        println!("{}: {} → {}", title, layers.join(" + "), args.out.display());
     }
     Ok(())
 }

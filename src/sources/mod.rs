@@ -106,10 +106,68 @@ pub fn compute_chart(
     window: TimeRange,
     progress: &dyn Progress,
 ) -> Result<ChartData, ChartError> {
-    match &ds.source {
+    let mut data = match &ds.source {
         Source::Database(db) => postgres::compute_chart(db, spec, ds, window, progress),
         _ => charts::compute_with(spec, ds, geometry, window, progress),
+    }?;
+    data.look = spec.look;
+    data.layer_title = charts::layer_title(spec);
+    Ok(data)
+}
+
+/// One overlay of a map and what it reads: its dataset (`None`: not open),
+/// the GeoJSON districts it colours or selects by, and its time window.
+pub struct LayerInput {
+    pub spec: ChartSpec,
+    pub ds: Option<std::sync::Arc<Dataset>>,
+    pub geometry: Option<std::sync::Arc<Dataset>>,
+    pub window: TimeRange,
+}
+
+/// A map's overlays, each computed like a chart of its own. One that
+/// cannot be computed (its dataset closed, a column gone) carries the
+/// reason, and the map's other layers still draw; only a cancel stops
+/// them all.
+pub fn compute_overlays(
+    inputs: &[LayerInput],
+    progress: &dyn Progress,
+) -> Result<Vec<charts::Overlay>, ChartError> {
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        if progress.is_cancelled() {
+            return Err(ChartError::Cancelled);
+        }
+        let mut spec = input.spec.clone();
+        // An overlay's own overlays are not drawn (a map is one list).
+        spec.overlays.clear();
+        let result = match (&input.ds, spec.kind) {
+            (None, _) => Err(format!(
+                "the dataset '{}' is not open; open its file to see this layer",
+                spec.dataset
+            )),
+            (Some(_), kind) if kind != charts::ChartKind::MapPoints => {
+                Err(format!("a {} chart is not a map layer", kind.key()))
+            }
+            (Some(ds), _) => {
+                match compute_chart(&spec, ds, input.geometry.as_deref(), input.window, progress) {
+                    Ok(data) => Ok(data),
+                    Err(ChartError::Cancelled) => return Err(ChartError::Cancelled),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        };
+        let (data, error) = match result {
+            Ok(d) => (Some(d), None),
+            Err(e) => (None, Some(e)),
+        };
+        out.push(charts::Overlay {
+            title: charts::layer_title(&spec),
+            look: spec.look,
+            data,
+            error,
+        });
     }
+    Ok(out)
 }
 
 /// The TLS set-up of database and broker connections: rustls on aws-lc-rs

@@ -31,6 +31,8 @@ pub struct ChartBuilder {
     /// The filter being added: column and its values, comma-separated.
     filter_column: Option<String>,
     filter_values: String,
+    /// The dataset a new map layer will draw.
+    adding: Option<String>,
 }
 
 fn kind_label(k: ChartKind) -> &'static str {
@@ -88,8 +90,31 @@ fn combo<T: PartialEq + Copy>(
     choices: impl IntoIterator<Item = T>,
     label: impl Fn(T) -> String,
 ) -> bool {
+    combo_in(ui, name, "", value, choices, label)
+}
+
+/// The name a control is known by to screen readers: its label, and the
+/// layer it belongs to when a map has several ("Map layer (layer 2)").
+fn scoped(name: &str, scope: &str) -> String {
+    if scope.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({scope})")
+    }
+}
+
+/// [`combo`] of one of a map's layers (`scope` names it).
+fn combo_in<T: PartialEq + Copy>(
+    ui: &mut egui::Ui,
+    text: &str,
+    scope: &str,
+    value: &mut T,
+    choices: impl IntoIterator<Item = T>,
+    label: impl Fn(T) -> String,
+) -> bool {
     let mut changed = false;
-    ui.label(name);
+    ui.label(text);
+    let name = &scoped(text, scope);
     let r = egui::ComboBox::from_id_salt(("builder", name))
         .selected_text(label(*value))
         .show_ui(ui, |ui| {
@@ -107,7 +132,19 @@ fn combo<T: PartialEq + Copy>(
 
 /// A combo box over the column names (and "none" when `optional`).
 fn column_combo(ui: &mut egui::Ui, name: &str, value: &mut Option<String>, columns: &[String]) {
-    ui.label(name);
+    column_combo_in(ui, name, "", value, columns);
+}
+
+/// [`column_combo`] of one of a map's layers (`scope` names it).
+fn column_combo_in(
+    ui: &mut egui::Ui,
+    label: &str,
+    scope: &str,
+    value: &mut Option<String>,
+    columns: &[String],
+) {
+    ui.label(label);
+    let name = &scoped(label, scope);
     let none = tr("(none)");
     let r = egui::ComboBox::from_id_salt(("builder", name))
         .selected_text(value.as_deref().unwrap_or(none))
@@ -139,11 +176,23 @@ fn layer_label(l: MapLayer) -> &'static str {
 }
 
 /// A map's layer, the GeoJSON districts a choropleth colours, and how the
-/// rows meet them: by location, or a property equal to a column.
-fn map_controls(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, spec: &mut ChartSpec, columns: &[String]) {
-    combo(ui, tr("Map layer"), &mut spec.layer, MapLayer::ALL, |l| {
-        layer_label(l).to_owned()
-    });
+/// rows meet them: by location, or a property equal to a column. `scope`
+/// names the layer for screen readers when the map has several.
+fn map_controls(
+    ui: &mut egui::Ui,
+    ctx: &ViewCtx<'_>,
+    spec: &mut ChartSpec,
+    columns: &[String],
+    scope: &str,
+) {
+    combo_in(
+        ui,
+        tr("Map layer"),
+        scope,
+        &mut spec.layer,
+        MapLayer::ALL,
+        |l| layer_label(l).to_owned(),
+    );
     let geos: Vec<String> = ctx
         .ws
         .datasets
@@ -165,7 +214,13 @@ fn map_controls(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, spec: &mut ChartSpec, colu
         ui.end_row();
         return;
     }
-    column_combo(ui, tr("Districts (GeoJSON)"), &mut spec.geometry, &geos);
+    column_combo_in(
+        ui,
+        tr("Districts (GeoJSON)"),
+        scope,
+        &mut spec.geometry,
+        &geos,
+    );
     let Some(geo) = spec
         .geometry
         .as_deref()
@@ -182,14 +237,15 @@ fn map_controls(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, spec: &mut ChartSpec, colu
         .collect();
     let mut property = spec.join.as_ref().map(|j| j.property.clone());
     let mut column = spec.join.as_ref().map(|j| j.column.clone());
-    column_combo(
+    column_combo_in(
         ui,
         tr("Join property (none: by location)"),
+        scope,
         &mut property,
         &properties,
     );
     if property.is_some() {
-        column_combo(ui, tr("equals the column"), &mut column, columns);
+        column_combo_in(ui, tr("equals the column"), scope, &mut column, columns);
     }
     spec.join = match (property, column) {
         (Some(property), Some(column)) => Some(Join { property, column }),
@@ -201,6 +257,168 @@ fn map_controls(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, spec: &mut ChartSpec, colu
     };
 }
 
+/// A new layer over a map: a GeoJSON file's own shapes (`shapes`), else
+/// `dataset` drawn as the layer the map does not have yet (points over
+/// bins or districts, bins over points).
+fn new_overlay(base: &ChartSpec, dataset: &str, shapes: Option<MapLayer>) -> ChartSpec {
+    let layer = match shapes {
+        Some(l) => l,
+        None if base.layer == MapLayer::Points && base.dataset == dataset => MapLayer::Hexbins,
+        None => MapLayer::Points,
+    };
+    ChartSpec {
+        title: format!("{} of {}", layer.key(), dataset),
+        kind: ChartKind::MapPoints,
+        dataset: dataset.to_owned(),
+        aggregation: Aggregation::Count,
+        layer,
+        ..ChartSpec::default()
+    }
+}
+
+/// One overlay's controls: its name, dataset, layer, colouring, districts
+/// and join; true when the operator removes it.
+fn overlay_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, o: &mut ChartSpec, n: usize) -> bool {
+    let scope = trf!("layer {}", n);
+    let mut remove = false;
+    ui.horizontal(|ui| {
+        ui.strong(trf!("Layer {}", n));
+        let name = trf!("Remove layer {}", n);
+        if super::named_button(ui, tr("Remove"), &name).clicked() {
+            remove = true;
+        }
+    });
+    egui::Grid::new(("overlay_grid", n))
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label(tr("Layer name"));
+            let t = ui.text_edit_singleline(&mut o.title);
+            widgets::name_for_screen_readers(
+                &t,
+                egui::Role::TextInput,
+                &scoped(tr("Layer name"), &scope),
+            );
+            ui.end_row();
+            let names: Vec<String> = ctx
+                .ws
+                .datasets
+                .iter()
+                .map(|e| e.dataset.name.clone())
+                .collect();
+            let mut dataset = Some(o.dataset.clone());
+            column_combo_in(ui, tr("Dataset"), &scope, &mut dataset, &names);
+            if let Some(d) = dataset.filter(|d| *d != o.dataset) {
+                // Another table: its columns differ, so the colouring and
+                // the join start again.
+                o.dataset = d;
+                o.group = None;
+                o.measures.clear();
+                o.join = None;
+                o.filters.clear();
+            }
+            let Some(entry) = find_dataset(ctx.ws, &o.dataset) else {
+                return;
+            };
+            let ds = &entry.dataset;
+            let all: Vec<String> = ds.table.columns.iter().map(|c| c.name.clone()).collect();
+            map_controls(ui, ctx, o, &all, &scope);
+            if o.layer == MapLayer::Points {
+                let groupable: Vec<String> = ds
+                    .table
+                    .columns
+                    .iter()
+                    .filter(|c| !c.kind().is_numeric())
+                    .map(|c| c.name.clone())
+                    .collect();
+                column_combo_in(ui, tr("Colour by"), &scope, &mut o.group, &groupable);
+            } else {
+                let numeric: Vec<String> = ds
+                    .table
+                    .columns
+                    .iter()
+                    .filter(|c| c.kind().is_numeric())
+                    .map(|c| c.name.clone())
+                    .collect();
+                let mut measure = o.measures.first().cloned();
+                column_combo_in(
+                    ui,
+                    tr("Value (none: count of rows)"),
+                    &scope,
+                    &mut measure,
+                    &numeric,
+                );
+                o.measures = measure.into_iter().collect();
+                if !o.measures.is_empty() {
+                    combo_in(
+                        ui,
+                        tr("Aggregation"),
+                        &scope,
+                        &mut o.aggregation,
+                        Aggregation::ALL,
+                        |a| aggregation_label(a).to_owned(),
+                    );
+                }
+            }
+        });
+    remove
+}
+
+/// The layers drawn over a map's own: each overlay's controls, and a row
+/// to add one of any open dataset.
+fn overlays_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewCtx<'_>,
+    spec: &mut ChartSpec,
+    adding: &mut Option<String>,
+) {
+    ui.separator();
+    ui.strong(tr("More layers on this map"));
+    let mut removed = None;
+    let base = spec.clone();
+    for (i, o) in spec.overlays.iter_mut().enumerate() {
+        ui.push_id(("overlay", i), |ui| {
+            if overlay_ui(ui, ctx, o, i + 2) {
+                removed = Some(i);
+            }
+        });
+    }
+    if let Some(i) = removed {
+        spec.overlays.remove(i);
+    }
+    let names: Vec<String> = ctx
+        .ws
+        .datasets
+        .iter()
+        .map(|e| e.dataset.name.clone())
+        .collect();
+    ui.horizontal(|ui| {
+        if adding.as_ref().is_none_or(|d| !names.contains(d)) {
+            *adding = Some(base.dataset.clone());
+        }
+        egui::Grid::new("overlay_add").show(ui, |ui| {
+            column_combo(ui, tr("New layer of"), adding, &names);
+        });
+        if ui.button(tr("Add a layer")).clicked()
+            && let Some(d) = adding.as_deref()
+        {
+            // A GeoJSON file of polygons or lines draws its own shapes.
+            let shapes = find_dataset(ctx.ws, d)
+                .and_then(|e| e.dataset.geometry.as_ref())
+                .and_then(|g| {
+                    if g.iter().any(|s| !s.polygons.is_empty()) {
+                        Some(MapLayer::Choropleth)
+                    } else if g.iter().any(|s| !s.lines.is_empty()) {
+                        Some(MapLayer::Lines)
+                    } else {
+                        None
+                    }
+                });
+            spec.overlays.push(new_overlay(&base, d, shapes));
+        }
+    });
+}
+
 impl ChartBuilder {
     pub fn new(spec: ChartSpec) -> Self {
         Self {
@@ -208,6 +426,7 @@ impl ChartBuilder {
             preview: ChartPanel::default(),
             filter_column: None,
             filter_values: String::new(),
+            adding: None,
         }
     }
 
@@ -309,7 +528,7 @@ impl ChartBuilder {
                     );
                     column_combo(ui, tr("Group by"), &mut self.spec.group, &groupable);
                     if self.spec.kind == ChartKind::MapPoints {
-                        map_controls(ui, ctx, &mut self.spec, &all);
+                        map_controls(ui, ctx, &mut self.spec, &all, "");
                     }
                     ui.label(tr("Top N"));
                     let mut top = self.spec.top_n.unwrap_or(0);
@@ -319,13 +538,20 @@ impl ChartBuilder {
                     ui.end_row();
                 });
             self.filters_ui(ui, &all);
+            if self.spec.kind == ChartKind::MapPoints {
+                overlays_ui(ui, ctx, &mut self.spec, &mut self.adding);
+            }
             let ui = &mut cols[1];
             let style = PanelStyle {
                 height: theme::PLOT_HEIGHT,
                 link: None,
                 export_name: "chart_builder".to_owned(),
+                large: ctx.presenting,
             };
             self.preview.ui(ctx, ui, &self.spec, &style);
+            if let Some(looks) = self.preview.take_looks() {
+                super::set_looks(&mut self.spec, &looks);
+            }
             ui.add_space(8.0);
             let error = matches!(self.preview.data().as_deref(), Some(Err(_)));
             ui.horizontal(|ui| {

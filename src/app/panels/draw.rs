@@ -10,19 +10,34 @@ use super::PanelStyle;
 use crate::app::i18n::{self, tr};
 use crate::app::state::Basemap;
 use crate::app::theme;
-use crate::app::widgets::map::MapView;
+use crate::app::widgets::map::{LayerRef, MapStyle, MapView};
 use crate::app::widgets::{self, TimeAxis};
-use crate::charts::{ChartData, ChartKind, Reference, TimeBucket, XAxis, format_value};
+use crate::charts::{ChartData, ChartKind, LayerLook, Reference, TimeBucket, XAxis, format_value};
 use crate::trf;
 
 /// Draws `data` at the style's height; returns a plot's response (for a
-/// right-click menu that saves it as a PNG), if a plot was drawn.
+/// right-click menu that saves it as a PNG), if a plot was drawn. A map's
+/// layers are shown as they were computed (see [`chart_ui_with`]).
 pub fn chart_ui(
     ui: &mut egui::Ui,
     data: &ChartData,
     tz: &TimeZone,
     style: &PanelStyle,
     basemap: &Basemap,
+) -> Option<egui::Response> {
+    chart_ui_with(ui, data, tz, style, basemap, None)
+}
+
+/// [`chart_ui`] with a map's layers shown as `looks` says (the map's own
+/// layer first, then one per overlay): the operator's toggles, applied
+/// without computing the layers again.
+pub fn chart_ui_with(
+    ui: &mut egui::Ui,
+    data: &ChartData,
+    tz: &TimeZone,
+    style: &PanelStyle,
+    basemap: &Basemap,
+    looks: Option<&[LayerLook]>,
 ) -> Option<egui::Response> {
     let y_label = i18n::value_label(&data.y_label);
     if let Some(h) = &data.heatmap {
@@ -52,7 +67,7 @@ pub fn chart_ui(
         return None;
     }
     if data.x == XAxis::Map {
-        return Some(map_ui(ui, data, style, basemap));
+        return Some(map_ui(ui, data, style, basemap, looks));
     }
     if data.series.iter().all(|s| s.drawn() == 0) {
         widgets::missing_ui(ui, tr("No values to draw in the selected time range."));
@@ -113,11 +128,24 @@ fn map_ui(
     data: &ChartData,
     style: &PanelStyle,
     basemap: &Basemap,
+    looks: Option<&[LayerLook]>,
 ) -> egui::Response {
-    let empty = data.series.iter().all(|s| s.drawn() == 0)
-        && data.map.as_ref().is_none_or(|m| m.bounds.is_none());
+    let layers = LayerRef::stack(data, looks);
+    let empty = layers.iter().all(|l| {
+        l.data.series.iter().all(|s| s.drawn() == 0)
+            && l.data.map.as_ref().is_none_or(|m| m.bounds.is_none())
+    });
     if empty {
         widgets::missing_ui(ui, tr("No places to draw in the selected time range."));
+    }
+    for o in &data.overlays {
+        if let Some(e) = &o.error {
+            ui.label(
+                RichText::new(trf!("The layer {} cannot be drawn: {}.", o.title, e))
+                    .small()
+                    .color(theme::WARN),
+            );
+        }
     }
     let id = egui::Id::unique(("map_view", &style.export_name));
     let mut view: MapView = ui.data_mut(|d| d.get_temp(id)).unwrap_or_default();
@@ -126,8 +154,12 @@ fn map_ui(
     } else {
         0.0
     };
-    let size = egui::vec2(ui.available_width(), (style.height - status_h).max(80.0));
-    let (response, status, pick) = view.ui(ui, data, basemap, size);
+    let map_style = MapStyle {
+        basemap,
+        size: egui::vec2(ui.available_width(), (style.height - status_h).max(80.0)),
+        large: style.large,
+    };
+    let (response, status, pick) = view.ui(ui, &layers, &map_style);
     ui.data_mut(|d| d.insert_temp(id, view));
     if let Some(pick) = pick {
         // For the panel, which turns it into a selection (`ChartPanel`).

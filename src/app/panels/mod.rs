@@ -28,6 +28,9 @@ pub struct PanelStyle {
     pub link: Option<egui::Id>,
     /// What a PNG of the plot is called ("explore_speed").
     pub export_name: String,
+    /// Maps drawn for the back of a room: large labels, legends and dots
+    /// (presentation mode).
+    pub large: bool,
 }
 
 /// What a computed chart depends on: the dataset and its revision, the
@@ -38,9 +41,66 @@ struct PanelKey {
     revision: u64,
     /// The GeoJSON dataset a choropleth joins to, and its revision.
     geometry: Option<(u64, u64)>,
+    /// The spec without its layers' looks (showing, hiding or fading a
+    /// layer draws it again, without computing it again).
     spec: String,
     start: Option<i64>,
     end: Option<i64>,
+    /// Each overlay's dataset and districts (id, revision), and window.
+    overlays: Vec<OverlayKey>,
+}
+
+/// What an overlay's computed data depends on besides its spec.
+#[derive(Clone, PartialEq)]
+struct OverlayKey {
+    dataset: Option<(u64, u64)>,
+    geometry: Option<(u64, u64)>,
+    start: Option<i64>,
+    end: Option<i64>,
+}
+
+/// `spec` as its computed data depends on it: without the looks of its
+/// layers.
+fn without_looks(spec: &ChartSpec) -> ChartSpec {
+    let mut s = spec.clone();
+    s.look = crate::charts::LayerLook::default();
+    for o in &mut s.overlays {
+        o.look = crate::charts::LayerLook::default();
+    }
+    s
+}
+
+/// The looks of a map's layers: its own, then each overlay's.
+pub fn looks_of(spec: &ChartSpec) -> Vec<crate::charts::LayerLook> {
+    std::iter::once(spec.look)
+        .chain(spec.overlays.iter().map(|o| o.look))
+        .collect()
+}
+
+/// Sets the looks of a map's layers from `looks` (its own, then each
+/// overlay's).
+pub fn set_looks(spec: &mut ChartSpec, looks: &[crate::charts::LayerLook]) {
+    let mut it = looks.iter().copied();
+    if let Some(l) = it.next() {
+        spec.look = l;
+    }
+    for (o, l) in spec.overlays.iter_mut().zip(it) {
+        o.look = l;
+    }
+}
+
+/// The GeoJSON dataset a spec needs: the districts a choropleth colours,
+/// or those a selection on a map keeps the rows inside.
+fn geometry_of<'a>(ws: &'a Workspace, spec: &ChartSpec) -> Option<&'a DatasetEntry> {
+    spec.geometry
+        .as_deref()
+        .or_else(|| {
+            spec.filters.iter().find_map(|f| match f {
+                crate::charts::Filter::Within { geometry, .. } => Some(geometry.as_str()),
+                _ => None,
+            })
+        })
+        .and_then(|g| find_dataset(ws, g))
 }
 
 /// One chart's computed data, kept until its inputs change, and whether it
@@ -56,6 +116,9 @@ pub struct ChartPanel {
     extent: Option<((u64, u64), Option<TimeExtent>)>,
     /// What a click on this panel's map selected, until taken.
     picked: Option<Selection>,
+    /// The map's layers as the operator shows them (its own, then each
+    /// overlay's), when changed here and not yet taken into the spec.
+    looks: Option<Vec<crate::charts::LayerLook>>,
 }
 
 /// Rows selected by a click on a map — a district, a bin, a group of
@@ -168,6 +231,12 @@ impl ChartPanel {
         self.picked.take()
     }
 
+    /// The layer looks the operator changed on this panel's map (its own,
+    /// then each overlay's), for the owner to keep in the spec.
+    pub fn take_looks(&mut self) -> Option<Vec<crate::charts::LayerLook>> {
+        self.looks.take()
+    }
+
     /// The latest computed data (maybe for older inputs), if any.
     pub fn data(&self) -> Option<std::sync::Arc<Result<ChartData, String>>> {
         self.data.value()
@@ -183,39 +252,65 @@ impl ChartPanel {
             Some(p) => p.window(),
             None => ctx.ws.range_for(&entry.dataset),
         };
-        // The districts a choropleth colours, or those a selection on a
-        // map keeps the rows inside.
-        let geo = spec
-            .geometry
-            .as_deref()
-            .or_else(|| {
-                spec.filters.iter().find_map(|f| match f {
-                    crate::charts::Filter::Within { geometry, .. } => Some(geometry.as_str()),
-                    _ => None,
-                })
+        let geo = geometry_of(ctx.ws, spec);
+        // Each overlay's dataset, districts and window (the playback's
+        // window applies to every layer).
+        let overlays: Vec<crate::sources::LayerInput> = spec
+            .overlays
+            .iter()
+            .map(|o| {
+                let ds = find_dataset(ctx.ws, &o.dataset);
+                let window = match (&self.playback, ds) {
+                    (Some(p), _) => p.window(),
+                    (None, Some(e)) => ctx.ws.range_for(&e.dataset),
+                    (None, None) => window,
+                };
+                crate::sources::LayerInput {
+                    spec: o.clone(),
+                    ds: ds.map(|e| std::sync::Arc::clone(&e.dataset)),
+                    geometry: geometry_of(ctx.ws, o).map(|g| std::sync::Arc::clone(&g.dataset)),
+                    window,
+                }
             })
-            .and_then(|g| find_dataset(ctx.ws, g));
+            .collect();
+        let overlay_keys = spec
+            .overlays
+            .iter()
+            .zip(&overlays)
+            .map(|(o, input)| OverlayKey {
+                dataset: find_dataset(ctx.ws, &o.dataset).map(|e| (e.id, e.revision)),
+                geometry: geometry_of(ctx.ws, o).map(|g| (g.id, g.revision)),
+                start: input.window.start,
+                end: input.window.end,
+            })
+            .collect();
         let key = PanelKey {
             dataset: entry.id,
             revision: entry.revision,
             geometry: geo.map(|g| (g.id, g.revision)),
-            spec: serde_json::to_string(spec).unwrap_or_default(),
+            spec: serde_json::to_string(&without_looks(spec)).unwrap_or_default(),
             start: window.start,
             end: window.end,
+            overlays: overlay_keys,
         };
         let ds = std::sync::Arc::clone(&entry.dataset);
         let geo = geo.map(|g| std::sync::Arc::clone(&g.dataset));
         let spec = spec.clone();
         self.data.ensure(ui.ctx(), &key, move || {
             move |p: &crate::jobs::JobProgress| {
-                crate::sources::compute_chart(
+                let mut data = crate::sources::compute_chart(
                     &spec,
                     &ds,
                     geo.as_deref(),
                     window,
                     p as &dyn Progress,
                 )
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string())?;
+                if data.x == crate::charts::XAxis::Map {
+                    data.overlays = crate::sources::compute_overlays(&overlays, p as &dyn Progress)
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(data)
             }
         });
         true
@@ -257,6 +352,19 @@ impl ChartPanel {
             }
             Some(Ok(data)) if self.show_table => {
                 table_ui(ui, &spec.title, data, &tz, style.height);
+                // A map's other layers, each as its own table.
+                for (i, o) in data.overlays.iter().enumerate() {
+                    ui.push_id(("overlay_table", i), |ui| {
+                        ui.strong(&o.title);
+                        match (&o.data, &o.error) {
+                            (Some(d), _) => table_ui(ui, &o.title, d, &tz, style.height),
+                            (None, Some(e)) => {
+                                ui.colored_label(theme::WARN, e);
+                            }
+                            (None, None) => {}
+                        }
+                    });
+                }
                 if self.playback.is_some() {
                     // The table shows the played step: its controls stay.
                     let extent = self.extent.and_then(|(_, e)| e);
@@ -278,32 +386,51 @@ impl ChartPanel {
                     self.extent = Some((key, entry.dataset.time_extent()));
                 }
                 let extent = self.extent.and_then(|(_, e)| e).filter(|_| map);
-                let shrunk;
-                let style = if extent.is_some() {
-                    // Room for the playback row under the map.
-                    shrunk = PanelStyle {
-                        height: style.height - 28.0,
-                        link: style.link,
-                        export_name: style.export_name.clone(),
-                    };
-                    &shrunk
-                } else {
-                    style
+                // Room under the map for the playback row and the layer list.
+                let layered = map && !data.overlays.is_empty();
+                let below =
+                    if extent.is_some() { 28.0 } else { 0.0 } + if layered { 28.0 } else { 0.0 };
+                let shrunk = PanelStyle {
+                    height: style.height - below,
+                    link: style.link,
+                    export_name: style.export_name.clone(),
+                    large: style.large,
                 };
-                if let Some(plot) = draw::chart_ui(ui, data, &tz, style, &ctx.ws.basemap) {
+                let mut looks = self.looks.clone().unwrap_or_else(|| looks_of(spec));
+                looks.resize(1 + data.overlays.len(), crate::charts::LayerLook::default());
+                if let Some(plot) =
+                    draw::chart_ui_with(ui, data, &tz, &shrunk, &ctx.ws.basemap, Some(&looks))
+                {
                     super::png_export::context_menu(ctx, &plot, plot.rect, &style.export_name);
                 }
                 if let Some(note) = &data.note {
                     // "computed by the database over 12,345,678 rows".
                     ui.label(RichText::new(note).small().color(theme::MUTED));
                 }
+                if layered {
+                    let titles: Vec<String> = std::iter::once(crate::charts::layer_title(spec))
+                        .chain(data.overlays.iter().map(|o| o.title.clone()))
+                        .collect();
+                    if layers_ui(ui, &titles, &mut looks) {
+                        self.looks = Some(looks);
+                    }
+                }
                 let pick_id = draw::pick_id(&style.export_name);
-                if let Some(pick) = ui.data_mut(|d| {
-                    let pick = d.get_temp::<crate::app::widgets::map::MapPick>(pick_id);
-                    d.remove::<crate::app::widgets::map::MapPick>(pick_id);
+                if let Some((layer, pick)) = ui.data_mut(|d| {
+                    let pick = d.get_temp::<(usize, crate::app::widgets::map::MapPick)>(pick_id);
+                    d.remove::<(usize, crate::app::widgets::map::MapPick)>(pick_id);
                     pick
                 }) {
-                    self.picked = selection_of(spec, &entry.dataset, data, &pick);
+                    self.picked = if layer == 0 {
+                        selection_of(spec, &entry.dataset, data, &pick)
+                    } else {
+                        // A pick on an overlay selects rows of its dataset.
+                        spec.overlays.get(layer - 1).and_then(|o| {
+                            let d = data.overlays.get(layer - 1)?.data.as_ref()?;
+                            let e = find_dataset(ctx.ws, &o.dataset)?;
+                            selection_of(o, &e.dataset, d, &pick)
+                        })
+                    };
                 }
                 let ready = !self.data.is_busy();
                 playback::playback_ui(ui, &mut self.playback, extent, &spec.title, &tz, ready);
@@ -311,6 +438,43 @@ impl ChartPanel {
         }
         widgets::updating_ui(ui, self.data.is_busy() && self.data.value().is_some());
     }
+}
+
+/// A map's layers in a row under it, each shown or hidden by its check box
+/// (named "Show layer TITLE" for screen readers) and faded by its opacity
+/// slider ("Opacity of TITLE"); true when the operator changed one.
+fn layers_ui(ui: &mut egui::Ui, titles: &[String], looks: &mut [crate::charts::LayerLook]) -> bool {
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(tr("Layers:")).small().color(theme::MUTED));
+        for (i, (title, look)) in titles.iter().zip(looks.iter_mut()).enumerate() {
+            ui.push_id(("layer", i), |ui| {
+                let r = ui.checkbox(&mut look.visible, title.as_str());
+                let (on, name) = (look.visible, trf!("Show layer {}", title));
+                r.widget_info(|| {
+                    egui::WidgetInfo::selected(egui::Role::CheckBox, r.enabled(), on, &name)
+                });
+                changed |= r.changed();
+                let mut opacity = look.alpha();
+                let r = ui.add_enabled(
+                    look.visible,
+                    egui::Slider::new(&mut opacity, 0.05..=1.0)
+                        .show_value(false)
+                        .clamping(egui::SliderClamping::Always),
+                );
+                widgets::name_for_screen_readers(
+                    &r,
+                    egui::Role::Slider,
+                    &trf!("Opacity of {}", title),
+                );
+                if r.changed() {
+                    look.opacity = opacity;
+                    changed = true;
+                }
+            });
+        }
+    });
+    changed
 }
 
 /// A chart's size in points when drawn on its own (16:9, a slide's shape).
@@ -327,24 +491,42 @@ pub fn chart_image(
     scale: f32,
     theme: theme::Theme,
 ) -> Result<egui::ColorImage, String> {
-    chart_image_on(title, data, tz, scale, theme, &Basemap::None, None).map(|(img, _)| img)
+    let plain = MapImage {
+        basemap: &Basemap::None,
+        wait: None,
+        large: false,
+    };
+    chart_image_on(title, data, tz, scale, theme, &plain).map(|(img, _)| img)
 }
 
-/// [`chart_image`] of a map over `basemap`, waiting up to `wait` for its
-/// tiles; also says what of the basemap is missing, if anything.
+/// How a map is drawn as an image: over which basemap, how long to wait
+/// for its tiles, and whether in the large style of presentation mode.
+pub struct MapImage<'a> {
+    pub basemap: &'a Basemap,
+    pub wait: Option<std::time::Duration>,
+    pub large: bool,
+}
+
+/// [`chart_image`] of a map as `map` says; also says what of the basemap
+/// is missing, if anything.
 pub fn chart_image_on(
     title: &str,
     data: &ChartData,
     tz: &jiff::tz::TimeZone,
     scale: f32,
     theme: theme::Theme,
-    basemap: &Basemap,
-    wait: Option<std::time::Duration>,
+    map: &MapImage<'_>,
 ) -> Result<(egui::ColorImage, Option<String>), String> {
+    let MapImage {
+        basemap,
+        wait,
+        large,
+    } = *map;
     let style = PanelStyle {
         height: IMAGE_SIZE.y - 60.0,
         link: None,
         export_name: title.to_owned(),
+        large,
     };
     let (drawn, missing) = super::png_export::draw_offscreen_until(
         |ctx| {
@@ -440,6 +622,7 @@ impl SuggestedGrid {
                             height: theme::SMALL_PLOT_HEIGHT,
                             link: None,
                             export_name: spec.title.clone(),
+                            large: ctx.presenting,
                         };
                         if let Some(p) = self.panels.get_mut(i) {
                             p.ui(ctx, ui, spec, &style);

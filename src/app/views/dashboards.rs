@@ -96,6 +96,7 @@ impl Behavior<Panel> for PanelBehavior<'_, '_> {
             height: (ui.available_height() - 8.0).max(60.0),
             link: Some(egui::Id::unique(("dashboard_time", self.tree))),
             export_name: format!("dashboard_{}", spec.title),
+            large: self.ctx.presenting,
         };
         let panel = self.panels.entry((self.tree, tile)).or_default();
         // Other panels of the picked dataset show only the picked rows.
@@ -106,6 +107,11 @@ impl Behavior<Panel> for PanelBehavior<'_, '_> {
         panel.ui(self.ctx, ui, narrowed.as_ref().unwrap_or(spec), &style);
         if let Some(sel) = panel.take_selection() {
             self.picked = Some((tile, sel));
+        }
+        if let Some(looks) = panel.take_looks() {
+            // A layer shown, hidden or faded is kept with the dashboard.
+            panels::set_looks(&mut pane.spec, &looks);
+            self.edited = true;
         }
         response
     }

@@ -305,6 +305,7 @@ impl EnvironmentView {
                 height: 320.0,
                 link: None,
                 export_name: "station_map".to_owned(),
+                large: ctx.presenting,
             };
             let top = ui.cursor().min;
             if let Some(r) =

@@ -228,9 +228,16 @@ impl ExploreView {
                     height: theme::SMALL_PLOT_HEIGHT,
                     link: None,
                     export_name: format!("explore_{}", spec.title),
+                    large: ctx.presenting,
                 };
                 if let Some(p) = self.panels.get_mut(i) {
                     p.ui(ctx, ui, &spec, &style);
+                    if let Some(looks) = p.take_looks()
+                        && let Some(s) = self.specs.get_mut(i)
+                    {
+                        // Kept with the card, and pinned as shown.
+                        panels::set_looks(s, &looks);
+                    }
                 }
             });
         });

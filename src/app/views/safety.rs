@@ -297,6 +297,7 @@ impl SafetyView {
             height: 380.0,
             link: None,
             export_name: "incident_map".to_owned(),
+            large: ctx.presenting,
         };
         let top = ui.cursor().min;
         if let Some(r) = crate::app::panels::chart_ui(

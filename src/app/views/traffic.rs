@@ -379,6 +379,7 @@ impl TrafficView {
             height: 360.0,
             link: None,
             export_name: "sensor_map".to_owned(),
+            large: ctx.presenting,
         };
         let top = ui.cursor().min;
         if let Some(r) =

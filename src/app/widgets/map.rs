@@ -1,11 +1,16 @@
 //! The map: walkers' Web Mercator view (zoom with Ctrl + wheel or a
 //! double click, pan by dragging) over the chosen basemap — raster tiles
-//! from an XYZ server, or none (a plain background with a graticule) — and
-//! a computed map layer on top: points coloured by their group, square
-//! bins, district polygons as a choropleth, or lines, each on a colour
-//! ramp with a legend. Hovering shows the value under the pointer; a scale
-//! bar and the basemap's attribution sit in the corners. The first time a
-//! layer is shown, the view fits its extent.
+//! from an XYZ server or a PMTiles file, the demo city's own map, or none
+//! (a plain background with a graticule) — and computed layers on top, in
+//! order: points coloured by their group, square or hexagonal bins,
+//! district polygons as a choropleth, or lines, each on a colour ramp.
+//! Each layer is shown or hidden and drawn at its own opacity
+//! ([`LayerLook`]), and each visible one has its legend, stacked in the
+//! top right corner. Hovering shows the value of the topmost layer under
+//! the pointer, and a click picks from it; a scale bar and the basemap's
+//! attribution sit in the corners. The first time layers are shown, the
+//! view fits their extent. In the large style (presentation mode) labels,
+//! legends, dots and the scale bar are drawn for the back of a room.
 
 use egui::{Color32, Pos2, Rect, Stroke, pos2, vec2};
 use walkers::{MapMemory, Plugin, Projector, Tiles, lon_lat};
@@ -13,7 +18,7 @@ use walkers::{MapMemory, Plugin, Projector, Tiles, lon_lat};
 use super::tiles::{TileStatus, XyzTiles};
 use crate::app::state::Basemap;
 use crate::app::theme;
-use crate::charts::{ChartData, MapData, format_value};
+use crate::charts::{ChartData, LayerLook, MapData, format_value};
 use crate::data::demo::basemap::DemoBasemap;
 use crate::data::geojson::{Lonlat, ring_contains};
 
@@ -23,10 +28,47 @@ pub const TILES_PENDING: &str = "cityops_map_tiles_pending";
 /// Set in the context's memory when basemap tiles failed: what failed.
 pub const TILES_FAILED: &str = "cityops_map_tiles_failed";
 
-/// Layers' fill opacity over the basemap.
-const FILL_ALPHA: f32 = 0.72;
+/// How much larger text, dots and legends are in the large style.
+const LARGE: f32 = 1.45;
 
-/// What a click on the map picked: a polygon (its index in the layer's
+/// One layer as the map draws it: what it is called (in its legend), its
+/// computed data, how it is shown, and its place in the map's list (0 for
+/// the map's own layer, then 1 + each overlay's index).
+#[derive(Clone, Copy)]
+pub struct LayerRef<'a> {
+    pub title: &'a str,
+    pub data: &'a ChartData,
+    pub look: LayerLook,
+    pub index: usize,
+}
+
+impl<'a> LayerRef<'a> {
+    /// A computed map and those of its overlays that could be computed,
+    /// shown with the looks they were computed with, or with `looks` (the
+    /// map's own layer first, then one per overlay) where given.
+    pub fn stack(data: &'a ChartData, looks: Option<&[LayerLook]>) -> Vec<LayerRef<'a>> {
+        let look = |i: usize, own: LayerLook| looks.and_then(|l| l.get(i).copied()).unwrap_or(own);
+        let mut out = vec![LayerRef {
+            title: &data.layer_title,
+            data,
+            look: look(0, data.look),
+            index: 0,
+        }];
+        for (i, o) in data.overlays.iter().enumerate() {
+            if let Some(d) = &o.data {
+                out.push(LayerRef {
+                    title: &o.title,
+                    data: d,
+                    look: look(i + 1, o.look),
+                    index: i + 1,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// What a click on a layer picked: a polygon (its index in the layer's
 /// areas), a bin's box `[west, south, east, north]`, or a group of points
 /// (the series' name).
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +98,23 @@ fn extent(data: &ChartData) -> Option<[f64; 4]> {
     })
 }
 
+/// The extent of the visible layers (of all of them when none is).
+fn extent_of(layers: &[LayerRef<'_>]) -> Option<[f64; 4]> {
+    let any_visible = layers.iter().any(|l| l.look.visible);
+    layers
+        .iter()
+        .filter(|l| l.look.visible || !any_visible)
+        .filter_map(|l| extent(l.data))
+        .reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
+}
+
 fn mercator_y(lat: f64) -> f64 {
     let lat = lat.clamp(-85.0, 85.0).to_radians();
     (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln()
@@ -71,17 +130,26 @@ fn fit_zoom(b: [f64; 4], size: egui::Vec2) -> f64 {
     (z_lon.min(z_lat) - 0.6).clamp(1.0, 18.0)
 }
 
+/// How a map is drawn besides its layers.
+pub struct MapStyle<'a> {
+    pub basemap: &'a Basemap,
+    pub size: egui::Vec2,
+    /// Labels, legends, dots and the scale bar for the back of a room.
+    pub large: bool,
+}
+
 impl MapView {
-    /// Draws the map of `data` in `size` over `basemap`; returns the tile
-    /// status (for the line under the map), if tiles are used.
+    /// Draws `layers` (bottom first) in `style.size` over the basemap;
+    /// returns the tile status (for the line under the map), if tiles are
+    /// used, and what a click picked: the layer's index and the feature.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
-        data: &ChartData,
-        basemap: &Basemap,
-        size: egui::Vec2,
-    ) -> (egui::Response, Option<TileStatus>, Option<MapPick>) {
-        let b = extent(data);
+        layers: &[LayerRef<'_>],
+        style: &MapStyle<'_>,
+    ) -> (egui::Response, Option<TileStatus>, Option<(usize, MapPick)>) {
+        let (basemap, size) = (style.basemap, style.size);
+        let b = extent_of(layers);
         // Fit once, and again only for data outside what was fitted (a
         // subset — a playback step, a filter — keeps the operator's view).
         let inside =
@@ -122,12 +190,13 @@ impl MapView {
                 // zooms and dragging pans.
                 .panning(false)
                 .with_plugin(Layers {
-                    data,
+                    layers,
                     graticule: plain,
                     demo,
                     pick: &mut pick,
                     attribution,
                     dark,
+                    k: if style.large { LARGE } else { 1.0 },
                 });
                 ui.add(map)
             })
@@ -150,15 +219,17 @@ impl MapView {
     }
 }
 
-/// Paints the layer, the legend, the scale bar and the attribution.
+/// Paints the layers, their legends, the scale bar and the attribution.
 struct Layers<'a> {
-    data: &'a ChartData,
+    layers: &'a [LayerRef<'a>],
     graticule: bool,
     demo: Option<&'static DemoBasemap>,
-    /// Set to what a click picked, if anything.
-    pick: &'a mut Option<MapPick>,
+    /// Set to what a click picked, if anything: the layer and the feature.
+    pick: &'a mut Option<(usize, MapPick)>,
     attribution: String,
     dark: bool,
+    /// The size of text, dots and legends: 1, or [`LARGE`].
+    k: f32,
 }
 
 fn project(p: &Projector, at: Lonlat) -> Pos2 {
@@ -186,9 +257,14 @@ fn value_color(m: &MapData, value: f64) -> Color32 {
     }
 }
 
-/// A value's colour on the ramp of `range`, at the layers' opacity.
-fn ramp_color(value: f64, range: Option<[f64; 2]>) -> Color32 {
-    theme::ramp(unit(value, range)).gamma_multiply(FILL_ALPHA)
+/// A value's colour on the ramp of `range`, at opacity `alpha`.
+fn ramp_color(value: f64, range: Option<[f64; 2]>, alpha: f32) -> Color32 {
+    theme::ramp(unit(value, range)).gamma_multiply(alpha)
+}
+
+/// Text of size `size` in the map's style.
+fn font(size: f32, k: f32) -> egui::FontId {
+    egui::FontId::proportional(size * k)
 }
 
 impl Plugin for Layers<'_> {
@@ -199,6 +275,7 @@ impl Plugin for Layers<'_> {
         projector: &Projector,
         _memory: &MapMemory,
     ) {
+        let k = self.k;
         let rect = response.rect;
         let painter = ui.painter_at(rect);
         let mut labels_of: Option<&DemoBasemap> = None;
@@ -220,39 +297,68 @@ impl Plugin for Layers<'_> {
                 None => graticule(&painter, projector, rect, self.dark),
             }
         }
-        let hover_at = response
-            .hover_pos()
-            .map(|p| projector.unproject(p.to_vec2()))
-            .map(|p| [p.x(), p.y()]);
+        let visible: Vec<&LayerRef<'_>> = self.layers.iter().filter(|l| l.look.visible).collect();
+        for l in &visible {
+            let alpha = l.look.alpha();
+            match &l.data.map {
+                Some(m) => draw_layer(&painter, projector, m, alpha, k),
+                None => draw_points(&painter, projector, l.data, alpha, k),
+            }
+        }
+        // Hover and click go to the topmost visible layer with something
+        // under the pointer.
         let mut hover: Option<String> = None;
-        if let Some(m) = &self.data.map {
-            draw_layer(&painter, projector, m);
-            if let (Some(at), Some(pointer)) = (hover_at, response.hover_pos()) {
-                hover = hovered_layer(projector, m, at, pointer);
-                if response.clicked() {
-                    *self.pick = picked_layer(m, at);
+        if let Some(pointer) = response.hover_pos() {
+            let p = projector.unproject(pointer.to_vec2());
+            let at = [p.x(), p.y()];
+            for l in visible.iter().rev() {
+                let (text, picked) = match &l.data.map {
+                    Some(m) => (
+                        hovered_layer(projector, m, at, pointer, k),
+                        response.clicked().then(|| picked_layer(m, at)).flatten(),
+                    ),
+                    None => (
+                        hovered_point(projector, l.data, pointer),
+                        response
+                            .clicked()
+                            .then(|| nearest_point(projector, l.data, pointer))
+                            .flatten()
+                            .map(|(name, _)| MapPick::Group(name.to_owned())),
+                    ),
+                };
+                if let Some(text) = text {
+                    hover = Some(if visible.len() > 1 {
+                        format!("{}\n{text}", l.title)
+                    } else {
+                        text
+                    });
+                    *self.pick = picked.map(|p| (l.index, p));
+                    break;
                 }
             }
-            legend_ramp(&painter, rect, m);
-        } else {
-            draw_points(&painter, projector, self.data);
-            if let Some(p) = response.hover_pos() {
-                hover = hovered_point(projector, self.data, p);
-                if response.clicked() {
-                    *self.pick = nearest_point(projector, self.data, p)
-                        .map(|(name, _)| MapPick::Group(name.to_owned()));
-                }
-            }
-            legend_groups(&painter, rect, self.data);
         }
-        // Place names above the layer, so they stay readable.
+        // Each visible layer's legend, stacked from the top right corner;
+        // named after its layer when there are several.
+        let named = visible.len() > 1;
+        let mut y = rect.top() + 10.0;
+        for l in &visible {
+            let title = named.then_some(l.title);
+            let h = match &l.data.map {
+                Some(m) => legend_ramp(&painter, rect, y, m, title, k),
+                None => legend_groups(&painter, rect, y, l.data, title, k),
+            };
+            if h > 0.0 {
+                // The box's padding (4 above, 4 below) and a gap.
+                y += h + 14.0;
+            }
+        }
+        // Place names above the layers, so they stay readable.
         if let Some(map) = labels_of {
-            draw_demo_labels(&painter, projector, map, self.dark);
+            draw_demo_labels(&painter, projector, map, self.dark, k);
         }
-        scale_bar(&painter, projector, rect);
+        scale_bar(&painter, projector, rect, k);
         if !self.attribution.is_empty() {
-            let font = egui::FontId::proportional(11.0);
-            let galley = painter.layout_no_wrap(self.attribution, font, theme::MUTED);
+            let galley = painter.layout_no_wrap(self.attribution, font(11.0, k), theme::MUTED);
             let at = rect.right_bottom() - galley.size() - vec2(6.0, 4.0);
             painter.rect_filled(
                 Rect::from_min_size(at - vec2(3.0, 1.0), galley.size() + vec2(6.0, 2.0)),
@@ -262,9 +368,8 @@ impl Plugin for Layers<'_> {
             painter.galley(at, galley, theme::MUTED);
         }
         if let (Some(text), Some(p)) = (hover, response.hover_pos()) {
-            let font = egui::FontId::proportional(13.0);
             let color = ui.visuals().text_color();
-            let galley = painter.layout_no_wrap(text, font, color);
+            let galley = painter.layout_no_wrap(text, font(13.0, k), color);
             let at = p + vec2(14.0, 10.0);
             let bg = Rect::from_min_size(at - vec2(4.0, 3.0), galley.size() + vec2(8.0, 6.0));
             painter.rect_filled(bg, 3.0, ui.visuals().window_fill);
@@ -279,13 +384,23 @@ impl Plugin for Layers<'_> {
     }
 }
 
-fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
-    let outline = Stroke::new(1.0, Color32::from_gray(40).gamma_multiply(0.8));
+/// The opacity of lines and dots at a layer's `alpha`: at least half
+/// opaque, since thinner than a fill they would vanish sooner.
+fn solid(alpha: f32) -> f32 {
+    alpha.clamp(0.5, 1.0)
+}
+
+/// A computed layer at opacity `alpha`; dots sized by `k`.
+fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData, alpha: f32, k: f32) {
+    let outline = Stroke::new(
+        1.0,
+        Color32::from_gray(40).gamma_multiply(0.8 * alpha.max(0.3)),
+    );
     for a in &m.areas {
         let fill = if a.value.is_finite() {
-            ramp_color(a.value, m.range)
+            ramp_color(a.value, m.range, alpha)
         } else {
-            Color32::from_gray(128).gamma_multiply(0.25)
+            Color32::from_gray(128).gamma_multiply(0.35 * alpha)
         };
         let mut mesh = egui::Mesh::default();
         for v in &a.vertices {
@@ -313,7 +428,7 @@ fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
             (a.cos(), a.sin())
         });
         for b in &m.bins {
-            let color = ramp_color(b.value, m.range);
+            let color = ramp_color(b.value, m.range, alpha);
             match m.hex_radius {
                 Some([rx, ry]) => {
                     let base = mesh.vertices.len() as u32;
@@ -335,6 +450,7 @@ fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
         }
         painter.add(egui::Shape::mesh(mesh));
     }
+    let solid = solid(alpha);
     for l in &m.lines {
         let color = if l.value.is_finite() {
             value_color(m, l.value)
@@ -342,7 +458,10 @@ fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
             theme::series_color(0)
         };
         let pts: Vec<Pos2> = l.points.iter().map(|v| project(p, *v)).collect();
-        painter.add(egui::Shape::line(pts, Stroke::new(3.0, color)));
+        painter.add(egui::Shape::line(
+            pts,
+            Stroke::new(3.0 * k, color.gamma_multiply(solid)),
+        ));
     }
     for d in &m.dots {
         let fill = if d.value.is_finite() {
@@ -352,9 +471,9 @@ fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
         };
         painter.circle(
             project(p, d.at),
-            DOT_RADIUS,
-            fill,
-            Stroke::new(1.5, Color32::from_black_alpha(160)),
+            DOT_RADIUS * k,
+            fill.gamma_multiply(solid),
+            Stroke::new(1.5, Color32::from_black_alpha((160.0 * solid) as u8)),
         );
     }
 }
@@ -363,12 +482,13 @@ fn draw_layer(painter: &egui::Painter, p: &Projector, m: &MapData) {
 const DOT_RADIUS: f32 = 8.0;
 
 /// Dots: circles for a few thousand, small squares in one mesh beyond.
-fn draw_points(painter: &egui::Painter, p: &Projector, data: &ChartData) {
+fn draw_points(painter: &egui::Painter, p: &Projector, data: &ChartData, alpha: f32, k: f32) {
     let n: usize = data.series.iter().map(|s| s.points.len()).sum();
-    let r = if n > 20_000 { 1.5 } else { 3.0 };
+    let r = if n > 20_000 { 1.5 } else { 3.0 } * k;
+    let solid = solid(alpha);
     let mut mesh = egui::Mesh::default();
     for (i, s) in data.series.iter().enumerate() {
-        let color = theme::series_color(i);
+        let color = theme::series_color(i).gamma_multiply(solid);
         for pt in &s.points {
             let at = project(p, *pt);
             if !painter.clip_rect().contains(at) {
@@ -379,7 +499,7 @@ fn draw_points(painter: &egui::Painter, p: &Projector, data: &ChartData) {
                     at,
                     r,
                     color,
-                    Stroke::new(0.5, Color32::from_black_alpha(120)),
+                    Stroke::new(0.5, Color32::from_black_alpha((120.0 * solid) as u8)),
                 );
             } else {
                 mesh.add_colored_rect(Rect::from_center_size(at, vec2(2.0 * r, 2.0 * r)), color);
@@ -391,11 +511,11 @@ fn draw_points(painter: &egui::Painter, p: &Projector, data: &ChartData) {
     }
 }
 
-fn hovered_layer(p: &Projector, m: &MapData, at: Lonlat, pointer: Pos2) -> Option<String> {
+fn hovered_layer(p: &Projector, m: &MapData, at: Lonlat, pointer: Pos2, k: f32) -> Option<String> {
     if let Some(d) = m
         .dots
         .iter()
-        .filter(|d| project(p, d.at).distance(pointer) <= DOT_RADIUS + 2.0)
+        .filter(|d| project(p, d.at).distance(pointer) <= DOT_RADIUS * k + 2.0)
         .min_by(|a, b| {
             project(p, a.at)
                 .distance(pointer)
@@ -498,24 +618,78 @@ fn picked_layer(m: &MapData, at: Lonlat) -> Option<MapPick> {
     }
 }
 
-/// The colour ramp with its range and what the values are.
-fn legend_ramp(painter: &egui::Painter, rect: Rect, m: &MapData) {
-    let Some([lo, hi]) = m.range.or(m.congestion.then_some([0.0, 100.0])) else {
-        return;
-    };
-    let w = 160.0;
-    let at = pos2(rect.right() - w - 12.0, rect.top() + 10.0);
-    let bg = Rect::from_min_size(at - vec2(6.0, 4.0), vec2(w + 12.0, 46.0));
+/// A legend's box: a translucent dark panel right-aligned in `rect` at
+/// height `y`, `w` wide and `h` high, inside its padding.
+fn legend_box(painter: &egui::Painter, rect: Rect, y: f32, w: f32, h: f32) -> Pos2 {
+    let at = pos2(rect.right() - w - 12.0, y);
+    let bg = Rect::from_min_size(at - vec2(6.0, 4.0), vec2(w + 12.0, h + 8.0));
     painter.rect_filled(bg, 4.0, Color32::from_black_alpha(150));
-    let font = egui::FontId::proportional(12.0);
+    at
+}
+
+/// A layer's name over its legend, when the map has several; returns the
+/// height it took.
+fn legend_title(painter: &egui::Painter, at: Pos2, title: Option<&str>, k: f32) -> f32 {
+    match title {
+        Some(t) => {
+            painter.text(
+                at,
+                egui::Align2::LEFT_TOP,
+                t,
+                egui::FontId::new(12.5 * k, egui::FontFamily::Proportional),
+                Color32::WHITE,
+            );
+            15.0 * k
+        }
+        None => 0.0,
+    }
+}
+
+/// The width a legend needs for `texts` at `font`, at least `min`.
+fn widest(painter: &egui::Painter, texts: &[&str], font: &egui::FontId, min: f32) -> f32 {
+    texts
+        .iter()
+        .map(|t| {
+            painter
+                .layout_no_wrap((*t).to_owned(), font.clone(), Color32::WHITE)
+                .size()
+                .x
+        })
+        .fold(min, f32::max)
+}
+
+/// The colour ramp with its range and what the values are, at height `y`;
+/// returns the legend's height (0 when the layer has no range).
+fn legend_ramp(
+    painter: &egui::Painter,
+    rect: Rect,
+    y: f32,
+    m: &MapData,
+    title: Option<&str>,
+    k: f32,
+) -> f32 {
+    let Some([lo, hi]) = m.range.or(m.congestion.then_some([0.0, 100.0])) else {
+        return 0.0;
+    };
+    let label = crate::app::i18n::value_label(&m.value_label);
+    let w = widest(
+        painter,
+        &[title.unwrap_or_default(), &label],
+        &font(12.5, k),
+        160.0 * k,
+    );
+    let head = if title.is_some() { 15.0 * k } else { 0.0 };
+    let h = head + 38.0 * k;
+    let at = legend_box(painter, rect, y, w, h);
+    let at = at + vec2(0.0, legend_title(painter, at, title, k));
     painter.text(
         at,
         egui::Align2::LEFT_TOP,
-        crate::app::i18n::value_label(&m.value_label),
-        font.clone(),
+        label,
+        font(12.0, k),
         Color32::WHITE,
     );
-    let bar = Rect::from_min_size(at + vec2(0.0, 16.0), vec2(w, 10.0));
+    let bar = Rect::from_min_size(at + vec2(0.0, 16.0 * k), vec2(w, 10.0 * k));
     let mut mesh = egui::Mesh::default();
     let steps = 24;
     for i in 0..steps {
@@ -536,72 +710,83 @@ fn legend_ramp(painter: &egui::Painter, rect: Rect, m: &MapData) {
         );
     }
     painter.add(egui::Shape::mesh(mesh));
-    let small = egui::FontId::proportional(11.0);
     painter.text(
         bar.left_bottom() + vec2(0.0, 2.0),
         egui::Align2::LEFT_TOP,
         format_value(lo),
-        small.clone(),
+        font(11.0, k),
         Color32::WHITE,
     );
     painter.text(
         bar.right_bottom() + vec2(0.0, 2.0),
         egui::Align2::RIGHT_TOP,
         format_value(hi),
-        small,
+        font(11.0, k),
         Color32::WHITE,
     );
+    h
 }
 
-/// The groups' colours and names, for points coloured by a category.
-fn legend_groups(painter: &egui::Painter, rect: Rect, data: &ChartData) {
-    if data.series.len() < 2 {
-        return;
+/// The groups' colours and names, for points coloured by a category, at
+/// height `y`; returns the legend's height (0 for a single group without
+/// a title to show).
+fn legend_groups(
+    painter: &egui::Painter,
+    rect: Rect,
+    y: f32,
+    data: &ChartData,
+    title: Option<&str>,
+    k: f32,
+) -> f32 {
+    if data.series.len() < 2 && title.is_none() {
+        return 0.0;
     }
-    let font = egui::FontId::proportional(12.0);
-    let names: Vec<&str> = data
-        .series
-        .iter()
-        .take(12)
-        .map(|s| s.name.as_str())
-        .collect();
-    let w = names
-        .iter()
-        .map(|n| {
-            painter
-                .layout_no_wrap((*n).to_owned(), font.clone(), Color32::WHITE)
-                .size()
-                .x
-        })
-        .fold(40.0f32, f32::max)
-        + 22.0;
-    let at = pos2(rect.right() - w - 12.0, rect.top() + 10.0);
-    let bg = Rect::from_min_size(
-        at - vec2(6.0, 4.0),
-        vec2(w + 12.0, names.len() as f32 * 16.0 + 8.0),
-    );
-    painter.rect_filled(bg, 4.0, Color32::from_black_alpha(150));
+    // One group of a named layer: the layer's name beside its colour.
+    let (names, title): (Vec<&str>, Option<&str>) = match (data.series.len(), title) {
+        (0 | 1, Some(t)) => (vec![t], None),
+        _ => (
+            data.series
+                .iter()
+                .take(12)
+                .map(|s| s.name.as_str())
+                .collect(),
+            title,
+        ),
+    };
+    let row = 16.0 * k;
+    let w = widest(painter, &names, &font(12.0, k), 40.0 * k) + 22.0 * k;
+    let w = widest(painter, &[title.unwrap_or_default()], &font(12.5, k), w);
+    let head = if title.is_some() { 15.0 * k } else { 0.0 };
+    let h = head + names.len() as f32 * row;
+    let at = legend_box(painter, rect, y, w, h);
+    let at = at + vec2(0.0, legend_title(painter, at, title, k));
     for (i, n) in names.iter().enumerate() {
-        let y = at.y + i as f32 * 16.0;
-        painter.circle_filled(pos2(at.x + 5.0, y + 7.0), 4.5, theme::series_color(i));
+        let y = at.y + i as f32 * row;
+        painter.circle_filled(
+            pos2(at.x + 5.0 * k, y + 7.0 * k),
+            4.5 * k,
+            theme::series_color(i),
+        );
         painter.text(
-            pos2(at.x + 16.0, y),
+            pos2(at.x + 16.0 * k, y),
             egui::Align2::LEFT_TOP,
             *n,
-            font.clone(),
+            font(12.0, k),
             Color32::WHITE,
         );
     }
+    h
 }
 
-/// A bar of a round length (1, 2 or 5 × 10ⁿ metres) at most 120 px long.
-fn scale_bar(painter: &egui::Painter, p: &Projector, rect: Rect) {
+/// A bar of a round length (1, 2 or 5 × 10ⁿ metres) at most 120 px long
+/// (more in the large style).
+fn scale_bar(painter: &egui::Painter, p: &Projector, rect: Rect, k: f32) {
     let center = p.unproject(rect.center().to_vec2());
     let px_per_m = f64::from(p.scale_pixel_per_meter(center));
     if !(px_per_m.is_finite() && px_per_m > 0.0) {
         return;
     }
-    let max_m = 120.0 / px_per_m;
+    let max_m = 120.0 * f64::from(k) / px_per_m;
     let pow = 10f64.powf(max_m.log10().floor());
     let len_m = [5.0, 2.0, 1.0]
         .iter()
@@ -610,12 +795,18 @@ fn scale_bar(painter: &egui::Painter, p: &Projector, rect: Rect) {
         .unwrap_or(pow);
     let len_px = (len_m * px_per_m) as f32;
     let at = rect.left_bottom() + vec2(12.0, -14.0);
-    let bg = Rect::from_min_size(at - vec2(6.0, 18.0), vec2(len_px + 12.0, 26.0));
+    let bg = Rect::from_min_size(
+        at - vec2(6.0, 18.0 * k),
+        vec2(len_px + 12.0, 18.0 * k + 8.0),
+    );
     painter.rect_filled(bg, 3.0, Color32::from_black_alpha(140));
-    let stroke = Stroke::new(2.0, Color32::WHITE);
+    let stroke = Stroke::new(2.0 * k, Color32::WHITE);
     painter.line_segment([at, at + vec2(len_px, 0.0)], stroke);
-    painter.line_segment([at, at - vec2(0.0, 5.0)], stroke);
-    painter.line_segment([at + vec2(len_px, 0.0), at + vec2(len_px, -5.0)], stroke);
+    painter.line_segment([at, at - vec2(0.0, 5.0 * k)], stroke);
+    painter.line_segment(
+        [at + vec2(len_px, 0.0), at + vec2(len_px, -5.0 * k)],
+        stroke,
+    );
     let text = if len_m >= 1000.0 {
         format!("{} km", format_value(len_m / 1000.0))
     } else {
@@ -625,7 +816,7 @@ fn scale_bar(painter: &egui::Painter, p: &Projector, rect: Rect) {
         at + vec2(len_px / 2.0, -6.0),
         egui::Align2::CENTER_BOTTOM,
         text,
-        egui::FontId::proportional(11.0),
+        font(11.0, k),
         Color32::WHITE,
     );
 }
@@ -838,13 +1029,13 @@ fn draw_demo_basemap(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, 
 
 /// Riverton's district, road, park and river names (district names always,
 /// the rest when zoomed in enough), with a halo so they read over a layer.
-fn draw_demo_labels(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, dark: bool) {
+fn draw_demo_labels(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, dark: bool, k: f32) {
     let pick = |d: [u8; 3], l: [u8; 3]| themed(dark, d, l);
     let text = pick([200, 200, 206], [70, 66, 76]);
     let halo = pick([20, 20, 24], [250, 248, 242]);
     let water = pick([90, 140, 190], [60, 110, 170]);
     let zoom = p.zoom();
-    let font = |size: f32| egui::FontId::proportional(size);
+    let font = |size: f32| egui::FontId::proportional(size * k);
     let label = |at: Pos2, align: egui::Align2, t: &str, size: f32, color: Color32| {
         for d in [
             vec2(-1.0, 0.0),
