@@ -176,3 +176,32 @@ fn the_playlist_plays_the_dashboard_of_a_planners_file() {
         "editing controls are hidden"
     );
 }
+
+/// `--present --workspace FILE` presents the workspace: opening it used to
+/// end the presentation the option had started.
+#[test]
+fn a_workspace_opened_at_start_is_presented() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ws.json");
+    std::fs::write(
+        &file,
+        r#"{"format": "cityops-workspace", "version": 2,
+            "workspace": {"view": "Safety", "demo_open": true}}"#,
+    )
+    .unwrap();
+    let opts = AppOptions {
+        fresh: true,
+        present: true,
+        workspace: Some(file),
+        ..Default::default()
+    };
+    let mut h = common::app(opts, egui::vec2(1600.0, 1000.0));
+    common::wait(&mut h);
+    assert!(
+        presenting(&h),
+        "the presentation starts once the workspace is open"
+    );
+    // The workspace's view, in the playlist, is the one presented.
+    assert_eq!(h.state().ws.view, ViewId::Safety);
+    h.get_by_label_contains("City operations — Safety");
+}

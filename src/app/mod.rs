@@ -169,6 +169,9 @@ pub struct CityApp {
     feeds: feeds::Feeds,
     /// Presentation mode, when on.
     presentation: Option<present::Presentation>,
+    /// `--present` with `--workspace`: presentation starts once the
+    /// workspace is open (opening one ends a presentation).
+    present_after_open: bool,
     egui_ctx: egui::Context,
     /// The alert check, keyed on the datasets' revisions and the rules.
     alert_check: widgets::Background<AlertKey, (Vec<data::alerts::Alert>, Option<String>)>,
@@ -183,6 +186,10 @@ pub struct CityApp {
 /// What the alert check depends on: (dataset id, revision) pairs and the
 /// rules as JSON.
 type AlertKey = (Vec<(u64, u64)>, String);
+
+/// Room the presentation bar's controls take on the right, in points
+/// (the step buttons, Pause, Leave and "view 3 of 5 · next in 20 s").
+const PRESENT_CONTROLS_WIDTH: f32 = 560.0;
 
 impl CityApp {
     pub fn new(cc: &eframe::CreationContext<'_>, opts: AppOptions) -> Self {
@@ -249,6 +256,7 @@ impl CityApp {
                 ..LoadOptions::default()
             },
             presentation: None,
+            present_after_open: false,
             egui_ctx: cc.egui_ctx.clone(),
             alert_check: widgets::Background::default(),
             png_request: None,
@@ -266,7 +274,9 @@ impl CityApp {
         } else {
             app.apply(Command::OpenPaths(opts.files));
         }
-        if opts.present {
+        if opts.present && app.tasks.running(TaskKind::Workspace) {
+            app.present_after_open = true;
+        } else if opts.present {
             app.apply(Command::Present(true));
         } else {
             // A session that was closed while presenting left the window
@@ -407,6 +417,13 @@ impl CityApp {
     }
 
     fn workspace_done(&mut self, outcome: WorkspaceOutcome) {
+        self.workspace_outcome(outcome);
+        if std::mem::take(&mut self.present_after_open) {
+            self.apply(Command::Present(true));
+        }
+    }
+
+    fn workspace_outcome(&mut self, outcome: WorkspaceOutcome) {
         match outcome {
             WorkspaceOutcome::Saved(p) => self
                 .notices
@@ -1838,12 +1855,21 @@ impl CityApp {
                     i18n::format_pattern("%Y年%-m月%-d日 %A", now.weekday().to_monday_one_offset())
                 }
             };
-            ui.label(now.strftime(&date_pattern).to_string());
+            // The date only where it leaves room for the controls on the
+            // right (a long dashboard name takes it).
+            let date = now.strftime(&date_pattern).to_string();
+            if ui.available_width() > PRESENT_CONTROLS_WIDTH + 12.0 * date.len() as f32 {
+                ui.label(date);
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.button(tr("Leave presentation (Esc)")).clicked() {
                     cmds.push(Command::Present(false));
                 }
-                if ui.button("▶▶").on_hover_text(tr("Next view (→)")).clicked() {
+                if ui
+                    .button(tr("Next"))
+                    .on_hover_text(tr("Next view (→)"))
+                    .clicked()
+                {
                     cmds.push(Command::PresentStep(1));
                 }
                 let pause = if p.paused { tr("Resume") } else { tr("Pause") };
@@ -1851,7 +1877,7 @@ impl CityApp {
                     cmds.push(Command::PresentPause);
                 }
                 if ui
-                    .button("◀◀")
+                    .button(tr("Previous"))
                     .on_hover_text(tr("Previous view (←)"))
                     .clicked()
                 {

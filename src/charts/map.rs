@@ -473,10 +473,16 @@ pub fn choropleth(
     let mut members: Vec<Vec<String>> = vec![Vec::new(); n];
     let same = std::ptr::eq(ds, geo) || ds.name == geo.name;
     if same {
-        // The GeoJSON's own properties.
+        // The GeoJSON's own properties; a count is one row per feature.
         for &r in rows {
-            if let Some(v) = measure.and_then(|m| m.f64_at(r as usize)) {
-                groups.add(r as usize, v);
+            let r = r as usize;
+            match measure {
+                Some(m) => {
+                    if let Some(v) = m.f64_at(r) {
+                        groups.add(r, v);
+                    }
+                }
+                None => groups.add(r, 1.0),
             }
         }
     } else if let Some(join) = &spec.join {
@@ -657,9 +663,7 @@ pub fn choropleth_suggestion(ds: &Dataset, geo: &Dataset) -> Option<ChartSpec> {
         }
     }
     let join = best.map(|b| b.1);
-    let located =
-        ds.column_for(Role::Latitude).is_some() && ds.column_for(Role::Longitude).is_some();
-    if join.is_none() && !located {
+    if join.is_none() && !points_overlap(ds, shapes) {
         return None;
     }
     Some(ChartSpec {
@@ -672,6 +676,30 @@ pub fn choropleth_suggestion(ds: &Dataset, geo: &Dataset) -> Option<ChartSpec> {
         join,
         ..ChartSpec::default()
     })
+}
+
+/// Whether the table has points and enough of them (one in twenty of up
+/// to 10,000 spread over the table) lie within the districts' bounds: the
+/// demo city's sensors are not counted in another city's districts.
+fn points_overlap(ds: &Dataset, shapes: &[Shape]) -> bool {
+    let (Ok((lon, lat)), Some(b)) = (
+        coordinates(ds),
+        bounds_of(shapes.iter().flat_map(Shape::positions)),
+    ) else {
+        return false;
+    };
+    let n = ds.table.n_rows();
+    let step = (n / 10_000).max(1);
+    let (mut located, mut inside) = (0usize, 0usize);
+    for r in (0..n).step_by(step) {
+        if let Some([x, y]) = lonlat_at(lon, lat, r) {
+            located += 1;
+            if x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3] {
+                inside += 1;
+            }
+        }
+    }
+    located > 0 && inside * 20 >= located
 }
 
 /// The column that names a GeoJSON feature: a place or a category, else
@@ -1033,6 +1061,10 @@ mod tests {
         assert_eq!(d.map.unwrap().areas[0].value, 1.0);
         // The districts themselves are not joined to themselves.
         assert!(choropleth_suggestion(&geo, &geo).is_none());
+        // Points of another city, far from every district: no choropleth
+        // of empty districts.
+        let elsewhere = points(&[(40.1, 40.1, "BRONX", 1.0), (41.5, 40.5, "QUEENS", 2.0)]);
+        assert!(choropleth_suggestion(&elsewhere, &geo).is_none());
     }
 
     #[test]

@@ -191,6 +191,8 @@ pub(super) const ENTRIES: &[(&str, &str)] = &[
     ("City operations — {}", "城市运行 — {}"),
     ("Leave presentation (Esc)", "退出演示（Esc）"),
     ("Next view (→)", "下一视图（→）"),
+    ("Next", "下一个"),
+    ("Previous", "上一个"),
     ("Resume", "继续"),
     ("Pause", "暂停"),
     ("Space", "空格键"),

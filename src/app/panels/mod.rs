@@ -411,7 +411,7 @@ impl ChartPanel {
                     let titles: Vec<String> = std::iter::once(crate::charts::layer_title(spec))
                         .chain(data.overlays.iter().map(|o| o.title.clone()))
                         .collect();
-                    if layers_ui(ui, &titles, &mut looks) {
+                    if layers_ui(ui, &titles, &mut looks, style.large) {
                         self.looks = Some(looks);
                     }
                 }
@@ -442,10 +442,18 @@ impl ChartPanel {
 
 /// A map's layers in a row under it, each shown or hidden by its check box
 /// (named "Show layer TITLE" for screen readers) and faded by its opacity
-/// slider ("Opacity of TITLE"); true when the operator changed one.
-fn layers_ui(ui: &mut egui::Ui, titles: &[String], looks: &mut [crate::charts::LayerLook]) -> bool {
+/// slider ("Opacity of TITLE"; not while presenting, where the large type
+/// leaves room for the check boxes only); true when the operator changed
+/// one.
+fn layers_ui(
+    ui: &mut egui::Ui,
+    titles: &[String],
+    looks: &mut [crate::charts::LayerLook],
+    presenting: bool,
+) -> bool {
     let mut changed = false;
     ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().slider_width = 56.0;
         ui.label(RichText::new(tr("Layers:")).small().color(theme::MUTED));
         for (i, (title, look)) in titles.iter().zip(looks.iter_mut()).enumerate() {
             ui.push_id(("layer", i), |ui| {
@@ -455,6 +463,9 @@ fn layers_ui(ui: &mut egui::Ui, titles: &[String], looks: &mut [crate::charts::L
                     egui::WidgetInfo::selected(egui::Role::CheckBox, r.enabled(), on, &name)
                 });
                 changed |= r.changed();
+                if presenting {
+                    return;
+                }
                 let mut opacity = look.alpha();
                 let r = ui.add_enabled(
                     look.visible,

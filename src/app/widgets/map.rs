@@ -294,7 +294,7 @@ impl Plugin for Layers<'_> {
                     draw_demo_basemap(&painter, projector, map, self.dark);
                     labels_of = Some(map);
                 }
-                None => graticule(&painter, projector, rect, self.dark),
+                None => graticule(&painter, projector, rect, self.dark, k),
             }
         }
         let visible: Vec<&LayerRef<'_>> = self.layers.iter().filter(|l| l.look.visible).collect();
@@ -690,6 +690,20 @@ fn legend_ramp(
         Color32::WHITE,
     );
     let bar = Rect::from_min_size(at + vec2(0.0, 16.0 * k), vec2(w, 10.0 * k));
+    if lo == hi && !m.congestion {
+        // One value (a file's own districts, one row each): its colour and
+        // the value, not a ramp from a number to itself.
+        let swatch = Rect::from_min_size(bar.min, vec2(24.0 * k, bar.height()));
+        painter.rect_filled(swatch, 2.0, theme::ramp(0.5));
+        painter.text(
+            swatch.right_center() + vec2(6.0, 0.0),
+            egui::Align2::LEFT_CENTER,
+            format_value(lo),
+            font(11.0, k),
+            Color32::WHITE,
+        );
+        return h;
+    }
     let mut mesh = egui::Mesh::default();
     let steps = 24;
     for i in 0..steps {
@@ -822,7 +836,7 @@ fn scale_bar(painter: &egui::Painter, p: &Projector, rect: Rect, k: f32) {
 }
 
 /// Lines of longitude and latitude at a round step, for the plain basemap.
-fn graticule(painter: &egui::Painter, p: &Projector, rect: Rect, dark: bool) {
+fn graticule(painter: &egui::Painter, p: &Projector, rect: Rect, dark: bool, k: f32) {
     let a = p.unproject(rect.left_bottom().to_vec2());
     let b = p.unproject(rect.right_top().to_vec2());
     let span = (b.x() - a.x()).abs().max(1e-9);
@@ -839,7 +853,7 @@ fn graticule(painter: &egui::Painter, p: &Projector, rect: Rect, dark: bool) {
         Color32::from_gray(215)
     };
     let stroke = Stroke::new(1.0, color);
-    let font = egui::FontId::proportional(10.0);
+    let font = font(10.0, k);
     let mut x = (a.x() / step).floor() * step;
     let mut guard = 0;
     while x <= b.x() && guard < 64 {
