@@ -8,6 +8,9 @@
 use std::path::Path;
 use std::process::Command;
 
+#[path = "common/tiles.rs"]
+mod tiles;
+
 fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
     let file = std::fs::File::open(path).unwrap();
     let mut reader = png::Decoder::new(std::io::BufReader::new(file))
@@ -31,6 +34,16 @@ fn distinct_colours(rgba: &[u8]) -> usize {
 /// decodes the PNG it writes to `out_png`; a failed run fails the test
 /// with cityops' stderr.
 fn run_and_decode(args: &[&std::ffi::OsStr], out_png: &Path, what: &str) -> (u32, u32, Vec<u8>) {
+    run_and_decode_with(args, &[], out_png, what)
+}
+
+/// [`run_and_decode`] with more environment variables.
+fn run_and_decode_with(
+    args: &[&std::ffi::OsStr],
+    envs: &[(&str, &Path)],
+    out_png: &Path,
+    what: &str,
+) -> (u32, u32, Vec<u8>) {
     // One display at a time: `xvfb-run -a` picks a free display number
     // racily, and two windows on one display disturb each other.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -49,6 +62,7 @@ fn run_and_decode(args: &[&std::ffi::OsStr], out_png: &Path, what: &str) -> (u32
             Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-data"),
         )
         .env_remove("CITYOPS_MODELS")
+        .envs(envs.iter().copied())
         .output()
         .unwrap();
     assert!(
@@ -163,4 +177,67 @@ fn a_scale_outside_one_to_four_is_refused_before_any_window_opens() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a scale from 1 to 4"), "{err}");
+}
+
+/// The view exported for slides keeps the basemap's tiles: the export is
+/// drawn in a context of its own, which takes the tiles the window has
+/// loaded (it used to start loading them and draw the map without them).
+#[test]
+fn a_map_over_tiles_is_exported_with_its_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tiles as slow as a server across the network, and no disk cache to
+    // read them from again (the cache folder is a file): only the tiles the
+    // window holds can be in the export.
+    let (template, hits, _server) =
+        tiles::tile_server_slow(false, std::time::Duration::from_millis(400));
+    let csv = dir.path().join("stops.csv");
+    let mut text = String::from("name,latitude,longitude\n");
+    for i in 0..20 {
+        text.push_str(&format!(
+            "s{i},{},{}\n",
+            45.50 + f64::from(i) * 0.002,
+            -73.57 + f64::from(i) * 0.003
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let ws = dir.path().join("ws.json");
+    let doc = serde_json::json!({
+        "format": "cityops-workspace",
+        "version": 2,
+        "workspace": {
+            "view": "Dashboards",
+            "demo_open": false,
+            "open_files": [csv],
+            "basemap": {"kind": "xyz", "url": template, "attribution": "Test tiles"},
+        }
+    });
+    std::fs::write(&ws, doc.to_string()).unwrap();
+    let out_png = dir.path().join("dashboard.png");
+    let cache = dir.path().join("cache");
+    std::fs::write(&cache, "not a folder").unwrap();
+    let (_, _, rgba) = run_and_decode_with(
+        &[
+            "--workspace".as_ref(),
+            ws.as_os_str(),
+            "--scale".as_ref(),
+            "1".as_ref(),
+            "--export-view".as_ref(),
+            out_png.as_os_str(),
+        ],
+        &[("CITYOPS_CACHE_DIR", &cache)],
+        &out_png,
+        "export",
+    );
+    assert!(
+        hits.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "tiles were asked for"
+    );
+    let magenta = rgba
+        .chunks_exact(4)
+        .filter(|p| p[0] > 230 && p[1] < 30 && p[2] > 230)
+        .count();
+    assert!(
+        magenta > 20_000,
+        "the map's tiles are in the exported view: {magenta} magenta pixels"
+    );
 }

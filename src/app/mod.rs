@@ -1675,10 +1675,16 @@ impl CityApp {
             return;
         };
         let loading = self.is_busy() || self.cjk_font.get() == fonts::CjkFont::Searching;
+        // A map still waiting for basemap tiles (set by the map each frame
+        // it waits) holds the picture back for up to 20 s.
+        let tiles_pending = ctx
+            .data_mut(|d| d.remove_temp::<bool>(egui::Id::unique(widgets::map::TILES_PENDING)))
+            .unwrap_or(false);
         match &mut self.screenshot {
             ScreenshotState::Off | ScreenshotState::Saved => {}
             ScreenshotState::Settling { frames, since } => {
-                let ready = !loading || since.elapsed() > Duration::from_secs(120);
+                let tiles = tiles_pending && since.elapsed() < Duration::from_secs(20);
+                let ready = !(loading || tiles) || since.elapsed() > Duration::from_secs(120);
                 if ready {
                     *frames += 1;
                 }

@@ -187,6 +187,48 @@ enum State {
     Failed,
 }
 
+/// The encoded bytes of the tiles loaded lately, of every template, kept
+/// in memory so that another context showing the same map (a PNG export
+/// of the view) makes its textures at once instead of waiting for the disk
+/// or the network: at most [`RECENT_BYTES`], oldest out first.
+#[derive(Default)]
+struct Recent {
+    bytes: HashMap<(String, TileId), Arc<Vec<u8>>>,
+    order: VecDeque<(String, TileId)>,
+    total: usize,
+}
+
+/// What [`Recent`] holds at most (a few hundred PNG tiles).
+const RECENT_BYTES: usize = 32 * 1024 * 1024;
+
+fn recent() -> std::sync::MutexGuard<'static, Recent> {
+    static RECENT: std::sync::OnceLock<Mutex<Recent>> = std::sync::OnceLock::new();
+    RECENT
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+impl Recent {
+    fn keep(&mut self, template: &str, id: TileId, bytes: Arc<Vec<u8>>) {
+        let key = (template.to_owned(), id);
+        self.total += bytes.len();
+        if let Some(old) = self.bytes.insert(key.clone(), bytes) {
+            self.total -= old.len();
+        } else {
+            self.order.push_back(key);
+        }
+        while self.total > RECENT_BYTES {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(b) = self.bytes.remove(&old) {
+                self.total -= b.len();
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Shared {
     tiles: HashMap<TileId, State>,
@@ -194,6 +236,20 @@ struct Shared {
     order: VecDeque<TileId>,
     failed: usize,
     last_error: Option<String>,
+}
+
+impl Shared {
+    /// A tile made: kept as a texture, the oldest dropped beyond
+    /// [`MAX_TEXTURES`].
+    fn ready(&mut self, id: TileId, tile: Tile) {
+        self.tiles.insert(id, State::Ready(tile));
+        self.order.push_back(id);
+        while self.order.len() > MAX_TEXTURES {
+            if let Some(old) = self.order.pop_front() {
+                self.tiles.remove(&old);
+            }
+        }
+    }
 }
 
 /// How the basemap's tiles are doing, for the line under the map.
@@ -369,20 +425,14 @@ impl XyzTiles {
                 None => fetch_tile(&client, &template, cache.as_deref(), id).await,
             };
             let result = fetched.and_then(|bytes| {
-                Tile::new(&bytes, &walkers::Style, id.zoom, 256, &ctx)
-                    .map_err(|e| format!("{}: not an image: {e}", fill(&template, id)))
+                let tile = Tile::new(&bytes, &walkers::Style, id.zoom, 256, &ctx)
+                    .map_err(|e| format!("{}: not an image: {e}", fill(&template, id)))?;
+                recent().keep(&template, id, Arc::new(bytes));
+                Ok(tile)
             });
             let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
             match result {
-                Ok(tile) => {
-                    s.tiles.insert(id, State::Ready(tile));
-                    s.order.push_back(id);
-                    while s.order.len() > MAX_TEXTURES {
-                        if let Some(old) = s.order.pop_front() {
-                            s.tiles.remove(&old);
-                        }
-                    }
-                }
+                Ok(tile) => s.ready(id, tile),
                 Err(e) => {
                     s.tiles.insert(id, State::Failed);
                     s.failed += 1;
@@ -405,6 +455,18 @@ impl Tiles for XyzTiles {
             )),
             Some(State::Loading | State::Failed) => None,
             None => {
+                // Loaded lately for another context (the window, when this
+                // is a PNG export of it): made here at once.
+                let bytes = recent().bytes.get(&(self.template.clone(), id)).cloned();
+                if let Some(tile) =
+                    bytes.and_then(|b| Tile::new(&b, &walkers::Style, id.zoom, 256, &self.ctx).ok())
+                {
+                    s.ready(id, tile.clone());
+                    return Some(TilePiece::new(
+                        tile,
+                        egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                    ));
+                }
                 s.tiles.insert(id, State::Loading);
                 drop(s);
                 self.start(id);
