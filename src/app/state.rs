@@ -376,6 +376,19 @@ impl Workspace {
         }
     }
 
+    /// The basemap under a map of `ds`: the chosen one, except that the
+    /// demo city's own map is drawn only under the demo's data (Riverton's
+    /// made-up districts and roads would stand over a real city's streets
+    /// where the two overlap); other data then gets the plain background.
+    pub fn basemap_for(&self, ds: &Dataset) -> &Basemap {
+        static PLAIN: Basemap = Basemap::None;
+        match (&self.basemap, &ds.source) {
+            (Basemap::Demo, crate::data::Source::Demo(_))
+            | (Basemap::Xyz { .. } | Basemap::None, _) => &self.basemap,
+            (Basemap::Demo, _) => &PLAIN,
+        }
+    }
+
     /// The window as a concrete range for a dataset.
     pub fn range_for(&self, ds: &Dataset) -> TimeRange {
         self.window.resolve(ds.time_extent().map(|(_, hi)| hi))
@@ -603,6 +616,25 @@ mod tests {
     fn dataset(name: &str, source: Source) -> Dataset {
         let table = Table::new(vec![Column::from_f64("v", vec![1.0])]).unwrap();
         Dataset::from_table(name, source, table, jiff::tz::TimeZone::UTC)
+    }
+
+    /// Riverton's map stands under the demo's data only: a real city's
+    /// file gets the plain background (the two overlap on the globe), and
+    /// a tile server or none applies to everything.
+    #[test]
+    fn the_demo_basemap_is_only_under_the_demo_city() {
+        let mut ws = Workspace::default();
+        let demo = dataset("traffic", Source::Demo("traffic".to_owned()));
+        let file = dataset("segments", Source::File(PathBuf::from("/data/chicago.csv")));
+        assert_eq!(ws.basemap, Basemap::Demo);
+        assert_eq!(ws.basemap_for(&demo), &Basemap::Demo);
+        assert_eq!(ws.basemap_for(&file), &Basemap::None);
+        ws.basemap = Basemap::Xyz {
+            url: "https://tiles.example.org/{z}/{x}/{y}.png".to_owned(),
+            attribution: String::new(),
+        };
+        assert_eq!(ws.basemap_for(&file), &ws.basemap);
+        assert_eq!(ws.basemap_for(&demo), &ws.basemap);
     }
 
     #[test]

@@ -575,10 +575,15 @@ pub fn choropleth(
 
 /// The lines of a GeoJSON table, each with its row's `measure`.
 pub fn lines(ds: &Dataset, rows: &[u32], measure: Option<&Column>) -> Result<MapData, ChartError> {
-    let shapes = ds.geometry.as_deref().ok_or(ChartError::Needs {
-        kind: "map of lines",
-        what: "a GeoJSON file of LineStrings (road segments)",
-    })?;
+    let Some(shapes) = ds.geometry.as_deref() else {
+        return match segment_columns(ds) {
+            Some(ends) => Ok(segment_lines(ds, rows, measure, ends)),
+            None => Err(ChartError::Needs {
+                kind: "map of lines",
+                what: "a GeoJSON file of LineStrings, or start and end longitude and latitude columns (road segments)",
+            }),
+        };
+    };
     let name_col = name_column(ds);
     let mut out = MapData {
         layer: Some(MapLayer::Lines),
@@ -615,6 +620,78 @@ pub fn lines(ds: &Dataset, rows: &[u32], measure: Option<&Column>) -> Result<Map
     out.range = finite_range(out.lines.iter().map(|l| l.value));
     out.bounds = bounds_of(out.lines.iter().flat_map(|l| &l.points));
     Ok(out)
+}
+
+/// The start and end of a table's road segments: four numeric columns
+/// named for the segment's start (start, from, begin, origin) and end (end,
+/// to, dest) and for longitude (longitude, lon, lng, long) and latitude
+/// (latitude, lat) — e.g. Chicago's Traffic Tracker `START_LONGITUDE`,
+/// `START_LATITUDE`, `END_LONGITUDE`, `END_LATITUDE`. In the order start
+/// longitude, start latitude, end longitude, end latitude.
+pub fn segment_columns(ds: &Dataset) -> Option<[&Column; 4]> {
+    let tokens = |name: &str| -> Vec<String> {
+        name.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let find = |ends: &[&str], axis: &[&str]| {
+        ds.table.columns.iter().find(|c| {
+            let t = tokens(&c.name);
+            c.kind().is_numeric()
+                && t.iter().any(|w| ends.contains(&w.as_str()))
+                && t.iter().any(|w| axis.contains(&w.as_str()))
+        })
+    };
+    const START: [&str; 5] = ["start", "from", "begin", "origin", "orig"];
+    const END: [&str; 5] = ["end", "to", "dest", "destination", "stop"];
+    const LON: [&str; 4] = ["longitude", "lon", "lng", "long"];
+    const LAT: [&str; 2] = ["latitude", "lat"];
+    Some([
+        find(&START, &LON)?,
+        find(&START, &LAT)?,
+        find(&END, &LON)?,
+        find(&END, &LAT)?,
+    ])
+}
+
+/// A table's road segments as lines from start to end, named by the
+/// table's name column and coloured by `measure`; rows without four
+/// coordinates in range are left out.
+fn segment_lines(
+    ds: &Dataset,
+    rows: &[u32],
+    measure: Option<&Column>,
+    [x0, y0, x1, y1]: [&Column; 4],
+) -> MapData {
+    let name_col = name_column(ds);
+    let mut out = MapData {
+        layer: Some(MapLayer::Lines),
+        value_label: measure.map_or_else(String::new, |m| m.name.clone()),
+        ..MapData::default()
+    };
+    for &r in rows {
+        let r = r as usize;
+        let (Some(a), Some(b)) = (lonlat_at(x0, y0, r), lonlat_at(x1, y1, r)) else {
+            continue;
+        };
+        let value = measure.and_then(|m| m.f64_at(r)).unwrap_or(f64::NAN);
+        let name = name_col
+            .and_then(|c| {
+                c.str_at(r)
+                    .map(str::to_owned)
+                    .or_else(|| c.f64_at(r).map(super::format_value))
+            })
+            .unwrap_or_else(|| format!("segment {r}"));
+        out.lines.push(MapLine {
+            name,
+            value,
+            points: vec![a, b],
+        });
+    }
+    out.range = finite_range(out.lines.iter().map(|l| l.value));
+    out.bounds = bounds_of(out.lines.iter().flat_map(|l| &l.points));
+    out
 }
 
 /// The choropleth that joins a table to a GeoJSON of polygons, when they
@@ -1037,6 +1114,58 @@ mod tests {
             first.value > 300.0,
             "the doubled place's 1000 is in its mean"
         );
+    }
+
+    /// Chicago's Traffic Tracker layout: each row a segment from its start
+    /// to its end, drawn as a line coloured by its speed; a row without an
+    /// end is left out, and "to" or "lon" inside other words do not count.
+    #[test]
+    fn a_table_of_segments_by_start_and_end_is_a_lines_layer() {
+        let ds = Dataset::from_table(
+            "segments",
+            Source::Derived("test".to_owned()),
+            Table::new(vec![
+                Column::categorical("STREET", &["Kedzie", "Kedzie", "Ashland"]),
+                Column::from_f64("TOTAL_LONGEVITY", vec![1.0, 2.0, 3.0]),
+                Column::from_f64("START_LONGITUDE", vec![-87.70, -87.70, -87.66]),
+                Column::from_f64("START_LATITUDE", vec![41.77, 41.78, 41.80]),
+                Column::from_f64("END_LONGITUDE", vec![-87.70, f64::NAN, -87.66]),
+                Column::from_f64("END_LATITUDE", vec![41.78, 41.79, 41.81]),
+                Column::from_f64("CURRENT_SPEED", vec![27.0, 20.0, 14.0]),
+            ])
+            .unwrap(),
+            jiff::tz::TimeZone::UTC,
+        );
+        let ends = segment_columns(&ds).unwrap();
+        let names: Vec<&str> = ends.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "START_LONGITUDE",
+                "START_LATITUDE",
+                "END_LONGITUDE",
+                "END_LATITUDE"
+            ]
+        );
+        let spec = ChartSpec {
+            kind: super::super::ChartKind::MapPoints,
+            dataset: "segments".to_owned(),
+            measures: vec!["CURRENT_SPEED".to_owned()],
+            layer: MapLayer::Lines,
+            ..ChartSpec::default()
+        };
+        let d = compute_with(&spec, &ds, None, TimeRange::default(), &()).unwrap();
+        let m = d.map.unwrap();
+        assert_eq!(m.lines.len(), 2, "the row without an end is left out");
+        assert_eq!(m.lines[0].points, vec![[-87.70, 41.77], [-87.70, 41.78]]);
+        assert_eq!(m.lines[0].name, "Kedzie");
+        assert_eq!(m.range, Some([14.0, 27.0]));
+        // Suggested first for such a table, by its speed.
+        let s = &crate::charts::suggest(&ds)[0];
+        assert_eq!(s.layer, MapLayer::Lines);
+        assert_eq!(s.measures, ["CURRENT_SPEED"]);
+        // A table of points only has no segments.
+        assert!(segment_columns(&points(&[(0.1, 0.1, "A", 1.0)])).is_none());
     }
 
     #[test]

@@ -295,6 +295,28 @@ pub fn suggest(ds: &Dataset) -> Vec<ChartSpec> {
             },
         );
     }
+    if ds.geometry.is_none() && super::map::segment_columns(ds).is_some() {
+        // Road segments by their start and end: drawn as lines, coloured
+        // by the speed when the table has one, else its first measure.
+        let by = measures
+            .iter()
+            .find(|&&m| name(m).to_ascii_lowercase().contains("speed"))
+            .or(measures.first())
+            .map(|&m| name(m));
+        out.insert(
+            0,
+            ChartSpec {
+                title: match &by {
+                    Some(m) => format!("Road segments by {}", pretty(m)),
+                    None => "Road segments".to_owned(),
+                },
+                kind: ChartKind::MapPoints,
+                measures: by.into_iter().collect(),
+                layer: super::MapLayer::Lines,
+                ..base.clone()
+            },
+        );
+    }
     if ds.column_for(Role::Latitude).is_some() && ds.column_for(Role::Longitude).is_some() {
         out.push(ChartSpec {
             title: "Where".to_owned(),

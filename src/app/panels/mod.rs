@@ -398,9 +398,14 @@ impl ChartPanel {
                 };
                 let mut looks = self.looks.clone().unwrap_or_else(|| looks_of(spec));
                 looks.resize(1 + data.overlays.len(), crate::charts::LayerLook::default());
-                if let Some(plot) =
-                    draw::chart_ui_with(ui, data, &tz, &shrunk, &ctx.ws.basemap, Some(&looks))
-                {
+                if let Some(plot) = draw::chart_ui_with(
+                    ui,
+                    data,
+                    &tz,
+                    &shrunk,
+                    ctx.ws.basemap_for(&entry.dataset),
+                    Some(&looks),
+                ) {
                     super::png_export::context_menu(ctx, &plot, plot.rect, &style.export_name);
                 }
                 if let Some(note) = &data.note {

@@ -308,9 +308,13 @@ impl EnvironmentView {
                 large: ctx.presenting,
             };
             let top = ui.cursor().min;
-            if let Some(r) =
-                crate::app::panels::chart_ui(ui, &data, &ds.time_zone, &style, &ctx.ws.basemap)
-            {
+            if let Some(r) = crate::app::panels::chart_ui(
+                ui,
+                &data,
+                &ds.time_zone,
+                &style,
+                ctx.ws.basemap_for(ds),
+            ) {
                 let area = egui::Rect::from_min_max(top, r.rect.max);
                 crate::app::png_export::context_menu(ctx, &r, area, "station_map");
             }

@@ -305,7 +305,7 @@ impl SafetyView {
             &data,
             &entry.dataset.time_zone,
             &style,
-            &ctx.ws.basemap,
+            ctx.ws.basemap_for(&entry.dataset),
         ) {
             let area = egui::Rect::from_min_max(top, r.rect.max);
             crate::app::png_export::context_menu(ctx, &r, area, "incident_map");

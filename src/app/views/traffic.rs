@@ -383,7 +383,7 @@ impl TrafficView {
         };
         let top = ui.cursor().min;
         if let Some(r) =
-            crate::app::panels::chart_ui(ui, &data, &ds.time_zone, &style, &ctx.ws.basemap)
+            crate::app::panels::chart_ui(ui, &data, &ds.time_zone, &style, ctx.ws.basemap_for(ds))
         {
             let area = egui::Rect::from_min_max(top, r.rect.max);
             crate::app::png_export::context_menu(ctx, &r, area, "sensor_map");
