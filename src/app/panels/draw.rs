@@ -17,7 +17,7 @@ use crate::trf;
 
 /// Draws `data` at the style's height; returns a plot's response (for a
 /// right-click menu that saves it as a PNG), if a plot was drawn. A map's
-/// layers are shown as they were computed (see [`chart_ui_with`]).
+/// layers are shown as they were computed (see `chart_ui_with`).
 pub fn chart_ui(
     ui: &mut egui::Ui,
     data: &ChartData,
