@@ -178,18 +178,7 @@ fn a_click_on_a_district_selects_its_rows_for_the_other_panels() {
         .map(|e| e.dataset.name.clone())
         .collect();
     assert_eq!(names, ["election", "election (geojson)"]);
-    let board = h
-        .state()
-        .ws
-        .dashboards
-        .list
-        .iter()
-        .position(|d| d.made_for.as_deref() == Some("election"))
-        .unwrap();
-    h.state_mut().apply(cityops::app::Command::Dashboard(
-        cityops::app::dashboards::DashboardCommand::Select(board),
-    ));
-    common::click(&mut h, "Dashboards");
+    show_dashboard_of(&mut h, "election");
     let title = "Rows by election (geojson)";
     click_on_map(&mut h, title);
     h.get_by_label_contains("Selected on the map: district: ");
@@ -205,6 +194,22 @@ fn a_click_on_a_district_selects_its_rows_for_the_other_panels() {
     common::click(&mut h, "Clear selection");
     assert!(h.query_by_label_contains("Selected on the map").is_none());
     assert_eq!(winners(&h), 3, "all districts again");
+}
+
+/// Shows the default dashboard made for `dataset`.
+fn show_dashboard_of(h: &mut Harness<'static, CityApp>, dataset: &str) {
+    let board = h
+        .state()
+        .ws
+        .dashboards
+        .list
+        .iter()
+        .position(|d| d.made_for.as_deref() == Some(dataset))
+        .unwrap();
+    h.state_mut().apply(cityops::app::Command::Dashboard(
+        cityops::app::dashboards::DashboardCommand::Select(board),
+    ));
+    common::click(h, "Dashboards");
 }
 
 /// Clicks the map under panel `title` until something is selected: a few
@@ -274,18 +279,7 @@ fn layers_are_added_in_the_builder_and_shown_or_hidden_under_the_map() {
     let mut h = harness(vec![cars, geo]);
     common::wait(&mut h);
     common::wait(&mut h);
-    let board = h
-        .state()
-        .ws
-        .dashboards
-        .list
-        .iter()
-        .position(|d| d.made_for.as_deref() == Some("carshare"))
-        .unwrap();
-    h.state_mut().apply(cityops::app::Command::Dashboard(
-        cityops::app::dashboards::DashboardCommand::Select(board),
-    ));
-    common::click(&mut h, "Dashboards");
+    show_dashboard_of(&mut h, "carshare");
     let title = "Rows by election";
     // One layer: no layer list.
     assert!(h.query_by_label("Layers:").is_none());

@@ -453,15 +453,7 @@ pub fn choropleth(
         });
     }
     let name_col = name_column(geo);
-    let name_of = |i: usize| {
-        name_col
-            .and_then(|c| {
-                c.str_at(i)
-                    .map(str::to_owned)
-                    .or_else(|| c.f64_at(i).map(super::format_value))
-            })
-            .unwrap_or_else(|| format!("feature {i}"))
-    };
+    let name_of = |i: usize| feature_name(name_col, i);
     let agg = if measure.is_some() {
         aggregation
     } else {
@@ -575,14 +567,13 @@ pub fn choropleth(
 
 /// The lines of a GeoJSON table, each with its row's `measure`.
 pub fn lines(ds: &Dataset, rows: &[u32], measure: Option<&Column>) -> Result<MapData, ChartError> {
-    let Some(shapes) = ds.geometry.as_deref() else {
-        return match segment_columns(ds) {
-            Some(ends) => Ok(segment_lines(ds, rows, measure, ends)),
-            None => Err(ChartError::Needs {
-                kind: "map of lines",
-                what: "a GeoJSON file of LineStrings, or start and end longitude and latitude columns (road segments)",
-            }),
-        };
+    let shapes = ds.geometry.as_deref();
+    let ends = match shapes {
+        Some(_) => None,
+        None => Some(segment_columns(ds).ok_or(ChartError::Needs {
+            kind: "map of lines",
+            what: "a GeoJSON file of LineStrings, or start and end longitude and latitude columns (road segments)",
+        })?),
     };
     let name_col = name_column(ds);
     let mut out = MapData {
@@ -592,34 +583,49 @@ pub fn lines(ds: &Dataset, rows: &[u32], measure: Option<&Column>) -> Result<Map
     };
     for &r in rows {
         let r = r as usize;
-        let Some(shape) = shapes.get(r) else {
-            continue;
+        // A feature's lines, and polygon outlines, which count as lines on
+        // a lines layer; or a table row's segment from start to end.
+        let paths: Vec<Vec<Lonlat>> = match (shapes, ends) {
+            (Some(shapes), _) => match shapes.get(r) {
+                Some(shape) => shape
+                    .lines
+                    .iter()
+                    .chain(shape.polygons.iter().flat_map(|p| &p.rings))
+                    .cloned()
+                    .collect(),
+                None => continue,
+            },
+            (None, Some([x0, y0, x1, y1])) => match (lonlat_at(x0, y0, r), lonlat_at(x1, y1, r)) {
+                (Some(a), Some(b)) => vec![vec![a, b]],
+                _ => continue,
+            },
+            (None, None) => continue,
         };
         let value = measure.and_then(|m| m.f64_at(r)).unwrap_or(f64::NAN);
-        let name = name_col
-            .and_then(|c| c.str_at(r).map(str::to_owned))
-            .unwrap_or_else(|| format!("feature {r}"));
-        for l in &shape.lines {
+        let name = feature_name(name_col, r);
+        for points in paths {
             out.lines.push(MapLine {
                 name: name.clone(),
                 value,
-                points: l.clone(),
+                points,
             });
-        }
-        // Polygon outlines count as lines too on a lines layer.
-        for p in &shape.polygons {
-            for ring in &p.rings {
-                out.lines.push(MapLine {
-                    name: name.clone(),
-                    value,
-                    points: ring.clone(),
-                });
-            }
         }
     }
     out.range = finite_range(out.lines.iter().map(|l| l.value));
     out.bounds = bounds_of(out.lines.iter().flat_map(|l| &l.points));
     Ok(out)
+}
+
+/// Row `r`'s name in the name column (text, or a number), else
+/// "feature r".
+fn feature_name(name_col: Option<&Column>, r: usize) -> String {
+    name_col
+        .and_then(|c| {
+            c.str_at(r)
+                .map(str::to_owned)
+                .or_else(|| c.f64_at(r).map(super::format_value))
+        })
+        .unwrap_or_else(|| format!("feature {r}"))
 }
 
 /// The start and end of a table's road segments: four numeric columns
@@ -653,45 +659,6 @@ pub fn segment_columns(ds: &Dataset) -> Option<[&Column; 4]> {
         find(&END, &LON)?,
         find(&END, &LAT)?,
     ])
-}
-
-/// A table's road segments as lines from start to end, named by the
-/// table's name column and coloured by `measure`; rows without four
-/// coordinates in range are left out.
-fn segment_lines(
-    ds: &Dataset,
-    rows: &[u32],
-    measure: Option<&Column>,
-    [x0, y0, x1, y1]: [&Column; 4],
-) -> MapData {
-    let name_col = name_column(ds);
-    let mut out = MapData {
-        layer: Some(MapLayer::Lines),
-        value_label: measure.map_or_else(String::new, |m| m.name.clone()),
-        ..MapData::default()
-    };
-    for &r in rows {
-        let r = r as usize;
-        let (Some(a), Some(b)) = (lonlat_at(x0, y0, r), lonlat_at(x1, y1, r)) else {
-            continue;
-        };
-        let value = measure.and_then(|m| m.f64_at(r)).unwrap_or(f64::NAN);
-        let name = name_col
-            .and_then(|c| {
-                c.str_at(r)
-                    .map(str::to_owned)
-                    .or_else(|| c.f64_at(r).map(super::format_value))
-            })
-            .unwrap_or_else(|| format!("segment {r}"));
-        out.lines.push(MapLine {
-            name,
-            value,
-            points: vec![a, b],
-        });
-    }
-    out.range = finite_range(out.lines.iter().map(|l| l.value));
-    out.bounds = bounds_of(out.lines.iter().flat_map(|l| &l.points));
-    out
 }
 
 /// The choropleth that joins a table to a GeoJSON of polygons, when they

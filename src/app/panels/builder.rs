@@ -276,6 +276,15 @@ fn new_overlay(base: &ChartSpec, dataset: &str, shapes: Option<MapLayer>) -> Cha
     }
 }
 
+/// The open datasets' names, oldest first.
+fn dataset_names(ctx: &ViewCtx<'_>) -> Vec<String> {
+    ctx.ws
+        .datasets
+        .iter()
+        .map(|e| e.dataset.name.clone())
+        .collect()
+}
+
 /// One overlay's controls: its name, dataset, layer, colouring, districts
 /// and join; true when the operator removes it.
 fn overlay_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, o: &mut ChartSpec, n: usize) -> bool {
@@ -300,12 +309,7 @@ fn overlay_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, o: &mut ChartSpec, n: usize)
                 &scoped(tr("Layer name"), &scope),
             );
             ui.end_row();
-            let names: Vec<String> = ctx
-                .ws
-                .datasets
-                .iter()
-                .map(|e| e.dataset.name.clone())
-                .collect();
+            let names = dataset_names(ctx);
             let mut dataset = Some(o.dataset.clone());
             column_combo_in(ui, tr("Dataset"), &scope, &mut dataset, &names);
             if let Some(d) = dataset.filter(|d| *d != o.dataset) {
@@ -386,12 +390,7 @@ fn overlays_ui(
     if let Some(i) = removed {
         spec.overlays.remove(i);
     }
-    let names: Vec<String> = ctx
-        .ws
-        .datasets
-        .iter()
-        .map(|e| e.dataset.name.clone())
-        .collect();
+    let names = dataset_names(ctx);
     ui.horizontal(|ui| {
         if adding.as_ref().is_none_or(|d| !names.contains(d)) {
             *adding = Some(base.dataset.clone());
