@@ -25,14 +25,21 @@ fn harness(files: Vec<std::path::PathBuf>) -> Harness<'static, CityApp> {
     common::app(opts, egui::vec2(1400.0, 1000.0))
 }
 
-#[test]
-fn districts_and_a_table_make_a_choropleth_on_its_dashboard() {
+/// The dashboard with plotly's Montreal car-share stations and electoral
+/// districts open, once both have loaded (and the folder they are in).
+fn stations_and_districts() -> (tempfile::TempDir, Harness<'static, CityApp>) {
     let dir = tempfile::tempdir().unwrap();
     let cars = common::plotly_dataset(dir.path(), "carshare.csv");
     let geo = common::plotly_dataset(dir.path(), "election.geojson");
     let mut h = harness(vec![cars, geo]);
     common::wait(&mut h);
     common::wait(&mut h);
+    (dir, h)
+}
+
+#[test]
+fn districts_and_a_table_make_a_choropleth_on_its_dashboard() {
+    let (_dir, mut h) = stations_and_districts();
     let ws = &h.state().ws;
     let board = ws
         .dashboards
@@ -273,12 +280,7 @@ fn toggled(h: &Harness<'static, CityApp>, title: &str) -> Option<egui::accesskit
 /// slider is disabled while it is hidden.
 #[test]
 fn layers_are_added_in_the_builder_and_shown_or_hidden_under_the_map() {
-    let dir = tempfile::tempdir().unwrap();
-    let cars = common::plotly_dataset(dir.path(), "carshare.csv");
-    let geo = common::plotly_dataset(dir.path(), "election.geojson");
-    let mut h = harness(vec![cars, geo]);
-    common::wait(&mut h);
-    common::wait(&mut h);
+    let (_dir, mut h) = stations_and_districts();
     show_dashboard_of(&mut h, "carshare");
     let title = "Rows by election";
     // One layer: no layer list.
