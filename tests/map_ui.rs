@@ -290,11 +290,32 @@ fn layers_are_added_in_the_builder_and_shown_or_hidden_under_the_map() {
     // The new layer's controls are named for it.
     h.get_by_label("Map layer (layer 2)");
     h.get_by_label("Dataset (layer 2)");
+    // A third layer, renamed; layer 2 raised over it (the renamed one is
+    // now layer 2), then layer 3 removed: the renamed layer is left.
+    common::click(&mut h, "Add a layer");
+    let name = "Layer name (layer 3)";
+    h.get_by_role_and_label(egui::Role::TextInput, name).click();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::Role::TextInput, name)
+        .type_text(" on top");
+    common::wait(&mut h);
+    let disabled = |h: &Harness<'static, CityApp>, name: &str| {
+        h.get_by_role_and_label(egui::Role::Button, name)
+            .accesskit_node()
+            .is_disabled()
+    };
+    assert!(
+        disabled(&h, "Lower layer 2"),
+        "the map's own layer stays under"
+    );
+    assert!(disabled(&h, "Raise layer 3"), "already the top layer");
+    common::click(&mut h, "Raise layer 2");
+    common::click(&mut h, "Remove layer 3");
     common::click(&mut h, "Apply");
     let spec = map_spec(&h, title);
     assert_eq!(spec.overlays.len(), 1, "{spec:?}");
     let overlay = spec.overlays[0].title.clone();
-    assert_eq!(overlay, "points of carshare");
+    assert!(overlay.contains("on top"), "{overlay}");
 
     h.get_by_label("Layers:");
     assert_eq!(toggled(&h, title), Some(egui::accesskit::Toggled::True));

@@ -285,16 +285,42 @@ fn dataset_names(ctx: &ViewCtx<'_>) -> Vec<String> {
         .collect()
 }
 
+/// What an overlay's buttons asked for.
+enum LayerEdit {
+    Remove,
+    /// One place down the drawing order (drawn earlier, under more).
+    Lower,
+    /// One place up (drawn later, over more).
+    Raise,
+}
+
 /// One overlay's controls: its name, dataset, layer, colouring, districts
-/// and join; true when the operator removes it.
-fn overlay_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, o: &mut ChartSpec, n: usize) -> bool {
+/// and join, and buttons to remove it or move it in the drawing order
+/// (`last`: the topmost layer).
+fn overlay_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewCtx<'_>,
+    o: &mut ChartSpec,
+    n: usize,
+    last: bool,
+) -> Option<LayerEdit> {
     let scope = trf!("layer {}", n);
-    let mut remove = false;
+    let mut edit = None;
     ui.horizontal(|ui| {
         ui.strong(trf!("Layer {}", n));
-        let name = trf!("Remove layer {}", n);
-        if super::named_button(ui, tr("Remove"), &name).clicked() {
-            remove = true;
+        if super::named_button(ui, tr("Remove"), &trf!("Remove layer {}", n)).clicked() {
+            edit = Some(LayerEdit::Remove);
+        }
+        // Layer 2 lies on the map's own layer, which stays at the bottom.
+        let down = ui.add_enabled(n > 2, egui::Button::new(tr("Lower")).small());
+        widgets::name_for_screen_readers(&down, egui::Role::Button, &trf!("Lower layer {}", n));
+        if down.clicked() {
+            edit = Some(LayerEdit::Lower);
+        }
+        let up = ui.add_enabled(!last, egui::Button::new(tr("Raise")).small());
+        widgets::name_for_screen_readers(&up, egui::Role::Button, &trf!("Raise layer {}", n));
+        if up.clicked() {
+            edit = Some(LayerEdit::Raise);
         }
     });
     egui::Grid::new(("overlay_grid", n))
@@ -365,7 +391,7 @@ fn overlay_ui(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, o: &mut ChartSpec, n: usize)
                 }
             }
         });
-    remove
+    edit
 }
 
 /// The layers drawn over a map's own: each overlay's controls, and a row
@@ -378,17 +404,23 @@ fn overlays_ui(
 ) {
     ui.separator();
     ui.strong(tr("More layers on this map"));
-    let mut removed = None;
+    let mut edit = None;
     let base = spec.clone();
+    let count = spec.overlays.len();
     for (i, o) in spec.overlays.iter_mut().enumerate() {
         ui.push_id(("overlay", i), |ui| {
-            if overlay_ui(ui, ctx, o, i + 2) {
-                removed = Some(i);
+            if let Some(e) = overlay_ui(ui, ctx, o, i + 2, i + 1 == count) {
+                edit = Some((i, e));
             }
         });
     }
-    if let Some(i) = removed {
-        spec.overlays.remove(i);
+    match edit {
+        Some((i, LayerEdit::Remove)) => {
+            spec.overlays.remove(i);
+        }
+        Some((i, LayerEdit::Lower)) if i > 0 => spec.overlays.swap(i, i - 1),
+        Some((i, LayerEdit::Raise)) if i + 1 < count => spec.overlays.swap(i, i + 1),
+        _ => {}
     }
     let names = dataset_names(ctx);
     ui.horizontal(|ui| {
