@@ -91,6 +91,18 @@ pub struct Job<T> {
     result: Receiver<T>,
     done: Option<T>,
     finished: bool,
+    /// Set by the worker thread when it ends, with a result or by a panic.
+    ended: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Marks a job's thread as ended when dropped: after its result is sent,
+/// or while unwinding from a panic.
+struct EndGuard(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
 }
 
 impl<T: Send + 'static> Job<T> {
@@ -104,11 +116,14 @@ impl<T: Send + 'static> Job<T> {
         let progress = Arc::new(JobProgress::new(wake));
         let (tx, rx) = mpsc::sync_channel(1);
         let p = Arc::clone(&progress);
+        let ended = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let guard = EndGuard(Arc::clone(&ended));
         std::thread::Builder::new()
             .name("cityops-job".to_owned())
             .spawn(move || {
                 let out = work(&p);
                 let _ = tx.send(out);
+                drop(guard);
                 (p.wake)();
             })?;
         Ok(Self {
@@ -117,6 +132,7 @@ impl<T: Send + 'static> Job<T> {
             result: rx,
             done: None,
             finished: false,
+            ended,
         })
     }
 }
@@ -155,6 +171,13 @@ impl<T> Job<T> {
             // whichever of the two is asked first.
             Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
         }
+    }
+
+    /// Whether the worker thread is still at work: false once it has sent
+    /// its result (taken or not) or panicked. Needs no `&mut`, so a view
+    /// that is not drawn, and so does not take its result, is not busy.
+    pub fn is_running(&self) -> bool {
+        !self.ended.load(Ordering::Acquire)
     }
 
     /// True when the worker thread ended without a result (it panicked).
@@ -203,6 +226,30 @@ mod tests {
             job.is_lost(),
             "asked after try_result, the job still says it is lost"
         );
+    }
+
+    /// A job that has ended is no longer running before anyone takes its
+    /// result (a view not drawn leaves it there), nor after a panic.
+    #[test]
+    fn a_job_ends_running_when_its_thread_ends() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let mut job = Job::spawn("t", no_wake(), move |_| {
+            let _ = rx.recv();
+            7
+        })
+        .unwrap();
+        assert!(job.is_running(), "waiting for the go");
+        tx.send(()).unwrap();
+        let ended = |job: &Job<u32>| {
+            (0..500).any(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                !job.is_running()
+            })
+        };
+        assert!(ended(&job), "done, its result not taken");
+        assert_eq!(job.try_result(), Some(7));
+        let panicked = Job::<u32>::spawn("p", no_wake(), |_| panic!("a bug")).unwrap();
+        assert!(ended(&panicked), "a panic ends it too");
     }
 
     #[test]

@@ -186,7 +186,8 @@ fn a_workspace_opened_at_start_is_presented() {
     std::fs::write(
         &file,
         r#"{"format": "cityops-workspace", "version": 2,
-            "workspace": {"view": "Safety", "demo_open": true}}"#,
+            "workspace": {"view": "Safety", "demo_open": true,
+                          "playlist": {"views": ["Overview", "Safety"], "seconds": 30, "cycle": false}}}"#,
     )
     .unwrap();
     let opts = AppOptions {
@@ -204,4 +205,13 @@ fn a_workspace_opened_at_start_is_presented() {
     // The workspace's view, in the playlist, is the one presented.
     assert_eq!(h.state().ws.view, ViewId::Safety);
     h.get_by_label_contains("City operations — Safety");
+    // Its map is on the slide: beside the charts, not below the fold.
+    let map = h
+        .get_by_label("Where: incidents on the map, by type")
+        .rect();
+    let screen = h.ctx.content_rect();
+    assert!(
+        map.bottom() + 200.0 < screen.bottom(),
+        "the map's heading at {map:?}, the screen {screen:?}"
+    );
 }

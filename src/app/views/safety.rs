@@ -170,7 +170,17 @@ impl SafetyView {
             }
         });
         ui.add_space(6.0);
-        let half = (ui.available_width() - 16.0) / 2.0;
+        // While presenting, the map joins the top row as a third column, so
+        // the slide shows it without scrolling.
+        let with_map = ctx.presenting && !c.map.is_empty();
+        let room = ui.available_width() - if with_map { 32.0 } else { 16.0 };
+        // Two charts side by side; while presenting, the map takes the
+        // largest share beside them.
+        let (half, map_width) = if with_map {
+            (room * 0.27, room * 0.46)
+        } else {
+            (room / 2.0, 0.0)
+        };
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
                 ui.set_width(half);
@@ -251,6 +261,13 @@ impl SafetyView {
                     "incidents_by_hour",
                 );
             });
+            if with_map {
+                ui.vertical(|ui| {
+                    ui.set_width(map_width);
+                    ui.strong(tr("Where: incidents on the map, by type"));
+                    map_ui(ctx, ui, entry, c, theme::PLOT_HEIGHT);
+                });
+            }
         });
         ui.add_space(8.0);
         ui.strong(tr("Incidents per day"));
@@ -276,39 +293,54 @@ impl SafetyView {
             plot_shown.response.rect,
             "incidents_per_day",
         );
-        ui.add_space(8.0);
-        ui.strong(tr("Where: incidents on the map, by type"));
-        if c.map.is_empty() {
-            widgets::missing_ui(
-                ui,
-                tr(
-                    "The dataset has no latitude/longitude columns, so incidents cannot be placed on a map.",
-                ),
-            );
+        if with_map {
             return;
         }
-        let series = c
-            .map
-            .iter()
-            .map(|(name, pts)| crate::charts::Series::new(name.clone(), pts.clone()))
-            .collect();
-        let data = crate::charts::ChartData::map(series, None);
-        let style = crate::app::panels::PanelStyle {
-            height: 380.0,
-            link: None,
-            export_name: "incident_map".to_owned(),
-            large: ctx.presenting,
-        };
-        let top = ui.cursor().min;
-        if let Some(r) = crate::app::panels::chart_ui(
+        ui.add_space(8.0);
+        ui.strong(tr("Where: incidents on the map, by type"));
+        map_ui(ctx, ui, entry, c, 380.0);
+    }
+}
+
+/// The incidents on the map, coloured by type, `height` points high, with
+/// the right-click PNG menu; or why there is no map.
+fn map_ui(
+    ctx: &ViewCtx<'_>,
+    ui: &mut egui::Ui,
+    entry: &crate::app::state::DatasetEntry,
+    c: &Computed,
+    height: f32,
+) {
+    if c.map.is_empty() {
+        widgets::missing_ui(
             ui,
-            &data,
-            &entry.dataset.time_zone,
-            &style,
-            ctx.ws.basemap_for(&entry.dataset),
-        ) {
-            let area = egui::Rect::from_min_max(top, r.rect.max);
-            crate::app::png_export::context_menu(ctx, &r, area, "incident_map");
-        }
+            tr(
+                "The dataset has no latitude/longitude columns, so incidents cannot be placed on a map.",
+            ),
+        );
+        return;
+    }
+    let series = c
+        .map
+        .iter()
+        .map(|(name, pts)| crate::charts::Series::new(name.clone(), pts.clone()))
+        .collect();
+    let data = crate::charts::ChartData::map(series, None);
+    let style = crate::app::panels::PanelStyle {
+        height,
+        link: None,
+        export_name: "incident_map".to_owned(),
+        large: ctx.presenting,
+    };
+    let top = ui.cursor().min;
+    if let Some(r) = crate::app::panels::chart_ui(
+        ui,
+        &data,
+        &entry.dataset.time_zone,
+        &style,
+        ctx.ws.basemap_for(&entry.dataset),
+    ) {
+        let area = egui::Rect::from_min_max(top, r.rect.max);
+        crate::app::png_export::context_menu(ctx, &r, area, "incident_map");
     }
 }

@@ -96,9 +96,13 @@ impl<K: PartialEq + Clone, V: Send + 'static> Background<K, V> {
         self.value.clone()
     }
 
-    /// True while a newer value is being computed.
+    /// True while a newer value is being computed: a job whose thread has
+    /// ended is not busy, even before its view is drawn again and takes
+    /// the value.
     pub fn is_busy(&self) -> bool {
-        self.running.is_some()
+        self.running
+            .as_ref()
+            .is_some_and(|(_, job)| job.is_running())
     }
 }
 

@@ -1049,6 +1049,9 @@ fn draw_demo_labels(painter: &egui::Painter, p: &Projector, map: &DemoBasemap, d
     let halo = pick([20, 20, 24], [250, 248, 242]);
     let water = pick([90, 140, 190], [60, 110, 170]);
     let zoom = p.zoom();
+    // Large names only where the city is drawn large enough to hold them
+    // (zoomed out, they would run into each other).
+    let k = if p.zoom() >= 12.5 { k } else { 1.0 };
     let font = |size: f32| egui::FontId::proportional(size * k);
     let label = |at: Pos2, align: egui::Align2, t: &str, size: f32, color: Color32| {
         for d in [
