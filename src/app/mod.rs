@@ -1864,7 +1864,16 @@ impl CityApp {
             // The date only where it leaves room for the controls on the
             // right (a long dashboard name takes it).
             let date = now.strftime(&date_pattern).to_string();
-            if ui.available_width() > PRESENT_CONTROLS_WIDTH + 12.0 * date.len() as f32 {
+            let date_width = ui
+                .painter()
+                .layout_no_wrap(
+                    date.clone(),
+                    egui::TextStyle::Body.resolve(ui.style()),
+                    egui::Color32::WHITE,
+                )
+                .size()
+                .x;
+            if ui.available_width() > PRESENT_CONTROLS_WIDTH + date_width + 16.0 {
                 ui.label(date);
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
