@@ -343,7 +343,8 @@ fn overlays_are_drawn_over_the_districts_and_hidden_layers_are_not() {
             out.display().to_string(),
         ];
         if overlay {
-            a.extend(["--overlay", "points", "--overlay", "hexbins:car_hours"].map(String::from));
+            // Hexbins over the districts, the stations on top.
+            a.extend(["--overlay", "hexbins:car_hours", "--overlay", "points"].map(String::from));
         }
         a
     };
@@ -364,10 +365,10 @@ fn overlays_are_drawn_over_the_districts_and_hidden_layers_are_not() {
     );
     let overlays = j2["overlays"].as_array().unwrap();
     assert_eq!(overlays.len(), 2, "{j2}");
-    assert_eq!(overlays[0]["layer"], "points");
-    assert_eq!(overlays[0]["features"], 249, "every station: {j2}");
-    assert_eq!(overlays[1]["layer"], "hexbins");
-    assert_eq!(overlays[1]["value"], "mean of car_hours");
+    assert_eq!(overlays[0]["layer"], "hexbins");
+    assert_eq!(overlays[0]["value"], "mean of car_hours");
+    assert_eq!(overlays[1]["layer"], "points");
+    assert_eq!(overlays[1]["features"], 249, "every station: {j2}");
     let (p1, ..) = pixels(&only);
     let (p2, ..) = pixels(&layered);
     assert!(

@@ -194,8 +194,17 @@ pub struct MapData {
     pub bounds: Option<[f64; 4]>,
 }
 
-/// Bins across the wider side of the data's extent.
+/// Bins across the wider side of the data's extent, at most: many points
+/// get this fine a grid, few get about the square root of their number
+/// (249 stations over a city make 16 bins across, not 80 specks), at
+/// least [`MIN_BINS_ACROSS`].
 const BINS_ACROSS: f64 = 80.0;
+const MIN_BINS_ACROSS: f64 = 8.0;
+
+/// Bins across for `n` located points.
+fn bins_across(n: usize) -> f64 {
+    (n as f64).sqrt().clamp(MIN_BINS_ACROSS, BINS_ACROSS)
+}
 
 /// A point's coordinates, when it has real ones (0,0 is a common
 /// placeholder for "unknown").
@@ -304,7 +313,7 @@ pub fn bins(
     // Square on the ground: a degree of longitude is cos(latitude) of one
     // of latitude.
     let shrink = ((b[1] + b[3]) / 2.0).to_radians().cos().max(0.05);
-    let side_lat = ((b[2] - b[0]) * shrink).max(b[3] - b[1]) / BINS_ACROSS;
+    let side_lat = ((b[2] - b[0]) * shrink).max(b[3] - b[1]) / bins_across(pts.len());
     let side_lat = if side_lat > 0.0 { side_lat } else { 0.001 };
     let side_lon = side_lat / shrink;
     let cols = ((b[2] - b[0]) / side_lon).floor() as i64 + 1;
@@ -1078,9 +1087,12 @@ mod tests {
             .find(|b| b.west == 10.0 && b.south == 10.0)
             .unwrap();
         assert!(
-            first.value > 300.0,
+            first.value * f64::from(first.rows) >= 1000.0,
             "the doubled place's 1000 is in its mean"
         );
+        // 101 points make about ten bins across, not eighty specks.
+        let across = ((59.5 - 10.0) / w).round();
+        assert!((9.0..=11.0).contains(&across), "{across} bins across");
     }
 
     /// Chicago's Traffic Tracker layout: each row a segment from its start
