@@ -95,6 +95,9 @@ pub fn draw_offscreen_until(
     }
     let off = egui::Context::default();
     setup(&off);
+    // Maps drawn here make their tiles at once from those loaded lately
+    // (see `widgets::tiles`); the window loads its own in the background.
+    off.data_mut(|d| d.insert_temp(offscreen_id(), true));
     off.options_mut(|o| o.zoom_factor = 1.0);
     let screen = Rect::from_min_size(Pos2::ZERO, size);
     let mut textures = raster::Textures::default();
@@ -181,6 +184,18 @@ pub fn draw_view(
         scale,
         draw,
     )
+}
+
+/// Set in the memory of a context drawing offscreen (a PNG, the command
+/// line), where waiting for a frame to come is no use.
+pub fn offscreen_id() -> egui::Id {
+    egui::Id::unique("cityops_offscreen")
+}
+
+/// Whether `ctx` draws offscreen (see [`offscreen_id`]).
+pub fn is_offscreen(ctx: &egui::Context) -> bool {
+    ctx.data(|d| d.get_temp::<bool>(offscreen_id()))
+        .unwrap_or(false)
 }
 
 /// Where the app leaves the view's top-left corner for this frame

@@ -188,9 +188,9 @@ enum State {
 }
 
 /// The encoded bytes of the tiles loaded lately, of every template, kept
-/// in memory so that another context showing the same map (a PNG export
-/// of the view) makes its textures at once instead of waiting for the disk
-/// or the network: at most [`RECENT_BYTES`], oldest out first.
+/// in memory so that an offscreen context showing the same map (a PNG
+/// export of the view) makes its textures at once instead of waiting for
+/// the disk or the network: at most [`RECENT_BYTES`], oldest out first.
 #[derive(Default)]
 struct Recent {
     bytes: HashMap<(String, TileId), Arc<Vec<u8>>>,
@@ -455,9 +455,12 @@ impl Tiles for XyzTiles {
             )),
             Some(State::Loading | State::Failed) => None,
             None => {
-                // Loaded lately for another context (the window, when this
-                // is a PNG export of it): made here at once.
-                let bytes = recent().bytes.get(&(self.template.clone(), id)).cloned();
+                // Drawing offscreen (a PNG export of the window), a tile the
+                // window loaded lately is made here at once; the window
+                // itself never decodes on its frame.
+                let bytes = crate::app::png_export::is_offscreen(&self.ctx)
+                    .then(|| recent().bytes.get(&(self.template.clone(), id)).cloned())
+                    .flatten();
                 if let Some(tile) =
                     bytes.and_then(|b| Tile::new(&b, &walkers::Style, id.zoom, 256, &self.ctx).ok())
                 {
